@@ -1,0 +1,1 @@
+"""Who can log in: members, centre managers and head-office staff."""

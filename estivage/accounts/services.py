@@ -1,0 +1,48 @@
+"""Logging in and reading one's own account."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from estivage.accounts.models import User
+from estivage.auth import Identity, password_matches
+from inventory.domain.errors import DomainError
+
+
+class BadCredentials(DomainError):
+    """Wrong username or password; which of the two is never said."""
+
+
+async def _load_user(session: AsyncSession, username: str) -> User | None:
+    query = (
+        select(User)
+        .where(User.username == username)
+        .options(selectinload(User.member), selectinload(User.centres))
+    )
+    return (await session.scalars(query)).one_or_none()
+
+
+def identity_of(user: User) -> Identity:
+    return Identity(
+        user_id=user.id,
+        username=user.username,
+        role=user.role,
+        category=user.member.category if user.member else None,
+        centres=tuple(c.code for c in user.centres),
+    )
+
+
+async def authenticate(session: AsyncSession, username: str, password: str) -> Identity:
+    user = await _load_user(session, username)
+    if not password_matches(user.password_hash if user and user.active else None, password) or user is None:
+        raise BadCredentials("bad_credentials", "wrong username or password")
+    return identity_of(user)
+
+
+async def load_account(session: AsyncSession, identity: Identity) -> User:
+    user = await _load_user(session, identity.username)
+    if user is None or user.id != identity.user_id:
+        raise BadCredentials("bad_credentials", "this account no longer exists")
+    return user

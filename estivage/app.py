@@ -1,0 +1,89 @@
+"""The application factory: one Litestar app wiring the domain packages together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from litestar import Litestar, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.plugins.problem_details import ProblemDetailsPlugin
+from litestar.plugins.sqlalchemy import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
+from litestar.stores.registry import StoreRegistry
+
+from estivage.accounts.controllers import make_auth_controller
+from estivage.auth import jwt_auth
+from estivage.db import create_engine
+from estivage.problems import internal_error_handler, problem_details_config
+from estivage.settings import Settings
+from inventory.controllers import AvailabilityController, CentreController, SeasonController
+
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def store_registry(settings: Settings) -> StoreRegistry:
+    """Redis when REDIS_URL is set (shared by every replica), Litestar's memory store otherwise."""
+    if settings.redis_url:
+        root = RedisStore.with_client(url=settings.redis_url, namespace=settings.store_namespace)
+
+        def redis_factory(name: str) -> Store:
+            return root.with_namespace(name)
+
+        return StoreRegistry(default_factory=redis_factory)
+
+    def memory_factory(_name: str) -> Store:
+        return MemoryStore()
+
+    return StoreRegistry(default_factory=memory_factory)
+
+
+@get("/health", opt={"public": True}, exclude_from_auth=True, tags=["operations"], summary="Liveness")
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def provide_now(state: State) -> datetime:
+    clock: Clock = state.clock
+    return clock()
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock = _utc_now) -> Litestar:
+    settings = settings or Settings.from_env()
+    engine = create_engine(settings.database_url, echo=settings.sql_echo)
+    jwt = jwt_auth(settings.jwt_secret, settings.token_minutes)
+    db_config = SQLAlchemyAsyncConfig(
+        engine_instance=engine,
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        before_send_handler="autocommit",
+        set_default_exception_handler=False,
+    )
+    auth_controller = make_auth_controller(jwt, settings.token_minutes, settings.login_attempts_per_minute)
+    handlers: list[Any] = [health, auth_controller, CentreController, SeasonController, AvailabilityController]
+    return Litestar(
+        route_handlers=handlers,
+        plugins=[SQLAlchemyPlugin(config=db_config), ProblemDetailsPlugin(problem_details_config())],
+        on_app_init=[jwt.on_app_init],
+        stores=store_registry(settings),
+        state=State({"settings": settings, "clock": clock}),
+        dependencies={"now": Provide(provide_now, sync_to_thread=False)},
+        exception_handlers={Exception: internal_error_handler},
+        openapi_config=OpenAPIConfig(
+            title="Estivage",
+            version="0.1.0",
+            description="Booking and digital access for the foundation's holiday centres.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        debug=settings.debug,
+    )

@@ -1,0 +1,92 @@
+"""`estivage`: the operators' command (serve, migrate, seed-demo, demo and the staff tools).
+
+It is a click group, the toolkit Litestar's own CLI is built on, so the same commands are also
+available as `litestar estivage …` through the CLI plugin in ``estivage.app``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import click
+
+from estivage.settings import Settings
+
+
+@click.group(help="Estivage: bookings and access passes for the foundation's holiday centres.")
+def cli() -> None:
+    pass
+
+
+@cli.command(help="Apply the database migrations (Alembic upgrade to the latest revision).")
+def migrate() -> None:
+    from estivage.migrate import upgrade
+
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    click.echo(f"migrated {_redacted(settings.database_url)}")
+
+
+async def _seed(settings: Settings) -> None:
+    from estivage.db import create_disposable_engine, session_factory
+    from estivage.seed import seed_demo
+
+    engine = create_disposable_engine(settings.database_url)
+    async with session_factory(engine)() as session:
+        await seed_demo(session)
+    await engine.dispose()
+
+
+@cli.command("seed-demo", help="Load the demo centres, seasons, tariffs, quotas and accounts (idempotent).")
+def seed_demo_command() -> None:
+    settings = Settings.from_env()
+    asyncio.run(_seed(settings))
+    click.echo("demo data loaded: members M0001-M0500, manager-<centre>, staff (password estivage-demo)")
+
+
+def _serve(host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "estivage.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+@cli.command(help="Serve the API.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    _serve(host, port, workers)
+
+
+@cli.command(help="Migrate, load the demo data and serve, on the embedded default unless told otherwise.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def demo(host: str, port: int) -> None:
+    from estivage.migrate import upgrade
+
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    asyncio.run(_seed(settings))
+    click.echo(f"demo ready on http://{host}:{port}  (API docs: http://{host}:{port}/schema)")
+    _serve(host, port, 1)
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for logs."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"
+
+
+def main() -> None:
+    cli()

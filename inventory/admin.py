@@ -1,0 +1,297 @@
+"""Staff configuration of the inventory: centres, unit types, units, closures, seasons, tariffs, quotas.
+
+Every write checks what the database constraints would refuse first, so that staff get a clear 409/422
+naming the field rather than an integrity error.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import available_timezones
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from inventory import repository as repo
+from inventory import schemas as s
+from inventory.domain.errors import Conflict, NotFound, RuleViolation
+from inventory.models import Centre, Quota, Rotation, Season, Tariff, Unit, UnitClosure, UnitType
+
+_TIME_ZONES = frozenset(available_timezones())
+
+
+def _check_time_zone(name: str | None) -> None:
+    if name is not None and name not in _TIME_ZONES:
+        raise RuleViolation("invalid_time_zone", f"unknown time zone {name!r}", field="time_zone")
+
+
+async def create_centre(session: AsyncSession, data: s.CentreIn) -> Centre:
+    _check_time_zone(data.time_zone)
+    if await session.scalar(select(Centre.id).where(Centre.code == data.code)):
+        raise Conflict("centre_exists", f"a centre {data.code!r} exists already", field="code")
+    centre = Centre(
+        code=data.code,
+        name_fr=data.name_fr,
+        name_ar=data.name_ar,
+        town_fr=data.town_fr,
+        town_ar=data.town_ar,
+        arrival_time=data.arrival_time,
+        departure_time=data.departure_time,
+        time_zone=data.time_zone,
+        description=data.description,
+        unit_types=[],
+    )
+    session.add(centre)
+    await session.flush()
+    return centre
+
+
+def _apply_patch(target: object, patch: object) -> None:
+    for name in patch.__struct_fields__:  # type: ignore[attr-defined]
+        value = getattr(patch, name)
+        if value is not None:
+            setattr(target, name, value)
+
+
+async def update_centre(session: AsyncSession, code: str, patch: s.CentrePatch) -> Centre:
+    _check_time_zone(patch.time_zone)
+    centre = await repo.centre_by_code(session, code)
+    _apply_patch(centre, patch)
+    await session.flush()
+    return centre
+
+
+async def create_unit_type(session: AsyncSession, centre_code: str, data: s.UnitTypeIn) -> UnitType:
+    centre = await repo.centre_by_code(session, centre_code)
+    if any(t.code == data.code for t in centre.unit_types):
+        raise Conflict("unit_type_exists", f"{centre_code} has a unit type {data.code!r}", field="code")
+    unit_type = UnitType(
+        centre_id=centre.id,
+        code=data.code,
+        name_fr=data.name_fr,
+        name_ar=data.name_ar,
+        capacity=data.capacity,
+        description=data.description,
+    )
+    centre.unit_types.append(unit_type)
+    await session.flush()
+    return unit_type
+
+
+async def update_unit_type(session: AsyncSession, centre_code: str, code: str, patch: s.UnitTypePatch) -> UnitType:
+    centre = await repo.centre_by_code(session, centre_code)
+    unit_type = await repo.unit_type_by_code(session, centre, code)
+    _apply_patch(unit_type, patch)
+    await session.flush()
+    return unit_type
+
+
+async def list_units(session: AsyncSession, centre_code: str) -> list[Unit]:
+    centre = await repo.centre_by_code(session, centre_code)
+    query = (
+        select(Unit)
+        .where(Unit.centre_id == centre.id)
+        .options(selectinload(Unit.unit_type), selectinload(Unit.closures))
+        .order_by(Unit.number)
+    )
+    return list(await session.scalars(query))
+
+
+async def _unit_by_number(session: AsyncSession, centre: Centre, number: str) -> Unit:
+    query = (
+        select(Unit)
+        .where(Unit.centre_id == centre.id, Unit.number == number)
+        .options(selectinload(Unit.unit_type), selectinload(Unit.closures))
+    )
+    unit = (await session.scalars(query)).one_or_none()
+    if unit is None:
+        raise NotFound("unit_not_found", f"no unit {number!r} at {centre.code}", field="number")
+    return unit
+
+
+async def create_unit(session: AsyncSession, centre_code: str, data: s.UnitIn) -> Unit:
+    centre = await repo.centre_by_code(session, centre_code)
+    unit_type = await repo.unit_type_by_code(session, centre, data.unit_type)
+    exists = await session.scalar(select(Unit.id).where(Unit.centre_id == centre.id, Unit.number == data.number))
+    if exists:
+        raise Conflict("unit_exists", f"{centre_code} has a unit {data.number!r}", field="number")
+    session.add(Unit(centre_id=centre.id, unit_type_id=unit_type.id, number=data.number))
+    await session.flush()
+    return await _unit_by_number(session, centre, data.number)
+
+
+async def update_unit(session: AsyncSession, centre_code: str, number: str, patch: s.UnitPatch) -> Unit:
+    centre = await repo.centre_by_code(session, centre_code)
+    unit = await _unit_by_number(session, centre, number)
+    unit_type = await repo.unit_type_by_code(session, centre, patch.unit_type)
+    unit.unit_type_id = unit_type.id
+    await session.flush()
+    session.expire(unit)
+    return await _unit_by_number(session, centre, number)
+
+
+async def add_closure(session: AsyncSession, centre_code: str, number: str, data: s.ClosureIn) -> Unit:
+    if data.ends_on <= data.starts_on:
+        raise RuleViolation("invalid_dates", "ends_on must be after starts_on", field="ends_on")
+    centre = await repo.centre_by_code(session, centre_code)
+    unit = await _unit_by_number(session, centre, number)
+    unit.closures.append(UnitClosure(starts_on=data.starts_on, ends_on=data.ends_on, reason=data.reason))
+    await session.flush()
+    return unit
+
+
+def _check_season_shape(
+    starts_on: date, ends_on: date, min_nights: int, max_nights: int, rotations: list[s.RotationIO]
+) -> None:
+    if ends_on <= starts_on:
+        raise RuleViolation("invalid_dates", "ends_on must be after starts_on", field="ends_on")
+    if max_nights < min_nights:
+        raise RuleViolation("invalid_nights", "max_nights must be at least min_nights", field="max_nights")
+    for rotation in rotations:
+        if not (starts_on <= rotation.starts_on < rotation.ends_on <= ends_on):
+            raise RuleViolation(
+                "invalid_rotation", f"rotation {rotation.code} must lie inside the season", field="rotations"
+            )
+    if len({r.code for r in rotations}) != len(rotations):
+        raise RuleViolation("invalid_rotation", "rotation codes must be unique", field="rotations")
+
+
+async def create_season(session: AsyncSession, data: s.SeasonIn) -> Season:
+    _check_season_shape(data.starts_on, data.ends_on, data.min_nights, data.max_nights, data.rotations)
+    if await session.scalar(select(Season.id).where(Season.code == data.code)):
+        raise Conflict("season_exists", f"a season {data.code!r} exists already", field="code")
+    centre = await repo.centre_by_code(session, data.centre) if data.centre else None
+    season = Season(
+        code=data.code,
+        name_fr=data.name_fr,
+        name_ar=data.name_ar,
+        kind=data.kind,
+        centre_id=centre.id if centre else None,
+        starts_on=data.starts_on,
+        ends_on=data.ends_on,
+        min_nights=data.min_nights,
+        max_nights=data.max_nights,
+        arrival_weekdays=sorted(set(data.arrival_weekdays)),
+        cancellation_policy=_policy(data.cancellation_policy),
+        rotations=[Rotation(code=r.code, starts_on=r.starts_on, ends_on=r.ends_on) for r in data.rotations],
+    )
+    session.add(season)
+    await session.flush()
+    return season
+
+
+def _policy(tiers: list[s.RefundTierIO] | None) -> list[dict[str, int]] | None:
+    if tiers is None:
+        return None
+    return [{"days_before": t.days_before, "refund_bp": t.refund_bp} for t in tiers]
+
+
+async def update_season(session: AsyncSession, code: str, patch: s.SeasonPatch) -> Season:
+    season = await repo.season_by_code(session, code)
+    rotations = patch.rotations if patch.rotations is not None else [
+        s.RotationIO(code=r.code, starts_on=r.starts_on, ends_on=r.ends_on) for r in season.rotations
+    ]
+    _check_season_shape(
+        patch.starts_on or season.starts_on,
+        patch.ends_on or season.ends_on,
+        patch.min_nights or season.min_nights,
+        patch.max_nights or season.max_nights,
+        rotations,
+    )
+    for name in ("name_fr", "name_ar", "starts_on", "ends_on", "min_nights", "max_nights"):
+        if (value := getattr(patch, name)) is not None:
+            setattr(season, name, value)
+    if patch.arrival_weekdays is not None:
+        season.arrival_weekdays = sorted(set(patch.arrival_weekdays))
+    if patch.cancellation_policy is not None:
+        season.cancellation_policy = _policy(patch.cancellation_policy)
+    if patch.rotations is not None:
+        season.rotations = [Rotation(code=r.code, starts_on=r.starts_on, ends_on=r.ends_on) for r in rotations]
+    await session.flush()
+    return season
+
+
+async def list_seasons(session: AsyncSession) -> list[tuple[Season, str | None]]:
+    query = (
+        select(Season, Centre.code)
+        .outerjoin(Centre, Centre.id == Season.centre_id)
+        .options(selectinload(Season.rotations))
+        .order_by(Season.starts_on, Season.code)
+    )
+    return [(season, code) for season, code in await session.execute(query)]
+
+
+async def _season_and_type(
+    session: AsyncSession, season_code: str, centre_code: str, type_code: str
+) -> tuple[Season, UnitType]:
+    season = await repo.season_by_code(session, season_code)
+    centre = await repo.centre_by_code(session, centre_code)
+    if season.centre_id not in (None, centre.id):
+        raise RuleViolation("season_of_other_centre", f"season {season_code} is not {centre_code}'s", field="season")
+    return season, await repo.unit_type_by_code(session, centre, type_code)
+
+
+async def put_tariff(session: AsyncSession, data: s.TariffIO) -> Tariff:
+    """Create or replace the tariff of (season, unit type, category)."""
+    season, unit_type = await _season_and_type(session, data.season, data.centre, data.unit_type)
+    query = select(Tariff).where(
+        Tariff.season_id == season.id, Tariff.unit_type_id == unit_type.id, Tariff.category == data.category
+    )
+    tariff = (await session.scalars(query)).one_or_none()
+    if tariff is None:
+        tariff = Tariff(season_id=season.id, unit_type_id=unit_type.id, category=data.category)
+        session.add(tariff)
+    tariff.nightly_minor = data.nightly.amount_minor
+    tariff.currency = data.nightly.currency
+    await session.flush()
+    return tariff
+
+
+async def put_quota(session: AsyncSession, data: s.QuotaIO) -> Quota:
+    """Create or replace the quota of (season, unit type, category): a unit count or a share."""
+    if (data.units is None) == (data.share_bp is None):
+        raise RuleViolation("invalid_quota", "give exactly one of units and share_bp", field="units")
+    season, unit_type = await _season_and_type(session, data.season, data.centre, data.unit_type)
+    query = select(Quota).where(
+        Quota.season_id == season.id, Quota.unit_type_id == unit_type.id, Quota.category == data.category
+    )
+    quota = (await session.scalars(query)).one_or_none()
+    if quota is None:
+        quota = Quota(season_id=season.id, unit_type_id=unit_type.id, category=data.category)
+        session.add(quota)
+    quota.units, quota.share_bp = data.units, data.share_bp
+    await session.flush()
+    return quota
+
+
+async def list_tariffs(session: AsyncSession) -> list[s.TariffIO]:
+    query = (
+        select(Tariff, Season.code, Centre.code, UnitType.code)
+        .join(Season, Season.id == Tariff.season_id)
+        .join(UnitType, UnitType.id == Tariff.unit_type_id)
+        .join(Centre, Centre.id == UnitType.centre_id)
+        .order_by(Season.starts_on, Centre.code, UnitType.code, Tariff.category)
+    )
+    return [
+        s.TariffIO(
+            season=season, centre=centre, unit_type=unit_type, category=t.category,
+            nightly=s.MoneyIn(amount_minor=t.nightly_minor, currency="MAD"),
+        )
+        for t, season, centre, unit_type in await session.execute(query)
+    ]
+
+
+async def list_quotas(session: AsyncSession) -> list[s.QuotaIO]:
+    query = (
+        select(Quota, Season.code, Centre.code, UnitType.code)
+        .join(Season, Season.id == Quota.season_id)
+        .join(UnitType, UnitType.id == Quota.unit_type_id)
+        .join(Centre, Centre.id == UnitType.centre_id)
+        .order_by(Season.starts_on, Centre.code, UnitType.code, Quota.category)
+    )
+    return [
+        s.QuotaIO(season=season, centre=centre, unit_type=unit_type, category=q.category,
+                  units=q.units, share_bp=q.share_bp)
+        for q, season, centre, unit_type in await session.execute(query)
+    ]

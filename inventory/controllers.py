@@ -1,0 +1,239 @@
+"""HTTP for the inventory: the public list of centres, availability for members, configuration for staff."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, patch, post, put
+from litestar.params import FromPath, JSONBody, Parameter
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from estivage.auth import Identity, requires_member, requires_staff
+from inventory import admin
+from inventory import schemas as s
+from inventory.domain.money import Money
+from inventory.models import Centre, Season, Unit, UnitType
+from inventory.services import search_stay
+
+
+def language_of(request: Request[Any, Any, Any]) -> str:
+    """Arabic when the client prefers it, French otherwise (the foundation's two languages)."""
+    accepted = request.headers.get("accept-language", "")
+    return "ar" if accepted.lower().lstrip().startswith("ar") else "fr"
+
+
+def money_out(money: Money) -> s.MoneyOut:
+    return s.MoneyOut(amount_minor=money.amount_minor, currency=money.currency)
+
+
+def centre_out(centre: Centre, unit_counts: dict[int, int], lang: str) -> s.CentreOut:
+    return s.CentreOut(
+        code=centre.code,
+        name=centre.name_ar if lang == "ar" else centre.name_fr,
+        name_ar=centre.name_ar,
+        name_fr=centre.name_fr,
+        town=(centre.town_ar or centre.town_fr) if lang == "ar" else centre.town_fr,
+        time_zone=centre.time_zone,
+        arrival_time=centre.arrival_time.strftime("%H:%M"),
+        departure_time=centre.departure_time.strftime("%H:%M"),
+        unit_types=[unit_type_out(t, unit_counts.get(t.id, 0), lang) for t in centre.unit_types],
+    )
+
+
+def unit_type_out(unit_type: UnitType, units: int, lang: str) -> s.UnitTypeSummary:
+    return s.UnitTypeSummary(
+        code=unit_type.code,
+        name=unit_type.name_ar if lang == "ar" else unit_type.name_fr,
+        name_ar=unit_type.name_ar,
+        name_fr=unit_type.name_fr,
+        capacity=unit_type.capacity,
+        units=units,
+        description=unit_type.description,
+    )
+
+
+def unit_out(unit: Unit) -> s.UnitOut:
+    return s.UnitOut(
+        number=unit.number,
+        unit_type=unit.unit_type.code,
+        closures=[s.ClosureOut(c.id, c.starts_on, c.ends_on, c.reason) for c in unit.closures],
+    )
+
+
+def season_out(season: Season, centre_code: str | None) -> s.SeasonOut:
+    return s.SeasonOut(
+        code=season.code,
+        name_fr=season.name_fr,
+        name_ar=season.name_ar,
+        kind=season.kind,
+        centre=centre_code,
+        starts_on=season.starts_on,
+        ends_on=season.ends_on,
+        min_nights=season.min_nights,
+        max_nights=season.max_nights,
+        arrival_weekdays=list(season.arrival_weekdays),
+        rotations=[s.RotationIO(r.code, r.starts_on, r.ends_on) for r in season.rotations],
+        cancellation_policy=[s.RefundTierIO(**t) for t in season.cancellation_policy]
+        if season.cancellation_policy is not None
+        else None,
+    )
+
+
+async def _unit_counts(session: AsyncSession) -> dict[int, int]:
+    rows = await session.execute(select(Unit.unit_type_id, func.count()).group_by(Unit.unit_type_id))
+    return {type_id: count for type_id, count in rows.tuples()}
+
+
+async def _centre_out(session: AsyncSession, code: str, lang: str) -> s.CentreOut:
+    centre = await admin.repo.centre_by_code(session, code)
+    await session.refresh(centre, ["unit_types"])
+    return centre_out(centre, await _unit_counts(session), lang)
+
+
+class CentreController(Controller):
+    path = "/api/centres"
+    tags = ["inventory"]
+
+    @get("/", summary="List the centres and their unit types", opt={"public": True}, exclude_from_auth=True)
+    async def list_centres(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> list[s.CentreOut]:
+        centres = await db_session.scalars(
+            select(Centre).options(selectinload(Centre.unit_types)).order_by(Centre.code)
+        )
+        counts = await _unit_counts(db_session)
+        return [centre_out(c, counts, language_of(request)) for c in centres]
+
+    @post("/", guards=[requires_staff], summary="Create a centre")
+    async def create_centre(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, data: JSONBody[s.CentreIn]
+    ) -> s.CentreOut:
+        centre = await admin.create_centre(db_session, data)
+        return await _centre_out(db_session, centre.code, language_of(request))
+
+    @patch("/{code:str}", guards=[requires_staff], summary="Change a centre")
+    async def update_centre(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        code: FromPath[str],
+        data: JSONBody[s.CentrePatch],
+    ) -> s.CentreOut:
+        await admin.update_centre(db_session, code, data)
+        return await _centre_out(db_session, code, language_of(request))
+
+    @post("/{code:str}/unit-types", guards=[requires_staff], summary="Add a unit type to a centre")
+    async def create_unit_type(
+        self, db_session: AsyncSession, code: FromPath[str], data: JSONBody[s.UnitTypeIn]
+    ) -> s.UnitTypeSummary:
+        unit_type = await admin.create_unit_type(db_session, code, data)
+        return unit_type_out(unit_type, 0, "fr")
+
+    @patch("/{code:str}/unit-types/{type_code:str}", guards=[requires_staff], summary="Change a unit type")
+    async def update_unit_type(
+        self, db_session: AsyncSession, code: FromPath[str], type_code: FromPath[str], data: JSONBody[s.UnitTypePatch]
+    ) -> s.UnitTypeSummary:
+        unit_type = await admin.update_unit_type(db_session, code, type_code, data)
+        return unit_type_out(unit_type, (await _unit_counts(db_session)).get(unit_type.id, 0), "fr")
+
+    @get("/{code:str}/units", guards=[requires_staff], summary="List a centre's units")
+    async def list_units(self, db_session: AsyncSession, code: FromPath[str]) -> list[s.UnitOut]:
+        return [unit_out(u) for u in await admin.list_units(db_session, code)]
+
+    @post("/{code:str}/units", guards=[requires_staff], summary="Add a unit")
+    async def create_unit(self, db_session: AsyncSession, code: FromPath[str], data: JSONBody[s.UnitIn]) -> s.UnitOut:
+        return unit_out(await admin.create_unit(db_session, code, data))
+
+    @patch("/{code:str}/units/{number:str}", guards=[requires_staff], summary="Change a unit's type")
+    async def update_unit(
+        self, db_session: AsyncSession, code: FromPath[str], number: FromPath[str], data: JSONBody[s.UnitPatch]
+    ) -> s.UnitOut:
+        return unit_out(await admin.update_unit(db_session, code, number, data))
+
+    @post("/{code:str}/units/{number:str}/closures", guards=[requires_staff], summary="Take a unit out of service")
+    async def add_closure(
+        self, db_session: AsyncSession, code: FromPath[str], number: FromPath[str], data: JSONBody[s.ClosureIn]
+    ) -> s.UnitOut:
+        return unit_out(await admin.add_closure(db_session, code, number, data))
+
+
+class SeasonController(Controller):
+    path = "/api"
+    tags = ["inventory"]
+    guards = [requires_staff]
+
+    @get("/seasons", summary="List seasons")
+    async def list_seasons(self, db_session: AsyncSession) -> list[s.SeasonOut]:
+        return [season_out(season, code) for season, code in await admin.list_seasons(db_session)]
+
+    @post("/seasons", summary="Create a season with its stay rules and rotations")
+    async def create_season(self, db_session: AsyncSession, data: JSONBody[s.SeasonIn]) -> s.SeasonOut:
+        season = await admin.create_season(db_session, data)
+        return season_out(season, data.centre)
+
+    @patch("/seasons/{code:str}", summary="Change a season")
+    async def update_season(
+        self, db_session: AsyncSession, code: FromPath[str], data: JSONBody[s.SeasonPatch]
+    ) -> s.SeasonOut:
+        season = await admin.update_season(db_session, code, data)
+        centre = await db_session.get(Centre, season.centre_id) if season.centre_id else None
+        return season_out(season, centre.code if centre else None)
+
+    @get("/tariffs", summary="List tariffs")
+    async def list_tariffs(self, db_session: AsyncSession) -> list[s.TariffIO]:
+        return await admin.list_tariffs(db_session)
+
+    @put("/tariffs", summary="Set the nightly tariff of a season, unit type and member category")
+    async def put_tariff(self, db_session: AsyncSession, data: JSONBody[s.TariffIO]) -> s.TariffIO:
+        await admin.put_tariff(db_session, data)
+        return data
+
+    @get("/quotas", summary="List quotas")
+    async def list_quotas(self, db_session: AsyncSession) -> list[s.QuotaIO]:
+        return await admin.list_quotas(db_session)
+
+    @put("/quotas", summary="Set the quota of a season, unit type and member category")
+    async def put_quota(self, db_session: AsyncSession, data: JSONBody[s.QuotaIO]) -> s.QuotaIO:
+        await admin.put_quota(db_session, data)
+        return data
+
+
+class AvailabilityController(Controller):
+    path = "/api/availability"
+    tags = ["inventory"]
+
+    @get("/", guards=[requires_member], summary="What the caller can book for a stay, at their tariff")
+    async def availability(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: AsyncSession,
+        now: datetime,
+        centre: str,
+        arrival: date,
+        departure: date,
+        guests: Annotated[int, Parameter(ge=1, le=50)] = 1,
+    ) -> list[s.AvailabilityOut]:
+        lang = language_of(request)
+        result = await search_stay(
+            db_session,
+            centre_code=centre,
+            arrival=arrival,
+            departure=departure,
+            guests=guests,
+            category=request.user.category or "",
+            now=now,
+        )
+        return [
+            s.AvailabilityOut(
+                unit_type=o.unit_type.code,
+                name=o.unit_type.name_ar if lang == "ar" else o.unit_type.name_fr,
+                capacity=o.unit_type.capacity,
+                available=o.available,
+                nights=result.stay.night_count,
+                price=money_out(o.subtotal),
+                subtotal=money_out(o.subtotal),
+                nightly=[money_out(price) for _night, price in o.nightly],
+            )
+            for o in result.offers
+        ]
