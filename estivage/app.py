@@ -6,13 +6,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from litestar import Litestar, get
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins.problem_details import ProblemDetailsPlugin
-from litestar.plugins.sqlalchemy import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
@@ -48,7 +48,7 @@ def store_registry(settings: Settings) -> StoreRegistry:
     return StoreRegistry(default_factory=memory_factory)
 
 
-@get("/health", opt={"public": True}, exclude_from_auth=True, tags=["operations"], summary="Liveness")
+@get("/health", exclude_from_auth=True, tags=["operations"], summary="Liveness")
 async def health() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -69,7 +69,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock = _utc_now) -> 
         set_default_exception_handler=False,
     )
     auth_controller = make_auth_controller(jwt, settings.token_minutes, settings.login_attempts_per_minute)
-    handlers: list[Any] = [health, auth_controller, CentreController, SeasonController, AvailabilityController]
+    handlers: list[Any] = [
+        health,
+        auth_controller,
+        CentreController,
+        SeasonController,
+        AvailabilityController,
+    ]
     return Litestar(
         route_handlers=handlers,
         plugins=[SQLAlchemyPlugin(config=db_config), ProblemDetailsPlugin(problem_details_config())],

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 from http import HTTPStatus
 from typing import Any
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
-from litestar.exceptions import ValidationException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+    ValidationException,
+)
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException
 from litestar.status_codes import HTTP_429_TOO_MANY_REQUESTS, HTTP_500_INTERNAL_SERVER_ERROR
 
 from estivage.accounts.services import BadCredentials
 from inventory.domain.errors import Conflict, DomainError, Forbidden, NotFound, RuleViolation
+
+logger = logging.getLogger("estivage")
 
 PROBLEM_TYPE_BASE = "https://estivage.example/problems/"
 
@@ -83,15 +90,15 @@ def problem_details_config() -> ProblemDetailsConfig:
     return ProblemDetailsConfig(
         enable_for_all_http_exceptions=True,
         exception_to_problem_detail_map={
-            DomainError: domain_problem,  # type: ignore[dict-item]
-            HTTPException: _http_problem,  # type: ignore[dict-item]
+            DomainError: domain_problem,
+            HTTPException: _http_problem,
         },
     )
 
 
 def internal_error_handler(_request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """A bug is a 500 problem that says nothing of the internals (the log keeps the traceback)."""
-    del exc
+    logger.error("unhandled error", exc_info=exc)
     return Response(
         content={
             "type": "about:blank",

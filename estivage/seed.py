@@ -45,7 +45,12 @@ class _CentreSpec:
 
 CENTRES = (
     _CentreSpec(
-        "ifrane", "Al Arz", "الأرز", "Ifrane", "إفران", "Montagne, Moyen Atlas; ouvert hors saison (hiver, printemps).",
+        "ifrane",
+        "Al Arz",
+        "الأرز",
+        "Ifrane",
+        "إفران",
+        "Montagne, Moyen Atlas; ouvert hors saison (hiver, printemps).",
         (
             _TypeSpec("studio", "Studio", "استوديو", 2, 12, 250, "Studio pour deux personnes"),
             _TypeSpec("apt2", "Appartement deux pièces", "شقة من غرفتين", 5, 20, 380, "Séjour et chambre"),
@@ -53,7 +58,12 @@ CENTRES = (
         ),
     ),
     _CentreSpec(
-        "sidi-bouzid", "Asianda", "أسياندا", "Sidi Bouzid, El Jadida", "سيدي بوزيد، الجديدة", "Mer; ouvert hors saison.",
+        "sidi-bouzid",
+        "Asianda",
+        "أسياندا",
+        "Sidi Bouzid, El Jadida",
+        "سيدي بوزيد، الجديدة",
+        "Mer; ouvert hors saison.",
         (
             _TypeSpec("studio", "Studio", "استوديو", 3, 10, 230, "Studio vue mer"),
             _TypeSpec("apt2", "Appartement deux pièces", "شقة من غرفتين", 5, 24, 360, "Appartement familial"),
@@ -61,7 +71,12 @@ CENTRES = (
         ),
     ),
     _CentreSpec(
-        "saidia", "Saïdia", "السعيدية", "Saïdia", "السعيدية", "Méditerranée; centre d'estivage et club sportif.",
+        "saidia",
+        "Saïdia",
+        "السعيدية",
+        "Saïdia",
+        "السعيدية",
+        "Méditerranée; centre d'estivage et club sportif.",
         (
             _TypeSpec("room", "Chambre", "غرفة", 2, 16, 200, "Chambre double"),
             _TypeSpec("apt2", "Appartement deux pièces", "شقة من غرفتين", 5, 30, 350, "Appartement familial"),
@@ -69,7 +84,12 @@ CENTRES = (
         ),
     ),
     _CentreSpec(
-        "mdiq", "M'diq", "المضيق", "M'diq", "المضيق", "Méditerranée.",
+        "mdiq",
+        "M'diq",
+        "المضيق",
+        "M'diq",
+        "المضيق",
+        "Méditerranée.",
         (
             _TypeSpec("studio", "Studio", "استوديو", 3, 8, 240, "Studio"),
             _TypeSpec("apt2", "Appartement deux pièces", "شقة من غرفتين", 5, 18, 370, "Appartement familial"),
@@ -84,12 +104,37 @@ SUMMER_BP = 12000
 OFF_SEASON_POLICY = [{"days_before": 7, "refund_bp": 10000}, {"days_before": 1, "refund_bp": 5000}]
 SUMMER_POLICY = [{"days_before": 30, "refund_bp": 10000}, {"days_before": 7, "refund_bp": 5000}]
 
-_FIRST = [("Ahmed", "أحمد"), ("Fatima", "فاطمة"), ("Mohamed", "محمد"), ("Khadija", "خديجة"), ("Youssef", "يوسف"),
-          ("Amina", "أمينة"), ("Hassan", "حسن"), ("Naima", "نعيمة"), ("Rachid", "رشيد"), ("Samira", "سميرة"),
-          ("Omar", "عمر"), ("Latifa", "لطيفة"), ("Karim", "كريم"), ("Zineb", "زينب"), ("Abdellah", "عبد الله")]
-_LAST = [("Benali", "بنعلي"), ("El Idrissi", "الإدريسي"), ("Alaoui", "العلوي"), ("Bennani", "بناني"),
-         ("Tazi", "التازي"), ("Berrada", "برادة"), ("Chraibi", "الشرايبي"), ("El Fassi", "الفاسي"),
-         ("Amrani", "العمراني"), ("Ouazzani", "الوزاني"), ("Lahlou", "لحلو"), ("Sebti", "السبتي")]
+_FIRST = [
+    ("Ahmed", "أحمد"),
+    ("Fatima", "فاطمة"),
+    ("Mohamed", "محمد"),
+    ("Khadija", "خديجة"),
+    ("Youssef", "يوسف"),
+    ("Amina", "أمينة"),
+    ("Hassan", "حسن"),
+    ("Naima", "نعيمة"),
+    ("Rachid", "رشيد"),
+    ("Samira", "سميرة"),
+    ("Omar", "عمر"),
+    ("Latifa", "لطيفة"),
+    ("Karim", "كريم"),
+    ("Zineb", "زينب"),
+    ("Abdellah", "عبد الله"),
+]
+_LAST = [
+    ("Benali", "بنعلي"),
+    ("El Idrissi", "الإدريسي"),
+    ("Alaoui", "العلوي"),
+    ("Bennani", "بناني"),
+    ("Tazi", "التازي"),
+    ("Berrada", "برادة"),
+    ("Chraibi", "الشرايبي"),
+    ("El Fassi", "الفاسي"),
+    ("Amrani", "العمراني"),
+    ("Ouazzani", "الوزاني"),
+    ("Lahlou", "لحلو"),
+    ("Sebti", "السبتي"),
+]
 
 
 def season_plan(today: date) -> list[Season]:
@@ -97,23 +142,44 @@ def season_plan(today: date) -> list[Season]:
     summer_year = today.year if today < date(today.year, 7, 1) else today.year + 1
     off = {"min_nights": 2, "max_nights": 14, "cancellation_policy": OFF_SEASON_POLICY}
     summer = Season(
-        code=f"summer-{summer_year}", name_fr=f"Été {summer_year}", name_ar=f"صيف {summer_year}", kind="summer",
-        starts_on=date(summer_year, 7, 1), ends_on=date(summer_year, 9, 1), min_nights=10, max_nights=10,
+        code=f"summer-{summer_year}",
+        name_fr=f"Été {summer_year}",
+        name_ar=f"صيف {summer_year}",
+        kind="summer",
+        starts_on=date(summer_year, 7, 1),
+        ends_on=date(summer_year, 9, 1),
+        min_nights=10,
+        max_nights=10,
         cancellation_policy=SUMMER_POLICY,
         rotations=[
-            Rotation(code=f"r{i + 1}", starts_on=date.fromordinal(date(summer_year, 7, 1).toordinal() + 10 * i),
-                     ends_on=date.fromordinal(date(summer_year, 7, 1).toordinal() + 10 * (i + 1)))
+            Rotation(
+                code=f"r{i + 1}",
+                starts_on=date.fromordinal(date(summer_year, 7, 1).toordinal() + 10 * i),
+                ends_on=date.fromordinal(date(summer_year, 7, 1).toordinal() + 10 * (i + 1)),
+            )
             for i in range(6)
         ],
     )
     return [
-        Season(code=f"off-{summer_year - 1}-{summer_year}", name_fr=f"Hors saison {summer_year - 1}-{summer_year}",
-               name_ar=f"خارج الفترة الصيفية {summer_year - 1}-{summer_year}", kind="off_season",
-               starts_on=date(summer_year - 1, 9, 1), ends_on=date(summer_year, 7, 1), **off),
+        Season(
+            code=f"off-{summer_year - 1}-{summer_year}",
+            name_fr=f"Hors saison {summer_year - 1}-{summer_year}",
+            name_ar=f"خارج الفترة الصيفية {summer_year - 1}-{summer_year}",
+            kind="off_season",
+            starts_on=date(summer_year - 1, 9, 1),
+            ends_on=date(summer_year, 7, 1),
+            **off,
+        ),
         summer,
-        Season(code=f"off-{summer_year}-{summer_year + 1}", name_fr=f"Hors saison {summer_year}-{summer_year + 1}",
-               name_ar=f"خارج الفترة الصيفية {summer_year}-{summer_year + 1}", kind="off_season",
-               starts_on=date(summer_year, 9, 1), ends_on=date(summer_year + 1, 7, 1), **off),
+        Season(
+            code=f"off-{summer_year}-{summer_year + 1}",
+            name_fr=f"Hors saison {summer_year}-{summer_year + 1}",
+            name_ar=f"خارج الفترة الصيفية {summer_year}-{summer_year + 1}",
+            kind="off_season",
+            starts_on=date(summer_year, 9, 1),
+            ends_on=date(summer_year + 1, 7, 1),
+            **off,
+        ),
     ]
 
 
@@ -121,8 +187,15 @@ def _mdiq_winters(today: date, centre: Centre) -> list[Season]:
     """M'diq closes in winter: its own closed seasons win over the foundation-wide off-season."""
     first = today.year if today < date(today.year, 4, 1) else today.year + 1
     return [
-        Season(code=f"mdiq-winter-{y}", name_fr=f"Fermeture hiver {y}", name_ar=f"إغلاق شتاء {y}", kind="closed",
-               centre_id=centre.id, starts_on=date(y - 1, 11, 1), ends_on=date(y, 3, 1))
+        Season(
+            code=f"mdiq-winter-{y}",
+            name_fr=f"Fermeture hiver {y}",
+            name_ar=f"إغلاق شتاء {y}",
+            kind="closed",
+            centre_id=centre.id,
+            starts_on=date(y - 1, 11, 1),
+            ends_on=date(y, 3, 1),
+        )
         for y in (first, first + 1)
     ]
 
@@ -132,8 +205,13 @@ async def _seed_centre(session: AsyncSession, spec: _CentreSpec) -> Centre:
     if centre is not None:
         return centre
     centre = Centre(
-        code=spec.code, name_fr=spec.name_fr, name_ar=spec.name_ar, town_fr=spec.town_fr, town_ar=spec.town_ar,
-        description=spec.description, unit_types=[],
+        code=spec.code,
+        name_fr=spec.name_fr,
+        name_ar=spec.name_ar,
+        town_fr=spec.town_fr,
+        town_ar=spec.town_ar,
+        description=spec.description,
+        unit_types=[],
     )
     session.add(centre)
     await session.flush()
@@ -141,8 +219,12 @@ async def _seed_centre(session: AsyncSession, spec: _CentreSpec) -> Centre:
     number = 100
     for type_spec in spec.types:
         unit_type = UnitType(
-            centre_id=centre.id, code=type_spec.code, name_fr=type_spec.name_fr, name_ar=type_spec.name_ar,
-            capacity=type_spec.capacity, description=type_spec.description,
+            centre_id=centre.id,
+            code=type_spec.code,
+            name_fr=type_spec.name_fr,
+            name_ar=type_spec.name_ar,
+            capacity=type_spec.capacity,
+            description=type_spec.description,
         )
         session.add(unit_type)
         await session.flush()
@@ -161,7 +243,9 @@ async def _seed_seasons(session: AsyncSession, seasons: list[Season]) -> None:
 
 
 async def _seed_prices_and_quotas(session: AsyncSession) -> None:
-    seasons = list(await session.scalars(select(Season).where(Season.kind != "closed", Season.centre_id.is_(None))))
+    seasons = list(
+        await session.scalars(select(Season).where(Season.kind != "closed", Season.centre_id.is_(None)))
+    )
     have_tariffs = {(t.season_id, t.unit_type_id, t.category) for t in await session.scalars(select(Tariff))}
     have_quotas = {(q.season_id, q.unit_type_id, q.category) for q in await session.scalars(select(Quota))}
     nightly = {(c.code, t.code): t.nightly_active for c in CENTRES for t in c.types}
@@ -172,15 +256,24 @@ async def _seed_prices_and_quotas(session: AsyncSession) -> None:
             season_base = base * SUMMER_BP // 10000 if season.kind == "summer" else base
             for category, price in (("active", season_base), ("retired", season_base * RETIRED_BP // 10000)):
                 if (season.id, unit_type.id, category) not in have_tariffs:
-                    session.add(Tariff(season_id=season.id, unit_type_id=unit_type.id, category=category,
-                                       nightly_minor=price))
+                    session.add(
+                        Tariff(
+                            season_id=season.id,
+                            unit_type_id=unit_type.id,
+                            category=category,
+                            nightly_minor=price,
+                        )
+                    )
             # Summer: 70% of each type for active members, 30% for retired ones; off-season: retired
             # members may take at most half of a type (the rest is for everyone).
             shares = {"active": 7000, "retired": 3000} if season.kind == "summer" else {"retired": 5000}
             for category, share in shares.items():
                 if (season.id, unit_type.id, category) not in have_quotas:
-                    session.add(Quota(season_id=season.id, unit_type_id=unit_type.id, category=category,
-                                      share_bp=share))
+                    session.add(
+                        Quota(
+                            season_id=season.id, unit_type_id=unit_type.id, category=category, share_bp=share
+                        )
+                    )
     await session.flush()
 
 
@@ -189,32 +282,60 @@ async def _seed_accounts(session: AsyncSession, now: datetime) -> None:
     # One hash for every demo account: they share the password anyway, and hashing 500 times with
     # argon2 would make seeding take half a minute.
     password_hash = hash_password(DEMO_PASSWORD)
-    rng = random.Random(20260701)  # noqa: S311 - demo data, deterministic on purpose
+    rng = random.Random(20260701)
     for i in range(1, MEMBER_COUNT + 1):
         username = f"M{i:04d}"
         first, last = rng.choice(_FIRST), rng.choice(_LAST)
         retired = i % 5 == 0
         member = Member(
-            member_number=username, first_name=first[0], last_name=last[0], first_name_ar=first[1],
-            last_name_ar=last[1], category="retired" if retired else "active",
-            salary_scale=rng.randint(5, 11), family_size=rng.randint(1, 7),
-            email=f"{username.lower()}@members.estivage.example", phone=f"+2126{rng.randint(10000000, 99999999)}",
+            member_number=username,
+            first_name=first[0],
+            last_name=last[0],
+            first_name_ar=first[1],
+            last_name_ar=last[1],
+            category="retired" if retired else "active",
+            salary_scale=rng.randint(5, 11),
+            family_size=rng.randint(1, 7),
+            email=f"{username.lower()}@members.estivage.example",
+            phone=f"+2126{rng.randint(10000000, 99999999)}",
             preferred_language="ar" if i % 2 else "fr",
             last_summer_stay_year=rng.choice([None, now.year - 1, now.year - 2, now.year - 3, now.year - 5]),
         )
         if username not in existing:
-            session.add(User(username=username, password_hash=password_hash, role="member",
-                             display_name=f"{first[0]} {last[0]}", created_at=now, member=member))
+            session.add(
+                User(
+                    username=username,
+                    password_hash=password_hash,
+                    role="member",
+                    display_name=f"{first[0]} {last[0]}",
+                    created_at=now,
+                    member=member,
+                )
+            )
     centres = {c.code: c for c in await session.scalars(select(Centre))}
     for spec in CENTRES:
         username = f"manager-{spec.code}"
         if username not in existing:
-            session.add(User(username=username, password_hash=password_hash, role="manager",
-                             display_name=f"Gestionnaire {spec.name_fr}", created_at=now,
-                             centres=[centres[spec.code]]))
+            session.add(
+                User(
+                    username=username,
+                    password_hash=password_hash,
+                    role="manager",
+                    display_name=f"Gestionnaire {spec.name_fr}",
+                    created_at=now,
+                    centres=[centres[spec.code]],
+                )
+            )
     if "staff" not in existing:
-        session.add(User(username="staff", password_hash=password_hash, role="staff",
-                         display_name="Siège — service des estivages", created_at=now))
+        session.add(
+            User(
+                username="staff",
+                password_hash=password_hash,
+                role="staff",
+                display_name="Siège — service des estivages",
+                created_at=now,
+            )
+        )
     await session.flush()
 
 

@@ -79,9 +79,11 @@ async def create_unit_type(session: AsyncSession, centre_code: str, data: s.Unit
     return unit_type
 
 
-async def update_unit_type(session: AsyncSession, centre_code: str, code: str, patch: s.UnitTypePatch) -> UnitType:
+async def update_unit_type(
+    session: AsyncSession, centre_code: str, code: str, patch: s.UnitTypePatch
+) -> UnitType:
     centre = await repo.centre_by_code(session, centre_code)
-    unit_type = await repo.unit_type_by_code(session, centre, code)
+    unit_type = repo.unit_type_by_code(centre, code)
     _apply_patch(unit_type, patch)
     await session.flush()
     return unit_type
@@ -112,8 +114,10 @@ async def _unit_by_number(session: AsyncSession, centre: Centre, number: str) ->
 
 async def create_unit(session: AsyncSession, centre_code: str, data: s.UnitIn) -> Unit:
     centre = await repo.centre_by_code(session, centre_code)
-    unit_type = await repo.unit_type_by_code(session, centre, data.unit_type)
-    exists = await session.scalar(select(Unit.id).where(Unit.centre_id == centre.id, Unit.number == data.number))
+    unit_type = repo.unit_type_by_code(centre, data.unit_type)
+    exists = await session.scalar(
+        select(Unit.id).where(Unit.centre_id == centre.id, Unit.number == data.number)
+    )
     if exists:
         raise Conflict("unit_exists", f"{centre_code} has a unit {data.number!r}", field="number")
     session.add(Unit(centre_id=centre.id, unit_type_id=unit_type.id, number=data.number))
@@ -124,7 +128,7 @@ async def create_unit(session: AsyncSession, centre_code: str, data: s.UnitIn) -
 async def update_unit(session: AsyncSession, centre_code: str, number: str, patch: s.UnitPatch) -> Unit:
     centre = await repo.centre_by_code(session, centre_code)
     unit = await _unit_by_number(session, centre, number)
-    unit_type = await repo.unit_type_by_code(session, centre, patch.unit_type)
+    unit_type = repo.unit_type_by_code(centre, patch.unit_type)
     unit.unit_type_id = unit_type.id
     await session.flush()
     session.expire(unit)
@@ -189,9 +193,11 @@ def _policy(tiers: list[s.RefundTierIO] | None) -> list[dict[str, int]] | None:
 
 async def update_season(session: AsyncSession, code: str, patch: s.SeasonPatch) -> Season:
     season = await repo.season_by_code(session, code)
-    rotations = patch.rotations if patch.rotations is not None else [
-        s.RotationIO(code=r.code, starts_on=r.starts_on, ends_on=r.ends_on) for r in season.rotations
-    ]
+    rotations = (
+        patch.rotations
+        if patch.rotations is not None
+        else [s.RotationIO(code=r.code, starts_on=r.starts_on, ends_on=r.ends_on) for r in season.rotations]
+    )
     _check_season_shape(
         patch.starts_on or season.starts_on,
         patch.ends_on or season.ends_on,
@@ -207,7 +213,9 @@ async def update_season(session: AsyncSession, code: str, patch: s.SeasonPatch) 
     if patch.cancellation_policy is not None:
         season.cancellation_policy = _policy(patch.cancellation_policy)
     if patch.rotations is not None:
-        season.rotations = [Rotation(code=r.code, starts_on=r.starts_on, ends_on=r.ends_on) for r in rotations]
+        season.rotations = [
+            Rotation(code=r.code, starts_on=r.starts_on, ends_on=r.ends_on) for r in rotations
+        ]
     await session.flush()
     return season
 
@@ -228,8 +236,10 @@ async def _season_and_type(
     season = await repo.season_by_code(session, season_code)
     centre = await repo.centre_by_code(session, centre_code)
     if season.centre_id not in (None, centre.id):
-        raise RuleViolation("season_of_other_centre", f"season {season_code} is not {centre_code}'s", field="season")
-    return season, await repo.unit_type_by_code(session, centre, type_code)
+        raise RuleViolation(
+            "season_of_other_centre", f"season {season_code} is not {centre_code}'s", field="season"
+        )
+    return season, repo.unit_type_by_code(centre, type_code)
 
 
 async def put_tariff(session: AsyncSession, data: s.TariffIO) -> Tariff:
@@ -275,7 +285,10 @@ async def list_tariffs(session: AsyncSession) -> list[s.TariffIO]:
     )
     return [
         s.TariffIO(
-            season=season, centre=centre, unit_type=unit_type, category=t.category,
+            season=season,
+            centre=centre,
+            unit_type=unit_type,
+            category=t.category,
             nightly=s.MoneyIn(amount_minor=t.nightly_minor, currency="MAD"),
         )
         for t, season, centre, unit_type in await session.execute(query)
@@ -291,7 +304,13 @@ async def list_quotas(session: AsyncSession) -> list[s.QuotaIO]:
         .order_by(Season.starts_on, Centre.code, UnitType.code, Quota.category)
     )
     return [
-        s.QuotaIO(season=season, centre=centre, unit_type=unit_type, category=q.category,
-                  units=q.units, share_bp=q.share_bp)
+        s.QuotaIO(
+            season=season,
+            centre=centre,
+            unit_type=unit_type,
+            category=q.category,
+            units=q.units,
+            share_bp=q.share_bp,
+        )
         for q, season, centre, unit_type in await session.execute(query)
     ]

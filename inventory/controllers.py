@@ -6,13 +6,14 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, patch, post, put
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from estivage.auth import Identity, requires_member, requires_staff
-from inventory import admin
+from inventory import admin, repository
 from inventory import schemas as s
 from inventory.domain.money import Money
 from inventory.models import Centre, Season, Unit, UnitType
@@ -84,11 +85,11 @@ def season_out(season: Season, centre_code: str | None) -> s.SeasonOut:
 
 async def _unit_counts(session: AsyncSession) -> dict[int, int]:
     rows = await session.execute(select(Unit.unit_type_id, func.count()).group_by(Unit.unit_type_id))
-    return {type_id: count for type_id, count in rows.tuples()}
+    return dict(rows.tuples().all())
 
 
 async def _centre_out(session: AsyncSession, code: str, lang: str) -> s.CentreOut:
-    centre = await admin.repo.centre_by_code(session, code)
+    centre = await repository.centre_by_code(session, code)
     await session.refresh(centre, ["unit_types"])
     return centre_out(centre, await _unit_counts(session), lang)
 
@@ -97,8 +98,10 @@ class CentreController(Controller):
     path = "/api/centres"
     tags = ["inventory"]
 
-    @get("/", summary="List the centres and their unit types", opt={"public": True}, exclude_from_auth=True)
-    async def list_centres(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> list[s.CentreOut]:
+    @get("/", summary="List the centres and their unit types", exclude_from_auth=True)
+    async def list_centres(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> list[s.CentreOut]:
         centres = await db_session.scalars(
             select(Centre).options(selectinload(Centre.unit_types)).order_by(Centre.code)
         )
@@ -107,7 +110,10 @@ class CentreController(Controller):
 
     @post("/", guards=[requires_staff], summary="Create a centre")
     async def create_centre(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, data: JSONBody[s.CentreIn]
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        data: JSONBody[s.CentreIn],
     ) -> s.CentreOut:
         centre = await admin.create_centre(db_session, data)
         return await _centre_out(db_session, centre.code, language_of(request))
@@ -116,7 +122,7 @@ class CentreController(Controller):
     async def update_centre(
         self,
         request: Request[Any, Any, Any],
-        db_session: AsyncSession,
+        db_session: NamedDependency[AsyncSession],
         code: FromPath[str],
         data: JSONBody[s.CentrePatch],
     ) -> s.CentreOut:
@@ -125,35 +131,55 @@ class CentreController(Controller):
 
     @post("/{code:str}/unit-types", guards=[requires_staff], summary="Add a unit type to a centre")
     async def create_unit_type(
-        self, db_session: AsyncSession, code: FromPath[str], data: JSONBody[s.UnitTypeIn]
+        self, db_session: NamedDependency[AsyncSession], code: FromPath[str], data: JSONBody[s.UnitTypeIn]
     ) -> s.UnitTypeSummary:
         unit_type = await admin.create_unit_type(db_session, code, data)
         return unit_type_out(unit_type, 0, "fr")
 
     @patch("/{code:str}/unit-types/{type_code:str}", guards=[requires_staff], summary="Change a unit type")
     async def update_unit_type(
-        self, db_session: AsyncSession, code: FromPath[str], type_code: FromPath[str], data: JSONBody[s.UnitTypePatch]
+        self,
+        db_session: NamedDependency[AsyncSession],
+        code: FromPath[str],
+        type_code: FromPath[str],
+        data: JSONBody[s.UnitTypePatch],
     ) -> s.UnitTypeSummary:
         unit_type = await admin.update_unit_type(db_session, code, type_code, data)
         return unit_type_out(unit_type, (await _unit_counts(db_session)).get(unit_type.id, 0), "fr")
 
     @get("/{code:str}/units", guards=[requires_staff], summary="List a centre's units")
-    async def list_units(self, db_session: AsyncSession, code: FromPath[str]) -> list[s.UnitOut]:
+    async def list_units(
+        self, db_session: NamedDependency[AsyncSession], code: FromPath[str]
+    ) -> list[s.UnitOut]:
         return [unit_out(u) for u in await admin.list_units(db_session, code)]
 
     @post("/{code:str}/units", guards=[requires_staff], summary="Add a unit")
-    async def create_unit(self, db_session: AsyncSession, code: FromPath[str], data: JSONBody[s.UnitIn]) -> s.UnitOut:
+    async def create_unit(
+        self, db_session: NamedDependency[AsyncSession], code: FromPath[str], data: JSONBody[s.UnitIn]
+    ) -> s.UnitOut:
         return unit_out(await admin.create_unit(db_session, code, data))
 
     @patch("/{code:str}/units/{number:str}", guards=[requires_staff], summary="Change a unit's type")
     async def update_unit(
-        self, db_session: AsyncSession, code: FromPath[str], number: FromPath[str], data: JSONBody[s.UnitPatch]
+        self,
+        db_session: NamedDependency[AsyncSession],
+        code: FromPath[str],
+        number: FromPath[str],
+        data: JSONBody[s.UnitPatch],
     ) -> s.UnitOut:
         return unit_out(await admin.update_unit(db_session, code, number, data))
 
-    @post("/{code:str}/units/{number:str}/closures", guards=[requires_staff], summary="Take a unit out of service")
+    @post(
+        "/{code:str}/units/{number:str}/closures",
+        guards=[requires_staff],
+        summary="Take a unit out of service",
+    )
     async def add_closure(
-        self, db_session: AsyncSession, code: FromPath[str], number: FromPath[str], data: JSONBody[s.ClosureIn]
+        self,
+        db_session: NamedDependency[AsyncSession],
+        code: FromPath[str],
+        number: FromPath[str],
+        data: JSONBody[s.ClosureIn],
     ) -> s.UnitOut:
         return unit_out(await admin.add_closure(db_session, code, number, data))
 
@@ -164,37 +190,43 @@ class SeasonController(Controller):
     guards = [requires_staff]
 
     @get("/seasons", summary="List seasons")
-    async def list_seasons(self, db_session: AsyncSession) -> list[s.SeasonOut]:
+    async def list_seasons(self, db_session: NamedDependency[AsyncSession]) -> list[s.SeasonOut]:
         return [season_out(season, code) for season, code in await admin.list_seasons(db_session)]
 
     @post("/seasons", summary="Create a season with its stay rules and rotations")
-    async def create_season(self, db_session: AsyncSession, data: JSONBody[s.SeasonIn]) -> s.SeasonOut:
+    async def create_season(
+        self, db_session: NamedDependency[AsyncSession], data: JSONBody[s.SeasonIn]
+    ) -> s.SeasonOut:
         season = await admin.create_season(db_session, data)
         return season_out(season, data.centre)
 
     @patch("/seasons/{code:str}", summary="Change a season")
     async def update_season(
-        self, db_session: AsyncSession, code: FromPath[str], data: JSONBody[s.SeasonPatch]
+        self, db_session: NamedDependency[AsyncSession], code: FromPath[str], data: JSONBody[s.SeasonPatch]
     ) -> s.SeasonOut:
         season = await admin.update_season(db_session, code, data)
         centre = await db_session.get(Centre, season.centre_id) if season.centre_id else None
         return season_out(season, centre.code if centre else None)
 
     @get("/tariffs", summary="List tariffs")
-    async def list_tariffs(self, db_session: AsyncSession) -> list[s.TariffIO]:
+    async def list_tariffs(self, db_session: NamedDependency[AsyncSession]) -> list[s.TariffIO]:
         return await admin.list_tariffs(db_session)
 
     @put("/tariffs", summary="Set the nightly tariff of a season, unit type and member category")
-    async def put_tariff(self, db_session: AsyncSession, data: JSONBody[s.TariffIO]) -> s.TariffIO:
+    async def put_tariff(
+        self, db_session: NamedDependency[AsyncSession], data: JSONBody[s.TariffIO]
+    ) -> s.TariffIO:
         await admin.put_tariff(db_session, data)
         return data
 
     @get("/quotas", summary="List quotas")
-    async def list_quotas(self, db_session: AsyncSession) -> list[s.QuotaIO]:
+    async def list_quotas(self, db_session: NamedDependency[AsyncSession]) -> list[s.QuotaIO]:
         return await admin.list_quotas(db_session)
 
     @put("/quotas", summary="Set the quota of a season, unit type and member category")
-    async def put_quota(self, db_session: AsyncSession, data: JSONBody[s.QuotaIO]) -> s.QuotaIO:
+    async def put_quota(
+        self, db_session: NamedDependency[AsyncSession], data: JSONBody[s.QuotaIO]
+    ) -> s.QuotaIO:
         await admin.put_quota(db_session, data)
         return data
 
@@ -207,12 +239,12 @@ class AvailabilityController(Controller):
     async def availability(
         self,
         request: Request[Identity, Any, Any],
-        db_session: AsyncSession,
-        now: datetime,
-        centre: str,
-        arrival: date,
-        departure: date,
-        guests: Annotated[int, Parameter(ge=1, le=50)] = 1,
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        centre: FromQuery[str],
+        arrival: FromQuery[date],
+        departure: FromQuery[date],
+        guests: Annotated[int, QueryParameter(ge=1, le=50)] = 1,
     ) -> list[s.AvailabilityOut]:
         lang = language_of(request)
         result = await search_stay(

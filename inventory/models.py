@@ -169,9 +169,7 @@ class Quota(Base):
     __tablename__ = "quotas"
     __table_args__ = (
         UniqueConstraint("season_id", "unit_type_id", "category"),
-        CheckConstraint(
-            "(units IS NULL) <> (share_bp IS NULL)", name="quota_count_or_share"
-        ),
+        CheckConstraint("(units IS NULL) <> (share_bp IS NULL)", name="quota_count_or_share"),
         CheckConstraint("units IS NULL OR units >= 0", name="quota_units"),
         CheckConstraint("share_bp IS NULL OR (share_bp >= 0 AND share_bp <= 10000)", name="quota_share"),
     )

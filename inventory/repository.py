@@ -25,7 +25,7 @@ async def centre_by_code(session: AsyncSession, code: str) -> Centre:
     return centre
 
 
-async def unit_type_by_code(session: AsyncSession, centre: Centre, code: str) -> UnitType:
+def unit_type_by_code(centre: Centre, code: str) -> UnitType:
     for unit_type in centre.unit_types:
         if unit_type.code == code:
             return unit_type
@@ -126,5 +126,6 @@ async def tariffs_for(
         Tariff.category == category,
     )
     return {
-        (t.season_id, t.unit_type_id): Money(t.nightly_minor, t.currency) for t in await session.scalars(query)
+        (t.season_id, t.unit_type_id): Money(t.nightly_minor, t.currency)
+        for t in await session.scalars(query)
     }

@@ -1,4 +1,4 @@
-"""What the inventory API reads and writes (msgspec structs: validated on the way in, documented in OpenAPI)."""
+"""What the inventory API reads and writes: msgspec structs, validated and documented in OpenAPI."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import JSONBody
 from litestar.security.jwt import JWTAuth
@@ -43,7 +44,9 @@ def login_rate_limit(attempts_per_minute: int) -> RateLimitConfig:
     return RateLimitConfig(rate_limit=("minute", attempts_per_minute), store="rate_limit")
 
 
-def make_auth_controller(jwt: JWTAuth[Identity], token_minutes: int, attempts_per_minute: int) -> type[Controller]:
+def make_auth_controller(
+    jwt: JWTAuth[Identity], token_minutes: int, attempts_per_minute: int
+) -> type[Controller]:
     limiter = login_rate_limit(attempts_per_minute)
 
     class AuthController(Controller):
@@ -51,15 +54,22 @@ def make_auth_controller(jwt: JWTAuth[Identity], token_minutes: int, attempts_pe
         tags = ["accounts"]
 
         @post("/auth/token", middleware=[limiter.middleware], status_code=200, summary="Log in")
-        async def token(self, db_session: AsyncSession, data: JSONBody[Credentials]) -> TokenOut:
+        async def token(
+            self, db_session: NamedDependency[AsyncSession], data: JSONBody[Credentials]
+        ) -> TokenOut:
             identity = await authenticate(db_session, data.username.strip(), data.password)
             token = jwt.create_token(identifier=str(identity.user_id), token_extras=identity.token_extras())
             return TokenOut(
-                access_token=token, token_type="bearer", expires_in=token_minutes * 60, role=identity.role
+                access_token=token,
+                token_type="bearer",  # noqa: S106 - the OAuth2 token type, not a secret
+                expires_in=token_minutes * 60,
+                role=identity.role,
             )
 
         @get("/me", summary="Who am I")
-        async def me(self, request: Request[Identity, Any, Any], db_session: AsyncSession) -> MeOut:
+        async def me(
+            self, request: Request[Identity, Any, Any], db_session: NamedDependency[AsyncSession]
+        ) -> MeOut:
             user = await load_account(db_session, request.user)
             member = user.member
             return MeOut(

@@ -72,7 +72,9 @@ def available_units(free: int, room: int | None) -> int:
     return free if room is None else min(free, room)
 
 
-def nightly_prices(nights: Sequence[date], price_by_night: Mapping[date, Money]) -> list[tuple[date, Money]] | None:
+def nightly_prices(
+    nights: Sequence[date], price_by_night: Mapping[date, Money]
+) -> list[tuple[date, Money]] | None:
     """The price of each night, or None when a night has no tariff for this type and category."""
     if any(night not in price_by_night for night in nights):
         return None

@@ -72,7 +72,9 @@ def check_dates(arrival: date, departure: date, guests: int, today: date) -> Sta
     if departure <= arrival:
         raise RuleViolation("invalid_dates", "departure must be after arrival", field="departure")
     if arrival < today:
-        raise RuleViolation("arrival_in_past", f"arrival {arrival} is before today ({today})", field="arrival")
+        raise RuleViolation(
+            "arrival_in_past", f"arrival {arrival} is before today ({today})", field="arrival"
+        )
     if arrival > today + timedelta(days=MAX_DAYS_AHEAD):
         raise RuleViolation(
             "arrival_too_far", f"arrival may be at most {MAX_DAYS_AHEAD} days ahead", field="arrival"
@@ -87,7 +89,9 @@ def direct_booking_seasons(stay: Stay, seasons: Sequence[SeasonRule]) -> list[Se
     for night in stay.nights:
         season = season_of(night, seasons)
         if season is None or season.kind == SeasonKind.CLOSED:
-            raise RuleViolation("centre_closed", f"the centre is closed on the night of {night}", field="arrival")
+            raise RuleViolation(
+                "centre_closed", f"the centre is closed on the night of {night}", field="arrival"
+            )
         if season.kind == SeasonKind.SUMMER:
             raise RuleViolation(
                 "summer_by_application",
@@ -102,25 +106,39 @@ def direct_booking_seasons(stay: Stay, seasons: Sequence[SeasonRule]) -> list[Se
 def _check_stay_rules(stay: Stay, season: SeasonRule) -> None:
     if stay.night_count < season.min_nights:
         raise RuleViolation(
-            "stay_too_short", f"a stay in this season lasts at least {season.min_nights} nights", field="departure"
+            "stay_too_short",
+            f"a stay in this season lasts at least {season.min_nights} nights",
+            field="departure",
         )
     if stay.night_count > season.max_nights:
         raise RuleViolation(
-            "stay_too_long", f"a stay in this season lasts at most {season.max_nights} nights", field="departure"
+            "stay_too_long",
+            f"a stay in this season lasts at most {season.max_nights} nights",
+            field="departure",
         )
     if stay.arrival.isoweekday() not in season.arrival_weekdays:
         days = ", ".join(_WEEKDAY_NAMES[d] for d in sorted(season.arrival_weekdays))
         raise RuleViolation("arrival_weekday", f"arrivals in this season are on {days}", field="arrival")
 
 
-_WEEKDAY_NAMES = {1: "Monday", 2: "Tuesday", 3: "Wednesday", 4: "Thursday", 5: "Friday", 6: "Saturday", 7: "Sunday"}
+_WEEKDAY_NAMES = {
+    1: "Monday",
+    2: "Tuesday",
+    3: "Wednesday",
+    4: "Thursday",
+    5: "Friday",
+    6: "Saturday",
+    7: "Sunday",
+}
 
 
 def local_today(now: datetime, time_zone: str) -> date:
     return now.astimezone(ZoneInfo(time_zone)).date()
 
 
-def stay_window(stay: Stay, arrival_time: time, departure_time: time, time_zone: str) -> tuple[datetime, datetime]:
+def stay_window(
+    stay: Stay, arrival_time: time, departure_time: time, time_zone: str
+) -> tuple[datetime, datetime]:
     """From the arrival day's arrival hour to the departure day's departure hour, in the centre's zone."""
     zone = ZoneInfo(time_zone)
     return (

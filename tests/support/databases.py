@@ -1,0 +1,113 @@
+"""Migrated, seeded databases for the tests: one template per backend, a fresh copy per test.
+
+The template is made once per session (migrations + demo seed); each test that writes gets its own
+copy (a file copy on SQLite, CREATE DATABASE … TEMPLATE on PostgreSQL), so tests never see each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+
+import asyncpg
+
+from estivage.db import create_disposable_engine, session_factory
+from estivage.migrate import upgrade
+from estivage.seed import seed_demo
+from estivage.settings import normalise_database_url
+
+T = TypeVar("T")
+
+
+def _plain(url: str) -> str:
+    """asyncpg wants postgresql://, SQLAlchemy wants postgresql+asyncpg://."""
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+def with_database(url: str, name: str) -> str:
+    base, _, _ = normalise_database_url(url).rpartition("/")
+    return f"{base}/{name}"
+
+
+async def seed(database_url: str, now: datetime) -> None:
+    engine = create_disposable_engine(database_url)
+    async with session_factory(engine)() as session:
+        await seed_demo(session, now=now)
+    await engine.dispose()
+
+
+def in_own_thread(function: Callable[[], T]) -> T:
+    """Run blocking set-up that starts its own event loop (Alembic's env.py does) from inside a
+    running loop: the templates are made lazily, from async fixtures."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function).result()
+
+
+def migrate_and_seed(database_url: str, now: datetime) -> None:
+    def work() -> None:
+        upgrade(database_url)
+        asyncio.run(seed(database_url, now))
+
+    in_own_thread(work)
+
+
+@dataclass
+class SqliteDatabases:
+    root: Path
+    now: datetime
+    template: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.template = self.root / "template.sqlite3"
+        migrate_and_seed(f"sqlite+aiosqlite:///{self.template}", self.now)
+
+    def fresh(self) -> str:
+        copy = self.root / f"{uuid.uuid4().hex}.sqlite3"
+        shutil.copyfile(self.template, copy)
+        return f"sqlite+aiosqlite:///{copy}"
+
+    async def drop(self, url: str) -> None:
+        path = Path(url.removeprefix("sqlite+aiosqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
+@dataclass
+class PostgresDatabases:
+    admin_url: str
+    now: datetime
+    prefix: str = field(default_factory=lambda: f"estivage_test_{uuid.uuid4().hex[:8]}")
+    template: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.template = f"{self.prefix}_template"
+        in_own_thread(lambda: asyncio.run(self._execute(f'CREATE DATABASE "{self.template}"')))
+        migrate_and_seed(with_database(self.admin_url, self.template), self.now)
+
+    async def _execute(self, sql: str) -> None:
+        connection = await asyncpg.connect(_plain(normalise_database_url(self.admin_url)))
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    async def fresh_async(self) -> str:
+        name = f"{self.prefix}_{uuid.uuid4().hex[:8]}"
+        await self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        return with_database(self.admin_url, name)
+
+    async def drop(self, url: str) -> None:
+        name = url.rpartition("/")[2]
+        await self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def drop_template(self) -> None:
+        in_own_thread(
+            lambda: asyncio.run(self._execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)'))
+        )
