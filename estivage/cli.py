@@ -90,3 +90,7 @@ def _redacted(url: str) -> str:
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -204,3 +204,17 @@ class StayNight(Base):
     category: Mapped[str] = mapped_column(String(32))
     guests: Mapped[int] = mapped_column(Integer())
     hold_expires_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class InventoryVersion(Base):
+    """One row whose version rises with every change of configuration (centres, types, units, closures,
+    seasons, tariffs, quotas). Readers keep a configuration snapshot in memory and reload it only when
+    this number moves, so every replica sees a staff change at its next request."""
+
+    __tablename__ = "inventory_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer(), default=0)
+
+
+CONFIGURATION_MODELS = (Centre, UnitType, Unit, UnitClosure, Season, Rotation, Tariff, Quota)

@@ -6,15 +6,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from inventory.domain.availability import QuotaRule, TakenNight
-from inventory.domain.calendar import SeasonKind, SeasonRule
+from inventory.domain.availability import TakenNight
 from inventory.domain.errors import NotFound
-from inventory.domain.money import Money
-from inventory.models import Centre, Quota, Season, StayNight, Tariff, Unit, UnitClosure, UnitType
+from inventory.models import Centre, Season, StayNight, UnitType
 
 
 async def centre_by_code(session: AsyncSession, code: str) -> Centre:
@@ -40,51 +38,6 @@ async def season_by_code(session: AsyncSession, code: str) -> Season:
     return season
 
 
-def season_rule(season: Season) -> SeasonRule:
-    return SeasonRule(
-        id=season.id,
-        kind=SeasonKind(season.kind),
-        starts_on=season.starts_on,
-        ends_on=season.ends_on,
-        for_one_centre=season.centre_id is not None,
-        min_nights=season.min_nights,
-        max_nights=season.max_nights,
-        arrival_weekdays=frozenset(season.arrival_weekdays),
-    )
-
-
-async def seasons_for(session: AsyncSession, centre: Centre, first: date, end: date) -> list[Season]:
-    """Seasons of this centre (its own and the foundation-wide ones) that overlap [first, end)."""
-    query = select(Season).where(
-        or_(Season.centre_id.is_(None), Season.centre_id == centre.id),
-        Season.starts_on < end,
-        Season.ends_on > first,
-    )
-    return list(await session.scalars(query))
-
-
-async def units_by_type(session: AsyncSession, centre: Centre) -> dict[int, list[int]]:
-    rows = await session.execute(select(Unit.unit_type_id, Unit.id).where(Unit.centre_id == centre.id))
-    by_type: dict[int, list[int]] = defaultdict(list)
-    for unit_type_id, unit_id in rows:
-        by_type[unit_type_id].append(unit_id)
-    return by_type
-
-
-async def closures_between(
-    session: AsyncSession, centre: Centre, first: date, end: date
-) -> dict[int, list[tuple[date, date]]]:
-    query = (
-        select(UnitClosure.unit_id, UnitClosure.starts_on, UnitClosure.ends_on)
-        .join(Unit, Unit.id == UnitClosure.unit_id)
-        .where(Unit.centre_id == centre.id, UnitClosure.starts_on < end, UnitClosure.ends_on > first)
-    )
-    closed: dict[int, list[tuple[date, date]]] = defaultdict(list)
-    for unit_id, starts_on, ends_on in await session.execute(query):
-        closed[unit_id].append((starts_on, ends_on))
-    return closed
-
-
 async def taken_nights(
     session: AsyncSession, unit_type_ids: Sequence[int], first: date, end: date, now: datetime
 ) -> dict[int, list[TakenNight]]:
@@ -102,30 +55,3 @@ async def taken_nights(
     for unit_type_id, unit_id, night, category in await session.execute(query):
         taken[unit_type_id].append(TakenNight(unit_id, night, category))
     return taken
-
-
-async def quotas_for(
-    session: AsyncSession, season_ids: Sequence[int], unit_type_ids: Sequence[int], category: str
-) -> dict[tuple[int, int], QuotaRule]:
-    """Quota of the category per (season, unit type)."""
-    query = select(Quota).where(
-        Quota.season_id.in_(season_ids), Quota.unit_type_id.in_(unit_type_ids), Quota.category == category
-    )
-    return {
-        (q.season_id, q.unit_type_id): QuotaRule(units=q.units, share_bp=q.share_bp)
-        for q in await session.scalars(query)
-    }
-
-
-async def tariffs_for(
-    session: AsyncSession, season_ids: Sequence[int], unit_type_ids: Sequence[int], category: str
-) -> dict[tuple[int, int], Money]:
-    """Nightly price of the category per (season, unit type)."""
-    query = select(Tariff).where(
-        and_(Tariff.season_id.in_(season_ids), Tariff.unit_type_id.in_(unit_type_ids)),
-        Tariff.category == category,
-    )
-    return {
-        (t.season_id, t.unit_type_id): Money(t.nightly_minor, t.currency)
-        for t in await session.scalars(query)
-    }

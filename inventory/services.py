@@ -9,16 +9,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory import repository as repo
 from inventory.domain.availability import available_units, free_units, nightly_prices, quota_room
-from inventory.domain.calendar import Stay, check_dates, direct_booking_seasons, local_today
+from inventory.domain.calendar import SeasonRule, Stay, check_dates, direct_booking_seasons, local_today
 from inventory.domain.money import Money
-from inventory.models import Centre, UnitType
+from inventory.snapshot import CentreView, UnitTypeView, centre_view
 
 
 @dataclass(frozen=True, slots=True)
 class TypeOffer:
     """One unit type of a centre as the member can take it for the stay."""
 
-    unit_type: UnitType
+    unit_type: UnitTypeView
     available: int
     free_unit_ids: list[int]
     nightly: list[tuple[date, Money]]
@@ -33,7 +33,7 @@ class TypeOffer:
 
 @dataclass(frozen=True, slots=True)
 class StaySearch:
-    centre: Centre
+    centre: CentreView
     stay: Stay
     offers: list[TypeOffer]
 
@@ -47,40 +47,44 @@ async def search_stay(
     guests: int,
     category: str,
     now: datetime,
+    unit_type_code: str | None = None,
 ) -> StaySearch:
-    """Every unit type that fits the party, with how many units the member's category can still take
-    for the whole stay and its nightly tariff. Types with no tariff for the category are not offered."""
-    centre = await repo.centre_by_code(session, centre_code)
+    """Every unit type that fits the party (or the one asked for), with how many units the member's
+    category can still take for the whole stay and its nightly tariff. Types with no tariff for the
+    category are not offered: an unpriced stay is a configuration gap, never a free one."""
+    centre = await centre_view(session, centre_code)
     stay = check_dates(arrival, departure, guests, local_today(now, centre.time_zone))
-    seasons = await repo.seasons_for(session, centre, stay.arrival, stay.departure)
-    season_of_night = dict(
-        zip(stay.nights, direct_booking_seasons(stay, [repo.season_rule(s) for s in seasons]), strict=True)
-    )
+    season_of_night = dict(zip(stay.nights, direct_booking_seasons(stay, centre.seasons), strict=True))
     fitting = [t for t in centre.unit_types if t.capacity >= guests]
-    type_ids = [t.id for t in fitting]
-    season_ids = sorted({s.id for s in season_of_night.values()})
-    units = await repo.units_by_type(session, centre)
-    closed = await repo.closures_between(session, centre, stay.arrival, stay.departure)
-    taken = await repo.taken_nights(session, type_ids, stay.arrival, stay.departure, now)
-    quotas = await repo.quotas_for(session, season_ids, type_ids, category)
-    tariffs = await repo.tariffs_for(session, season_ids, type_ids, category)
+    if unit_type_code is not None:
+        fitting = [t for t in fitting if t.code == unit_type_code]
+    taken = await repo.taken_nights(session, [t.id for t in fitting], stay.arrival, stay.departure, now)
     offers = []
     for unit_type in fitting:
-        prices = {
-            night: tariffs[key]
-            for night, season in season_of_night.items()
-            if (key := (season.id, unit_type.id)) in tariffs
-        }
-        nightly = nightly_prices(stay.nights, prices)
+        nightly = _nightly(centre, unit_type, category, season_of_night)
         if nightly is None:
             continue
-        type_units = units.get(unit_type.id, [])
-        free = free_units(type_units, stay.nights, taken.get(unit_type.id, []), closed)
+        type_taken = taken.get(unit_type.id, [])
+        free = free_units(unit_type.unit_ids, stay.nights, type_taken, centre.closures)
         room = quota_room(
-            {night: quotas.get((season.id, unit_type.id)) for night, season in season_of_night.items()},
-            len(type_units),
+            {
+                night: centre.quotas.get((s.id, unit_type.id, category))
+                for night, s in season_of_night.items()
+            },
+            len(unit_type.unit_ids),
             category,
-            taken.get(unit_type.id, []),
+            type_taken,
         )
         offers.append(TypeOffer(unit_type, available_units(len(free), room), free, nightly))
     return StaySearch(centre, stay, offers)
+
+
+def _nightly(
+    centre: CentreView, unit_type: UnitTypeView, category: str, season_of_night: dict[date, SeasonRule]
+) -> list[tuple[date, Money]] | None:
+    prices = {
+        night: centre.tariffs[key]
+        for night, season in season_of_night.items()
+        if (key := (season.id, unit_type.id, category)) in centre.tariffs
+    }
+    return nightly_prices(list(season_of_night), prices)
