@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
-from litestar import Litestar, get
+from litestar import Litestar, Request, Response, get
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins.problem_details import ProblemDetailsPlugin
@@ -17,6 +17,8 @@ from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from litestar.stores.registry import StoreRegistry
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from estivage.accounts.controllers import make_auth_controller
 from estivage.auth import jwt_auth
@@ -53,6 +55,25 @@ async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
+@get("/ready", exclude_from_auth=True, tags=["operations"], summary="Readiness: database and store reachable")
+async def ready(
+    db_session: NamedDependency[AsyncSession], request: Request[Any, Any, Any]
+) -> Response[dict[str, str]]:
+    checks = {"database": "ok", "store": "ok"}
+    try:
+        await db_session.execute(text("SELECT 1"))
+    except Exception:  # any failure means not ready; the body says which part
+        checks["database"] = "unavailable"
+    try:
+        await request.app.stores.get("readiness").exists("probe")
+    except Exception:
+        checks["store"] = "unavailable"
+    healthy = all(value == "ok" for value in checks.values())
+    return Response(
+        {"status": "ok" if healthy else "unavailable", **checks}, status_code=200 if healthy else 503
+    )
+
+
 def provide_now(state: State) -> datetime:
     clock: Clock = state.clock
     return clock()
@@ -70,6 +91,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = _utc_now) -> 
     )
     auth_controller = make_auth_controller(jwt, settings.token_minutes, settings.login_attempts_per_minute)
     handlers: list[Any] = [
+        ready,
         health,
         auth_controller,
         CentreController,

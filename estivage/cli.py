@@ -79,6 +79,17 @@ def demo(host: str, port: int) -> None:
     _serve(host, port, 1)
 
 
+@cli.command(help="Run the housekeeping worker (expired holds, deadlines) until stopped.")
+@click.option("--interval", default=60.0, show_default=True, type=float, help="seconds between rounds")
+def worker(interval: float) -> None:
+    import logging
+
+    from estivage.worker import run_forever
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    asyncio.run(run_forever(Settings.from_env(), interval))
+
+
 def _redacted(url: str) -> str:
     """The URL without its password, for logs."""
     if "@" not in url or "://" not in url:

@@ -77,7 +77,7 @@ async def inventory_version(session: AsyncSession) -> int:
 
 async def centre_view(session: AsyncSession, code: str) -> CentreView:
     version = await inventory_version(session)
-    key = (str(session.get_bind().url), code)
+    key = (str(session.get_bind().engine.url), code)
     cached = _cache.get(key)
     if cached is not None and cached[0] == version:
         return cached[1]

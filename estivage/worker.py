@@ -1,0 +1,48 @@
+"""`estivage worker`: periodic housekeeping (expired holds now; deadlines and reminders as they come).
+
+Nothing here is needed for correctness: an expired hold is already free for every reader. Running
+several workers is safe: each job is an idempotent statement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from estivage.db import create_engine, session_factory
+from estivage.settings import Settings
+from inventory.sweeper import delete_expired_hold_nights
+
+logger = logging.getLogger("estivage.worker")
+
+Job = Callable[[AsyncSession, datetime], Awaitable[int]]
+JOBS: dict[str, Job] = {"expired hold nights deleted": delete_expired_hold_nights}
+
+
+async def run_once(sessions: Callable[[], AsyncSession]) -> dict[str, int]:
+    done = {}
+    for name, job in JOBS.items():
+        async with sessions() as session:
+            done[name] = await job(session, datetime.now(UTC))
+    return done
+
+
+async def run_forever(settings: Settings, interval_seconds: float) -> None:
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    try:
+        while True:
+            try:
+                for name, count in (await run_once(sessions)).items():
+                    if count:
+                        logger.info("%s: %d", name, count)
+            except Exception:
+                # A database blip must not stop housekeeping for good; the next round retries.
+                logger.exception("housekeeping round failed")
+            await asyncio.sleep(interval_seconds)
+    finally:
+        await engine.dispose()
