@@ -33,7 +33,7 @@ demo: venv ## Set up and run the service on the embedded default (SQLite, memory
 serve: venv ## Run the service with the environment's settings (no migration, no seed)
 	$(UV) run --frozen estivage serve --host $(HOST) --port $(PORT)
 
-test: deps ## Set up and run the whole test suite (real PostgreSQL, Redis, Chromium)
+test: deps lint typecheck ## Set up, check (ruff, import contracts, mypy) and run the whole test suite
 	$(UV) run --frozen pytest -q -p no:cacheprovider
 
 lint: venv ## ruff, import contracts
