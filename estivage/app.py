@@ -20,6 +20,7 @@ from litestar.stores.registry import StoreRegistry
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.controllers import BookingController, BookingPolicyController
 from estivage.accounts.controllers import make_auth_controller
 from estivage.auth import jwt_auth
 from estivage.db import create_engine
@@ -97,6 +98,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = _utc_now) -> 
         CentreController,
         SeasonController,
         AvailabilityController,
+        BookingController,
+        BookingPolicyController,
     ]
     return Litestar(
         route_handlers=handlers,

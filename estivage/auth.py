@@ -104,3 +104,4 @@ def _role_guard(*roles: str) -> Any:
 requires_member = _role_guard(MEMBER)
 requires_staff = _role_guard(STAFF)
 requires_manager_or_staff = _role_guard(MANAGER, STAFF)
+requires_member_or_staff = _role_guard(MEMBER, STAFF)

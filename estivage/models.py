@@ -1,13 +1,29 @@
 """Every mapped table, imported once so that the metadata Alembic compares against is complete."""
 
+from booking.models import Booking, BookingPolicy, Promotion
 from estivage.accounts.models import Member, User, manager_centres
 from estivage.db import Base
-from inventory.models import Centre, Quota, Rotation, Season, StayNight, Tariff, Unit, UnitClosure, UnitType
+from inventory.models import (
+    Centre,
+    InventoryVersion,
+    Quota,
+    Rotation,
+    Season,
+    StayNight,
+    Tariff,
+    Unit,
+    UnitClosure,
+    UnitType,
+)
 
 __all__ = [
     "Base",
+    "Booking",
+    "BookingPolicy",
     "Centre",
+    "InventoryVersion",
     "Member",
+    "Promotion",
     "Quota",
     "Rotation",
     "Season",

@@ -23,11 +23,11 @@ Job = Callable[[AsyncSession, datetime], Awaitable[int]]
 JOBS: dict[str, Job] = {"expired hold nights deleted": delete_expired_hold_nights}
 
 
-async def run_once(sessions: Callable[[], AsyncSession]) -> dict[str, int]:
+async def run_once(sessions: Callable[[], AsyncSession], now: datetime) -> dict[str, int]:
     done = {}
     for name, job in JOBS.items():
         async with sessions() as session:
-            done[name] = await job(session, datetime.now(UTC))
+            done[name] = await job(session, now)
     return done
 
 
@@ -37,7 +37,7 @@ async def run_forever(settings: Settings, interval_seconds: float) -> None:
     try:
         while True:
             try:
-                for name, count in (await run_once(sessions)).items():
+                for name, count in (await run_once(sessions, datetime.now(UTC))).items():
                     if count:
                         logger.info("%s: %d", name, count)
             except Exception:

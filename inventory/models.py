@@ -17,7 +17,6 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
-    Uuid,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -200,7 +199,7 @@ class StayNight(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
     unit_type_id: Mapped[int] = mapped_column(ForeignKey("unit_types.id", ondelete="RESTRICT"))
     night: Mapped[date] = mapped_column(Date())
-    booking_id: Mapped[uuid.UUID] = mapped_column(Uuid(), index=True)
+    booking_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
     category: Mapped[str] = mapped_column(String(32))
     guests: Mapped[int] = mapped_column(Integer())
     hold_expires_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))

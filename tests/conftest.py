@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -80,9 +80,28 @@ def settings(backend: str, database_url: str, tmp_path: Path, request: pytest.Fi
     )
 
 
+class Clock:
+    """The app's clock in tests: starts at NOW and moves only when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
 @pytest.fixture
-def app(settings: Settings) -> Litestar:
-    return create_app(settings, clock=lambda: NOW)
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def app(settings: Settings, clock: Clock) -> Litestar:
+    return create_app(settings, clock=clock)
 
 
 @pytest.fixture
@@ -96,3 +115,26 @@ async def login(client: AsyncTestClient[Any], username: str, password: str = PAS
     response = await client.post("/api/auth/token", json={"username": username, "password": password})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+STAY = {
+    "centre": "ifrane",
+    "unit_type": "studio",
+    "arrival": "2026-12-20",
+    "departure": "2026-12-24",
+    "guests": 2,
+}
+
+
+async def hold(client: AsyncTestClient[Any], headers: dict[str, str], **changes: Any) -> Any:
+    """POST /api/bookings for the default demo stay, with `changes` to it."""
+    return await client.post("/api/bookings", json={**STAY, **changes}, headers=headers)
+
+
+async def available(
+    client: AsyncTestClient[Any], headers: dict[str, str], unit_type: str = "studio", **stay: Any
+) -> int:
+    params = {k: v for k, v in {**STAY, **stay}.items() if k != "unit_type"}
+    response = await client.get("/api/availability", params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    return next((o["available"] for o in response.json() if o["unit_type"] == unit_type), 0)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from litestar.testing import AsyncTestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from booking.models import Booking
 from estivage.db import create_disposable_engine, session_factory
+from estivage.settings import Settings
 from estivage.worker import run_once
-from inventory.models import StayNight, Unit
-from tests.conftest import NOW
+from inventory.models import StayNight
+from tests.conftest import NOW, hold, login
 
 
 async def test_health_and_readiness_answer_without_a_token(client: AsyncTestClient[Any]) -> None:
@@ -32,26 +33,28 @@ async def test_the_openapi_document_describes_the_contract_endpoints(client: Asy
     assert "200" in availability["responses"]
 
 
-async def test_the_worker_deletes_expired_hold_nights_and_keeps_live_ones(database_url: str) -> None:
-    engine = create_disposable_engine(database_url)
+async def test_the_worker_deletes_expired_hold_nights_and_keeps_live_ones(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    first, second = await login(client, "M0001"), await login(client, "M0002")
+    assert (await hold(client, first)).status_code == 201
+    assert (await hold(client, second, arrival="2027-01-10", departure="2027-01-13")).status_code == 201
+    engine = create_disposable_engine(settings.database_url)
     sessions = session_factory(engine)
     async with sessions() as session:
-        unit = (await session.scalars(select(Unit).limit(1))).one()
-        for expires in (NOW - timedelta(minutes=1), NOW + timedelta(days=400), None):
-            session.add(
-                StayNight(
-                    unit_id=unit.id,
-                    unit_type_id=unit.unit_type_id,
-                    night=(NOW + timedelta(days=30)).date() + timedelta(days=len(session.new)),
-                    booking_id=uuid.uuid4(),
-                    category="active",
-                    guests=1,
-                    hold_expires_at=expires,
-                )
-            )
+        await session.execute(
+            update(Booking)
+            .where(Booking.arrival == date(2026, 12, 20))
+            .values(hold_expires_at=NOW - timedelta(seconds=1))
+        )
+        await session.execute(
+            update(StayNight)
+            .where(StayNight.night < date(2027, 1, 1))
+            .values(hold_expires_at=NOW - timedelta(seconds=1))
+        )
         await session.commit()
-    done = await run_once(sessions)
-    assert done == {"expired hold nights deleted": 1}
+    done = await run_once(sessions, NOW)
+    assert done == {"expired hold nights deleted": 4}
     async with sessions() as session:
-        assert await session.scalar(select(func.count()).select_from(StayNight)) == 2
+        assert await session.scalar(select(func.count()).select_from(StayNight)) == 3
     await engine.dispose()

@@ -1,0 +1,135 @@
+"""Reading and writing bookings and the nights they take."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.domain.limits import MemberLimits, MemberUsage
+from booking.models import Booking, BookingPolicy
+from estivage.accounts.models import Member
+from inventory.domain.errors import NotFound
+from inventory.models import Season, StayNight
+
+LIVE_STATES = ("confirmed", "checked_in", "completed", "no_show")
+
+
+def live_booking(now: datetime) -> ColumnElement[bool]:
+    """A booking that holds its inventory or its promotion: confirmed onwards, or a hold not yet expired."""
+    return or_(
+        Booking.status.in_(LIVE_STATES),
+        and_(Booking.status == "held", Booking.hold_expires_at > now),
+    )
+
+
+async def policy(session: AsyncSession) -> BookingPolicy:
+    found = await session.get(BookingPolicy, 1)
+    return (
+        found
+        if found is not None
+        else BookingPolicy(id=1, hold_minutes=15, max_open_holds=1, max_off_season_nights_per_year=21)
+    )
+
+
+def limits_of(found: BookingPolicy) -> MemberLimits:
+    return MemberLimits(found.max_open_holds, found.max_off_season_nights_per_year)
+
+
+async def member_for_update(session: AsyncSession, user_id: int) -> Member:
+    member = (
+        await session.scalars(select(Member).where(Member.user_id == user_id).with_for_update())
+    ).one_or_none()
+    if member is None:
+        raise NotFound("member_not_found", "this account is not a member")
+    return member
+
+
+async def member_usage(session: AsyncSession, user_id: int, year: int, now: datetime) -> MemberUsage:
+    open_holds = await session.scalar(
+        select(func.count())
+        .select_from(Booking)
+        .where(Booking.member_id == user_id, Booking.status == "held", Booking.hold_expires_at > now)
+    )
+    stays = await session.execute(
+        select(Booking.arrival, Booking.departure)
+        .join(Season, Season.id == Booking.season_id)
+        .where(
+            Booking.member_id == user_id,
+            live_booking(now),
+            Season.kind == "off_season",
+            Booking.arrival >= date(year, 1, 1),
+            Booking.arrival < date(year + 1, 1, 1),
+        )
+    )
+    nights = sum((departure - arrival).days for arrival, departure in stays)
+    return MemberUsage(open_holds=open_holds or 0, nights_this_year=nights)
+
+
+async def clear_expired_nights(
+    session: AsyncSession, unit_type_id: int, first: date, end: date, now: datetime
+) -> None:
+    """Expired holds' nights stand in the way of the unique (unit, night) constraint; the writer that
+    needs the space removes them inside its locked unit of work."""
+    await session.execute(
+        delete(StayNight).where(
+            StayNight.unit_type_id == unit_type_id,
+            StayNight.night >= first,
+            StayNight.night < end,
+            StayNight.hold_expires_at.is_not(None),
+            StayNight.hold_expires_at <= now,
+        )
+    )
+
+
+def nights_rows(booking: Booking, hold_expires_at: datetime | None) -> list[StayNight]:
+    return [
+        StayNight(
+            unit_id=booking.unit_id,
+            unit_type_id=booking.unit_type_id,
+            night=booking.arrival + timedelta(days=i),
+            booking_id=booking.id,
+            category=booking.category,
+            guests=booking.guests,
+            hold_expires_at=hold_expires_at,
+        )
+        for i in range((booking.departure - booking.arrival).days)
+    ]
+
+
+async def confirm_nights(session: AsyncSession, booking_id: uuid.UUID) -> None:
+    """A confirmed stay's nights no longer expire."""
+    await session.execute(
+        update(StayNight).where(StayNight.booking_id == booking_id).values(hold_expires_at=None)
+    )
+
+
+async def release_nights(session: AsyncSession, booking_id: uuid.UUID) -> None:
+    await session.execute(delete(StayNight).where(StayNight.booking_id == booking_id))
+
+
+async def unit_is_free(
+    session: AsyncSession, unit_id: int, first: date, end: date, now: datetime, ignoring: uuid.UUID
+) -> bool:
+    taken = await session.scalar(
+        select(func.count())
+        .select_from(StayNight)
+        .where(
+            StayNight.unit_id == unit_id,
+            StayNight.night >= first,
+            StayNight.night < end,
+            StayNight.booking_id != ignoring,
+            or_(StayNight.hold_expires_at.is_(None), StayNight.hold_expires_at > now),
+        )
+    )
+    return not taken
+
+
+async def bookings_for(
+    session: AsyncSession, where: Sequence[object], limit: int, offset: int
+) -> list[Booking]:
+    query = select(Booking).where(*where).order_by(Booking.arrival.desc(), Booking.created_at.desc())  # type: ignore[arg-type]
+    return list(await session.scalars(query.limit(limit).offset(offset)))

@@ -1,0 +1,137 @@
+"""What the booking API reads and writes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from inventory.schemas import Code, MoneyIn, MoneyOut
+
+PromoCode = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9-]+$")]
+
+
+class HoldIn(msgspec.Struct, forbid_unknown_fields=True):
+    centre: Code
+    unit_type: Code
+    arrival: date
+    departure: date
+    guests: Annotated[int, msgspec.Meta(ge=1, le=50)]
+    promo_code: PromoCode | None = None
+
+
+class PromotionApplied(msgspec.Struct):
+    id: int
+    name: str
+    discount: MoneyOut
+
+
+class PriceOut(msgspec.Struct):
+    nights: int
+    nightly: list[MoneyOut]
+    subtotal: MoneyOut
+    discount: MoneyOut
+    total: MoneyOut
+    promotion: PromotionApplied | None = None
+
+
+class BookingOut(msgspec.Struct):
+    id: uuid.UUID
+    status: str
+    centre: str
+    unit_type: str
+    unit: str
+    arrival: date
+    departure: date
+    guests: int
+    price: PriceOut
+    created_at: datetime
+    hold_expires_at: datetime | None = None
+    confirmed_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    refund: MoneyOut | None = None
+
+
+class CancelOut(msgspec.Struct):
+    id: uuid.UUID
+    status: str
+    refund: MoneyOut
+
+
+class MoveIn(msgspec.Struct, forbid_unknown_fields=True):
+    unit: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+
+
+class BookingPolicyIO(msgspec.Struct, forbid_unknown_fields=True):
+    hold_minutes: Annotated[int, msgspec.Meta(ge=1, le=240)]
+    max_open_holds: Annotated[int, msgspec.Meta(ge=1, le=10)]
+    max_off_season_nights_per_year: Annotated[int, msgspec.Meta(ge=1, le=366)]
+
+
+PromotionKind = Literal["percentage", "fixed", "stay_pay"]
+Weekday = Annotated[int, msgspec.Meta(ge=1, le=7)]
+
+
+class PromotionIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+    kind: PromotionKind
+    percent_bp: Annotated[int, msgspec.Meta(ge=1, le=10_000)] | None = None
+    amount: MoneyIn | None = None
+    stay_nights: Annotated[int, msgspec.Meta(ge=2, le=60)] | None = None
+    pay_nights: Annotated[int, msgspec.Meta(ge=1, le=59)] | None = None
+    code: PromoCode | None = None
+    centres: list[Code] = msgspec.field(default_factory=list)
+    unit_types: list[Code] = msgspec.field(default_factory=list)
+    categories: list[str] = msgspec.field(default_factory=list)
+    arrival_weekdays: list[Weekday] = msgspec.field(default_factory=list)
+    stay_from: date | None = None
+    stay_until: date | None = None
+    book_from: date | None = None
+    book_until: date | None = None
+    min_nights: Annotated[int, msgspec.Meta(ge=1, le=60)] = 1
+    exclusive: bool = False
+    paused: bool = False
+    max_uses: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    max_uses_per_member: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    budget: MoneyIn | None = None
+
+
+class PromotionPatch(msgspec.Struct, forbid_unknown_fields=True):
+    name: str | None = None
+    paused: bool | None = None
+    exclusive: bool | None = None
+    max_uses: int | None = None
+    max_uses_per_member: int | None = None
+    budget: MoneyIn | None = None
+    book_until: date | None = None
+    stay_until: date | None = None
+
+
+class PromotionOut(msgspec.Struct):
+    id: int
+    name: str
+    kind: str
+    code: str | None
+    automatic: bool
+    exclusive: bool
+    paused: bool
+    percent_bp: int | None
+    amount: MoneyOut | None
+    stay_nights: int | None
+    pay_nights: int | None
+    centres: list[str]
+    unit_types: list[str]
+    categories: list[str]
+    arrival_weekdays: list[int]
+    stay_from: date | None
+    stay_until: date | None
+    book_from: date | None
+    book_until: date | None
+    min_nights: int
+    max_uses: int | None
+    max_uses_per_member: int | None
+    budget: MoneyOut | None
+    uses: int
+    spent: MoneyOut

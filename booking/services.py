@@ -1,0 +1,265 @@
+"""Use cases of direct booking: hold, read, confirm, cancel, move. Each is one unit of work.
+
+A hold runs under the unit-type lock (``booking.locks``), checks every rule after taking it, and writes
+the nights last; the unique (unit, night) constraint stands behind it in the database itself.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking import pricing_service
+from booking import repository as repo
+from booking.domain import cancellation, states
+from booking.domain.limits import check_member_limits
+from booking.locks import lock_unit_type, lock_unit_type_by_id
+from booking.models import Booking
+from estivage.auth import MANAGER, MEMBER, STAFF, Identity
+from inventory.domain.calendar import SeasonKind, season_of
+from inventory.domain.errors import Conflict, NotFound, RuleViolation
+from inventory.domain.money import Money
+from inventory.models import Centre, Season, Unit, UnitType
+from inventory.services import search_stay
+from inventory.snapshot import centre_view
+
+
+@dataclass(frozen=True, slots=True)
+class HoldRequest:
+    centre: str
+    unit_type: str
+    arrival: date
+    departure: date
+    guests: int
+    promo_code: str | None = None
+
+
+async def hold(session: AsyncSession, member: Identity, request: HoldRequest, now: datetime) -> Booking:
+    await lock_unit_type(session, request.centre, request.unit_type)
+    found = await repo.member_for_update(session, member.user_id)
+    result = await search_stay(
+        session,
+        centre_code=request.centre,
+        arrival=request.arrival,
+        departure=request.departure,
+        guests=request.guests,
+        category=found.category,
+        now=now,
+        unit_type_code=request.unit_type,
+    )
+    unit_type = result.centre.unit_type(request.unit_type)
+    if unit_type.capacity < request.guests:
+        raise RuleViolation(
+            "party_too_large",
+            f"a {unit_type.code} holds at most {unit_type.capacity} persons",
+            field="guests",
+        )
+    if not result.offers:
+        raise RuleViolation(
+            "not_offered",
+            f"{unit_type.code} is not offered to your category for these dates",
+            field="unit_type",
+        )
+    policy = await repo.policy(session)
+    usage = await repo.member_usage(session, member.user_id, request.arrival.year, now)
+    check_member_limits(repo.limits_of(policy), usage, result.stay.night_count)
+    offer = result.offers[0]
+    if offer.available < 1:
+        raise Conflict("sold_out", f"no {unit_type.code} is left at {request.centre} for these dates")
+    quote = await pricing_service.quote_for_hold(
+        session, result, offer, found, member.user_id, request.promo_code, now
+    )
+    season = season_of(request.arrival, result.centre.seasons)
+    if season is None or season.kind != SeasonKind.OFF_SEASON:  # search_stay refused these already
+        raise RuleViolation("not_bookable", "these dates cannot be booked directly", field="arrival")
+    expires = now + timedelta(minutes=policy.hold_minutes)
+    booking = Booking(
+        id=uuid.uuid4(),
+        member_id=member.user_id,
+        centre_id=result.centre.id,
+        unit_type_id=unit_type.id,
+        unit_id=offer.free_unit_ids[0],
+        season_id=season.id,
+        arrival=request.arrival,
+        departure=request.departure,
+        guests=request.guests,
+        category=found.category,
+        status="held",
+        hold_expires_at=expires,
+        created_at=now,
+        currency=quote.total.currency,
+        subtotal_minor=quote.subtotal.amount_minor,
+        discount_minor=quote.discount.amount_minor,
+        total_minor=quote.total.amount_minor,
+        nightly_minor=[p.amount_minor for _n, p in offer.nightly],
+        promotion_id=quote.promotion_id,
+        promotion_name=quote.promotion_name,
+    )
+    await repo.clear_expired_nights(session, unit_type.id, request.arrival, request.departure, now)
+    session.add(booking)
+    session.add_all(repo.nights_rows(booking, expires))
+    try:
+        await session.flush()
+    except IntegrityError as race:
+        # Only reachable with the allocation lock switched off: the database refuses the second sale.
+        raise Conflict(
+            "sold_out", f"no {unit_type.code} is left at {request.centre} for these dates"
+        ) from race
+    return booking
+
+
+def visible_to(identity: Identity, booking: Booking, centre_code: str) -> bool:
+    if identity.role == STAFF:
+        return True
+    if identity.role == MANAGER:
+        return centre_code in identity.centres
+    return identity.role == MEMBER and booking.member_id == identity.user_id
+
+
+@dataclass(frozen=True, slots=True)
+class BookingView:
+    """A booking with the codes a reader needs beside it."""
+
+    booking: Booking
+    centre: str
+    unit_type: str
+    unit: str
+
+
+def _with_codes() -> Select[tuple[Booking, str, str, str]]:
+    return (
+        select(Booking, Centre.code, UnitType.code, Unit.number)
+        .join(Centre, Centre.id == Booking.centre_id)
+        .join(UnitType, UnitType.id == Booking.unit_type_id)
+        .join(Unit, Unit.id == Booking.unit_id)
+    )
+
+
+async def get_booking(session: AsyncSession, identity: Identity, booking_id: uuid.UUID) -> BookingView:
+    """The booking with its codes; 404 for anything the caller may not see."""
+    row = (await session.execute(_with_codes().where(Booking.id == booking_id))).one_or_none()
+    if row is None or not visible_to(identity, row[0], row[1]):
+        raise NotFound("booking_not_found", f"no booking {booking_id}")
+    return BookingView(*row)
+
+
+async def list_bookings(
+    session: AsyncSession,
+    identity: Identity,
+    *,
+    centre: str | None,
+    status: str | None,
+    limit: int,
+    offset: int,
+) -> list[BookingView]:
+    query = (
+        _with_codes().order_by(Booking.arrival.desc(), Booking.created_at.desc()).limit(limit).offset(offset)
+    )
+    if identity.role == MEMBER:
+        query = query.where(Booking.member_id == identity.user_id)
+    elif identity.role == MANAGER:
+        query = query.where(Centre.code.in_(identity.centres))
+    if centre:
+        query = query.where(Centre.code == centre)
+    if status:
+        query = query.where(Booking.status == status)
+    return [BookingView(*row) for row in (await session.execute(query)).tuples()]
+
+
+async def confirm(session: AsyncSession, booking_id: uuid.UUID, now: datetime) -> Booking:
+    """Money is secured: the hold becomes a confirmed stay. Called by the payments package.
+
+    A hold that expired meanwhile is taken again when its unit is still free; otherwise the caller
+    (payments) must refund at once — never money without a stay."""
+    booking = await session.get(Booking, booking_id, with_for_update=True)
+    if booking is None:
+        raise NotFound("booking_not_found", f"no booking {booking_id}")
+    await lock_unit_type_by_id(session, booking.unit_type_id)
+    current = states.effective_status(booking.status, booking.hold_expires_at, now)
+    if current == "expired":
+        if not await repo.unit_is_free(
+            session, booking.unit_id, booking.arrival, booking.departure, now, booking.id
+        ):
+            raise Conflict("hold_lost", "the hold expired and its unit has been taken since")
+        await repo.release_nights(session, booking.id)
+        await repo.clear_expired_nights(
+            session, booking.unit_type_id, booking.arrival, booking.departure, now
+        )
+        session.add_all(repo.nights_rows(booking, None))
+        current = "held"
+    booking.status = states.transition(current, "pay")
+    booking.confirmed_at, booking.hold_expires_at = now, None
+    await session.flush()
+    await repo.confirm_nights(session, booking.id)
+    return booking
+
+
+async def move_unit(session: AsyncSession, booking_id: uuid.UUID, unit_number: str, now: datetime) -> Booking:
+    """Staff move a booking to another free unit of the same type."""
+    booking = await session.get(Booking, booking_id)
+    if booking is None:
+        raise NotFound("booking_not_found", f"no booking {booking_id}")
+    await lock_unit_type_by_id(session, booking.unit_type_id)
+    if states.effective_status(booking.status, booking.hold_expires_at, now) not in {"held", "confirmed"}:
+        raise Conflict("invalid_transition", f"a {booking.status} booking cannot move")
+    unit = (
+        await session.scalars(
+            select(Unit).where(Unit.centre_id == booking.centre_id, Unit.number == unit_number)
+        )
+    ).one_or_none()
+    if unit is None or unit.unit_type_id != booking.unit_type_id:
+        raise RuleViolation(
+            "unit_not_suitable", f"no unit {unit_number} of this booking's type", field="unit"
+        )
+    if not await repo.unit_is_free(session, unit.id, booking.arrival, booking.departure, now, booking.id):
+        raise Conflict("unit_taken", f"unit {unit_number} is taken on some night of this stay")
+    await repo.release_nights(session, booking.id)
+    await repo.clear_expired_nights(session, booking.unit_type_id, booking.arrival, booking.departure, now)
+    booking.unit_id = unit.id
+    session.add_all(repo.nights_rows(booking, booking.hold_expires_at if booking.status == "held" else None))
+    await session.flush()
+    return booking
+
+
+async def cancel(
+    session: AsyncSession, identity: Identity, booking_id: uuid.UUID, now: datetime
+) -> tuple[Booking, Money]:
+    """Cancel by the member (own bookings) or staff; the refund follows the season's policy.
+
+    The amount is computed here and recorded on the booking; moving the money is the payments
+    package's refund path, which reads ``refund_minor``."""
+    view = await get_booking(session, identity, booking_id)
+    booking, centre_code = view.booking, view.centre
+    if identity.role == MANAGER:
+        raise NotFound("booking_not_found", f"no booking {booking_id}")
+    await lock_unit_type_by_id(session, booking.unit_type_id)
+    await session.refresh(booking)
+    current = states.effective_status(booking.status, booking.hold_expires_at, now)
+    booking.status = states.transition(current, "cancel")
+    paid = Money(booking.total_minor if current == "confirmed" else 0, booking.currency)
+    refund = await _refund_due(session, booking, centre_code, paid, now)
+    booking.cancelled_at, booking.cancelled_by = now, identity.role
+    booking.refund_minor = refund.amount_minor
+    booking.hold_expires_at = None
+    await repo.release_nights(session, booking.id)
+    await session.flush()
+    return booking, refund
+
+
+async def _refund_due(
+    session: AsyncSession, booking: Booking, centre_code: str, paid: Money, now: datetime
+) -> Money:
+    if paid.amount_minor == 0:
+        return paid
+    centre = await centre_view(session, centre_code)
+    season = await session.get(Season, booking.season_id)
+    tiers = season.cancellation_policy if season and season.cancellation_policy is not None else None
+    policy = cancellation.policy_from_tiers(tiers) if tiers is not None else cancellation.DEFAULT_POLICY
+    arrival_at = datetime.combine(booking.arrival, centre.arrival_time, tzinfo=ZoneInfo(centre.time_zone))
+    return cancellation.refund_for(policy, paid, arrival_at, now).amount
