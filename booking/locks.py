@@ -10,9 +10,12 @@ the guarantee; nothing about either leaks into the rules.
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.models import Booking
 from inventory.models import Centre, UnitType
 
 ALLOCATION_LOCK = {"enabled": True}
@@ -29,9 +32,11 @@ async def lock_unit_type(session: AsyncSession, centre_code: str, unit_type_code
     )
 
 
-async def lock_unit_type_by_id(session: AsyncSession, unit_type_id: int) -> None:
+async def lock_for_booking(session: AsyncSession, booking_id: uuid.UUID) -> None:
+    """The lock of a booking's unit type, taken in one statement so that it stays the first one."""
     if not ALLOCATION_LOCK["enabled"]:
         return
+    unit_type_id = select(Booking.unit_type_id).where(Booking.id == booking_id).scalar_subquery()
     await session.execute(
         update(UnitType)
         .where(UnitType.id == unit_type_id)

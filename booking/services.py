@@ -19,7 +19,7 @@ from booking import pricing_service
 from booking import repository as repo
 from booking.domain import cancellation, states
 from booking.domain.limits import check_member_limits
-from booking.locks import lock_unit_type, lock_unit_type_by_id
+from booking.locks import lock_for_booking, lock_unit_type
 from booking.models import Booking
 from estivage.auth import MANAGER, MEMBER, STAFF, Identity
 from inventory.domain.calendar import SeasonKind, season_of
@@ -177,10 +177,10 @@ async def confirm(session: AsyncSession, booking_id: uuid.UUID, now: datetime) -
 
     A hold that expired meanwhile is taken again when its unit is still free; otherwise the caller
     (payments) must refund at once — never money without a stay."""
+    await lock_for_booking(session, booking_id)
     booking = await session.get(Booking, booking_id, with_for_update=True)
     if booking is None:
         raise NotFound("booking_not_found", f"no booking {booking_id}")
-    await lock_unit_type_by_id(session, booking.unit_type_id)
     current = states.effective_status(booking.status, booking.hold_expires_at, now)
     if current == "expired":
         if not await repo.unit_is_free(
@@ -202,10 +202,10 @@ async def confirm(session: AsyncSession, booking_id: uuid.UUID, now: datetime) -
 
 async def move_unit(session: AsyncSession, booking_id: uuid.UUID, unit_number: str, now: datetime) -> Booking:
     """Staff move a booking to another free unit of the same type."""
+    await lock_for_booking(session, booking_id)
     booking = await session.get(Booking, booking_id)
     if booking is None:
         raise NotFound("booking_not_found", f"no booking {booking_id}")
-    await lock_unit_type_by_id(session, booking.unit_type_id)
     if states.effective_status(booking.status, booking.hold_expires_at, now) not in {"held", "confirmed"}:
         raise Conflict("invalid_transition", f"a {booking.status} booking cannot move")
     unit = (
@@ -234,12 +234,11 @@ async def cancel(
 
     The amount is computed here and recorded on the booking; moving the money is the payments
     package's refund path, which reads ``refund_minor``."""
+    await lock_for_booking(session, booking_id)
     view = await get_booking(session, identity, booking_id)
     booking, centre_code = view.booking, view.centre
     if identity.role == MANAGER:
         raise NotFound("booking_not_found", f"no booking {booking_id}")
-    await lock_unit_type_by_id(session, booking.unit_type_id)
-    await session.refresh(booking)
     current = states.effective_status(booking.status, booking.hold_expires_at, now)
     booking.status = states.transition(current, "cancel")
     paid = Money(booking.total_minor if current == "confirmed" else 0, booking.currency)

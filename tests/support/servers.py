@@ -24,7 +24,7 @@ def _port_open(host: str, port: int) -> bool:
     return False
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -58,7 +58,7 @@ def postgres_server() -> Iterator[str]:
     if _port_open("127.0.0.1", 5432):
         yield "postgresql://postgres@127.0.0.1:5432/postgres"
         return
-    bindir, port = _postgres_bin(), _free_port()
+    bindir, port = _postgres_bin(), free_port()
     datadir = Path(tempfile.mkdtemp(prefix="estivage-pg-"))
     if os.geteuid() == 0:
         shutil.chown(datadir, "postgres", "postgres")
@@ -96,7 +96,7 @@ def redis_server() -> Iterator[str]:
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError("Redis is not installed: apt-get install redis-server (see Makefile: make deps)")
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
