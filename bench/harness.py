@@ -81,6 +81,7 @@ async def running_server(workers: int = 1) -> AsyncIterator[str]:
     server_url = os.environ.get("DATABASE_URL", "")
     if server_url.startswith("postgres"):
         async with throwaway_postgres(server_url) as url, _serve(url, workers) as base:
+            os.environ["BENCH_DATABASE_URL"] = url
             yield base
     else:
         async with _serve(None, workers) as base:
