@@ -79,7 +79,7 @@ class BookingController(Controller):
         data: JSONBody[s.HoldIn],
     ) -> Response[s.BookingOut]:
         async def produce() -> tuple[int, s.BookingOut]:
-            booking = await services.hold(
+            view = await services.hold(
                 db_session,
                 request.user,
                 services.HoldRequest(
@@ -88,7 +88,6 @@ class BookingController(Controller):
                 now,
             )
             await db_session.commit()
-            view = await services.get_booking(db_session, request.user, booking.id)
             return 201, booking_out(view, now)
 
         return await idempotency.run(data, produce)

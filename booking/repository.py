@@ -49,24 +49,18 @@ async def member_for_update(session: AsyncSession, user_id: int) -> Member:
 
 
 async def member_usage(session: AsyncSession, user_id: int, year: int, now: datetime) -> MemberUsage:
-    open_holds = await session.scalar(
-        select(func.count())
-        .select_from(Booking)
-        .where(Booking.member_id == user_id, Booking.status == "held", Booking.hold_expires_at > now)
-    )
-    stays = await session.execute(
-        select(Booking.arrival, Booking.departure)
+    """Open holds, and off-season nights of live bookings arriving in `year`, in one query."""
+    rows = await session.execute(
+        select(Booking.status, Booking.arrival, Booking.departure, Season.kind)
         .join(Season, Season.id == Booking.season_id)
-        .where(
-            Booking.member_id == user_id,
-            live_booking(now),
-            Season.kind == "off_season",
-            Booking.arrival >= date(year, 1, 1),
-            Booking.arrival < date(year + 1, 1, 1),
-        )
+        .where(Booking.member_id == user_id, live_booking(now))
     )
-    nights = sum((departure - arrival).days for arrival, departure in stays)
-    return MemberUsage(open_holds=open_holds or 0, nights_this_year=nights)
+    open_holds = nights = 0
+    for status, arrival, departure, kind in rows:
+        open_holds += status == "held"
+        if kind == "off_season" and arrival.year == year:
+            nights += (departure - arrival).days
+    return MemberUsage(open_holds=open_holds, nights_this_year=nights)
 
 
 async def clear_expired_nights(

@@ -40,7 +40,17 @@ class HoldRequest:
     promo_code: str | None = None
 
 
-async def hold(session: AsyncSession, member: Identity, request: HoldRequest, now: datetime) -> Booking:
+@dataclass(frozen=True, slots=True)
+class BookingView:
+    """A booking with the codes a reader needs beside it."""
+
+    booking: Booking
+    centre: str
+    unit_type: str
+    unit: str
+
+
+async def hold(session: AsyncSession, member: Identity, request: HoldRequest, now: datetime) -> BookingView:
     await lock_unit_type(session, request.centre, request.unit_type)
     found = await repo.member_for_update(session, member.user_id)
     result = await search_stay(
@@ -108,10 +118,8 @@ async def hold(session: AsyncSession, member: Identity, request: HoldRequest, no
         await session.flush()
     except IntegrityError as race:
         # Only reachable with the allocation lock switched off: the database refuses the second sale.
-        raise Conflict(
-            "sold_out", f"no {unit_type.code} is left at {request.centre} for these dates"
-        ) from race
-    return booking
+        raise Conflict("sold_out", f"the last {unit_type.code} at {request.centre} was just taken") from race
+    return BookingView(booking, result.centre.code, unit_type.code, result.centre.unit_numbers[booking.unit_id])
 
 
 def visible_to(identity: Identity, booking: Booking, centre_code: str) -> bool:
@@ -120,16 +128,6 @@ def visible_to(identity: Identity, booking: Booking, centre_code: str) -> bool:
     if identity.role == MANAGER:
         return centre_code in identity.centres
     return identity.role == MEMBER and booking.member_id == identity.user_id
-
-
-@dataclass(frozen=True, slots=True)
-class BookingView:
-    """A booking with the codes a reader needs beside it."""
-
-    booking: Booking
-    centre: str
-    unit_type: str
-    unit: str
 
 
 def _with_codes() -> Select[tuple[Booking, str, str, str]]:

@@ -58,6 +58,7 @@ class CentreView:
     closures: dict[int, tuple[tuple[date, date], ...]]
     tariffs: dict[tuple[int, int, str], Money]
     quotas: dict[tuple[int, int, str], QuotaRule]
+    unit_numbers: dict[int, str]
 
     def unit_type(self, code: str) -> UnitTypeView:
         for unit_type in self.unit_types:
@@ -98,10 +99,12 @@ async def _load(session: AsyncSession, code: str) -> CentreView:
         )
     ).all()
     units: dict[int, list[int]] = defaultdict(list)
-    for type_id, unit_id in await session.execute(
-        select(Unit.unit_type_id, Unit.id).where(Unit.centre_id == centre.id).order_by(Unit.id)
+    numbers: dict[int, str] = {}
+    for type_id, unit_id, number in await session.execute(
+        select(Unit.unit_type_id, Unit.id, Unit.number).where(Unit.centre_id == centre.id).order_by(Unit.id)
     ):
         units[type_id].append(unit_id)
+        numbers[unit_id] = number
     closures: dict[int, list[tuple[date, date]]] = defaultdict(list)
     for unit_id, starts_on, ends_on in await session.execute(
         select(UnitClosure.unit_id, UnitClosure.starts_on, UnitClosure.ends_on)
@@ -139,6 +142,7 @@ async def _load(session: AsyncSession, code: str) -> CentreView:
         closures={unit_id: tuple(spans) for unit_id, spans in closures.items()},
         tariffs=tariffs,
         quotas=quotas,
+        unit_numbers=numbers,
     )
 
 
