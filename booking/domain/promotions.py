@@ -1,0 +1,191 @@
+"""Off-season promotions and the one rule that picks the promotion a stay gets.
+
+Kinds: a percentage off the stay, a fixed amount off the stay, or "stay N nights, pay M": for every
+complete block of N nights, N-M nights are free, and the free nights are the cheapest ones of the stay
+(the member gets what was promised and the budget pays no more than the smallest promised gift).
+
+The rule when several match: only one promotion applies to a stay (no stacking). If any exclusive
+promotion matches, the choice is among the exclusive ones only; the member gets the largest discount;
+equal discounts go to the older promotion (lower id), so the choice is stable. A promotion with a code
+is a candidate only when its code is given (case-insensitive); automatic ones need no code. A given code
+that cannot apply is refused with the reason (the member typed it and should know); a valid code still
+loses to a better automatic promotion, since the member gets the best.
+
+Caps: total uses, uses per member, and a budget in MAD. A use is a live booking (held and not expired,
+or confirmed onwards). Under the budget the discount is reduced to what is left of it, so the budget is
+never exceeded; a promotion whose budget is spent, or whose use caps are reached, does not apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from inventory.domain.errors import RuleViolation
+from inventory.domain.money import Money
+
+
+class PromotionKind(StrEnum):
+    PERCENTAGE = "percentage"
+    FIXED = "fixed"
+    STAY_PAY = "stay_pay"
+
+
+@dataclass(frozen=True, slots=True)
+class Promotion:
+    id: int
+    name: str
+    kind: PromotionKind
+    percent_bp: int = 0
+    amount: Money = field(default_factory=Money.zero)
+    stay_nights: int = 0
+    pay_nights: int = 0
+    code: str | None = None
+    centres: frozenset[str] = frozenset()
+    unit_types: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+    arrival_weekdays: frozenset[int] = frozenset()
+    stay_from: date | None = None
+    stay_until: date | None = None
+    book_from: date | None = None
+    book_until: date | None = None
+    min_nights: int = 1
+    exclusive: bool = False
+    paused: bool = False
+    max_uses: int | None = None
+    max_uses_per_member: int | None = None
+    budget: Money | None = None
+
+    @property
+    def has_caps(self) -> bool:
+        return self.max_uses is not None or self.max_uses_per_member is not None or self.budget is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Live uses of a promotion: all members', this member's, and the discount they were given."""
+
+    uses: int = 0
+    member_uses: int = 0
+    spent: Money = field(default_factory=Money.zero)
+
+
+@dataclass(frozen=True, slots=True)
+class StayFacts:
+    centre: str
+    unit_type: str
+    arrival: date
+    departure: date
+    category: str
+    booked_on: date  # the booking day in the centre's time zone
+
+    @property
+    def nights(self) -> int:
+        return (self.departure - self.arrival).days
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    nightly: tuple[Money, ...]
+    subtotal: Money
+    discount: Money
+    promotion: Promotion | None = None
+
+    @property
+    def total(self) -> Money:
+        return self.subtotal - self.discount
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    promotion: Promotion
+    discount: Money = field(compare=False)
+
+
+def why_not(promotion: Promotion, stay: StayFacts) -> str | None:
+    """The reason a promotion's conditions exclude this stay, or None when they admit it."""
+    p = promotion
+    last_night = date.fromordinal(stay.departure.toordinal() - 1)
+    checks = [
+        (p.paused, "this promotion is paused"),
+        (bool(p.centres) and stay.centre not in p.centres, "not valid at this centre"),
+        (bool(p.unit_types) and stay.unit_type not in p.unit_types, "not valid for this unit type"),
+        (bool(p.categories) and stay.category not in p.categories, "not valid for your category"),
+        (stay.nights < p.min_nights, f"valid for stays of at least {p.min_nights} nights"),
+        (
+            bool(p.arrival_weekdays) and stay.arrival.isoweekday() not in p.arrival_weekdays,
+            "not valid for this arrival day",
+        ),
+        (p.stay_from is not None and stay.arrival < p.stay_from, "not valid for these dates"),
+        (p.stay_until is not None and last_night > p.stay_until, "not valid for these dates"),
+        (p.book_from is not None and stay.booked_on < p.book_from, "not yet open for booking"),
+        (p.book_until is not None and stay.booked_on > p.book_until, "no longer open for booking"),
+    ]
+    return next((reason for failed, reason in checks if failed), None)
+
+
+def raw_discount(promotion: Promotion, nightly: Sequence[Money]) -> Money:
+    """What the promotion takes off the stay before caps, between nothing and the whole subtotal."""
+    subtotal = sum(nightly, Money.zero(nightly[0].currency))
+    if promotion.kind == PromotionKind.PERCENTAGE:
+        discount = subtotal.percent(promotion.percent_bp)
+    elif promotion.kind == PromotionKind.FIXED:
+        discount = promotion.amount
+    else:
+        blocks = len(nightly) // promotion.stay_nights if promotion.stay_nights else 0
+        free = blocks * max(0, promotion.stay_nights - promotion.pay_nights)
+        discount = sum(sorted(nightly)[:free], Money.zero(subtotal.currency))
+    return discount.clamp(Money.zero(subtotal.currency), subtotal)
+
+
+def allowed_discount(promotion: Promotion, usage: Usage, discount: Money) -> Money:
+    """The discount the caps still allow: nothing when a use cap is reached, at most the budget left."""
+    if promotion.max_uses is not None and usage.uses >= promotion.max_uses:
+        return Money.zero(discount.currency)
+    if promotion.max_uses_per_member is not None and usage.member_uses >= promotion.max_uses_per_member:
+        return Money.zero(discount.currency)
+    if promotion.budget is not None:
+        left = promotion.budget - usage.spent
+        return left.clamp(Money.zero(discount.currency), discount)
+    return discount
+
+
+def quote(
+    nightly: Sequence[Money],
+    stay: StayFacts,
+    promotions: Sequence[Promotion],
+    usage: Mapping[int, Usage],
+    code: str | None = None,
+) -> Quote:
+    """The price of a stay with the promotion the rule above picks. Same code for availability and holds."""
+    subtotal = sum(nightly, Money.zero(nightly[0].currency))
+    wanted = code.strip().upper() if code else None
+    candidates: list[_Candidate] = []
+    refusal: str | None = None if wanted is None else "no promotion has this code"
+    for promotion in promotions:
+        if promotion.code is not None and promotion.code.upper() != wanted:
+            continue
+        reason = why_not(promotion, stay)
+        discount = Money.zero(subtotal.currency)
+        if reason is None:
+            offered = raw_discount(promotion, nightly)
+            discount = allowed_discount(promotion, usage.get(promotion.id, Usage()), offered)
+            reason = None if discount.amount_minor > 0 else "this promotion has been used up"
+        if promotion.code is not None:
+            refusal = reason
+        if reason is None:
+            candidates.append(_Candidate(promotion, discount))
+    if refusal is not None:
+        raise RuleViolation("promo_not_applicable", f"promotion code {code}: {refusal}", field="promo_code")
+    chosen = _best(candidates)
+    if chosen is None:
+        return Quote(tuple(nightly), subtotal, Money.zero(subtotal.currency))
+    return Quote(tuple(nightly), subtotal, chosen.discount, chosen.promotion)
+
+
+def _best(candidates: list[_Candidate]) -> _Candidate | None:
+    exclusive = [c for c in candidates if c.promotion.exclusive]
+    pool = exclusive or candidates
+    return min(pool, key=lambda c: (-c.discount.amount_minor, c.promotion.id), default=None)
