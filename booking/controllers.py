@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post, put
+from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking import pricing_service, promotions_admin, services
 from booking import repository as repo
 from booking import schemas as s
-from booking import services
 from booking.domain import states
-from booking.models import BookingPolicy
+from booking.domain.promotions import Quote, Usage
+from booking.models import BookingPolicy, Promotion
 from estivage.auth import Identity, requires_member, requires_member_or_staff, requires_staff
 from estivage.idempotency import Idempotency, provide_idempotency
-from inventory.controllers import money_out
+from inventory.controllers import language_of, money_out
 from inventory.domain.money import Money
+from inventory.services import TypeOffer, search_stay
 
 
 def price_out(view: services.BookingView) -> s.PriceOut:
@@ -158,6 +160,59 @@ class BookingController(Controller):
         return booking_out(await services.get_booking(db_session, request.user, booking_id), now)
 
 
+class AvailabilityController(Controller):
+    path = "/api/availability"
+    tags = ["booking"]
+
+    @get(
+        "/",
+        guards=[requires_member],
+        summary="What the caller can book for a stay, at their tariff and promotions",
+    )
+    async def availability(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        centre: FromQuery[str],
+        arrival: FromQuery[date],
+        departure: FromQuery[date],
+        guests: Annotated[int, QueryParameter(ge=1, le=50)] = 1,
+    ) -> list[s.AvailabilityOut]:
+        category = request.user.category or ""
+        result = await search_stay(
+            db_session,
+            centre_code=centre,
+            arrival=arrival,
+            departure=departure,
+            guests=guests,
+            category=category,
+            now=now,
+        )
+        quotes = await pricing_service.quotes_for_search(
+            db_session, result, category, request.user.user_id, now
+        )
+        arabic = language_of(request) == "ar"
+        return [availability_out(o, quotes[o.unit_type.code], arabic) for o in result.offers]
+
+
+def availability_out(offer: TypeOffer, quote: Quote, arabic: bool) -> s.AvailabilityOut:
+    return s.AvailabilityOut(
+        unit_type=offer.unit_type.code,
+        name=offer.unit_type.name_ar if arabic else offer.unit_type.name_fr,
+        capacity=offer.unit_type.capacity,
+        available=offer.available,
+        nights=len(offer.nightly),
+        price=money_out(quote.total),
+        subtotal=money_out(quote.subtotal),
+        discount=money_out(quote.discount),
+        nightly=[money_out(price) for _night, price in offer.nightly],
+        promotion=s.PromotionApplied(quote.promotion.id, quote.promotion.name, money_out(quote.discount))
+        if quote.promotion
+        else None,
+    )
+
+
 class BookingPolicyController(Controller):
     path = "/api/booking-policy"
     tags = ["booking"]
@@ -182,3 +237,75 @@ class BookingPolicyController(Controller):
         found.max_open_holds = data.max_open_holds
         found.max_off_season_nights_per_year = data.max_off_season_nights_per_year
         return data
+
+
+def promotion_out(promotion: Promotion, usage: Usage) -> s.PromotionOut:
+    return s.PromotionOut(
+        id=promotion.id,
+        name=promotion.name,
+        kind=promotion.kind,
+        code=promotion.code,
+        automatic=promotion.code is None,
+        exclusive=promotion.exclusive,
+        paused=promotion.paused,
+        percent_bp=promotion.percent_bp,
+        amount=money_out(Money(promotion.amount_minor)) if promotion.amount_minor is not None else None,
+        stay_nights=promotion.stay_nights,
+        pay_nights=promotion.pay_nights,
+        centres=promotion.centres,
+        unit_types=promotion.unit_types,
+        categories=promotion.categories,
+        arrival_weekdays=promotion.arrival_weekdays,
+        stay_from=promotion.stay_from,
+        stay_until=promotion.stay_until,
+        book_from=promotion.book_from,
+        book_until=promotion.book_until,
+        min_nights=promotion.min_nights,
+        max_uses=promotion.max_uses,
+        max_uses_per_member=promotion.max_uses_per_member,
+        budget=money_out(Money(promotion.budget_minor)) if promotion.budget_minor is not None else None,
+        uses=usage.uses,
+        spent=money_out(usage.spent),
+    )
+
+
+class PromotionController(Controller):
+    path = "/api/promotions"
+    tags = ["booking"]
+    guards = [requires_staff]
+
+    @get("/", summary="Promotions with their live uses and budget spent")
+    async def list_promotions(
+        self, db_session: NamedDependency[AsyncSession], now: NamedDependency[datetime]
+    ) -> list[s.PromotionOut]:
+        return [promotion_out(p, u) for p, u in await promotions_admin.promotions_with_usage(db_session, now)]
+
+    @post("/", summary="Create a promotion")
+    async def create(
+        self, db_session: NamedDependency[AsyncSession], data: JSONBody[s.PromotionIn]
+    ) -> s.PromotionOut:
+        promotion = await promotions_admin.create_promotion(db_session, data)
+        return promotion_out(promotion, Usage())
+
+    @get("/{promotion_id:int}", summary="One promotion with its uses")
+    async def read(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        promotion_id: FromPath[int],
+    ) -> s.PromotionOut:
+        await promotions_admin.get_promotion(db_session, promotion_id)
+        [(promotion, usage)] = await promotions_admin.promotions_with_usage(db_session, now, promotion_id)
+        return promotion_out(promotion, usage)
+
+    @patch("/{promotion_id:int}", summary="Change, pause or resume a promotion")
+    async def update(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        promotion_id: FromPath[int],
+        data: JSONBody[s.PromotionPatch],
+    ) -> s.PromotionOut:
+        await promotions_admin.update_promotion(db_session, promotion_id, data)
+        [(promotion, usage)] = await promotions_admin.promotions_with_usage(db_session, now, promotion_id)
+        return promotion_out(promotion, usage)

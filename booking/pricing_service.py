@@ -1,34 +1,126 @@
-"""The price of a hold: the nightly tariffs of the offer, and the promotion that applies."""
+"""Prices with promotions, for availability and for holds: the same rule, fed from the database.
+
+For a hold, the promotions that may apply and carry caps are locked first (their rows, in id order,
+after the unit-type lock), then their live uses are counted: two holds can never both take the last use
+or the last of a budget.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import Integer, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from estivage.accounts.models import Member
+from booking.domain import promotions as rules
+from booking.models import Booking, Promotion
+from booking.repository import live_booking
+from inventory.domain.calendar import local_today
 from inventory.domain.money import Money
 from inventory.services import StaySearch, TypeOffer
 
 
-@dataclass(frozen=True, slots=True)
-class HoldQuote:
-    subtotal: Money
-    discount: Money
-    total: Money
-    promotion_id: int | None = None
-    promotion_name: str | None = None
+def promotion_rule(row: Promotion) -> rules.Promotion:
+    return rules.Promotion(
+        id=row.id,
+        name=row.name,
+        kind=rules.PromotionKind(row.kind),
+        percent_bp=row.percent_bp or 0,
+        amount=Money(row.amount_minor or 0),
+        stay_nights=row.stay_nights or 0,
+        pay_nights=row.pay_nights or 0,
+        code=row.code,
+        centres=frozenset(row.centres),
+        unit_types=frozenset(row.unit_types),
+        categories=frozenset(row.categories),
+        arrival_weekdays=frozenset(row.arrival_weekdays),
+        stay_from=row.stay_from,
+        stay_until=row.stay_until,
+        book_from=row.book_from,
+        book_until=row.book_until,
+        min_nights=row.min_nights,
+        exclusive=row.exclusive,
+        paused=row.paused,
+        max_uses=row.max_uses,
+        max_uses_per_member=row.max_uses_per_member,
+        budget=Money(row.budget_minor) if row.budget_minor is not None else None,
+    )
+
+
+async def active_promotions(session: AsyncSession) -> list[rules.Promotion]:
+    rows = await session.scalars(select(Promotion).where(Promotion.paused.is_(False)).order_by(Promotion.id))
+    return [promotion_rule(row) for row in rows]
+
+
+async def usage_of(
+    session: AsyncSession, promotion_ids: Sequence[int], member_id: int | None, now: datetime
+) -> dict[int, rules.Usage]:
+    """Live uses per promotion: held-and-alive or confirmed-onwards bookings that carry it."""
+    if not promotion_ids:
+        return {}
+    mine = func.sum(case((Booking.member_id == member_id, 1), else_=0)).cast(Integer)
+    rows = await session.execute(
+        select(Booking.promotion_id, func.count(), mine, func.coalesce(func.sum(Booking.discount_minor), 0))
+        .where(Booking.promotion_id.in_(promotion_ids), live_booking(now))
+        .group_by(Booking.promotion_id)
+    )
+    return {pid: rules.Usage(uses, member_uses or 0, Money(spent)) for pid, uses, member_uses, spent in rows}
+
+
+def stay_facts(search: StaySearch, offer: TypeOffer, category: str, now: datetime) -> rules.StayFacts:
+    return rules.StayFacts(
+        centre=search.centre.code,
+        unit_type=offer.unit_type.code,
+        arrival=search.stay.arrival,
+        departure=search.stay.departure,
+        category=category,
+        booked_on=local_today(now, search.centre.time_zone),
+    )
+
+
+async def quotes_for_search(
+    session: AsyncSession, search: StaySearch, category: str, member_id: int, now: datetime
+) -> dict[str, rules.Quote]:
+    """Availability's prices: automatic promotions only (a code is typed when holding)."""
+    automatic = [p for p in await active_promotions(session) if p.code is None]
+    usage = await usage_of(session, [p.id for p in automatic if p.has_caps], member_id, now)
+    return {
+        offer.unit_type.code: rules.quote(
+            [price for _night, price in offer.nightly],
+            stay_facts(search, offer, category, now),
+            automatic,
+            usage,
+        )
+        for offer in search.offers
+    }
 
 
 async def quote_for_hold(
     session: AsyncSession,
     search: StaySearch,
     offer: TypeOffer,
-    member: Member,
+    category: str,
     member_id: int,
     promo_code: str | None,
     now: datetime,
-) -> HoldQuote:
-    del session, search, member, member_id, promo_code, now
-    return HoldQuote(offer.subtotal, Money.zero(offer.subtotal.currency), offer.subtotal)
+) -> rules.Quote:
+    candidates = await active_promotions(session)
+    facts = stay_facts(search, offer, category, now)
+    capped = sorted(
+        p.id
+        for p in candidates
+        if p.has_caps
+        and rules.why_not(p, facts) is None
+        and (p.code is None or _same_code(p.code, promo_code))
+    )
+    if capped:
+        await session.execute(
+            update(Promotion).where(Promotion.id.in_(capped)).values(lock_version=Promotion.lock_version + 1)
+        )
+    usage = await usage_of(session, capped, member_id, now)
+    return rules.quote([price for _night, price in offer.nightly], facts, candidates, usage, promo_code)
+
+
+def _same_code(code: str, given: str | None) -> bool:
+    return given is not None and code.upper() == given.strip().upper()

@@ -135,3 +135,16 @@ class PromotionOut(msgspec.Struct):
     budget: MoneyOut | None
     uses: int
     spent: MoneyOut
+
+
+class AvailabilityOut(msgspec.Struct):
+    unit_type: str
+    name: str
+    capacity: int
+    available: int
+    nights: int
+    price: MoneyOut
+    subtotal: MoneyOut
+    discount: MoneyOut
+    nightly: list[MoneyOut]
+    promotion: PromotionApplied | None = None

@@ -83,7 +83,7 @@ async def hold(session: AsyncSession, member: Identity, request: HoldRequest, no
     if offer.available < 1:
         raise Conflict("sold_out", f"no {unit_type.code} is left at {request.centre} for these dates")
     quote = await pricing_service.quote_for_hold(
-        session, result, offer, found, member.user_id, request.promo_code, now
+        session, result, offer, found.category, member.user_id, request.promo_code, now
     )
     season = season_of(request.arrival, result.centre.seasons)
     if season is None or season.kind != SeasonKind.OFF_SEASON:  # search_stay refused these already
@@ -108,8 +108,8 @@ async def hold(session: AsyncSession, member: Identity, request: HoldRequest, no
         discount_minor=quote.discount.amount_minor,
         total_minor=quote.total.amount_minor,
         nightly_minor=[p.amount_minor for _n, p in offer.nightly],
-        promotion_id=quote.promotion_id,
-        promotion_name=quote.promotion_name,
+        promotion_id=quote.promotion.id if quote.promotion else None,
+        promotion_name=quote.promotion.name if quote.promotion else None,
     )
     await repo.clear_expired_nights(session, unit_type.id, request.arrival, request.departure, now)
     session.add(booking)
@@ -119,7 +119,9 @@ async def hold(session: AsyncSession, member: Identity, request: HoldRequest, no
     except IntegrityError as race:
         # Only reachable with the allocation lock switched off: the database refuses the second sale.
         raise Conflict("sold_out", f"the last {unit_type.code} at {request.centre} was just taken") from race
-    return BookingView(booking, result.centre.code, unit_type.code, result.centre.unit_numbers[booking.unit_id])
+    return BookingView(
+        booking, result.centre.code, unit_type.code, result.centre.unit_numbers[booking.unit_id]
+    )
 
 
 def visible_to(identity: Identity, booking: Booking, centre_code: str) -> bool:

@@ -20,13 +20,18 @@ from litestar.stores.registry import StoreRegistry
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.controllers import BookingController, BookingPolicyController
+from booking.controllers import (
+    AvailabilityController,
+    BookingController,
+    BookingPolicyController,
+    PromotionController,
+)
 from estivage.accounts.controllers import make_auth_controller
 from estivage.auth import jwt_auth
 from estivage.db import create_engine
 from estivage.problems import internal_error_handler, problem_details_config
 from estivage.settings import Settings
-from inventory.controllers import AvailabilityController, CentreController, SeasonController
+from inventory.controllers import CentreController, SeasonController
 
 Clock = Callable[[], datetime]
 
@@ -100,6 +105,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = _utc_now) -> 
         AvailabilityController,
         BookingController,
         BookingPolicyController,
+        PromotionController,
     ]
     return Litestar(
         route_handlers=handlers,

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from estivage.auth import Identity, requires_member, requires_staff
+from estivage.auth import requires_staff
 from inventory import admin, repository
 from inventory import schemas as s
 from inventory.domain.money import Money
 from inventory.models import Centre, Season, Unit, UnitType
-from inventory.services import search_stay
 
 
 def language_of(request: Request[Any, Any, Any]) -> str:
@@ -229,43 +227,3 @@ class SeasonController(Controller):
     ) -> s.QuotaIO:
         await admin.put_quota(db_session, data)
         return data
-
-
-class AvailabilityController(Controller):
-    path = "/api/availability"
-    tags = ["inventory"]
-
-    @get("/", guards=[requires_member], summary="What the caller can book for a stay, at their tariff")
-    async def availability(
-        self,
-        request: Request[Identity, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        now: NamedDependency[datetime],
-        centre: FromQuery[str],
-        arrival: FromQuery[date],
-        departure: FromQuery[date],
-        guests: Annotated[int, QueryParameter(ge=1, le=50)] = 1,
-    ) -> list[s.AvailabilityOut]:
-        lang = language_of(request)
-        result = await search_stay(
-            db_session,
-            centre_code=centre,
-            arrival=arrival,
-            departure=departure,
-            guests=guests,
-            category=request.user.category or "",
-            now=now,
-        )
-        return [
-            s.AvailabilityOut(
-                unit_type=o.unit_type.code,
-                name=o.unit_type.name_ar if lang == "ar" else o.unit_type.name_fr,
-                capacity=o.unit_type.capacity,
-                available=o.available,
-                nights=result.stay.night_count,
-                price=money_out(o.subtotal),
-                subtotal=money_out(o.subtotal),
-                nightly=[money_out(price) for _night, price in o.nightly],
-            )
-            for o in result.offers
-        ]

@@ -182,14 +182,3 @@ class QuotaIO(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     category: Category
     units: Annotated[int, msgspec.Meta(ge=0, le=10_000)] | None = None
     share_bp: Annotated[int, msgspec.Meta(ge=0, le=10_000)] | None = None
-
-
-class AvailabilityOut(msgspec.Struct):
-    unit_type: str
-    name: str
-    capacity: int
-    available: int
-    nights: int
-    price: MoneyOut
-    subtotal: MoneyOut
-    nightly: list[MoneyOut]

@@ -173,3 +173,32 @@ async def test_the_lock_is_what_keeps_the_retired_quota(
         {"arrival": "2026-12-21", "departure": "2026-12-25"},
     )
     assert statuses == Counter({201: 1, 409: len(retired) - 1})
+
+
+@pytest.mark.slow
+async def test_a_rush_never_passes_a_promotions_use_cap_or_budget(
+    http: httpx.AsyncClient, settings: Settings
+) -> None:
+    staff = await http.post("/api/auth/token", json={"username": "staff", "password": "estivage-demo"})
+    headers = {"Authorization": f"Bearer {staff.json()['access_token']}"}
+    promotion = await http.post(
+        "/api/promotions",
+        headers=headers,
+        json={
+            "name": "Rush",
+            "kind": "percentage",
+            "percent_bp": 1000,
+            "max_uses": 5,
+            "budget": {"amount_minor": 10_000_000, "currency": "MAD"},
+        },
+    )
+    assert promotion.status_code == 201
+    actives = await member_headers(settings, [f"M{i:04d}" for i in range(1, 101) if i % 5])
+    stays = [{"unit_type": "apt2", "guests": 2}, {"unit_type": "studio", "guests": 2}]
+    await asyncio.gather(*(http.get("/ready") for _ in range(20)))
+    responses = await asyncio.gather(
+        *(http.post("/api/bookings", json={**STAY, **stays[i % 2]}, headers=h) for i, h in enumerate(actives))
+    )
+    held = [r.json() for r in responses if r.status_code == 201]
+    assert len(held) == 32  # 20 two-room apartments and 12 studios
+    assert sum(b["price"]["promotion"] is not None for b in held) == 5

@@ -157,6 +157,7 @@ def test_the_chosen_promotion_is_at_least_as_good_as_any_other_in_its_pool(
     priced = quote(nightly, _stay(len(nightly)), candidates, {})
     if priced.promotion is None:
         return
+
     def offered(p: Promotion) -> Money:
         return allowed_discount(p, Usage(), raw_discount(p, nightly))
 

@@ -1,0 +1,102 @@
+"""Staff manage promotions: create, change, pause, and see their uses and the budget spent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking import schemas as s
+from booking.domain.promotions import Usage
+from booking.models import Promotion
+from booking.pricing_service import usage_of
+from inventory.domain.errors import Conflict, NotFound, RuleViolation
+
+
+def _check_shape(data: s.PromotionIn) -> None:
+    required = {"percentage": data.percent_bp, "fixed": data.amount, "stay_pay": data.stay_nights}
+    if required[data.kind] is None:
+        field = {"percentage": "percent_bp", "fixed": "amount", "stay_pay": "stay_nights"}[data.kind]
+        raise RuleViolation("invalid_promotion", f"a {data.kind} promotion needs {field}", field=field)
+    if data.kind == "stay_pay" and (data.pay_nights is None or data.pay_nights >= (data.stay_nights or 0)):
+        raise RuleViolation(
+            "invalid_promotion", "pay_nights must be fewer than stay_nights", field="pay_nights"
+        )
+    for start, end, name in (
+        (data.stay_from, data.stay_until, "stay_until"),
+        (data.book_from, data.book_until, "book_until"),
+    ):
+        if start and end and end < start:
+            raise RuleViolation("invalid_dates", f"{name} is before its start", field=name)
+
+
+async def create_promotion(session: AsyncSession, data: s.PromotionIn) -> Promotion:
+    _check_shape(data)
+    code = data.code.upper() if data.code else None
+    if code and await session.scalar(select(Promotion.id).where(Promotion.code == code)):
+        raise Conflict("promotion_code_exists", f"a promotion with code {code} exists already", field="code")
+    promotion = Promotion(
+        name=data.name,
+        code=code,
+        kind=data.kind,
+        percent_bp=data.percent_bp,
+        amount_minor=data.amount.amount_minor if data.amount else None,
+        stay_nights=data.stay_nights,
+        pay_nights=data.pay_nights,
+        centres=sorted(set(data.centres)),
+        unit_types=sorted(set(data.unit_types)),
+        categories=sorted(set(data.categories)),
+        arrival_weekdays=sorted(set(data.arrival_weekdays)),
+        stay_from=data.stay_from,
+        stay_until=data.stay_until,
+        book_from=data.book_from,
+        book_until=data.book_until,
+        min_nights=data.min_nights,
+        exclusive=data.exclusive,
+        paused=data.paused,
+        max_uses=data.max_uses,
+        max_uses_per_member=data.max_uses_per_member,
+        budget_minor=data.budget.amount_minor if data.budget else None,
+        lock_version=0,
+    )
+    session.add(promotion)
+    await session.flush()
+    return promotion
+
+
+async def get_promotion(session: AsyncSession, promotion_id: int) -> Promotion:
+    promotion = await session.get(Promotion, promotion_id)
+    if promotion is None:
+        raise NotFound("promotion_not_found", f"no promotion {promotion_id}")
+    return promotion
+
+
+async def update_promotion(session: AsyncSession, promotion_id: int, patch: s.PromotionPatch) -> Promotion:
+    promotion = await get_promotion(session, promotion_id)
+    for name in (
+        "name",
+        "paused",
+        "exclusive",
+        "max_uses",
+        "max_uses_per_member",
+        "book_until",
+        "stay_until",
+    ):
+        if (value := getattr(patch, name)) is not None:
+            setattr(promotion, name, value)
+    if patch.budget is not None:
+        promotion.budget_minor = patch.budget.amount_minor
+    await session.flush()
+    return promotion
+
+
+async def promotions_with_usage(
+    session: AsyncSession, now: datetime, promotion_id: int | None = None
+) -> list[tuple[Promotion, Usage]]:
+    query = select(Promotion).order_by(Promotion.id)
+    if promotion_id is not None:
+        query = query.where(Promotion.id == promotion_id)
+    rows = list(await session.scalars(query))
+    usage = await usage_of(session, [p.id for p in rows], None, now)
+    return [(p, usage.get(p.id, Usage())) for p in rows]

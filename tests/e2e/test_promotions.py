@@ -1,0 +1,125 @@
+"""Staff configure off-season promotions; members see them in availability and get them on holds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+
+from estivage.settings import Settings
+from tests.conftest import confirm_booking, hold, login
+
+WINTER = {
+    "name": "Hiver à Ifrane",
+    "kind": "percentage",
+    "percent_bp": 2000,
+    "centres": ["ifrane"],
+    "stay_from": "2026-12-01",
+    "stay_until": "2027-02-28",
+    "min_nights": 3,
+}
+QUERY = {"centre": "ifrane", "arrival": "2026-12-20", "departure": "2026-12-24", "guests": 2}
+
+
+async def _studio(client: AsyncTestClient[Any], headers: dict[str, str], **query: Any) -> Any:
+    offers = (await client.get("/api/availability", params={**QUERY, **query}, headers=headers)).json()
+    return next(o for o in offers if o["unit_type"] == "studio")
+
+
+async def test_an_automatic_promotion_shows_in_availability_and_in_the_hold(
+    client: AsyncTestClient[Any],
+) -> None:
+    staff, member = await login(client, "staff"), await login(client, "M0001")
+    created = await client.post("/api/promotions", headers=staff, json=WINTER)
+    assert created.status_code == 201, created.text
+    studio = await _studio(client, member)
+    assert studio["subtotal"]["amount_minor"] == 100000
+    assert studio["discount"]["amount_minor"] == 20000
+    assert studio["price"]["amount_minor"] == 80000
+    assert studio["promotion"]["name"] == "Hiver à Ifrane"
+    booking = (await hold(client, member)).json()
+    assert booking["price"]["total"] == studio["price"]
+    assert booking["price"]["promotion"]["id"] == created.json()["id"]
+    too_short = await _studio(client, member, departure="2026-12-22")
+    assert too_short["promotion"] is None
+
+
+async def test_a_code_promotion_applies_only_with_its_code_and_a_bad_code_is_a_clear_422(
+    client: AsyncTestClient[Any],
+) -> None:
+    staff = await login(client, "staff")
+    await client.post(
+        "/api/promotions",
+        headers=staff,
+        json={
+            "name": "Code week-end",
+            "kind": "stay_pay",
+            "stay_nights": 4,
+            "pay_nights": 3,
+            "code": "ARZ4",
+        },
+    )
+    member = await login(client, "M0001")
+    assert (await _studio(client, member))["promotion"] is None
+    refused = await hold(client, member, promo_code="NOPE")
+    assert refused.status_code == 422
+    assert refused.json()["field"] == "promo_code"
+    booking = (await hold(client, member, promo_code="arz4")).json()
+    assert booking["price"]["discount"]["amount_minor"] == 25000  # one free night of four
+
+
+async def test_staff_pause_a_promotion_and_see_its_uses_and_budget(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    staff = await login(client, "staff")
+    promotion = (
+        await client.post(
+            "/api/promotions",
+            headers=staff,
+            json={
+                **WINTER,
+                "budget": {"amount_minor": 30000, "currency": "MAD"},
+            },
+        )
+    ).json()
+    first = (await hold(client, await login(client, "M0001"))).json()
+    await confirm_booking(settings, first["id"])
+    second = (await hold(client, await login(client, "M0002"))).json()
+    assert second["price"]["discount"]["amount_minor"] == 10000  # what is left of the budget
+    third = (await hold(client, await login(client, "M0003"))).json()
+    assert third["price"]["promotion"] is None
+    read = (await client.get(f"/api/promotions/{promotion['id']}", headers=staff)).json()
+    assert read["uses"] == 2
+    assert read["spent"] == {"amount_minor": 30000, "currency": "MAD"}
+    paused = await client.patch(f"/api/promotions/{promotion['id']}", headers=staff, json={"paused": True})
+    assert paused.json()["paused"] is True
+    assert (await client.get("/api/promotions", headers=staff)).json()[0]["paused"] is True
+
+
+async def test_bad_promotions_are_refused_and_only_staff_manage_them(client: AsyncTestClient[Any]) -> None:
+    staff, member = await login(client, "staff"), await login(client, "M0001")
+    missing = await client.post("/api/promotions", headers=staff, json={"name": "x", "kind": "percentage"})
+    assert (missing.status_code, missing.json()["field"]) == (422, "percent_bp")
+    upside_down = await client.post(
+        "/api/promotions",
+        headers=staff,
+        json={"name": "x", "kind": "stay_pay", "stay_nights": 3, "pay_nights": 3},
+    )
+    assert upside_down.status_code == 422
+    too_big = await client.post(
+        "/api/promotions", headers=staff, json={"name": "x", "kind": "percentage", "percent_bp": 12000}
+    )
+    assert too_big.status_code == 400
+    assert (await client.post("/api/promotions", headers=member, json=WINTER)).status_code == 403
+    assert (await client.get("/api/promotions", headers=member)).status_code == 403
+    assert (await client.get("/api/promotions", headers=staff)).json() == []
+
+
+async def test_holds_one_after_another_stop_at_a_promotions_use_cap(client: AsyncTestClient[Any]) -> None:
+    staff = await login(client, "staff")
+    await client.post("/api/promotions", headers=staff, json={**WINTER, "max_uses": 2})
+    members = [await login(client, f"M000{i}") for i in (1, 2, 3, 4, 6, 7)]
+    bookings = [await hold(client, m, unit_type="apt2") for m in members]
+    discounted = [b.json()["price"]["promotion"] is not None for b in bookings]
+    assert all(b.status_code == 201 for b in bookings)
+    assert sum(discounted) == 2
