@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.models import Promotion
 from estivage.accounts.models import Member, User
 from estivage.auth import hash_password
 from inventory.models import Centre, Quota, Rotation, Season, Tariff, Unit, UnitType
@@ -339,6 +340,61 @@ async def _seed_accounts(session: AsyncSession, now: datetime) -> None:
     await session.flush()
 
 
+def demo_promotions(today: date) -> list[Promotion]:
+    """Three off-season promotions of the kinds staff use: automatic percentage, stay N pay M, a code."""
+    winter = today.year if today.month < 9 else today.year + 1
+    return [
+        Promotion(
+            name="Hiver à Ifrane -15%",
+            kind="percentage",
+            percent_bp=1500,
+            centres=["ifrane"],
+            stay_from=date(winter - 1, 12, 1),
+            stay_until=date(winter, 2, 28),
+            min_nights=3,
+            unit_types=[],
+            categories=[],
+            arrival_weekdays=[],
+            lock_version=0,
+        ),
+        Promotion(
+            name="Printemps à Asianda : 7 nuits pour 6",
+            kind="stay_pay",
+            stay_nights=7,
+            pay_nights=6,
+            centres=["sidi-bouzid"],
+            stay_from=date(winter, 3, 1),
+            stay_until=date(winter, 6, 30),
+            unit_types=[],
+            categories=[],
+            arrival_weekdays=[],
+            min_nights=7,
+            lock_version=0,
+        ),
+        Promotion(
+            name="Code Saïdia -10%",
+            code="SAIDIA10",
+            kind="percentage",
+            percent_bp=1000,
+            centres=["saidia"],
+            max_uses=100,
+            max_uses_per_member=1,
+            budget_minor=5_000_000,
+            unit_types=[],
+            categories=[],
+            arrival_weekdays=[],
+            min_nights=2,
+            lock_version=0,
+        ),
+    ]
+
+
+async def _seed_promotions(session: AsyncSession, today: date) -> None:
+    existing = set(await session.scalars(select(Promotion.name)))
+    session.add_all(p for p in demo_promotions(today) if p.name not in existing)
+    await session.flush()
+
+
 async def seed_demo(session: AsyncSession, now: datetime | None = None) -> None:
     now = now or datetime.now(UTC)
     today = now.date()
@@ -349,5 +405,6 @@ async def seed_demo(session: AsyncSession, now: datetime | None = None) -> None:
     if mdiq is not None:
         await _seed_seasons(session, _mdiq_winters(today, mdiq))
     await _seed_prices_and_quotas(session)
+    await _seed_promotions(session, today)
     await _seed_accounts(session, now)
     await session.commit()

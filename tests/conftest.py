@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy import update
 
 from booking import services
+from booking.models import Promotion
 from estivage.app import create_app
 from estivage.db import create_disposable_engine, session_factory
 from estivage.settings import Settings
@@ -147,5 +149,14 @@ async def confirm_booking(settings: Settings, booking_id: str, now: datetime = N
     engine = create_disposable_engine(settings.database_url)
     async with session_factory(engine)() as session:
         await services.confirm(session, uuid.UUID(booking_id), now)
+        await session.commit()
+    await engine.dispose()
+
+
+async def pause_demo_promotions(settings: Settings) -> None:
+    """For tests about promotions of their own: the demo ones stop applying."""
+    engine = create_disposable_engine(settings.database_url)
+    async with session_factory(engine)() as session:
+        await session.execute(update(Promotion).values(paused=True))
         await session.commit()
     await engine.dispose()

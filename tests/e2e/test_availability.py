@@ -41,7 +41,10 @@ async def test_an_active_member_sees_every_type_that_fits_at_the_active_tariff(
     assert set(offers) == {"studio", "apt2", "bungalow"}
     assert offers["studio"]["available"] == 12
     assert offers["studio"]["nights"] == 4
-    assert offers["studio"]["price"] == {"amount_minor": 4 * 25000, "currency": "MAD"}
+    assert offers["studio"]["subtotal"] == {"amount_minor": 4 * 25000, "currency": "MAD"}
+    # The demo's automatic winter promotion at Ifrane takes 15% off stays of three nights or more.
+    assert offers["studio"]["promotion"]["name"] == "Hiver à Ifrane -15%"
+    assert offers["studio"]["price"] == {"amount_minor": 4 * 25000 * 85 // 100, "currency": "MAD"}
 
 
 async def test_a_retired_member_pays_the_social_tariff_and_is_bounded_by_the_quota(
@@ -52,7 +55,7 @@ async def test_a_retired_member_pays_the_social_tariff_and_is_bounded_by_the_quo
         client, headers, centre="ifrane", arrival="2026-12-20", departure="2026-12-24", guests=2
     )
     offers = {o["unit_type"]: o for o in response.json()}
-    assert offers["studio"]["price"]["amount_minor"] == 4 * 20000  # 80% of the active tariff
+    assert offers["studio"]["subtotal"]["amount_minor"] == 4 * 20000  # 80% of the active tariff
     # Off-season, retired members may take half of a type: 12 studios -> 6, 3 bungalows -> 1.
     assert offers["studio"]["available"] == 6
     assert offers["bungalow"]["available"] == 1

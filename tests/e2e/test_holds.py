@@ -20,7 +20,8 @@ async def test_a_hold_reserves_one_unit_and_shows_its_price(client: AsyncTestCli
     assert booking["unit"].startswith("I")
     assert booking["price"]["nights"] == 4
     assert booking["price"]["subtotal"] == {"amount_minor": 100000, "currency": "MAD"}
-    assert booking["price"]["total"] == booking["price"]["subtotal"]
+    assert booking["price"]["promotion"]["name"] == "Hiver à Ifrane -15%"
+    assert booking["price"]["total"] == {"amount_minor": 85000, "currency": "MAD"}
     assert await available(client, member) == before - 1
 
 

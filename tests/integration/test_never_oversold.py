@@ -29,7 +29,7 @@ from estivage.accounts.models import User
 from estivage.db import create_disposable_engine, session_factory
 from estivage.settings import Settings
 from inventory.models import StayNight
-from tests.conftest import NOW, STAY
+from tests.conftest import NOW, STAY, pause_demo_promotions
 from tests.support.live import live_server
 
 BUNGALOWS = {"unit_type": "bungalow", "guests": 4}
@@ -179,6 +179,7 @@ async def test_the_lock_is_what_keeps_the_retired_quota(
 async def test_a_rush_never_passes_a_promotions_use_cap_or_budget(
     http: httpx.AsyncClient, settings: Settings
 ) -> None:
+    await pause_demo_promotions(settings)
     staff = await http.post("/api/auth/token", json={"username": "staff", "password": "estivage-demo"})
     headers = {"Authorization": f"Bearer {staff.json()['access_token']}"}
     promotion = await http.post(
