@@ -26,7 +26,7 @@ from inventory.domain.calendar import SeasonKind, season_of
 from inventory.domain.errors import Conflict, NotFound, RuleViolation
 from inventory.domain.money import Money
 from inventory.models import Centre, Season, Unit, UnitType
-from inventory.services import search_stay
+from inventory.services import StaySearch, TypeOffer, search_stay
 from inventory.snapshot import centre_view
 
 
@@ -50,16 +50,17 @@ class BookingView:
     unit: str
 
 
-async def hold(session: AsyncSession, member: Identity, request: HoldRequest, now: datetime) -> BookingView:
-    await lock_unit_type(session, request.centre, request.unit_type)
-    found = await repo.member_for_update(session, member.user_id)
+async def _offer(
+    session: AsyncSession, request: HoldRequest, category: str, now: datetime
+) -> tuple[StaySearch, TypeOffer]:
+    """The requested type as the member can take it now, or the rule it breaks."""
     result = await search_stay(
         session,
         centre_code=request.centre,
         arrival=request.arrival,
         departure=request.departure,
         guests=request.guests,
-        category=found.category,
+        category=category,
         now=now,
         unit_type_code=request.unit_type,
     )
@@ -76,12 +77,24 @@ async def hold(session: AsyncSession, member: Identity, request: HoldRequest, no
             f"{unit_type.code} is not offered to your category for these dates",
             field="unit_type",
         )
+    if result.offers[0].available < 1:
+        raise Conflict("sold_out", f"no {unit_type.code} is left at {request.centre} for these dates")
+    return result, result.offers[0]
+
+
+async def hold(session: AsyncSession, member: Identity, request: HoldRequest, now: datetime) -> BookingView:
+    # A read-only look first, outside any lock: in a rush most requests meet a sold-out type, and those
+    # are answered without queueing for the lock or writing anything. The read transaction is closed
+    # before the locked unit of work begins (SQLite must start that one with its write).
+    await _offer(session, request, member.category or "", now)
+    await session.rollback()
+    await lock_unit_type(session, request.centre, request.unit_type)
+    found = await repo.member_for_update(session, member.user_id)
+    result, offer = await _offer(session, request, found.category, now)
+    unit_type = offer.unit_type
     policy = await repo.policy(session)
     usage = await repo.member_usage(session, member.user_id, request.arrival.year, now)
     check_member_limits(repo.limits_of(policy), usage, result.stay.night_count)
-    offer = result.offers[0]
-    if offer.available < 1:
-        raise Conflict("sold_out", f"no {unit_type.code} is left at {request.centre} for these dates")
     quote = await pricing_service.quote_for_hold(
         session, result, offer, found.category, member.user_id, request.promo_code, now
     )
