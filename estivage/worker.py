@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.sweeper import mark_lapsed_holds_expired
 from estivage.db import create_engine, session_factory
 from estivage.settings import Settings
 from inventory.sweeper import delete_expired_hold_nights
@@ -20,7 +21,10 @@ from inventory.sweeper import delete_expired_hold_nights
 logger = logging.getLogger("estivage.worker")
 
 Job = Callable[[AsyncSession, datetime], Awaitable[int]]
-JOBS: dict[str, Job] = {"expired hold nights deleted": delete_expired_hold_nights}
+JOBS: dict[str, Job] = {
+    "lapsed holds marked expired": mark_lapsed_holds_expired,
+    "expired hold nights deleted": delete_expired_hold_nights,
+}
 
 
 async def run_once(sessions: Callable[[], AsyncSession], now: datetime) -> dict[str, int]:

@@ -54,7 +54,9 @@ async def test_the_worker_deletes_expired_hold_nights_and_keeps_live_ones(
         )
         await session.commit()
     done = await run_once(sessions, NOW)
-    assert done == {"expired hold nights deleted": 4}
+    assert done == {"lapsed holds marked expired": 1, "expired hold nights deleted": 4}
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(StayNight)) == 3
+        statuses = sorted((await session.scalars(select(Booking.status))).all())
+        assert statuses == ["expired", "held"]
     await engine.dispose()
