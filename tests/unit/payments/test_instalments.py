@@ -1,0 +1,52 @@
+"""The holiday-credit schedule, without I/O."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from inventory.domain.errors import RuleViolation
+from inventory.domain.money import Money
+from payments.domain.instalments import CreditTerms, check_eligible, schedule
+
+TERMS = CreditTerms(max_instalments=10, min_instalment=Money(20_000))
+
+
+def test_the_first_instalment_carries_the_remainder_and_months_follow_the_booking() -> None:
+    plan = schedule(Money(100_001), 3, date(2026, 11, 23), TERMS)
+    assert [(i.number, i.month, i.amount.amount_minor) for i in plan] == [
+        (1, date(2026, 12, 1), 33_335),
+        (2, date(2027, 1, 1), 33_333),
+        (3, date(2027, 2, 1), 33_333),
+    ]
+
+
+@given(total=st.integers(min_value=20_000, max_value=5_000_000), count=st.integers(min_value=1, max_value=10))
+def test_the_instalments_always_add_up_to_the_price(total: int, count: int) -> None:
+    try:
+        plan = schedule(Money(total), count, date(2026, 12, 31), TERMS)
+    except RuleViolation:
+        assert total // count < 20_000
+        return
+    assert sum(i.amount.amount_minor for i in plan) == total
+    assert [i.number for i in plan] == list(range(1, count + 1))
+
+
+@pytest.mark.parametrize(
+    ("count", "code"), [(0, "invalid_instalments"), (11, "invalid_instalments"), (6, "instalment_too_small")]
+)
+def test_bad_counts_are_refused(count: int, code: str) -> None:
+    with pytest.raises(RuleViolation) as refused:
+        schedule(Money(100_000), count, date(2026, 11, 23), TERMS)
+    assert refused.value.code == code
+
+
+def test_only_active_members_without_an_open_credit_may_borrow() -> None:
+    check_eligible("active", 0, TERMS)
+    with pytest.raises(RuleViolation, match="active members"):
+        check_eligible("retired", 0, TERMS)
+    with pytest.raises(RuleViolation, match="already repay"):
+        check_eligible("active", 1, TERMS)
