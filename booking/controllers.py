@@ -136,6 +136,9 @@ class BookingController(Controller):
     ) -> Response[s.CancelOut]:
         async def produce() -> tuple[int, s.CancelOut]:
             booking, refund = await services.cancel(db_session, request.user, booking_id, now)
+            # The money side (refund through the provider, credit instalments) is wired in by the app.
+            for on_cancelled in request.app.state.cancel_hooks:
+                await on_cancelled(db_session, booking, refund, now)
             await db_session.commit()
             return 200, s.CancelOut(id=booking.id, status=booking.status, refund=money_out(refund))
 

@@ -26,12 +26,17 @@ from booking.controllers import (
     BookingPolicyController,
     PromotionController,
 )
+from booking.models import Booking
 from estivage.accounts.controllers import make_auth_controller
 from estivage.auth import jwt_auth
 from estivage.db import create_engine
 from estivage.problems import internal_error_handler, problem_details_config
 from estivage.settings import Settings
 from inventory.controllers import CentreController, SeasonController
+from inventory.domain.money import Money
+from payments.controllers import CheckoutController, StripeWebhookController, TestModeController
+from payments.providers import CardProvider, StripeProvider, TestModeProvider
+from payments.services import refund_cancelled
 
 Clock = Callable[[], datetime]
 
@@ -85,8 +90,20 @@ def provide_now(state: State) -> datetime:
     return clock()
 
 
+def card_provider(settings: Settings) -> CardProvider:
+    """Stripe when a key is configured; otherwise the built-in test mode, so the demo pays offline."""
+    if settings.stripe_api_key:
+        return StripeProvider(settings.stripe_api_key, settings.stripe_api_base)
+    return TestModeProvider()
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock = _utc_now) -> Litestar:
     settings = settings or Settings.from_env()
+    provider = card_provider(settings)
+
+    async def refund_on_cancel(session: AsyncSession, booking: Booking, refund: Money, now: datetime) -> None:
+        await refund_cancelled(session, provider, booking, refund, now)
+
     engine = create_engine(settings.database_url, echo=settings.sql_echo)
     jwt = jwt_auth(settings.jwt_secret, settings.token_minutes)
     db_config = SQLAlchemyAsyncConfig(
@@ -106,13 +123,24 @@ def create_app(settings: Settings | None = None, *, clock: Clock = _utc_now) -> 
         BookingController,
         BookingPolicyController,
         PromotionController,
+        CheckoutController,
+        StripeWebhookController,
     ]
+    if provider.name == "test":
+        handlers.append(TestModeController)
     return Litestar(
         route_handlers=handlers,
         plugins=[SQLAlchemyPlugin(config=db_config), ProblemDetailsPlugin(problem_details_config())],
         on_app_init=[jwt.on_app_init],
         stores=store_registry(settings),
-        state=State({"settings": settings, "clock": clock}),
+        state=State(
+            {
+                "settings": settings,
+                "clock": clock,
+                "card_provider": provider,
+                "cancel_hooks": [refund_on_cancel],
+            }
+        ),
         dependencies={"now": Provide(provide_now, sync_to_thread=False)},
         exception_handlers={Exception: internal_error_handler},
         openapi_config=OpenAPIConfig(

@@ -15,14 +15,19 @@ from inventory.models import (
     UnitClosure,
     UnitType,
 )
+from payments.models import Instalment, Payment, PaymentRefund, ProcessedEvent
 
 __all__ = [
     "Base",
     "Booking",
     "BookingPolicy",
     "Centre",
+    "Instalment",
     "InventoryVersion",
     "Member",
+    "Payment",
+    "PaymentRefund",
+    "ProcessedEvent",
     "Promotion",
     "Quota",
     "Rotation",

@@ -11,9 +11,15 @@ is a candidate only when its code is given (case-insensitive); automatic ones ne
 that cannot apply is refused with the reason (the member typed it and should know); a valid code still
 loses to a better automatic promotion, since the member gets the best.
 
+Several promotions may share a code (say, one per centre): the code is refused only when none of them
+applies, and the refusal lists why. A blank code counts as no code. A promotion that would take nothing
+off this stay (stay 7 pay 6 on a 5-night stay) does not apply, and a code for it is refused saying so.
+
 Caps: total uses, uses per member, and a budget in MAD. A use is a live booking (held and not expired,
 or confirmed onwards). Under the budget the discount is reduced to what is left of it, so the budget is
 never exceeded; a promotion whose budget is spent, or whose use caps are reached, does not apply.
+`promotion_can_be_used` is the same caps check for a discount already quoted, for a caller that records
+uses under the promotion's lock after quoting outside it.
 """
 
 from __future__ import annotations
@@ -97,6 +103,10 @@ class Quote:
     def total(self) -> Money:
         return self.subtotal - self.discount
 
+    @property
+    def nights(self) -> int:
+        return len(self.nightly)
+
 
 @dataclass(frozen=True, slots=True)
 class _Candidate:
@@ -142,14 +152,31 @@ def raw_discount(promotion: Promotion, nightly: Sequence[Money]) -> Money:
 
 def allowed_discount(promotion: Promotion, usage: Usage, discount: Money) -> Money:
     """The discount the caps still allow: nothing when a use cap is reached, at most the budget left."""
-    if promotion.max_uses is not None and usage.uses >= promotion.max_uses:
-        return Money.zero(discount.currency)
-    if promotion.max_uses_per_member is not None and usage.member_uses >= promotion.max_uses_per_member:
+    if not _uses_left(promotion, usage):
         return Money.zero(discount.currency)
     if promotion.budget is not None:
         left = promotion.budget - usage.spent
         return left.clamp(Money.zero(discount.currency), discount)
     return discount
+
+
+def promotion_can_be_used(promotion: Promotion, usage: Usage, discount: Money) -> bool:
+    """Whether recording one more use with this discount keeps every cap: the last check before writing.
+
+    `usage` is the promotion's live usage read under its lock, `member_uses` being the booking member's.
+    A discount quoted from an older reading may no longer fit what is left of the budget: then the caller
+    quotes again rather than records it.
+    """
+    within_budget = promotion.budget is None or usage.spent + discount <= promotion.budget
+    return (
+        not promotion.paused and discount.amount_minor >= 0 and _uses_left(promotion, usage) and within_budget
+    )
+
+
+def _uses_left(promotion: Promotion, usage: Usage) -> bool:
+    under_total = promotion.max_uses is None or usage.uses < promotion.max_uses
+    under_member = promotion.max_uses_per_member is None or usage.member_uses < promotion.max_uses_per_member
+    return under_total and under_member
 
 
 def quote(
@@ -160,29 +187,58 @@ def quote(
     code: str | None = None,
 ) -> Quote:
     """The price of a stay with the promotion the rule above picks. Same code for availability and holds."""
+    if not nightly:
+        raise RuleViolation("invalid_stay", "a stay has at least one night", field="departure")
     subtotal = sum(nightly, Money.zero(nightly[0].currency))
-    wanted = code.strip().upper() if code else None
-    candidates: list[_Candidate] = []
-    refusal: str | None = None if wanted is None else "no promotion has this code"
-    for promotion in promotions:
-        if promotion.code is not None and promotion.code.upper() != wanted:
-            continue
-        reason = why_not(promotion, stay)
-        discount = Money.zero(subtotal.currency)
-        if reason is None:
-            offered = raw_discount(promotion, nightly)
-            discount = allowed_discount(promotion, usage.get(promotion.id, Usage()), offered)
-            reason = None if discount.amount_minor > 0 else "this promotion has been used up"
-        if promotion.code is not None:
-            refusal = reason
-        if reason is None:
-            candidates.append(_Candidate(promotion, discount))
-    if refusal is not None:
-        raise RuleViolation("promo_not_applicable", f"promotion code {code}: {refusal}", field="promo_code")
+    wanted = _normalised(code)
+    judged = [
+        (promotion, *_judge(promotion, stay, nightly, usage.get(promotion.id, Usage())))
+        for promotion in promotions
+        if promotion.code is None or promotion.code.upper() == wanted
+    ]
+    candidates = [_Candidate(p, discount) for p, discount, reason in judged if reason is None]
+    if wanted is not None and not any(c.promotion.code is not None for c in candidates):
+        refusals = [reason for p, _discount, reason in judged if p.code is not None and reason is not None]
+        raise _code_refused(code, refusals)
     chosen = _best(candidates)
     if chosen is None:
         return Quote(tuple(nightly), subtotal, Money.zero(subtotal.currency))
     return Quote(tuple(nightly), subtotal, chosen.discount, chosen.promotion)
+
+
+def _judge(
+    promotion: Promotion, stay: StayFacts, nightly: Sequence[Money], usage: Usage
+) -> tuple[Money, str | None]:
+    """The discount a promotion gives this stay, or nothing and the reason, said as the member reads it."""
+    nothing = Money.zero(nightly[0].currency)
+    reason = why_not(promotion, stay)
+    if reason is not None:
+        return nothing, reason
+    offered = raw_discount(promotion, nightly)
+    if offered.amount_minor == 0:
+        return nothing, _why_nothing_off(promotion)
+    allowed = allowed_discount(promotion, usage, offered)
+    if allowed.amount_minor == 0:
+        return nothing, "this promotion has been used up"
+    return allowed, None
+
+
+def _why_nothing_off(promotion: Promotion) -> str:
+    if promotion.kind == PromotionKind.STAY_PAY:
+        return f"stay {promotion.stay_nights} nights, pay {promotion.pay_nights}: this stay is too short"
+    return "takes nothing off this stay"
+
+
+def _normalised(code: str | None) -> str | None:
+    # Members type codes from a poster or a message: case and surrounding spaces must not matter. Stored
+    # codes are compared as stored (upper-cased only), as the hold's caps lock selects them that way.
+    stripped = code.strip().upper() if code else ""
+    return stripped or None
+
+
+def _code_refused(code: str | None, refusals: Sequence[str]) -> RuleViolation:
+    why = "; ".join(dict.fromkeys(refusals)) or "no promotion has this code"
+    return RuleViolation("promo_not_applicable", f"promotion code {code}: {why}", field="promo_code")
 
 
 def _best(candidates: list[_Candidate]) -> _Candidate | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -86,7 +87,7 @@ def test_a_code_promotion_needs_its_code_in_any_case() -> None:
         ({"max_uses": 3}, "used up"),
     ],
 )
-def test_a_code_that_cannot_apply_is_refused_with_its_reason(fields: dict[str, object], reason: str) -> None:
+def test_a_code_that_cannot_apply_is_refused_with_its_reason(fields: dict[str, Any], reason: str) -> None:
     coded = promo(1, percent_bp=1500, code="WINTER", **fields)
     usage = {1: Usage(uses=3)}
     with pytest.raises(RuleViolation) as refused:
@@ -183,3 +184,57 @@ def test_caps_hold_when_uses_are_recorded_one_after_another(
     assert promotion.max_uses is None or uses <= promotion.max_uses
     assert promotion.max_uses_per_member is None or max(per_member) <= promotion.max_uses_per_member
     assert promotion.budget is None or spent <= promotion.budget
+
+
+def test_a_blank_code_counts_as_no_code() -> None:
+    automatic = promo(1, percent_bp=1000)
+    assert quote(WEEK, STAY, [automatic], {}, code="   ").promotion == automatic
+
+
+def test_a_code_is_matched_whatever_its_case_and_surrounding_spaces() -> None:
+    coded = promo(1, percent_bp=1500, code="IFRANE15")
+    assert quote(WEEK, STAY, [coded], {}, code="  Ifrane15 ").promotion == coded
+
+
+def test_a_code_shared_by_several_promotions_is_accepted_when_one_of_them_applies() -> None:
+    at_saidia = promo(1, percent_bp=2000, code="WINTER", centres=frozenset({"saidia"}))
+    at_ifrane = promo(2, percent_bp=1000, code="WINTER", centres=frozenset({"ifrane"}))
+    assert quote(WEEK, STAY, [at_ifrane, at_saidia], {}, code="winter").promotion == at_ifrane
+    assert quote(WEEK, STAY, [at_saidia, at_ifrane], {}, code="winter").promotion == at_ifrane
+
+
+def test_a_code_shared_by_several_promotions_is_refused_with_each_reason_when_none_applies() -> None:
+    at_saidia = promo(1, percent_bp=2000, code="WINTER", centres=frozenset({"saidia"}))
+    retired = promo(2, percent_bp=1000, code="WINTER", categories=frozenset({"retired"}))
+    with pytest.raises(RuleViolation) as refused:
+        quote(WEEK, STAY, [at_saidia, retired], {}, code="WINTER")
+    assert "centre" in refused.value.detail
+    assert "category" in refused.value.detail
+
+
+def test_a_stay_pay_code_on_a_too_short_stay_is_refused_as_too_short_not_as_used_up() -> None:
+    seven_six = promo(kind=PromotionKind.STAY_PAY, stay_nights=7, pay_nights=6, code="WEEK")
+    with pytest.raises(RuleViolation) as refused:
+        quote(WEEK[:5], _stay(5), [seven_six], {}, code="WEEK")
+    assert "too short" in refused.value.detail
+
+
+def test_a_valid_code_loses_to_a_better_automatic_promotion_without_being_refused() -> None:
+    automatic, coded = promo(1, percent_bp=2000), promo(2, percent_bp=1000, code="SMALL")
+    assert quote(WEEK, STAY, [automatic, coded], {}, code="small").promotion == automatic
+
+
+def test_an_exclusive_code_promotion_beats_a_larger_automatic_one() -> None:
+    automatic, coded = promo(1, percent_bp=3000), promo(2, percent_bp=1000, code="STAFF", exclusive=True)
+    assert quote(WEEK, STAY, [automatic, coded], {}, code="staff").promotion == coded
+
+
+def test_a_promotion_for_stays_within_a_window_refuses_a_stay_that_runs_past_it() -> None:
+    # The window bounds the nights: a stay whose last night falls after it gets no share of the promotion.
+    until_friday = promo(percent_bp=1000, stay_until=date(2027, 1, 15))
+    assert quote(WEEK, STAY, [until_friday], {}).promotion is None
+
+
+def test_arrival_weekdays_are_iso_numbers_monday_one_to_sunday_seven() -> None:
+    sundays = promo(percent_bp=1000, arrival_weekdays=frozenset({7}))  # 10 January 2027 is a Sunday
+    assert quote(WEEK, STAY, [sundays], {}).promotion == sundays

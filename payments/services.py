@@ -1,0 +1,216 @@
+"""Use cases of paying: card checkout, holiday credit, money secured, refunds.
+
+A booking is confirmed only when money is secured (a succeeded intent, re-read from the provider, or a
+holiday-credit schedule); money that arrives for a hold that can no longer be honoured is refunded at
+once. Every step is idempotent: checkout returns the same intent, an event id is acted on once, a
+payment is refunded once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking import services as bookings
+from booking.domain.states import effective_status
+from booking.models import Booking
+from estivage.auth import Identity
+from inventory.domain.errors import Conflict, NotFound, RuleViolation
+from inventory.domain.money import Money
+from payments.domain.instalments import CreditTerms, check_eligible, first_month_after, schedule
+from payments.models import Instalment, Payment, PaymentRefund
+from payments.providers import CardProvider
+
+CREDIT_TERMS = CreditTerms()
+
+
+async def _own_live_hold(
+    session: AsyncSession, identity: Identity, booking_id: uuid.UUID, now: datetime
+) -> Booking:
+    booking = (await bookings.get_booking(session, identity, booking_id)).booking
+    if booking.member_id != identity.user_id:
+        raise NotFound("booking_not_found", f"no booking {booking_id}")
+    status = effective_status(booking.status, booking.hold_expires_at, now)
+    if status != "held":
+        raise Conflict("not_payable", f"a {status} booking cannot be paid")
+    return booking
+
+
+async def checkout_card(
+    session: AsyncSession, identity: Identity, booking_id: uuid.UUID, provider: CardProvider, now: datetime
+) -> Payment:
+    """The card payment of a hold: created once; asking again returns the same intent."""
+    existing = await session.scalar(
+        select(Payment).where(Payment.booking_id == booking_id, Payment.provider == provider.name)
+    )
+    booking = await _own_live_hold(session, identity, booking_id, now)
+    if existing is not None:
+        return existing
+    amount = Money(booking.total_minor, booking.currency)
+    if amount.amount_minor == 0:
+        raise RuleViolation(
+            "nothing_to_pay", "this stay costs nothing; no card payment is needed", field="method"
+        )
+    intent = await provider.create_intent(amount, booking.id, idempotency_key=f"booking-{booking.id}")
+    payment = Payment(
+        booking_id=booking.id,
+        member_id=identity.user_id,
+        provider=provider.name,
+        provider_ref=intent.ref,
+        client_secret=intent.client_secret,
+        amount_minor=amount.amount_minor,
+        currency=amount.currency,
+        status="pending",
+        created_at=now,
+    )
+    session.add(payment)
+    await session.flush()
+    return payment
+
+
+async def checkout_payroll(
+    session: AsyncSession, identity: Identity, booking_id: uuid.UUID, count: int, now: datetime
+) -> list[Instalment]:
+    """Holiday credit: the schedule secures the money, so the booking is confirmed at once."""
+    booking = await _own_live_hold(session, identity, booking_id, now)
+    open_credits = await session.scalar(
+        select(func.count(func.distinct(Instalment.booking_id))).where(
+            Instalment.member_id == identity.user_id, Instalment.status == "scheduled"
+        )
+    )
+    check_eligible(booking.category, open_credits or 0, CREDIT_TERMS)
+    plan = schedule(Money(booking.total_minor, booking.currency), count, now.date(), CREDIT_TERMS)
+    await bookings.confirm(session, booking.id, now)
+    session.add(
+        Payment(
+            booking_id=booking.id,
+            member_id=identity.user_id,
+            provider="payroll",
+            provider_ref=None,
+            amount_minor=booking.total_minor,
+            currency=booking.currency,
+            status="succeeded",
+            created_at=now,
+            succeeded_at=now,
+        )
+    )
+    rows = [
+        Instalment(
+            booking_id=booking.id,
+            member_id=identity.user_id,
+            number=i.number,
+            count=count,
+            month=i.month,
+            amount_minor=i.amount.amount_minor,
+            currency=i.amount.currency,
+            status="scheduled",
+        )
+        for i in plan
+    ]
+    session.add_all(rows)
+    await session.flush()
+    return rows
+
+
+async def money_secured(
+    session: AsyncSession, provider: CardProvider, ref: str, now: datetime
+) -> Payment | None:
+    """A card payment succeeded at the provider: confirm its booking, or refund at once if the hold is
+    lost. Safe to call any number of times, in any order with other events."""
+    payment = await session.scalar(select(Payment).where(Payment.provider_ref == ref).with_for_update())
+    if payment is None or payment.status != "pending":
+        return payment
+    payment.status, payment.succeeded_at = "succeeded", now
+    try:
+        await bookings.confirm(session, payment.booking_id, now)
+    except Conflict as lost:
+        await _refund(
+            session, provider, payment, Money(payment.amount_minor, payment.currency), "hold_lost", now
+        )
+        payment.note = f"refunded at once: {lost.detail}"
+    await session.flush()
+    return payment
+
+
+async def _refund(
+    session: AsyncSession, provider: CardProvider, payment: Payment, amount: Money, reason: str, now: datetime
+) -> PaymentRefund:
+    already = await session.scalar(select(PaymentRefund).where(PaymentRefund.payment_id == payment.id))
+    if already is not None:
+        return already
+    ref = (
+        await provider.refund(payment.provider_ref or "", amount, idempotency_key=f"refund-{payment.id}")
+        if amount.amount_minor > 0
+        else None
+    )
+    refund = PaymentRefund(
+        payment_id=payment.id,
+        amount_minor=amount.amount_minor,
+        currency=amount.currency,
+        provider_ref=ref,
+        reason=reason,
+        created_at=now,
+    )
+    session.add(refund)
+    payment.status = "refunded"
+    await session.flush()
+    return refund
+
+
+async def refund_cancelled(
+    session: AsyncSession, provider: CardProvider, booking: Booking, refund: Money, now: datetime
+) -> None:
+    """The payments side of a cancellation: the policy's refund through the provider, or the remaining
+    holiday-credit instalments cancelled so that the member pays exactly the price less the refund."""
+    payments = list(
+        await session.scalars(
+            select(Payment).where(Payment.booking_id == booking.id, Payment.status == "succeeded")
+        )
+    )
+    for payment in payments:
+        if payment.provider == "payroll":
+            await _settle_credit(session, booking, payment, refund, now)
+        else:
+            await _refund(session, provider, payment, refund, "cancellation", now)
+
+
+async def _settle_credit(
+    session: AsyncSession, booking: Booking, payment: Payment, refund: Money, now: datetime
+) -> None:
+    instalments = list(await session.scalars(select(Instalment).where(Instalment.booking_id == booking.id)))
+    deducted = sum(i.amount_minor for i in instalments if i.status == "exported")
+    still_owed = booking.total_minor - refund.amount_minor
+    for instalment in instalments:
+        if instalment.status == "scheduled":
+            instalment.status = "cancelled"
+    if deducted < still_owed:
+        # What is still owed after the refund is deducted next month, as one last instalment.
+        month = first_month_after(now.date())
+        session.add(
+            Instalment(
+                booking_id=booking.id,
+                member_id=booking.member_id,
+                number=len(instalments) + 1,
+                count=len(instalments) + 1,
+                month=month,
+                amount_minor=still_owed - deducted,
+                currency=booking.currency,
+                status="scheduled",
+            )
+        )
+    credit = Money(max(0, deducted - still_owed), booking.currency)
+    session.add(
+        PaymentRefund(
+            payment_id=payment.id,
+            amount_minor=credit.amount_minor,
+            currency=credit.currency,
+            provider_ref=None,
+            reason="cancellation",
+            created_at=now,
+        )
+    )
+    payment.status = "refunded"
+    await session.flush()
