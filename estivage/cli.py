@@ -90,6 +90,59 @@ def worker(interval: float) -> None:
     asyncio.run(run_forever(Settings.from_env(), interval))
 
 
+@cli.command("payroll-export", help="Write the month's holiday-credit deductions as the payroll CSV.")
+@click.option("--month", required=True, help="YYYY-MM")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="file (default: stdout)")
+@click.option("--dry-run", is_flag=True, help="do not mark the lines exported")
+def payroll_export_command(month: str, output: str | None, dry_run: bool) -> None:
+    from datetime import date
+
+    from estivage.db import create_disposable_engine, session_factory
+    from payments.reports import payroll_export
+
+    try:
+        first_day = date.fromisoformat(f"{month}-01")
+    except ValueError:
+        raise click.BadParameter("expected YYYY-MM", param_hint="--month") from None
+
+    async def run() -> str:
+        engine = create_disposable_engine(Settings.from_env().database_url)
+        async with session_factory(engine)() as session:
+            text = await payroll_export(session, first_day, mark_exported=not dry_run)
+            await session.commit()
+        await engine.dispose()
+        return text
+
+    text = asyncio.run(run())
+    if output:
+        with open(output, "w", encoding="utf-8") as file:  # noqa: PTH123 - a plain CLI file argument
+            file.write(text)
+        click.echo(f"{text.count(chr(10)) - 1} deductions written to {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command(help="Compare card payments recorded here with the provider's PaymentIntents.")
+def reconcile() -> None:
+    from estivage.app import card_provider
+    from estivage.db import create_disposable_engine, session_factory
+    from payments.reports import reconcile as compare
+
+    settings = Settings.from_env()
+
+    async def run() -> list[str]:
+        engine = create_disposable_engine(settings.database_url)
+        async with session_factory(engine)() as session:
+            differences = await compare(session, card_provider(settings))
+        await engine.dispose()
+        return [f"{d.payment_ref}: here {d.local}, provider {d.provider}" for d in differences]
+
+    lines = asyncio.run(run())
+    click.echo("\n".join(lines) if lines else "no differences")
+    if lines:
+        raise SystemExit(1)
+
+
 def _redacted(url: str) -> str:
     """The URL without its password, for logs."""
     if "@" not in url or "://" not in url:

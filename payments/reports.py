@@ -1,0 +1,100 @@
+"""What staff take out of the system: the month's payroll deductions, and the card reconciliation."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from estivage.accounts.models import Member
+from inventory.domain.money import Money
+from payments.models import Instalment, Payment, PaymentRefund
+from payments.providers import CardProvider
+
+PAYROLL_COLUMNS = (
+    "member_number",
+    "last_name",
+    "first_name",
+    "amount_mad",
+    "amount_minor",
+    "currency",
+    "booking",
+    "instalment",
+    "of",
+)
+
+
+async def payroll_export(session: AsyncSession, month: date, *, mark_exported: bool) -> str:
+    """The CSV the payroll department loads: one line per deduction of the month, by member number.
+
+    Exporting marks the lines exported, so a cancellation afterwards knows what was already deducted;
+    a second export of the same month lists the same lines again (for a lost file), never new ones twice.
+    """
+    rows = (
+        (
+            await session.execute(
+                select(Instalment, Member)
+                .join(Member, Member.user_id == Instalment.member_id)
+                .where(Instalment.month == month, Instalment.status.in_(("scheduled", "exported")))
+                .order_by(Member.member_number, Instalment.booking_id, Instalment.number)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(PAYROLL_COLUMNS)
+    for instalment, member in rows:
+        amount = Money(instalment.amount_minor, instalment.currency)
+        writer.writerow(
+            (
+                member.member_number,
+                member.last_name,
+                member.first_name,
+                f"{amount.amount_minor // 100}.{amount.amount_minor % 100:02d}",
+                amount.amount_minor,
+                amount.currency,
+                instalment.booking_id,
+                instalment.number,
+                instalment.count,
+            )
+        )
+        if mark_exported:
+            instalment.status = "exported"
+    await session.flush()
+    return out.getvalue()
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    payment_ref: str
+    local: str
+    provider: str
+
+
+async def reconcile(session: AsyncSession, provider: CardProvider) -> list[Difference]:
+    """Every card payment recorded here against the provider's PaymentIntent: status and amount."""
+    payments = list(
+        await session.scalars(
+            select(Payment).where(Payment.provider == provider.name).order_by(Payment.created_at)
+        )
+    )
+    refunded = {r.payment_id: r.amount_minor for r in await session.scalars(select(PaymentRefund))}
+    differences = []
+    for payment in payments:
+        state = await provider.retrieve(payment.provider_ref or "")
+        expected = "succeeded" if payment.status in {"succeeded", "refunded"} else state.status
+        if state.status != expected or (state.amount.amount_minor not in (0, payment.amount_minor)):
+            differences.append(
+                Difference(
+                    payment.provider_ref or "",
+                    f"{payment.status} {payment.amount_minor} (refunded {refunded.get(payment.id, 0)})",
+                    f"{state.status} {state.amount.amount_minor}",
+                )
+            )
+    return differences

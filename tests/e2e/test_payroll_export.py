@@ -1,0 +1,74 @@
+"""The payroll department's monthly CSV: a golden file, and what a cancellation does to it."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+
+from estivage.db import create_disposable_engine, session_factory
+from estivage.settings import Settings
+from payments.reports import payroll_export
+from tests.conftest import hold, login
+
+GOLDEN_DECEMBER = """\
+member_number,last_name,first_name,amount_mad,amount_minor,currency,booking,instalment,of
+M0001,{m1_last},{m1_first},283.34,28334,MAD,<b1>,1,3
+M0002,{m2_last},{m2_first},425.00,42500,MAD,<b2>,1,2
+"""
+
+
+async def _export(settings: Settings, month: date, *, mark: bool) -> str:
+    engine = create_disposable_engine(settings.database_url)
+    async with session_factory(engine)() as session:
+        text = await payroll_export(session, month, mark_exported=mark)
+        await session.commit()
+    await engine.dispose()
+    return text
+
+
+async def _credit(
+    client: AsyncTestClient[Any], username: str, instalments: int
+) -> tuple[dict[str, str], str]:
+    member = await login(client, username)
+    booking = (await hold(client, member)).json()
+    paid = await client.post(
+        f"/api/bookings/{booking['id']}/checkout",
+        headers=member,
+        json={"method": "payroll", "instalments": instalments},
+    )
+    assert paid.status_code == 200, paid.text
+    return member, booking["id"]
+
+
+async def test_the_december_export_matches_the_golden_file_and_can_be_fetched_again(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    m1, b1 = await _credit(client, "M0001", 3)
+    m2, b2 = await _credit(client, "M0002", 2)
+    names = {
+        u: (await client.get("/api/me", headers=h)).json()["display_name"].split(" ", 1)
+        for u, h in (("M0001", m1), ("M0002", m2))
+    }
+    golden = GOLDEN_DECEMBER.format(
+        m1_first=names["M0001"][0],
+        m1_last=names["M0001"][1],
+        m2_first=names["M0002"][0],
+        m2_last=names["M0002"][1],
+    )
+    exported = await _export(settings, date(2026, 12, 1), mark=True)
+    assert exported.replace(b1, "<b1>").replace(b2, "<b2>") == golden
+    assert await _export(settings, date(2026, 12, 1), mark=True) == exported
+    january = await _export(settings, date(2027, 1, 1), mark=False)
+    assert len(january.splitlines()) == 3
+
+
+async def test_cancelling_a_credit_stay_drops_the_instalments_not_yet_deducted(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    member, booking = await _credit(client, "M0001", 3)
+    await _export(settings, date(2026, 12, 1), mark=True)  # one deduction taken
+    cancelled = (await client.post(f"/api/bookings/{booking}/cancel", headers=member)).json()
+    assert cancelled["refund"]["amount_minor"] == 85000  # well ahead: everything back
+    assert (await _export(settings, date(2027, 1, 1), mark=False)).count("\n") == 1  # header only
