@@ -21,6 +21,7 @@ from estivage.auth import Identity, requires_member, requires_member_or_staff, r
 from estivage.idempotency import Idempotency, provide_idempotency
 from inventory.controllers import language_of, money_out
 from inventory.domain.money import Money
+from inventory.schemas import MoneyIn
 from inventory.services import TypeOffer, search_stay
 
 
@@ -223,12 +224,9 @@ class BookingPolicyController(Controller):
 
     @get("/", summary="Hold duration and per-member limits")
     async def read(self, db_session: NamedDependency[AsyncSession]) -> s.BookingPolicyIO:
-        found = await repo.policy(db_session)
-        return s.BookingPolicyIO(
-            found.hold_minutes, found.max_open_holds, found.max_off_season_nights_per_year
-        )
+        return policy_out(await repo.policy(db_session))
 
-    @put("/", summary="Set the hold duration and per-member limits")
+    @put("/", summary="Set the hold duration, per-member limits and holiday-credit terms")
     async def write(
         self, db_session: NamedDependency[AsyncSession], data: JSONBody[s.BookingPolicyIO]
     ) -> s.BookingPolicyIO:
@@ -239,7 +237,21 @@ class BookingPolicyController(Controller):
         found.hold_minutes = data.hold_minutes
         found.max_open_holds = data.max_open_holds
         found.max_off_season_nights_per_year = data.max_off_season_nights_per_year
+        found.credit_max_instalments = data.credit_max_instalments
+        found.credit_min_instalment_minor = data.credit_min_instalment.amount_minor
+        found.credit_categories = sorted(set(data.credit_categories))
         return data
+
+
+def policy_out(found: BookingPolicy) -> s.BookingPolicyIO:
+    return s.BookingPolicyIO(
+        hold_minutes=found.hold_minutes,
+        max_open_holds=found.max_open_holds,
+        max_off_season_nights_per_year=found.max_off_season_nights_per_year,
+        credit_max_instalments=found.credit_max_instalments,
+        credit_min_instalment=MoneyIn(amount_minor=found.credit_min_instalment_minor),
+        credit_categories=list(found.credit_categories),
+    )
 
 
 def promotion_out(promotion: Promotion, usage: Usage) -> s.PromotionOut:

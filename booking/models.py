@@ -100,3 +100,11 @@ class BookingPolicy(Base):
     hold_minutes: Mapped[int] = mapped_column(Integer(), default=15)
     max_open_holds: Mapped[int] = mapped_column(Integer(), default=1)
     max_off_season_nights_per_year: Mapped[int] = mapped_column(Integer(), default=21)
+    # Holiday credit (payroll deduction) terms, read by the payments package.
+    credit_max_instalments: Mapped[int] = mapped_column(Integer(), default=10, server_default="10")
+    credit_min_instalment_minor: Mapped[int] = mapped_column(
+        Integer(), default=20_000, server_default="20000"
+    )
+    credit_categories: Mapped[list[str]] = mapped_column(
+        JSON(), default=lambda: ["active"], server_default='["active"]'
+    )

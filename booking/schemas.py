@@ -68,6 +68,11 @@ class BookingPolicyIO(msgspec.Struct, forbid_unknown_fields=True):
     hold_minutes: Annotated[int, msgspec.Meta(ge=1, le=240)]
     max_open_holds: Annotated[int, msgspec.Meta(ge=1, le=10)]
     max_off_season_nights_per_year: Annotated[int, msgspec.Meta(ge=1, le=366)]
+    credit_max_instalments: Annotated[int, msgspec.Meta(ge=1, le=24)] = 10
+    credit_min_instalment: MoneyIn = msgspec.field(default_factory=lambda: MoneyIn(amount_minor=20_000))
+    credit_categories: list[Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z_]*$")]] = msgspec.field(
+        default_factory=lambda: ["active"]
+    )
 
 
 PromotionKind = Literal["percentage", "fixed", "stay_pay"]

@@ -126,6 +126,7 @@ def payroll_export_command(month: str, output: str | None, dry_run: bool) -> Non
 def reconcile() -> None:
     from estivage.app import card_provider
     from estivage.db import create_disposable_engine, session_factory
+    from payments.reports import ledger_mismatches
     from payments.reports import reconcile as compare
 
     settings = Settings.from_env()
@@ -134,8 +135,11 @@ def reconcile() -> None:
         engine = create_disposable_engine(settings.database_url)
         async with session_factory(engine)() as session:
             differences = await compare(session, card_provider(settings))
+            unbalanced = await ledger_mismatches(session)
         await engine.dispose()
-        return [f"{d.payment_ref}: here {d.local}, provider {d.provider}" for d in differences]
+        return [f"{d.payment_ref}: here {d.local}, provider {d.provider}" for d in differences] + [
+            f"ledger {line}" for line in unbalanced
+        ]
 
     lines = asyncio.run(run())
     click.echo("\n".join(lines) if lines else "no differences")

@@ -10,6 +10,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.models import Booking
+from booking.repository import LIVE_STATES
 from estivage.accounts.models import Member
 from inventory.domain.money import Money
 from payments.models import Instalment, Payment, PaymentRefund
@@ -98,3 +100,46 @@ async def reconcile(session: AsyncSession, provider: CardProvider) -> list[Diffe
                 )
             )
     return differences
+
+
+async def ledger_mismatches(session: AsyncSession) -> list[str]:
+    """Bookings whose money does not add up. For a stay that stands the member's net payment is its
+    price; for a cancelled one, the price less the policy's refund; for a hold lost before the money
+    came, nothing. By card the net is what the
+    provider received less what it gave back; by holiday credit, the instalments not cancelled (deducted
+    or still to deduct) less the credit noted on cancellation."""
+    problems = []
+    rows = await session.execute(
+        select(Booking, Payment)
+        .join(Payment, Payment.booking_id == Booking.id)
+        .where(Payment.status.in_(("succeeded", "refunded")))
+    )
+    for booking, payment in rows.tuples():
+        refunded = sum(
+            r.amount_minor
+            for r in await session.scalars(
+                select(PaymentRefund).where(PaymentRefund.payment_id == payment.id)
+            )
+        )
+        if payment.provider == "payroll":
+            received = sum(
+                i.amount_minor
+                for i in await session.scalars(
+                    select(Instalment).where(
+                        Instalment.booking_id == booking.id, Instalment.status != "cancelled"
+                    )
+                )
+            )
+        else:
+            received = payment.amount_minor
+        if booking.status == "cancelled":
+            expected = booking.total_minor - (booking.refund_minor or 0)
+        elif booking.status in LIVE_STATES:
+            expected = booking.total_minor
+        else:  # the hold was lost before the money came: all of it goes back
+            expected = 0
+        if received - refunded != expected:
+            problems.append(
+                f"{booking.id}: received {received}, gave back {refunded}, expected net {expected}"
+            )
+    return problems

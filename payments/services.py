@@ -14,9 +14,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking import repository as booking_repository
 from booking import services as bookings
 from booking.domain.states import effective_status
-from booking.models import Booking
+from booking.models import Booking, BookingPolicy
 from estivage.auth import Identity
 from inventory.domain.errors import Conflict, NotFound, RuleViolation
 from inventory.domain.money import Money
@@ -24,7 +25,14 @@ from payments.domain.instalments import CreditTerms, check_eligible, first_month
 from payments.models import Instalment, Payment, PaymentRefund
 from payments.providers import CardProvider
 
-CREDIT_TERMS = CreditTerms()
+
+def credit_terms(policy: BookingPolicy) -> CreditTerms:
+    """The holiday-credit terms staff set in the booking policy."""
+    return CreditTerms(
+        max_instalments=policy.credit_max_instalments,
+        min_instalment=Money(policy.credit_min_instalment_minor),
+        categories=frozenset(policy.credit_categories),
+    )
 
 
 async def _own_live_hold(
@@ -81,8 +89,9 @@ async def checkout_payroll(
             Instalment.member_id == identity.user_id, Instalment.status == "scheduled"
         )
     )
-    check_eligible(booking.category, open_credits or 0, CREDIT_TERMS)
-    plan = schedule(Money(booking.total_minor, booking.currency), count, now.date(), CREDIT_TERMS)
+    terms = credit_terms(await booking_repository.policy(session))
+    check_eligible(booking.category, open_credits or 0, terms)
+    plan = schedule(Money(booking.total_minor, booking.currency), count, now.date(), terms)
     await bookings.confirm(session, booking.id, now)
     session.add(
         Payment(

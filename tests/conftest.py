@@ -18,6 +18,7 @@ from booking.models import Promotion
 from estivage.app import create_app
 from estivage.db import create_disposable_engine, session_factory
 from estivage.settings import Settings
+from payments.reports import ledger_mismatches
 from tests.support.databases import PostgresDatabases, SqliteDatabases
 from tests.support.servers import postgres_server, redis_server
 
@@ -160,3 +161,12 @@ async def pause_demo_promotions(settings: Settings) -> None:
         await session.execute(update(Promotion).values(paused=True))
         await session.commit()
     await engine.dispose()
+
+
+async def assert_ledger_balanced(settings: Settings) -> None:
+    """Every booking's payments and refunds add up to what the member finally owes."""
+    engine = create_disposable_engine(settings.database_url)
+    async with session_factory(engine)() as session:
+        problems = await ledger_mismatches(session)
+    await engine.dispose()
+    assert problems == []

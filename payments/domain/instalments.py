@@ -59,7 +59,9 @@ def schedule(total: Money, count: int, booked_on: date, terms: CreditTerms) -> l
 def check_eligible(category: str, open_credits: int, terms: CreditTerms) -> None:
     if category not in terms.categories:
         raise RuleViolation(
-            "credit_not_available", "holiday credit is for active members; please pay by card", field="method"
+            "credit_not_available",
+            f"holiday credit is not offered to {category} members; please pay by card",
+            field="method",
         )
     if open_credits > 0:
         raise RuleViolation(

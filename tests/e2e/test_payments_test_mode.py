@@ -6,7 +6,8 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import Clock, hold, login
+from estivage.settings import Settings
+from tests.conftest import Clock, assert_ledger_balanced, hold, login
 
 
 async def _checkout(
@@ -45,7 +46,7 @@ async def test_a_card_payment_in_test_mode_confirms_the_booking(client: AsyncTes
 
 
 async def test_money_arriving_after_the_hold_was_lost_is_refunded_at_once(
-    client: AsyncTestClient[Any], clock: Clock
+    client: AsyncTestClient[Any], clock: Clock, settings: Settings
 ) -> None:
     first = await login(client, "M0001")
     stay = {"unit_type": "bungalow", "guests": 4}
@@ -57,6 +58,7 @@ async def test_money_arriving_after_the_hold_was_lost_is_refunded_at_once(
     await client.post(redirect + "/confirm", follow_redirects=False)
     assert (await client.get(f"/api/bookings/{booking['id']}", headers=first)).json()["status"] == "expired"
     assert "refunded" in (await client.get(redirect)).text
+    await assert_ledger_balanced(settings)
 
 
 async def test_a_late_payment_retakes_the_hold_when_the_unit_is_still_free(
@@ -72,7 +74,9 @@ async def test_a_late_payment_retakes_the_hold_when_the_unit_is_still_free(
     ] == "confirmed"
 
 
-async def test_holiday_credit_confirms_at_once_with_its_schedule(client: AsyncTestClient[Any]) -> None:
+async def test_holiday_credit_confirms_at_once_with_its_schedule(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
     member = await login(client, "M0001")
     booking = (await hold(client, member)).json()
     paid = await _checkout(client, member, booking["id"], method="payroll", instalments=3)
@@ -83,6 +87,7 @@ async def test_holiday_credit_confirms_at_once_with_its_schedule(client: AsyncTe
     assert (await client.get(f"/api/bookings/{booking['id']}", headers=member)).json()[
         "status"
     ] == "confirmed"
+    await assert_ledger_balanced(settings)
 
 
 async def test_holiday_credit_is_for_active_members_with_no_open_credit(client: AsyncTestClient[Any]) -> None:
@@ -99,7 +104,7 @@ async def test_holiday_credit_is_for_active_members_with_no_open_credit(client: 
 
 
 async def test_cancelling_a_card_paid_stay_refunds_once_and_a_credit_drops_its_instalments(
-    client: AsyncTestClient[Any],
+    client: AsyncTestClient[Any], settings: Settings
 ) -> None:
     member = await login(client, "M0001")
     booking = (await hold(client, member)).json()
@@ -108,6 +113,7 @@ async def test_cancelling_a_card_paid_stay_refunds_once_and_a_credit_drops_its_i
     cancelled = (await client.post(f"/api/bookings/{booking['id']}/cancel", headers=member)).json()
     assert cancelled["refund"] == booking["price"]["total"]
     assert "refunded" in (await client.get(redirect)).text
+    await assert_ledger_balanced(settings)
 
 
 async def test_only_the_owner_pays_and_bad_checkouts_are_refused(client: AsyncTestClient[Any]) -> None:
@@ -118,3 +124,25 @@ async def test_only_the_owner_pays_and_bad_checkouts_are_refused(client: AsyncTe
     assert (await _checkout(client, member, booking["id"], method="cash")).status_code == 400
     too_many = await _checkout(client, member, booking["id"], method="payroll", instalments=12)
     assert too_many.status_code == 422
+
+
+async def test_staff_set_the_holiday_credit_terms(client: AsyncTestClient[Any]) -> None:
+    staff = await login(client, "staff")
+    policy = (await client.get("/api/booking-policy", headers=staff)).json()
+    assert policy["credit_max_instalments"] == 10
+    changed = await client.put(
+        "/api/booking-policy",
+        headers=staff,
+        json={
+            **policy,
+            "credit_max_instalments": 3,
+            "credit_categories": ["active", "retired"],
+        },
+    )
+    assert changed.status_code == 200
+    retired = await login(client, "M0005")
+    booking = (await hold(client, retired)).json()
+    four = await _checkout(client, retired, booking["id"], method="payroll", instalments=4)
+    assert (four.status_code, four.json()["code"]) == (422, "invalid_instalments")
+    three = await _checkout(client, retired, booking["id"], method="payroll", instalments=3)
+    assert three.status_code == 200

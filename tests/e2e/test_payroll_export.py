@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 from estivage.db import create_disposable_engine, session_factory
 from estivage.settings import Settings
 from payments.reports import payroll_export
-from tests.conftest import hold, login
+from tests.conftest import assert_ledger_balanced, hold, login
 
 GOLDEN_DECEMBER = """\
 member_number,last_name,first_name,amount_mad,amount_minor,currency,booking,instalment,of
@@ -72,3 +72,4 @@ async def test_cancelling_a_credit_stay_drops_the_instalments_not_yet_deducted(
     cancelled = (await client.post(f"/api/bookings/{booking}/cancel", headers=member)).json()
     assert cancelled["refund"]["amount_minor"] == 85000  # well ahead: everything back
     assert (await _export(settings, date(2027, 1, 1), mark=False)).count("\n") == 1  # header only
+    await assert_ledger_balanced(settings)

@@ -18,13 +18,15 @@ import pytest
 import stripe
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from estivage.app import create_app
 from estivage.db import create_disposable_engine, session_factory
 from estivage.settings import Settings
 from payments.models import Payment, ProcessedEvent
-from tests.conftest import Clock, hold, login
+from payments.providers import StripeProvider
+from payments.reports import reconcile
+from tests.conftest import Clock, assert_ledger_balanced, hold, login
 from tests.support.localstripe import localstripe_server
 
 SECRET = "whsec_estivage_tests"
@@ -137,6 +139,7 @@ async def test_every_event_three_times_in_any_order_confirms_exactly_once(
         ("succeeded", booking["price"]["total"]["amount_minor"])
     ]
     assert seen == 3
+    await assert_ledger_balanced(settings)
 
 
 async def test_forged_stale_or_unsigned_webhooks_change_nothing(
@@ -163,7 +166,7 @@ async def test_forged_stale_or_unsigned_webhooks_change_nothing(
 
 
 async def test_cancelling_a_stripe_paid_stay_refunds_through_stripe(
-    client: AsyncTestClient[Any], stripe_client: stripe.StripeClient
+    client: AsyncTestClient[Any], stripe_client: stripe.StripeClient, settings: Settings
 ) -> None:
     booking, member, intent_id = await _paid_intent(client, stripe_client)
     pay(stripe_client, intent_id)
@@ -172,3 +175,20 @@ async def test_cancelling_a_stripe_paid_stay_refunds_through_stripe(
     assert cancelled["refund"] == booking["price"]["total"]
     refunds = stripe_client.v1.refunds.list(params={"payment_intent": intent_id})
     assert [r.amount for r in refunds.data] == [booking["price"]["total"]["amount_minor"]]
+    await assert_ledger_balanced(settings)
+
+
+async def test_reconcile_agrees_with_stripe_and_names_a_difference(
+    client: AsyncTestClient[Any], stripe_client: stripe.StripeClient, settings: Settings, stripe_base: str
+) -> None:
+    _booking, _member, intent_id = await _paid_intent(client, stripe_client)
+    pay(stripe_client, intent_id)
+    await deliver(client, event("payment_intent.succeeded", intent_id))
+    provider = StripeProvider("sk_test_estivage", stripe_base)
+    engine = create_disposable_engine(settings.database_url)
+    async with session_factory(engine)() as session:
+        assert await reconcile(session, provider) == []
+        await session.execute(update(Payment).values(amount_minor=1))
+        differences = await reconcile(session, provider)
+    await engine.dispose()
+    assert [d.payment_ref for d in differences] == [intent_id]

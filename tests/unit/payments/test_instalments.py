@@ -46,7 +46,7 @@ def test_bad_counts_are_refused(count: int, code: str) -> None:
 
 def test_only_active_members_without_an_open_credit_may_borrow() -> None:
     check_eligible("active", 0, TERMS)
-    with pytest.raises(RuleViolation, match="active members"):
+    with pytest.raises(RuleViolation, match="not offered to retired members"):
         check_eligible("retired", 0, TERMS)
     with pytest.raises(RuleViolation, match="already repay"):
         check_eligible("active", 1, TERMS)
