@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from estivage.db import Base
+from inventory.snapshot import register_configuration_model
 
 BOOKING_STATES = ("held", "confirmed", "checked_in", "completed", "cancelled", "expired", "no_show")
 
@@ -108,3 +109,8 @@ class BookingPolicy(Base):
     credit_categories: Mapped[list[str]] = mapped_column(
         JSON(), default=lambda: ["active"], server_default='["active"]'
     )
+
+
+# Staff changes to these move the inventory version, so that replicas reload their cached copies.
+register_configuration_model(Promotion)
+register_configuration_model(BookingPolicy)

@@ -19,6 +19,7 @@ from booking.repository import live_booking
 from inventory.domain.calendar import local_today
 from inventory.domain.money import Money
 from inventory.services import StaySearch, TypeOffer
+from inventory.snapshot import versioned
 
 
 def promotion_rule(row: Promotion) -> rules.Promotion:
@@ -48,9 +49,16 @@ def promotion_rule(row: Promotion) -> rules.Promotion:
     )
 
 
-async def active_promotions(session: AsyncSession) -> list[rules.Promotion]:
-    rows = await session.scalars(select(Promotion).where(Promotion.paused.is_(False)).order_by(Promotion.id))
-    return [promotion_rule(row) for row in rows]
+async def active_promotions(session: AsyncSession, version: int) -> list[rules.Promotion]:
+    """Promotions not paused, cached on the inventory version (staff changes move it)."""
+
+    async def load() -> list[rules.Promotion]:
+        rows = await session.scalars(
+            select(Promotion).where(Promotion.paused.is_(False)).order_by(Promotion.id)
+        )
+        return [promotion_rule(row) for row in rows]
+
+    return await versioned(session, "active_promotions", version, load)
 
 
 async def usage_of(
@@ -83,7 +91,7 @@ async def quotes_for_search(
     session: AsyncSession, search: StaySearch, category: str, member_id: int, now: datetime
 ) -> dict[str, rules.Quote]:
     """Availability's prices: automatic promotions only (a code is typed when holding)."""
-    automatic = [p for p in await active_promotions(session) if p.code is None]
+    automatic = [p for p in await active_promotions(session, search.centre.version) if p.code is None]
     usage = await usage_of(session, [p.id for p in automatic if p.has_caps], member_id, now)
     return {
         offer.unit_type.code: rules.quote(
@@ -105,7 +113,7 @@ async def quote_for_hold(
     promo_code: str | None,
     now: datetime,
 ) -> rules.Quote:
-    candidates = await active_promotions(session)
+    candidates = await active_promotions(session, search.centre.version)
     facts = stay_facts(search, offer, category, now)
     capped = sorted(
         p.id

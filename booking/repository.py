@@ -14,6 +14,7 @@ from booking.models import Booking, BookingPolicy
 from estivage.accounts.models import Member
 from inventory.domain.errors import NotFound
 from inventory.models import Season, StayNight
+from inventory.snapshot import versioned
 
 LIVE_STATES = ("confirmed", "checked_in", "completed", "no_show")
 
@@ -26,13 +27,27 @@ def live_booking(now: datetime) -> ColumnElement[bool]:
     )
 
 
-async def policy(session: AsyncSession) -> BookingPolicy:
+async def policy(session: AsyncSession, version: int | None = None) -> BookingPolicy:
+    """The booking policy; from the cache when the caller knows the current inventory version."""
+    if version is not None:
+        return await versioned(session, "booking_policy", version, lambda: _load_policy(session))
+    return await _load_policy(session)
+
+
+async def _load_policy(session: AsyncSession) -> BookingPolicy:
     found = await session.get(BookingPolicy, 1)
-    return (
-        found
-        if found is not None
-        else BookingPolicy(id=1, hold_minutes=15, max_open_holds=1, max_off_season_nights_per_year=21)
-    )
+    if found is None:  # a database migrated without its default row: the documented defaults
+        return BookingPolicy(
+            id=1,
+            hold_minutes=15,
+            max_open_holds=1,
+            max_off_season_nights_per_year=21,
+            credit_max_instalments=10,
+            credit_min_instalment_minor=20_000,
+            credit_categories=["active"],
+        )
+    session.expunge(found)  # cached across sessions: detached, read-only
+    return found
 
 
 def limits_of(found: BookingPolicy) -> MemberLimits:

@@ -27,7 +27,7 @@ from inventory.domain.errors import Conflict, NotFound, RuleViolation
 from inventory.domain.money import Money
 from inventory.models import Centre, Season, Unit, UnitType
 from inventory.services import StaySearch, TypeOffer, search_stay
-from inventory.snapshot import centre_view
+from inventory.snapshot import CentreView, centre_view
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +51,11 @@ class BookingView:
 
 
 async def _offer(
-    session: AsyncSession, request: HoldRequest, category: str, now: datetime
+    session: AsyncSession,
+    request: HoldRequest,
+    category: str,
+    now: datetime,
+    centre: CentreView | None = None,
 ) -> tuple[StaySearch, TypeOffer]:
     """The requested type as the member can take it now, or the rule it breaks."""
     result = await search_stay(
@@ -63,6 +67,7 @@ async def _offer(
         category=category,
         now=now,
         unit_type_code=request.unit_type,
+        centre=centre,
     )
     unit_type = result.centre.unit_type(request.unit_type)
     if unit_type.capacity < request.guests:
@@ -86,13 +91,14 @@ async def hold(session: AsyncSession, member: Identity, request: HoldRequest, no
     # A read-only look first, outside any lock: in a rush most requests meet a sold-out type, and those
     # are answered without queueing for the lock or writing anything. The read transaction is closed
     # before the locked unit of work begins (SQLite must start that one with its write).
-    await _offer(session, request, member.category or "", now)
+    looked, _ = await _offer(session, request, member.category or "", now)
     await session.rollback()
     await lock_unit_type(session, request.centre, request.unit_type)
     found = await repo.member_for_update(session, member.user_id)
-    result, offer = await _offer(session, request, found.category, now)
+    # The configuration read a few milliseconds ago is reused; the nights taken are read again, locked.
+    result, offer = await _offer(session, request, found.category, now, looked.centre)
     unit_type = offer.unit_type
-    policy = await repo.policy(session)
+    policy = await repo.policy(session, result.centre.version)
     usage = await repo.member_usage(session, member.user_id, request.arrival.year, now)
     check_member_limits(repo.limits_of(policy), usage, result.stay.night_count)
     quote = await pricing_service.quote_for_hold(

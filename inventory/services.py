@@ -48,11 +48,15 @@ async def search_stay(
     category: str,
     now: datetime,
     unit_type_code: str | None = None,
+    centre: CentreView | None = None,
 ) -> StaySearch:
     """Every unit type that fits the party (or the one asked for), with how many units the member's
     category can still take for the whole stay and its nightly tariff. Types with no tariff for the
-    category are not offered: an unpriced stay is a configuration gap, never a free one."""
-    centre = await centre_view(session, centre_code)
+    category are not offered: an unpriced stay is a configuration gap, never a free one.
+
+    A caller that already holds this request's snapshot of the centre passes it in `centre`."""
+    if centre is None or centre.code != centre_code:
+        centre = await centre_view(session, centre_code)
     stay = check_dates(arrival, departure, guests, local_today(now, centre.time_zone))
     season_of_night = dict(zip(stay.nights, direct_booking_seasons(stay, centre.seasons), strict=True))
     fitting = [t for t in centre.unit_types if t.capacity >= guests]

@@ -8,10 +8,12 @@ every replica without a cache to invalidate by hand. Only the nights taken are r
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, time
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,6 +61,7 @@ class CentreView:
     tariffs: dict[tuple[int, int, str], Money]
     quotas: dict[tuple[int, int, str], QuotaRule]
     unit_numbers: dict[int, str]
+    version: int = 0
 
     def unit_type(self, code: str) -> UnitTypeView:
         for unit_type in self.unit_types:
@@ -66,6 +69,8 @@ class CentreView:
                 return unit_type
         raise NotFound("unit_type_not_found", f"no unit type {code!r} at {self.code}", field="unit_type")
 
+
+T = TypeVar("T")
 
 # (database, centre code) -> (inventory version, snapshot). The database is part of the key because one
 # process may serve several (the tests do).
@@ -82,9 +87,34 @@ async def centre_view(session: AsyncSession, code: str) -> CentreView:
     cached = _cache.get(key)
     if cached is not None and cached[0] == version:
         return cached[1]
-    view = await _load(session, code)
+    view = dataclasses.replace(await _load(session, code), version=version)
     _cache[key] = (version, view)
     return view
+
+
+_versioned: dict[tuple[str, str], tuple[int, Any]] = {}
+
+
+async def versioned(session: AsyncSession, name: str, version: int, load: Callable[[], Awaitable[T]]) -> T:
+    """Any other configuration (booking policy, promotions…) cached on the same inventory version; the
+    models it is read from must be registered with ``register_configuration_model``."""
+    key = (str(session.get_bind().engine.url), name)
+    cached = _versioned.get(key)
+    if cached is not None and cached[0] == version:
+        value: T = cached[1]
+        return value
+    value = await load()
+    _versioned[key] = (version, value)
+    return value
+
+
+_configuration_models: tuple[type, ...] = CONFIGURATION_MODELS
+
+
+def register_configuration_model(model: type) -> None:
+    """A model of another package whose changes must move the inventory version."""
+    global _configuration_models  # noqa: PLW0603 - a registry filled once at import time
+    _configuration_models = (*_configuration_models, model)
 
 
 async def _load(session: AsyncSession, code: str) -> CentreView:
@@ -162,7 +192,7 @@ def season_rule(season: Season) -> SeasonRule:
 @event.listens_for(Session, "after_flush")
 def _bump_version_on_configuration_change(session: Session, _flush: UOWTransaction) -> None:
     changed: Any = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(obj, CONFIGURATION_MODELS) for obj in changed):
+    if any(isinstance(obj, _configuration_models) for obj in changed):
         session.connection().execute(
             update(InventoryVersion)
             .where(InventoryVersion.id == 1)

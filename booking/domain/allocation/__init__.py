@@ -1,0 +1,58 @@
+"""The summer allocation, pure: priority score, committed lottery, allocation under reservations.
+
+``score`` ranks applicants, ``lottery`` orders equal scores from a committed seed, ``allocate`` gives
+offers and waiting lists, ``publication`` exports the results and re-runs a published draw. Standard
+library only, so that anyone can re-run a draw with this package alone (see docs/allocation.md).
+
+``publication`` is not re-exported here so that ``python -m booking.domain.allocation.publication``
+runs it without importing it twice.
+"""
+
+from booking.domain.allocation.allocate import (
+    MAX_CHOICES,
+    AllocationError,
+    AllocationResult,
+    Application,
+    Campaign,
+    Offer,
+    OfferBook,
+    Slot,
+    WaitingEntry,
+    allocate,
+    next_offer_after_lapse,
+    priority_order,
+    reserve_by_share,
+)
+from booking.domain.allocation.lottery import (
+    LotteryError,
+    applications_digest,
+    commit,
+    lottery_order,
+    verify_commitment,
+)
+from booking.domain.allocation.score import Applicant, MemberStatus, ScoreWeights, score
+
+__all__ = [
+    "MAX_CHOICES",
+    "AllocationError",
+    "AllocationResult",
+    "Applicant",
+    "Application",
+    "Campaign",
+    "LotteryError",
+    "MemberStatus",
+    "Offer",
+    "OfferBook",
+    "ScoreWeights",
+    "Slot",
+    "WaitingEntry",
+    "allocate",
+    "applications_digest",
+    "commit",
+    "lottery_order",
+    "next_offer_after_lapse",
+    "priority_order",
+    "reserve_by_share",
+    "score",
+    "verify_commitment",
+]

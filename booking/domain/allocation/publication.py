@@ -1,0 +1,305 @@
+"""What is published about a summer draw, and how anyone re-runs it.
+
+Before the draw the staff publish the **inputs** (campaign units and reservations, every application
+with its category, score and choices, the applications' digest and the seed commitment, seed empty);
+after it, the same file with the **seed** revealed, and the **results** (CSV and JSON, same rows).
+``verify`` re-runs the draw from the inputs and reports the first difference with the results, or
+``None`` when they match::
+
+    uv run python -m booking.domain.allocation.publication run inputs.json --format csv > results.csv
+    uv run python -m booking.domain.allocation.publication verify inputs.json results.csv
+
+Results hold one row per applicant and slot: an applicant with an offer has one row (``offer``, the
+slot and its choice rank); an applicant without one has a row per choice (``waiting``, with the
+position on that slot's waiting list). Rows are ordered by priority position, then choice rank.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import io
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from booking.domain.allocation.allocate import (
+    AllocationError,
+    AllocationResult,
+    Application,
+    Campaign,
+    Slot,
+    allocate,
+)
+from booking.domain.allocation.lottery import (
+    JsonValue,
+    applications_digest,
+    canonical_json,
+    commit,
+    lottery_order,
+    verify_commitment,
+)
+
+INPUTS_FORMAT = "estivage-allocation-inputs/1"
+RESULTS_FORMAT = "estivage-allocation-results/1"
+
+
+@dataclass(frozen=True, slots=True)
+class DrawInputs:
+    campaign_id: str
+    campaign: Campaign
+    applications: tuple[Application, ...]
+    applications_digest: str
+    seed_commitment: str
+    seed: bytes | None = None
+
+    def revealed(self, seed: bytes) -> DrawInputs:
+        return replace(self, seed=seed)
+
+
+@dataclass(frozen=True, slots=True)
+class DrawRun:
+    lottery_order: tuple[str, ...]
+    result: AllocationResult
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedRow:
+    position: int
+    application_id: str
+    category: str
+    score: int
+    lottery_rank: int
+    result: str
+    centre: str
+    rotation: str
+    unit_type: str
+    choice_rank: int
+    waiting_position: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    where: str
+    field: str
+    published: str
+    recomputed: str
+
+    def __str__(self) -> str:
+        return f"{self.where}, {self.field}: published {self.published!r}, re-run gives {self.recomputed!r}"
+
+
+COLUMNS = tuple(column.name for column in fields(PublishedRow))
+
+
+def prepare_draw(
+    campaign_id: str, campaign: Campaign, applications: Sequence[Application], seed: bytes
+) -> DrawInputs:
+    """The inputs to publish when applications close: digest and commitment, seed kept back."""
+    return DrawInputs(
+        campaign_id, campaign, tuple(applications), applications_digest(applications), commit(seed)
+    )
+
+
+def run_draw(inputs: DrawInputs) -> DrawRun:
+    seed = _revealed_seed(inputs)
+    problem = _inputs_problem(inputs, seed)
+    if problem is not None:
+        raise AllocationError("inputs_inconsistent", str(problem))
+    order = lottery_order(seed, inputs.applications_digest, [a.application_id for a in inputs.applications])
+    return DrawRun(tuple(order), allocate(inputs.campaign, inputs.applications, order))
+
+
+def published_rows(inputs: DrawInputs, run: DrawRun) -> list[PublishedRow]:
+    lottery_rank = {application_id: rank for rank, application_id in enumerate(run.lottery_order, start=1)}
+    by_id = {application.application_id: application for application in inputs.applications}
+    waiting_position = {
+        (entry.application_id, slot): position
+        for slot, entries in run.result.waiting_lists.items()
+        for position, entry in enumerate(entries, start=1)
+    }
+    rows: list[PublishedRow] = []
+    for position, application_id in enumerate(run.result.order, start=1):
+        application = by_id[application_id]
+        offer = run.result.offers.get(application_id)
+        slots = [offer.slot] if offer else list(application.choices)
+        for slot in slots:
+            rows.append(
+                PublishedRow(
+                    position, application_id, application.category, application.score,
+                    lottery_rank[application_id], "offer" if offer else "waiting",
+                    slot.centre, slot.rotation, slot.unit_type, application.choice_rank(slot),
+                    None if offer else waiting_position[(application_id, slot)],
+                )
+            )  # fmt: skip
+    return rows
+
+
+def verify(inputs: DrawInputs, published: Sequence[PublishedRow]) -> Difference | None:
+    """Re-run the draw from the published inputs; the first difference with the published rows, if any."""
+    if inputs.seed is None:
+        return Difference("inputs", "seed", "", "the seed is not revealed yet")
+    problem = _inputs_problem(inputs, inputs.seed)
+    if problem is not None:
+        return problem
+    recomputed = published_rows(inputs, run_draw(inputs))
+    for number, (theirs, ours) in enumerate(zip(published, recomputed, strict=False), start=1):
+        for column in COLUMNS:
+            if getattr(theirs, column) != getattr(ours, column):
+                return Difference(
+                    f"row {number}", column, _text(getattr(theirs, column)), _text(getattr(ours, column))
+                )
+    if len(published) != len(recomputed):
+        number = min(len(published), len(recomputed)) + 1
+        return Difference(f"row {number}", "row", f"{len(published)} rows", f"{len(recomputed)} rows")
+    return None
+
+
+def _revealed_seed(inputs: DrawInputs) -> bytes:
+    if inputs.seed is None:
+        raise AllocationError("seed_not_revealed", "the draw runs once the seed is revealed")
+    return inputs.seed
+
+
+def _inputs_problem(inputs: DrawInputs, seed: bytes) -> Difference | None:
+    if not verify_commitment(seed, inputs.seed_commitment):
+        return Difference(
+            "inputs", "seed_commitment", inputs.seed_commitment, hashlib.sha256(seed).hexdigest()
+        )
+    digest = applications_digest(inputs.applications)
+    if digest != inputs.applications_digest:
+        return Difference("inputs", "applications_digest", inputs.applications_digest, digest)
+    return None
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+# --- results: CSV and JSON -------------------------------------------------------------------------
+
+
+def rows_to_csv(rows: Sequence[PublishedRow]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow([_text(getattr(row, column)) for column in COLUMNS])
+    return out.getvalue()
+
+
+def rows_from_csv(text: str) -> list[PublishedRow]:
+    reader = csv.DictReader(io.StringIO(text))
+    if tuple(reader.fieldnames or ()) != COLUMNS:
+        raise AllocationError("bad_publication", f"the CSV columns must be {', '.join(COLUMNS)}")
+    return [_row_from_record(record) for record in reader]
+
+
+def rows_to_json(rows: Sequence[PublishedRow]) -> str:
+    document: dict[str, Any] = {"format": RESULTS_FORMAT, "rows": [asdict(row) for row in rows]}
+    return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+
+
+def rows_from_json(text: str) -> list[PublishedRow]:
+    document = json.loads(text)
+    if document.get("format") != RESULTS_FORMAT:
+        raise AllocationError("bad_publication", f"expected a {RESULTS_FORMAT} document")
+    return [_row_from_record(record) for record in document["rows"]]
+
+
+def _row_from_record(record: dict[str, Any]) -> PublishedRow:
+    try:
+        values = {column: record[column] for column in COLUMNS}
+        for column in ("position", "score", "lottery_rank", "choice_rank"):
+            values[column] = int(values[column])
+        waiting = values["waiting_position"]
+        values["waiting_position"] = None if waiting in (None, "") else int(waiting)
+        return PublishedRow(**values)
+    except (KeyError, TypeError, ValueError) as error:
+        raise AllocationError("bad_publication", f"unreadable result row: {record!r}") from error
+
+
+# --- inputs: JSON ----------------------------------------------------------------------------------
+
+
+def inputs_to_json(inputs: DrawInputs) -> str:
+    document: dict[str, JsonValue] = {
+        "format": INPUTS_FORMAT,
+        "campaign_id": inputs.campaign_id,
+        "slots": [
+            {"slot": slot.canonical(), "units": units, "reserved": dict(inputs.campaign.reserved_for(slot))}
+            for slot, units in sorted(inputs.campaign.units.items())
+        ],
+        "applications": [a.canonical() for a in sorted(inputs.applications, key=lambda a: a.application_id)],
+        "applications_digest": inputs.applications_digest,
+        "seed_commitment": inputs.seed_commitment,
+        "seed": "" if inputs.seed is None else inputs.seed.hex(),
+    }
+    return canonical_json(document).decode("utf-8") + "\n"
+
+
+def inputs_from_json(text: str) -> DrawInputs:
+    document = json.loads(text)
+    if document.get("format") != INPUTS_FORMAT:
+        raise AllocationError("bad_publication", f"expected a {INPUTS_FORMAT} document")
+    try:
+        slots = [(Slot(*entry["slot"]), entry) for entry in document["slots"]]
+        campaign = Campaign(
+            units={slot: int(entry["units"]) for slot, entry in slots},
+            reserved={slot: dict(entry["reserved"]) for slot, entry in slots if entry["reserved"]},
+        )
+        applications = tuple(
+            Application(
+                a["application_id"], a["category"], int(a["score"]), tuple(Slot(*s) for s in a["choices"])
+            )
+            for a in document["applications"]
+        )
+        seed = bytes.fromhex(document["seed"]) if document["seed"] else None
+        return DrawInputs(
+            document["campaign_id"], campaign, applications,
+            document["applications_digest"], document["seed_commitment"], seed,
+        )  # fmt: skip
+    except AllocationError:
+        raise
+    except (KeyError, TypeError, ValueError) as error:
+        raise AllocationError("bad_publication", f"unreadable inputs: {error!r}") from error
+
+
+# --- command line ----------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m booking.domain.allocation.publication")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="print the results of the published inputs")
+    run.add_argument("inputs", type=Path)
+    run.add_argument("--format", choices=("csv", "json"), default="csv")
+    check = commands.add_parser("verify", help="re-run and compare with published results (.csv or .json)")
+    check.add_argument("inputs", type=Path)
+    check.add_argument("results", type=Path)
+    arguments = parser.parse_args(argv)
+    inputs = inputs_from_json(arguments.inputs.read_text(encoding="utf-8"))
+    if arguments.command == "run":
+        rows = published_rows(inputs, run_draw(inputs))
+        sys.stdout.write(rows_to_csv(rows) if arguments.format == "csv" else rows_to_json(rows))
+        return 0
+    return _print_verification(inputs, arguments.results)
+
+
+def _print_verification(inputs: DrawInputs, results: Path) -> int:
+    text = results.read_text(encoding="utf-8")
+    rows = rows_from_json(text) if results.suffix == ".json" else rows_from_csv(text)
+    difference = verify(inputs, rows)
+    if difference is None:
+        sys.stdout.write(f"identical: {len(rows)} rows re-computed from the published inputs\n")
+        return 0
+    sys.stdout.write(f"first difference: {difference}\n")
+    return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
