@@ -32,7 +32,7 @@ from estivage.auth import jwt_auth
 from estivage.db import create_engine
 from estivage.problems import internal_error_handler, problem_details_config
 from estivage.settings import Settings
-from inventory.controllers import CentreController, SeasonController
+from inventory.controllers import CentreController, OccupancyController, SeasonController
 from inventory.domain.money import Money
 from payments.controllers import CheckoutController, StripeWebhookController, TestModeController
 from payments.providers import CardProvider, StripeProvider, TestModeProvider
@@ -119,6 +119,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = _utc_now) -> 
         auth_controller,
         CentreController,
         SeasonController,
+        OccupancyController,
         AvailabilityController,
         BookingController,
         BookingPolicyController,

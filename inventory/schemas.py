@@ -182,3 +182,16 @@ class QuotaIO(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     category: Category
     units: Annotated[int, msgspec.Meta(ge=0, le=10_000)] | None = None
     share_bp: Annotated[int, msgspec.Meta(ge=0, le=10_000)] | None = None
+
+
+class NightOut(msgspec.Struct):
+    date: date
+    units_total: int
+    units_occupied: int
+    guests: int
+
+
+class OccupancyOut(msgspec.Struct):
+    centre: str
+    nights: list[NightOut]
+    on_site_now: int
