@@ -22,7 +22,7 @@ import hashlib
 import io
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -32,13 +32,13 @@ from booking.domain.allocation.allocate import (
     AllocationResult,
     Application,
     Campaign,
+    Offer,
     Slot,
     allocate,
 )
 from booking.domain.allocation.lottery import (
     JsonValue,
     applications_digest,
-    canonical_json,
     commit,
     lottery_order,
     verify_commitment,
@@ -122,21 +122,51 @@ def published_rows(inputs: DrawInputs, run: DrawRun) -> list[PublishedRow]:
         for slot, entries in run.result.waiting_lists.items()
         for position, entry in enumerate(entries, start=1)
     }
-    rows: list[PublishedRow] = []
-    for position, application_id in enumerate(run.result.order, start=1):
-        application = by_id[application_id]
-        offer = run.result.offers.get(application_id)
-        slots = [offer.slot] if offer else list(application.choices)
-        for slot in slots:
-            rows.append(
-                PublishedRow(
-                    position, application_id, application.category, application.score,
-                    lottery_rank[application_id], "offer" if offer else "waiting",
-                    slot.centre, slot.rotation, slot.unit_type, application.choice_rank(slot),
-                    None if offer else waiting_position[(application_id, slot)],
-                )
-            )  # fmt: skip
-    return rows
+    return [
+        row
+        for position, application_id in enumerate(run.result.order, start=1)
+        for row in _rows_of(
+            by_id[application_id],
+            _Standing(position, lottery_rank[application_id]),
+            run.result.offers.get(application_id),
+            waiting_position,
+        )
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Standing:
+    position: int
+    lottery_rank: int
+
+
+def _rows_of(
+    application: Application,
+    standing: _Standing,
+    offer: Offer | None,
+    waiting_position: Mapping[tuple[str, Slot], int],
+) -> list[PublishedRow]:
+    """One row for an offer; without one, a row per choice with the place on that slot's waiting list."""
+
+    def row(slot: Slot, result: str, waiting: int | None) -> PublishedRow:
+        return PublishedRow(
+            position=standing.position,
+            application_id=application.application_id,
+            category=application.category,
+            score=application.score,
+            lottery_rank=standing.lottery_rank,
+            result=result,
+            centre=slot.centre,
+            rotation=slot.rotation,
+            unit_type=slot.unit_type,
+            choice_rank=application.choice_rank(slot),
+            waiting_position=waiting,
+        )
+
+    if offer is not None:
+        return [row(offer.slot, "offer", None)]
+    key = application.application_id
+    return [row(slot, "waiting", waiting_position[(key, slot)]) for slot in application.choices]
 
 
 def verify(inputs: DrawInputs, published: Sequence[PublishedRow]) -> Difference | None:
@@ -239,7 +269,8 @@ def inputs_to_json(inputs: DrawInputs) -> str:
         "seed_commitment": inputs.seed_commitment,
         "seed": "" if inputs.seed is None else inputs.seed.hex(),
     }
-    return canonical_json(document).decode("utf-8") + "\n"
+    # Indented for people; the digest is computed from the applications, not from this layout.
+    return json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
 
 
 def inputs_from_json(text: str) -> DrawInputs:
