@@ -147,6 +147,31 @@ def reconcile() -> None:
         raise SystemExit(1)
 
 
+@cli.group(help="The summer draw: re-run it from its published inputs, or check published results.")
+def allocation() -> None:
+    pass
+
+
+@allocation.command("run", help="Print the results that the published inputs (JSON, seed revealed) give.")
+@click.argument("inputs", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--format", "output_format", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+)
+def allocation_run(inputs: str, output_format: str) -> None:
+    from booking.domain.allocation.publication import main as publication
+
+    raise SystemExit(publication(["run", inputs, "--format", output_format]))
+
+
+@allocation.command("verify", help="Re-run the draw and print 'identical' or the first difference (exit 1).")
+@click.argument("inputs", type=click.Path(exists=True, dir_okay=False))
+@click.argument("results", type=click.Path(exists=True, dir_okay=False))
+def allocation_verify(inputs: str, results: str) -> None:
+    from booking.domain.allocation.publication import main as publication
+
+    raise SystemExit(publication(["verify", inputs, results]))
+
+
 def _redacted(url: str) -> str:
     """The URL without its password, for logs."""
     if "@" not in url or "://" not in url:
