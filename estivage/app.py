@@ -20,6 +20,7 @@ from litestar.stores.registry import StoreRegistry
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from access.controllers import DeviceController, GateController, OccupancyController
 from booking.controllers import (
     AvailabilityController,
     BookingController,
@@ -32,7 +33,7 @@ from estivage.auth import jwt_auth
 from estivage.db import create_engine
 from estivage.problems import internal_error_handler, problem_details_config
 from estivage.settings import Settings
-from inventory.controllers import CentreController, OccupancyController, SeasonController
+from inventory.controllers import CentreController, SeasonController
 from inventory.domain.money import Money
 from payments.controllers import CheckoutController, StripeWebhookController, TestModeController
 from payments.providers import CardProvider, StripeProvider, TestModeProvider
@@ -126,6 +127,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = _utc_now) -> 
         PromotionController,
         CheckoutController,
         StripeWebhookController,
+        GateController,
+        DeviceController,
     ]
     if provider.name == "test":
         handlers.append(TestModeController)

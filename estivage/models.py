@@ -1,5 +1,6 @@
 """Every mapped table, imported once so that the metadata Alembic compares against is complete."""
 
+from access.models import Device, FeedLock, GateEvent, Revocation
 from booking.models import Booking, BookingPolicy, Promotion
 from estivage.accounts.models import Member, User, manager_centres
 from estivage.db import Base
@@ -22,6 +23,9 @@ __all__ = [
     "Booking",
     "BookingPolicy",
     "Centre",
+    "Device",
+    "FeedLock",
+    "GateEvent",
     "Instalment",
     "InventoryVersion",
     "Member",
@@ -30,6 +34,7 @@ __all__ = [
     "ProcessedEvent",
     "Promotion",
     "Quota",
+    "Revocation",
     "Rotation",
     "Season",
     "StayNight",

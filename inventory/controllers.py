@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from estivage.auth import Identity, requires_manager_or_staff, requires_staff
+from estivage.auth import requires_staff
 from inventory import admin, repository
 from inventory import schemas as s
 from inventory.domain.money import Money
 from inventory.models import Centre, Season, Unit, UnitType
-from inventory.occupancy import occupancy
 
 
 def language_of(request: Request[Any, Any, Any]) -> str:
@@ -182,34 +180,6 @@ class CentreController(Controller):
         data: JSONBody[s.ClosureIn],
     ) -> s.UnitOut:
         return unit_out(await admin.add_closure(db_session, code, number, data))
-
-
-class OccupancyController(Controller):
-    path = "/api/centres"
-    tags = ["inventory"]
-
-    @get(
-        "/{code:str}/occupancy",
-        guards=[requires_manager_or_staff],
-        summary="Occupancy per night (managers of that centre, staff)",
-    )
-    async def occupancy(
-        self,
-        request: Request[Identity, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        now: NamedDependency[datetime],
-        code: FromPath[str],
-        first: Annotated[date, QueryParameter(name="from")],
-        last: Annotated[date, QueryParameter(name="to")],
-    ) -> s.OccupancyOut:
-        request.user.require_centre(code)
-        nights = await occupancy(db_session, code, first, last, now)
-        return s.OccupancyOut(
-            centre=code,
-            nights=[s.NightOut(n.night, n.units_total, n.units_occupied, n.guests) for n in nights],
-            # Who is inside comes from the gates' scans (access passes); none are recorded yet.
-            on_site_now=0,
-        )
 
 
 class SeasonController(Controller):

@@ -1,0 +1,151 @@
+"""HTTP for gates (device tokens) and for staff enrolling devices and revoking passes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import NotAuthorizedException
+from litestar.params import FromPath, JSONBody, QueryParameter
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from access import schemas as s
+from access import services
+from access.models import Device
+from estivage.auth import Identity, requires_manager_or_staff, requires_staff
+from inventory import schemas as inventory_schemas
+from inventory.models import Centre
+from inventory.occupancy import occupancy
+from inventory.repository import centre_by_code
+
+
+async def provide_gate(
+    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], now: NamedDependency[datetime]
+) -> services.GateIdentity:
+    header = request.headers.get("authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else None
+    gate = await services.device_from_token(db_session, token, now)
+    if gate is None:
+        raise NotAuthorizedException(detail="a valid, unrevoked device token is required")
+    return gate
+
+
+class GateController(Controller):
+    path = "/api/access"
+    tags = ["access"]
+    dependencies = {"gate": Provide(provide_gate)}
+
+    @get("/revocations", exclude_from_auth=True, summary="Passes revoked after the cursor (device)")
+    async def revocations(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        gate: NamedDependency[services.GateIdentity],
+        since: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> s.RevocationsOut:
+        del gate  # any enrolled device reads the whole feed: pass ids reveal nothing of a centre
+        revoked, cursor = await services.revocations_since(db_session, since)
+        return s.RevocationsOut(revoked=revoked, cursor=cursor)
+
+    @post(
+        "/scans", exclude_from_auth=True, status_code=200, summary="Upload gate events (device, idempotent)"
+    )
+    async def scans(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        gate: NamedDependency[services.GateIdentity],
+        data: JSONBody[s.ScansIn],
+    ) -> s.ScansOut:
+        events = [
+            services.ScanIn(e.event_id, e.pass_id, e.direction, e.decision, e.reason, e.scanned_at)
+            for e in data.events
+        ]
+        accepted, duplicates = await services.store_scans(db_session, gate, events, now)
+        await db_session.commit()
+        return s.ScansOut(accepted=accepted, duplicates=duplicates)
+
+
+class DeviceController(Controller):
+    path = "/api/access"
+    tags = ["access"]
+    guards = [requires_staff]
+
+    @post("/devices", summary="Enrol a gate device for a centre; its token is shown this once")
+    async def create(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        data: JSONBody[s.DeviceIn],
+    ) -> s.DeviceCreated:
+        device, token = await services.create_device(db_session, data.centre, data.name, now)
+        return s.DeviceCreated(device_id=device.id, token=token, centre=data.centre, name=device.name)
+
+    @get("/devices", summary="Enrolled devices")
+    async def list_devices(self, db_session: NamedDependency[AsyncSession]) -> list[s.DeviceOut]:
+        rows = await db_session.execute(
+            select(Device, Centre.code)
+            .join(Centre, Centre.id == Device.centre_id)
+            .order_by(Device.created_at)
+        )
+        return [
+            s.DeviceOut(d.id, code, d.name, d.created_at, d.revoked_at, d.last_seen_at) for d, code in rows
+        ]
+
+    @post("/devices/{device_id:uuid}/revoke", status_code=200, summary="Revoke a device's token")
+    async def revoke(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        device_id: FromPath[uuid.UUID],
+    ) -> s.DeviceOut:
+        device = await services.revoke_device(db_session, device_id, now)
+        code = await db_session.scalar(select(Centre.code).where(Centre.id == device.centre_id))
+        return s.DeviceOut(
+            device.id, code or "", device.name, device.created_at, device.revoked_at, device.last_seen_at
+        )
+
+    @post("/passes/{pass_id:uuid}/revoke", status_code=200, summary="Revoke a pass (staff)")
+    async def revoke_pass(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        pass_id: FromPath[uuid.UUID],
+        data: JSONBody[s.RevokeIn],
+    ) -> s.RevocationsOut:
+        await services.revoke_pass(db_session, pass_id, data.reason, now)
+        revoked, cursor = await services.revocations_since(db_session, 0)
+        return s.RevocationsOut(revoked=[p for p in revoked if p == pass_id], cursor=cursor)
+
+
+class OccupancyController(Controller):
+    path = "/api/centres"
+    tags = ["inventory"]
+
+    @get(
+        "/{code:str}/occupancy",
+        guards=[requires_manager_or_staff],
+        summary="Occupancy per night (managers of that centre, staff)",
+    )
+    async def occupancy(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        code: FromPath[str],
+        first: Annotated[date, QueryParameter(name="from")],
+        last: Annotated[date, QueryParameter(name="to")],
+    ) -> inventory_schemas.OccupancyOut:
+        request.user.require_centre(code)
+        nights = await occupancy(db_session, code, first, last, now)
+        centre_id = (await centre_by_code(db_session, code)).id
+        return inventory_schemas.OccupancyOut(
+            centre=code,
+            nights=[
+                inventory_schemas.NightOut(n.night, n.units_total, n.units_occupied, n.guests) for n in nights
+            ],
+            on_site_now=await services.on_site_now(db_session, centre_id, now),
+        )

@@ -1,0 +1,68 @@
+"""Persistence of gate devices, the gates' scan events and the revocation feed."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from estivage.db import Base
+
+
+class Device(Base):
+    """A gate device enrolled for one centre. Its token is shown once; only a SHA-256 of it is kept."""
+
+    __tablename__ = "devices"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True, default=uuid.uuid4)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    token_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class GateEvent(Base):
+    """One scan decided at a gate, uploaded (possibly days later) and stored once by its event id."""
+
+    __tablename__ = "gate_events"
+    __table_args__ = (
+        CheckConstraint("direction IN ('in', 'out')", name="gate_direction"),
+        CheckConstraint("decision IN ('granted', 'denied')", name="gate_decision"),
+        Index("ix_gate_events_centre_time", "centre_id", "scanned_at"),
+    )
+
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True)
+    device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("devices.id", ondelete="RESTRICT"))
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id", ondelete="RESTRICT"))
+    pass_id: Mapped[uuid.UUID] = mapped_column(Uuid(), index=True)
+    direction: Mapped[str] = mapped_column(String(3))
+    decision: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(String(32))
+    scanned_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class Revocation(Base):
+    """A pass no gate may accept any more. `seq` is the feed's monotonic cursor."""
+
+    __tablename__ = "revocations"
+
+    seq: Mapped[int] = mapped_column(Integer(), primary_key=True, autoincrement=True)
+    pass_id: Mapped[uuid.UUID] = mapped_column(Uuid(), unique=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    revoked_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class FeedLock(Base):
+    """Writers of a cursor-ordered feed take this row's lock first, so rows commit in `seq` order and a
+    reader that got up to cursor N can never miss a row numbered below N that committed later."""
+
+    __tablename__ = "feed_locks"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer(), default=0)

@@ -1,0 +1,118 @@
+"""Gate devices: enrolment by staff, device tokens, idempotent scan uploads, the revocation feed."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+
+from tests.conftest import NOW, login
+
+
+async def _device(client: AsyncTestClient[Any], centre: str = "ifrane") -> tuple[str, dict[str, str]]:
+    staff = await login(client, "staff")
+    created = await client.post(
+        "/api/access/devices", headers=staff, json={"centre": centre, "name": "Entrée nord"}
+    )
+    assert created.status_code == 201, created.text
+    body = created.json()
+    return body["device_id"], {"Authorization": f"Bearer {body['token']}"}
+
+
+def _scan(pass_id: str, direction: str, minutes: int = 0, decision: str = "granted") -> dict[str, str]:
+    return {
+        "event_id": str(uuid.uuid4()),
+        "pass_id": pass_id,
+        "direction": direction,
+        "decision": decision,
+        "reason": "ok" if decision == "granted" else "already_inside",
+        "scanned_at": NOW.replace(minute=minutes).isoformat(),
+    }
+
+
+async def test_staff_enrol_a_device_whose_token_opens_only_the_gate_endpoints(
+    client: AsyncTestClient[Any],
+) -> None:
+    device_id, gate = await _device(client)
+    assert (await client.get("/api/access/revocations", headers=gate)).json() == {"revoked": [], "cursor": 0}
+    assert (await client.get("/api/me", headers=gate)).status_code == 401
+    assert (await client.get("/api/bookings", headers=gate)).status_code == 401
+    member = await login(client, "M0001")
+    assert (await client.get("/api/access/revocations", headers=member)).status_code == 401
+    assert (await client.get("/api/access/revocations")).status_code == 401
+    listed = (await client.get("/api/access/devices", headers=await login(client, "staff"))).json()
+    assert [(d["device_id"], d["centre"]) for d in listed] == [(device_id, "ifrane")]
+    assert "token" not in listed[0]
+
+
+async def test_a_revoked_device_token_stops_working(client: AsyncTestClient[Any]) -> None:
+    device_id, gate = await _device(client)
+    staff = await login(client, "staff")
+    revoked = await client.post(f"/api/access/devices/{device_id}/revoke", headers=staff)
+    assert revoked.json()["revoked_at"] is not None
+    assert (await client.get("/api/access/revocations", headers=gate)).status_code == 401
+    forged = {"Authorization": gate["Authorization"][:-3] + "abc"}
+    assert (await client.get("/api/access/revocations", headers=forged)).status_code == 401
+
+
+async def test_only_staff_enrol_devices_and_bad_input_is_refused(client: AsyncTestClient[Any]) -> None:
+    body = {"centre": "ifrane", "name": "x"}
+    for username in ("M0001", "manager-ifrane"):
+        assert (
+            await client.post("/api/access/devices", json=body, headers=await login(client, username))
+        ).status_code == 403
+    staff = await login(client, "staff")
+    assert (
+        await client.post("/api/access/devices", json={"centre": "agadir", "name": "x"}, headers=staff)
+    ).status_code == 404
+    assert (
+        await client.post("/api/access/devices", json={"centre": "ifrane"}, headers=staff)
+    ).status_code == 400
+
+
+async def test_scans_are_stored_once_by_event_id_and_show_who_is_on_site(
+    client: AsyncTestClient[Any],
+) -> None:
+    _device_id, gate = await _device(client)
+    family, couple = str(uuid.uuid4()), str(uuid.uuid4())
+    batch = [
+        _scan(family, "in", 1),
+        _scan(family, "in", 2),
+        _scan(family, "out", 3),
+        _scan(couple, "in", 4),
+        _scan(couple, "in", 5, decision="denied"),
+    ]
+    first = await client.post("/api/access/scans", headers=gate, json={"events": batch})
+    assert first.json() == {"accepted": 5, "duplicates": 0}
+    replay = await client.post("/api/access/scans", headers=gate, json={"events": [*batch, batch[0]]})
+    assert replay.json() == {"accepted": 0, "duplicates": 6}
+    manager = await login(client, "manager-ifrane")
+    occupancy = await client.get(
+        "/api/centres/ifrane/occupancy", params={"from": "2026-11-23", "to": "2026-11-23"}, headers=manager
+    )
+    assert occupancy.json()["on_site_now"] == 2  # one of the family and one of the couple
+    bad = await client.post(
+        "/api/access/scans", headers=gate, json={"events": [{**batch[0], "direction": "up"}]}
+    )
+    assert bad.status_code == 400
+
+
+async def test_the_revocation_feed_moves_by_cursor(client: AsyncTestClient[Any]) -> None:
+    _device_id, gate = await _device(client)
+    staff = await login(client, "staff")
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    for pass_id in (first, second, first):
+        assert (
+            await client.post(f"/api/access/passes/{pass_id}/revoke", headers=staff, json={})
+        ).status_code == 200
+    everything = (await client.get("/api/access/revocations", headers=gate)).json()
+    assert everything["revoked"] == [first, second]
+    after_first = (
+        await client.get("/api/access/revocations", params={"since": everything["cursor"] - 1}, headers=gate)
+    ).json()
+    assert after_first == {"revoked": [second], "cursor": everything["cursor"]}
+    nothing_new = (
+        await client.get("/api/access/revocations", params={"since": everything["cursor"]}, headers=gate)
+    ).json()
+    assert nothing_new == {"revoked": [], "cursor": everything["cursor"]}
