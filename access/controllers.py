@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from access import keys as pass_keys
+from access import passes, services
 from access import schemas as s
-from access import services
-from access.models import Device
-from estivage.auth import Identity, requires_manager_or_staff, requires_staff
+from access.models import Device, IssuedPass
+from access.render import PassCard, render_png
+from booking import services as booking_services
+from booking.services import BookingView
+from estivage.accounts.models import Member
+from estivage.auth import Identity, requires_manager_or_staff, requires_member, requires_staff
 from inventory import schemas as inventory_schemas
+from inventory.domain.errors import NotFound
 from inventory.models import Centre
 from inventory.occupancy import occupancy
 from inventory.repository import centre_by_code
+from inventory.snapshot import centre_view
 
 
 async def provide_gate(
@@ -49,6 +57,17 @@ class GateController(Controller):
         del gate  # any enrolled device reads the whole feed: pass ids reveal nothing of a centre
         revoked, cursor = await services.revocations_since(db_session, since)
         return s.RevocationsOut(revoked=revoked, cursor=cursor)
+
+    @get("/keys", exclude_from_auth=True, summary="Public keys gates verify passes with (device)")
+    async def keys(
+        self,
+        request: Request[Any, Any, Any],
+        now: NamedDependency[datetime],
+        gate: NamedDependency[services.GateIdentity],
+    ) -> s.KeysOut:
+        del gate
+        found = pass_keys.published(pass_keys.ensure(request.app.state.settings.pass_keys_path, now), now)
+        return s.KeysOut(keys=[s.KeyOut(k.kid, "Ed25519", k.public_base64url, k.not_after) for k in found])
 
     @post(
         "/scans", exclude_from_auth=True, status_code=200, summary="Upload gate events (device, idempotent)"
@@ -149,3 +168,70 @@ class OccupancyController(Controller):
             ],
             on_site_now=await services.on_site_now(db_session, centre_id, now),
         )
+
+
+class PassController(Controller):
+    path = "/api/bookings"
+    tags = ["access"]
+
+    async def _issued(
+        self,
+        request: Request[Identity, Any, Any],
+        session: AsyncSession,
+        booking_id: uuid.UUID,
+        now: datetime,
+    ) -> tuple[BookingView, IssuedPass]:
+        view = await booking_services.get_booking(session, request.user, booking_id)
+        if view.booking.member_id != request.user.user_id:
+            raise NotFound("booking_not_found", f"no booking {booking_id}")
+        issued = await passes.current_pass(session, view, request.app.state.settings.pass_keys_path, now)
+        await session.commit()
+        return view, issued
+
+    @get(
+        "/{booking_id:uuid}/pass", guards=[requires_member], summary="The signed pass of a confirmed booking"
+    )
+    async def pass_json(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        booking_id: FromPath[uuid.UUID],
+    ) -> s.PassOut:
+        view, issued = await self._issued(request, db_session, booking_id, now)
+        return s.PassOut(
+            issued.id,
+            issued.payload,
+            issued.valid_from,
+            issued.valid_until,
+            view.centre,
+            issued.party_size,
+            issued.kid,
+        )
+
+    @get(
+        "/{booking_id:uuid}/pass.png",
+        guards=[requires_member],
+        media_type="image/png",
+        summary="The pass as a PNG whose QR code decodes to exactly the payload",
+    )
+    async def pass_png(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        booking_id: FromPath[uuid.UUID],
+    ) -> Response[bytes]:
+        view, issued = await self._issued(request, db_session, booking_id, now)
+        centre = await centre_view(db_session, view.centre)
+        member = await db_session.get(Member, view.booking.member_id)
+        card = PassCard(
+            payload=issued.payload,
+            centre_fr=f"{centre.name_fr} — {view.unit}",
+            centre_ar=centre.name_ar,
+            holder_fr=f"{member.first_name} {member.last_name}" if member else "",
+            holder_ar=f"{member.first_name_ar} {member.last_name_ar}" if member else "",
+            dates=f"{view.booking.arrival:%d/%m/%Y} → {view.booking.departure:%d/%m/%Y}",
+            party_size=issued.party_size,
+        )
+        return Response(await asyncio.to_thread(render_png, card), media_type="image/png")

@@ -66,3 +66,19 @@ class FeedLock(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     version: Mapped[int] = mapped_column(Integer(), default=0)
+
+
+class IssuedPass(Base):
+    """A pass issued for a confirmed booking. Reissuing revokes the previous one first."""
+
+    __tablename__ = "passes"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True, default=uuid.uuid4)
+    booking_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bookings.id", ondelete="RESTRICT"), index=True)
+    kid: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[str] = mapped_column(String(400))
+    valid_from: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    valid_until: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    party_size: Mapped[int] = mapped_column(Integer())
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))

@@ -23,12 +23,12 @@ will come with a new version byte long before then; 8 bytes would cost 12 more Q
 pass for nothing today.
 
 Text form: ``"EST:"`` followed by the binary in base45 (RFC 9285). Both use only the QR alphanumeric
-characters ``0-9 A-Z space $ % * + - . / :``, so a QR encoder picks alphanumeric mode (5.5 bits per
-character against 8 in byte mode) and a typical pass fits a version 6 or 7 code at error correction M;
-the longest centre code and key id still fit version 8. The tag carries no version: the signed byte
-does. The text is upper case only, and may contain spaces (a base45 digit) but never at either end: it
-starts with the tag, and the last base45 digit of a group is at most ``W``. So a reader may strip a
-scanned line, but must not fold case or drop inner spaces.
+characters ``0-9 A-Z space $ % * + - . / :``, so a QR encoder picks alphanumeric mode, where a byte
+of the pass costs 8.25 bits of code (base32 would cost 8.8, base64 in byte mode 10.7). A typical pass
+fits a version 6 or 7 code at error correction M; the longest allowed (202 characters) version 8.
+The tag carries no version: the signed byte does. The text is upper case only, and may contain spaces
+(a base45 digit) but never at either end: it starts with the tag, and the last base45 digit of a group
+is at most ``W``. So a reader may strip a scanned line, but must not fold case or drop inner spaces.
 """
 
 from __future__ import annotations
@@ -51,6 +51,10 @@ SIGNATURE_SIZE = 64
 MAX_CENTRE_LENGTH = 24
 MAX_KID_LENGTH = 16
 MAX_UNIX_SECONDS = 2**32 - 1
+
+# The longest text the format allows: a gate refuses anything longer before decoding a byte of it.
+_MAX_BINARY_LENGTH = 28 + MAX_CENTRE_LENGTH + MAX_KID_LENGTH + SIGNATURE_SIZE
+MAX_PAYLOAD_LENGTH = len(SCHEME_TAG) + (3 * _MAX_BINARY_LENGTH + 1) // 2  # base45: 3 characters per 2 bytes
 
 _CENTRE_CODE = re.compile(rf"[a-z0-9-]{{1,{MAX_CENTRE_LENGTH}}}")
 _KEY_ID = re.compile(rf"[A-Za-z0-9._-]{{1,{MAX_KID_LENGTH}}}")
@@ -232,6 +236,8 @@ def decode_pass(text: str) -> DecodedPass:
     """Parse a pass text without checking its signature; raise :class:`PassFormatError` if unreadable."""
     if not text.startswith(SCHEME_TAG):
         raise PassFormatError("malformed", "not an Estivage pass")
+    if len(text) > MAX_PAYLOAD_LENGTH:
+        raise PassFormatError("malformed", "longer than any pass")
     try:
         data = b45decode(text[len(SCHEME_TAG) :])
     except ValueError as exc:

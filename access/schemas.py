@@ -59,3 +59,24 @@ class RevokeIn(msgspec.Struct, forbid_unknown_fields=True):
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[a-z_]+$")] = (
         "revoked_by_staff"
     )
+
+
+class PassOut(msgspec.Struct):
+    pass_id: uuid.UUID
+    payload: str
+    valid_from: datetime
+    valid_until: datetime
+    centre: str
+    party_size: int
+    kid: str
+
+
+class KeyOut(msgspec.Struct, omit_defaults=True):
+    kid: str
+    alg: str
+    public_key: str
+    not_after: datetime | None = None
+
+
+class KeysOut(msgspec.Struct):
+    keys: list[KeyOut]

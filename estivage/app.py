@@ -20,7 +20,8 @@ from litestar.stores.registry import StoreRegistry
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from access.controllers import DeviceController, GateController, OccupancyController
+from access.controllers import DeviceController, GateController, OccupancyController, PassController
+from access.passes import revoke_booking_passes
 from booking.controllers import (
     AvailabilityController,
     BookingController,
@@ -105,6 +106,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock = _utc_now) -> 
     async def refund_on_cancel(session: AsyncSession, booking: Booking, refund: Money, now: datetime) -> None:
         await refund_cancelled(session, provider, booking, refund, now)
 
+    async def revoke_on_cancel(
+        session: AsyncSession, booking: Booking, _refund: Money, now: datetime
+    ) -> None:
+        await revoke_booking_passes(session, booking, "booking_cancelled", now)
+
     engine = create_engine(settings.database_url, echo=settings.sql_echo)
     jwt = jwt_auth(settings.jwt_secret, settings.token_minutes)
     db_config = SQLAlchemyAsyncConfig(
@@ -129,6 +135,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = _utc_now) -> 
         StripeWebhookController,
         GateController,
         DeviceController,
+        PassController,
     ]
     if provider.name == "test":
         handlers.append(TestModeController)
@@ -142,7 +149,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = _utc_now) -> 
                 "settings": settings,
                 "clock": clock,
                 "card_provider": provider,
-                "cancel_hooks": [refund_on_cancel],
+                "cancel_hooks": [refund_on_cancel, revoke_on_cancel],
             }
         ),
         dependencies={"now": Provide(provide_now, sync_to_thread=False)},

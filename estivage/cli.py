@@ -147,6 +147,33 @@ def reconcile() -> None:
         raise SystemExit(1)
 
 
+@cli.group(help="Pass-signing keys.")
+def keys() -> None:
+    pass
+
+
+@keys.command("rotate", help="Add a new signing key; older public keys keep verifying until their not_after.")
+def keys_rotate() -> None:
+    from datetime import UTC, datetime
+
+    from access.keys import rotate
+
+    settings = Settings.from_env()
+    key = rotate(settings.pass_keys_path, datetime.now(UTC))
+    click.echo(f"new signing key {key.kid} in {settings.pass_keys_path}")
+
+
+@keys.command("list", help="The signing keys' ids, creation dates and not_after (never the private keys).")
+def keys_list() -> None:
+    from access.keys import load
+
+    for key in load(Settings.from_env().pass_keys_path):
+        not_after = key.not_after or "-"
+        click.echo(
+            f"{key.kid}  created {key.created_at:%Y-%m-%d}  not_after {not_after}  {key.public_base64url}"
+        )
+
+
 @cli.group(help="The summer draw: re-run it from its published inputs, or check published results.")
 def allocation() -> None:
     pass

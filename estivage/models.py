@@ -1,6 +1,6 @@
 """Every mapped table, imported once so that the metadata Alembic compares against is complete."""
 
-from access.models import Device, FeedLock, GateEvent, Revocation
+from access.models import Device, FeedLock, GateEvent, IssuedPass, Revocation
 from booking.models import Booking, BookingPolicy, Promotion
 from estivage.accounts.models import Member, User, manager_centres
 from estivage.db import Base
@@ -28,6 +28,7 @@ __all__ = [
     "GateEvent",
     "Instalment",
     "InventoryVersion",
+    "IssuedPass",
     "Member",
     "Payment",
     "PaymentRefund",

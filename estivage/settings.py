@@ -53,6 +53,12 @@ class Settings:
     debug: bool = False
     sql_echo: bool = False
     store_namespace: str = "estivage"
+    pass_keys_file: Path | None = None
+
+    @property
+    def pass_keys_path(self) -> Path:
+        """The pass-signing keys (private: a file or mounted secret, never in an API response)."""
+        return self.pass_keys_file or self.data_dir / "pass-keys.json"
 
     @property
     def is_sqlite(self) -> bool:
@@ -77,4 +83,5 @@ class Settings:
             debug=_env("ESTIVAGE_DEBUG") in {"1", "true", "yes"},
             sql_echo=_env("ESTIVAGE_SQL_ECHO") in {"1", "true", "yes"},
             store_namespace=_env("ESTIVAGE_STORE_NAMESPACE", "estivage"),
+            pass_keys_file=Path(_env("ESTIVAGE_PASS_KEYS_FILE")) if _env("ESTIVAGE_PASS_KEYS_FILE") else None,
         )

@@ -1,0 +1,71 @@
+"""Issuing passes for confirmed stays, and revoking them when a stay is cancelled."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from access import keys
+from access.models import IssuedPass
+from access.passformat import PassClaims, sign_pass
+from access.services import revoke_pass
+from booking.models import Booking
+from booking.services import BookingView
+from inventory.domain.calendar import Stay, stay_window
+from inventory.domain.errors import Conflict
+from inventory.snapshot import centre_view
+
+PASSABLE = ("confirmed", "checked_in")
+
+
+async def current_pass(
+    session: AsyncSession, view: BookingView, keys_path: Path, now: datetime
+) -> IssuedPass:
+    """The booking's live pass, issued on first request once the booking is confirmed."""
+    booking = view.booking
+    if booking.status not in PASSABLE:
+        raise Conflict("no_pass_yet", f"a {booking.status} booking has no pass; it comes once paid")
+    existing = await session.scalar(
+        select(IssuedPass).where(IssuedPass.booking_id == booking.id, IssuedPass.revoked_at.is_(None))
+    )
+    if existing is not None:
+        return existing
+    centre = await centre_view(session, view.centre)
+    start, end = stay_window(
+        Stay(booking.arrival, booking.departure, booking.guests),
+        centre.arrival_time,
+        centre.departure_time,
+        centre.time_zone,
+    )
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    signer = keys.signing_key(keys.ensure(keys_path, now))
+    pass_id = uuid.uuid4()
+    claims = PassClaims(pass_id, view.centre, int(start.timestamp()), int(end.timestamp()), booking.guests)
+    issued = IssuedPass(
+        id=pass_id,
+        booking_id=booking.id,
+        kid=signer.kid,
+        payload=sign_pass(claims, signer.private_key, signer.kid),
+        valid_from=start,
+        valid_until=end,
+        party_size=booking.guests,
+        created_at=now,
+    )
+    session.add(issued)
+    await session.flush()
+    return issued
+
+
+async def revoke_booking_passes(session: AsyncSession, booking: Booking, reason: str, now: datetime) -> None:
+    passes = list(
+        await session.scalars(
+            select(IssuedPass).where(IssuedPass.booking_id == booking.id, IssuedPass.revoked_at.is_(None))
+        )
+    )
+    for issued in passes:
+        issued.revoked_at = now
+        await revoke_pass(session, issued.id, reason, now)

@@ -1,0 +1,195 @@
+"""The gate's decision, as pure rules: may this pass go in, or out, at this gate, now?
+
+Everything the rules need is passed in (the payload, the direction, the gate's policy, the synced public
+keys and revocations, the anti-passback state, the time), so the agent decides offline in well under a
+millisecond and the tests need no clock, network or database. The agent persists what comes back.
+
+Reason codes are stable: the journal, the server and the gate's display all carry them::
+
+    code                 granted  when
+    ok                   yes      entry in the window with room in the party; exit of someone counted in
+    not_inside           yes      exit of a pass with nobody counted inside (see "Exits" below)
+    malformed            no       not a pass: unreadable text, damaged code, out-of-range field
+    unsupported_version  no       a pass format this gate does not know yet (update the agent)
+    unknown_key          no       a key id this gate has not synced (sync it), or a forgery
+    bad_signature        no       the signature does not hold: a forged or altered pass
+    revoked              no       entry with a pass whose booking was cancelled
+    wrong_centre         no       entry with a pass for another centre
+    not_yet_valid        no       entry before valid_from - grace
+    expired              no       entry at or after valid_until + grace
+    already_inside       no       entry when the whole party is already counted inside (anti-passback)
+
+Entries are checked in this order: format and signature, revoked, centre, window, anti-passback. The
+first failing check gives the reason, so a revoked pass says ``revoked`` even at the wrong centre.
+
+Anti-passback: each pass has a count of its people inside, 0..party_size. An entry is granted while
+the count is below the party size and adds one; an exit takes one away, never below zero. A party of
+one that is inside cannot enter again before an exit; a party of three lets three in, then refuses the
+fourth. One condition gives one code, ``already_inside``, whatever the party size. People do leave
+without scanning (through the free-egress door, or held open by someone else), which would lock their
+pass out for good, so the counts reset every day at a local hour chosen to be quiet (04:00 by default).
+The reset is computed when a pass is next scanned, not by a job: nothing has to run at 04:00.
+
+Exits: an exit is never refused for an authentic pass. Expired, revoked or another centre's: the person
+is inside and must be able to leave; a gate that traps people is worse than any pass fraud an exit
+could allow, and the door's own free egress remains for emergencies. An exit with nobody counted
+inside is granted with ``not_inside`` rather than ``ok``, so the journal shows how often people get in
+without a counted entry. Only a pass that is not authentic (malformed, unsupported_version,
+unknown_key, bad_signature) is refused on the way out: the gate cannot tell whose it is, so it cannot
+count it; staff open the door by hand.
+
+A refused pass that is not authentic reports no pass id: an id that no valid signature vouches for
+must not be written against a real booking in the journal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta, tzinfo
+from typing import Literal, get_args
+from uuid import UUID
+
+from access.passformat import PassClaims, PassRejected, PublicKeyring, verify_pass
+
+Direction = Literal["in", "out"]
+Reason = Literal[
+    "ok",
+    "not_inside",
+    "malformed",
+    "unsupported_version",
+    "unknown_key",
+    "bad_signature",
+    "revoked",
+    "wrong_centre",
+    "not_yet_valid",
+    "expired",
+    "already_inside",
+]
+REASONS: tuple[Reason, ...] = get_args(Reason)
+
+
+@dataclass(frozen=True)
+class GatePolicy:
+    """What one gate is configured with."""
+
+    centre: str
+    timezone: tzinfo
+    # A gate computer offline for days drifts; a family a few minutes early or late should not wait.
+    grace_seconds: int = 15 * 60
+    # Local hour at which the anti-passback counts clear; None never clears them.
+    daily_reset_hour: int | None = 4
+
+    def __post_init__(self) -> None:
+        if self.grace_seconds < 0:
+            raise ValueError("grace_seconds must not be negative")
+        if self.daily_reset_hour is not None and not 0 <= self.daily_reset_hour <= 23:
+            raise ValueError("daily_reset_hour must be 0..23")
+
+
+@dataclass(frozen=True)
+class PassbackState:
+    """The anti-passback state of one pass: its people counted inside, and when that last changed."""
+
+    inside: int = 0
+    changed_at: int | None = None  # UTC unix seconds of the last counted entry or exit
+
+
+NOBODY_INSIDE = PassbackState()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The answer for one scan, and the pass's anti-passback state to persist after it.
+
+    ``passback`` is None only when the pass is not authentic: then there is nothing to store.
+    """
+
+    granted: bool
+    reason: Reason
+    pass_id: UUID | None
+    passback: PassbackState | None = None
+
+
+def decide(
+    payload: str,
+    direction: Direction,
+    *,
+    policy: GatePolicy,
+    public_keys: PublicKeyring,
+    revoked: Container[UUID],
+    passback: Mapping[UUID, PassbackState],
+    now: datetime | int,
+) -> Decision:
+    """Decide one scan. ``passback`` maps pass ids to their state; a pass never seen is nobody inside."""
+    if direction not in ("in", "out"):
+        raise ValueError(f"direction must be 'in' or 'out': {direction!r}")
+    try:
+        claims = verify_pass(payload, public_keys)
+    except PassRejected as refusal:
+        return Decision(granted=False, reason=refusal.code, pass_id=None)
+    at = unix_seconds(now)
+    state = passback_at(passback.get(claims.pass_id, NOBODY_INSIDE), at, policy)
+    if direction == "in":
+        return _entry(claims, state, at, policy, revoked)
+    return _exit(claims, state, at)
+
+
+def _entry(
+    claims: PassClaims, state: PassbackState, at: int, policy: GatePolicy, revoked: Container[UUID]
+) -> Decision:
+    refusal = _entry_refusal(claims, state, at, policy, revoked)
+    if refusal is not None:
+        return Decision(granted=False, reason=refusal, pass_id=claims.pass_id, passback=state)
+    entered = PassbackState(inside=state.inside + 1, changed_at=at)
+    return Decision(granted=True, reason="ok", pass_id=claims.pass_id, passback=entered)
+
+
+def _entry_refusal(
+    claims: PassClaims, state: PassbackState, at: int, policy: GatePolicy, revoked: Container[UUID]
+) -> Reason | None:
+    if claims.pass_id in revoked:
+        return "revoked"
+    if claims.centre != policy.centre:
+        return "wrong_centre"
+    if at < claims.valid_from - policy.grace_seconds:
+        return "not_yet_valid"
+    if at >= claims.valid_until + policy.grace_seconds:
+        return "expired"
+    if state.inside >= claims.party_size:
+        return "already_inside"
+    return None
+
+
+def _exit(claims: PassClaims, state: PassbackState, at: int) -> Decision:
+    reason: Reason = "ok" if state.inside > 0 else "not_inside"
+    left = PassbackState(inside=max(state.inside - 1, 0), changed_at=at)
+    return Decision(granted=True, reason=reason, pass_id=claims.pass_id, passback=left)
+
+
+def passback_at(state: PassbackState, at: int, policy: GatePolicy) -> PassbackState:
+    """``state`` as it stands at ``at``: cleared if a daily reset has passed since it last changed."""
+    if state.changed_at is None or policy.daily_reset_hour is None:
+        return state
+    if state.changed_at < last_reset(at, policy.timezone, policy.daily_reset_hour):
+        return replace(state, inside=0)
+    return state
+
+
+def last_reset(at: int, zone: tzinfo, hour: int) -> int:
+    """The latest instant, at or before ``at``, when the local clock in ``zone`` read ``hour``:00."""
+    local_day = datetime.fromtimestamp(at, zone).date()
+    for day in (local_day, local_day - timedelta(days=1)):
+        reset = int(datetime.combine(day, time(hour), tzinfo=zone).timestamp())
+        if reset <= at:
+            return reset
+    raise AssertionError("unreachable: yesterday's reset is always in the past")  # pragma: no cover
+
+
+def unix_seconds(now: datetime | int) -> int:
+    """``now`` as UTC unix seconds; a naive datetime is refused, since its zone would be a guess."""
+    if isinstance(now, datetime):
+        if now.utcoffset() is None:
+            raise ValueError("now must be an aware datetime")
+        return int(now.timestamp())
+    return now

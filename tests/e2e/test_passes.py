@@ -1,0 +1,111 @@
+"""A confirmed stay yields a signed pass (JSON and PNG) that a gate verifies with the published keys;
+cancelling revokes it."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from typing import Any
+
+import zxingcpp
+from litestar.testing import AsyncTestClient
+from PIL import Image
+
+from access.passformat import public_key_from_base64url, verify_pass
+from estivage.settings import Settings
+from tests.conftest import hold, login
+
+
+async def _confirmed(
+    client: AsyncTestClient[Any], username: str = "M0001"
+) -> tuple[dict[str, str], dict[str, Any]]:
+    member = await login(client, username)
+    booking = (await hold(client, member)).json()
+    checkout = (
+        await client.post(f"/api/bookings/{booking['id']}/checkout", json={"method": "card"}, headers=member)
+    ).json()
+    await client.post(checkout["redirect_url"].split("?")[0] + "/confirm", follow_redirects=False)
+    return member, booking
+
+
+async def _gate(client: AsyncTestClient[Any]) -> dict[str, str]:
+    staff = await login(client, "staff")
+    device = (
+        await client.post("/api/access/devices", headers=staff, json={"centre": "ifrane", "name": "g"})
+    ).json()
+    return {"Authorization": f"Bearer {device['token']}"}
+
+
+async def test_a_confirmed_booking_has_a_pass_the_gate_keys_verify(client: AsyncTestClient[Any]) -> None:
+    member, booking = await _confirmed(client)
+    response = await client.get(f"/api/bookings/{booking['id']}/pass", headers=member)
+    assert response.status_code == 200, response.text
+    issued = response.json()
+    assert issued["centre"] == "ifrane"
+    assert issued["valid_from"] == "2026-12-20T13:00:00Z"  # 14:00 in Casablanca (UTC+1)
+    assert issued["valid_until"] == "2026-12-24T11:00:00Z"
+    assert (await client.get(f"/api/bookings/{booking['id']}/pass", headers=member)).json() == issued
+    published = (await client.get("/api/access/keys", headers=await _gate(client))).json()["keys"]
+    assert [k["alg"] for k in published] == ["Ed25519"]
+    assert "private" not in str(published)
+    keyring = {k["kid"]: public_key_from_base64url(k["public_key"]) for k in published}
+    claims = verify_pass(issued["payload"], keyring)
+    assert (str(claims.pass_id), claims.centre, claims.party_size) == (issued["pass_id"], "ifrane", 2)
+
+
+async def test_the_png_decodes_to_exactly_the_payload(client: AsyncTestClient[Any]) -> None:
+    member, booking = await _confirmed(client)
+    payload = (await client.get(f"/api/bookings/{booking['id']}/pass", headers=member)).json()["payload"]
+    png = await client.get(f"/api/bookings/{booking['id']}/pass.png", headers=member)
+    assert png.status_code == 200
+    assert png.headers["content-type"] == "image/png"
+    image = Image.open(io.BytesIO(png.content))
+    decoded = zxingcpp.read_barcode(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    assert decoded is not None
+    assert decoded.text == payload
+
+
+async def test_no_pass_before_payment_and_none_for_another_member(client: AsyncTestClient[Any]) -> None:
+    member = await login(client, "M0001")
+    held = (await hold(client, member)).json()
+    early = await client.get(f"/api/bookings/{held['id']}/pass", headers=member)
+    assert (early.status_code, early.json()["code"]) == (409, "no_pass_yet")
+    _owner, booking = await _confirmed(client, "M0002")
+    assert (await client.get(f"/api/bookings/{booking['id']}/pass", headers=member)).status_code == 404
+    assert (await client.get(f"/api/bookings/{booking['id']}/pass.png", headers=member)).status_code == 404
+
+
+async def test_cancelling_revokes_the_pass_in_the_gates_feed(client: AsyncTestClient[Any]) -> None:
+    member, booking = await _confirmed(client)
+    issued = (await client.get(f"/api/bookings/{booking['id']}/pass", headers=member)).json()
+    gate = await _gate(client)
+    assert (await client.get("/api/access/revocations", headers=gate)).json()["revoked"] == []
+    await client.post(f"/api/bookings/{booking['id']}/cancel", headers=member)
+    feed = (await client.get("/api/access/revocations", headers=gate)).json()
+    assert feed["revoked"] == [issued["pass_id"]]
+    assert (await client.get(f"/api/bookings/{booking['id']}/pass", headers=member)).status_code == 409
+
+
+async def test_a_rotated_key_signs_new_passes_while_the_old_one_still_verifies(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    member, booking = await _confirmed(client)
+    old = (await client.get(f"/api/bookings/{booking['id']}/pass", headers=member)).json()
+    env = {"ESTIVAGE_DATA_DIR": str(settings.data_dir), "PATH": "/usr/bin:/bin"}
+    rotated = subprocess.run(
+        [sys.executable, "-m", "estivage.cli", "keys", "rotate"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "new signing key" in rotated.stdout
+    published = (await client.get("/api/access/keys", headers=await _gate(client))).json()["keys"]
+    assert len(published) == 2
+    assert published[0]["not_after"] is not None
+    keyring = {k["kid"]: public_key_from_base64url(k["public_key"]) for k in published}
+    _other, second = await _confirmed(client, "M0002")
+    new = (await client.get(f"/api/bookings/{second['id']}/pass", headers=_other)).json()
+    assert new["kid"] != old["kid"]
+    assert verify_pass(old["payload"], keyring).pass_id != verify_pass(new["payload"], keyring).pass_id
