@@ -188,6 +188,34 @@ class PassController(Controller):
         await session.commit()
         return view, issued
 
+    @post(
+        "/{booking_id:uuid}/pass/reissue",
+        guards=[requires_member],
+        status_code=200,
+        summary="Issue a new pass; the previous one is revoked at every gate",
+    )
+    async def reissue(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        booking_id: FromPath[uuid.UUID],
+    ) -> s.PassOut:
+        view = await booking_services.get_booking(db_session, request.user, booking_id)
+        if view.booking.member_id != request.user.user_id:
+            raise NotFound("booking_not_found", f"no booking {booking_id}")
+        issued = await passes.reissue(db_session, view, request.app.state.settings.pass_keys_path, now)
+        await db_session.commit()
+        return s.PassOut(
+            issued.id,
+            issued.payload,
+            issued.valid_from,
+            issued.valid_until,
+            view.centre,
+            issued.party_size,
+            issued.kid,
+        )
+
     @get(
         "/{booking_id:uuid}/pass", guards=[requires_member], summary="The signed pass of a confirmed booking"
     )

@@ -69,3 +69,12 @@ async def revoke_booking_passes(session: AsyncSession, booking: Booking, reason:
     for issued in passes:
         issued.revoked_at = now
         await revoke_pass(session, issued.id, reason, now)
+
+
+async def reissue(session: AsyncSession, view: BookingView, keys_path: Path, now: datetime) -> IssuedPass:
+    """A new pass (e.g. after a key rotation or a lost phone); the old one is revoked first, so it can
+    never stay valid beside the new one."""
+    if view.booking.status not in PASSABLE:
+        raise Conflict("no_pass_yet", f"a {view.booking.status} booking has no pass; it comes once paid")
+    await revoke_booking_passes(session, view.booking, "reissued", now)
+    return await current_pass(session, view, keys_path, now)

@@ -109,3 +109,14 @@ async def test_a_rotated_key_signs_new_passes_while_the_old_one_still_verifies(
     new = (await client.get(f"/api/bookings/{second['id']}/pass", headers=_other)).json()
     assert new["kid"] != old["kid"]
     assert verify_pass(old["payload"], keyring).pass_id != verify_pass(new["payload"], keyring).pass_id
+
+
+async def test_a_reissued_pass_revokes_the_old_one(client: AsyncTestClient[Any]) -> None:
+    member, booking = await _confirmed(client)
+    old = (await client.get(f"/api/bookings/{booking['id']}/pass", headers=member)).json()
+    new = await client.post(f"/api/bookings/{booking['id']}/pass/reissue", headers=member)
+    assert new.status_code == 200
+    assert new.json()["pass_id"] != old["pass_id"]
+    assert (await client.get(f"/api/bookings/{booking['id']}/pass", headers=member)).json() == new.json()
+    feed = (await client.get("/api/access/revocations", headers=await _gate(client))).json()
+    assert feed["revoked"] == [old["pass_id"]]
