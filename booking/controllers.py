@@ -58,6 +58,7 @@ def booking_out(view: services.BookingView, now: datetime) -> s.BookingOut:
         confirmed_at=b.confirmed_at,
         cancelled_at=b.cancelled_at,
         refund=money_out(Money(b.refund_minor, b.currency)) if b.refund_minor is not None else None,
+        notice=b.member_notice,
     )
 
 

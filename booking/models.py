@@ -57,7 +57,8 @@ class Booking(Base):
     promotion_name: Mapped[str | None] = mapped_column(String(120))
     refund_minor: Mapped[int | None] = mapped_column(Integer())
     cancelled_by: Mapped[str | None] = mapped_column(String(16))
-    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    # Something the member must be told when they next look (e.g. a late payment refunded at once).
+    member_notice: Mapped[str | None] = mapped_column(String(300))
 
 
 class Promotion(Base):

@@ -52,6 +52,7 @@ class BookingOut(msgspec.Struct):
     confirmed_at: datetime | None = None
     cancelled_at: datetime | None = None
     refund: MoneyOut | None = None
+    notice: str | None = None
 
 
 class CancelOut(msgspec.Struct):

@@ -56,7 +56,9 @@ async def test_money_arriving_after_the_hold_was_lost_is_refunded_at_once(
     for username in ("M0002", "M0003", "M0004"):
         assert (await hold(client, await login(client, username), **stay)).status_code == 201
     await client.post(redirect + "/confirm", follow_redirects=False)
-    assert (await client.get(f"/api/bookings/{booking['id']}", headers=first)).json()["status"] == "expired"
+    lost = (await client.get(f"/api/bookings/{booking['id']}", headers=first)).json()
+    assert lost["status"] == "expired"
+    assert "refunded in full" in lost["notice"]
     assert "refunded" in (await client.get(redirect)).text
     await assert_ledger_balanced(settings)
 
