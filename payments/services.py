@@ -143,8 +143,8 @@ async def money_secured(
         booking = await session.get(Booking, payment.booking_id)
         if booking is not None:
             booking.member_notice = (
-                f"Your payment of {Money(payment.amount_minor, payment.currency)} arrived after your hold had "
-                "expired and the unit was taken meanwhile; it has been refunded in full."
+                f"Your payment of {Money(payment.amount_minor, payment.currency)} arrived after your hold "
+                "had expired and the unit was taken meanwhile; it has been refunded in full."
             )
     await session.flush()
     return payment
