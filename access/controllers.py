@@ -170,9 +170,30 @@ class OccupancyController(Controller):
         )
 
 
+def pass_out(view: BookingView, issued: IssuedPass) -> s.PassOut:
+    return s.PassOut(
+        issued.id,
+        issued.payload,
+        issued.valid_from,
+        issued.valid_until,
+        view.centre,
+        issued.party_size,
+        issued.kid,
+    )
+
+
 class PassController(Controller):
     path = "/api/bookings"
     tags = ["access"]
+
+    async def _own(
+        self, request: Request[Identity, Any, Any], session: AsyncSession, booking_id: uuid.UUID
+    ) -> BookingView:
+        """The caller's own booking; another member's is 404 like everywhere."""
+        view = await booking_services.get_booking(session, request.user, booking_id)
+        if view.booking.member_id != request.user.user_id:
+            raise NotFound("booking_not_found", f"no booking {booking_id}")
+        return view
 
     async def _issued(
         self,
@@ -181,9 +202,7 @@ class PassController(Controller):
         booking_id: uuid.UUID,
         now: datetime,
     ) -> tuple[BookingView, IssuedPass]:
-        view = await booking_services.get_booking(session, request.user, booking_id)
-        if view.booking.member_id != request.user.user_id:
-            raise NotFound("booking_not_found", f"no booking {booking_id}")
+        view = await self._own(request, session, booking_id)
         issued = await passes.current_pass(session, view, request.app.state.settings.pass_keys_path, now)
         await session.commit()
         return view, issued
@@ -201,20 +220,10 @@ class PassController(Controller):
         now: NamedDependency[datetime],
         booking_id: FromPath[uuid.UUID],
     ) -> s.PassOut:
-        view = await booking_services.get_booking(db_session, request.user, booking_id)
-        if view.booking.member_id != request.user.user_id:
-            raise NotFound("booking_not_found", f"no booking {booking_id}")
+        view = await self._own(request, db_session, booking_id)
         issued = await passes.reissue(db_session, view, request.app.state.settings.pass_keys_path, now)
         await db_session.commit()
-        return s.PassOut(
-            issued.id,
-            issued.payload,
-            issued.valid_from,
-            issued.valid_until,
-            view.centre,
-            issued.party_size,
-            issued.kid,
-        )
+        return pass_out(view, issued)
 
     @get(
         "/{booking_id:uuid}/pass", guards=[requires_member], summary="The signed pass of a confirmed booking"
@@ -227,15 +236,7 @@ class PassController(Controller):
         booking_id: FromPath[uuid.UUID],
     ) -> s.PassOut:
         view, issued = await self._issued(request, db_session, booking_id, now)
-        return s.PassOut(
-            issued.id,
-            issued.payload,
-            issued.valid_from,
-            issued.valid_until,
-            view.centre,
-            issued.party_size,
-            issued.kid,
-        )
+        return pass_out(view, issued)
 
     @get(
         "/{booking_id:uuid}/pass.png",

@@ -67,11 +67,11 @@ SELECT
 """
 
 
-async def main(members: int, concurrency: int, seed: int) -> None:
+async def main(members: int, concurrency: int, seed: int, workers: int) -> None:
     os.environ["ESTIVAGE_JWT_SECRET"] = SECRET
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("set DATABASE_URL to a PostgreSQL server: the rush is measured on PostgreSQL")
-    async with running_server() as base:
+    async with running_server(workers=workers) as base:
         database = os.environ["BENCH_DATABASE_URL"]
         connection = await asyncpg.connect(database)
         users = await connection.fetch(
@@ -102,7 +102,7 @@ async def main(members: int, concurrency: int, seed: int) -> None:
         twice, over_units = await connection.fetchrow(OVERSOLD_SQL)
         await connection.close()
     errors = sum(1 for s in outcomes if s not in {201, 409})
-    print(f"rush on PostgreSQL: {len(requests)} members, concurrency {concurrency}, 1 server worker")
+    print(f"rush on PostgreSQL: {len(requests)} members, concurrency {concurrency}, {workers} worker(s)")
     print(bare.line())
     print(holds.line().replace(f"errors {holds.errors}", f"errors {errors}"))
     print(f"held {held}, sold out {outcomes.count(409)}, confirmed {paid.split()[-1]}")
@@ -120,5 +120,6 @@ if __name__ == "__main__":
     parser.add_argument("--members", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     args = parser.parse_args()
-    asyncio.run(main(args.members, args.concurrency, args.seed))
+    asyncio.run(main(args.members, args.concurrency, args.seed, args.workers))
