@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
@@ -135,10 +134,3 @@ async def unit_is_free(
         )
     )
     return not taken
-
-
-async def bookings_for(
-    session: AsyncSession, where: Sequence[object], limit: int, offset: int
-) -> list[Booking]:
-    query = select(Booking).where(*where).order_by(Booking.arrival.desc(), Booking.created_at.desc())  # type: ignore[arg-type]
-    return list(await session.scalars(query.limit(limit).offset(offset)))

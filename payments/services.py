@@ -21,7 +21,13 @@ from booking.models import Booking, BookingPolicy
 from estivage.auth import Identity
 from inventory.domain.errors import Conflict, NotFound, RuleViolation
 from inventory.domain.money import Money
-from payments.domain.instalments import CreditTerms, check_eligible, first_month_after, schedule
+from payments.domain.instalments import (
+    CreditTerms,
+    check_eligible,
+    first_month_after,
+    schedule,
+    settle_on_cancel,
+)
 from payments.models import Instalment, Payment, PaymentRefund
 from payments.providers import CardProvider
 
@@ -196,27 +202,25 @@ async def _settle_credit(
     session: AsyncSession, booking: Booking, payment: Payment, refund: Money, now: datetime
 ) -> None:
     instalments = list(await session.scalars(select(Instalment).where(Instalment.booking_id == booking.id)))
-    deducted = sum(i.amount_minor for i in instalments if i.status == "exported")
-    still_owed = booking.total_minor - refund.amount_minor
+    deducted = Money(sum(i.amount_minor for i in instalments if i.status == "exported"), booking.currency)
+    settlement = settle_on_cancel(Money(booking.total_minor, booking.currency), refund, deducted)
     for instalment in instalments:
         if instalment.status == "scheduled":
             instalment.status = "cancelled"
-    if deducted < still_owed:
-        # What is still owed after the refund is deducted next month, as one last instalment.
-        month = first_month_after(now.date())
+    if settlement.still_to_deduct.amount_minor > 0:
         session.add(
             Instalment(
                 booking_id=booking.id,
                 member_id=booking.member_id,
                 number=len(instalments) + 1,
                 count=len(instalments) + 1,
-                month=month,
-                amount_minor=still_owed - deducted,
+                month=first_month_after(now.date()),
+                amount_minor=settlement.still_to_deduct.amount_minor,
                 currency=booking.currency,
                 status="scheduled",
             )
         )
-    credit = Money(max(0, deducted - still_owed), booking.currency)
+    credit = settlement.credit
     session.add(
         PaymentRefund(
             payment_id=payment.id,

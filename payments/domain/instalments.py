@@ -67,3 +67,21 @@ def check_eligible(category: str, open_credits: int, terms: CreditTerms) -> None
         raise RuleViolation(
             "credit_already_open", "you already repay a holiday credit; pay this stay by card", field="method"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class CreditSettlement:
+    """What cancelling a holiday-credit stay leaves: one last deduction still owed, or a credit back."""
+
+    still_to_deduct: Money
+    credit: Money
+
+
+def settle_on_cancel(price: Money, refund: Money, deducted: Money) -> CreditSettlement:
+    """The member pays exactly the price less the policy's refund: what payroll has not deducted yet
+    is cancelled, the shortfall (if any) is deducted once more, the excess (if any) is credited back."""
+    owed = (price - refund).amount_minor
+    return CreditSettlement(
+        still_to_deduct=Money(max(0, owed - deducted.amount_minor), price.currency),
+        credit=Money(max(0, deducted.amount_minor - owed), price.currency),
+    )

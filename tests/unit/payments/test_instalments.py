@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from inventory.domain.errors import RuleViolation
 from inventory.domain.money import Money
-from payments.domain.instalments import CreditTerms, check_eligible, schedule
+from payments.domain.instalments import CreditTerms, check_eligible, schedule, settle_on_cancel
 
 TERMS = CreditTerms(max_instalments=10, min_instalment=Money(20_000))
 
@@ -50,3 +50,15 @@ def test_only_active_members_without_an_open_credit_may_borrow() -> None:
         check_eligible("retired", 0, TERMS)
     with pytest.raises(RuleViolation, match="already repay"):
         check_eligible("active", 1, TERMS)
+
+
+@pytest.mark.parametrize(
+    ("refund", "deducted", "still", "credit"),
+    [(100_000, 0, 0, 0), (100_000, 30_000, 0, 30_000), (50_000, 30_000, 20_000, 0), (0, 100_000, 0, 0)],
+)
+def test_cancelling_a_credit_leaves_the_member_paying_the_price_less_the_refund(
+    refund: int, deducted: int, still: int, credit: int
+) -> None:
+    settled = settle_on_cancel(Money(100_000), Money(refund), Money(deducted))
+    assert (settled.still_to_deduct, settled.credit) == (Money(still), Money(credit))
+    assert deducted + settled.still_to_deduct.amount_minor - settled.credit.amount_minor == 100_000 - refund
