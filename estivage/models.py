@@ -2,6 +2,7 @@
 
 from access.models import Device, FeedLock, GateEvent, IssuedPass, Revocation
 from booking.models import Booking, BookingPolicy, Promotion
+from booking.ratings import StayRating
 from estivage.accounts.models import Member, User, manager_centres
 from estivage.db import Base
 from inventory.models import (
@@ -39,6 +40,7 @@ __all__ = [
     "Rotation",
     "Season",
     "StayNight",
+    "StayRating",
     "Tariff",
     "Unit",
     "UnitClosure",

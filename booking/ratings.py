@@ -1,0 +1,90 @@
+"""Members rate a stay after departure: a score from 1 to 5 and a comment, once per booking.
+
+Only the member's own confirmed stay, once its departure day has come (on the centre's calendar, the
+morning of departure counts), and only once: a second rating of the same stay is a conflict.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from booking import services
+from booking.domain import states
+from estivage.auth import Identity
+from estivage.db import Base
+from inventory.domain.errors import Conflict, NotFound, RuleViolation
+
+MAX_COMMENT = 1000
+
+
+class StayRating(Base):
+    __tablename__ = "stay_ratings"
+    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="rating_score"),)
+
+    booking_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id", ondelete="CASCADE"), index=True)
+    score: Mapped[int] = mapped_column(Integer())
+    comment: Mapped[str] = mapped_column(String(MAX_COMMENT), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+
+@dataclass(frozen=True, slots=True)
+class Satisfaction:
+    count: int
+    average: float | None
+
+
+def may_rate(view: services.BookingView, now: datetime) -> bool:
+    """A confirmed stay whose departure day has come."""
+    status = states.effective_status(view.booking.status, view.booking.hold_expires_at, now)
+    return status == "confirmed" and view.booking.departure <= now.date()
+
+
+async def rating_of(session: AsyncSession, booking_id: uuid.UUID) -> StayRating | None:
+    return await session.get(StayRating, booking_id)
+
+
+async def rate_stay(
+    session: AsyncSession, member: Identity, booking_id: uuid.UUID, score: int, comment: str, now: datetime
+) -> StayRating:
+    view = await services.get_booking(session, member, booking_id)
+    if view.booking.member_id != member.user_id:
+        raise NotFound("booking_not_found", f"no booking {booking_id}")
+    if not 1 <= score <= 5:
+        raise RuleViolation("invalid_score", "the score is a whole number from 1 to 5", field="score")
+    comment = comment.strip()
+    if len(comment) > MAX_COMMENT:
+        raise RuleViolation("comment_too_long", f"at most {MAX_COMMENT} characters", field="comment")
+    if not may_rate(view, now):
+        raise Conflict("not_rateable_yet", "a stay can be rated from its departure day on", field="score")
+    if await rating_of(session, booking_id) is not None:
+        raise Conflict("already_rated", "this stay has already been rated", field="score")
+    rating = StayRating(
+        booking_id=booking_id,
+        member_id=member.user_id,
+        centre_id=view.booking.centre_id,
+        score=score,
+        comment=comment,
+        created_at=now,
+    )
+    session.add(rating)
+    await session.flush()
+    return rating
+
+
+async def satisfaction(session: AsyncSession, centre_id: int | None = None) -> Satisfaction:
+    query = select(func.count(StayRating.booking_id), func.avg(StayRating.score))
+    if centre_id is not None:
+        query = query.where(StayRating.centre_id == centre_id)
+    count, average = (await session.execute(query)).one()
+    return Satisfaction(int(count), round(float(average), 2) if average is not None else None)
