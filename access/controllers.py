@@ -47,6 +47,19 @@ class GateController(Controller):
     tags = ["access"]
     dependencies = {"gate": Provide(provide_gate)}
 
+    @get("/device", exclude_from_auth=True, summary="The calling gate's own enrolment (device)")
+    async def whoami(
+        self, db_session: NamedDependency[AsyncSession], gate: NamedDependency[services.GateIdentity]
+    ) -> s.GateSelf:
+        device, centre = (
+            await db_session.execute(
+                select(Device, Centre)
+                .join(Centre, Centre.id == Device.centre_id)
+                .where(Device.id == gate.device_id)
+            )
+        ).one()
+        return s.GateSelf(device.id, centre.code, device.name, centre.time_zone)
+
     @get("/revocations", exclude_from_auth=True, summary="Passes revoked after the cursor (device)")
     async def revocations(
         self,

@@ -39,7 +39,8 @@ class GateEvent(Base):
     event_id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True)
     device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("devices.id", ondelete="RESTRICT"))
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id", ondelete="RESTRICT"))
-    pass_id: Mapped[uuid.UUID] = mapped_column(Uuid(), index=True)
+    # None when the scanned code was not an authentic pass: no valid signature vouches for any id.
+    pass_id: Mapped[uuid.UUID | None] = mapped_column(Uuid(), index=True)
     direction: Mapped[str] = mapped_column(String(3))
     decision: Mapped[str] = mapped_column(String(8))
     reason: Mapped[str] = mapped_column(String(32))

@@ -23,6 +23,15 @@ class DeviceCreated(msgspec.Struct):
     name: str
 
 
+class GateSelf(msgspec.Struct):
+    """What an enrolled gate learns about itself: where it stands and the local clock it resets on."""
+
+    device_id: uuid.UUID
+    centre: str
+    name: str
+    time_zone: str
+
+
 class DeviceOut(msgspec.Struct):
     device_id: uuid.UUID
     centre: str
@@ -34,7 +43,9 @@ class DeviceOut(msgspec.Struct):
 
 class ScanEvent(msgspec.Struct, forbid_unknown_fields=True):
     event_id: uuid.UUID
-    pass_id: uuid.UUID
+    # Null for a code that is not an authentic pass (a forgery, a damaged code): the gate saw no id
+    # that a valid signature vouches for, but the attempt is still worth recording.
+    pass_id: uuid.UUID | None
     direction: Literal["in", "out"]
     decision: Literal["granted", "denied"]
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[a-z_]+$")]

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.models import Device, FeedLock, GateEvent, Revocation
-from inventory.domain.errors import NotFound
+from inventory.domain.errors import NotFound, RuleViolation
 from inventory.models import Centre
 from inventory.repository import centre_by_code
 
@@ -85,7 +85,7 @@ async def device_from_token(session: AsyncSession, token: str | None, now: datet
 @dataclass(frozen=True, slots=True)
 class ScanIn:
     event_id: uuid.UUID
-    pass_id: uuid.UUID
+    pass_id: uuid.UUID | None
     direction: str
     decision: str
     reason: str
@@ -96,6 +96,11 @@ async def store_scans(
     session: AsyncSession, gate: GateIdentity, events: Sequence[ScanIn], now: datetime
 ) -> tuple[int, int]:
     """Store each event once by its id; an id already stored (a retry, a replay) is a duplicate."""
+    for index, e in enumerate(events):
+        if e.decision == "granted" and e.pass_id is None:
+            raise RuleViolation(
+                "pass_id_required", "a granted scan names the pass it let through", f"events[{index}].pass_id"
+            )
     ids = {e.event_id for e in events}
     known = set(await session.scalars(select(GateEvent.event_id).where(GateEvent.event_id.in_(ids))))
     accepted = 0
@@ -134,6 +139,8 @@ async def on_site_now(session: AsyncSession, centre_id: int, now: datetime) -> i
     )
     inside: Counter[uuid.UUID] = Counter()
     for pass_id, direction in rows:
+        if pass_id is None:  # only refused scans lack a pass id; kept here for the type checker
+            continue
         inside[pass_id] += 1 if direction == "in" else -1
     return sum(max(0, count) for count in inside.values())
 

@@ -89,7 +89,7 @@ def jwt_auth(secret: str, token_minutes: int) -> JWTAuth[Identity]:
             "/api/payments/stripe/webhook",
             "/health",
             # Gate devices authenticate with their own tokens (access.controllers.provide_gate).
-            r"^/api/access/(revocations|scans|keys)",
+            r"^/api/access/(revocations|scans|keys|device)$",
         ],
     )
 

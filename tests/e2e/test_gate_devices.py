@@ -116,3 +116,34 @@ async def test_the_revocation_feed_moves_by_cursor(client: AsyncTestClient[Any])
         await client.get("/api/access/revocations", params={"since": everything["cursor"]}, headers=gate)
     ).json()
     assert nothing_new == {"revoked": [], "cursor": everything["cursor"]}
+
+
+async def test_a_gate_learns_its_centre_and_time_zone_from_its_token(client: AsyncTestClient[Any]) -> None:
+    device_id, gate = await _device(client, "saidia")
+    me = await client.get("/api/access/device", headers=gate)
+    assert me.json() == {
+        "device_id": device_id,
+        "centre": "saidia",
+        "name": "Entrée nord",
+        "time_zone": "Africa/Casablanca",
+    }
+    assert (await client.get("/api/access/device", headers=await login(client, "staff"))).status_code == 401
+
+
+async def test_a_refused_code_that_is_no_pass_is_recorded_without_a_pass_id(
+    client: AsyncTestClient[Any],
+) -> None:
+    _device_id, gate = await _device(client)
+    forgery = {
+        **_scan(str(uuid.uuid4()), "in", decision="denied"),
+        "pass_id": None,
+        "reason": "bad_signature",
+    }
+    stored = await client.post("/api/access/scans", headers=gate, json={"events": [forgery]})
+    assert stored.json() == {"accepted": 1, "duplicates": 0}
+    granted_without_pass = {**_scan(str(uuid.uuid4()), "in"), "pass_id": None}
+    refused = await client.post("/api/access/scans", headers=gate, json={"events": [granted_without_pass]})
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "pass_id_required"
+    replay = await client.post("/api/access/scans", headers=gate, json={"events": [forgery]})
+    assert replay.json() == {"accepted": 0, "duplicates": 1}
