@@ -1,6 +1,7 @@
 """Every mapped table, imported once so that the metadata Alembic compares against is complete."""
 
 from access.models import Device, FeedLock, GateEvent, IssuedPass, Revocation
+from booking.campaigns.models import Campaign, CampaignApplication, CampaignEvent, CampaignOffer, WaitingPlace
 from booking.models import Booking, BookingPolicy, Promotion
 from booking.ratings import StayRating
 from estivage.accounts.models import Member, User, manager_centres
@@ -23,6 +24,10 @@ __all__ = [
     "Base",
     "Booking",
     "BookingPolicy",
+    "Campaign",
+    "CampaignApplication",
+    "CampaignEvent",
+    "CampaignOffer",
     "Centre",
     "Device",
     "FeedLock",
@@ -46,5 +51,6 @@ __all__ = [
     "UnitClosure",
     "UnitType",
     "User",
+    "WaitingPlace",
     "manager_centres",
 ]
