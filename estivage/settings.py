@@ -54,6 +54,9 @@ class Settings:
     sql_echo: bool = False
     store_namespace: str = "estivage"
     pass_keys_file: Path | None = None
+    log_format: str = "auto"
+    metrics_token: str | None = None
+    worker_metrics_port: int | None = None
 
     @property
     def pass_keys_path(self) -> Path:
@@ -84,4 +87,7 @@ class Settings:
             sql_echo=_env("ESTIVAGE_SQL_ECHO") in {"1", "true", "yes"},
             store_namespace=_env("ESTIVAGE_STORE_NAMESPACE", "estivage"),
             pass_keys_file=Path(_env("ESTIVAGE_PASS_KEYS_FILE")) if _env("ESTIVAGE_PASS_KEYS_FILE") else None,
+            log_format=_env("ESTIVAGE_LOG_FORMAT", "auto"),
+            metrics_token=_env("ESTIVAGE_METRICS_TOKEN") or None,
+            worker_metrics_port=int(_env("ESTIVAGE_WORKER_METRICS_PORT", "0")) or None,
         )

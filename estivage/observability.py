@@ -1,0 +1,353 @@
+"""Observability: structured logs with a request id, and Prometheus metrics.
+
+Logs: structlog, one JSON object per line in production and coloured console lines in development
+(``ESTIVAGE_LOG_FORMAT=json|console``; ``auto`` picks console on a terminal, JSON otherwise). The
+standard library's loggers (uvicorn, Litestar, ``logging.getLogger("estivage")``) go through the same
+renderer, so every line of a request carries its ``request_id``: the caller's ``X-Request-ID`` when it
+is sane, a new one otherwise, returned in the response's ``X-Request-ID`` header.
+
+Metrics at ``/metrics``: request latencies per route template (Litestar's Prometheus middleware) and
+business counters. The business events are counted from the ORM, not from the domain code: new rows and
+status changes seen at flush time are counted when their transaction commits (a rolled-back hold counts
+nothing), and the worker's bulk ``UPDATE … SET status='expired'`` is counted by its row count.
+See docs/operations.md for multiprocess mode and who may read ``/metrics``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+from litestar import Litestar
+from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
+from litestar.exceptions import NotAuthorizedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from prometheus_client import Counter, start_http_server
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import ORMExecuteState, Session
+
+REQUEST_ID_HEADER = "x-request-id"
+_SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
+_QUIET_PATHS = frozenset({"/health", "/metrics"})
+
+# Business counters. Amounts are in minor units (centimes) with the currency as a label.
+HOLDS_CREATED = Counter("estivage_holds_created_total", "Holds placed (bookings created in status held)")
+BOOKING_TRANSITIONS = Counter(
+    "estivage_bookings_total", "Bookings reaching a state: confirmed, cancelled or expired", ["status"]
+)
+PAYMENTS_SUCCEEDED = Counter("estivage_payments_succeeded_total", "Payments that succeeded", ["provider"])
+PAYMENTS_SUCCEEDED_AMOUNT = Counter(
+    "estivage_payments_succeeded_amount_minor_total",
+    "Money received, in minor units",
+    ["provider", "currency"],
+)
+REFUNDS = Counter("estivage_payment_refunds_total", "Refunds recorded", ["reason"])
+REFUNDS_AMOUNT = Counter(
+    "estivage_payment_refunded_amount_minor_total", "Money refunded, in minor units", ["currency"]
+)
+GATE_SCANS = Counter(
+    "estivage_gate_scans_total", "Gate scans uploaded by the devices", ["decision", "direction"]
+)
+STORE_ERRORS = Counter(
+    "estivage_store_errors_total",
+    "Shared store (Redis) operations that failed and were degraded",
+    ["operation"],
+)
+
+_COUNTED_STATUSES = frozenset({"confirmed", "cancelled", "expired"})
+_PENDING_KEY = "estivage_metrics_pending"
+
+logger = structlog.get_logger("estivage.observability")
+
+
+# --- logs -----------------------------------------------------------------------------------------
+
+
+def _renderer(log_format: str) -> Any:
+    if log_format == "auto":
+        log_format = "console" if sys.stderr.isatty() else "json"
+    if log_format == "console":
+        return structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    return structlog.processors.JSONRenderer()
+
+
+def configure_logging(log_format: str = "auto", level: int | str = logging.INFO) -> None:
+    """structlog for our own lines and the standard library's, one renderer for both."""
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            _renderer(log_format),
+        ],
+    )
+    handler = logging.StreamHandler()
+    handler.setFormatter(formatter)
+    handler.set_name("estivage")
+    root = logging.getLogger()
+    root.handlers = [h for h in root.handlers if h.get_name() != "estivage"] + [handler]
+    root.setLevel(level)
+    # uvicorn's own handlers would print its lines a second time, unformatted.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers = []
+        logging.getLogger(name).propagate = True
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            if _SANE_REQUEST_ID.match(candidate):
+                return candidate
+    return uuid.uuid4().hex
+
+
+def request_context(app: ASGIApp) -> ASGIApp:
+    """Outermost ASGI wrapper: a request id bound to every log line of the request, echoed in the
+    response, and one access line per request (route template, status, duration)."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        request_id = _request_id(scope)
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [(k, v) for k, v in message.get("headers", ()) if k.lower() != b"x-request-id"]
+                message = {**message, "headers": [*headers, (b"x-request-id", request_id.encode())]}
+            await send(message)
+
+        try:
+            await app(scope, receive, send_with_id)
+        finally:
+            if scope.get("path") not in _QUIET_PATHS:
+                logger.info(
+                    "request",
+                    method=scope.get("method"),
+                    path=scope.get("path"),
+                    route=scope.get("path_template"),
+                    status=status,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                )
+            structlog.contextvars.clear_contextvars()
+
+    return middleware
+
+
+def instrument(app: Litestar) -> Litestar:
+    """Wrap the whole ASGI handler (unrouted 404s included) in the request context."""
+    app.asgi_handler = request_context(app.asgi_handler)
+    return app
+
+
+# --- metrics endpoint -----------------------------------------------------------------------------
+
+
+def prometheus_config() -> PrometheusConfig:
+    """Latency histograms labelled by route template (bounded cardinality), not by raw path."""
+    return PrometheusConfig(
+        app_name="estivage",
+        prefix="estivage_http",
+        group_path=True,
+        exclude=["/metrics", "/health"],
+    )
+
+
+def metrics_guard(
+    token: str | None,
+) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+    """With ESTIVAGE_METRICS_TOKEN set, /metrics needs `Authorization: Bearer <that token>`."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+        if token is None:
+            return
+        given = connection.headers.get("authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            raise NotAuthorizedException(detail="metrics need the scraper's bearer token")
+
+    return guard
+
+
+def metrics_controller(token: str | None) -> type[PrometheusController]:
+    class MetricsController(PrometheusController):
+        path = "/metrics"
+        guards = [metrics_guard(token)]
+        include_in_schema = False
+        opt = {"exclude_from_auth": True}
+
+    return MetricsController
+
+
+# --- business counters from the ORM ---------------------------------------------------------------
+
+Increment = tuple[Counter, tuple[str, ...], float]
+
+
+def _table(instance_or_class: object) -> str:
+    cls = instance_or_class if isinstance(instance_or_class, type) else type(instance_or_class)
+    return str(getattr(cls, "__tablename__", ""))
+
+
+def _new_status(instance: object) -> str | None:
+    state: Any = inspect(instance)
+    added = state.attrs.status.history.added
+    return str(added[-1]) if added else None
+
+
+def _payment_succeeded(instance: Any) -> list[Increment]:
+    provider, currency = str(instance.provider), str(instance.currency)
+    return [
+        (PAYMENTS_SUCCEEDED, (provider,), 1),
+        (PAYMENTS_SUCCEEDED_AMOUNT, (provider, currency), float(instance.amount_minor)),
+    ]
+
+
+def _inserted(instance: Any) -> list[Increment]:
+    table = _table(instance)
+    if table == "bookings":
+        if instance.status == "held":
+            return [(HOLDS_CREATED, (), 1)]
+        return (
+            [(BOOKING_TRANSITIONS, (str(instance.status),), 1)]
+            if instance.status in _COUNTED_STATUSES
+            else []
+        )
+    if table == "payments" and instance.status == "succeeded":
+        return _payment_succeeded(instance)
+    if table == "payment_refunds":
+        return [
+            (REFUNDS, (str(instance.reason),), 1),
+            (REFUNDS_AMOUNT, (str(instance.currency),), float(instance.amount_minor)),
+        ]
+    if table == "gate_events":
+        return [(GATE_SCANS, (str(instance.decision), str(instance.direction)), 1)]
+    return []
+
+
+def _changed(instance: Any) -> list[Increment]:
+    table = _table(instance)
+    if table not in {"bookings", "payments"}:
+        return []
+    status = _new_status(instance)
+    if table == "bookings" and status in _COUNTED_STATUSES:
+        return [(BOOKING_TRANSITIONS, (str(status),), 1)]
+    if table == "payments" and status == "succeeded":
+        return _payment_succeeded(instance)
+    return []
+
+
+def _pending(session: Session) -> list[Increment]:
+    pending: list[Increment] = session.info.setdefault(_PENDING_KEY, [])
+    return pending
+
+
+def _after_flush(session: Session, _context: Any) -> None:
+    pending = _pending(session)
+    for instance in session.new:
+        pending.extend(_inserted(instance))
+    for instance in session.dirty:
+        pending.extend(_changed(instance))
+
+
+def _after_commit(session: Session) -> None:
+    for counter, labels, amount in session.info.pop(_PENDING_KEY, []):
+        (counter.labels(*labels) if labels else counter).inc(amount)
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)
+
+
+def _rows(state: ORMExecuteState) -> list[dict[str, Any]]:
+    """The rows of an INSERT written as `execute(insert(table), rows)` or `insert(table).values(row)`."""
+    parameters = state.parameters
+    if isinstance(parameters, dict) and parameters:
+        return [parameters]
+    if isinstance(parameters, list | tuple) and parameters:
+        return [dict(row) for row in parameters]
+    values = getattr(state.statement, "_values", None) or {}
+    row = {getattr(k, "key", k): getattr(v, "value", v) for k, v in values.items()}
+    return [row] if row else []
+
+
+def _statement_table(state: ORMExecuteState) -> str:
+    table = getattr(state.statement, "table", None)
+    return str(getattr(table, "name", ""))
+
+
+def _statements(state: ORMExecuteState) -> Any:
+    """Statements that bypass the unit of work: a hold's plain INSERT (booking.repository.insert_hold)
+    and the worker's `UPDATE bookings SET status='expired'`. Counted once they have run."""
+    if not (state.is_insert or state.is_update) or _statement_table(state) != "bookings":
+        return None
+    if state.is_insert:
+        increments = [_inserted(_Row(row)) for row in _rows(state)]
+        result = state.invoke_statement()
+        _pending(state.session).extend(increment for row in increments for increment in row)
+        return result
+    status = next(iter(_rows(state)), {}).get("status")
+    if status not in _COUNTED_STATUSES:
+        return None
+    result = state.invoke_statement()
+    rows = int(getattr(result, "rowcount", 0) or 0)
+    if rows:
+        _pending(state.session).append((BOOKING_TRANSITIONS, (str(status),), float(rows)))
+    return result
+
+
+class _Row:
+    """A row given to a plain INSERT, read like the mapped object it stands for."""
+
+    __tablename__ = "bookings"
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        self.__dict__.update(row)
+
+
+def install_business_metrics() -> None:
+    """Listen on every ORM session of the process (API and worker); safe to call more than once."""
+    listeners: list[tuple[str, Callable[..., Any]]] = [
+        ("after_flush", _after_flush),
+        ("after_commit", _after_commit),
+        ("after_rollback", _after_rollback),
+        ("do_orm_execute", _statements),
+    ]
+    for name, listener in listeners:
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
+
+
+def metrics_port_server(port: int | None) -> None:
+    """The worker has no HTTP server of its own: expose its counters on a port when asked."""
+    if port:
+        start_http_server(port, addr="0.0.0.0")  # noqa: S104 - the compose network, never published
+        logger.info("metrics served", port=port)
