@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.controllers import DeviceController, GateController, OccupancyController, PassController
 from access.passes import revoke_booking_passes
+from booking.campaigns.controllers import CampaignController
 from booking.controllers import (
     AvailabilityController,
     BookingController,
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = _utc_now) -> 
         BookingController,
         BookingPolicyController,
         PromotionController,
+        CampaignController,
         CheckoutController,
         StripeWebhookController,
         GateController,

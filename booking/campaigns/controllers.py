@@ -1,0 +1,252 @@
+"""HTTP for summer campaigns: staff set up, close and draw; members apply; anyone reads the published draw."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.campaigns import audit, draw, offers, services, views
+from booking.campaigns import schemas as s
+from booking.campaigns.models import Campaign
+from estivage.auth import Identity, requires_member, requires_member_or_staff, requires_staff
+
+
+def _draw_out(campaign: Campaign, applications: int, summary: draw.DrawSummary | None = None) -> s.DrawOut:
+    revealed = campaign.status == "drawn"
+    return s.DrawOut(
+        campaign=campaign.code,
+        status=campaign.status,
+        applications=applications,
+        offers=summary.offers if summary else 0,
+        waiting=summary.waiting if summary else 0,
+        seed_commitment=campaign.seed_commitment,
+        applications_digest=campaign.applications_digest,
+        seed=campaign.seed_hex if revealed else None,
+    )
+
+
+class CampaignController(Controller):
+    path = "/api/campaigns"
+    tags = ["summer allocation"]
+
+    @post("/", guards=[requires_staff], status_code=201, summary="Open a summer season's campaign")
+    async def create(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        data: JSONBody[s.CampaignIn],
+    ) -> s.CampaignOut:
+        campaign = await services.create_campaign(db_session, data, now)
+        await db_session.commit()
+        return await views.campaign_out(db_session, campaign)
+
+    @get("/", summary="Campaigns, newest first")
+    async def list_campaigns(self, db_session: NamedDependency[AsyncSession]) -> list[s.CampaignOut]:
+        return [await views.campaign_out(db_session, c) for c in await services.all_campaigns(db_session)]
+
+    @get("/{code:str}", summary="A campaign: rotations, units per slot, reservations, weights, deadlines")
+    async def read(self, db_session: NamedDependency[AsyncSession], code: FromPath[str]) -> s.CampaignOut:
+        return await views.campaign_out(db_session, await services.campaign_by_code(db_session, code))
+
+    @patch("/{code:str}", guards=[requires_staff], summary="Change a campaign before its applications close")
+    async def update(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        code: FromPath[str],
+        data: JSONBody[s.CampaignPatch],
+    ) -> s.CampaignOut:
+        campaign = await services.update_campaign(db_session, code, data, now)
+        await db_session.commit()
+        return await views.campaign_out(db_session, campaign)
+
+    @post(
+        "/{code:str}/close",
+        guards=[requires_staff],
+        status_code=200,
+        summary="Close applications: scores, applications digest and the seed's commitment are published",
+    )
+    async def close(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        code: FromPath[str],
+    ) -> s.DrawOut:
+        campaign = await draw.close(db_session, code, request.user.username, now)
+        await db_session.commit()
+        return _draw_out(campaign, await services.count_applications(db_session, campaign.id))
+
+    @post(
+        "/{code:str}/draw",
+        guards=[requires_staff],
+        status_code=200,
+        summary="Reveal the seed, run the allocation, hold every offer until its payment deadline",
+    )
+    async def run_draw(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        code: FromPath[str],
+    ) -> s.DrawOut:
+        summary = await draw.draw(db_session, code, request.user.username, now)
+        await db_session.commit()
+        campaign = await services.campaign_by_code(db_session, code)
+        return _draw_out(campaign, summary.applications, summary)
+
+    @post(
+        "/{code:str}/settle",
+        guards=[requires_staff],
+        status_code=200,
+        summary="Now: record paid offers, lapse unpaid ones past their deadline, re-offer their units",
+    )
+    async def settle(
+        self, db_session: NamedDependency[AsyncSession], now: NamedDependency[datetime], code: FromPath[str]
+    ) -> s.SettleOut:
+        await services.campaign_by_code(db_session, code)
+        done = await offers.settle(db_session, now, code)
+        await db_session.commit()
+        return s.SettleOut(paid=done.paid, lapsed=done.lapsed, declined=done.declined, offered=done.offered)
+
+    @get("/{code:str}/audit", guards=[requires_staff], summary="The campaign's audit log, oldest first")
+    async def audit_log(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        code: FromPath[str],
+        event: Annotated[str | None, QueryParameter()] = None,
+        application: Annotated[str | None, QueryParameter()] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=5000)] = 1000,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> list[s.EventOut]:
+        campaign = await services.campaign_by_code(db_session, code)
+        rows = await audit.events(
+            db_session, campaign.id, event=event, application=application, limit=limit, offset=offset
+        )
+        return [s.EventOut(e.id, e.at, e.event, e.actor, e.application, e.detail) for e in rows]
+
+    # --- published files: anyone, no account --------------------------------------------------------
+
+    @get(
+        "/{code:str}/inputs.json",
+        exclude_from_auth=True,
+        summary="The draw's published inputs (seed empty until the draw)",
+        media_type="application/json",
+    )
+    async def inputs(self, db_session: NamedDependency[AsyncSession], code: FromPath[str]) -> Response[str]:
+        campaign = await services.campaign_by_code(db_session, code)
+        return Response(views.published_inputs(campaign), media_type="application/json")
+
+    @get(
+        "/{code:str}/results.json",
+        exclude_from_auth=True,
+        summary="The draw's results (estivage-allocation-results/1)",
+        media_type="application/json",
+    )
+    async def results_json(
+        self, db_session: NamedDependency[AsyncSession], code: FromPath[str]
+    ) -> Response[str]:
+        campaign = await services.campaign_by_code(db_session, code)
+        return Response(views.published_results(campaign, "json"), media_type="application/json")
+
+    @get(
+        "/{code:str}/results.csv",
+        exclude_from_auth=True,
+        summary="The draw's results as CSV (same rows as the JSON)",
+        media_type="text/csv",
+    )
+    async def results_csv(
+        self, db_session: NamedDependency[AsyncSession], code: FromPath[str]
+    ) -> Response[str]:
+        campaign = await services.campaign_by_code(db_session, code)
+        return Response(views.published_results(campaign, "csv"), media_type="text/csv; charset=utf-8")
+
+    # --- a member's application ---------------------------------------------------------------------
+
+    @put(
+        "/{code:str}/application",
+        guards=[requires_member],
+        summary="Apply, or replace your application, until the deadline (201 when new)",
+    )
+    async def apply(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        code: FromPath[str],
+        data: JSONBody[s.ApplicationIn],
+    ) -> Response[s.ApplicationOut]:
+        application, created = await services.apply(db_session, request.user, code, data, now)
+        await db_session.commit()
+        campaign = await services.campaign_by_code(db_session, code)
+        out = await views.application_out(db_session, campaign, application, now)
+        return Response(out, status_code=201 if created else 200)
+
+    @get(
+        "/{code:str}/application",
+        guards=[requires_member],
+        summary="Your application and, after the draw, its result",
+    )
+    async def own(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        code: FromPath[str],
+    ) -> s.ApplicationOut:
+        campaign, application = await services.find_application(db_session, request.user, code)
+        return await views.application_out(db_session, campaign, application, now)
+
+    @delete(
+        "/{code:str}/application",
+        guards=[requires_member],
+        summary="Withdraw your application before the deadline",
+    )
+    async def withdraw(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        code: FromPath[str],
+    ) -> None:
+        await services.withdraw(db_session, request.user, code, now)
+        await db_session.commit()
+
+    @post(
+        "/{code:str}/application/decline",
+        guards=[requires_member],
+        status_code=200,
+        summary="Turn down your offer: its unit goes to the next on the waiting list",
+    )
+    async def decline(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        code: FromPath[str],
+    ) -> s.ApplicationOut:
+        await offers.decline(db_session, request.user, code, now)
+        await db_session.commit()
+        campaign, application = await services.find_application(db_session, request.user, code)
+        return await views.application_out(db_session, campaign, application, now)
+
+    @get(
+        "/{code:str}/applications/{public_id:str}",
+        guards=[requires_member_or_staff],
+        summary="One application by its public id: a member's own, or any for staff (404 otherwise)",
+    )
+    async def by_public_id(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        code: FromPath[str],
+        public_id: FromPath[str],
+    ) -> s.ApplicationOut:
+        campaign, application = await services.find_application(db_session, request.user, code, public_id)
+        return await views.application_out(db_session, campaign, application, now)

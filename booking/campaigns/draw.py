@@ -1,0 +1,220 @@
+"""Closing a campaign (scores, seed commitment, applications digest) and running its draw.
+
+Close: each application's category and score are frozen from the member record, a secret 32-byte seed
+is drawn, and the inputs are published with the seed's commitment but not the seed. Draw: the seed is
+revealed in the same inputs document, the pure allocation runs on it, the results are stored as
+published (``booking.domain.allocation.publication``) and every offer holds its unit.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.campaigns import audit
+from booking.campaigns.models import Campaign, CampaignApplication, WaitingPlace
+from booking.campaigns.offers import NewOffer, hold_offers, lock_campaign, supply_of
+from booking.campaigns.services import campaign_by_code
+from booking.domain.allocation import Applicant, Application, MemberStatus, ScoreWeights, Slot, score
+from booking.domain.allocation.publication import (
+    DrawRun,
+    inputs_from_json,
+    inputs_to_json,
+    prepare_draw,
+    published_rows,
+    rows_to_json,
+    run_draw,
+)
+from estivage.accounts.models import Member
+from inventory.domain.errors import Conflict
+from inventory.models import Season
+
+# (stage, done, total): stages are "scores", "results" and "offers".
+DrawProgress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class DrawSummary:
+    applications: int
+    offers: int
+    waiting: int
+
+
+def applicant_of(member: Member) -> Applicant:
+    status = MemberStatus.RETIRED if member.category == MemberStatus.RETIRED.value else MemberStatus.ACTIVE
+    return Applicant(member.last_summer_stay_year, status, member.family_size, member.salary_scale)
+
+
+async def close(
+    session: AsyncSession, code: str, actor: str, now: datetime, *, seed: bytes | None = None
+) -> Campaign:
+    """Close applications and commit to the seed; ``seed`` is for tests, never for a real draw."""
+    campaign = await campaign_by_code(session, code)
+    await lock_campaign(session, campaign.id)
+    await session.refresh(campaign)
+    if campaign.status != "open":
+        raise Conflict("campaign_closed", f"applications to {code} are already closed")
+    if now < campaign.applications_close_at:
+        raise Conflict(
+            "applications_still_open",
+            f"members may apply until {campaign.applications_close_at.isoformat()}; close after that",
+        )
+    season = await session.get(Season, campaign.season_id)
+    assert season is not None
+    weights = ScoreWeights(**campaign.weights)
+    rows = await session.execute(
+        select(CampaignApplication, Member)
+        .join(Member, Member.user_id == CampaignApplication.member_id)
+        .where(CampaignApplication.campaign_id == campaign.id, CampaignApplication.status == "submitted")
+        .order_by(CampaignApplication.public_id)
+    )
+    applications = []
+    for application, member in rows.tuples():
+        application.category = member.category
+        application.score = score(applicant_of(member), weights, season.starts_on.year)
+        applications.append(_rule_input(application))
+    seed = seed if seed is not None else secrets.token_bytes(32)
+    inputs = prepare_draw(campaign.code, supply_of(campaign), applications, seed)
+    campaign.status, campaign.closed_at = "closed", now
+    campaign.seed_hex, campaign.seed_commitment = seed.hex(), inputs.seed_commitment
+    campaign.applications_digest = inputs.applications_digest
+    campaign.published_inputs = inputs_to_json(inputs)
+    audit.record(session, campaign.id, "closed", actor, now, applications=len(applications))
+    audit.record(
+        session,
+        campaign.id,
+        "committed",
+        actor,
+        now,
+        seed_commitment=inputs.seed_commitment,
+        applications_digest=inputs.applications_digest,
+    )
+    await session.flush()
+    return campaign
+
+
+def _rule_input(application: CampaignApplication) -> Application:
+    return Application(
+        application.public_id,
+        application.category or "",
+        application.score or 0,
+        tuple(Slot(*choice) for choice in application.choices),
+    )
+
+
+async def draw(
+    session: AsyncSession, code: str, actor: str, now: datetime, progress: DrawProgress | None = None
+) -> DrawSummary:
+    """Reveal the seed, run the allocation on the published inputs, store the results, hold the offers."""
+    campaign = await campaign_by_code(session, code)
+    await lock_campaign(session, campaign.id)
+    await session.refresh(campaign)
+    if campaign.status != "closed":
+        raise Conflict(
+            "not_closed" if campaign.status == "open" else "already_drawn",
+            f"{code} is {campaign.status}; the draw runs once, after applications close",
+        )
+    assert campaign.published_inputs is not None
+    assert campaign.seed_hex is not None
+    inputs = inputs_from_json(campaign.published_inputs).revealed(bytes.fromhex(campaign.seed_hex))
+    run = run_draw(inputs)
+    rows = published_rows(inputs, run)
+    campaign.published_inputs = inputs_to_json(inputs)
+    campaign.published_results = rows_to_json(rows)
+    campaign.status, campaign.drawn_at = "drawn", now
+    ids = await _application_ids(session, campaign.id)
+    await _store_standing(session, campaign, run, ids, progress)
+    pending = await _pending_offers(session, campaign, run)
+    audit.record(
+        session,
+        campaign.id,
+        "drawn",
+        actor,
+        now,
+        seed=campaign.seed_hex,
+        offers=len(run.result.offers),
+        waiting=len(inputs.applications) - len(run.result.offers),
+    )
+    total = len(pending)
+    done = 0
+
+    def advance(step: int) -> None:
+        nonlocal done
+        done += step
+        if progress is not None:
+            progress("offers", done, total)
+
+    await hold_offers(session, campaign, pending, now, advance)
+    return DrawSummary(len(inputs.applications), len(run.result.offers), len(inputs.applications) - total)
+
+
+async def _application_ids(session: AsyncSession, campaign_id: int) -> dict[str, int]:
+    rows = await session.execute(
+        select(CampaignApplication.public_id, CampaignApplication.id).where(
+            CampaignApplication.campaign_id == campaign_id, CampaignApplication.status == "submitted"
+        )
+    )
+    return dict(rows.tuples().all())
+
+
+_CHUNK = 2000
+
+
+async def _store_standing(
+    session: AsyncSession,
+    campaign: Campaign,
+    run: DrawRun,
+    ids: dict[str, int],
+    progress: DrawProgress | None,
+) -> None:
+    """Each application's position and lottery rank, and every waiting-list place, in bulk statements."""
+    lottery_rank = {public_id: rank for rank, public_id in enumerate(run.lottery_order, start=1)}
+    standing = [
+        {"id": ids[public_id], "position": position, "lottery_rank": lottery_rank[public_id]}
+        for position, public_id in enumerate(run.result.order, start=1)
+    ]
+    places = [
+        {
+            "campaign_id": campaign.id,
+            "application_id": ids[entry.application_id],
+            "centre": slot.centre,
+            "rotation": slot.rotation,
+            "unit_type": slot.unit_type,
+            "choice_rank": entry.choice_rank,
+            "position": position,
+        }
+        for slot, entries in run.result.waiting_lists.items()
+        for position, entry in enumerate(entries, start=1)
+    ]
+    total = len(standing) + len(places)
+    for start in range(0, len(standing), _CHUNK):
+        await session.execute(update(CampaignApplication), standing[start : start + _CHUNK])
+        if progress is not None:
+            progress("results", min(start + _CHUNK, len(standing)), total)
+    for start in range(0, len(places), _CHUNK):
+        await session.execute(insert(WaitingPlace), places[start : start + _CHUNK])
+        if progress is not None:
+            progress("results", len(standing) + min(start + _CHUNK, len(places)), total)
+
+
+async def _pending_offers(session: AsyncSession, campaign: Campaign, run: DrawRun) -> list[NewOffer]:
+    wanted = list(run.result.offers)
+    applications = {}
+    for start in range(0, len(wanted), _CHUNK):
+        found = await session.scalars(
+            select(CampaignApplication).where(
+                CampaignApplication.campaign_id == campaign.id,
+                CampaignApplication.public_id.in_(wanted[start : start + _CHUNK]),
+            )
+        )
+        applications.update({application.public_id: application for application in found})
+    return [
+        NewOffer(applications[public_id], offer.slot, offer.choice_rank)
+        for public_id in run.result.order
+        if (offer := run.result.offers.get(public_id)) is not None
+    ]

@@ -1,0 +1,392 @@
+"""Offers on the database: each offer holds a real unit (a ``held`` booking until the payment deadline),
+so that the ordinary checkout confirms it; an offer unpaid at its deadline, or declined, frees its unit
+for the next on that slot's waiting list (``next_offer_after_lapse``).
+
+Holding takes the unit-type lock of ``booking.locks`` first, like any hold, and writes the nights last;
+settling takes the campaign's lock first, so that two workers never offer the same freed unit twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking import repository as repo
+from booking import services as bookings
+from booking.campaigns import audit
+from booking.campaigns.models import Campaign, CampaignApplication, CampaignOffer, WaitingPlace
+from booking.campaigns.services import campaign_by_code, own_application, rotations_of
+from booking.domain import states
+from booking.domain.allocation import (
+    AllocationResult,
+    Offer,
+    OfferBook,
+    Slot,
+    WaitingEntry,
+    next_offer_after_lapse,
+)
+from booking.domain.allocation import Campaign as Supply
+from booking.locks import lock_unit_type
+from booking.models import Booking
+from estivage.auth import Identity
+from inventory.domain.errors import Conflict, NotFound
+from inventory.models import Rotation, StayNight
+from inventory.snapshot import CentreView, UnitTypeView, centre_view
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class NewOffer:
+    application: CampaignApplication
+    slot: Slot
+    choice_rank: int
+    replaces: str | None = None  # the public id whose lapsed or declined offer freed the unit
+
+
+@dataclass(slots=True)
+class Settled:
+    paid: int = 0
+    lapsed: int = 0
+    declined: int = 0
+    offered: int = 0
+    new_offers: list[CampaignOffer] = field(default_factory=list)
+
+    def add(self, other: Settled) -> None:
+        self.paid += other.paid
+        self.lapsed += other.lapsed
+        self.declined += other.declined
+        self.offered += other.offered
+        self.new_offers += other.new_offers
+
+
+def supply_of(campaign: Campaign) -> Supply:
+    """The campaign's slots as the allocation rules read them."""
+    slots = [(Slot(s["centre"], s["rotation"], s["unit_type"]), s) for s in campaign.slots]
+    return Supply(
+        units={slot: int(s["units"]) for slot, s in slots},
+        reserved={slot: dict(s["reserved"]) for slot, s in slots if s["reserved"]},
+    )
+
+
+async def lock_campaign(session: AsyncSession, campaign_id: int) -> None:
+    """A write as the first statement: the row lock on PostgreSQL, the write lock on SQLite."""
+    await session.execute(
+        update(Campaign).where(Campaign.id == campaign_id).values(drawn_at=Campaign.drawn_at)
+    )
+
+
+# --- holding offered units -------------------------------------------------------------------------
+
+
+async def hold_offers(
+    session: AsyncSession,
+    campaign: Campaign,
+    pending: Sequence[NewOffer],
+    now: datetime,
+    progress: Progress | None = None,
+) -> list[CampaignOffer]:
+    """One held booking per offer, on a unit free for the rotation's nights, until the payment deadline."""
+    deadline = now + timedelta(hours=campaign.offer_validity_hours)
+    rotations = {rotation.code: rotation for rotation in await rotations_of(session, campaign.season_id)}
+    by_type: dict[tuple[str, str], list[NewOffer]] = defaultdict(list)
+    for item in pending:
+        by_type[(item.slot.centre, item.slot.unit_type)].append(item)
+    made: list[CampaignOffer] = []
+    for (centre_code, type_code), items in sorted(by_type.items()):
+        await lock_unit_type(session, centre_code, type_code)
+        centre = await centre_view(session, centre_code)
+        unit_type = centre.unit_type(type_code)
+        free = _FreeUnits(session, centre, unit_type, now)
+        for item in items:
+            rotation = rotations[item.slot.rotation]
+            unit_id = await free.take(rotation.starts_on, rotation.ends_on)
+            booking = _summer_hold(campaign, centre, unit_type, item, rotation, unit_id, deadline, now)
+            session.add(booking)
+            session.add_all(repo.nights_rows(booking, deadline))
+            await session.flush()  # the booking before the offer that names it
+            offer = CampaignOffer(
+                campaign_id=campaign.id,
+                application_id=item.application.id,
+                centre=item.slot.centre,
+                rotation=item.slot.rotation,
+                unit_type=item.slot.unit_type,
+                choice_rank=item.choice_rank,
+                status="offered",
+                booking_id=booking.id,
+                offered_at=now,
+                payment_deadline=deadline,
+            )
+            session.add(offer)
+            made.append(offer)
+            audit.record(
+                session,
+                campaign.id,
+                "offered",
+                audit.SYSTEM,
+                now,
+                item.application.public_id,
+                slot=str(item.slot),
+                choice_rank=item.choice_rank,
+                payment_deadline=deadline.isoformat(),
+                booking_id=str(booking.id),
+                **({"after": item.replaces} if item.replaces else {}),
+            )
+            if progress is not None:
+                progress(1)
+        await session.flush()
+    return made
+
+
+class _FreeUnits:
+    """Units of one type free for a rotation, read once per rotation and then kept as offers take them."""
+
+    def __init__(
+        self, session: AsyncSession, centre: CentreView, unit_type: UnitTypeView, now: datetime
+    ) -> None:
+        self.session, self.centre, self.unit_type, self.now = session, centre, unit_type, now
+        self.taken: dict[tuple[date, date], set[int]] = {}
+
+    async def take(self, first: date, end: date) -> int:
+        taken = self.taken.get((first, end))
+        if taken is None:
+            taken = await self._taken(first, end)
+            self.taken[(first, end)] = taken
+        for unit_id in self.unit_type.unit_ids:
+            if unit_id not in taken and not self._closed(unit_id, first, end):
+                taken.add(unit_id)
+                return unit_id
+        raise Conflict(
+            "no_free_unit",
+            f"no {self.unit_type.code} at {self.centre.code} is free from {first} to {end}; "
+            "the inventory changed since the campaign was set",
+        )
+
+    async def _taken(self, first: date, end: date) -> set[int]:
+        await repo.clear_expired_nights(self.session, self.unit_type.id, first, end, self.now)
+        rows = await self.session.scalars(
+            select(StayNight.unit_id)
+            .where(
+                StayNight.unit_type_id == self.unit_type.id,
+                StayNight.night >= first,
+                StayNight.night < end,
+            )
+            .distinct()
+        )
+        return set(rows)
+
+    def _closed(self, unit_id: int, first: date, end: date) -> bool:
+        return any(starts < end and first < ends for starts, ends in self.centre.closures.get(unit_id, ()))
+
+
+def _summer_hold(
+    campaign: Campaign,
+    centre: CentreView,
+    unit_type: UnitTypeView,
+    item: NewOffer,
+    rotation: Rotation,
+    unit_id: int,
+    deadline: datetime,
+    now: datetime,
+) -> Booking:
+    category = item.application.category or "active"
+    tariff = centre.tariffs.get((campaign.season_id, unit_type.id, category))
+    if tariff is None:
+        raise Conflict("no_tariff", f"no summer tariff for {unit_type.code} at {centre.code} ({category})")
+    nights = (rotation.ends_on - rotation.starts_on).days
+    total = tariff.amount_minor * nights
+    return Booking(
+        id=uuid.uuid4(),
+        member_id=item.application.member_id,
+        centre_id=centre.id,
+        unit_type_id=unit_type.id,
+        unit_id=unit_id,
+        season_id=campaign.season_id,
+        arrival=rotation.starts_on,
+        departure=rotation.ends_on,
+        guests=item.application.party_size,
+        category=category,
+        status="held",
+        hold_expires_at=deadline,
+        created_at=now,
+        currency=tariff.currency,
+        subtotal_minor=total,
+        discount_minor=0,
+        total_minor=total,
+        nightly_minor=[tariff.amount_minor] * nights,
+    )
+
+
+# --- settling: paid, lapsed, declined, and the next in line -----------------------------------------
+
+
+async def settle(session: AsyncSession, now: datetime, code: str | None = None) -> Settled:
+    """Every drawn campaign's (or one campaign's) open offers: paid ones recorded, unpaid ones past their
+    deadline lapsed and declined ones (booking cancelled) withdrawn, each freed unit offered to the next
+    in line. Idempotent: a second run at the same instant changes nothing."""
+    query = select(Campaign.id).where(Campaign.status == "drawn")
+    if code is not None:
+        query = query.where(Campaign.code == code)
+    done = Settled()
+    for campaign_id in list(await session.scalars(query.order_by(Campaign.id))):
+        await lock_campaign(session, campaign_id)
+        campaign = await session.get(Campaign, campaign_id, populate_existing=True)
+        assert campaign is not None
+        done.add(await _settle_campaign(session, campaign, now))
+    return done
+
+
+async def _settle_campaign(session: AsyncSession, campaign: Campaign, now: datetime) -> Settled:
+    rows = await session.execute(
+        select(CampaignOffer, CampaignApplication.public_id, Booking.status, Booking.hold_expires_at)
+        .join(CampaignApplication, CampaignApplication.id == CampaignOffer.application_id)
+        .outerjoin(Booking, Booking.id == CampaignOffer.booking_id)
+        .where(CampaignOffer.campaign_id == campaign.id, CampaignOffer.status == "offered")
+        .order_by(CampaignOffer.id)
+    )
+    done = Settled()
+    freed: list[tuple[CampaignOffer, str]] = []
+    for offer, public_id, stored, expires in rows.tuples():
+        current = "expired" if stored is None else states.effective_status(stored, expires, now)
+        if current in repo.LIVE_STATES:
+            offer.status, offer.settled_at = "paid", now
+            audit.record(
+                session, campaign.id, "paid", audit.SYSTEM, now, public_id, booking_id=str(offer.booking_id)
+            )
+            done.paid += 1
+        elif current in {"expired", "cancelled"}:
+            event = "lapsed" if current == "expired" else "declined"
+            offer.status, offer.settled_at = event, now
+            audit.record(
+                session, campaign.id, event, audit.SYSTEM, now, public_id,
+                slot=f"{offer.centre}/{offer.rotation}/{offer.unit_type}",
+                payment_deadline=offer.payment_deadline.isoformat(),
+            )  # fmt: skip
+            done.lapsed += current == "expired"
+            done.declined += current == "cancelled"
+            freed.append((offer, public_id))
+    await session.flush()
+    if freed:
+        done.new_offers = await reoffer(session, campaign, freed, now)
+        done.offered = len(done.new_offers)
+    return done
+
+
+async def reoffer(
+    session: AsyncSession, campaign: Campaign, freed: Sequence[tuple[CampaignOffer, str]], now: datetime
+) -> list[CampaignOffer]:
+    """Offer each freed unit by the draw's rule (``next_offer_after_lapse``), in the order they were freed."""
+    supply = supply_of(campaign)
+    book = await _offer_book(session, campaign, {offer.id for offer, _p in freed})
+    result = await _waiting_lists(session, campaign, {_slot(offer) for offer, _p in freed})
+    pending: list[tuple[Offer, str]] = []
+    for _offer, public_id in freed:
+        book, offer = next_offer_after_lapse(supply, result, book, public_id)
+        if offer is not None:
+            pending.append((offer, public_id))
+    if not pending:
+        return []
+    applications = {
+        application.public_id: application
+        for application in await session.scalars(
+            select(CampaignApplication).where(
+                CampaignApplication.campaign_id == campaign.id,
+                CampaignApplication.public_id.in_([offer.application_id for offer, _p in pending]),
+            )
+        )
+    }
+    return await hold_offers(
+        session,
+        campaign,
+        [
+            NewOffer(applications[o.application_id], o.slot, o.choice_rank, replaces)
+            for o, replaces in pending
+        ],
+        now,
+    )
+
+
+def _slot(offer: CampaignOffer) -> Slot:
+    return Slot(offer.centre, offer.rotation, offer.unit_type)
+
+
+async def _offer_book(session: AsyncSession, campaign: Campaign, freed_offer_ids: set[int]) -> OfferBook:
+    """Live offers (offered or paid, and the ones being withdrawn now, which ``next_offer_after_lapse``
+    withdraws one by one) and the applications withdrawn earlier, who may not be offered again."""
+    rows = await session.execute(
+        select(CampaignOffer, CampaignApplication.public_id, CampaignApplication.category)
+        .join(CampaignApplication, CampaignApplication.id == CampaignOffer.application_id)
+        .where(CampaignOffer.campaign_id == campaign.id)
+    )
+    live: dict[str, Offer] = {}
+    withdrawn: set[str] = set()
+    for offer, public_id, category in rows.tuples():
+        if offer.status in {"offered", "paid"} or offer.id in freed_offer_ids:
+            live[public_id] = Offer(public_id, category or "", _slot(offer), offer.choice_rank)
+        else:
+            withdrawn.add(public_id)
+    return OfferBook(live, frozenset(withdrawn - live.keys()))
+
+
+async def _waiting_lists(session: AsyncSession, campaign: Campaign, slots: set[Slot]) -> AllocationResult:
+    lists: dict[Slot, list[WaitingEntry]] = defaultdict(list)
+    for slot in slots:
+        rows = await session.execute(
+            select(CampaignApplication.public_id, CampaignApplication.category, WaitingPlace.choice_rank)
+            .join(CampaignApplication, CampaignApplication.id == WaitingPlace.application_id)
+            .where(
+                WaitingPlace.campaign_id == campaign.id,
+                WaitingPlace.centre == slot.centre,
+                WaitingPlace.rotation == slot.rotation,
+                WaitingPlace.unit_type == slot.unit_type,
+            )
+            .order_by(WaitingPlace.position)
+        )
+        lists[slot] = [
+            WaitingEntry(public_id, category or "", rank) for public_id, category, rank in rows.tuples()
+        ]
+    return AllocationResult(order=(), offers={}, waiting_lists={slot: tuple(e) for slot, e in lists.items()})
+
+
+async def decline(session: AsyncSession, identity: Identity, code: str, now: datetime) -> Settled:
+    """The member turns their offer down: its hold is cancelled and the unit goes to the next in line."""
+    campaign = await campaign_by_code(session, code)
+    await lock_campaign(session, campaign.id)
+    application = await own_application(session, campaign, identity.user_id)
+    offer = None
+    if application is not None:
+        offer = await session.scalar(
+            select(CampaignOffer).where(
+                CampaignOffer.application_id == application.id, CampaignOffer.status == "offered"
+            )
+        )
+    if application is None or offer is None:
+        raise NotFound("offer_not_found", f"you hold no open offer in {code}")
+    booking = await session.get(Booking, offer.booking_id) if offer.booking_id else None
+    status = states.effective_status(booking.status, booking.hold_expires_at, now) if booking else "expired"
+    if status in repo.LIVE_STATES:
+        raise Conflict("offer_paid", "this stay is paid; cancel the booking to give it up")
+    if booking is not None and status == "held":
+        await bookings.cancel(session, identity, booking.id, now)
+    offer.status, offer.settled_at = ("declined" if status == "held" else "lapsed"), now
+    audit.record(
+        session, campaign.id, offer.status, identity.username, now, application.public_id,
+        slot=str(_slot(offer)),
+    )  # fmt: skip
+    await session.flush()
+    new_offers = await reoffer(session, campaign, [(offer, application.public_id)], now)
+    return Settled(declined=offer.status == "declined", lapsed=offer.status == "lapsed",
+                   offered=len(new_offers), new_offers=new_offers)  # fmt: skip
+
+
+async def settle_job(session: AsyncSession, now: datetime) -> int:
+    """The worker's round: settle every drawn campaign; the number of offers changed or made."""
+    done = await settle(session, now)
+    await session.commit()
+    return done.paid + done.lapsed + done.declined + done.offered

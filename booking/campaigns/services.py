@@ -1,0 +1,346 @@
+"""Use cases of a summer campaign before its draw: staff set it up, members apply, edit and withdraw.
+
+The supply (units per centre, rotation and unit type) is read from the inventory when the campaign is
+set and kept on the campaign, so that the draw reads exactly what members were shown.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.campaigns import audit
+from booking.campaigns import schemas as s
+from booking.campaigns.models import Campaign, CampaignApplication
+from booking.domain.allocation import MAX_CHOICES, AllocationError, ScoreWeights, Slot, reserve_by_share
+from estivage.auth import MEMBER, STAFF, Identity
+from inventory.domain.errors import Conflict, NotFound, RuleViolation
+from inventory.models import Centre, Rotation, Season
+from inventory.snapshot import CentreView, centre_view
+
+# Public ids name no member: a prefix for the season, then random letters and digits without look-alikes.
+_ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignSetup:
+    applications_close_at: datetime
+    offer_validity_hours: int
+    reserved_percent: dict[str, int]
+    weights: dict[str, int]
+    centres: list[str] | None
+
+
+# --- campaigns --------------------------------------------------------------------------------------
+
+
+async def campaign_by_code(session: AsyncSession, code: str, *, for_update: bool = False) -> Campaign:
+    query = select(Campaign).where(Campaign.code == code)
+    found = (await session.scalars(query.with_for_update() if for_update else query)).one_or_none()
+    if found is None:
+        raise NotFound("campaign_not_found", f"no campaign {code!r}")
+    return found
+
+
+async def all_campaigns(session: AsyncSession) -> list[Campaign]:
+    return list(await session.scalars(select(Campaign).order_by(Campaign.id.desc())))
+
+
+async def rotations_of(session: AsyncSession, season_id: int) -> list[Rotation]:
+    query = select(Rotation).where(Rotation.season_id == season_id).order_by(Rotation.starts_on)
+    return list(await session.scalars(query))
+
+
+def weights_from(given: s.WeightsIn | None, current: dict[str, int] | None = None) -> dict[str, int]:
+    values = dict(current or asdict(ScoreWeights()))
+    if given is not None:
+        values.update({key: value for key, value in asdict_struct(given).items() if value is not None})
+    try:
+        return asdict(ScoreWeights(**values))
+    except ValueError as error:
+        raise RuleViolation("bad_weights", str(error), field="weights") from error
+
+
+def asdict_struct(struct: Any) -> dict[str, Any]:
+    return {name: getattr(struct, name) for name in struct.__struct_fields__}
+
+
+async def create_campaign(session: AsyncSession, data: s.CampaignIn, now: datetime) -> Campaign:
+    season = await session.scalar(select(Season).where(Season.code == data.season))
+    if season is None or season.kind != "summer" or season.centre_id is not None:
+        raise RuleViolation("not_a_summer", f"{data.season!r} is not a summer season", field="season")
+    if await session.scalar(select(Campaign.id).where(Campaign.season_id == season.id)) is not None:
+        raise Conflict("campaign_exists", f"the summer {data.season} already has its campaign")
+    setup = CampaignSetup(
+        data.applications_close_at,
+        data.offer_validity_hours,
+        dict(data.reserved_percent),
+        weights_from(data.weights),
+        data.centres,
+    )
+    campaign = Campaign(
+        code=season.code,
+        season_id=season.id,
+        status="open",
+        created_at=now,
+        **await _configured(session, season, setup, now),
+    )
+    session.add(campaign)
+    try:
+        await session.flush()
+    except IntegrityError as race:
+        raise Conflict("campaign_exists", f"the summer {data.season} already has its campaign") from race
+    return campaign
+
+
+async def update_campaign(session: AsyncSession, code: str, data: s.CampaignPatch, now: datetime) -> Campaign:
+    campaign = await campaign_by_code(session, code, for_update=True)
+    if campaign.status != "open":
+        raise Conflict("campaign_closed", "a campaign cannot change once its applications are closed")
+    season = await session.get(Season, campaign.season_id)
+    assert season is not None  # RESTRICT keeps it
+    current_centres = sorted({slot["centre"] for slot in campaign.slots})
+    setup = CampaignSetup(
+        data.applications_close_at or campaign.applications_close_at,
+        data.offer_validity_hours or campaign.offer_validity_hours,
+        dict(data.reserved_percent) if data.reserved_percent is not None else campaign.reserved_percent,
+        weights_from(data.weights, campaign.weights),
+        data.centres if data.centres is not None else current_centres,
+    )
+    for key, value in (await _configured(session, season, setup, now)).items():
+        setattr(campaign, key, value)
+    await session.flush()
+    return campaign
+
+
+async def _configured(
+    session: AsyncSession, season: Season, setup: CampaignSetup, now: datetime
+) -> dict[str, Any]:
+    if setup.applications_close_at <= now:
+        raise RuleViolation(
+            "deadline_passed", "the application deadline must be in the future", field="applications_close_at"
+        )
+    if setup.applications_close_at.date() >= season.starts_on:
+        raise RuleViolation(
+            "deadline_too_late",
+            "applications must close before the summer starts",
+            field="applications_close_at",
+        )
+    rotations = await rotations_of(session, season.id)
+    if not rotations:
+        raise RuleViolation("no_rotations", f"the season {season.code} has no rotations", field="season")
+    centres = await _centres(session, setup.centres)
+    slots = _supply(centres, rotations)
+    units = {Slot(slot["centre"], slot["rotation"], slot["unit_type"]): slot["units"] for slot in slots}
+    try:
+        reserved = reserve_by_share(units, {centre.code: setup.reserved_percent for centre in centres})
+    except AllocationError as error:
+        raise RuleViolation(error.code, error.detail, field="reserved_percent") from error
+    for slot in slots:
+        slot["reserved"] = reserved[Slot(slot["centre"], slot["rotation"], slot["unit_type"])]
+    return {
+        "applications_close_at": setup.applications_close_at,
+        "offer_validity_hours": setup.offer_validity_hours,
+        "reserved_percent": setup.reserved_percent,
+        "weights": setup.weights,
+        "slots": slots,
+    }
+
+
+async def _centres(session: AsyncSession, codes: list[str] | None) -> list[CentreView]:
+    known = list(await session.scalars(select(Centre.code).order_by(Centre.code)))
+    wanted = known if codes is None else list(dict.fromkeys(codes))
+    unknown = [code for code in wanted if code not in known]
+    if unknown:
+        raise RuleViolation("unknown_centre", f"no centre {unknown[0]!r}", field="centres")
+    return [await centre_view(session, code) for code in wanted]
+
+
+def _supply(centres: list[CentreView], rotations: list[Rotation]) -> list[dict[str, Any]]:
+    """Units of each type in service for every night of each rotation (closures taken off)."""
+    return [
+        {
+            "centre": centre.code,
+            "rotation": rotation.code,
+            "unit_type": unit_type.code,
+            "units": sum(
+                not _closed(centre, unit_id, rotation.starts_on, rotation.ends_on)
+                for unit_id in unit_type.unit_ids
+            ),
+            "capacity": unit_type.capacity,
+        }
+        for centre in centres
+        for rotation in rotations
+        for unit_type in centre.unit_types
+    ]
+
+
+def _closed(centre: CentreView, unit_id: int, first: date, end: date) -> bool:
+    return any(starts < end and first < ends for starts, ends in centre.closures.get(unit_id, ()))
+
+
+async def count_applications(session: AsyncSession, campaign_id: int) -> int:
+    count = await session.scalar(
+        select(func.count())
+        .select_from(CampaignApplication)
+        .where(CampaignApplication.campaign_id == campaign_id, CampaignApplication.status == "submitted")
+    )
+    return int(count or 0)
+
+
+# --- applications -----------------------------------------------------------------------------------
+
+
+def check_open(campaign: Campaign, now: datetime) -> None:
+    if campaign.status != "open" or now >= campaign.applications_close_at:
+        raise Conflict(
+            "applications_closed",
+            f"applications to {campaign.code} closed at {campaign.applications_close_at.isoformat()}",
+        )
+
+
+def checked_choices(campaign: Campaign, data: s.ApplicationIn) -> list[list[str]]:
+    """The choices as stored, or a 422 naming the first wrong field."""
+    if not 1 <= len(data.choices) <= MAX_CHOICES:
+        raise RuleViolation("choice_count", f"rank 1 to {MAX_CHOICES} choices", field="choices")
+    slots = {(slot["centre"], slot["rotation"], slot["unit_type"]): slot for slot in campaign.slots}
+    seen: set[tuple[str, str, str]] = set()
+    for index, choice in enumerate(data.choices):
+        key = (choice.centre, choice.rotation, choice.unit_type)
+        where = f"choices[{index}]"
+        slot = slots.get(key)
+        if slot is None:
+            raise _unknown_part(slots, key, where)
+        if key in seen:
+            raise RuleViolation("duplicate_choice", "the same choice is ranked twice", field=where)
+        seen.add(key)
+        if slot["capacity"] < data.party_size:
+            raise RuleViolation(
+                "party_too_large",
+                f"a {choice.unit_type} at {choice.centre} holds at most {slot['capacity']} persons",
+                field=f"{where}.unit_type",
+            )
+        if slot["units"] < 1:
+            raise RuleViolation(
+                "not_offered", f"no {choice.unit_type} is offered for {choice.rotation}", field=where
+            )
+    return [[choice.centre, choice.rotation, choice.unit_type] for choice in data.choices]
+
+
+def _unknown_part(
+    slots: dict[tuple[str, str, str], dict[str, Any]], key: tuple[str, str, str], where: str
+) -> RuleViolation:
+    centre, rotation, unit_type = key
+    if all(slot_centre != centre for slot_centre, _r, _t in slots):
+        return RuleViolation(
+            "unknown_centre", f"no centre {centre!r} in this campaign", field=f"{where}.centre"
+        )
+    if all(slot_rotation != rotation for _c, slot_rotation, _t in slots):
+        return RuleViolation(
+            "unknown_rotation", f"no rotation {rotation!r} in this campaign", field=f"{where}.rotation"
+        )
+    return RuleViolation(
+        "unknown_unit_type", f"{centre} has no unit type {unit_type!r}", field=f"{where}.unit_type"
+    )
+
+
+def _public_id(campaign: Campaign) -> str:
+    prefix = "".join(ch for ch in campaign.code if ch.isdigit())[-2:] or "00"
+    return f"S{prefix}-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(8))
+
+
+async def own_application(
+    session: AsyncSession, campaign: Campaign, member_id: int, *, for_update: bool = False
+) -> CampaignApplication | None:
+    query = select(CampaignApplication).where(
+        CampaignApplication.campaign_id == campaign.id, CampaignApplication.member_id == member_id
+    )
+    return (await session.scalars(query.with_for_update() if for_update else query)).one_or_none()
+
+
+async def apply(
+    session: AsyncSession, identity: Identity, code: str, data: s.ApplicationIn, now: datetime
+) -> tuple[CampaignApplication, bool]:
+    """Create or replace the member's application; True when it is new (or back after a withdrawal)."""
+    campaign = await campaign_by_code(session, code)
+    check_open(campaign, now)
+    choices = checked_choices(campaign, data)
+    existing = await own_application(session, campaign, identity.user_id, for_update=True)
+    if existing is None:
+        application = CampaignApplication(
+            campaign_id=campaign.id,
+            member_id=identity.user_id,
+            public_id=_public_id(campaign),
+            status="submitted",
+            party_size=data.party_size,
+            choices=choices,
+            submitted_at=now,
+            updated_at=now,
+        )
+        session.add(application)
+        created = True
+    else:
+        application, created = existing, existing.status == "withdrawn"
+        application.status, application.party_size, application.choices = (
+            "submitted",
+            data.party_size,
+            choices,
+        )
+        application.updated_at = now
+    try:
+        await session.flush()
+    except IntegrityError as race:  # the same member's two first applications at once
+        raise Conflict("already_applied", "an application was just submitted for you; edit it") from race
+    audit.record(
+        session,
+        campaign.id,
+        "applied" if created else "edited",
+        identity.username,
+        now,
+        application.public_id,
+        choices=choices,
+        party_size=data.party_size,
+    )
+    await session.flush()
+    return application, created
+
+
+async def withdraw(session: AsyncSession, identity: Identity, code: str, now: datetime) -> None:
+    campaign = await campaign_by_code(session, code)
+    check_open(campaign, now)
+    application = await own_application(session, campaign, identity.user_id, for_update=True)
+    if application is None or application.status == "withdrawn":
+        raise NotFound("application_not_found", f"you have no application to {code}")
+    application.status, application.updated_at = "withdrawn", now
+    audit.record(session, campaign.id, "withdrawn", identity.username, now, application.public_id)
+    await session.flush()
+
+
+async def find_application(
+    session: AsyncSession, identity: Identity, code: str, public_id: str | None = None
+) -> tuple[Campaign, CampaignApplication]:
+    """The caller's own application (members), or any by its public id (staff); 404 otherwise."""
+    campaign = await campaign_by_code(session, code)
+    application: CampaignApplication | None
+    if public_id is None:
+        application = await own_application(session, campaign, identity.user_id)
+    else:
+        application = await session.scalar(
+            select(CampaignApplication).where(
+                CampaignApplication.campaign_id == campaign.id, CampaignApplication.public_id == public_id
+            )
+        )
+        mine = application is not None and application.member_id == identity.user_id
+        if application is not None and not (identity.role == STAFF or (identity.role == MEMBER and mine)):
+            application = None
+    if application is None:
+        raise NotFound(
+            "application_not_found", f"no application {public_id or ''} to {code}".replace("  ", " ")
+        )
+    return campaign, application

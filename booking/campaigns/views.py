@@ -1,0 +1,130 @@
+"""What readers see of a campaign and of an application, and the public files of a draw."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking import repository as repo
+from booking.campaigns import schemas as s
+from booking.campaigns.models import Campaign, CampaignApplication, CampaignOffer, WaitingPlace
+from booking.campaigns.services import count_applications, rotations_of
+from booking.domain import states
+from booking.domain.allocation.publication import rows_from_json, rows_to_csv
+from booking.models import Booking
+from inventory.domain.errors import Conflict
+from inventory.models import Season
+
+
+async def campaign_out(session: AsyncSession, campaign: Campaign) -> s.CampaignOut:
+    season = await session.get(Season, campaign.season_id)
+    return s.CampaignOut(
+        code=campaign.code,
+        season=season.code if season else campaign.code,
+        status=campaign.status,
+        applications_close_at=campaign.applications_close_at,
+        offer_validity_hours=campaign.offer_validity_hours,
+        reserved_percent=campaign.reserved_percent,
+        weights=campaign.weights,
+        rotations=[
+            s.RotationOut(r.code, r.starts_on, r.ends_on)
+            for r in await rotations_of(session, campaign.season_id)
+        ],
+        slots=[
+            s.SlotOut(
+                slot["centre"],
+                slot["rotation"],
+                slot["unit_type"],
+                slot["units"],
+                slot["reserved"],
+                slot["capacity"],
+            )
+            for slot in campaign.slots
+        ],
+        applications=await count_applications(session, campaign.id),
+        seed_commitment=campaign.seed_commitment,
+        applications_digest=campaign.applications_digest,
+        closed_at=campaign.closed_at,
+        drawn_at=campaign.drawn_at,
+    )
+
+
+async def application_out(
+    session: AsyncSession, campaign: Campaign, application: CampaignApplication, now: datetime
+) -> s.ApplicationOut:
+    out = s.ApplicationOut(
+        campaign=campaign.code,
+        public_id=application.public_id,
+        status=application.status,
+        party_size=application.party_size,
+        choices=[s.ChoiceIn(*choice) for choice in application.choices],
+        submitted_at=application.submitted_at,
+        updated_at=application.updated_at,
+        editable_until=campaign.applications_close_at,
+        category=application.category,
+        score=application.score,
+        position=application.position,
+        lottery_rank=application.lottery_rank,
+    )
+    if campaign.status != "drawn" or application.status != "submitted":
+        return out
+    offer = await _latest_offer(session, application.id, now)
+    if offer is not None:
+        out.offer = offer
+        out.result = "offer" if offer.status in {"offered", "paid"} else offer.status
+        return out
+    places = await session.scalars(
+        select(WaitingPlace)
+        .where(WaitingPlace.application_id == application.id)
+        .order_by(WaitingPlace.choice_rank)
+    )
+    out.result = "waiting"
+    out.waiting = [s.WaitingOut(p.centre, p.rotation, p.unit_type, p.choice_rank, p.position) for p in places]
+    return out
+
+
+async def _latest_offer(session: AsyncSession, application_id: int, now: datetime) -> s.OfferOut | None:
+    """The application's last offer, its status read from its booking (paid or lapsed show at once)."""
+    row = (
+        await session.execute(
+            select(CampaignOffer, Booking.status, Booking.hold_expires_at)
+            .outerjoin(Booking, Booking.id == CampaignOffer.booking_id)
+            .where(CampaignOffer.application_id == application_id)
+            .order_by(CampaignOffer.id.desc())
+            .limit(1)
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    offer, stored, expires = row
+    status = offer.status
+    if status == "offered":
+        current = "expired" if stored is None else states.effective_status(stored, expires, now)
+        status = {"expired": "lapsed", "cancelled": "declined"}.get(current, status)
+        status = "paid" if current in repo.LIVE_STATES else status
+    return s.OfferOut(
+        centre=offer.centre,
+        rotation=offer.rotation,
+        unit_type=offer.unit_type,
+        choice_rank=offer.choice_rank,
+        status=status,
+        offered_at=offer.offered_at,
+        payment_deadline=offer.payment_deadline,
+        booking_id=offer.booking_id,
+    )
+
+
+def published_inputs(campaign: Campaign) -> str:
+    if campaign.published_inputs is None:
+        raise Conflict("not_closed", f"the inputs of {campaign.code} are published when applications close")
+    return campaign.published_inputs
+
+
+def published_results(campaign: Campaign, output_format: str) -> str:
+    if campaign.published_results is None:
+        raise Conflict("not_drawn", f"the results of {campaign.code} are published after the draw")
+    if output_format == "json":
+        return campaign.published_results
+    return rows_to_csv(rows_from_json(campaign.published_results))
