@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.campaigns import audit
 from booking.campaigns.models import Campaign, CampaignApplication, WaitingPlace
-from booking.campaigns.offers import NewOffer, hold_offers, lock_campaign, supply_of
-from booking.campaigns.services import campaign_by_code
+from booking.campaigns.offers import NewOffer, hold_offers, supply_of
+from booking.campaigns.services import campaign_by_code, lock_campaigns
 from booking.domain.allocation import Applicant, Application, MemberStatus, ScoreWeights, Slot, score
 from booking.domain.allocation.publication import (
     DrawRun,
@@ -54,9 +54,8 @@ async def close(
     session: AsyncSession, code: str, actor: str, now: datetime, *, seed: bytes | None = None
 ) -> Campaign:
     """Close applications and commit to the seed; ``seed`` is for tests, never for a real draw."""
+    await lock_campaigns(session, code=code)
     campaign = await campaign_by_code(session, code)
-    await lock_campaign(session, campaign.id)
-    await session.refresh(campaign)
     if campaign.status != "open":
         raise Conflict("campaign_closed", f"applications to {code} are already closed")
     if now < campaign.applications_close_at:
@@ -111,9 +110,8 @@ async def draw(
     session: AsyncSession, code: str, actor: str, now: datetime, progress: DrawProgress | None = None
 ) -> DrawSummary:
     """Reveal the seed, run the allocation on the published inputs, store the results, hold the offers."""
+    await lock_campaigns(session, code=code)
     campaign = await campaign_by_code(session, code)
-    await lock_campaign(session, campaign.id)
-    await session.refresh(campaign)
     if campaign.status != "closed":
         raise Conflict(
             "not_closed" if campaign.status == "open" else "already_drawn",

@@ -14,14 +14,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking import repository as repo
 from booking import services as bookings
 from booking.campaigns import audit
 from booking.campaigns.models import Campaign, CampaignApplication, CampaignOffer, WaitingPlace
-from booking.campaigns.services import campaign_by_code, own_application, rotations_of
+from booking.campaigns.services import campaign_by_code, lock_campaigns, own_application, rotations_of
 from booking.domain import states
 from booking.domain.allocation import (
     AllocationResult,
@@ -72,13 +72,6 @@ def supply_of(campaign: Campaign) -> Supply:
     return Supply(
         units={slot: int(s["units"]) for slot, s in slots},
         reserved={slot: dict(s["reserved"]) for slot, s in slots if s["reserved"]},
-    )
-
-
-async def lock_campaign(session: AsyncSession, campaign_id: int) -> None:
-    """A write as the first statement: the row lock on PostgreSQL, the write lock on SQLite."""
-    await session.execute(
-        update(Campaign).where(Campaign.id == campaign_id).values(drawn_at=Campaign.drawn_at)
     )
 
 
@@ -230,14 +223,12 @@ async def settle(session: AsyncSession, now: datetime, code: str | None = None) 
     """Every drawn campaign's (or one campaign's) open offers: paid ones recorded, unpaid ones past their
     deadline lapsed and declined ones (booking cancelled) withdrawn, each freed unit offered to the next
     in line. Idempotent: a second run at the same instant changes nothing."""
-    query = select(Campaign.id).where(Campaign.status == "drawn")
+    query = select(Campaign).where(Campaign.status == "drawn").execution_options(populate_existing=True)
     if code is not None:
         query = query.where(Campaign.code == code)
+    await lock_campaigns(session, code=code, drawn_only=True)
     done = Settled()
-    for campaign_id in list(await session.scalars(query.order_by(Campaign.id))):
-        await lock_campaign(session, campaign_id)
-        campaign = await session.get(Campaign, campaign_id, populate_existing=True)
-        assert campaign is not None
+    for campaign in list(await session.scalars(query.order_by(Campaign.id))):
         done.add(await _settle_campaign(session, campaign, now))
     return done
 
@@ -356,8 +347,8 @@ async def _waiting_lists(session: AsyncSession, campaign: Campaign, slots: set[S
 
 async def decline(session: AsyncSession, identity: Identity, code: str, now: datetime) -> Settled:
     """The member turns their offer down: its hold is cancelled and the unit goes to the next in line."""
+    await lock_campaigns(session, code=code)
     campaign = await campaign_by_code(session, code)
-    await lock_campaign(session, campaign.id)
     application = await own_application(session, campaign, identity.user_id)
     offer = None
     if application is not None:

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,12 +37,32 @@ class CampaignSetup:
     centres: list[str] | None
 
 
+async def lock_campaigns(session: AsyncSession, *, code: str | None = None, drawn_only: bool = False) -> None:
+    """A write as the first statement of the unit of work: the campaign rows' lock on PostgreSQL, the
+    write lock on SQLite (taken before any read, as ``booking.locks`` explains)."""
+    statement = update(Campaign).values(drawn_at=Campaign.drawn_at)
+    if code is not None:
+        statement = statement.where(Campaign.code == code)
+    if drawn_only:
+        statement = statement.where(Campaign.status == "drawn")
+    await session.execute(statement)
+
+
+async def lock_for_application(session: AsyncSession, code: str) -> Campaign:
+    """Applications exclude the close (which takes the campaign's row lock) but not each other on
+    PostgreSQL (a shared row lock); SQLite has only its one write lock, taken first."""
+    if session.get_bind().dialect.name == "sqlite":
+        await lock_campaigns(session, code=code)
+        return await campaign_by_code(session, code)
+    return await campaign_by_code(session, code, shared_lock=True)
+
+
 # --- campaigns --------------------------------------------------------------------------------------
 
 
-async def campaign_by_code(session: AsyncSession, code: str, *, for_update: bool = False) -> Campaign:
-    query = select(Campaign).where(Campaign.code == code)
-    found = (await session.scalars(query.with_for_update() if for_update else query)).one_or_none()
+async def campaign_by_code(session: AsyncSession, code: str, *, shared_lock: bool = False) -> Campaign:
+    query = select(Campaign).where(Campaign.code == code).execution_options(populate_existing=True)
+    found = (await session.scalars(query.with_for_update(read=True) if shared_lock else query)).one_or_none()
     if found is None:
         raise NotFound("campaign_not_found", f"no campaign {code!r}")
     return found
@@ -100,7 +120,8 @@ async def create_campaign(session: AsyncSession, data: s.CampaignIn, now: dateti
 
 
 async def update_campaign(session: AsyncSession, code: str, data: s.CampaignPatch, now: datetime) -> Campaign:
-    campaign = await campaign_by_code(session, code, for_update=True)
+    await lock_campaigns(session, code=code)
+    campaign = await campaign_by_code(session, code)
     if campaign.status != "open":
         raise Conflict("campaign_closed", "a campaign cannot change once its applications are closed")
     season = await session.get(Season, campaign.season_id)
@@ -268,7 +289,7 @@ async def apply(
     session: AsyncSession, identity: Identity, code: str, data: s.ApplicationIn, now: datetime
 ) -> tuple[CampaignApplication, bool]:
     """Create or replace the member's application; True when it is new (or back after a withdrawal)."""
-    campaign = await campaign_by_code(session, code)
+    campaign = await lock_for_application(session, code)
     check_open(campaign, now)
     choices = checked_choices(campaign, data)
     existing = await own_application(session, campaign, identity.user_id, for_update=True)
@@ -312,7 +333,7 @@ async def apply(
 
 
 async def withdraw(session: AsyncSession, identity: Identity, code: str, now: datetime) -> None:
-    campaign = await campaign_by_code(session, code)
+    campaign = await lock_for_application(session, code)
     check_open(campaign, now)
     application = await own_application(session, campaign, identity.user_id, for_update=True)
     if application is None or application.status == "withdrawn":

@@ -190,7 +190,11 @@ async def test_close_commit_draw_pay_one_lapse_one_and_the_next_is_offered(
     commitment, digest = closed.json()["seed_commitment"], closed.json()["applications_digest"]
     assert closed.json()["seed"] is None
     inputs = (await client.get(f"/api/campaigns/{CODE}/inputs.json")).json()
-    assert (inputs["seed"], inputs["seed_commitment"], inputs["applications_digest"]) == ("", commitment, digest)
+    assert (inputs["seed"], inputs["seed_commitment"], inputs["applications_digest"]) == (
+        "",
+        commitment,
+        digest,
+    )
     assert len(inputs["applications"]) == 7
     assert "M0001" not in json.dumps(inputs)
     assert (await client.post(f"/api/campaigns/{CODE}/close", headers=staff)).status_code == 409
@@ -205,8 +209,12 @@ async def test_close_commit_draw_pay_one_lapse_one_and_the_next_is_offered(
     assert (await client.post(f"/api/campaigns/{CODE}/draw", headers=staff)).status_code == 409
 
     results = await _results(client, members)
-    offered = sorted((r for r in results.items() if r[1]["result"] == "offer"), key=lambda r: r[1]["position"])
-    waiting = sorted((r for r in results.items() if r[1]["result"] == "waiting"), key=lambda r: r[1]["position"])
+    offered = sorted(
+        (r for r in results.items() if r[1]["result"] == "offer"), key=lambda r: r[1]["position"]
+    )
+    waiting = sorted(
+        (r for r in results.items() if r[1]["result"] == "waiting"), key=lambda r: r[1]["position"]
+    )
     assert len(offered) == 3
     assert len(waiting) == 4
     # The reserved bungalow went to a retired member, whatever their score.
@@ -221,7 +229,11 @@ async def test_close_commit_draw_pay_one_lapse_one_and_the_next_is_offered(
     payer, paid_result = next((n, r) for n, r in offered if n not in {"M0005", "M0010"})
     booking_id = paid_result["offer"]["booking_id"]
     booking = (await client.get(f"/api/bookings/{booking_id}", headers=members[payer])).json()
-    assert (booking["status"], booking["arrival"], booking["departure"]) == ("held", "2027-07-01", "2027-07-11")
+    assert (booking["status"], booking["arrival"], booking["departure"]) == (
+        "held",
+        "2027-07-01",
+        "2027-07-11",
+    )
     assert booking["unit_type"] == "bungalow"
     assert booking["guests"] == 4
     paid = await client.post(
