@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.domain.limits import MemberLimits, MemberUsage
@@ -62,6 +62,22 @@ async def member_for_update(session: AsyncSession, user_id: int) -> Member:
     return member
 
 
+_MEMBERS: Table = Member.__table__  # type: ignore[assignment]
+_BOOKINGS: Table = Booking.__table__  # type: ignore[assignment]
+_STAY_NIGHTS: Table = StayNight.__table__  # type: ignore[assignment]
+_MEMBER_CATEGORY_FOR_UPDATE = (
+    select(_MEMBERS.c.category).where(_MEMBERS.c.user_id == bindparam("user_id")).with_for_update()
+)
+
+
+async def member_category_for_update(session: AsyncSession, user_id: int) -> str:
+    """The member's category, their row locked: what a hold needs of it, without loading the member."""
+    category = (await session.execute(_MEMBER_CATEGORY_FOR_UPDATE, {"user_id": user_id})).scalar_one_or_none()
+    if category is None:
+        raise NotFound("member_not_found", "this account is not a member")
+    return str(category)
+
+
 async def member_usage(session: AsyncSession, user_id: int, year: int, now: datetime) -> MemberUsage:
     """Open holds, and off-season nights of live bookings arriving in `year`, in one query."""
     rows = await session.execute(
@@ -106,6 +122,28 @@ def nights_rows(booking: Booking, hold_expires_at: datetime | None) -> list[Stay
         )
         for i in range((booking.departure - booking.arrival).days)
     ]
+
+
+async def insert_hold(session: AsyncSession, booking: Booking) -> None:
+    """Write a new booking and the nights it takes as two plain inserts (the nights in one statement).
+
+    The booking object stays outside the session: a hold is written once and only read back by its
+    response, so the ORM's unit of work (identity map, flush ordering) would be pure overhead."""
+    columns = {column.key: getattr(booking, column.key) for column in _BOOKINGS.columns}
+    await session.execute(insert(_BOOKINGS), columns)
+    nights = [
+        {
+            "unit_id": booking.unit_id,
+            "unit_type_id": booking.unit_type_id,
+            "night": booking.arrival + timedelta(days=i),
+            "booking_id": booking.id,
+            "category": booking.category,
+            "guests": booking.guests,
+            "hold_expires_at": booking.hold_expires_at,
+        }
+        for i in range((booking.departure - booking.arrival).days)
+    ]
+    await session.execute(insert(_STAY_NIGHTS).values(nights))
 
 
 async def confirm_nights(session: AsyncSession, booking_id: uuid.UUID) -> None:

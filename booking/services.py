@@ -19,7 +19,7 @@ from booking import pricing_service
 from booking import repository as repo
 from booking.domain import cancellation, states
 from booking.domain.limits import check_member_limits
-from booking.locks import lock_for_booking, lock_unit_type
+from booking.locks import end_lock_free_read, lock_for_booking, lock_unit_type
 from booking.models import Booking
 from estivage.auth import MANAGER, MEMBER, STAFF, Identity
 from inventory.domain.calendar import SeasonKind, season_of
@@ -92,17 +92,17 @@ async def hold(session: AsyncSession, member: Identity, request: HoldRequest, no
     # are answered without queueing for the lock or writing anything. The read transaction is closed
     # before the locked unit of work begins (SQLite must start that one with its write).
     looked, _ = await _offer(session, request, member.category or "", now)
-    await session.rollback()
+    await end_lock_free_read(session)
     await lock_unit_type(session, request.centre, request.unit_type)
-    found = await repo.member_for_update(session, member.user_id)
+    category = await repo.member_category_for_update(session, member.user_id)
     # The configuration read a few milliseconds ago is reused; the nights taken are read again, locked.
-    result, offer = await _offer(session, request, found.category, now, looked.centre)
+    result, offer = await _offer(session, request, category, now, looked.centre)
     unit_type = offer.unit_type
     policy = await repo.policy(session, result.centre.version)
     usage = await repo.member_usage(session, member.user_id, request.arrival.year, now)
     check_member_limits(repo.limits_of(policy), usage, result.stay.night_count)
     quote = await pricing_service.quote_for_hold(
-        session, result, offer, found.category, member.user_id, request.promo_code, now
+        session, result, offer, category, member.user_id, request.promo_code, now
     )
     season = season_of(request.arrival, result.centre.seasons)
     if season is None or season.kind != SeasonKind.OFF_SEASON:  # search_stay refused these already
@@ -118,7 +118,7 @@ async def hold(session: AsyncSession, member: Identity, request: HoldRequest, no
         arrival=request.arrival,
         departure=request.departure,
         guests=request.guests,
-        category=found.category,
+        category=category,
         status="held",
         hold_expires_at=expires,
         created_at=now,
@@ -131,10 +131,8 @@ async def hold(session: AsyncSession, member: Identity, request: HoldRequest, no
         promotion_name=quote.promotion.name if quote.promotion else None,
     )
     await repo.clear_expired_nights(session, unit_type.id, request.arrival, request.departure, now)
-    session.add(booking)
-    session.add_all(repo.nights_rows(booking, expires))
     try:
-        await session.flush()
+        await repo.insert_hold(session, booking)
     except IntegrityError as race:
         # Only reachable with the allocation lock switched off: the database refuses the second sale.
         raise Conflict("sold_out", f"the last {unit_type.code} at {request.centre} was just taken") from race
