@@ -12,6 +12,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.problem_details import ProblemDetailsPlugin
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +34,7 @@ from estivage.db import create_engine
 from estivage.problems import internal_error_handler, problem_details_config
 from estivage.settings import Settings
 from estivage.stores import store_registry, store_state
+from estivage.web import csrf_config, template_config, web_handlers
 from inventory.controllers import CentreController, SeasonController
 from inventory.domain.money import Money
 from payments.controllers import CheckoutController, StripeWebhookController, TestModeController
@@ -132,10 +134,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock = _utc_now) -> 
     ]
     if provider.name == "test":
         handlers.append(TestModeController)
+    handlers.extend(web_handlers(jwt, settings, engine))
     app = Litestar(
         route_handlers=handlers,
         middleware=[observability.prometheus_config().middleware],
-        plugins=[SQLAlchemyPlugin(config=db_config), ProblemDetailsPlugin(problem_details_config())],
+        plugins=[
+            SQLAlchemyPlugin(config=db_config),
+            ProblemDetailsPlugin(problem_details_config()),
+            HTMXPlugin(),
+        ],
+        template_config=template_config(),
+        csrf_config=csrf_config(settings.jwt_secret),
         on_app_init=[jwt.on_app_init],
         stores=store_registry(settings),
         state=State(

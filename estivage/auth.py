@@ -15,7 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from litestar.connection import ASGIConnection
 from litestar.exceptions import PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.security.jwt import JWTAuth, Token
+from litestar.security.jwt import JWTCookieAuth, Token
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so that a wrong username costs as much as a wrong
@@ -23,6 +23,8 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-password")
 
 MEMBER, MANAGER, STAFF = "member", "manager", "staff"
+# The pages' session: the same signed token as the Bearer header, in an HttpOnly SameSite cookie.
+SESSION_COOKIE = "estivage_session"
 
 
 def hash_password(password: str) -> str:
@@ -78,8 +80,11 @@ async def identity_from_token(
     )
 
 
-def jwt_auth(secret: str, token_minutes: int) -> JWTAuth[Identity]:
-    return JWTAuth[Identity](
+def jwt_auth(secret: str, token_minutes: int) -> JWTCookieAuth[Identity]:
+    """The Authorization header first (API clients), else the session cookie (the pages)."""
+    return JWTCookieAuth[Identity](
+        key=SESSION_COOKIE,
+        samesite="lax",
         token_secret=secret,
         retrieve_user_handler=identity_from_token,
         default_token_expiration=timedelta(minutes=token_minutes),
@@ -88,6 +93,8 @@ def jwt_auth(secret: str, token_minutes: int) -> JWTAuth[Identity]:
             "/api/auth/token",
             "/api/payments/stripe/webhook",
             "/health",
+            "^/login",
+            "^/static/",
             # Gate devices authenticate with their own tokens (access.controllers.provide_gate).
             r"^/api/access/(revocations|scans|keys|device)$",
         ],

@@ -9,7 +9,7 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import JSONBody
-from litestar.security.jwt import JWTAuth
+from litestar.security.jwt import JWTAuth, JWTCookieAuth
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from estivage.accounts.services import authenticate, load_account
@@ -45,7 +45,7 @@ def login_rate_limit(attempts_per_minute: int) -> RateLimitConfig:
 
 
 def make_auth_controller(
-    jwt: JWTAuth[Identity], token_minutes: int, attempts_per_minute: int
+    jwt: JWTAuth[Identity] | JWTCookieAuth[Identity], token_minutes: int, attempts_per_minute: int
 ) -> type[Controller]:
     limiter = login_rate_limit(attempts_per_minute)
 

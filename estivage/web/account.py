@@ -1,0 +1,131 @@
+"""Logging in and out with a cookie session over the API's identities, and the language switch."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+from litestar.response import Redirect, Template
+from litestar.security.jwt import JWTCookieAuth
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from estivage.accounts.controllers import login_rate_limit
+from estivage.accounts.models import Member
+from estivage.accounts.services import BadCredentials, authenticate
+from estivage.auth import MANAGER, MEMBER, SESSION_COOKIE, STAFF, Identity
+from estivage.web.common import (
+    LANG_COOKIE,
+    YEAR_SECONDS,
+    current_user,
+    language,
+    page,
+    safe_next,
+)
+from estivage.web.i18n import LANGUAGES, translate
+
+HOME = {MEMBER: "/search", MANAGER: "/manage", STAFF: "/staff"}
+
+
+def lang_cookie(request: Request[Any, Any, Any], lang: str) -> Cookie:
+    return Cookie(
+        key=LANG_COOKIE,
+        value=lang,
+        max_age=YEAR_SECONDS,
+        path="/",
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+
+
+def make_account_controller(
+    jwt: JWTCookieAuth[Identity], token_minutes: int, attempts: int
+) -> type[Controller]:
+    limiter = login_rate_limit(attempts)
+
+    class AccountPages(Controller):
+        path = "/"
+        include_in_schema = False
+
+        @get("/")
+        async def home(self, request: Request[Identity, Any, Any]) -> Redirect:
+            return Redirect(HOME.get(request.user.role, "/login"), status_code=303)
+
+        @get("/login", exclude_from_auth=True)
+        async def login_form(
+            self,
+            request: Request[Any, Any, Any],
+            next_path: Annotated[str | None, QueryParameter(name="next")] = None,
+            lang: Annotated[str | None, QueryParameter(name="lang")] = None,
+        ) -> Template:
+            """`?lang=ar` switches the language before logging in (remembered in a cookie)."""
+            response = page(request, "login.html", next=safe_next(next_path, ""))
+            if lang in LANGUAGES and lang is not None:
+                response.context["lang"] = lang
+                response.context["dir"] = "rtl" if lang == "ar" else "ltr"
+                response.context["t"] = lambda key: translate(lang, key)
+                response.cookies.append(lang_cookie(request, lang))
+            return response
+
+        @post("/login", exclude_from_auth=True, middleware=[limiter.middleware], status_code=303)
+        async def login(
+            self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+        ) -> Response[Any]:
+            form = await request.form()
+            username = str(form.get("username") or "").strip()
+            next_path = safe_next(str(form.get("next") or ""), "")
+            try:
+                identity = await authenticate(db_session, username, str(form.get("password") or ""))
+            except BadCredentials:
+                message = translate(language(request), "login.bad")
+                return page(
+                    request,
+                    "login.html",
+                    status_code=401,
+                    next=next_path,
+                    username=username,
+                    errors={"password": message},
+                )
+            token = jwt.create_token(identifier=str(identity.user_id), token_extras=identity.token_extras())
+            cookies = [
+                Cookie(
+                    key=SESSION_COOKIE,
+                    value=f"Bearer {token}",
+                    max_age=token_minutes * 60,
+                    path="/",
+                    httponly=True,
+                    samesite="lax",
+                    secure=request.url.scheme == "https",
+                )
+            ]
+            member = await db_session.get(Member, identity.user_id)
+            if member is not None:  # the member's own language wins on every device
+                cookies.append(lang_cookie(request, member.preferred_language))
+            return Redirect(next_path or HOME[identity.role], status_code=303, cookies=cookies)
+
+        @post("/logout", status_code=303)
+        async def logout(self) -> Response[Any]:
+            response = Redirect("/login", status_code=303)
+            response.delete_cookie(SESSION_COOKIE, path="/")
+            return response
+
+        @post("/lang", status_code=303)
+        async def switch_language(
+            self, request: Request[Identity, Any, Any], db_session: NamedDependency[AsyncSession]
+        ) -> Response[Any]:
+            """Remembered on the member (every device) and in a cookie (this browser)."""
+            form = await request.form()
+            lang = str(form.get("lang") or "")
+            if lang not in LANGUAGES:
+                lang = language(request)
+            user = current_user(request)
+            if user is not None and user.role == MEMBER:
+                member = await db_session.get(Member, user.user_id)
+                if member is not None:
+                    member.preferred_language = lang
+            target = safe_next(str(form.get("next") or ""), "/")
+            return Redirect(target, status_code=303, cookies=[lang_cookie(request, lang)])
+
+    return AccountPages

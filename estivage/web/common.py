@@ -1,0 +1,146 @@
+"""What every page shares: the language, the template context, form errors, and the pages' error handling.
+
+Pages call the same service functions as the JSON API. A domain error on a form is shown next to the
+field it names (``DomainError.field``); anything else becomes a page with the right status, never a 500.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
+from litestar.plugins.htmx import HTMXTemplate
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect, Template
+from litestar.template.config import TemplateConfig
+from litestar.types import ExceptionHandlersMap
+
+from estivage.auth import Identity
+from estivage.problems import status_of
+from estivage.web.i18n import DIRECTION, choose_language, error_text, translate
+from inventory.domain.errors import DomainError
+from inventory.domain.money import Money
+
+HERE = Path(__file__).parent
+LANG_COOKIE = "estivage_lang"
+YEAR_SECONDS = 365 * 24 * 3600
+
+Errors = dict[str, str]
+
+
+def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    return TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
+
+
+def current_user(request: Request[Any, Any, Any]) -> Identity | None:
+    user = request.scope.get("user")
+    return user if isinstance(user, Identity) else None
+
+
+def language(request: Request[Any, Any, Any]) -> str:
+    return choose_language(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language", ""))
+
+
+def money(value: Money | int, lang: str = "fr") -> str:
+    text = str(value if isinstance(value, Money) else Money(value))
+    return text.replace("MAD", "درهم") if lang == "ar" else text
+
+
+def day(value: date | datetime | None) -> str:
+    return "" if value is None else f"{value:%d/%m/%Y}"
+
+
+def context(request: Request[Any, Any, Any], values: dict[str, Any]) -> dict[str, Any]:
+    lang = language(request)
+    return {
+        "lang": lang,
+        "dir": DIRECTION[lang],
+        "t": partial(translate, lang),
+        "user": current_user(request),
+        "money": partial(money, lang=lang),
+        "day": day,
+        "path": request.url.path,
+        "errors": {},
+        **values,
+    }
+
+
+def page(request: Request[Any, Any, Any], name: str, status_code: int = 200, **values: Any) -> Template:
+    return Template(template_name=name, context=context(request, values), status_code=status_code)
+
+
+def fragment(
+    request: Request[Any, Any, Any], name: str, push_url: str | None = None, **values: Any
+) -> HTMXTemplate:
+    """A part of a page answered to an HTMX request; `push_url` keeps the address bar shareable."""
+    return HTMXTemplate(
+        template_name=name, context=context(request, values), push_url=push_url if push_url else False
+    )
+
+
+def form_errors(request: Request[Any, Any, Any], error: DomainError) -> Errors:
+    """The problem detail, in the page's language when its code is known, under the field it names."""
+    return {error.field or "": error_text(language(request), error.code, error.detail)}
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only a path of this site: never `//host` or an absolute address."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def parse_date(value: str | None, field: str, errors: Errors, lang: str) -> date | None:
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError:
+        errors[field] = translate(lang, "error.invalid" if value else "error.required")
+        return None
+
+
+def parse_int(value: str | None, field: str, errors: Errors, lang: str) -> int | None:
+    try:
+        return int((value or "").strip())
+    except ValueError:
+        errors[field] = translate(lang, "error.invalid" if value else "error.required")
+        return None
+
+
+def _error_page(request: Request[Any, Any, Any], status: int, message: str) -> Template:
+    return page(request, "error.html", status_code=status, status=status, message=message)
+
+
+def _on_unauthenticated(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any]:
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    target = "/login?next=" + quote(path, safe="")
+    if request.headers.get("hx-request"):
+        return Response(None, status_code=200, headers={"HX-Redirect": target})
+    return Redirect(target, status_code=303)
+
+
+def _on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    lang = language(request)
+    if isinstance(exc, PermissionDeniedException):
+        return _error_page(request, 403, translate(lang, "error.forbidden"))
+    if exc.status_code == 404:
+        return _error_page(request, 404, translate(lang, "error.not_found"))
+    return _error_page(request, exc.status_code, str(exc.detail))
+
+
+def _on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    status = status_of(exc)
+    if status == 404:
+        return _error_page(request, 404, translate(language(request), "error.not_found"))
+    return _error_page(request, status, error_text(language(request), exc.code, exc.detail))
+
+
+PAGE_EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    NotAuthorizedException: _on_unauthenticated,
+    HTTPException: _on_http_error,
+    DomainError: _on_domain_error,
+}

@@ -1,0 +1,338 @@
+"""Members' pages: search and hold, pay, my bookings, the pass, cancel (refund shown first), rate the stay."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking import pricing_service, ratings, services
+from booking.domain import cancellation, states
+from estivage.auth import Identity, requires_member
+from estivage.web.common import (
+    Errors,
+    form_errors,
+    fragment,
+    language,
+    page,
+    parse_date,
+    parse_int,
+)
+from inventory.domain.calendar import local_today
+from inventory.domain.errors import DomainError, NotFound
+from inventory.domain.money import Money
+from inventory.models import Centre, Season
+from inventory.services import search_stay
+from inventory.snapshot import centre_view
+from payments import services as payments
+from payments.controllers import provider_of
+
+SEARCH_FIELDS = ("centre", "arrival", "departure", "guests", "promo_code")
+
+
+def stripe_publishable_key() -> str:
+    """Stripe.js needs the publishable key (not a secret); read beside the server's STRIPE_API_KEY."""
+    return os.environ.get("STRIPE_PUBLISHABLE_KEY", "").strip()
+
+
+async def centre_choices(session: AsyncSession) -> list[Centre]:
+    return list(await session.scalars(select(Centre).order_by(Centre.name_fr)))
+
+
+async def refund_preview(
+    session: AsyncSession, view: services.BookingView, now: datetime
+) -> tuple[Money, str]:
+    """What cancelling now would refund, by the same pure rule the cancellation applies."""
+    b = view.booking
+    current = states.effective_status(b.status, b.hold_expires_at, now)
+    paid = Money(b.total_minor if current == "confirmed" else 0, b.currency)
+    if paid.amount_minor == 0:
+        return paid, ""
+    centre = await centre_view(session, view.centre)
+    season = await session.get(Season, b.season_id)
+    tiers = season.cancellation_policy if season and season.cancellation_policy is not None else None
+    policy = cancellation.policy_from_tiers(tiers) if tiers is not None else cancellation.DEFAULT_POLICY
+    arrival_at = datetime.combine(b.arrival, centre.arrival_time, tzinfo=ZoneInfo(centre.time_zone))
+    refund = cancellation.refund_for(policy, paid, arrival_at, now)
+    return refund.amount, refund.rule
+
+
+class MemberPages(Controller):
+    path = "/"
+    guards = [requires_member]
+    include_in_schema = False
+
+    async def _search_context(
+        self,
+        request: Request[Identity, Any, Any],
+        session: AsyncSession,
+        now: datetime,
+        values: dict[str, str],
+        errors: Errors,
+    ) -> dict[str, Any]:
+        lang = language(request)
+        centres = await centre_choices(session)
+        offers: list[Any] | None = None
+        if values.get("centre") and values.get("arrival") and values.get("departure"):
+            arrival = parse_date(values["arrival"], "arrival", errors, lang)
+            departure = parse_date(values["departure"], "departure", errors, lang)
+            guests = parse_int(values.get("guests") or "1", "guests", errors, lang)
+            if arrival and departure and guests is not None and not errors:
+                category = request.user.category or ""
+                try:
+                    result = await search_stay(
+                        session,
+                        centre_code=values["centre"],
+                        arrival=arrival,
+                        departure=departure,
+                        guests=guests,
+                        category=category,
+                        now=now,
+                    )
+                    quotes = await pricing_service.quotes_for_search(
+                        session, result, category, request.user.user_id, now
+                    )
+                    offers = [(o, quotes[o.unit_type.code]) for o in result.offers]
+                except DomainError as error:
+                    errors.update(form_errors(request, error))
+        return {"centres": centres, "values": values, "offers": offers, "errors": errors}
+
+    @get("/search")
+    async def search(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+    ) -> Template:
+        today = local_today(now, "Africa/Casablanca")
+        values = {
+            "centre": "",
+            "arrival": (today + timedelta(days=14)).isoformat(),
+            "departure": (today + timedelta(days=18)).isoformat(),
+            "guests": "2",
+            "promo_code": "",
+        }
+        asked = {
+            k: str(request.query_params.get(k) or "") for k in SEARCH_FIELDS if k in request.query_params
+        }
+        values.update(asked)
+        ctx = await self._search_context(request, db_session, now, values, {})
+        status = 422 if ctx["errors"] else 200
+        if request.headers.get("hx-request"):
+            url = "/search?" + urlencode({k: v for k, v in values.items() if v})
+            return fragment(request, "_search.html", push_url=url, **ctx)
+        return page(request, "search.html", status_code=status, **ctx)
+
+    @post("/search/hold", status_code=303)
+    async def hold(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+    ) -> Response[Any]:
+        form = await request.form()
+        values = {k: str(form.get(k) or "") for k in (*SEARCH_FIELDS, "unit_type")}
+        lang = language(request)
+        errors: Errors = {}
+        arrival = parse_date(values["arrival"], "arrival", errors, lang)
+        departure = parse_date(values["departure"], "departure", errors, lang)
+        guests = parse_int(values["guests"], "guests", errors, lang)
+        if arrival and departure and guests is not None and not errors:
+            try:
+                view = await services.hold(
+                    db_session,
+                    request.user,
+                    services.HoldRequest(
+                        values["centre"],
+                        values["unit_type"],
+                        arrival,
+                        departure,
+                        guests,
+                        values["promo_code"].strip() or None,
+                    ),
+                    now,
+                )
+                await db_session.commit()
+                return Redirect(f"/bookings/{view.booking.id}", status_code=303)
+            except DomainError as error:
+                await db_session.rollback()
+                errors = form_errors(request, error)
+                if error.field is None or error.field in {"unit_type", "promotion"}:
+                    errors = {"offers": next(iter(errors.values()))}
+        ctx = await self._search_context(request, db_session, now, values, {})
+        ctx["errors"] = {**ctx["errors"], **errors}
+        return page(request, "search.html", status_code=422, **ctx)
+
+    @get("/bookings")
+    async def bookings(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+    ) -> Template:
+        views = await services.list_bookings(
+            db_session, request.user, centre=None, status=None, limit=200, offset=0
+        )
+        rows = [(v, states.effective_status(v.booking.status, v.booking.hold_expires_at, now)) for v in views]
+        return page(request, "bookings.html", rows=rows)
+
+    async def _own(
+        self, request: Request[Identity, Any, Any], session: AsyncSession, booking_id: uuid.UUID
+    ) -> services.BookingView:
+        view = await services.get_booking(session, request.user, booking_id)
+        if view.booking.member_id != request.user.user_id:
+            raise NotFound("booking_not_found", f"no booking {booking_id}")
+        return view
+
+    async def _booking_page(
+        self,
+        request: Request[Identity, Any, Any],
+        session: AsyncSession,
+        now: datetime,
+        booking_id: uuid.UUID,
+        errors: Errors | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        view = await self._own(request, session, booking_id)
+        b = view.booking
+        centre = await centre_view(session, view.centre)
+        return page(
+            request,
+            "booking.html",
+            status_code=status_code,
+            view=view,
+            b=b,
+            centre=centre,
+            unit_type=centre.unit_type(view.unit_type),
+            status=states.effective_status(b.status, b.hold_expires_at, now),
+            rating=await ratings.rating_of(session, b.id),
+            may_rate=ratings.may_rate(view, now),
+            errors=errors or {},
+        )
+
+    @get("/bookings/{booking_id:uuid}")
+    async def booking(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        booking_id: FromPath[uuid.UUID],
+    ) -> Template:
+        return await self._booking_page(request, db_session, now, booking_id)
+
+    @post("/bookings/{booking_id:uuid}/pay", status_code=303)
+    async def pay(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        booking_id: FromPath[uuid.UUID],
+    ) -> Response[Any]:
+        form = await request.form()
+        await self._own(request, db_session, booking_id)
+        try:
+            if form.get("method") == "payroll":
+                errors: Errors = {}
+                count = parse_int(
+                    str(form.get("instalments") or "1"), "instalments", errors, language(request)
+                )
+                if count is None:
+                    return await self._booking_page(request, db_session, now, booking_id, errors, 422)
+                await payments.checkout_payroll(db_session, request.user, booking_id, count, now)
+                await db_session.commit()
+                return Redirect(f"/bookings/{booking_id}", status_code=303)
+            provider = provider_of(request)
+            payment = await payments.checkout_card(db_session, request.user, booking_id, provider, now)
+            await db_session.commit()
+        except DomainError as error:
+            await db_session.rollback()
+            found = form_errors(request, error)
+            errors = {"pay": next(iter(found.values()))} if error.field is None else found
+            return await self._booking_page(request, db_session, now, booking_id, errors, 422)
+        if payment.provider == "test":
+            return Redirect(f"/payments/test/{payment.provider_ref}", status_code=303)
+        view = await self._own(request, db_session, booking_id)
+        return page(
+            request,
+            "pay_card.html",
+            view=view,
+            b=view.booking,
+            client_secret=payment.client_secret,
+            publishable_key=stripe_publishable_key(),
+        )
+
+    @get("/bookings/{booking_id:uuid}/cancel")
+    async def cancel_form(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        booking_id: FromPath[uuid.UUID],
+    ) -> Template:
+        view = await self._own(request, db_session, booking_id)
+        b = view.booking
+        status = states.effective_status(b.status, b.hold_expires_at, now)
+        refund, rule = await refund_preview(db_session, view, now)
+        paid = Money(b.total_minor if status == "confirmed" else 0, b.currency)
+        return page(
+            request, "cancel.html", view=view, b=b, status=status, paid=paid, refund=refund, rule=rule
+        )
+
+    @post("/bookings/{booking_id:uuid}/cancel", status_code=303)
+    async def cancel(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        booking_id: FromPath[uuid.UUID],
+    ) -> Response[Any]:
+        await self._own(request, db_session, booking_id)
+        try:
+            booking, refund = await services.cancel(db_session, request.user, booking_id, now)
+            for on_cancelled in request.app.state.cancel_hooks:
+                await on_cancelled(db_session, booking, refund, now)
+            await db_session.commit()
+        except DomainError as error:
+            await db_session.rollback()
+            return await self._booking_page(
+                request,
+                db_session,
+                now,
+                booking_id,
+                {"cancel": next(iter(form_errors(request, error).values()))},
+                409,
+            )
+        return Redirect(f"/bookings/{booking_id}", status_code=303)
+
+    @post("/bookings/{booking_id:uuid}/rate", status_code=303)
+    async def rate(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        booking_id: FromPath[uuid.UUID],
+    ) -> Response[Any]:
+        form = await request.form()
+        errors: Errors = {}
+        score = parse_int(str(form.get("score") or ""), "score", errors, language(request))
+        if score is not None:
+            try:
+                await ratings.rate_stay(
+                    db_session, request.user, booking_id, score, str(form.get("comment") or ""), now
+                )
+                await db_session.commit()
+                return Redirect(f"/bookings/{booking_id}", status_code=303)
+            except DomainError as error:
+                await db_session.rollback()
+                errors = form_errors(request, error)
+        return await self._booking_page(request, db_session, now, booking_id, errors, 422)

@@ -1,0 +1,311 @@
+"""Head-office staff's pages: the year's KPIs, promotions (create, edit, pause; uses and budget spent),
+seasons, tariffs and quotas (read-only here), gate devices (the token shown once)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from access import services as access
+from access.models import Device
+from booking import promotions_admin, ratings
+from booking import schemas as s
+from booking.models import Booking
+from estivage.accounts.models import Member
+from estivage.auth import Identity, requires_staff
+from estivage.web.common import Errors, form_errors, page
+from inventory import admin
+from inventory.domain.errors import DomainError
+from inventory.domain.money import Money
+from inventory.models import Centre
+from inventory.occupancy import occupancy
+from inventory.schemas import MoneyIn
+
+STAYS = ("confirmed", "checked_in", "completed")
+PROMOTION_FIELDS = (
+    "name", "kind", "percent", "amount", "stay_nights", "pay_nights", "code", "centres",
+    "stay_from", "stay_until", "min_nights", "max_uses", "budget",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryAccess:
+    category: str
+    members: int
+    with_stay: int
+
+    @property
+    def rate(self) -> float:
+        return self.with_stay / self.members if self.members else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class CentreKpi:
+    code: str
+    name_fr: str
+    name_ar: str
+    occupancy_rate: float
+    revenue: Money
+
+
+async def kpis(session: AsyncSession, now: datetime) -> dict[str, Any]:
+    """Stays arriving this calendar year; access rate by category; satisfaction; occupancy and revenue."""
+    first, last = date(now.year, 1, 1), date(now.year, 12, 31)
+    this_year = (Booking.arrival >= first, Booking.arrival <= last)
+    stays = await session.scalar(select(func.count()).where(Booking.status.in_(STAYS), *this_year))
+    members = dict(
+        (await session.execute(select(Member.category, func.count()).group_by(Member.category)))
+        .tuples()
+        .all()
+    )
+    with_stay = dict(
+        (
+            await session.execute(
+                select(Member.category, func.count(func.distinct(Booking.member_id)))
+                .join(Member, Member.user_id == Booking.member_id)
+                .where(Booking.status.in_(STAYS), *this_year)
+                .group_by(Member.category)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    access_rates = [CategoryAccess(c, int(n), int(with_stay.get(c, 0))) for c, n in sorted(members.items())]
+    # Money kept: a confirmed stay's total, a cancelled paid stay's total less its refund.
+    kept = Booking.total_minor - func.coalesce(Booking.refund_minor, 0)
+    revenue = dict(
+        (
+            await session.execute(
+                select(Booking.centre_id, func.sum(kept))
+                .where(Booking.confirmed_at.is_not(None), *this_year)
+                .group_by(Booking.centre_id)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    centres = []
+    for centre in await session.scalars(select(Centre).order_by(Centre.name_fr)):
+        nights = await occupancy(session, centre.code, first, last, now)
+        total = sum(n.units_total for n in nights)
+        taken = sum(n.units_occupied for n in nights)
+        centres.append(
+            CentreKpi(
+                centre.code,
+                centre.name_fr,
+                centre.name_ar,
+                taken / total if total else 0.0,
+                Money(int(revenue.get(centre.id) or 0)),
+            )
+        )
+    return {
+        "year": now.year,
+        "stays": int(stays or 0),
+        "access": access_rates,
+        "satisfaction": await ratings.satisfaction(session),
+        "centres": centres,
+    }
+
+
+def _money_in(text: str) -> MoneyIn | None:
+    return MoneyIn(amount_minor=round(float(text.replace(",", ".")) * 100)) if text else None
+
+
+def promotion_data(form: dict[str, str]) -> dict[str, Any]:
+    """The form as the API's PromotionIn body (percent and money in the units people type)."""
+    data: dict[str, Any] = {"name": form.get("name", "").strip(), "kind": form.get("kind", "")}
+    if form.get("percent"):
+        data["percent_bp"] = round(float(form["percent"].replace(",", ".")) * 100)
+    if form.get("amount"):
+        data["amount"] = {"amount_minor": round(float(form["amount"].replace(",", ".")) * 100)}
+    if form.get("budget"):
+        data["budget"] = {"amount_minor": round(float(form["budget"].replace(",", ".")) * 100)}
+    for key in ("stay_nights", "pay_nights", "min_nights", "max_uses"):
+        if form.get(key):
+            data[key] = int(form[key])
+    for key in ("stay_from", "stay_until"):
+        if form.get(key):
+            data[key] = form[key]
+    if form.get("code", "").strip():
+        data["code"] = form["code"].strip()
+    data["centres"] = [c.strip() for c in form.get("centres", "").split(",") if c.strip()]
+    return data
+
+
+_FORM_NAME = {"percent_bp": "percent", "amount": "amount", "budget": "budget"}
+
+
+def validation_errors(error: Exception) -> Errors:
+    """msgspec's message names the field as `$.field`; show it next to that field."""
+    message = str(error)
+    found = re.search(r"`\$\.([a-z_]+)", message)
+    field = found.group(1) if found else "name"
+    return {_FORM_NAME.get(field, field): message.split(" - at ", maxsplit=1)[0]}
+
+
+class StaffPages(Controller):
+    path = "/staff"
+    guards = [requires_staff]
+    include_in_schema = False
+
+    @get("/")
+    async def dashboard(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+    ) -> Template:
+        return page(request, "staff_kpis.html", **await kpis(db_session, now))
+
+    async def _promotions_page(
+        self,
+        request: Request[Identity, Any, Any],
+        session: AsyncSession,
+        now: datetime,
+        errors: Errors | None = None,
+        values: dict[str, str] | None = None,
+    ) -> Template:
+        rows = await promotions_admin.promotions_with_usage(session, now)
+        return page(
+            request,
+            "staff_promotions.html",
+            status_code=422 if errors else 200,
+            rows=rows,
+            errors=errors or {},
+            values=values or {"kind": "percentage", "min_nights": "1"},
+        )
+
+    @get("/promotions")
+    async def promotions(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+    ) -> Template:
+        return await self._promotions_page(request, db_session, now)
+
+    @post("/promotions", status_code=303)
+    async def create_promotion(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+    ) -> Response[Any]:
+        form = await request.form()
+        values = {k: str(form.get(k) or "") for k in PROMOTION_FIELDS}
+        try:
+            data = msgspec.convert(promotion_data(values), s.PromotionIn)
+            await promotions_admin.create_promotion(db_session, data)
+            await db_session.commit()
+        except (msgspec.ValidationError, ValueError) as error:
+            return await self._promotions_page(request, db_session, now, validation_errors(error), values)
+        except DomainError as error:
+            await db_session.rollback()
+            return await self._promotions_page(request, db_session, now, form_errors(request, error), values)
+        return Redirect("/staff/promotions", status_code=303)
+
+    @get("/promotions/{promotion_id:int}")
+    async def edit_promotion(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        promotion_id: FromPath[int],
+    ) -> Template:
+        await promotions_admin.get_promotion(db_session, promotion_id)
+        [(promotion, usage)] = await promotions_admin.promotions_with_usage(db_session, now, promotion_id)
+        return page(request, "staff_promotion.html", p=promotion, usage=usage)
+
+    @post("/promotions/{promotion_id:int}", status_code=303)
+    async def update_promotion(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        promotion_id: FromPath[int],
+    ) -> Response[Any]:
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        try:
+            if "paused" in form and len(form) <= 2:  # the pause / resume button (with the CSRF field)
+                patch = s.PromotionPatch(paused=form["paused"] == "1")
+            else:
+                patch = s.PromotionPatch(
+                    name=form.get("name", "").strip() or None,
+                    exclusive=form.get("exclusive") == "on",
+                    max_uses=int(form["max_uses"]) if form.get("max_uses") else None,
+                    budget=_money_in(form.get("budget", "")),
+                    stay_until=date.fromisoformat(form["stay_until"]) if form.get("stay_until") else None,
+                )
+            await promotions_admin.update_promotion(db_session, promotion_id, patch)
+            await db_session.commit()
+        except (ValueError, DomainError) as error:
+            await db_session.rollback()
+            await promotions_admin.get_promotion(db_session, promotion_id)
+            [(promotion, usage)] = await promotions_admin.promotions_with_usage(db_session, now, promotion_id)
+            errors = form_errors(request, error) if isinstance(error, DomainError) else {"name": str(error)}
+            return page(
+                request, "staff_promotion.html", status_code=422, p=promotion, usage=usage, errors=errors
+            )
+        return Redirect("/staff/promotions", status_code=303)
+
+    @get("/config")
+    async def config(
+        self, request: Request[Identity, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> Template:
+        return page(
+            request,
+            "staff_config.html",
+            seasons=await admin.list_seasons(db_session),
+            tariffs=await admin.list_tariffs(db_session),
+            quotas=await admin.list_quotas(db_session),
+        )
+
+    async def _devices_page(
+        self, request: Request[Identity, Any, Any], session: AsyncSession, **values: Any
+    ) -> Template:
+        rows = await session.execute(
+            select(Device, Centre.code)
+            .join(Centre, Centre.id == Device.centre_id)
+            .order_by(Device.created_at)
+        )
+        centres = list(await session.scalars(select(Centre).order_by(Centre.name_fr)))
+        status = 422 if values.get("errors") else 200
+        return page(
+            request, "staff_devices.html", status_code=status, devices=rows.all(), centres=centres, **values
+        )
+
+    @get("/devices")
+    async def devices(
+        self, request: Request[Identity, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> Template:
+        return await self._devices_page(request, db_session)
+
+    @post("/devices")
+    async def create_device(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+    ) -> Template:
+        """The token is in this one answer only (the database keeps its hash)."""
+        form = await request.form()
+        name, centre = str(form.get("name") or "").strip(), str(form.get("centre") or "")
+        if not name:
+            return await self._devices_page(request, db_session, errors={"name": "—"})
+        try:
+            device, token = await access.create_device(db_session, centre, name, now)
+            await db_session.commit()
+        except DomainError as error:
+            await db_session.rollback()
+            return await self._devices_page(request, db_session, errors=form_errors(request, error))
+        return await self._devices_page(request, db_session, created=device, token=token)
