@@ -24,4 +24,5 @@ RUN uv sync --frozen --no-dev --extra gate --no-install-project
 COPY access/__init__.py access/passformat.py access/
 COPY gateway_agent gateway_agent
 ENV PATH=/app/.venv/bin:$PATH PYTHONPATH=/app
-CMD ["python", "-m", "gateway_agent.cli", "--state", "/state", "run"]
+ENTRYPOINT ["python", "-m", "gateway_agent", "--state", "/state"]
+CMD ["run", "--no-stdin", "--watch", "/state/inbox"]

@@ -18,8 +18,9 @@ from tests.support.servers import free_port
 
 
 @contextlib.contextmanager
-def live_server(app: Litestar) -> Iterator[str]:
-    port = free_port()
+def live_server(app: Litestar, port: int | None = None) -> Iterator[str]:
+    """Serve ``app`` until the block ends; give ``port`` to come back on the same address after a stop."""
+    port = port or free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", access_log=False)
     )

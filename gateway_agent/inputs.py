@@ -1,0 +1,113 @@
+"""Where payloads come from: a keyboard-wedge scanner on stdin, image files, a watched folder, a camera.
+
+QR codes in images are read with zxing-cpp, restricted to QR codes (reading every symbology is ten times
+slower). A camera is read through OpenCV when it is installed; nothing else here needs it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import zxingcpp
+from PIL import Image
+
+logger = logging.getLogger("gateway_agent.inputs")
+
+QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"})
+
+
+class NoCodeFound(Exception):
+    """The image holds no readable QR code."""
+
+
+def decode_image(image: Any) -> str:
+    """The text of the first QR code in a PIL image or a numpy array (grey or BGR)."""
+    found = zxingcpp.read_barcodes(image, formats=QR_ONLY)
+    if not found:
+        raise NoCodeFound("no QR code found")
+    return str(found[0].text)
+
+
+def decode_file(path: Path) -> str:
+    with Image.open(path) as image:
+        image.load()
+        return decode_image(image)
+
+
+def stdin_payloads(stream: IO[str]) -> Iterator[str]:
+    """One payload per line, as a keyboard-wedge scanner types them; blank lines are skipped."""
+    for line in stream:
+        payload = line.strip()
+        if payload:
+            yield payload
+
+
+def watched_folder(folder: Path, poll_seconds: float = 0.2, stop: Any = None) -> Iterator[str]:
+    """Images dropped into ``folder`` (by a camera daemon, say), oldest first.
+
+    Each file is moved to ``folder/done`` *before* it is decided: after a crash it is not scanned a
+    second time (a frame is not a person asking twice). Files that hold no code go to ``done`` too.
+    """
+    done = folder / "done"
+    done.mkdir(parents=True, exist_ok=True)
+    while stop is None or not stop.is_set():
+        batch = sorted(
+            (p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES),
+            key=lambda p: (p.stat().st_mtime_ns, p.name),
+        )
+        for path in batch:
+            target = done / path.name
+            try:
+                path.replace(target)
+                yield decode_file(target)
+            except NoCodeFound:
+                logger.info("%s: no QR code", path.name)
+            except OSError as error:  # a half-written or vanished file: skip it, log it
+                logger.warning("%s: %s", path.name, error)
+        if not batch:
+            time.sleep(poll_seconds)
+
+
+def camera_frames(index: int, stop: Any = None) -> Iterator[str]:
+    """Payloads read from camera ``index`` through OpenCV (present on the gate image, not required)."""
+    try:
+        import cv2  # type: ignore[import-not-found]  # noqa: PLC0415
+    except ImportError as missing:
+        raise RuntimeError("the camera input needs OpenCV (apt install python3-opencv)") from missing
+    capture = cv2.VideoCapture(index)
+    if not capture.isOpened():
+        raise RuntimeError(f"camera {index} cannot be opened")
+    try:
+        while stop is None or not stop.is_set():
+            ok, frame = capture.read()
+            if not ok:
+                time.sleep(0.05)
+                continue
+            try:
+                yield decode_image(frame)
+            except NoCodeFound:
+                continue
+    finally:
+        capture.release()
+
+
+class Debounce:
+    """A camera sees the same code in many frames, and scanners may read twice: the same payload
+    within ``seconds`` of its last reading is one scan, not several."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._last: dict[str, float] = {}
+
+    def fresh(self, payload: str, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        last = self._last.get(payload)
+        self._last[payload] = now
+        if len(self._last) > 1000:  # forget old readings; a gate sees a few hundred passes a day
+            self._last = {p: t for p, t in self._last.items() if now - t < self.seconds}
+        return last is None or now - last >= self.seconds

@@ -1,0 +1,186 @@
+"""Talking to the server: the device's enrolment, keys and revocations down, the journal up.
+
+Every exchange is safe to repeat. Revocations come by cursor and are stored with the cursor in one
+transaction; scans go up in batches and are marked uploaded only once the server has answered, and the
+server stores each event id once, so a batch retried after a lost answer is counted as duplicates.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from gateway_agent.journal import Durability, Identity, JournalEntry, StateStore
+
+logger = logging.getLogger("gateway_agent.sync")
+
+UPLOAD_BATCH = 500  # the server takes up to 1000 events a request
+TIMEOUT_SECONDS = 10.0
+
+
+class SyncFailed(Exception):
+    """The server could not be reached or refused the device; nothing was lost, try later."""
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    keys: int
+    new_revocations: int
+    uploaded: int
+    duplicates: int
+
+    def as_json(self) -> dict[str, int]:
+        return {
+            "keys": self.keys,
+            "new_revocations": self.new_revocations,
+            "uploaded": self.uploaded,
+            "duplicates": self.duplicates,
+        }
+
+
+def _client(server: str, token: str) -> httpx.Client:
+    return httpx.Client(
+        base_url=server.rstrip("/"),
+        headers={"Authorization": f"Bearer {token}", "User-Agent": "estivage-gateway-agent"},
+        timeout=TIMEOUT_SECONDS,
+    )
+
+
+def _get(client: httpx.Client, path: str, **params: Any) -> Any:
+    try:
+        response = client.get(path, params=params)
+    except httpx.HTTPError as error:
+        raise SyncFailed(f"server unreachable: {error}") from error
+    return _json(response)
+
+
+def _json(response: httpx.Response) -> Any:
+    if response.status_code == 401:
+        raise SyncFailed("the server refused this device's token (revoked, or enrolled elsewhere)")
+    if response.status_code != 200:
+        raise SyncFailed(
+            f"{response.request.method} {response.request.url.path}: HTTP {response.status_code}"
+        )
+    return response.json()
+
+
+def fetch_identity(server: str, token: str) -> Identity:
+    """Who the token says this gate is: the enrolment step's check that server and token go together."""
+    with _client(server, token) as client:
+        me = _get(client, "/api/access/device")
+    return Identity(server.rstrip("/"), token, str(me["device_id"]), str(me["centre"]), str(me["time_zone"]))
+
+
+def sync_once(store: StateStore) -> SyncReport:
+    identity = store.identity()
+    if identity is None:
+        raise SyncFailed("this gate is not enrolled: run `gateway-agent enroll --server URL --token TOKEN`")
+    with _client(identity.server, identity.token) as client:
+        me = _get(client, "/api/access/device")
+        store.set_settings({"centre": str(me["centre"]), "time_zone": str(me["time_zone"])})
+        keys = _get(client, "/api/access/keys")["keys"]
+        store.replace_keys((k["kid"], k["public_key"], k.get("not_after")) for k in keys)
+        new_revocations = _pull_revocations(client, store)
+        uploaded, duplicates = _push_journal(client, store)
+    store.set_settings({"last_sync_at": datetime.now(UTC).isoformat(timespec="seconds")})
+    return SyncReport(len(keys), new_revocations, uploaded, duplicates)
+
+
+def _pull_revocations(client: httpx.Client, store: StateStore) -> int:
+    total = 0
+    while True:
+        page = _get(client, "/api/access/revocations", since=store.revocation_cursor())
+        if not page["revoked"]:
+            return total
+        store.add_revocations([uuid.UUID(p) for p in page["revoked"]], int(page["cursor"]))
+        total += len(page["revoked"])
+
+
+def _event(entry: JournalEntry) -> dict[str, str | None]:
+    return {
+        "event_id": str(entry.event_id),
+        "pass_id": None if entry.pass_id is None else str(entry.pass_id),
+        "direction": entry.direction,
+        "decision": entry.decision,
+        "reason": entry.reason,
+        "scanned_at": datetime.fromtimestamp(entry.scanned_at, UTC).isoformat(),
+    }
+
+
+def _push_journal(client: httpx.Client, store: StateStore) -> tuple[int, int]:
+    accepted = duplicates = 0
+    while batch := store.pending(UPLOAD_BATCH):
+        try:
+            response = client.post("/api/access/scans", json={"events": [_event(e) for _s, e in batch]})
+        except httpx.HTTPError as error:
+            raise SyncFailed(f"server unreachable: {error}") from error
+        answer = _json(response)
+        store.mark_uploaded([seq for seq, _entry in batch])
+        accepted += int(answer["accepted"])
+        duplicates += int(answer["duplicates"])
+    return accepted, duplicates
+
+
+class Backoff:
+    """Exponential back-off with full jitter between failed syncs, reset by a success.
+
+    Jitter matters here: after a centre-wide network cut, every gate must not retry in step.
+    """
+
+    def __init__(self, base: float, ceiling: float, rng: random.Random | None = None) -> None:
+        self.base = base
+        self.ceiling = ceiling
+        self.failures = 0
+        self._rng = rng or random.Random()  # jitter, not secrecy
+
+    def success(self) -> float:
+        self.failures = 0
+        return self.base
+
+    def failure(self) -> float:
+        self.failures += 1
+        return self._rng.uniform(self.base / 2, min(self.ceiling, self.base * 2**self.failures))
+
+
+class SyncLoop(threading.Thread):
+    """Syncs on a timer in the background with its own database connection: a slow or dead server
+    never holds up a scan."""
+
+    def __init__(
+        self, state_dir: Path, durability: Durability, interval: float, ceiling: float = 600.0
+    ) -> None:
+        super().__init__(name="sync", daemon=True)
+        self._state_dir = state_dir
+        self._durability = durability
+        self.backoff = Backoff(interval, max(ceiling, interval))
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        store = StateStore(self._state_dir, self._durability)
+        try:
+            delay = 0.0
+            while not self._stop.wait(delay):
+                try:
+                    report = sync_once(store)
+                except SyncFailed as failure:
+                    delay = self.backoff.failure()
+                    logger.warning("sync failed (%s); next try in %.0f s", failure, delay)
+                except Exception:  # a bug must not end syncing for good: log it and keep trying
+                    delay = self.backoff.failure()
+                    logger.exception("sync crashed; next try in %.0f s", delay)
+                else:
+                    delay = self.backoff.success()
+                    logger.info("synced: %s", report.as_json())
+        finally:
+            store.close()
+
+    def stop(self) -> None:
+        self._stop.set()
