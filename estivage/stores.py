@@ -78,6 +78,7 @@ class StoreHealth:
             )
 
     def succeeded(self) -> None:
+        self.skip_until = 0.0  # reached (readiness probes through the skip window): use it again
         if self.failing:
             self.failing = False
             self.last_warning = float("-inf")
