@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 HOST ?= 127.0.0.1
 PORT ?= 8000
-APT_PACKAGES := postgresql redis-server fonts-dejavu-core
+APT_PACKAGES := postgresql redis-server fonts-dejavu-core chromium fonts-noto-core
 
 .PHONY: help deps system-deps uv venv demo serve test test-fast lint typecheck bench clean
 

@@ -125,6 +125,7 @@ def make_account_controller(
                 member = await db_session.get(Member, user.user_id)
                 if member is not None:
                     member.preferred_language = lang
+                    await db_session.commit()  # a redirect is not committed by the plugin
             target = safe_next(str(form.get("next") or ""), "/")
             return Redirect(target, status_code=303, cookies=[lang_cookie(request, lang)])
 

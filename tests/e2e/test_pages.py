@@ -38,4 +38,173 @@ async def test_anonymous_page_redirects_to_login_and_login_sets_cookie(client: A
     page = await client.get("/bookings")
     assert page.status_code == 200
     # M0001 prefers Arabic: the member's own language is restored at login, right to left.
-    assert '<html lang="ar" dir="rtl">' in page.text and "حجوزاتي" in page.text
+    assert '<html lang="ar" dir="rtl">' in page.text
+    assert "حجوزاتي" in page.text
+
+
+async def post_form(client: AsyncTestClient[Any], page_url: str, url: str, data: dict[str, str]) -> Any:
+    """Submit a form the way a browser does: the CSRF token comes from the page showing the form."""
+    page = await client.get(page_url)
+    assert page.status_code in {200, 422}, page.text
+    return await client.post(url, data={**data, "_csrf_token": csrf_of(page.text)}, follow_redirects=False)
+
+
+async def switch_language(client: AsyncTestClient[Any], lang: str) -> None:
+    response = await post_form(client, "/bookings", "/lang", {"lang": lang, "next": "/bookings"})
+    assert response.status_code == 303
+
+
+async def test_form_post_without_csrf_token_is_refused_and_the_api_is_not(
+    client: AsyncTestClient[Any],
+) -> None:
+    await page_login(client, "M0002")
+    refused = await client.post("/lang", data={"lang": "ar"}, follow_redirects=False)
+    assert refused.status_code == 403
+    # The JSON API takes no CSRF token: it is excluded, bearer or cookie alike.
+    api = await client.post("/api/bookings", json=STAY)
+    assert api.status_code == 201, api.text
+
+
+async def test_member_books_pays_sees_pass_and_cancels_with_refund_shown_first(
+    client: AsyncTestClient[Any],
+) -> None:
+    await page_login(client, "M0002")  # prefers French
+    search = await client.get(
+        "/search",
+        params={"centre": "ifrane", "arrival": "2026-12-20", "departure": "2026-12-24", "guests": "2"},
+    )
+    assert search.status_code == 200
+    assert 'data-unit-type="studio"' in search.text
+    assert "Total" in search.text
+    hold = await post_form(
+        client,
+        "/search",
+        "/search/hold",
+        {**{k: str(v) for k, v in STAY.items()}, "promo_code": ""},
+    )
+    assert hold.status_code == 303, hold.text
+    booking_url = hold.headers["location"]
+    held = await client.get(booking_url)
+    assert "En attente de paiement" in held.text
+    pay = await post_form(client, booking_url, booking_url + "/pay", {"method": "card"})
+    assert pay.status_code == 303
+    assert pay.headers["location"].startswith("/payments/test/")
+    confirmed = await client.post(pay.headers["location"] + "/confirm", follow_redirects=False)
+    assert confirmed.status_code == 303
+    paid = await client.get(booking_url)
+    assert "Confirmée" in paid.text
+    booking_id = booking_url.rsplit("/", 1)[1]
+    assert f'src="/api/bookings/{booking_id}/pass.png"' in paid.text
+    png = await client.get(f"/api/bookings/{booking_id}/pass.png")  # the session cookie is enough
+    assert png.status_code == 200
+    assert png.content.startswith(b"\x89PNG")
+    preview = await client.get(booking_url + "/cancel")
+    # 27 days before arrival: all of it comes back under the default policy.
+    total = re.search(r"<dt>Total</dt><dd><strong>([^<]+)</strong>", paid.text)
+    assert total
+    assert f'<strong id="refund-preview">{total.group(1)}</strong>' in preview.text
+    cancel = await post_form(client, booking_url + "/cancel", booking_url + "/cancel", {})
+    assert cancel.status_code == 303
+    after = await client.get(booking_url)
+    assert "Annulée" in after.text
+    assert f'<dd id="refund">{total.group(1)}</dd>' in after.text
+
+
+async def test_search_error_is_shown_next_to_its_field_in_arabic(client: AsyncTestClient[Any]) -> None:
+    await page_login(client, "M0002")
+    await switch_language(client, "ar")
+    response = await client.get(
+        "/search",
+        params={"centre": "ifrane", "arrival": "2026-12-20", "departure": "2026-12-18", "guests": "2"},
+    )
+    assert response.status_code == 422
+    assert 'dir="rtl"' in response.text
+    field = re.search(
+        r'<div class="field invalid">\s*<label for="f-departure">.*?</div>', response.text, re.S
+    )
+    assert field, "the departure field is marked invalid"
+    assert 'id="e-departure"' in field.group(0)
+    assert "تواريخ غير صالحة" in field.group(0)
+
+
+async def test_language_choice_is_remembered_on_the_member(client: AsyncTestClient[Any]) -> None:
+    await page_login(client, "M0002")
+    await switch_language(client, "ar")
+    client.cookies.clear()
+    await page_login(client, "M0002")  # a new browser: the member's choice comes back
+    page = await client.get("/bookings")
+    assert '<html lang="ar" dir="rtl">' in page.text
+
+
+async def test_managers_see_their_centres_only(client: AsyncTestClient[Any]) -> None:
+    await page_login(client, "manager-ifrane")
+    own = await client.get("/manage/ifrane", params={"from": "2026-12-20", "to": "2026-12-23"})
+    assert own.status_code == 200
+    assert own.text.count("<tr data-night=") == 4
+    assert 'id="occupancy-chart"' in own.text
+    assert (await client.get("/manage/saidia")).status_code == 403
+    csv = await client.get("/manage/ifrane/occupancy.csv", params={"from": "2026-12-20", "to": "2026-12-21"})
+    assert csv.status_code == 200
+    assert csv.text.splitlines()[0] == "night,units_total,units_occupied,guests"
+    assert len(csv.text.splitlines()) == 3
+    bad = await client.get("/manage/ifrane", params={"from": "2026-12-20", "to": "2026-12-01"})
+    assert bad.status_code == 422
+    assert 'id="e-to"' in bad.text
+    assert (await client.get("/staff")).status_code == 403
+    assert (await client.get("/search")).status_code == 403
+
+
+async def test_members_cannot_open_manager_or_staff_pages(client: AsyncTestClient[Any]) -> None:
+    await page_login(client, "M0003")
+    assert (await client.get("/manage/ifrane")).status_code == 403
+    assert (await client.get("/staff/promotions")).status_code == 403
+
+
+async def test_staff_pages_render_and_a_device_token_is_shown_once(client: AsyncTestClient[Any]) -> None:
+    await page_login(client, "staff")
+    for url in ("/staff", "/staff/promotions", "/staff/config", "/staff/devices", "/manage", "/manage/mdiq"):
+        response = await client.get(url)
+        assert response.status_code == 200, url
+    assert (await client.get("/manage/nowhere")).status_code == 404
+    kpis = await client.get("/staff")
+    assert 'id="kpi-stays"' in kpis.text
+    assert 'data-centre="ifrane"' in kpis.text
+    created = await post_form(
+        client, "/staff/devices", "/staff/devices", {"centre": "ifrane", "name": "Gate A"}
+    )
+    token = re.search(r'id="device-token">([^<]+)<', created.text)
+    assert created.status_code == 200
+    assert token
+    again = await client.get("/staff/devices")
+    assert "Gate A" in again.text
+    assert token.group(1) not in again.text
+
+
+async def test_staff_create_promotion_error_next_to_field_then_pause(client: AsyncTestClient[Any]) -> None:
+    await page_login(client, "staff")
+    bad = await post_form(
+        client,
+        "/staff/promotions",
+        "/staff/promotions",
+        {"name": "Hiver", "kind": "percentage", "percent": "150"},
+    )
+    assert bad.status_code == 422
+    assert re.search(r'<div class="field invalid">\s*<label for="f-percent">', bad.text)
+    good = await post_form(
+        client,
+        "/staff/promotions",
+        "/staff/promotions",
+        {"name": "Hiver", "kind": "percentage", "percent": "10"},
+    )
+    assert good.status_code == 303
+    listing = await client.get("/staff/promotions")
+    promotion_id = re.findall(r'data-promotion="(\d+)"', listing.text)[-1]
+    paused = await post_form(
+        client, "/staff/promotions", f"/staff/promotions/{promotion_id}", {"paused": "1"}
+    )
+    assert paused.status_code == 303
+    row = re.search(
+        rf'data-promotion="{promotion_id}">.*?</tr>', (await client.get("/staff/promotions")).text, re.S
+    )
+    assert row
+    assert "En pause" in row.group(0)
