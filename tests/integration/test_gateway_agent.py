@@ -16,6 +16,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -198,3 +199,55 @@ def test_an_agent_killed_mid_stream_loses_no_scan_it_decided(app: Litestar, tmp_
     assert len(journaled) < stream  # the kill did land in the middle of the stream
     code, [status] = agent(state, "status", now=None)
     assert (code, status["journal"]) == (0, len(journaled))
+
+
+def test_run_syncs_in_the_background_while_it_decides(
+    app: Litestar, settings: Settings, tmp_path: Path
+) -> None:
+    state = tmp_path / "gate"
+    with live_server(app) as server, httpx.Client(base_url=server, timeout=30) as http:
+        enrol(http, server, state)
+        booking_id, payload, member = paid_pass(http, "M0001")
+        running = subprocess.Popen(
+            [
+                *AGENT,
+                "--state",
+                str(state),
+                "--now",
+                DURING_STAY,
+                "run",
+                "--sync-interval",
+                "0.5",
+                "--repeat-seconds",
+                "0",
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            bufsize=1,
+        )
+        assert running.stdin is not None
+        assert running.stdout is not None
+        try:
+            running.stdin.write(payload + "\n")
+            running.stdin.flush()
+            assert json.loads(running.stdout.readline())["decision"] == "granted"
+            # Nobody ran `sync`: the agent's timer uploads the scan and brings the cancellation back.
+            assert http.post(f"/api/bookings/{booking_id}/cancel", headers=member).status_code == 200
+            deadline = time.monotonic() + 20
+            while len(asyncio.run(stored_events(settings))) < 1 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert len(asyncio.run(stored_events(settings))) == 1
+            revoked = sqlite3.connect(state / "gate.sqlite3")
+            while revoked.execute("SELECT count(*) FROM revocations").fetchone()[0] < 1:
+                assert time.monotonic() < deadline, "the revocation never reached the gate"
+                time.sleep(0.2)
+            revoked.close()
+            running.stdin.write(payload + "\n")
+            running.stdin.flush()
+            assert json.loads(running.stdout.readline())["reason"] == "revoked"
+        finally:
+            running.stdin.close()
+            running.wait(timeout=20)
+        assert running.returncode == 0
