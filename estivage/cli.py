@@ -10,6 +10,7 @@ import asyncio
 
 import click
 
+from booking.campaigns.commands import COMMANDS as CAMPAIGN_COMMANDS
 from estivage.settings import Settings
 
 
@@ -197,6 +198,10 @@ def allocation_verify(inputs: str, results: str) -> None:
     from booking.domain.allocation.publication import main as publication
 
     raise SystemExit(publication(["verify", inputs, results]))
+
+
+for _command in CAMPAIGN_COMMANDS:  # close, draw, settle: the draw on the database
+    allocation.add_command(_command)
 
 
 def _redacted(url: str) -> str:

@@ -1,0 +1,184 @@
+"""The summer draw on the database: quotas and determinism, the command line with its progress, declines,
+and the worker's lapse job."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import subprocess
+import sys
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlalchemy import select
+
+from booking.campaigns.draw import applicant_of
+from booking.domain.allocation import ScoreWeights, score
+from booking.domain.allocation.publication import inputs_from_json, run_draw
+from estivage.accounts.models import Member
+from estivage.app import create_app
+from estivage.db import create_disposable_engine, session_factory
+from estivage.settings import Settings
+from estivage.worker import run_once
+from tests.conftest import Clock, login
+from tests.e2e.test_campaigns import APT, BUNGALOW, CODE, Client, apply, open_campaign
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Thirty members log in from one test client: more than the per-address login limit allows."""
+    return dataclasses.replace(settings, login_attempts_per_minute=10_000)
+
+
+STUDIO = {"centre": "ifrane", "rotation": "r1", "unit_type": "studio"}  # 12 units, 2 persons
+
+
+async def _applications(client: Client, count: int) -> dict[str, dict[str, str]]:
+    """`count` members (every fifth retired) ask for the r1 bungalow, then the r1 studio, then r2."""
+    members = {}
+    for number in range(1, count + 1):
+        name = f"M{number:04d}"
+        members[name] = await login(client, name)
+        response = await apply(client, members[name], BUNGALOW, STUDIO, APT, party=2)
+        assert response.status_code == 201, response.text
+    return members
+
+
+async def _own(client: Client, headers: dict[str, str]) -> dict[str, Any]:
+    response = await client.get(f"/api/campaigns/{CODE}/application", headers=headers)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+async def test_quotas_hold_and_the_database_draw_is_the_published_rule(client: Client, clock: Clock) -> None:
+    staff = await login(client, "staff")
+    campaign = await open_campaign(client, staff, reserved_percent={"retired": 34})
+    members = await _applications(client, 30)
+    clock.advance(days=8)
+    assert (await client.post(f"/api/campaigns/{CODE}/close", headers=staff)).status_code == 200
+    assert (await client.post(f"/api/campaigns/{CODE}/draw", headers=staff)).status_code == 200
+
+    results = {name: await _own(client, headers) for name, headers in members.items()}
+    offers = {r["public_id"]: r["offer"] for r in results.values() if r["result"] == "offer"}
+    units = {(s["centre"], s["rotation"], s["unit_type"]): s for s in campaign["slots"]}
+    taken = Counter((o["centre"], o["rotation"], o["unit_type"]) for o in offers.values())
+    for slot, count in taken.items():
+        assert count <= units[slot]["units"], slot
+    # 3 bungalows (1 reserved), 12 studios (4 reserved): six retired applicants, all served.
+    assert taken[("ifrane", "r1", "bungalow")] == 3
+    assert taken[("ifrane", "r1", "studio")] == 12
+    retired = {name for name in members if int(name[1:]) % 5 == 0}
+    assert all(results[name]["result"] == "offer" for name in retired)
+    assert len(offers) == 30  # the r2 apartments take the rest
+
+    # The database's draw is the published rule re-run on the published inputs.
+    inputs = inputs_from_json((await client.get(f"/api/campaigns/{CODE}/inputs.json")).text)
+    rerun = run_draw(inputs).result
+    assert {key: [o.slot.centre, o.slot.rotation, o.slot.unit_type] for key, o in rerun.offers.items()} == {
+        key: [o["centre"], o["rotation"], o["unit_type"]] for key, o in offers.items()
+    }
+    assert [results[name]["public_id"] for name in sorted(results, key=lambda n: results[n]["position"])] == (
+        list(rerun.order)
+    )
+
+
+async def test_scores_come_from_the_member_record(client: Client, clock: Clock, settings: Settings) -> None:
+    staff = await login(client, "staff")
+    await open_campaign(client, staff, weights={"points_if_retired": 40, "points_per_family_member": 5})
+    members = await _applications(client, 5)
+    clock.advance(days=8)
+    assert (await client.post(f"/api/campaigns/{CODE}/close", headers=staff)).status_code == 200
+    engine = create_disposable_engine(settings.database_url)
+    async with session_factory(engine)() as session:
+        records = {m.member_number: m for m in await session.scalars(select(Member))}
+    await engine.dispose()
+    weights = ScoreWeights(points_if_retired=40, points_per_family_member=5)
+    for name, headers in members.items():
+        mine = await _own(client, headers)
+        assert mine["score"] == score(applicant_of(records[name]), weights, 2027), name
+        assert mine["category"] == records[name].category
+        assert mine["result"] is None  # not drawn yet
+
+
+async def test_a_declined_offer_goes_to_the_next_in_line(client: Client, clock: Clock) -> None:
+    staff = await login(client, "staff")
+    await open_campaign(client, staff, reserved_percent={})
+    names = ["M0001", "M0002", "M0003", "M0004"]
+    members = {name: await login(client, name) for name in names}
+    for headers in members.values():
+        assert (await apply(client, headers, BUNGALOW)).status_code == 201
+    clock.advance(days=8)
+    await client.post(f"/api/campaigns/{CODE}/close", headers=staff)
+    await client.post(f"/api/campaigns/{CODE}/draw", headers=staff)
+    results = {name: await _own(client, headers) for name, headers in members.items()}
+    waiting = next(name for name, r in results.items() if r["result"] == "waiting")
+    decliner = next(name for name, r in results.items() if r["result"] == "offer")
+    booking_id = results[decliner]["offer"]["booking_id"]
+
+    assert (
+        await client.post(f"/api/campaigns/{CODE}/application/decline", headers=members[waiting])
+    ).status_code == 404
+    clock.advance(hours=1)
+    declined = await client.post(f"/api/campaigns/{CODE}/application/decline", headers=members[decliner])
+    assert declined.status_code == 200, declined.text
+    assert declined.json()["result"] == "declined"
+    booking = await client.get(f"/api/bookings/{booking_id}", headers=members[decliner])
+    assert booking.json()["status"] == "cancelled"
+    now_offered = await _own(client, members[waiting])
+    assert (now_offered["result"], now_offered["offer"]["status"]) == ("offer", "offered")
+    assert now_offered["offer"]["payment_deadline"].startswith(
+        (clock.now + timedelta(hours=48)).isoformat()[:19]
+    )
+    audit = (
+        await client.get(f"/api/campaigns/{CODE}/audit", params={"event": "declined"}, headers=staff)
+    ).json()
+    assert [(e["application"], e["actor"]) for e in audit] == [(results[decliner]["public_id"], decliner)]
+
+
+async def test_the_worker_lapses_unpaid_offers(client: Client, clock: Clock, settings: Settings) -> None:
+    staff = await login(client, "staff")
+    await open_campaign(client, staff, reserved_percent={})
+    members = {name: await login(client, name) for name in ["M0001", "M0002", "M0003", "M0004", "M0006"]}
+    for headers in members.values():
+        await apply(client, headers, BUNGALOW)
+    clock.advance(days=8)
+    await client.post(f"/api/campaigns/{CODE}/close", headers=staff)
+    await client.post(f"/api/campaigns/{CODE}/draw", headers=staff)
+
+    engine = create_disposable_engine(settings.database_url)
+    sessions = session_factory(engine)
+    early = await run_once(sessions, clock.now + timedelta(hours=47))
+    late = await run_once(sessions, clock.now + timedelta(hours=49))
+    await engine.dispose()
+    job = "summer offers settled (paid, lapsed, re-offered)"
+    assert early[job] == 0
+    assert late[job] == 5  # three lapsed, two waiting applicants offered
+    results = Counter([(await _own(client, headers))["result"] for headers in members.values()])
+    assert results == {"lapsed": 3, "offer": 2}
+
+
+def test_the_draw_runs_from_the_command_line_with_its_progress(settings: Settings, clock: Clock) -> None:
+    async def prepare() -> None:
+        async with AsyncTestClient(app=create_app(settings, clock=clock)) as client:
+            staff = await login(client, "staff")
+            await open_campaign(client, staff)
+            await _applications(client, 8)
+            clock.advance(days=8)
+            closed = await client.post(f"/api/campaigns/{CODE}/close", headers=staff)
+            assert closed.status_code == 200, closed.text
+
+    asyncio.run(prepare())
+    env = {**os.environ, "DATABASE_URL": settings.database_url, "ESTIVAGE_DATA_DIR": str(settings.data_dir)}
+    command = [sys.executable, "-m", "estivage.cli", "allocation", "draw", "--campaign", CODE, "--progress"]
+    drawn = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    assert drawn.returncode == 0, drawn.stderr
+    assert drawn.stdout.startswith(f"{CODE} drawn: 8 applications, 8 offers, 0 waiting")
+    assert "offers" in drawn.stderr
+    assert "100%" in drawn.stderr
+    again = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    assert again.returncode == 1
+    assert "already_drawn" in again.stderr
