@@ -47,8 +47,11 @@ def language(request: Request[Any, Any, Any]) -> str:
 
 
 def money(value: Money | int, lang: str = "fr") -> str:
-    text = str(value if isinstance(value, Money) else Money(value))
-    return text.replace("MAD", "درهم") if lang == "ar" else text
+    """Thousands split by a no-break space: a bidi "common number separator", so that right to left
+    "1 292.00" stays one number instead of reading "292.00 1"."""
+    amount, currency = str(value if isinstance(value, Money) else Money(value)).rsplit(" ", 1)
+    number = amount.replace(" ", "\u00a0")
+    return f"{number} درهم" if lang == "ar" and currency == "MAD" else f"{number} {currency}"
 
 
 def day(value: date | datetime | None) -> str:

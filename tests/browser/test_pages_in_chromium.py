@@ -1,0 +1,123 @@
+"""A member books and pays in Arabic on a phone; a manager sees the occupancy change and a gate scan
+arrive as "on site" live; a form error is shown next to its field."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+from playwright.async_api import Browser, Page, expect
+
+from tests.browser.conftest import PHONE, fits_the_screen, shot
+from tests.conftest import NOW, PASSWORD
+
+STAY = {"centre": "ifrane", "arrival": "2026-12-20", "departure": "2026-12-24", "guests": "2"}
+
+
+async def log_in(page: Page, base_url: str, username: str) -> None:
+    await page.goto(f"{base_url}/login")
+    await page.fill("#f-username", username)
+    await page.fill("#f-password", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_load_state()
+
+
+async def test_member_books_and_pays_in_arabic_on_a_phone(phone: Page, base_url: str) -> None:
+    await log_in(phone, base_url, "M0002")  # prefers French; switches to Arabic here
+    await phone.click("header button[name=lang][value=ar]")
+    await expect(phone.locator("html")).to_have_attribute("dir", "rtl")
+    await expect(phone.locator("h1")).to_have_text("البحث عن إقامة")
+
+    # A wrong date range: the problem is shown next to the departure field, in Arabic.
+    await phone.select_option("#f-centre", STAY["centre"])
+    await phone.fill("#f-arrival", STAY["arrival"])
+    await phone.fill("#f-departure", "2026-12-18")
+    await phone.click("#search form button[type=submit]")
+    problem = phone.locator(".field.invalid:has(#f-departure) #e-departure")
+    await expect(problem).to_have_text("تواريخ غير صالحة.")
+    await shot(phone, "member-search-error-ar")
+
+    await phone.fill("#f-departure", STAY["departure"])
+    await phone.click("#search form button[type=submit]")
+    studio = phone.locator('article[data-unit-type="studio"]')
+    await expect(studio).to_be_visible()
+    await expect(studio.locator(".price")).to_contain_text("درهم")
+    assert "arrival=2026-12-20" in phone.url  # HTMX pushed the search to the address bar
+    assert await fits_the_screen(phone)
+    await shot(phone, "member-search-ar")
+
+    await studio.locator("button[type=submit]").click()
+    await expect(phone.locator("#status")).to_have_text("في انتظار الدفع")
+    await phone.click("#pay-card")
+    await expect(phone.locator("text=MODE TEST")).to_be_visible()  # the built-in test-mode payment page
+    await phone.click("button[type=submit]")
+    await expect(phone.locator("text=succeeded")).to_be_visible()
+
+    await phone.click("text=Estivage")  # back into the app
+    await phone.goto(f"{base_url}/bookings")
+    await phone.locator(".list a").first.click()
+    await expect(phone.locator("#status")).to_have_text("مؤكد")
+    image = phone.locator("#pass-image")
+    await expect(image).to_be_visible()
+    await phone.wait_for_function("document.getElementById('pass-image').naturalWidth > 0")
+    assert await fits_the_screen(phone)
+    await shot(phone, "member-booking-paid-ar")
+
+
+async def test_manager_sees_the_occupancy_change_and_a_scan_arrive_live(
+    browser: Browser, base_url: str
+) -> None:
+    context = await browser.new_context(viewport=PHONE)
+    page = await context.new_page()
+    await log_in(page, base_url, "manager-ifrane")
+    await page.goto(f"{base_url}/manage/ifrane?from=2026-12-20&to=2026-12-23")
+    units = page.locator('tr[data-night="2026-12-20"] td.units')
+    before = int(await units.inner_text())
+    await expect(page.locator("#on-site")).to_have_text("0")
+
+    async with httpx.AsyncClient(base_url=base_url) as api:
+        member = await bearer(api, "M0003")
+        held = await api.post(
+            "/api/bookings", json={**STAY, "unit_type": "studio", "guests": 2}, headers=member
+        )
+        assert held.status_code == 201, held.text
+        booking_id = held.json()["id"]
+        checkout = await api.post(
+            f"/api/bookings/{booking_id}/checkout", json={"method": "card"}, headers=member
+        )
+        paid = await api.post(checkout.json()["redirect_url"] + "/confirm")
+        assert paid.status_code == 303, paid.text
+
+        await page.reload()
+        await expect(units).to_have_text(str(before + 1))
+        await expect(page.locator('tr[data-night="2026-12-20"] td.persons')).not_to_have_text("0")
+        await shot(page, "manager-occupancy")
+
+        pass_id = (await api.get(f"/api/bookings/{booking_id}/pass", headers=member)).json()["pass_id"]
+        staff = await bearer(api, "staff")
+        device = await api.post(
+            "/api/access/devices", json={"centre": "ifrane", "name": "Main gate"}, headers=staff
+        )
+        token = device.json()["token"]
+        scan = {
+            "event_id": str(uuid.uuid4()),
+            "pass_id": pass_id,
+            "direction": "in",
+            "decision": "granted",
+            "reason": "valid",
+            "scanned_at": NOW.isoformat(),
+        }
+        stored = await api.post(
+            "/api/access/scans", json={"events": [scan]}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert stored.json()["accepted"] == 1
+    # No reload: the count arrives through the server-sent events stream.
+    await expect(page.locator("#on-site")).to_have_text("1", timeout=10_000)
+    await shot(page, "manager-on-site")
+    await context.close()
+
+
+async def bearer(api: httpx.AsyncClient, username: str) -> dict[str, str]:
+    response = await api.post("/api/auth/token", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
