@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import PASSWORD, STAY
+from tests.conftest import PASSWORD, STAY, login
 
 
 def csrf_of(html: str) -> str:
@@ -208,3 +208,43 @@ async def test_staff_create_promotion_error_next_to_field_then_pause(client: Asy
     )
     assert row
     assert "En pause" in row.group(0)
+
+
+async def test_rating_after_departure_shows_in_staff_kpis(client: AsyncTestClient[Any], clock: Any) -> None:
+    headers = await login(client, "M0002")
+    held = await client.post("/api/bookings", json=STAY, headers=headers)
+    booking_id = held.json()["id"]
+    checkout = await client.post(
+        f"/api/bookings/{booking_id}/checkout", json={"method": "card"}, headers=headers
+    )
+    await client.post(checkout.json()["redirect_url"] + "/confirm")
+    await page_login(client, "M0002")
+    url = f"/bookings/{booking_id}"
+    assert 'action="' + url + '/rate"' not in (await client.get(url)).text  # not before departure
+    clock.advance(days=31)  # 2026-12-24, departure day
+    assert 'action="' + url + '/rate"' in (await client.get(url)).text
+    bad = await post_form(client, url, url + "/rate", {"score": "6", "comment": ""})
+    assert bad.status_code == 422
+    assert re.search(r'<div class="field invalid">\s*<label for="f-score">', bad.text)
+    good = await post_form(client, url, url + "/rate", {"score": "4", "comment": "Très calme"})
+    assert good.status_code == 303
+    shown = await client.get(url)
+    assert "★★★★☆" in shown.text
+    assert "Très calme" in shown.text
+    again = await post_form(client, "/bookings", url + "/rate", {"score": "5"})
+    assert again.status_code == 422  # rated once only
+    client.cookies.clear()
+    await page_login(client, "staff")
+    kpis = (await client.get("/staff")).text
+    assert '<p class="big" id="kpi-satisfaction">4.00/5</p>' in kpis
+    assert '<p class="big" id="kpi-stays">1</p>' in kpis
+
+
+async def test_htmx_search_answers_a_fragment_and_pushes_the_address(client: AsyncTestClient[Any]) -> None:
+    await page_login(client, "M0002")
+    params = {"centre": "ifrane", "arrival": "2026-12-20", "departure": "2026-12-24", "guests": "2"}
+    response = await client.get("/search", params=params, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<section id="search">')
+    assert "<html" not in response.text
+    assert response.headers["hx-push-url"].startswith("/search?centre=ifrane&arrival=2026-12-20")
