@@ -13,14 +13,15 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking import repository as repo
 from booking import services as bookings
 from booking.campaigns import audit
-from booking.campaigns.models import Campaign, CampaignApplication, CampaignOffer, WaitingPlace
+from booking.campaigns.models import Campaign, CampaignApplication, CampaignEvent, CampaignOffer, WaitingPlace
 from booking.campaigns.services import campaign_by_code, lock_campaigns, own_application, rotations_of
 from booking.domain import states
 from booking.domain.allocation import (
@@ -56,7 +57,7 @@ class Settled:
     lapsed: int = 0
     declined: int = 0
     offered: int = 0
-    new_offers: list[CampaignOffer] = field(default_factory=list)
+    new_offers: list[str] = field(default_factory=list)
 
     def add(self, other: Settled) -> None:
         self.paid += other.paid
@@ -84,14 +85,20 @@ async def hold_offers(
     pending: Sequence[NewOffer],
     now: datetime,
     progress: Progress | None = None,
-) -> list[CampaignOffer]:
-    """One held booking per offer, on a unit free for the rotation's nights, until the payment deadline."""
+) -> list[str]:
+    """One held booking per offer, on a unit free for the rotation's nights, until the payment deadline;
+    the public ids offered. Rows are written in bulk statements: a draw holds hundreds of units."""
     deadline = now + timedelta(hours=campaign.offer_validity_hours)
     rotations = {rotation.code: rotation for rotation in await rotations_of(session, campaign.season_id)}
     by_type: dict[tuple[str, str], list[NewOffer]] = defaultdict(list)
     for item in pending:
         by_type[(item.slot.centre, item.slot.unit_type)].append(item)
-    made: list[CampaignOffer] = []
+    rows: dict[type, list[dict[str, Any]]] = {
+        Booking: [],
+        StayNight: [],
+        CampaignOffer: [],
+        CampaignEvent: [],
+    }
     for (centre_code, type_code), items in sorted(by_type.items()):
         await lock_unit_type(session, centre_code, type_code)
         centre = await centre_view(session, centre_code)
@@ -101,40 +108,63 @@ async def hold_offers(
             rotation = rotations[item.slot.rotation]
             unit_id = await free.take(rotation.starts_on, rotation.ends_on)
             booking = _summer_hold(campaign, centre, unit_type, item, rotation, unit_id, deadline, now)
-            session.add(booking)
-            session.add_all(repo.nights_rows(booking, deadline))
-            await session.flush()  # the booking before the offer that names it
-            offer = CampaignOffer(
-                campaign_id=campaign.id,
-                application_id=item.application.id,
-                centre=item.slot.centre,
-                rotation=item.slot.rotation,
-                unit_type=item.slot.unit_type,
-                choice_rank=item.choice_rank,
-                status="offered",
-                booking_id=booking.id,
-                offered_at=now,
-                payment_deadline=deadline,
-            )
-            session.add(offer)
-            made.append(offer)
-            audit.record(
-                session,
-                campaign.id,
-                "offered",
-                audit.SYSTEM,
-                now,
-                item.application.public_id,
-                slot=str(item.slot),
-                choice_rank=item.choice_rank,
-                payment_deadline=deadline.isoformat(),
-                booking_id=str(booking.id),
-                **({"after": item.replaces} if item.replaces else {}),
-            )
+            rows[Booking].append(booking)
+            rows[StayNight] += _nights(booking, deadline)
+            rows[CampaignOffer].append(_offer_row(campaign, item, booking["id"], deadline, now))
+            rows[CampaignEvent].append(_offered_event(campaign, item, booking["id"], deadline, now))
             if progress is not None:
                 progress(1)
-        await session.flush()
-    return made
+    for model, values in rows.items():  # parents first: bookings, their nights, the offers naming them
+        for start in range(0, len(values), 2000):
+            await session.execute(insert(model), values[start : start + 2000])
+    return [item.application.public_id for item in pending]
+
+
+def _nights(booking: dict[str, Any], deadline: datetime) -> list[dict[str, Any]]:
+    return [
+        {
+            "unit_id": booking["unit_id"],
+            "unit_type_id": booking["unit_type_id"],
+            "night": booking["arrival"] + timedelta(days=i),
+            "booking_id": booking["id"],
+            "category": booking["category"],
+            "guests": booking["guests"],
+            "hold_expires_at": deadline,
+        }
+        for i in range((booking["departure"] - booking["arrival"]).days)
+    ]
+
+
+def _offer_row(
+    campaign: Campaign, item: NewOffer, booking_id: uuid.UUID, deadline: datetime, now: datetime
+) -> dict[str, Any]:
+    return {
+        "campaign_id": campaign.id,
+        "application_id": item.application.id,
+        "centre": item.slot.centre,
+        "rotation": item.slot.rotation,
+        "unit_type": item.slot.unit_type,
+        "choice_rank": item.choice_rank,
+        "status": "offered",
+        "booking_id": booking_id,
+        "offered_at": now,
+        "payment_deadline": deadline,
+        "settled_at": None,
+    }
+
+
+def _offered_event(
+    campaign: Campaign, item: NewOffer, booking_id: uuid.UUID, deadline: datetime, now: datetime
+) -> dict[str, Any]:
+    detail: dict[str, Any] = {
+        "slot": str(item.slot),
+        "choice_rank": item.choice_rank,
+        "payment_deadline": deadline.isoformat(),
+        "booking_id": str(booking_id),
+    }
+    if item.replaces:
+        detail["after"] = item.replaces
+    return audit.row(campaign.id, "offered", audit.SYSTEM, now, item.application.public_id, detail)
 
 
 class _FreeUnits:
@@ -187,33 +217,40 @@ def _summer_hold(
     unit_id: int,
     deadline: datetime,
     now: datetime,
-) -> Booking:
+) -> dict[str, Any]:
     category = item.application.category or "active"
     tariff = centre.tariffs.get((campaign.season_id, unit_type.id, category))
     if tariff is None:
         raise Conflict("no_tariff", f"no summer tariff for {unit_type.code} at {centre.code} ({category})")
     nights = (rotation.ends_on - rotation.starts_on).days
     total = tariff.amount_minor * nights
-    return Booking(
-        id=uuid.uuid4(),
-        member_id=item.application.member_id,
-        centre_id=centre.id,
-        unit_type_id=unit_type.id,
-        unit_id=unit_id,
-        season_id=campaign.season_id,
-        arrival=rotation.starts_on,
-        departure=rotation.ends_on,
-        guests=item.application.party_size,
-        category=category,
-        status="held",
-        hold_expires_at=deadline,
-        created_at=now,
-        currency=tariff.currency,
-        subtotal_minor=total,
-        discount_minor=0,
-        total_minor=total,
-        nightly_minor=[tariff.amount_minor] * nights,
-    )
+    return {
+        "id": uuid.uuid4(),
+        "member_id": item.application.member_id,
+        "centre_id": centre.id,
+        "unit_type_id": unit_type.id,
+        "unit_id": unit_id,
+        "season_id": campaign.season_id,
+        "arrival": rotation.starts_on,
+        "departure": rotation.ends_on,
+        "guests": item.application.party_size,
+        "category": category,
+        "status": "held",
+        "hold_expires_at": deadline,
+        "created_at": now,
+        "currency": tariff.currency,
+        "subtotal_minor": total,
+        "discount_minor": 0,
+        "total_minor": total,
+        "nightly_minor": [tariff.amount_minor] * nights,
+        "confirmed_at": None,
+        "cancelled_at": None,
+        "promotion_id": None,
+        "promotion_name": None,
+        "refund_minor": None,
+        "cancelled_by": None,
+        "member_notice": None,
+    }
 
 
 # --- settling: paid, lapsed, declined, and the next in line -----------------------------------------
@@ -271,7 +308,7 @@ async def _settle_campaign(session: AsyncSession, campaign: Campaign, now: datet
 
 async def reoffer(
     session: AsyncSession, campaign: Campaign, freed: Sequence[tuple[CampaignOffer, str]], now: datetime
-) -> list[CampaignOffer]:
+) -> list[str]:
     """Offer each freed unit by the draw's rule (``next_offer_after_lapse``), in the order they were freed."""
     supply = supply_of(campaign)
     book = await _offer_book(session, campaign, {offer.id for offer, _p in freed})

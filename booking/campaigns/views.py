@@ -12,7 +12,7 @@ from booking.campaigns import schemas as s
 from booking.campaigns.models import Campaign, CampaignApplication, CampaignOffer, WaitingPlace
 from booking.campaigns.services import count_applications, rotations_of
 from booking.domain import states
-from booking.domain.allocation.publication import rows_from_json, rows_to_csv
+from booking.domain.allocation.publication import rows_from_csv, rows_to_json
 from booking.models import Booking
 from inventory.domain.errors import Conflict
 from inventory.models import Season
@@ -125,6 +125,6 @@ def published_inputs(campaign: Campaign) -> str:
 def published_results(campaign: Campaign, output_format: str) -> str:
     if campaign.published_results is None:
         raise Conflict("not_drawn", f"the results of {campaign.code} are published after the draw")
-    if output_format == "json":
+    if output_format == "csv":
         return campaign.published_results
-    return rows_to_csv(rows_from_json(campaign.published_results))
+    return rows_to_json(rows_from_csv(campaign.published_results))
