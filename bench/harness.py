@@ -33,6 +33,34 @@ def free_port() -> int:
         return port
 
 
+# The server process of each base URL, so that a phase can read the CPU time it cost the server.
+_SERVER_PIDS: dict[str, int] = {}
+
+
+def _process_tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its children (uvicorn's workers), read
+    from /proc; 0 where /proc does not exist."""
+    total = 0.0
+    pending = [pid]
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def cpu_seconds(base: str | None = None) -> tuple[float, float]:
+    """(server, this load client) CPU seconds used so far; the server's is 0 when unknown."""
+    server = _process_tree_cpu(_SERVER_PIDS[base]) if base in _SERVER_PIDS else 0.0
+    return server, time.process_time()
+
+
 @dataclass(frozen=True)
 class Figures:
     name: str
@@ -40,6 +68,8 @@ class Figures:
     errors: int
     seconds: float
     latencies_ms: list[float]
+    server_cpu_s: float = 0.0
+    client_cpu_s: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -55,6 +85,14 @@ class Figures:
         return (
             f"{self.name:<24} {self.count:>6} req  {self.rate:>8.1f} req/s  "
             f"p50 {self.percentile(50):7.2f} ms  p99 {self.percentile(99):7.2f} ms  errors {self.errors}"
+        )
+
+    def cpu_line(self) -> str:
+        """CPU per request of the server and of the load client: steadier than rates on a busy machine."""
+        per = 1000 / self.count if self.count else 0.0
+        return (
+            f"{self.name:<24} CPU per request: server {self.server_cpu_s * per:5.2f} ms, "
+            f"load client {self.client_cpu_s * per:5.2f} ms"
         )
 
 
@@ -108,6 +146,7 @@ async def _serve(database_url: str | None, workers: int) -> AsyncIterator[str]:
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
+    _SERVER_PIDS[base] = server.pid
     try:
         async with httpx.AsyncClient(base_url=base) as client:
             for _ in range(200):
@@ -117,6 +156,7 @@ async def _serve(database_url: str | None, workers: int) -> AsyncIterator[str]:
                 await asyncio.sleep(0.05)
         yield base
     finally:
+        _SERVER_PIDS.pop(base, None)
         server.terminate()
         server.wait(timeout=15)
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -129,9 +169,14 @@ async def token(client: httpx.AsyncClient, username: str) -> dict[str, str]:
 
 
 async def load(
-    name: str, requests: int, concurrency: int, send: Callable[[int], Awaitable[httpx.Response]]
+    name: str,
+    requests: int,
+    concurrency: int,
+    send: Callable[[int], Awaitable[httpx.Response]],
+    base: str | None = None,
 ) -> Figures:
-    """Send `requests` requests from `concurrency` workers; a non-2xx answer counts as an error."""
+    """Send `requests` requests from `concurrency` workers; a non-2xx answer counts as an error. With
+    the `base` of a server started here, the figures carry the CPU time the phase cost the server."""
     latencies: list[float] = []
     errors = 0
     counter = iter(range(requests))
@@ -148,9 +193,20 @@ async def load(
             latencies.append((time.perf_counter() - started) * 1000)
             errors += not ok
 
+    server_before, client_before = cpu_seconds(base)
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return Figures(name, requests, errors, time.perf_counter() - started, latencies)
+    seconds = time.perf_counter() - started
+    server_after, client_after = cpu_seconds(base)
+    return Figures(
+        name,
+        requests,
+        errors,
+        seconds,
+        latencies,
+        server_after - server_before,
+        client_after - client_before,
+    )
 
 
 def summary(target: Figures, bare: Figures) -> str:

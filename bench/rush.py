@@ -81,8 +81,8 @@ async def main(members: int, concurrency: int, seed: int, workers: int) -> None:
         requests = [(token(u["id"], u["username"]), stay(rng)) for u in users]
         limits = httpx.Limits(max_connections=concurrency)
         async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
-            await load("warm-up", 200, concurrency, lambda _i: client.get("/ready"))
-            bare = await load("bare /health", 2000, concurrency, lambda _i: client.get("/health"))
+            await load("warm-up", 200, concurrency, lambda _i: client.get("/ready"), base)
+            bare = await load("bare /health", 2000, concurrency, lambda _i: client.get("/health"), base)
             outcomes: list[int] = []
 
             async def hold(i: int) -> httpx.Response:
@@ -92,7 +92,7 @@ async def main(members: int, concurrency: int, seed: int, workers: int) -> None:
                 return response
 
             # A 409 (sold out) is a correct answer in a rush; only other failures count as errors.
-            holds = await load("POST /api/bookings", len(requests), concurrency, hold)
+            holds = await load("POST /api/bookings", len(requests), concurrency, hold, base)
         held = outcomes.count(201)
         paid = await connection.execute(
             "UPDATE bookings SET status = 'confirmed', confirmed_at = now(), hold_expires_at = NULL "
@@ -105,6 +105,8 @@ async def main(members: int, concurrency: int, seed: int, workers: int) -> None:
     print(f"rush on PostgreSQL: {len(requests)} members, concurrency {concurrency}, {workers} worker(s)")
     print(bare.line())
     print(holds.line().replace(f"errors {holds.errors}", f"errors {errors}"))
+    print(bare.cpu_line())
+    print(holds.cpu_line())
     print(f"held {held}, sold out {outcomes.count(409)}, confirmed {paid.split()[-1]}")
     print(f"oversold: unit-nights sold twice {twice}, type-nights over their units {over_units}")
     print(

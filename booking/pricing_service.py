@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Integer, case, func, select, update
+from sqlalchemy import Integer, Table, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.domain import promotions as rules
-from booking.models import Booking, Promotion
-from booking.repository import live_booking
+from booking.models import Promotion
+from booking.repository import BOOKINGS, live_booking_row
 from inventory.domain.calendar import local_today
 from inventory.domain.money import Money
 from inventory.services import StaySearch, TypeOffer
@@ -61,18 +61,36 @@ async def active_promotions(session: AsyncSession, version: int) -> list[rules.P
     return await versioned(session, "active_promotions", version, load)
 
 
+_PROMOTIONS: Table = Promotion.__table__  # type: ignore[assignment]
+# Statements of every hold that meets capped promotions, built once on the tables.
+_USAGE = (
+    select(
+        BOOKINGS.c.promotion_id,
+        func.count(),
+        func.sum(case((BOOKINGS.c.member_id == bindparam("member_id"), 1), else_=0)).cast(Integer),
+        func.coalesce(func.sum(BOOKINGS.c.discount_minor), 0),
+    )
+    .where(
+        BOOKINGS.c.promotion_id.in_(bindparam("promotion_ids", expanding=True)),
+        live_booking_row(bindparam("now")),
+    )
+    .group_by(BOOKINGS.c.promotion_id)
+)
+_LOCK_PROMOTIONS = (
+    update(_PROMOTIONS)
+    .where(_PROMOTIONS.c.id.in_(bindparam("promotion_ids", expanding=True)))
+    .values(lock_version=_PROMOTIONS.c.lock_version + 1)
+)
+
+
 async def usage_of(
     session: AsyncSession, promotion_ids: Sequence[int], member_id: int | None, now: datetime
 ) -> dict[int, rules.Usage]:
     """Live uses per promotion: held-and-alive or confirmed-onwards bookings that carry it."""
     if not promotion_ids:
         return {}
-    mine = func.sum(case((Booking.member_id == member_id, 1), else_=0)).cast(Integer)
-    rows = await session.execute(
-        select(Booking.promotion_id, func.count(), mine, func.coalesce(func.sum(Booking.discount_minor), 0))
-        .where(Booking.promotion_id.in_(promotion_ids), live_booking(now))
-        .group_by(Booking.promotion_id)
-    )
+    parameters = {"promotion_ids": list(promotion_ids), "member_id": member_id, "now": now}
+    rows = await session.execute(_USAGE, parameters)
     return {pid: rules.Usage(uses, member_uses or 0, Money(spent)) for pid, uses, member_uses, spent in rows}
 
 
@@ -123,9 +141,7 @@ async def quote_for_hold(
         and (p.code is None or _same_code(p.code, promo_code))
     )
     if capped:
-        await session.execute(
-            update(Promotion).where(Promotion.id.in_(capped)).values(lock_version=Promotion.lock_version + 1)
-        )
+        await session.execute(_LOCK_PROMOTIONS, {"promotion_ids": capped})
     usage = await usage_of(session, capped, member_id, now)
     return rules.quote([price for _night, price in offer.nightly], facts, candidates, usage, promo_code)
 

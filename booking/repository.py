@@ -17,12 +17,28 @@ from inventory.snapshot import versioned
 
 LIVE_STATES = ("confirmed", "checked_in", "completed", "no_show")
 
+# A hold runs about ten statements. Built once here on the tables (not the mapped classes) and run with
+# parameters, each costs a third of the CPU of an ORM statement built per call: no statement to build,
+# no ORM compile step, the compiled form found in the cache at once.
+BOOKINGS: Table = Booking.__table__  # type: ignore[assignment]
+STAY_NIGHTS: Table = StayNight.__table__  # type: ignore[assignment]
+_MEMBERS: Table = Member.__table__  # type: ignore[assignment]
+_SEASONS: Table = Season.__table__  # type: ignore[assignment]
+
 
 def live_booking(now: datetime) -> ColumnElement[bool]:
     """A booking that holds its inventory or its promotion: confirmed onwards, or a hold not yet expired."""
     return or_(
         Booking.status.in_(LIVE_STATES),
         and_(Booking.status == "held", Booking.hold_expires_at > now),
+    )
+
+
+def live_booking_row(now: ColumnElement[datetime]) -> ColumnElement[bool]:
+    """``live_booking`` on the bookings table, for statements built once (``now`` a bound parameter)."""
+    return or_(
+        BOOKINGS.c.status.in_(LIVE_STATES),
+        and_(BOOKINGS.c.status == "held", BOOKINGS.c.hold_expires_at > now),
     )
 
 
@@ -62,9 +78,6 @@ async def member_for_update(session: AsyncSession, user_id: int) -> Member:
     return member
 
 
-_MEMBERS: Table = Member.__table__  # type: ignore[assignment]
-_BOOKINGS: Table = Booking.__table__  # type: ignore[assignment]
-_STAY_NIGHTS: Table = StayNight.__table__  # type: ignore[assignment]
 _MEMBER_CATEGORY_FOR_UPDATE = (
     select(_MEMBERS.c.category).where(_MEMBERS.c.user_id == bindparam("user_id")).with_for_update()
 )
@@ -78,13 +91,16 @@ async def member_category_for_update(session: AsyncSession, user_id: int) -> str
     return str(category)
 
 
+_MEMBER_USAGE = (
+    select(BOOKINGS.c.status, BOOKINGS.c.arrival, BOOKINGS.c.departure, _SEASONS.c.kind)
+    .select_from(BOOKINGS.join(_SEASONS, _SEASONS.c.id == BOOKINGS.c.season_id))
+    .where(BOOKINGS.c.member_id == bindparam("member_id"), live_booking_row(bindparam("now")))
+)
+
+
 async def member_usage(session: AsyncSession, user_id: int, year: int, now: datetime) -> MemberUsage:
     """Open holds, and off-season nights of live bookings arriving in `year`, in one query."""
-    rows = await session.execute(
-        select(Booking.status, Booking.arrival, Booking.departure, Season.kind)
-        .join(Season, Season.id == Booking.season_id)
-        .where(Booking.member_id == user_id, live_booking(now))
-    )
+    rows = await session.execute(_MEMBER_USAGE, {"member_id": user_id, "now": now})
     open_holds = nights = 0
     for status, arrival, departure, kind in rows:
         open_holds += status == "held"
@@ -93,19 +109,22 @@ async def member_usage(session: AsyncSession, user_id: int, year: int, now: date
     return MemberUsage(open_holds=open_holds, nights_this_year=nights)
 
 
+_CLEAR_EXPIRED_NIGHTS = delete(STAY_NIGHTS).where(
+    STAY_NIGHTS.c.unit_type_id == bindparam("unit_type_id"),
+    STAY_NIGHTS.c.night >= bindparam("first"),
+    STAY_NIGHTS.c.night < bindparam("end"),
+    STAY_NIGHTS.c.hold_expires_at.is_not(None),
+    STAY_NIGHTS.c.hold_expires_at <= bindparam("now"),
+)
+
+
 async def clear_expired_nights(
     session: AsyncSession, unit_type_id: int, first: date, end: date, now: datetime
 ) -> None:
     """Expired holds' nights stand in the way of the unique (unit, night) constraint; the writer that
     needs the space removes them inside its locked unit of work."""
     await session.execute(
-        delete(StayNight).where(
-            StayNight.unit_type_id == unit_type_id,
-            StayNight.night >= first,
-            StayNight.night < end,
-            StayNight.hold_expires_at.is_not(None),
-            StayNight.hold_expires_at <= now,
-        )
+        _CLEAR_EXPIRED_NIGHTS, {"unit_type_id": unit_type_id, "first": first, "end": end, "now": now}
     )
 
 
@@ -124,13 +143,17 @@ def nights_rows(booking: Booking, hold_expires_at: datetime | None) -> list[Stay
     ]
 
 
+_INSERT_BOOKING = insert(BOOKINGS)
+_INSERT_NIGHT = insert(STAY_NIGHTS)
+
+
 async def insert_hold(session: AsyncSession, booking: Booking) -> None:
     """Write a new booking and the nights it takes as two plain inserts (the nights in one statement).
 
     The booking object stays outside the session: a hold is written once and only read back by its
     response, so the ORM's unit of work (identity map, flush ordering) would be pure overhead."""
-    columns = {column.key: getattr(booking, column.key) for column in _BOOKINGS.columns}
-    await session.execute(insert(_BOOKINGS), columns)
+    columns = {column.key: getattr(booking, column.key) for column in BOOKINGS.columns}
+    await session.execute(_INSERT_BOOKING, columns)
     nights = [
         {
             "unit_id": booking.unit_id,
@@ -143,7 +166,7 @@ async def insert_hold(session: AsyncSession, booking: Booking) -> None:
         }
         for i in range((booking.departure - booking.arrival).days)
     ]
-    await session.execute(insert(_STAY_NIGHTS).values(nights))
+    await session.execute(_INSERT_NIGHT, nights)  # one executemany: a single round trip with asyncpg
 
 
 async def confirm_nights(session: AsyncSession, booking_id: uuid.UUID) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, time
 from typing import Any, TypeVar
 
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import Table, event, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, UOWTransaction
 
@@ -77,8 +77,13 @@ T = TypeVar("T")
 _cache: dict[tuple[str, str], tuple[int, CentreView]] = {}
 
 
+_INVENTORY_VERSIONS: Table = InventoryVersion.__table__  # type: ignore[assignment]
+# Read on every availability and hold request: built once, on the table (no ORM compile step).
+_VERSION = select(_INVENTORY_VERSIONS.c.version).where(_INVENTORY_VERSIONS.c.id == 1)
+
+
 async def inventory_version(session: AsyncSession) -> int:
-    return (await session.scalar(select(InventoryVersion.version).where(InventoryVersion.id == 1))) or 0
+    return (await session.execute(_VERSION)).scalar() or 0
 
 
 async def centre_view(session: AsyncSession, code: str) -> CentreView:
