@@ -30,11 +30,12 @@ def migrate() -> None:
 
 async def _seed(settings: Settings) -> None:
     from estivage.db import create_disposable_engine, session_factory
-    from estivage.seed import seed_demo
+    from estivage.seed import seed_demo, seed_demo_campaign
 
     engine = create_disposable_engine(settings.database_url)
     async with session_factory(engine)() as session:
         await seed_demo(session)
+        await seed_demo_campaign(session)
     await engine.dispose()
 
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.campaigns import schemas as campaign_schemas
+from booking.campaigns.models import Campaign
+from booking.campaigns.services import create_campaign
 from booking.models import Promotion
 from estivage.accounts.models import Member, User
 from estivage.auth import hash_password
@@ -408,3 +411,32 @@ async def seed_demo(session: AsyncSession, now: datetime | None = None) -> None:
     await _seed_promotions(session, today)
     await _seed_accounts(session, now)
     await session.commit()
+
+
+async def seed_demo_campaign(session: AsyncSession, now: datetime | None = None) -> str | None:
+    """The coming summer's allocation campaign, open for applications, so the demo shows the whole path.
+
+    Kept out of `seed_demo` on purpose: the tests' template database has no campaign, so each campaign
+    test sets up its own. Applications close two months before the summer (never in the past).
+    Returns the campaign code, or None when there is nothing to open (no future summer, or already open).
+    """
+    now = now or datetime.now(UTC)
+    summer = await session.scalar(
+        select(Season)
+        .where(Season.kind == "summer", Season.centre_id.is_(None), Season.starts_on > now.date())
+        .order_by(Season.starts_on)
+    )
+    if summer is None or await session.scalar(select(Campaign.id).where(Campaign.season_id == summer.id)):
+        return None
+    closes = datetime.combine(summer.starts_on - timedelta(days=60), time(23, 59), tzinfo=UTC)
+    await create_campaign(
+        session,
+        campaign_schemas.CampaignIn(
+            season=summer.code,
+            applications_close_at=max(closes, now + timedelta(days=7)),
+            reserved_percent={"retired": 30},
+        ),
+        now,
+    )
+    await session.commit()
+    return summer.code

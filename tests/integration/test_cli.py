@@ -8,7 +8,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-COUNTED = ("centres", "unit_types", "units", "seasons", "rotations", "tariffs", "quotas", "users", "members")
+COUNTED = (
+    "centres",
+    "unit_types",
+    "units",
+    "seasons",
+    "rotations",
+    "tariffs",
+    "quotas",
+    "users",
+    "members",
+    "campaigns",
+)
 
 
 def _estivage(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -35,6 +46,7 @@ def test_migrate_then_seed_demo_twice_changes_nothing_the_second_time(tmp_path: 
     assert after_first["centres"] == 4
     assert after_first["members"] == 500
     assert after_first["users"] == 500 + 4 + 1
+    assert after_first["campaigns"] == 1  # the coming summer's, open for applications
     with sqlite3.connect(database) as connection:
         managers = connection.execute(
             "SELECT username FROM users WHERE role = 'manager' ORDER BY username"
