@@ -1,0 +1,351 @@
+"""Access-control sweep: every route of the app, called by every kind of caller, answers the contract's
+401 / 403 / 404 (CONTRACT.md) — or reaches its handler when the caller is allowed.
+
+`ACCESS` lists every route with who may call it. A route that is not in the table fails the test: a new
+endpoint is classified on purpose, never left unguarded by accident. A classified route that no longer
+exists fails it too (unless marked as arriving from work in progress), so the table stays true.
+
+Callers: anonymous; the member who owns the objects (M0001, booking at Ifrane); another member
+(M0002); the manager of another centre (Saïdia); the manager of the objects' centre (Ifrane); staff;
+an enrolled gate device of Ifrane (its own bearer token, which is no user's token).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from estivage.app import create_app
+from estivage.settings import Settings
+from tests.conftest import PASSWORD, STAY, Clock, hold, login
+
+CALLERS = ("anonymous", "member", "other_member", "manager_elsewhere", "manager", "staff", "device")
+OK = "ok"  # reaches the handler: any answer but 401, 403, 404 and 5xx (a 409 or 422 is the handler's)
+
+
+def _profile(**expected: str) -> dict[str, str]:
+    return {caller: expected.get(caller, OK) for caller in CALLERS}
+
+
+# Profiles: who gets what.
+PUBLIC = _profile()
+LOGGED_IN = _profile(anonymous="401", device="401")
+STAFF_ONLY = _profile(
+    anonymous="401",
+    member="403",
+    other_member="403",
+    manager_elsewhere="403",
+    manager="403",
+    device="401",
+)
+MEMBER_ONLY = _profile(anonymous="401", manager_elsewhere="403", manager="403", staff="403", device="401")
+# A member's own object: another member gets 404 (its existence is not confirmed), other roles 403.
+OWN_OBJECT = {**MEMBER_ONLY, "other_member": "404"}
+OWN_OR_STAFF = {**OWN_OBJECT, "staff": OK}
+# Readable by its member, the managers of its centre and staff; to the others it does not exist.
+VISIBLE_BOOKING = _profile(anonymous="401", other_member="404", manager_elsewhere="404", device="401")
+CENTRE_STAFF = _profile(
+    anonymous="401", member="403", other_member="403", manager_elsewhere="403", device="401"
+)
+DEVICE_ONLY = _profile(
+    anonymous="401",
+    member="401",
+    other_member="401",
+    manager_elsewhere="401",
+    manager="401",
+    staff="401",
+)
+# Web pages: the same rules, but the anonymous (and a gate's token, which is nobody's) are sent to log in.
+LOGIN = "login"
+PAGE_LOGGED_IN = {**LOGGED_IN, "anonymous": LOGIN, "device": LOGIN}
+PAGE_MEMBER = {**MEMBER_ONLY, "anonymous": LOGIN, "device": LOGIN}
+PAGE_OWN = {**OWN_OBJECT, "anonymous": LOGIN, "device": LOGIN}
+PAGE_MANAGERS = {**PAGE_LOGGED_IN, "member": "403", "other_member": "403"}
+PAGE_CENTRE = {**CENTRE_STAFF, "anonymous": LOGIN, "device": LOGIN}
+PAGE_STAFF = {**STAFF_ONLY, "anonymous": LOGIN, "device": LOGIN}
+
+
+def _form(page: dict[str, str]) -> dict[str, str]:
+    """A web form's POST without the form's CSRF token: refused (403) even for the callers the page
+    allows; the others keep their answer."""
+    return {caller: "403" if expected in {OK, "404"} else expected for caller, expected in page.items()}
+
+
+@dataclass(frozen=True)
+class Route:
+    access: dict[str, str]
+    body: Any = None
+    query: dict[str, str] | None = None
+    # Routes that appeared while this table was written (summer campaigns, web pages): classified, but
+    # this world builds none of their objects (an allowed caller's 404 is tolerated) and they may be absent.
+    optional: bool = False
+    # An endless event stream: only the refusals are checked (an allowed caller would wait forever).
+    stream: bool = False
+
+
+BOOKING = "/api/bookings/{booking_id:uuid}"
+ACCESS: dict[str, Route] = {
+    # Operations
+    "GET /health": Route(PUBLIC),
+    "GET /ready": Route(PUBLIC),
+    "GET /metrics": Route(PUBLIC),  # ESTIVAGE_METRICS_TOKEN protects it in production (test_observability)
+    "GET /schema": Route(PUBLIC),
+    "GET /schema/openapi.json": Route(PUBLIC),
+    "GET /schema/scalar": Route(PUBLIC),
+    "GET /schema/{path:str}": Route(_profile(**dict.fromkeys(CALLERS, "404"))),  # unknown documents
+    # Accounts
+    "POST /api/auth/token": Route(PUBLIC, body={"username": "M0003", "password": PASSWORD}),
+    "GET /api/me": Route(LOGGED_IN),
+    # Inventory (staff configure, everyone reads the centres)
+    "GET /api/centres": Route(PUBLIC),
+    "POST /api/centres": Route(STAFF_ONLY, body={"code": "x"}),
+    "PATCH /api/centres/{code:str}": Route(STAFF_ONLY, body={}),
+    "POST /api/centres/{code:str}/unit-types": Route(STAFF_ONLY, body={"code": "x"}),
+    "PATCH /api/centres/{code:str}/unit-types/{type_code:str}": Route(STAFF_ONLY, body={}),
+    "GET /api/centres/{code:str}/units": Route(STAFF_ONLY),
+    "POST /api/centres/{code:str}/units": Route(STAFF_ONLY, body={"number": "x"}),
+    "PATCH /api/centres/{code:str}/units/{number:str}": Route(STAFF_ONLY, body={}),
+    "POST /api/centres/{code:str}/units/{number:str}/closures": Route(STAFF_ONLY, body={}),
+    "GET /api/centres/{code:str}/occupancy": Route(
+        CENTRE_STAFF, query={"from": "2026-12-20", "to": "2026-12-24"}
+    ),
+    "GET /api/seasons": Route(STAFF_ONLY),
+    "POST /api/seasons": Route(STAFF_ONLY, body={}),
+    "PATCH /api/seasons/{code:str}": Route(STAFF_ONLY, body={}),
+    "GET /api/tariffs": Route(STAFF_ONLY),
+    "PUT /api/tariffs": Route(STAFF_ONLY, body={}),
+    "GET /api/quotas": Route(STAFF_ONLY),
+    "PUT /api/quotas": Route(STAFF_ONLY, body={}),
+    # Booking
+    "GET /api/availability": Route(
+        MEMBER_ONLY,
+        query={"centre": "ifrane", "arrival": "2027-01-10", "departure": "2027-01-13", "guests": "2"},
+    ),
+    "POST /api/bookings": Route(
+        MEMBER_ONLY, body={**STAY, "arrival": "2027-02-10", "departure": "2027-02-13"}
+    ),
+    "GET /api/bookings": Route(LOGGED_IN),
+    f"GET {BOOKING}": Route(VISIBLE_BOOKING),
+    f"POST {BOOKING}/move": Route(STAFF_ONLY, body={"unit": "no-such-unit"}),
+    "GET /api/booking-policy": Route(STAFF_ONLY),
+    "PUT /api/booking-policy": Route(STAFF_ONLY, body={}),
+    "GET /api/promotions": Route(STAFF_ONLY),
+    "POST /api/promotions": Route(STAFF_ONLY, body={}),
+    "GET /api/promotions/{promotion_id:int}": Route(STAFF_ONLY),
+    "PATCH /api/promotions/{promotion_id:int}": Route(STAFF_ONLY, body={}),
+    # Payments
+    f"POST {BOOKING}/checkout": Route(OWN_OBJECT, body={"method": "card"}),
+    "POST /api/payments/stripe/webhook": Route(PUBLIC, body={}),  # Stripe's signature, checked inside
+    # The test-mode payment page: reached by its unguessable reference, as Stripe's hosted page would be.
+    "GET /payments/test/{ref:str}": Route(PUBLIC),
+    "POST /payments/test/{ref:str}/confirm": Route(PUBLIC),
+    # Access: passes (the member's own), devices (staff), the gates' endpoints (device token)
+    f"GET {BOOKING}/pass": Route(OWN_OBJECT),
+    f"GET {BOOKING}/pass.png": Route(OWN_OBJECT),
+    f"POST {BOOKING}/pass/reissue": Route(OWN_OBJECT),
+    "GET /api/access/device": Route(DEVICE_ONLY),
+    "GET /api/access/keys": Route(DEVICE_ONLY),
+    "GET /api/access/revocations": Route(DEVICE_ONLY),
+    "POST /api/access/scans": Route(DEVICE_ONLY, body={"events": []}),
+    "GET /api/access/devices": Route(STAFF_ONLY),
+    "POST /api/access/devices": Route(STAFF_ONLY, body={"centre": "ifrane", "name": "sweep"}),
+    "POST /api/access/devices/{device_id:uuid}/revoke": Route(STAFF_ONLY),
+    "POST /api/access/passes/{pass_id:uuid}/revoke": Route(STAFF_ONLY),
+    # Summer campaigns (work in progress when this table was written: optional, see Route).
+    "GET /api/campaigns": Route(LOGGED_IN, optional=True),
+    "POST /api/campaigns": Route(STAFF_ONLY, body={}, optional=True),
+    "GET /api/campaigns/{code:str}": Route(LOGGED_IN, optional=True),
+    "PATCH /api/campaigns/{code:str}": Route(STAFF_ONLY, body={}, optional=True),
+    "POST /api/campaigns/{code:str}/close": Route(STAFF_ONLY, optional=True),
+    "POST /api/campaigns/{code:str}/draw": Route(STAFF_ONLY, body={}, optional=True),
+    "POST /api/campaigns/{code:str}/settle": Route(STAFF_ONLY, optional=True),
+    "GET /api/campaigns/{code:str}/audit": Route(STAFF_ONLY, optional=True),
+    # The draw's published inputs and results: public, so that anyone can re-run and verify it.
+    "GET /api/campaigns/{code:str}/inputs.json": Route(PUBLIC, optional=True),
+    "GET /api/campaigns/{code:str}/results.json": Route(PUBLIC, optional=True),
+    "GET /api/campaigns/{code:str}/results.csv": Route(PUBLIC, optional=True),
+    "GET /api/campaigns/{code:str}/application": Route(MEMBER_ONLY, optional=True),
+    "PUT /api/campaigns/{code:str}/application": Route(MEMBER_ONLY, body={}, optional=True),
+    "DELETE /api/campaigns/{code:str}/application": Route(MEMBER_ONLY, optional=True),
+    "POST /api/campaigns/{code:str}/application/decline": Route(MEMBER_ONLY, optional=True),
+    "GET /api/campaigns/{code:str}/applications/{public_id:str}": Route(
+        {**MEMBER_ONLY, "staff": OK}, optional=True
+    ),
+    # Web pages (work in progress): the anonymous are sent to the login page.
+    "GET /": Route(PAGE_LOGGED_IN, optional=True),
+    "GET /login": Route(PUBLIC, optional=True),
+    "POST /login": Route(_form(PUBLIC), body={}, optional=True),
+    "POST /logout": Route({**_form(PUBLIC), "anonymous": LOGIN, "device": LOGIN}, optional=True),
+    "POST /lang": Route({**_form(PUBLIC), "anonymous": LOGIN, "device": LOGIN}, optional=True),
+    "GET /static/{file_path:path}": Route(PUBLIC, optional=True),
+    "GET /search": Route(PAGE_MEMBER, optional=True),
+    "POST /search/hold": Route(_form(PAGE_MEMBER), body={}, optional=True),
+    "GET /bookings": Route(PAGE_MEMBER, optional=True),
+    "GET /bookings/{booking_id:uuid}": Route(PAGE_OWN, optional=True),
+    "GET /bookings/{booking_id:uuid}/cancel": Route(PAGE_OWN, optional=True),
+    "POST /bookings/{booking_id:uuid}/pay": Route(_form(PAGE_OWN), optional=True),
+    "POST /bookings/{booking_id:uuid}/rate": Route(_form(PAGE_OWN), optional=True),
+    "GET /manage": Route(PAGE_MANAGERS, optional=True),
+    "GET /manage/{code:str}": Route(PAGE_CENTRE, optional=True),
+    "GET /manage/{code:str}/occupancy.csv": Route(PAGE_CENTRE, optional=True),
+    "GET /manage/{code:str}/on-site": Route(PAGE_CENTRE, optional=True, stream=True),
+    "GET /staff": Route(PAGE_STAFF, optional=True),
+    "GET /staff/config": Route(PAGE_STAFF, optional=True),
+    "GET /staff/devices": Route(PAGE_STAFF, optional=True),
+    "POST /staff/devices": Route(_form(PAGE_STAFF), body={}, optional=True),
+    "GET /staff/promotions": Route(PAGE_STAFF, optional=True),
+    "POST /staff/promotions": Route(_form(PAGE_STAFF), body={}, optional=True),
+    "GET /staff/promotions/{promotion_id:int}": Route(PAGE_STAFF, optional=True),
+    "POST /staff/promotions/{promotion_id:int}": Route(_form(PAGE_STAFF), body={}, optional=True),
+    "POST /staff/config/{what:str}": Route(_form(PAGE_STAFF), body={}, optional=True),
+    # Last: they end the booking the routes above use.
+    "POST /bookings/{booking_id:uuid}/cancel": Route(_form(PAGE_OWN), optional=True),
+    f"POST {BOOKING}/cancel": Route(OWN_OR_STAFF),
+}
+
+
+@dataclass
+class World:
+    """The objects the sweep's paths point at, and each caller's headers."""
+
+    headers: dict[str, dict[str, str]]
+    params: dict[str, str]
+
+
+@pytest.fixture
+async def sweep_client(settings: Settings, clock: Clock) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    # Every caller logs in many times: the login rate limit is not what this test is about.
+    app = create_app(dataclasses.replace(settings, login_attempts_per_minute=10_000), clock=clock)
+    async with AsyncTestClient(app=app) as client:
+        yield client
+
+
+async def _world(client: AsyncTestClient[Any]) -> World:
+    users = {
+        "member": "M0001",
+        "other_member": "M0002",
+        "manager_elsewhere": "manager-saidia",
+        "manager": "manager-ifrane",
+        "staff": "staff",
+    }
+    headers = {"anonymous": {}} | {caller: await login(client, name) for caller, name in users.items()}
+    member, staff = headers["member"], headers["staff"]
+    booking = (await hold(client, member)).json()
+    checkout = (
+        await client.post(f"/api/bookings/{booking['id']}/checkout", json={"method": "card"}, headers=member)
+    ).json()
+    ref = checkout["redirect_url"].split("?")[0].rsplit("/", 1)[1]
+    assert (await client.post(f"/payments/test/{ref}/confirm", follow_redirects=False)).status_code == 303
+    issued = (await client.get(f"/api/bookings/{booking['id']}/pass", headers=member)).json()
+    devices = []
+    for name in ("gate", "spare"):
+        created = await client.post(
+            "/api/access/devices", json={"centre": "ifrane", "name": name}, headers=staff
+        )
+        devices.append(created.json())
+    headers["device"] = {"Authorization": f"Bearer {devices[0]['token']}"}
+    unit = (await client.get("/api/centres/ifrane/units", headers=staff)).json()[0]
+    promotion = (await client.get("/api/promotions", headers=staff)).json()[0]
+    seasons = (await client.get("/api/seasons", headers=staff)).json()
+    params = {
+        "booking_id": booking["id"],
+        "ref": ref,
+        "pass_id": issued["pass_id"],
+        "device_id": devices[1]["device_id"],
+        "code": "ifrane",
+        "type_code": "studio",
+        "number": unit["number"],
+        "promotion_id": str(promotion["id"]),
+        "path": "no-such-document",
+        "file_path": "app.css",
+        "what": "seasons",
+        "public_id": "no-such-application",
+    }
+    # A season's code, for PATCH /api/seasons/{code}: the path's {code} is a centre's elsewhere.
+    params["season_code"] = seasons[0]["code"]
+    return World(headers, params)
+
+
+def _path(template: str, params: dict[str, str]) -> str:
+    path = template
+    if template.startswith("/api/seasons/"):
+        path = path.replace("{code:str}", params["season_code"])
+    for name, value in params.items():
+        for kind in ("uuid", "str", "int", "path"):
+            path = path.replace(f"{{{name}:{kind}}}", value)
+    assert "{" not in path, f"no value for a parameter of {template}"
+    return path
+
+
+def app_routes(app: Litestar) -> set[str]:
+    """Every (method, path) the app answers, without the OPTIONS and HEAD that Litestar adds."""
+    found = set()
+    for route in app.routes:
+        for method in getattr(route, "route_handler_map", {}):
+            if method not in {"OPTIONS", "HEAD"}:
+                found.add(f"{method} {route.path}")
+    return found
+
+
+def _outcome(response: Any) -> str:
+    if response.status_code in {302, 303, 307} and response.headers.get("location", "").startswith("/login"):
+        return LOGIN
+    return str(response.status_code) if response.status_code in {401, 403, 404} else OK
+
+
+async def test_every_route_is_classified(app: Litestar) -> None:
+    routes = app_routes(app)
+    unclassified = sorted(routes - ACCESS.keys())
+    assert not unclassified, f"classify these routes in ACCESS (who may call them): {unclassified}"
+    stale = sorted(key for key, route in ACCESS.items() if key not in routes and not route.optional)
+    assert not stale, f"these classified routes no longer exist: {stale}"
+
+
+async def test_every_route_answers_each_caller_as_the_contract_says(
+    sweep_client: AsyncTestClient[Any],
+) -> None:
+    client = sweep_client
+    world = await _world(client)
+    present = app_routes(client.app)
+    wrong = []
+    for key, route in ACCESS.items():
+        if key not in present:
+            continue
+        method, template = key.split(" ", 1)
+        path = _path(template, world.params)
+        # The allowed callers last: a denied call must not depend on what an allowed one changed.
+        for caller in sorted(CALLERS, key=lambda c: route.access[c] == OK):
+            if route.stream and route.access[caller] == OK:
+                continue
+            response = await client.request(
+                method,
+                path,
+                headers=world.headers[caller],
+                params=route.query,
+                json=route.body if method in {"POST", "PUT", "PATCH"} else None,
+                follow_redirects=False,
+            )
+            assert response.status_code < 500, f"{key} as {caller}: {response.status_code} {response.text}"
+            outcome, expected = _outcome(response), route.access[caller]
+            if route.optional and expected == OK and outcome == "404":
+                continue  # work in progress: this world may lack its objects (a campaign…)
+            if outcome != expected:
+                wrong.append(f"{key} as {caller}: {response.status_code}, expected {expected}")
+    assert not wrong, "\n".join(wrong)
+
+
+async def test_a_device_token_is_no_user_token_and_a_forged_token_is_nobody(
+    sweep_client: AsyncTestClient[Any],
+) -> None:
+    client = sweep_client
+    forged = {"Authorization": f"Bearer {uuid.uuid4().hex}"}
+    assert (await client.get("/api/me", headers=forged)).status_code == 401
+    assert (await client.get("/api/access/keys", headers=forged)).status_code == 401
+    assert (await client.get("/api/access/keys", headers=await login(client, "staff"))).status_code == 401
