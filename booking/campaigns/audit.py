@@ -22,6 +22,7 @@ EVENTS = (
     "paid",
     "lapsed",
     "declined",
+    "not_offered",
 )
 
 

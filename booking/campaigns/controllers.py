@@ -109,8 +109,7 @@ class CampaignController(Controller):
     async def settle(
         self, db_session: NamedDependency[AsyncSession], now: NamedDependency[datetime], code: FromPath[str]
     ) -> s.SettleOut:
-        await services.campaign_by_code(db_session, code)
-        done = await offers.settle(db_session, now, code)
+        done = await offers.settle(db_session, now, code)  # the campaign's lock is its first statement
         await db_session.commit()
         return s.SettleOut(paid=done.paid, lapsed=done.lapsed, declined=done.declined, offered=done.offered)
 

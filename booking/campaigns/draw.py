@@ -20,7 +20,15 @@ from booking.campaigns import audit
 from booking.campaigns.models import Campaign, CampaignApplication, WaitingPlace
 from booking.campaigns.offers import NewOffer, hold_offers, supply_of
 from booking.campaigns.services import campaign_by_code, lock_campaigns
-from booking.domain.allocation import Applicant, Application, MemberStatus, ScoreWeights, Slot, score
+from booking.domain.allocation import (
+    AllocationError,
+    Applicant,
+    Application,
+    MemberStatus,
+    ScoreWeights,
+    Slot,
+    score,
+)
 from booking.domain.allocation.publication import (
     DrawRun,
     inputs_from_json,
@@ -120,7 +128,10 @@ async def draw(
     assert campaign.published_inputs is not None
     assert campaign.seed_hex is not None
     inputs = inputs_from_json(campaign.published_inputs).revealed(bytes.fromhex(campaign.seed_hex))
-    run = run_draw(inputs)
+    try:
+        run = run_draw(inputs)
+    except AllocationError as error:  # stored inputs the rules refuse: a state to repair, not a crash
+        raise Conflict(error.code, error.detail) from error
     rows = published_rows(inputs, run)
     campaign.published_inputs = _revealed(campaign.published_inputs, inputs.seed)
     campaign.published_results = rows_to_csv(rows)  # C-speed; the JSON is made from it when asked
@@ -147,7 +158,14 @@ async def draw(
         if progress is not None:
             progress("offers", done, total)
 
-    await hold_offers(session, campaign, pending, now, advance)
+    held = await hold_offers(session, campaign, pending, now, advance)
+    if held.unheld:  # the whole draw rolls back: the published results promise every one of these offers
+        item, reason = held.unheld[0]
+        raise Conflict(
+            reason,
+            f"{len(held.unheld)} offers cannot be held, the first {item.slot} ({reason}); "
+            "the inventory changed since the campaign was set",
+        )
     return DrawSummary(len(inputs.applications), len(run.result.offers), len(inputs.applications) - total)
 
 

@@ -12,9 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from estivage.db import Base
 
-CAMPAIGN_STATES = ("open", "closed", "drawn")
-OFFER_STATES = ("offered", "paid", "lapsed", "declined")
-
 
 class Campaign(Base):
     """One summer season's allocation. ``slots`` is the supply, fixed when the campaign is set:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +23,13 @@ from booking import repository as repo
 from booking import services as bookings
 from booking.campaigns import audit
 from booking.campaigns.models import Campaign, CampaignApplication, CampaignEvent, CampaignOffer, WaitingPlace
-from booking.campaigns.services import campaign_by_code, lock_campaigns, own_application, rotations_of
+from booking.campaigns.services import (
+    campaign_by_code,
+    closed_during,
+    lock_campaigns,
+    own_application,
+    rotations_of,
+)
 from booking.domain import states
 from booking.domain.allocation import (
     AllocationResult,
@@ -79,16 +86,25 @@ def supply_of(campaign: Campaign) -> Supply:
 # --- holding offered units -------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class Held:
+    """What ``hold_offers`` did: the public ids offered, and the offers it could not hold (their
+    rotation has begun, or no unit of the type is free for its nights any more), with the reason."""
+
+    offered: list[str] = field(default_factory=list)
+    unheld: list[tuple[NewOffer, str]] = field(default_factory=list)
+
+
 async def hold_offers(
     session: AsyncSession,
     campaign: Campaign,
     pending: Sequence[NewOffer],
     now: datetime,
     progress: Progress | None = None,
-) -> list[str]:
-    """One held booking per offer, on a unit free for the rotation's nights, until the payment deadline;
-    the public ids offered. Rows are written in bulk statements: a draw holds hundreds of units."""
-    deadline = now + timedelta(hours=campaign.offer_validity_hours)
+) -> Held:
+    """One held booking per offer, on a unit free for the rotation's nights, until the payment deadline
+    (never later than the arrival). Rows are written in bulk statements: a draw holds hundreds of units."""
+    validity = timedelta(hours=campaign.offer_validity_hours)
     rotations = {rotation.code: rotation for rotation in await rotations_of(session, campaign.season_id)}
     by_type: dict[tuple[str, str], list[NewOffer]] = defaultdict(list)
     for item in pending:
@@ -99,6 +115,7 @@ async def hold_offers(
         CampaignOffer: [],
         CampaignEvent: [],
     }
+    held = Held()
     for (centre_code, type_code), items in sorted(by_type.items()):
         await lock_unit_type(session, centre_code, type_code)
         centre = await centre_view(session, centre_code)
@@ -106,18 +123,25 @@ async def hold_offers(
         free = _FreeUnits(session, centre, unit_type, now)
         for item in items:
             rotation = rotations[item.slot.rotation]
-            unit_id = await free.take(rotation.starts_on, rotation.ends_on)
+            arrival = datetime.combine(rotation.starts_on, centre.arrival_time, ZoneInfo(centre.time_zone))
+            unit_id = await free.take(rotation.starts_on, rotation.ends_on) if arrival > now else None
+            if unit_id is None:
+                reason = "rotation_begun" if arrival <= now else "no_free_unit"
+                held.unheld.append((item, reason))
+                continue
+            deadline = min(now + validity, arrival)
             booking = _summer_hold(campaign, centre, unit_type, item, rotation, unit_id, deadline, now)
             rows[Booking].append(booking)
             rows[StayNight] += _nights(booking, deadline)
             rows[CampaignOffer].append(_offer_row(campaign, item, booking["id"], deadline, now))
             rows[CampaignEvent].append(_offered_event(campaign, item, booking["id"], deadline, now))
+            held.offered.append(item.application.public_id)
             if progress is not None:
                 progress(1)
     for model, values in rows.items():  # parents first: bookings, their nights, the offers naming them
         for start in range(0, len(values), 2000):
             await session.execute(insert(model), values[start : start + 2000])
-    return [item.application.public_id for item in pending]
+    return held
 
 
 def _nights(booking: dict[str, Any], deadline: datetime) -> list[dict[str, Any]]:
@@ -176,20 +200,17 @@ class _FreeUnits:
         self.session, self.centre, self.unit_type, self.now = session, centre, unit_type, now
         self.taken: dict[tuple[date, date], set[int]] = {}
 
-    async def take(self, first: date, end: date) -> int:
+    async def take(self, first: date, end: date) -> int | None:
+        """A unit free for these nights, now taken; None when none is left."""
         taken = self.taken.get((first, end))
         if taken is None:
             taken = await self._taken(first, end)
             self.taken[(first, end)] = taken
         for unit_id in self.unit_type.unit_ids:
-            if unit_id not in taken and not self._closed(unit_id, first, end):
+            if unit_id not in taken and not closed_during(self.centre, unit_id, first, end):
                 taken.add(unit_id)
                 return unit_id
-        raise Conflict(
-            "no_free_unit",
-            f"no {self.unit_type.code} at {self.centre.code} is free from {first} to {end}; "
-            "the inventory changed since the campaign was set",
-        )
+        return None
 
     async def _taken(self, first: date, end: date) -> set[int]:
         await repo.clear_expired_nights(self.session, self.unit_type.id, first, end, self.now)
@@ -203,9 +224,6 @@ class _FreeUnits:
             .distinct()
         )
         return set(rows)
-
-    def _closed(self, unit_id: int, first: date, end: date) -> bool:
-        return any(starts < end and first < ends for starts, ends in self.centre.closures.get(unit_id, ()))
 
 
 def _summer_hold(
@@ -259,13 +277,20 @@ def _summer_hold(
 async def settle(session: AsyncSession, now: datetime, code: str | None = None) -> Settled:
     """Every drawn campaign's (or one campaign's) open offers: paid ones recorded, unpaid ones past their
     deadline lapsed and declined ones (booking cancelled) withdrawn, each freed unit offered to the next
-    in line. Idempotent: a second run at the same instant changes nothing."""
-    query = select(Campaign).where(Campaign.status == "drawn").execution_options(populate_existing=True)
-    if code is not None:
-        query = query.where(Campaign.code == code)
-    await lock_campaigns(session, code=code, drawn_only=True)
+    in line. Idempotent: a second run at the same instant changes nothing, and two runs at once (the
+    worker and the staff) take turns on the campaigns' lock; only the campaigns locked are settled."""
+    locked = await lock_campaigns(session, code=code, drawn_only=True)
+    if code is not None and not locked:
+        campaign = await campaign_by_code(session, code)  # 404 for an unknown code
+        raise Conflict("not_drawn", f"{code} is {campaign.status}; offers are settled after the draw")
+    query = (
+        select(Campaign)
+        .where(Campaign.id.in_(locked))
+        .order_by(Campaign.id)
+        .execution_options(populate_existing=True)
+    )
     done = Settled()
-    for campaign in list(await session.scalars(query.order_by(Campaign.id))):
+    for campaign in list(await session.scalars(query)):
         done.add(await _settle_campaign(session, campaign, now))
     return done
 
@@ -329,7 +354,7 @@ async def reoffer(
             )
         )
     }
-    return await hold_offers(
+    held = await hold_offers(
         session,
         campaign,
         [
@@ -338,6 +363,12 @@ async def reoffer(
         ],
         now,
     )
+    for item, reason in held.unheld:  # the unit stays free; the log says why nobody was offered it
+        audit.record(
+            session, campaign.id, "not_offered", audit.SYSTEM, now, item.application.public_id,
+            slot=str(item.slot), reason=reason, after=item.replaces,
+        )  # fmt: skip
+    return held.offered
 
 
 def _slot(offer: CampaignOffer) -> Slot:
@@ -402,7 +433,7 @@ async def decline(session: AsyncSession, identity: Identity, code: str, now: dat
         raise Conflict("offer_paid", "this stay is paid; cancel the booking to give it up")
     if booking is not None and status == "held":
         await bookings.cancel(session, identity, booking.id, now)
-    offer.status, offer.settled_at = ("declined" if status == "held" else "lapsed"), now
+    offer.status, offer.settled_at = ("lapsed" if status == "expired" else "declined"), now
     audit.record(
         session, campaign.id, offer.status, identity.username, now, application.public_id,
         slot=str(_slot(offer)),

@@ -11,6 +11,10 @@ import msgspec
 from inventory.schemas import Category, Code
 
 Percent = Annotated[int, msgspec.Meta(ge=0, le=100)]
+# An instant with its offset: a naive one is refused as bad input (comparing it with the clock would fail).
+Instant = Annotated[datetime, msgspec.Meta(tz=True)]
+# A campaign offers at least one centre (left out: every centre).
+Centres = Annotated[list[Code], msgspec.Meta(min_length=1)]
 Weight = Annotated[int, msgspec.Meta(ge=0, le=1000)]
 
 
@@ -28,19 +32,19 @@ class WeightsIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class CampaignIn(msgspec.Struct, forbid_unknown_fields=True):
     season: Annotated[str, msgspec.Meta(min_length=1, max_length=48)]
-    applications_close_at: datetime
+    applications_close_at: Instant
     offer_validity_hours: Annotated[int, msgspec.Meta(ge=1, le=24 * 60)] = 72
     reserved_percent: dict[Category, Percent] = msgspec.field(default_factory=dict)
     weights: WeightsIn | None = None
-    centres: list[Code] | None = None
+    centres: Centres | None = None
 
 
 class CampaignPatch(msgspec.Struct, forbid_unknown_fields=True):
-    applications_close_at: datetime | None = None
+    applications_close_at: Instant | None = None
     offer_validity_hours: Annotated[int, msgspec.Meta(ge=1, le=24 * 60)] | None = None
     reserved_percent: dict[Category, Percent] | None = None
     weights: WeightsIn | None = None
-    centres: list[Code] | None = None
+    centres: Centres | None = None
 
 
 class SlotOut(msgspec.Struct):

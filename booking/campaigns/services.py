@@ -37,15 +37,20 @@ class CampaignSetup:
     centres: list[str] | None
 
 
-async def lock_campaigns(session: AsyncSession, *, code: str | None = None, drawn_only: bool = False) -> None:
+async def lock_campaigns(
+    session: AsyncSession, *, code: str | None = None, drawn_only: bool = False
+) -> list[int]:
     """A write as the first statement of the unit of work: the campaign rows' lock on PostgreSQL, the
-    write lock on SQLite (taken before any read, as ``booking.locks`` explains)."""
+    write lock on SQLite (taken before any read, as ``booking.locks`` explains). The ids locked: on
+    PostgreSQL a row that only came to match (a campaign drawn meanwhile) is not locked, so whoever
+    needs the lock works on these ids alone."""
     statement = update(Campaign).values(drawn_at=Campaign.drawn_at)
     if code is not None:
         statement = statement.where(Campaign.code == code)
     if drawn_only:
         statement = statement.where(Campaign.status == "drawn")
-    await session.execute(statement)
+    statement = statement.returning(Campaign.id).execution_options(synchronize_session=False)
+    return list(await session.scalars(statement))
 
 
 async def lock_for_application(session: AsyncSession, code: str) -> Campaign:
@@ -134,10 +139,35 @@ async def update_campaign(session: AsyncSession, code: str, data: s.CampaignPatc
         weights_from(data.weights, campaign.weights),
         data.centres if data.centres is not None else current_centres,
     )
-    for key, value in (await _configured(session, season, setup, now)).items():
+    configured = await _configured(session, season, setup, now)
+    await _check_applications_fit(session, campaign, configured["slots"])
+    for key, value in configured.items():
         setattr(campaign, key, value)
     await session.flush()
     return campaign
+
+
+async def _check_applications_fit(
+    session: AsyncSession, campaign: Campaign, slots: list[dict[str, Any]]
+) -> None:
+    """A change may not withdraw a slot that a submitted application ranks, nor shrink it below the
+    party: the draw could not run on such inputs once they are published."""
+    offered = {(slot["centre"], slot["rotation"], slot["unit_type"]): slot for slot in slots}
+    rows = await session.execute(
+        select(CampaignApplication.public_id, CampaignApplication.choices, CampaignApplication.party_size)
+        .where(CampaignApplication.campaign_id == campaign.id, CampaignApplication.status == "submitted")
+        .order_by(CampaignApplication.public_id)
+    )
+    for public_id, choices, party_size in rows.tuples():
+        for centre, rotation, unit_type in choices:
+            slot = offered.get((centre, rotation, unit_type))
+            if slot is None or slot["units"] < 1 or slot["capacity"] < party_size:
+                raise Conflict(
+                    "slot_applied_for",
+                    f"application {public_id} ranks {centre}/{rotation}/{unit_type}, which this change "
+                    "would no longer offer",
+                    field="centres",
+                )
 
 
 async def _configured(
@@ -191,7 +221,7 @@ def _supply(centres: list[CentreView], rotations: list[Rotation]) -> list[dict[s
             "rotation": rotation.code,
             "unit_type": unit_type.code,
             "units": sum(
-                not _closed(centre, unit_id, rotation.starts_on, rotation.ends_on)
+                not closed_during(centre, unit_id, rotation.starts_on, rotation.ends_on)
                 for unit_id in unit_type.unit_ids
             ),
             "capacity": unit_type.capacity,
@@ -202,7 +232,8 @@ def _supply(centres: list[CentreView], rotations: list[Rotation]) -> list[dict[s
     ]
 
 
-def _closed(centre: CentreView, unit_id: int, first: date, end: date) -> bool:
+def closed_during(centre: CentreView, unit_id: int, first: date, end: date) -> bool:
+    """Whether a closure of the unit overlaps the nights from ``first`` to ``end`` (exclusive)."""
     return any(starts < end and first < ends for starts, ends in centre.closures.get(unit_id, ()))
 
 

@@ -283,3 +283,42 @@ async def test_close_commit_draw_pay_one_lapse_one_and_the_next_is_offered(
         with redirect_stdout(printed):
             code = publication(["verify", str(inputs_file), str(results_path)])
         assert (code, printed.getvalue().split(":")[0]) == (0, "identical")
+
+
+async def test_settings_that_would_break_the_draw_are_refused_with_their_field(
+    client: Client, clock: Clock
+) -> None:
+    staff = await login(client, "staff")
+    naive = {"season": CODE, "applications_close_at": "2026-12-20T10:00:00"}
+    response = await client.post("/api/campaigns", json=naive, headers=staff)
+    assert response.status_code == 400, response.text
+    assert "applications_close_at" in response.json()["detail"]
+    await open_campaign(client, staff)
+    for change, field in (
+        ({"applications_close_at": "2026-12-20T10:00:00"}, "applications_close_at"),
+        ({"centres": []}, "centres"),
+    ):
+        response = await client.patch(f"/api/campaigns/{CODE}", json=change, headers=staff)
+        assert response.status_code == 400, response.text
+        assert field in response.json()["detail"]
+
+    # A slot that an application ranks cannot be withdrawn: the draw could not run on it.
+    member = await login(client, "M0001")
+    assert (await apply(client, member, BUNGALOW)).status_code == 201
+    moved = await client.patch(f"/api/campaigns/{CODE}", json={"centres": ["saidia"]}, headers=staff)
+    assert (moved.status_code, moved.json()["code"], moved.json()["field"]) == (
+        409,
+        "slot_applied_for",
+        "centres",
+    )
+    campaign = (await client.get(f"/api/campaigns/{CODE}", headers=staff)).json()
+    assert {slot["centre"] for slot in campaign["slots"]} == {"ifrane"}
+
+    early = await client.post(f"/api/campaigns/{CODE}/settle", headers=staff)
+    assert (early.status_code, early.json()["code"]) == (409, "not_drawn")
+    unknown = await client.post("/api/campaigns/summer-1999/settle", headers=staff)
+    assert unknown.status_code == 404
+    clock.advance(days=8)
+    assert (await client.post(f"/api/campaigns/{CODE}/close", headers=staff)).status_code == 200
+    drawn = await client.post(f"/api/campaigns/{CODE}/draw", headers=staff)
+    assert (drawn.status_code, drawn.json()["offers"]) == (200, 1)

@@ -9,8 +9,9 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -182,3 +183,42 @@ def test_the_draw_runs_from_the_command_line_with_its_progress(settings: Setting
     again = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     assert again.returncode == 1
     assert "already_drawn" in again.stderr
+
+
+async def test_re_offers_end_at_the_arrival_and_none_is_made_once_the_rotation_began(
+    client: Client, clock: Clock
+) -> None:
+    staff = await login(client, "staff")
+    await open_campaign(client, staff, reserved_percent={})
+    members = {f"M{n:04d}": await login(client, f"M{n:04d}") for n in range(1, 8)}
+    for headers in members.values():
+        assert (await apply(client, headers, BUNGALOW)).status_code == 201
+    clock.advance(days=8)
+    await client.post(f"/api/campaigns/{CODE}/close", headers=staff)
+    await client.post(f"/api/campaigns/{CODE}/draw", headers=staff)
+    results = {name: await _own(client, headers) for name, headers in members.items()}
+    last = max(results, key=lambda name: results[name]["position"])
+    arrival = datetime(2027, 7, 1, 14, 0, tzinfo=ZoneInfo("Africa/Casablanca"))
+
+    # The day before the arrival the three offers have lapsed: their units go to the next three, whose
+    # payment deadline is the arrival, not 48 hours later.
+    clock.now = arrival - timedelta(hours=26)
+    first = await client.post(f"/api/campaigns/{CODE}/settle", headers=staff)
+    assert first.json() == {"paid": 0, "lapsed": 3, "declined": 0, "offered": 3}
+    reoffered = [
+        r["offer"] for r in [await _own(client, h) for h in members.values()] if r["result"] == "offer"
+    ]
+    assert len(reoffered) == 3
+    assert all(datetime.fromisoformat(offer["payment_deadline"]) == arrival for offer in reoffered)
+
+    # Once the rotation has begun nobody is offered its nights: the last applicant keeps waiting.
+    clock.now = arrival + timedelta(hours=4)
+    second = await client.post(f"/api/campaigns/{CODE}/settle", headers=staff)
+    assert second.json() == {"paid": 0, "lapsed": 3, "declined": 0, "offered": 0}
+    assert (await _own(client, members[last]))["result"] == "waiting"
+    audit = (
+        await client.get(f"/api/campaigns/{CODE}/audit", params={"event": "not_offered"}, headers=staff)
+    ).json()
+    assert [(e["application"], e["detail"]["reason"]) for e in audit] == [
+        (results[last]["public_id"], "rotation_begun")
+    ]
