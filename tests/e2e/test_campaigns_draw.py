@@ -17,6 +17,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
+from booking.campaigns import offers
 from booking.campaigns.draw import applicant_of
 from booking.domain.allocation import ScoreWeights, score
 from booking.domain.allocation.publication import inputs_from_json, run_draw
@@ -222,3 +223,39 @@ async def test_re_offers_end_at_the_arrival_and_none_is_made_once_the_rotation_b
     assert [(e["application"], e["detail"]["reason"]) for e in audit] == [
         (results[last]["public_id"], "rotation_begun")
     ]
+
+
+async def test_the_worker_and_the_staff_settling_at_once_lapse_and_re_offer_each_unit_once(
+    client: Client, clock: Clock, settings: Settings
+) -> None:
+    staff = await login(client, "staff")
+    await open_campaign(client, staff, reserved_percent={})
+    members = {f"M{n:04d}": await login(client, f"M{n:04d}") for n in range(1, 6)}
+    for headers in members.values():
+        assert (await apply(client, headers, BUNGALOW)).status_code == 201
+    clock.advance(days=8)
+    await client.post(f"/api/campaigns/{CODE}/close", headers=staff)
+    await client.post(f"/api/campaigns/{CODE}/draw", headers=staff)
+    late = clock.now + timedelta(hours=49)
+    engines = [create_disposable_engine(settings.database_url) for _ in range(2)]
+
+    async def settle_with(engine: Any) -> offers.Settled:
+        async with session_factory(engine)() as session:
+            done = await offers.settle(session, late)
+            await session.commit()
+            return done
+
+    try:
+        runs = await asyncio.gather(*(settle_with(engine) for engine in engines))
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    assert sorted((run.lapsed, run.offered) for run in runs) == [(0, 0), (3, 2)]
+    clock.now = late
+    results = Counter([(await _own(client, headers))["result"] for headers in members.values()])
+    assert results == {"lapsed": 3, "offer": 2}
+    audit = (await client.get(f"/api/campaigns/{CODE}/audit", headers=staff)).json()
+    assert Counter(e["event"] for e in audit if e["event"] in {"lapsed", "offered"}) == {
+        "lapsed": 3,
+        "offered": 5,
+    }
