@@ -6,13 +6,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Table, bindparam, or_, select
+from sqlalchemy import Table, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from inventory.domain.availability import TakenNight
 from inventory.domain.errors import NotFound
-from inventory.models import Centre, Season, StayNight, UnitType
+from inventory.models import Centre, InventoryVersion, Season, StayNight, UnitType
 
 
 async def centre_by_code(session: AsyncSession, code: str) -> Centre:
@@ -48,6 +48,52 @@ _TAKEN_NIGHTS = select(
     _STAY_NIGHTS.c.night < bindparam("end"),
     or_(_STAY_NIGHTS.c.hold_expires_at.is_(None), _STAY_NIGHTS.c.hold_expires_at > bindparam("now")),
 )
+
+
+_VERSIONS: Table = InventoryVersion.__table__  # type: ignore[assignment]
+# The configuration version and the nights taken, in one round trip: the version row, outer-joined to the
+# nights, comes back once per night taken (once, with no night, when none is).
+_VERSION_AND_TAKEN_NIGHTS = (
+    select(
+        _VERSIONS.c.version,
+        _STAY_NIGHTS.c.unit_type_id,
+        _STAY_NIGHTS.c.unit_id,
+        _STAY_NIGHTS.c.night,
+        _STAY_NIGHTS.c.category,
+    )
+    .select_from(
+        _VERSIONS.outerjoin(
+            _STAY_NIGHTS,
+            and_(
+                _STAY_NIGHTS.c.unit_type_id.in_(bindparam("unit_type_ids", expanding=True)),
+                _STAY_NIGHTS.c.night >= bindparam("first"),
+                _STAY_NIGHTS.c.night < bindparam("end"),
+                or_(
+                    _STAY_NIGHTS.c.hold_expires_at.is_(None),
+                    _STAY_NIGHTS.c.hold_expires_at > bindparam("now"),
+                ),
+            ),
+        )
+    )
+    .where(_VERSIONS.c.id == 1)
+)
+
+
+async def taken_nights_with_version(
+    session: AsyncSession, unit_type_ids: Sequence[int], first: date, end: date, now: datetime
+) -> tuple[int | None, dict[int, list[TakenNight]]]:
+    """``taken_nights`` and the inventory version read by the same statement, for a caller that holds
+    a configuration snapshot and must know it is still current (None: no version row)."""
+    taken: dict[int, list[TakenNight]] = defaultdict(list)
+    version: int | None = None
+    parameters = {"unit_type_ids": list(unit_type_ids), "first": first, "end": end, "now": now}
+    for row_version, unit_type_id, unit_id, night, category in await session.execute(
+        _VERSION_AND_TAKEN_NIGHTS, parameters
+    ):
+        version = row_version
+        if unit_type_id is not None:
+            taken[unit_type_id].append(TakenNight(unit_id, night, category))
+    return version, taken
 
 
 async def taken_nights(

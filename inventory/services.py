@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory import repository as repo
-from inventory.domain.availability import available_units, free_units, nightly_prices, quota_room
+from inventory.domain.availability import (
+    TakenNight,
+    available_units,
+    free_units,
+    nightly_prices,
+    quota_room,
+)
 from inventory.domain.calendar import SeasonRule, Stay, check_dates, direct_booking_seasons, local_today
+from inventory.domain.errors import DomainError
 from inventory.domain.money import Money
-from inventory.snapshot import CentreView, UnitTypeView, centre_view
+from inventory.snapshot import CentreView, UnitTypeView, centre_view, last_centre_view
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,15 +62,67 @@ async def search_stay(
     category can still take for the whole stay and its nightly tariff. Types with no tariff for the
     category are not offered: an unpriced stay is a configuration gap, never a free one.
 
-    A caller that already holds this request's snapshot of the centre passes it in `centre`."""
-    if centre is None or centre.code != centre_code:
-        centre = await centre_view(session, centre_code)
-    stay = check_dates(arrival, departure, guests, local_today(now, centre.time_zone))
+    A caller that already holds this request's snapshot of the centre passes it in `centre`. Otherwise
+    the snapshot last loaded is tried first, its version read with the nights taken in one statement;
+    only when staff changed the configuration since is the snapshot reloaded and the nights read again.
+    """
+    request = _StayRequest(centre_code, arrival, departure, guests, category, now, unit_type_code)
+    if centre is not None and centre.code == centre_code:
+        return await _search(session, centre, request)
+    last = last_centre_view(session, centre_code)
+    if last is not None:
+        with contextlib.suppress(DomainError):  # judged again below on the current configuration
+            stay, season_of_night, fitting = _fitting(last, request)
+            version, taken = await repo.taken_nights_with_version(
+                session, [t.id for t in fitting], stay.arrival, stay.departure, now
+            )
+            if version == last.version:
+                return _offers(last, request, stay, season_of_night, fitting, taken)
+    return await _search(session, await centre_view(session, centre_code), request)
+
+
+@dataclass(frozen=True, slots=True)
+class _StayRequest:
+    centre_code: str
+    arrival: date
+    departure: date
+    guests: int
+    category: str
+    now: datetime
+    unit_type_code: str | None
+
+
+def _fitting(
+    centre: CentreView, request: _StayRequest
+) -> tuple[Stay, dict[date, SeasonRule], list[UnitTypeView]]:
+    """The stay checked against the centre's rules, the season of each night and the types that fit."""
+    stay = check_dates(
+        request.arrival, request.departure, request.guests, local_today(request.now, centre.time_zone)
+    )
     season_of_night = dict(zip(stay.nights, direct_booking_seasons(stay, centre.seasons), strict=True))
-    fitting = [t for t in centre.unit_types if t.capacity >= guests]
-    if unit_type_code is not None:
-        fitting = [t for t in fitting if t.code == unit_type_code]
-    taken = await repo.taken_nights(session, [t.id for t in fitting], stay.arrival, stay.departure, now)
+    fitting = [t for t in centre.unit_types if t.capacity >= request.guests]
+    if request.unit_type_code is not None:
+        fitting = [t for t in fitting if t.code == request.unit_type_code]
+    return stay, season_of_night, fitting
+
+
+async def _search(session: AsyncSession, centre: CentreView, request: _StayRequest) -> StaySearch:
+    stay, season_of_night, fitting = _fitting(centre, request)
+    taken = await repo.taken_nights(
+        session, [t.id for t in fitting], stay.arrival, stay.departure, request.now
+    )
+    return _offers(centre, request, stay, season_of_night, fitting, taken)
+
+
+def _offers(
+    centre: CentreView,
+    request: _StayRequest,
+    stay: Stay,
+    season_of_night: dict[date, SeasonRule],
+    fitting: list[UnitTypeView],
+    taken: dict[int, list[TakenNight]],
+) -> StaySearch:
+    category = request.category
     offers = []
     for unit_type in fitting:
         nightly = _nightly(centre, unit_type, category, season_of_night)

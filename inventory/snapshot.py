@@ -97,6 +97,13 @@ async def centre_view(session: AsyncSession, code: str) -> CentreView:
     return view
 
 
+def last_centre_view(session: AsyncSession, code: str) -> CentreView | None:
+    """The snapshot last loaded for this centre, without reading the version: for a caller that reads
+    the version in the same statement as its own facts and compares it with the snapshot's."""
+    cached = _cache.get((str(session.get_bind().engine.url), code))
+    return cached[1] if cached is not None else None
+
+
 _versioned: dict[tuple[str, str], tuple[int, Any]] = {}
 
 
