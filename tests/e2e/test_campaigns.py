@@ -197,6 +197,8 @@ async def test_close_commit_draw_pay_one_lapse_one_and_the_next_is_offered(
     )
     assert len(inputs["applications"]) == 7
     assert "M0001" not in json.dumps(inputs)
+    # Nothing of the member nor of the party is published: only what the draw reads.
+    assert all(set(a) == {"application_id", "category", "choices", "score"} for a in inputs["applications"])
     assert (await client.post(f"/api/campaigns/{CODE}/close", headers=staff)).status_code == 409
     changed = await client.patch(f"/api/campaigns/{CODE}", json={"offer_validity_hours": 5}, headers=staff)
     assert changed.status_code == 409
