@@ -324,11 +324,38 @@ async def _settle_campaign(session: AsyncSession, campaign: Campaign, now: datet
             done.lapsed += current == "expired"
             done.declined += current == "cancelled"
             freed.append((offer, public_id))
+    done.paid += await _paid_after_lapse(session, campaign, now)
     await session.flush()
     if freed:
         done.new_offers = await reoffer(session, campaign, freed, now)
         done.offered = len(done.new_offers)
     return done
+
+
+async def _paid_after_lapse(session: AsyncSession, campaign: Campaign, now: datetime) -> int:
+    """Money that arrived after an offer lapsed, while its unit was still free, confirmed the stay (the
+    payments rule for any late payment: never money without a stay, never a stay sold twice). The offer
+    is then paid after all; the audit log says it came late. Its unit was free, so no re-offer holds it."""
+    rows = await session.execute(
+        select(CampaignOffer, CampaignApplication.public_id)
+        .join(CampaignApplication, CampaignApplication.id == CampaignOffer.application_id)
+        .join(Booking, Booking.id == CampaignOffer.booking_id)
+        .where(
+            CampaignOffer.campaign_id == campaign.id,
+            CampaignOffer.status == "lapsed",
+            Booking.status.in_(repo.LIVE_STATES),
+        )
+        .order_by(CampaignOffer.id)
+    )
+    count = 0
+    for offer, public_id in rows.tuples():
+        offer.status, offer.settled_at = "paid", now
+        audit.record(
+            session, campaign.id, "paid", audit.SYSTEM, now, public_id,
+            booking_id=str(offer.booking_id), late=True,
+        )  # fmt: skip
+        count += 1
+    return count
 
 
 async def reoffer(

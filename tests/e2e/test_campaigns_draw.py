@@ -259,3 +259,38 @@ async def test_the_worker_and_the_staff_settling_at_once_lapse_and_re_offer_each
         "lapsed": 3,
         "offered": 5,
     }
+
+
+async def test_money_that_arrives_after_a_lapse_while_the_unit_is_free_makes_the_offer_paid(
+    client: Client, clock: Clock
+) -> None:
+    staff = await login(client, "staff")
+    await open_campaign(client, staff, reserved_percent={})
+    member = await login(client, "M0001")
+    assert (await apply(client, member, BUNGALOW)).status_code == 201
+    clock.advance(days=8)
+    await client.post(f"/api/campaigns/{CODE}/close", headers=staff)
+    await client.post(f"/api/campaigns/{CODE}/draw", headers=staff)
+    offer = (await _own(client, member))["offer"]
+    checkout = await client.post(
+        f"/api/bookings/{offer['booking_id']}/checkout", json={"method": "card"}, headers=member
+    )
+    assert checkout.status_code == 200, checkout.text
+    # The card payment is slow: the deadline passes and the offer lapses (nobody waits for the unit).
+    clock.advance(hours=49)
+    lapsed = await client.post(f"/api/campaigns/{CODE}/settle", headers=staff)
+    assert lapsed.json() == {"paid": 0, "lapsed": 1, "declined": 0, "offered": 0}
+    assert (await _own(client, member))["result"] == "lapsed"
+    # Then the money arrives: the unit is still free, so the stay is confirmed, and the offer is paid.
+    confirm = await client.post(
+        checkout.json()["redirect_url"].split("?")[0] + "/confirm", follow_redirects=False
+    )
+    assert confirm.status_code == 303
+    booking = await client.get(f"/api/bookings/{offer['booking_id']}", headers=member)
+    assert booking.json()["status"] == "confirmed"
+    settled = await client.post(f"/api/campaigns/{CODE}/settle", headers=staff)
+    assert settled.json() == {"paid": 1, "lapsed": 0, "declined": 0, "offered": 0}
+    mine = await _own(client, member)
+    assert (mine["result"], mine["offer"]["status"]) == ("offer", "paid")
+    audit = (await client.get(f"/api/campaigns/{CODE}/audit", params={"event": "paid"}, headers=staff)).json()
+    assert [e["detail"].get("late") for e in audit] == [True]
