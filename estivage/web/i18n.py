@@ -144,11 +144,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "config.seasons": ("Saisons", "المواسم"),
     "config.tariffs": ("Tarifs (par nuit)", "الأسعار (لكل ليلة)"),
     "config.quotas": ("Quotas", "الحصص"),
-    "config.readonly": (
-        "Lecture seule ici ; les modifications passent par l'API (PUT /api/tariffs, /api/quotas, "
-        "PATCH /api/seasons).",
-        "للاطلاع فقط هنا؛ يتم التعديل عبر واجهة البرمجة.",
+    "config.note": (
+        "Les saisons se modifient par l'API (POST/PATCH /api/seasons) ; tarifs et quotas ci-dessous.",
+        "تعدل المواسم عبر واجهة البرمجة؛ الأسعار والحصص أدناه.",
     ),
+    "config.nightly": ("Prix par nuit (MAD)", "الثمن لكل ليلة (درهم)"),
+    "config.units": ("Logements", "عدد الوحدات"),
+    "config.share": ("ou part (%)", "أو نسبة (%)"),
     "devices.title": ("Bornes d'accès", "أجهزة الدخول"),
     "devices.name": ("Nom", "الاسم"),
     "devices.create": ("Enrôler", "تسجيل"),

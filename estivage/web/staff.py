@@ -29,7 +29,7 @@ from inventory.domain.errors import DomainError
 from inventory.domain.money import Money
 from inventory.models import Centre
 from inventory.occupancy import occupancy
-from inventory.schemas import MoneyIn
+from inventory.schemas import MoneyIn, QuotaIO, TariffIO
 
 STAYS = ("confirmed", "checked_in", "completed")
 PROMOTION_FIELDS = (
@@ -142,7 +142,7 @@ def promotion_data(form: dict[str, str]) -> dict[str, Any]:
     return data
 
 
-_FORM_NAME = {"percent_bp": "percent", "amount": "amount", "budget": "budget"}
+_FORM_NAME = {"percent_bp": "percent", "amount": "amount", "budget": "budget", "share_bp": "share"}
 
 
 def validation_errors(error: Exception) -> Errors:
@@ -258,17 +258,67 @@ class StaffPages(Controller):
             )
         return Redirect("/staff/promotions", status_code=303)
 
-    @get("/config")
-    async def config(
-        self, request: Request[Identity, Any, Any], db_session: NamedDependency[AsyncSession]
+    async def _config_page(
+        self, request: Request[Identity, Any, Any], session: AsyncSession, **values: Any
     ) -> Template:
         return page(
             request,
             "staff_config.html",
-            seasons=await admin.list_seasons(db_session),
-            tariffs=await admin.list_tariffs(db_session),
-            quotas=await admin.list_quotas(db_session),
+            status_code=422 if values.get("errors") else 200,
+            seasons=await admin.list_seasons(session),
+            tariffs=await admin.list_tariffs(session),
+            quotas=await admin.list_quotas(session),
+            centres=list(await session.scalars(select(Centre).order_by(Centre.name_fr))),
+            **values,
         )
+
+    @get("/config")
+    async def config(
+        self, request: Request[Identity, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> Template:
+        return await self._config_page(request, db_session)
+
+    @post("/config/{what:str}", status_code=303)
+    async def set_config(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        what: FromPath[str],
+    ) -> Response[Any]:
+        """Set one tariff (nightly price) or one quota (units, or a share in %), as PUT /api/tariffs and
+        /api/quotas do; the problem is shown next to its field in the form that was sent."""
+        form = {k: str(v).strip() for k, v in (await request.form()).items() if k != "_csrf_token"}
+        key = {k: form.get(k, "") for k in ("season", "centre", "unit_type", "category")}
+        try:
+            if what == "tariff":
+                amount = form.get("nightly", "")
+                nightly = {"amount_minor": round(float(amount.replace(",", ".")) * 100)} if amount else None
+                await admin.put_tariff(db_session, msgspec.convert({**key, "nightly": nightly}, TariffIO))
+            elif what == "quota":
+                quota: dict[str, Any] = dict(key)
+                if form.get("units"):
+                    quota["units"] = int(form["units"])
+                if form.get("share"):
+                    quota["share_bp"] = round(float(form["share"].replace(",", ".")) * 100)
+                await admin.put_quota(db_session, msgspec.convert(quota, QuotaIO))
+            else:
+                return await self._config_page(request, db_session)
+            await db_session.commit()
+        except (msgspec.ValidationError, ValueError) as error:
+            errors = validation_errors(error)
+            return await self._config_page(
+                request,
+                db_session,
+                errors={f"{what}.{k}": v for k, v in errors.items()},
+                sent=what,
+                form=form,
+            )
+        except DomainError as error:
+            await db_session.rollback()
+            found = form_errors(request, error)
+            errors = {k or "season": v for k, v in found.items()}
+            return await self._config_page(request, db_session, errors={what: errors}, form=form)
+        return Redirect("/staff/config", status_code=303)
 
     async def _devices_page(
         self, request: Request[Identity, Any, Any], session: AsyncSession, **values: Any

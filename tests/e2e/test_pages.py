@@ -248,3 +248,76 @@ async def test_htmx_search_answers_a_fragment_and_pushes_the_address(client: Asy
     assert response.text.lstrip().startswith('<section id="search">')
     assert "<html" not in response.text
     assert response.headers["hx-push-url"].startswith("/search?centre=ifrane&arrival=2026-12-20")
+
+
+async def test_staff_set_a_tariff_and_see_a_quota_problem_next_to_its_field(
+    client: AsyncTestClient[Any],
+) -> None:
+    await page_login(client, "staff")
+    config = (await client.get("/staff/config")).text
+    season = re.search(r'<select id="f-tariff-season" name="season">\s*<option value="([^"]+)"', config)
+    assert season
+    sent = await post_form(
+        client,
+        "/staff/config",
+        "/staff/config/tariff",
+        {
+            "season": season.group(1),
+            "centre": "ifrane",
+            "unit_type": "studio",
+            "category": "active",
+            "nightly": "123.45",
+        },
+    )
+    assert sent.status_code == 303, sent.text
+    assert "123.45 MAD" in (await client.get("/staff/config")).text
+    unknown = await post_form(
+        client,
+        "/staff/config",
+        "/staff/config/tariff",
+        {
+            "season": season.group(1),
+            "centre": "ifrane",
+            "unit_type": "castle",
+            "category": "active",
+            "nightly": "1",
+        },
+    )
+    assert unknown.status_code == 422
+    assert re.search(
+        r'<label for="f-tariff-unit_type">.*?<p class="problem" id="e-tariff-unit_type"', unknown.text, re.S
+    )
+    both = await post_form(
+        client,
+        "/staff/config",
+        "/staff/config/quota",
+        {
+            "season": season.group(1),
+            "centre": "ifrane",
+            "unit_type": "studio",
+            "category": "active",
+            "units": "2",
+            "share": "10",
+        },
+    )
+    assert both.status_code == 422
+    assert 'id="e-quota-units"' in both.text
+
+
+async def test_manager_sees_todays_arrivals_with_unit_numbers(
+    client: AsyncTestClient[Any], clock: Any
+) -> None:
+    headers = await login(client, "M0002")
+    held = await client.post("/api/bookings", json=STAY, headers=headers)
+    booking = held.json()
+    checkout = await client.post(
+        f"/api/bookings/{booking['id']}/checkout", json={"method": "card"}, headers=headers
+    )
+    await client.post(checkout.json()["redirect_url"] + "/confirm")
+    clock.advance(days=27)  # 2026-12-20, the arrival day
+    await page_login(client, "manager-ifrane")
+    page = (await client.get("/manage/ifrane")).text
+    arrivals = re.search(r'<table id="arrivals">.*?</table>', page, re.S)
+    assert arrivals
+    assert f"<td>{booking['unit']}</td>" in arrivals.group(0)
+    assert 'id="departures"' not in page

@@ -1,0 +1,59 @@
+"""With a Stripe key configured, paying by card from the pages shows a Stripe.js card form (not the
+test-mode page), bound to the booking's PaymentIntent. Stripe itself is localstripe on loopback; the
+form's script is not run here (Stripe.js comes from js.stripe.com, never fetched by the tests)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from estivage.app import create_app
+from estivage.settings import Settings
+from tests.conftest import STAY, Clock
+from tests.e2e.test_pages import page_login, post_form
+from tests.support.localstripe import localstripe_server
+
+
+@pytest.fixture(params=["sqlite"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def stripe_base() -> Iterator[str]:
+    with localstripe_server() as base:
+        yield base
+
+
+@pytest.fixture
+async def client(
+    settings: Settings, clock: Clock, stripe_base: str, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    monkeypatch.setenv("STRIPE_PUBLISHABLE_KEY", "pk_test_estivage")
+    with_stripe = dataclasses.replace(
+        settings,
+        stripe_api_key="sk_test_estivage",
+        stripe_api_base=stripe_base,
+        stripe_webhook_secret="whsec_x",
+    )
+    async with AsyncTestClient(app=create_app(with_stripe, clock=clock)) as test_client:
+        yield test_client
+
+
+async def test_card_payment_page_uses_stripe_js_with_the_intents_secret(client: AsyncTestClient[Any]) -> None:
+    await page_login(client, "M0002")
+    held = await post_form(client, "/search", "/search/hold", {**{k: str(v) for k, v in STAY.items()}})
+    booking_url = held.headers["location"]
+    page = await post_form(client, booking_url, booking_url + "/pay", {"method": "card"})
+    assert page.status_code == 200
+    assert '<script src="https://js.stripe.com/v3/"></script>' in page.text
+    assert 'data-key="pk_test_estivage"' in page.text
+    booking = await client.get("/api/bookings/" + booking_url.rsplit("/", 1)[1])
+    assert booking.json()["status"] == "held"  # confirmed only by Stripe's webhook, never by the page
+    assert 'data-secret="pi_' in page.text
+    assert "_secret_" in page.text
