@@ -15,6 +15,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.problem_details import ProblemDetailsPlugin
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.controllers import DeviceController, GateController, OccupancyController, PassController
@@ -31,7 +32,8 @@ from estivage import observability
 from estivage.accounts.controllers import make_auth_controller
 from estivage.auth import jwt_auth
 from estivage.db import create_engine
-from estivage.problems import internal_error_handler, problem_details_config
+from estivage.openapi import ProblemAwareJsonPlugin
+from estivage.problems import bad_data_handler, internal_error_handler, problem_details_config
 from estivage.settings import Settings
 from estivage.stores import store_registry, store_state
 from estivage.web import csrf_config, template_config, web_handlers
@@ -156,13 +158,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock = _utc_now) -> 
             }
         ),
         dependencies={"now": Provide(provide_now, sync_to_thread=False)},
-        exception_handlers={Exception: internal_error_handler},
+        exception_handlers={Exception: internal_error_handler, DBAPIError: bad_data_handler},
         openapi_config=OpenAPIConfig(
             title="Estivage",
             version="0.1.0",
             description="Booking and digital access for the foundation's holiday centres.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[ScalarRenderPlugin(), ProblemAwareJsonPlugin()],
         ),
         debug=settings.debug,
         logging_config=None,  # structlog, configured above (estivage/observability.py)

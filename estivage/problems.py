@@ -109,3 +109,34 @@ def internal_error_handler(_request: Request[Any, Any, Any], exc: Exception) -> 
         status_code=HTTP_500_INTERNAL_SERVER_ERROR,
         media_type="application/problem+json",
     )
+
+
+def _refused_value(exc: BaseException) -> bool:
+    """SQLSTATE class 22 (data exception), or the driver refusing a value before sending it."""
+    seen: BaseException | None = exc
+    for _ in range(5):  # SQLAlchemy's error, the dialect's adapter, the driver's exception
+        if seen is None:
+            break
+        if str(getattr(seen, "sqlstate", "") or "").startswith("22") or type(seen).__name__ == "DataError":
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
+
+
+def bad_data_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The database refused a value (an integer out of its column's range, a NUL byte in text…): bad
+    input that the schema let through, never a bug worth a 500. Other database errors stay 500s."""
+    if not _refused_value(exc):
+        return internal_error_handler(request, exc)
+    logger.info("database refused a value: %s", str(exc).splitlines()[0])
+    return Response(
+        content={
+            "type": "about:blank",
+            "title": "Unprocessable Content",
+            "status": 422,
+            "detail": "a value is out of range or is not valid text",
+            "code": "invalid_input",
+        },
+        status_code=422,
+        media_type="application/problem+json",
+    )
