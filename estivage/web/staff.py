@@ -23,7 +23,8 @@ from booking import schemas as s
 from booking.models import Booking
 from estivage.accounts.models import Member
 from estivage.auth import Identity, requires_staff
-from estivage.web.common import Errors, form_errors, page
+from estivage.web.common import Errors, form_errors, language, page
+from estivage.web.i18n import translate
 from inventory import admin
 from inventory.domain.errors import DomainError
 from inventory.domain.money import Money
@@ -117,25 +118,59 @@ async def kpis(session: AsyncSession, now: datetime) -> dict[str, Any]:
     }
 
 
-def _money_in(text: str) -> MoneyIn | None:
-    return MoneyIn(amount_minor=round(float(text.replace(",", ".")) * 100)) if text else None
+class FieldError(ValueError):
+    """A form value that is not a number or a date: shown next to its field."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"{field}: not a valid value")
+        self.field = field
+
+
+def hundredths(form: dict[str, str], key: str) -> int | None:
+    """ "12.5" (MAD or %) as 1250 (centimes or basis points); None when empty."""
+    text = form.get(key, "").strip()
+    if not text:
+        return None
+    try:
+        return round(float(text.replace(",", ".")) * 100)
+    except ValueError:
+        raise FieldError(key) from None
+
+
+def whole(form: dict[str, str], key: str) -> int | None:
+    text = form.get(key, "").strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise FieldError(key) from None
+
+
+def day_of(form: dict[str, str], key: str) -> date | None:
+    text = form.get(key, "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise FieldError(key) from None
 
 
 def promotion_data(form: dict[str, str]) -> dict[str, Any]:
     """The form as the API's PromotionIn body (percent and money in the units people type)."""
     data: dict[str, Any] = {"name": form.get("name", "").strip(), "kind": form.get("kind", "")}
-    if form.get("percent"):
-        data["percent_bp"] = round(float(form["percent"].replace(",", ".")) * 100)
-    if form.get("amount"):
-        data["amount"] = {"amount_minor": round(float(form["amount"].replace(",", ".")) * 100)}
-    if form.get("budget"):
-        data["budget"] = {"amount_minor": round(float(form["budget"].replace(",", ".")) * 100)}
+    if (percent := hundredths(form, "percent")) is not None:
+        data["percent_bp"] = percent
+    for key in ("amount", "budget"):
+        if (minor := hundredths(form, key)) is not None:
+            data[key] = {"amount_minor": minor}
     for key in ("stay_nights", "pay_nights", "min_nights", "max_uses"):
-        if form.get(key):
-            data[key] = int(form[key])
+        if (number := whole(form, key)) is not None:
+            data[key] = number
     for key in ("stay_from", "stay_until"):
-        if form.get(key):
-            data[key] = form[key]
+        if (when := day_of(form, key)) is not None:
+            data[key] = when.isoformat()
     if form.get("code", "").strip():
         data["code"] = form["code"].strip()
     data["centres"] = [c.strip() for c in form.get("centres", "").split(",") if c.strip()]
@@ -145,8 +180,10 @@ def promotion_data(form: dict[str, str]) -> dict[str, Any]:
 _FORM_NAME = {"percent_bp": "percent", "amount": "amount", "budget": "budget", "share_bp": "share"}
 
 
-def validation_errors(error: Exception) -> Errors:
+def validation_errors(error: Exception, lang: str = "fr") -> Errors:
     """msgspec's message names the field as `$.field`; show it next to that field."""
+    if isinstance(error, FieldError):
+        return {error.field: translate(lang, "error.invalid")}
     message = str(error)
     found = re.search(r"`\$\.([a-z_]+)", message)
     field = found.group(1) if found else "name"
@@ -208,7 +245,9 @@ class StaffPages(Controller):
             await promotions_admin.create_promotion(db_session, data)
             await db_session.commit()
         except (msgspec.ValidationError, ValueError) as error:
-            return await self._promotions_page(request, db_session, now, validation_errors(error), values)
+            return await self._promotions_page(
+                request, db_session, now, validation_errors(error, language(request)), values
+            )
         except DomainError as error:
             await db_session.rollback()
             return await self._promotions_page(request, db_session, now, form_errors(request, error), values)
@@ -239,12 +278,13 @@ class StaffPages(Controller):
             if "paused" in form and len(form) <= 2:  # the pause / resume button (with the CSRF field)
                 patch = s.PromotionPatch(paused=form["paused"] == "1")
             else:
+                budget = hundredths(form, "budget")
                 patch = s.PromotionPatch(
                     name=form.get("name", "").strip() or None,
                     exclusive=form.get("exclusive") == "on",
-                    max_uses=int(form["max_uses"]) if form.get("max_uses") else None,
-                    budget=_money_in(form.get("budget", "")),
-                    stay_until=date.fromisoformat(form["stay_until"]) if form.get("stay_until") else None,
+                    max_uses=whole(form, "max_uses"),
+                    budget=MoneyIn(amount_minor=budget) if budget is not None else None,
+                    stay_until=day_of(form, "stay_until"),
                 )
             await promotions_admin.update_promotion(db_session, promotion_id, patch)
             await db_session.commit()
@@ -252,7 +292,11 @@ class StaffPages(Controller):
             await db_session.rollback()
             await promotions_admin.get_promotion(db_session, promotion_id)
             [(promotion, usage)] = await promotions_admin.promotions_with_usage(db_session, now, promotion_id)
-            errors = form_errors(request, error) if isinstance(error, DomainError) else {"name": str(error)}
+            errors = (
+                form_errors(request, error)
+                if isinstance(error, DomainError)
+                else validation_errors(error, language(request))
+            )
             return page(
                 request, "staff_promotion.html", status_code=422, p=promotion, usage=usage, errors=errors
             )
@@ -291,21 +335,21 @@ class StaffPages(Controller):
         key = {k: form.get(k, "") for k in ("season", "centre", "unit_type", "category")}
         try:
             if what == "tariff":
-                amount = form.get("nightly", "")
-                nightly = {"amount_minor": round(float(amount.replace(",", ".")) * 100)} if amount else None
+                minor = hundredths(form, "nightly")
+                nightly = {"amount_minor": minor} if minor is not None else None
                 await admin.put_tariff(db_session, msgspec.convert({**key, "nightly": nightly}, TariffIO))
             elif what == "quota":
                 quota: dict[str, Any] = dict(key)
-                if form.get("units"):
-                    quota["units"] = int(form["units"])
-                if form.get("share"):
-                    quota["share_bp"] = round(float(form["share"].replace(",", ".")) * 100)
+                if (units := whole(form, "units")) is not None:
+                    quota["units"] = units
+                if (share := hundredths(form, "share")) is not None:
+                    quota["share_bp"] = share
                 await admin.put_quota(db_session, msgspec.convert(quota, QuotaIO))
             else:
                 return await self._config_page(request, db_session)
             await db_session.commit()
         except (msgspec.ValidationError, ValueError) as error:
-            errors = validation_errors(error)
+            errors = validation_errors(error, language(request))
             return await self._config_page(
                 request,
                 db_session,

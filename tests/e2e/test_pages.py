@@ -321,3 +321,34 @@ async def test_manager_sees_todays_arrivals_with_unit_numbers(
     assert arrivals
     assert f"<td>{booking['unit']}</td>" in arrivals.group(0)
     assert 'id="departures"' not in page
+
+
+async def test_bad_numbers_and_dates_in_staff_forms_are_shown_next_to_their_field(
+    client: AsyncTestClient[Any],
+) -> None:
+    await page_login(client, "staff")
+    bad = await post_form(
+        client,
+        "/staff/promotions",
+        "/staff/promotions",
+        {"name": "Printemps", "kind": "fixed", "amount": "douze", "stay_from": "demain"},
+    )
+    assert bad.status_code == 422
+    assert re.search(
+        r'<label for="f-amount">.*?<p class="problem" id="e-amount" role="alert">Valeur invalide',
+        bad.text,
+        re.S,
+    )
+    manager_stream = await client.get("/manage/nowhere/on-site")
+    assert manager_stream.status_code == 404
+
+
+async def test_manager_cannot_follow_another_centres_gate_stream_and_can_log_out(
+    client: AsyncTestClient[Any],
+) -> None:
+    await page_login(client, "manager-ifrane")
+    assert (await client.get("/manage/saidia/on-site")).status_code == 403
+    assert (await client.get("/manage/saidia/occupancy.csv")).status_code == 403
+    out = await post_form(client, "/manage", "/logout", {})
+    assert out.status_code == 303
+    assert (await client.get("/manage", follow_redirects=False)).status_code == 303
