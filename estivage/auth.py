@@ -85,6 +85,7 @@ def jwt_auth(secret: str, token_minutes: int) -> JWTCookieAuth[Identity]:
     return JWTCookieAuth[Identity](
         key=SESSION_COOKIE,
         samesite="lax",
+        description="JWT: `Authorization: Bearer <token>` (API clients) or the pages' session cookie.",
         token_secret=secret,
         retrieve_user_handler=identity_from_token,
         default_token_expiration=timedelta(minutes=token_minutes),

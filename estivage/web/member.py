@@ -215,6 +215,9 @@ class MemberPages(Controller):
             centre=centre,
             unit_type=centre.unit_type(view.unit_type),
             status=states.effective_status(b.status, b.hold_expires_at, now),
+            hold_until=b.hold_expires_at.astimezone(ZoneInfo(centre.time_zone))
+            if b.hold_expires_at
+            else None,
             rating=await ratings.rating_of(session, b.id),
             may_rate=ratings.may_rate(view, now),
             errors=errors or {},

@@ -90,6 +90,7 @@ async def test_manager_sees_the_occupancy_change_and_a_scan_arrive_live(
 
         await page.reload()
         await expect(units).to_have_text(str(before + 1))
+        assert await fits_the_screen(page)
         await expect(page.locator('tr[data-night="2026-12-20"] td.persons')).not_to_have_text("0")
         await shot(page, "manager-occupancy")
 
