@@ -19,6 +19,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.template.config import TemplateConfig
 from litestar.types import ExceptionHandlersMap
+from markupsafe import Markup
 
 from estivage.auth import Identity
 from estivage.problems import status_of
@@ -58,6 +59,12 @@ def day(value: date | datetime | None) -> str:
     return "" if value is None else f"{value:%d/%m/%Y}"
 
 
+def span(first: date, last: date, direction: str = "ltr") -> Markup:
+    """A date range that reads in the page's direction: each date isolated, the arrow pointing onwards."""
+    arrow = "←" if direction == "rtl" else "→"
+    return Markup("<bdi>{}</bdi> {} <bdi>{}</bdi>").format(day(first), arrow, day(last))
+
+
 def context(request: Request[Any, Any, Any], values: dict[str, Any]) -> dict[str, Any]:
     lang = language(request)
     return {
@@ -67,6 +74,7 @@ def context(request: Request[Any, Any, Any], values: dict[str, Any]) -> dict[str
         "user": current_user(request),
         "money": partial(money, lang=lang),
         "day": day,
+        "span": partial(span, direction=DIRECTION[lang]),
         "path": request.url.path,
         "errors": {},
         **values,

@@ -352,3 +352,14 @@ async def test_manager_cannot_follow_another_centres_gate_stream_and_can_log_out
     out = await post_form(client, "/manage", "/logout", {})
     assert out.status_code == 303
     assert (await client.get("/manage", follow_redirects=False)).status_code == 303
+
+
+async def test_scripts_and_styles_are_served_by_the_project(client: AsyncTestClient[Any]) -> None:
+    login_page = (await client.get("/login")).text
+    sources = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', login_page)
+    assert sources == ["/static/app.css", "/static/htmx-2.0.11.min.js", "/static/app.js"]
+    for source in sources:
+        response = await client.get(source)  # no session needed
+        assert response.status_code == 200, source
+    htmx = await client.get("/static/htmx-2.0.11.min.js")
+    assert "2.0.11" in htmx.text
