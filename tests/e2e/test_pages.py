@@ -363,3 +363,27 @@ async def test_scripts_and_styles_are_served_by_the_project(client: AsyncTestCli
         assert response.status_code == 200, source
     htmx = await client.get("/static/htmx-2.0.11.min.js")
     assert "2.0.11" in htmx.text
+
+
+async def test_refund_shown_before_cancelling_is_the_refund_given(
+    client: AsyncTestClient[Any], clock: Any
+) -> None:
+    headers = await login(client, "M0002")
+    booking_id = (await client.post("/api/bookings", json=STAY, headers=headers)).json()["id"]
+    checkout = await client.post(
+        f"/api/bookings/{booking_id}/checkout", json={"method": "card"}, headers=headers
+    )
+    await client.post(checkout.json()["redirect_url"] + "/confirm")
+    total = (await client.get(f"/api/bookings/{booking_id}", headers=headers)).json()["price"]["total"]
+    clock.advance(days=25)  # 2026-12-18: two days' notice, half back under the default policy
+    await page_login(client, "M0002")
+    url = f"/bookings/{booking_id}"
+    preview = re.search(
+        r'<strong id="refund-preview">([^<]+)</strong>', (await client.get(url + "/cancel")).text
+    )
+    assert preview
+    half = total["amount_minor"] // 2
+    assert preview.group(1) == f"{half // 100:,}.{half % 100:02d} MAD".replace(",", "\u00a0")
+    await post_form(client, url + "/cancel", url + "/cancel", {})
+    given = (await client.get(f"/api/bookings/{booking_id}", headers=headers)).json()["refund"]
+    assert given["amount_minor"] == half
