@@ -46,9 +46,13 @@ def seed_demo_command() -> None:
     click.echo("demo data loaded: members M0001-M0500, manager-<centre>, staff (password estivage-demo)")
 
 
-def _serve(host: str, port: int, workers: int) -> None:
+def _serve(host: str, port: int, workers: int, graceful_seconds: int = 25) -> None:
     import uvicorn
 
+    from estivage.observability import configure_logging, prepare_multiprocess_metrics
+
+    configure_logging(Settings.from_env().log_format)
+    prepare_multiprocess_metrics(workers)  # before the workers start: they inherit the directory
     uvicorn.run(
         "estivage.app:create_app",
         factory=True,
@@ -57,6 +61,10 @@ def _serve(host: str, port: int, workers: int) -> None:
         workers=workers,
         proxy_headers=True,
         log_level="info",
+        log_config=None,  # structlog (estivage/observability.py) formats uvicorn's lines too
+        access_log=False,  # one structured line per request comes from the app, with its request id
+        # On SIGTERM: stop accepting, let requests in flight finish for up to this long, then stop.
+        timeout_graceful_shutdown=graceful_seconds,
     )
 
 
@@ -64,8 +72,15 @@ def _serve(host: str, port: int, workers: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
-def serve(host: str, port: int, workers: int) -> None:
-    _serve(host, port, workers)
+@click.option(
+    "--graceful-timeout",
+    default=25,
+    show_default=True,
+    type=int,
+    help="seconds that requests in flight get to finish after SIGTERM",
+)
+def serve(host: str, port: int, workers: int, graceful_timeout: int) -> None:
+    _serve(host, port, workers, graceful_timeout)
 
 
 @cli.command(help="Migrate, load the demo data and serve, on the embedded default unless told otherwise.")
@@ -84,12 +99,19 @@ def demo(host: str, port: int) -> None:
 @cli.command(help="Run the housekeeping worker (expired holds, deadlines) until stopped.")
 @click.option("--interval", default=60.0, show_default=True, type=float, help="seconds between rounds")
 def worker(interval: float) -> None:
-    import logging
-
+    from estivage.observability import (
+        configure_logging,
+        install_business_metrics,
+        metrics_port_server,
+        run_until_terminated,
+    )
     from estivage.worker import run_forever
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    asyncio.run(run_forever(Settings.from_env(), interval))
+    settings = Settings.from_env()
+    configure_logging(settings.log_format)
+    install_business_metrics()
+    metrics_port_server(settings.worker_metrics_port)
+    asyncio.run(run_until_terminated(run_forever(settings, interval)))
 
 
 @cli.command("payroll-export", help="Write the month's holiday-credit deductions as the payroll CSV.")

@@ -15,14 +15,19 @@ See docs/operations.md for multiprocess mode and who may read ``/metrics``.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
+import os
 import re
+import signal
 import sys
+import tempfile
 import time
 import uuid
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, cast
 
 import structlog
 from litestar import Litestar
@@ -35,8 +40,9 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import Counter, start_http_server
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.sql import Insert, visitors
 
-REQUEST_ID_HEADER = "x-request-id"
+REQUEST_ID_HEADER = b"x-request-id"
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
 _QUIET_PATHS = frozenset({"/health", "/metrics"})
 
@@ -117,7 +123,7 @@ def configure_logging(log_format: str = "auto", level: int | str = logging.INFO)
 
 def _request_id(scope: Scope) -> str:
     for name, value in scope.get("headers", ()):
-        if name == b"x-request-id":
+        if name == REQUEST_ID_HEADER:
             candidate = value.decode("latin-1")
             if _SANE_REQUEST_ID.match(candidate):
                 return candidate
@@ -142,8 +148,8 @@ def request_context(app: ASGIApp) -> ASGIApp:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = [(k, v) for k, v in message.get("headers", ()) if k.lower() != b"x-request-id"]
-                message = {**message, "headers": [*headers, (b"x-request-id", request_id.encode())]}
+                headers = [(k, v) for k, v in message.get("headers", ()) if k.lower() != REQUEST_ID_HEADER]
+                message = {**message, "headers": [*headers, (REQUEST_ID_HEADER, request_id.encode())]}
             await send(message)
 
         try:
@@ -304,16 +310,25 @@ def _statement_table(state: ORMExecuteState) -> str:
     return str(getattr(table, "name", ""))
 
 
+def _inserts_into(state: ORMExecuteState, table: str) -> bool:
+    """Whether an INSERT writes rows of `table`, itself or in a CTE (`WITH new_booking AS (INSERT …)
+    INSERT INTO stay_nights SELECT … FROM new_booking` writes a booking)."""
+    return any(
+        isinstance(element, Insert) and getattr(element.table, "name", None) == table
+        for element in visitors.iterate(cast(Any, state.statement))
+    )
+
+
 def _statements(state: ORMExecuteState) -> Any:
     """Statements that bypass the unit of work: a hold's plain INSERT (booking.repository.insert_hold)
     and the worker's `UPDATE bookings SET status='expired'`. Counted once they have run."""
-    if not (state.is_insert or state.is_update) or _statement_table(state) != "bookings":
-        return None
-    if state.is_insert:
+    if state.is_insert and _inserts_into(state, "bookings"):
         increments = [_inserted(_Row(row)) for row in _rows(state)]
         result = state.invoke_statement()
         _pending(state.session).extend(increment for row in increments for increment in row)
         return result
+    if not state.is_update or _statement_table(state) != "bookings":
+        return None
     status = next(iter(_rows(state)), {}).get("status")
     if status not in _COUNTED_STATUSES:
         return None
@@ -351,3 +366,30 @@ def metrics_port_server(port: int | None) -> None:
     if port:
         start_http_server(port, addr="0.0.0.0")  # noqa: S104 - the compose network, never published
         logger.info("metrics served", port=port)
+
+
+def prepare_multiprocess_metrics(workers: int) -> None:
+    """With several uvicorn workers, each process counts in files of a shared directory that /metrics
+    reads as one (prometheus_client's multiprocess mode); emptied at start so that old counts go."""
+    if workers <= 1:
+        return
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="estivage-metrics-")
+    path = Path(directory)
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+
+
+async def run_until_terminated(main: Coroutine[Any, Any, None]) -> None:
+    """Run `main` until it ends or SIGTERM/SIGINT arrives; then cancel it, so that its `finally`
+    blocks run (the worker disposes of its database engine) and the process exits 0."""
+    task = asyncio.ensure_future(main)
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signal_number, task.cancel)
+    logger.info("running: SIGTERM or SIGINT stops it")
+    try:
+        await task
+    except asyncio.CancelledError:
+        logger.info("stopped on signal")

@@ -1,0 +1,120 @@
+"""SIGTERM (what `docker stop` and Kubernetes send): `estivage serve` finishes the requests in flight and
+exits 0; `estivage worker` stops between statements, disposes of its engine and exits 0."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.support.databases import SqliteDatabases
+from tests.support.servers import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def environment(sqlite_databases: SqliteDatabases, tmp_path: Path) -> dict[str, str]:
+    url = sqlite_databases.fresh()
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "ESTIVAGE_DATA_DIR": str(tmp_path),
+        "ESTIVAGE_JWT_SECRET": "shutdown-test",
+        "ESTIVAGE_LOG_FORMAT": "json",
+    }
+
+
+def _start(arguments: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "estivage.cli", *arguments],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_serve_finishes_requests_in_flight_on_sigterm(environment: dict[str, str]) -> None:
+    port = free_port()
+    server = _start(["serve", "--port", str(port), "--graceful-timeout", "20"], environment)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{base}/health").status_code == 200:
+                    break
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.05)
+        # Connections already open (as a proxy's keep-alive pool would be), each then sends a login:
+        # password hashing makes every request take a while, so several are in flight at the signal.
+        clients = [httpx.Client(base_url=base, timeout=30) for _ in range(6)]
+        for client in clients:
+            assert client.get("/health").status_code == 200
+        answers: list[int] = []
+
+        def log_in(client: httpx.Client) -> None:
+            response = client.post("/api/auth/token", json={"username": "M0001", "password": PASSWORD})
+            answers.append(response.status_code)
+
+        threads = [threading.Thread(target=log_in, args=(client,)) for client in clients]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.2)
+        stopping = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        for thread in threads:
+            thread.join(timeout=30)
+        assert answers == [200] * 6  # every request in flight was answered, none cut off
+        # uvicorn re-raises the signal once it has shut down: the status says "ended by SIGTERM" (143).
+        assert server.wait(timeout=25) in {0, -signal.SIGTERM}
+        assert time.monotonic() - stopping < 20
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"{base}/health")
+        logs = server.stderr.read() if server.stderr else ""
+        assert "Shutting down" in logs or "shutdown" in logs.lower()
+        for client in clients:
+            client.close()
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+
+def test_the_worker_stops_cleanly_on_sigterm(environment: dict[str, str]) -> None:
+    worker = _start(["worker", "--interval", "0.2"], environment)
+    lines: list[dict[str, str]] = []
+    running = threading.Event()
+
+    def read() -> None:
+        for line in worker.stderr or ():
+            lines.append(json.loads(line))
+            if lines[-1]["event"].startswith("running"):
+                running.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert running.wait(timeout=30), lines
+        time.sleep(1.0)  # several rounds of housekeeping
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=10) == 0
+        reader.join(timeout=5)
+        assert any(line["event"] == "stopped on signal" for line in lines), lines
+        assert not any(line["level"] == "error" for line in lines), lines
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
