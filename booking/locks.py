@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.models import Booking
+from booking.repository import member_category_for_update
+from estivage.accounts.models import Member
+from inventory.domain.errors import NotFound
 from inventory.models import Centre, UnitType
 
 ALLOCATION_LOCK = {"enabled": True}
@@ -39,6 +42,43 @@ async def lock_unit_type(session: AsyncSession, centre_code: str, unit_type_code
     if not ALLOCATION_LOCK["enabled"]:
         return
     await session.execute(_LOCK_BY_CODES, {"centre_code": centre_code, "unit_type_code": unit_type_code})
+
+
+_MEMBERS: Table = Member.__table__  # type: ignore[assignment]
+_MEMBER_ROW = (
+    select(_MEMBERS.c.category)
+    .where(_MEMBERS.c.user_id == bindparam("user_id"))
+    .with_for_update()
+    .cte("member_row")
+)
+_TYPE_ROW = (
+    _LOCK_BY_CODES.where(exists(select(_MEMBER_ROW.c.category)))
+    .returning(_UNIT_TYPES.c.id)
+    .cte("unit_type_row")
+)
+# PostgreSQL: the member's row, then (the update reads it) the unit type's row, in one round trip.
+_LOCK_MEMBER_THEN_TYPE = select(
+    _MEMBER_ROW.c.category, select(func.count()).select_from(_TYPE_ROW).scalar_subquery()
+)
+
+
+async def lock_for_hold(session: AsyncSession, centre_code: str, unit_type_code: str, user_id: int) -> str:
+    """Begin a hold's locked unit of work after its lock-free look: the unit type's lock and the member's
+    row (their limits count across types); returns the member's category.
+
+    On PostgreSQL both rows are locked by one statement, the member's first: only holds lock member
+    rows, and always in this order, so the two locks cannot deadlock, and a member racing themself
+    waits without holding the type's lock. SQLite takes its write lock first (``end_lock_free_read``);
+    its member read then needs no lock."""
+    if not ALLOCATION_LOCK["enabled"] or session.get_bind().dialect.name != "postgresql":
+        await end_lock_free_read(session)
+        await lock_unit_type(session, centre_code, unit_type_code)
+        return await member_category_for_update(session, user_id)
+    parameters = {"centre_code": centre_code, "unit_type_code": unit_type_code, "user_id": user_id}
+    row = (await session.execute(_LOCK_MEMBER_THEN_TYPE, parameters)).one_or_none()
+    if row is None:
+        raise NotFound("member_not_found", "this account is not a member")
+    return str(row[0])
 
 
 async def end_lock_free_read(session: AsyncSession) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, func, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.domain.limits import MemberLimits, MemberUsage
@@ -145,14 +145,49 @@ def nights_rows(booking: Booking, hold_expires_at: datetime | None) -> list[Stay
 
 _INSERT_BOOKING = insert(BOOKINGS)
 _INSERT_NIGHT = insert(STAY_NIGHTS)
+# PostgreSQL: the booking and its nights (one per day from arrival to the day before departure) in one
+# statement; the nights' insert reads the booking's row from the first, so it follows it.
+_NEW_BOOKING = (
+    insert(BOOKINGS)
+    .values({column.key: bindparam(column.key, type_=column.type) for column in BOOKINGS.columns})
+    .returning(
+        *(
+            BOOKINGS.c[key]
+            for key in ("id", "unit_id", "unit_type_id", "arrival", "departure", "category", "guests")
+        ),
+        BOOKINGS.c.hold_expires_at,
+    )
+    .cte("new_booking")
+)
+_STAY_DAYS = (
+    func.generate_series(0, _NEW_BOOKING.c.departure - _NEW_BOOKING.c.arrival - 1)
+    .table_valued("day")
+    .render_derived("stay_days")
+)
+_INSERT_BOOKING_AND_NIGHTS = insert(STAY_NIGHTS).from_select(
+    ["unit_id", "unit_type_id", "night", "booking_id", "category", "guests", "hold_expires_at"],
+    select(
+        _NEW_BOOKING.c.unit_id,
+        _NEW_BOOKING.c.unit_type_id,
+        _NEW_BOOKING.c.arrival + _STAY_DAYS.c.day,
+        _NEW_BOOKING.c.id,
+        _NEW_BOOKING.c.category,
+        _NEW_BOOKING.c.guests,
+        _NEW_BOOKING.c.hold_expires_at,
+    ).select_from(_NEW_BOOKING.join(_STAY_DAYS, true())),
+)
 
 
 async def insert_hold(session: AsyncSession, booking: Booking) -> None:
-    """Write a new booking and the nights it takes as two plain inserts (the nights in one statement).
+    """Write a new booking and the nights it takes: one statement on PostgreSQL, two plain inserts
+    elsewhere (the nights in one executemany).
 
     The booking object stays outside the session: a hold is written once and only read back by its
     response, so the ORM's unit of work (identity map, flush ordering) would be pure overhead."""
     columns = {column.key: getattr(booking, column.key) for column in BOOKINGS.columns}
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(_INSERT_BOOKING_AND_NIGHTS, columns)
+        return
     await session.execute(_INSERT_BOOKING, columns)
     nights = [
         {

@@ -19,7 +19,7 @@ from booking import pricing_service
 from booking import repository as repo
 from booking.domain import cancellation, states
 from booking.domain.limits import check_member_limits
-from booking.locks import end_lock_free_read, lock_for_booking, lock_unit_type
+from booking.locks import lock_for_booking, lock_for_hold
 from booking.models import Booking
 from estivage.auth import MANAGER, MEMBER, STAFF, Identity
 from inventory.domain.calendar import SeasonKind, season_of
@@ -92,9 +92,7 @@ async def hold(session: AsyncSession, member: Identity, request: HoldRequest, no
     # are answered without queueing for the lock or writing anything. The read transaction is closed
     # before the locked unit of work begins (SQLite must start that one with its write).
     looked, _ = await _offer(session, request, member.category or "", now)
-    await end_lock_free_read(session)
-    await lock_unit_type(session, request.centre, request.unit_type)
-    category = await repo.member_category_for_update(session, member.user_id)
+    category = await lock_for_hold(session, request.centre, request.unit_type, member.user_id)
     # The configuration read a few milliseconds ago is reused; the nights taken are read again, locked.
     result, offer = await _offer(session, request, category, now, looked.centre)
     unit_type = offer.unit_type
