@@ -144,10 +144,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "config.seasons": ("Saisons", "المواسم"),
     "config.tariffs": ("Tarifs (par nuit)", "الأسعار (لكل ليلة)"),
     "config.quotas": ("Quotas", "الحصص"),
-    "config.note": (
-        "Les saisons se modifient par l'API (POST/PATCH /api/seasons) ; tarifs et quotas ci-dessous.",
-        "تعدل المواسم عبر واجهة البرمجة؛ الأسعار والحصص أدناه.",
-    ),
+    "config.note": ("Tarifs, quotas et saisons de la fondation.", "أسعار وحصص ومواسم المؤسسة."),
+    "config.blank_unchanged": ("Un champ vide ne change rien.", "الحقل الفارغ لا يغير شيئا."),
+    "config.max_nights": ("Nuits maximum", "أقصى عدد من الليالي"),
     "config.nightly": ("Prix par nuit (MAD)", "الثمن لكل ليلة (درهم)"),
     "config.units": ("Logements", "عدد الوحدات"),
     "config.share": ("ou part (%)", "أو نسبة (%)"),

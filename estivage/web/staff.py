@@ -30,7 +30,7 @@ from inventory.domain.errors import DomainError
 from inventory.domain.money import Money
 from inventory.models import Centre
 from inventory.occupancy import occupancy
-from inventory.schemas import MoneyIn, QuotaIO, TariffIO
+from inventory.schemas import MoneyIn, QuotaIO, SeasonPatch, TariffIO
 
 STAYS = ("confirmed", "checked_in", "completed")
 PROMOTION_FIELDS = (
@@ -330,7 +330,8 @@ class StaffPages(Controller):
         what: FromPath[str],
     ) -> Response[Any]:
         """Set one tariff (nightly price) or one quota (units, or a share in %), as PUT /api/tariffs and
-        /api/quotas do; the problem is shown next to its field in the form that was sent."""
+        /api/quotas do, or change a season's dates and stay lengths (PATCH /api/seasons/{code}); the
+        problem is shown next to its field in the form that was sent."""
         form = {k: str(v).strip() for k, v in (await request.form()).items() if k != "_csrf_token"}
         key = {k: form.get(k, "") for k in ("season", "centre", "unit_type", "category")}
         try:
@@ -345,18 +346,21 @@ class StaffPages(Controller):
                 if (share := hundredths(form, "share")) is not None:
                     quota["share_bp"] = share
                 await admin.put_quota(db_session, msgspec.convert(quota, QuotaIO))
+            elif what == "season":
+                changes: dict[str, Any] = {}
+                for name in ("starts_on", "ends_on"):
+                    if (when := day_of(form, name)) is not None:
+                        changes[name] = when.isoformat()
+                for name in ("min_nights", "max_nights"):
+                    if (nights := whole(form, name)) is not None:
+                        changes[name] = nights
+                await admin.update_season(db_session, key["season"], msgspec.convert(changes, SeasonPatch))
             else:
                 return await self._config_page(request, db_session)
             await db_session.commit()
         except (msgspec.ValidationError, ValueError) as error:
             errors = validation_errors(error, language(request))
-            return await self._config_page(
-                request,
-                db_session,
-                errors={f"{what}.{k}": v for k, v in errors.items()},
-                sent=what,
-                form=form,
-            )
+            return await self._config_page(request, db_session, errors={what: errors}, form=form)
         except DomainError as error:
             await db_session.rollback()
             found = form_errors(request, error)

@@ -387,3 +387,41 @@ async def test_refund_shown_before_cancelling_is_the_refund_given(
     await post_form(client, url + "/cancel", url + "/cancel", {})
     given = (await client.get(f"/api/bookings/{booking_id}", headers=headers)).json()["refund"]
     assert given["amount_minor"] == half
+
+
+async def test_staff_change_a_season_and_read_the_pages_in_arabic(client: AsyncTestClient[Any]) -> None:
+    await page_login(client, "staff")
+    config = (await client.get("/staff/config")).text
+    season = re.search(r'<tr data-season="([^"]+)"><td>[^<]*</td><td>off_season</td>', config)
+    assert season
+    code = season.group(1)
+    changed = await post_form(
+        client, "/staff/config", "/staff/config/season", {"season": code, "min_nights": "3"}
+    )
+    assert changed.status_code == 303, changed.text
+    row = re.search(rf'<tr data-season="{code}">.*?</tr>', (await client.get("/staff/config")).text, re.S)
+    assert row
+    assert "3–" in row.group(0)
+    refused = await post_form(
+        client, "/staff/config", "/staff/config/season", {"season": code, "min_nights": "0"}
+    )
+    assert refused.status_code == 422
+    assert 'id="e-season-min_nights"' in refused.text
+    not_a_price = await post_form(
+        client,
+        "/staff/config",
+        "/staff/config/tariff",
+        {"season": code, "centre": "ifrane", "unit_type": "studio", "category": "active", "nightly": "cher"},
+    )
+    assert not_a_price.status_code == 422
+    assert 'id="e-tariff-nightly"' in not_a_price.text
+    switched = await post_form(client, "/staff", "/lang", {"lang": "ar", "next": "/staff"})
+    assert switched.status_code == 303
+    for url, heading in (
+        ("/staff", "مؤشرات السنة"),
+        ("/manage/ifrane", "في المركز الآن"),
+        ("/staff/config", "المواسم"),
+    ):
+        page = (await client.get(url)).text
+        assert '<html lang="ar" dir="rtl">' in page, url
+        assert heading in page, url
