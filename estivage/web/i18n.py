@@ -16,6 +16,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "app.name": ("Estivage", "الاصطياف"),
     "nav.search": ("Réserver", "حجز"),
     "nav.bookings": ("Mes réservations", "حجوزاتي"),
+    "nav.summer": ("Été (candidatures)", "الصيف (الطلبات)"),
     "nav.manage": ("Centres", "المراكز"),
     "nav.staff": ("Tableau de bord", "لوحة القيادة"),
     "nav.promotions": ("Promotions", "العروض"),
