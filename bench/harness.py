@@ -71,6 +71,19 @@ class Figures:
     server_cpu_s: float = 0.0
     client_cpu_s: float = 0.0
 
+    @classmethod
+    def joined(cls, parts: list[Figures]) -> Figures:
+        """Several runs of one phase as one: counts, times and CPU added, latencies pooled."""
+        return cls(
+            parts[0].name,
+            sum(p.count for p in parts),
+            sum(p.errors for p in parts),
+            sum(p.seconds for p in parts),
+            [latency for p in parts for latency in p.latencies_ms],
+            sum(p.server_cpu_s for p in parts),
+            sum(p.client_cpu_s for p in parts),
+        )
+
     @property
     def rate(self) -> float:
         return self.count / self.seconds if self.seconds else 0.0
