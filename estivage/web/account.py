@@ -61,12 +61,10 @@ def make_account_controller(
             lang: Annotated[str | None, QueryParameter(name="lang")] = None,
         ) -> Template:
             """`?lang=ar` switches the language before logging in (remembered in a cookie)."""
-            response = page(request, "login.html", next=safe_next(next_path, ""))
-            if lang in LANGUAGES and lang is not None:
-                response.context["lang"] = lang
-                response.context["dir"] = "rtl" if lang == "ar" else "ltr"
-                response.context["t"] = lambda key: translate(lang, key)
-                response.cookies.append(lang_cookie(request, lang))
+            chosen = lang if lang in LANGUAGES else None
+            response = page(request, "login.html", in_language=chosen, next=safe_next(next_path, ""))
+            if chosen:
+                response.cookies.append(lang_cookie(request, chosen))
             return response
 
         @post("/login", exclude_from_auth=True, middleware=[limiter.middleware], status_code=303)

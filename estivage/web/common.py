@@ -65,8 +65,10 @@ def span(first: date, last: date, direction: str = "ltr") -> Markup:
     return Markup("<bdi>{}</bdi> {} <bdi>{}</bdi>").format(day(first), arrow, day(last))
 
 
-def context(request: Request[Any, Any, Any], values: dict[str, Any]) -> dict[str, Any]:
-    lang = language(request)
+def context(
+    request: Request[Any, Any, Any], values: dict[str, Any], lang: str | None = None
+) -> dict[str, Any]:
+    lang = lang or language(request)
     return {
         "lang": lang,
         "dir": DIRECTION[lang],
@@ -81,8 +83,17 @@ def context(request: Request[Any, Any, Any], values: dict[str, Any]) -> dict[str
     }
 
 
-def page(request: Request[Any, Any, Any], name: str, status_code: int = 200, **values: Any) -> Template:
-    return Template(template_name=name, context=context(request, values), status_code=status_code)
+def page(
+    request: Request[Any, Any, Any],
+    name: str,
+    status_code: int = 200,
+    in_language: str | None = None,
+    **values: Any,
+) -> Template:
+    """A whole page; `in_language` overrides the visitor's language (the login page's switch)."""
+    return Template(
+        template_name=name, context=context(request, values, in_language), status_code=status_code
+    )
 
 
 def fragment(

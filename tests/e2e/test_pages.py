@@ -425,3 +425,13 @@ async def test_staff_change_a_season_and_read_the_pages_in_arabic(client: AsyncT
         page = (await client.get(url)).text
         assert '<html lang="ar" dir="rtl">' in page, url
         assert heading in page, url
+
+
+async def test_anonymous_language_switch_is_kept_in_a_cookie(client: AsyncTestClient[Any]) -> None:
+    arabic = await client.get("/login", params={"lang": "ar", "next": "/bookings"})
+    assert '<html lang="ar" dir="rtl">' in arabic.text
+    assert 'href="/login?lang=fr&amp;next=/bookings"' in arabic.text
+    assert client.cookies.get("estivage_lang") == "ar"
+    again = await client.get("/login")  # remembered without the parameter
+    assert '<html lang="ar" dir="rtl">' in again.text
+    assert "تسجيل الدخول" in again.text
