@@ -11,15 +11,17 @@ the guarantee; nothing about either leaks into the rules.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from sqlalchemy import Table, bindparam, exists, func, select, update
+from sqlalchemy import Table, bindparam, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.models import Booking
 from booking.repository import member_category_for_update
 from estivage.accounts.models import Member
 from inventory.domain.errors import NotFound
-from inventory.models import Centre, UnitType
+from inventory.models import Centre, StayNight, UnitType
 
 ALLOCATION_LOCK = {"enabled": True}
 
@@ -56,29 +58,66 @@ _TYPE_ROW = (
     .returning(_UNIT_TYPES.c.id)
     .cte("unit_type_row")
 )
-# PostgreSQL: the member's row, then (the update reads it) the unit type's row, in one round trip.
+_STAY_NIGHTS: Table = StayNight.__table__  # type: ignore[assignment]
+_CLEARED = (
+    delete(_STAY_NIGHTS)
+    .where(
+        _STAY_NIGHTS.c.unit_type_id.in_(select(_TYPE_ROW.c.id)),
+        _STAY_NIGHTS.c.night >= bindparam("first"),
+        _STAY_NIGHTS.c.night < bindparam("end"),
+        _STAY_NIGHTS.c.hold_expires_at.is_not(None),
+        _STAY_NIGHTS.c.hold_expires_at <= bindparam("now"),
+    )
+    .returning(_STAY_NIGHTS.c.id)
+    .cte("cleared")
+)
+# PostgreSQL, one round trip: the member's row, then (the update reads it) the unit type's row, then
+# (the delete reads the type's id) the expired holds' nights of the stay (``clear_expired_nights``).
 _LOCK_MEMBER_THEN_TYPE = select(
-    _MEMBER_ROW.c.category, select(func.count()).select_from(_TYPE_ROW).scalar_subquery()
+    _MEMBER_ROW.c.category,
+    select(func.count()).select_from(_TYPE_ROW).scalar_subquery(),
+    select(func.count()).select_from(_CLEARED).scalar_subquery(),
 )
 
 
-async def lock_for_hold(session: AsyncSession, centre_code: str, unit_type_code: str, user_id: int) -> str:
-    """Begin a hold's locked unit of work after its lock-free look: the unit type's lock and the member's
-    row (their limits count across types); returns the member's category.
+@dataclass(frozen=True, slots=True)
+class HoldLocks:
+    category: str  # the member's, read under the lock
+    expired_nights_cleared: bool  # the stay's nights of expired holds are gone already
 
-    On PostgreSQL both rows are locked by one statement, the member's first: only holds lock member
-    rows, and always in this order, so the two locks cannot deadlock, and a member racing themself
-    waits without holding the type's lock. SQLite takes its write lock first (``end_lock_free_read``);
-    its member read then needs no lock."""
+
+async def lock_for_hold(
+    session: AsyncSession,
+    centre_code: str,
+    unit_type_code: str,
+    user_id: int,
+    stay: tuple[date, date],
+    now: datetime,
+) -> HoldLocks:
+    """Begin a hold's locked unit of work after its lock-free look: the unit type's lock and the member's
+    row (their limits count across types).
+
+    On PostgreSQL one statement locks both, the member's row first: only holds lock member rows, and
+    always in this order, so the two locks cannot deadlock, and a member racing themself waits without
+    holding the type's lock. The same statement clears the expired holds' nights of the stay, under
+    the lock. SQLite takes its write lock first (``end_lock_free_read``); its member read needs no lock,
+    and the caller clears the expired nights itself."""
     if not ALLOCATION_LOCK["enabled"] or session.get_bind().dialect.name != "postgresql":
         await end_lock_free_read(session)
         await lock_unit_type(session, centre_code, unit_type_code)
-        return await member_category_for_update(session, user_id)
-    parameters = {"centre_code": centre_code, "unit_type_code": unit_type_code, "user_id": user_id}
+        return HoldLocks(await member_category_for_update(session, user_id), expired_nights_cleared=False)
+    parameters = {
+        "centre_code": centre_code,
+        "unit_type_code": unit_type_code,
+        "user_id": user_id,
+        "first": stay[0],
+        "end": stay[1],
+        "now": now,
+    }
     row = (await session.execute(_LOCK_MEMBER_THEN_TYPE, parameters)).one_or_none()
     if row is None:
         raise NotFound("member_not_found", "this account is not a member")
-    return str(row[0])
+    return HoldLocks(str(row[0]), expired_nights_cleared=True)
 
 
 async def end_lock_free_read(session: AsyncSession) -> None:

@@ -92,7 +92,9 @@ async def hold(session: AsyncSession, member: Identity, request: HoldRequest, no
     # are answered without queueing for the lock or writing anything. The read transaction is closed
     # before the locked unit of work begins (SQLite must start that one with its write).
     looked, _ = await _offer(session, request, member.category or "", now)
-    category = await lock_for_hold(session, request.centre, request.unit_type, member.user_id)
+    stay = (request.arrival, request.departure)
+    locks = await lock_for_hold(session, request.centre, request.unit_type, member.user_id, stay, now)
+    category = locks.category
     # The configuration read a few milliseconds ago is reused; the nights taken are read again, locked.
     result, offer = await _offer(session, request, category, now, looked.centre)
     unit_type = offer.unit_type
@@ -128,7 +130,8 @@ async def hold(session: AsyncSession, member: Identity, request: HoldRequest, no
         promotion_id=quote.promotion.id if quote.promotion else None,
         promotion_name=quote.promotion.name if quote.promotion else None,
     )
-    await repo.clear_expired_nights(session, unit_type.id, request.arrival, request.departure, now)
+    if not locks.expired_nights_cleared:
+        await repo.clear_expired_nights(session, unit_type.id, request.arrival, request.departure, now)
     try:
         await repo.insert_hold(session, booking)
     except IntegrityError as race:
