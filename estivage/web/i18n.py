@@ -176,6 +176,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "error.arrival_in_past": ("L'arrivée est déjà passée.", "تاريخ الوصول قد مضى."),
     "error.centre_not_found": ("Centre inconnu.", "مركز غير معروف."),
+    "error.promo_not_applicable": (
+        "Ce code promotionnel ne s'applique pas à ce séjour.",
+        "رمز العرض هذا لا ينطبق على هذه الإقامة.",
+    ),
     "error.already_rated": ("Ce séjour est déjà noté.", "تم تقييم هذه الإقامة من قبل."),
     "error.not_rateable_yet": (
         "Vous pourrez noter le séjour à partir du jour du départ.",

@@ -435,3 +435,16 @@ async def test_anonymous_language_switch_is_kept_in_a_cookie(client: AsyncTestCl
     again = await client.get("/login")  # remembered without the parameter
     assert '<html lang="ar" dir="rtl">' in again.text
     assert "تسجيل الدخول" in again.text
+
+
+async def test_a_wrong_promotion_code_is_shown_next_to_the_code_field(client: AsyncTestClient[Any]) -> None:
+    await page_login(client, "M0002")
+    response = await post_form(
+        client, "/search", "/search/hold", {**{k: str(v) for k, v in STAY.items()}, "promo_code": "NOPE2026"}
+    )
+    assert response.status_code == 422
+    field = re.search(r'<label for="f-promo_code">.*?</div>', response.text, re.S)
+    assert field
+    assert "Ce code promotionnel ne s&#39;applique pas à ce séjour." in field.group(0)
+    assert "<h1>Rechercher un séjour</h1>" in response.text
+    assert (await client.get("/bookings")).text.count('<li class="card">') == 0  # nothing was held
