@@ -22,6 +22,7 @@ from booking.domain.limits import check_member_limits
 from booking.locks import lock_for_booking, lock_for_hold
 from booking.models import Booking
 from estivage.auth import MANAGER, MEMBER, STAFF, Identity
+from inventory.domain.availability import TakenNight
 from inventory.domain.calendar import SeasonKind, season_of
 from inventory.domain.errors import Conflict, NotFound, RuleViolation
 from inventory.domain.money import Money
@@ -56,6 +57,7 @@ async def _offer(
     category: str,
     now: datetime,
     centre: CentreView | None = None,
+    taken: dict[int, list[TakenNight]] | None = None,
 ) -> tuple[StaySearch, TypeOffer]:
     """The requested type as the member can take it now, or the rule it breaks."""
     result = await search_stay(
@@ -68,6 +70,7 @@ async def _offer(
         now=now,
         unit_type_code=request.unit_type,
         centre=centre,
+        taken=taken,
     )
     unit_type = result.centre.unit_type(request.unit_type)
     if unit_type.capacity < request.guests:
@@ -95,11 +98,15 @@ async def hold(session: AsyncSession, member: Identity, request: HoldRequest, no
     stay = (request.arrival, request.departure)
     locks = await lock_for_hold(session, request.centre, request.unit_type, member.user_id, stay, now)
     category = locks.category
-    # The configuration read a few milliseconds ago is reused; the nights taken are read again, locked.
-    result, offer = await _offer(session, request, category, now, looked.centre)
+    # The configuration read a few milliseconds ago is reused; the nights taken are read again, locked,
+    # with the member's bookings.
+    type_ids = [looked.centre.unit_type(request.unit_type).id]
+    taken, usage = await repo.taken_nights_and_usage(
+        session, type_ids, request.arrival, request.departure, now, member.user_id
+    )
+    result, offer = await _offer(session, request, category, now, looked.centre, taken)
     unit_type = offer.unit_type
     policy = await repo.policy(session, result.centre.version)
-    usage = await repo.member_usage(session, member.user_id, request.arrival.year, now)
     check_member_limits(repo.limits_of(policy), usage, result.stay.night_count)
     quote = await pricing_service.quote_for_hold(
         session, result, offer, category, member.user_id, request.promo_code, now

@@ -57,18 +57,20 @@ async def search_stay(
     now: datetime,
     unit_type_code: str | None = None,
     centre: CentreView | None = None,
+    taken: dict[int, list[TakenNight]] | None = None,
 ) -> StaySearch:
     """Every unit type that fits the party (or the one asked for), with how many units the member's
     category can still take for the whole stay and its nightly tariff. Types with no tariff for the
     category are not offered: an unpriced stay is a configuration gap, never a free one.
 
-    A caller that already holds this request's snapshot of the centre passes it in `centre`. Otherwise
+    A caller that already holds this request's snapshot of the centre passes it in `centre`, and with
+    it, when it has read them already, the nights taken of the types asked for in `taken`. Otherwise
     the snapshot last loaded is tried first, its version read with the nights taken in one statement;
     only when staff changed the configuration since is the snapshot reloaded and the nights read again.
     """
     request = _StayRequest(centre_code, arrival, departure, guests, category, now, unit_type_code)
     if centre is not None and centre.code == centre_code:
-        return await _search(session, centre, request)
+        return await _search(session, centre, request, taken)
     last = last_centre_view(session, centre_code)
     if last is not None:
         with contextlib.suppress(DomainError):  # judged again below on the current configuration
@@ -106,11 +108,17 @@ def _fitting(
     return stay, season_of_night, fitting
 
 
-async def _search(session: AsyncSession, centre: CentreView, request: _StayRequest) -> StaySearch:
+async def _search(
+    session: AsyncSession,
+    centre: CentreView,
+    request: _StayRequest,
+    taken: dict[int, list[TakenNight]] | None = None,
+) -> StaySearch:
     stay, season_of_night, fitting = _fitting(centre, request)
-    taken = await repo.taken_nights(
-        session, [t.id for t in fitting], stay.arrival, stay.departure, request.now
-    )
+    if taken is None:
+        taken = await repo.taken_nights(
+            session, [t.id for t in fitting], stay.arrival, stay.departure, request.now
+        )
     return _offers(centre, request, stay, season_of_night, fitting, taken)
 
 
