@@ -101,12 +101,18 @@ def configure_logging(log_format: str = "auto", level: int | str = logging.INFO)
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
+    renderer = _renderer(log_format)
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            structlog.processors.format_exc_info,
-            _renderer(log_format),
+            # The console renderer prints tracebacks itself; JSON needs them as a string field.
+            *(
+                []
+                if isinstance(renderer, structlog.dev.ConsoleRenderer)
+                else [structlog.processors.format_exc_info]
+            ),
+            renderer,
         ],
     )
     handler = logging.StreamHandler()
