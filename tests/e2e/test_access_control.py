@@ -3,7 +3,7 @@
 
 `ACCESS` lists every route with who may call it. A route that is not in the table fails the test: a new
 endpoint is classified on purpose, never left unguarded by accident. A classified route that no longer
-exists fails it too (unless marked as arriving from work in progress), so the table stays true.
+exists fails it too, so the table stays true.
 
 Callers: anonymous; the member who owns the objects (M0001, booking at Ifrane); another member
 (M0002); the manager of another centre (Saïdia); the manager of the objects' centre (Ifrane); staff;
@@ -78,8 +78,6 @@ class Route:
     access: dict[str, str]
     body: Any = None
     query: dict[str, str] | None = None
-    # A classified route that may be absent (work in progress elsewhere when it was classified).
-    optional: bool = False
     # A web form: posted form-encoded with the CSRF token the pages set (cookie and header), as a
     # browser does.
     form: bool = False
@@ -328,7 +326,7 @@ async def test_every_route_is_classified(app: Litestar) -> None:
     routes = app_routes(app)
     unclassified = sorted(routes - ACCESS.keys())
     assert not unclassified, f"classify these routes in ACCESS (who may call them): {unclassified}"
-    stale = sorted(key for key, route in ACCESS.items() if key not in routes and not route.optional)
+    stale = sorted(key for key in ACCESS if key not in routes)
     assert not stale, f"these classified routes no longer exist: {stale}"
 
 
