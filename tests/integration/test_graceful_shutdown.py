@@ -93,8 +93,11 @@ def test_serve_finishes_requests_in_flight_on_sigterm(environment: dict[str, str
             server.wait()
 
 
-def test_the_worker_stops_cleanly_on_sigterm(environment: dict[str, str]) -> None:
-    worker = _start(["worker", "--interval", "0.2"], environment)
+def test_the_worker_serves_its_metrics_and_stops_cleanly_on_sigterm(environment: dict[str, str]) -> None:
+    metrics_port = free_port()
+    worker = _start(
+        ["worker", "--interval", "0.2"], {**environment, "ESTIVAGE_WORKER_METRICS_PORT": str(metrics_port)}
+    )
     lines: list[dict[str, str]] = []
     running = threading.Event()
 
@@ -109,6 +112,9 @@ def test_the_worker_stops_cleanly_on_sigterm(environment: dict[str, str]) -> Non
     try:
         assert running.wait(timeout=30), lines
         time.sleep(1.0)  # several rounds of housekeeping
+        metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics")
+        assert metrics.status_code == 200
+        assert "estivage_bookings_total" in metrics.text
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=10) == 0
         reader.join(timeout=5)
