@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 APT_PACKAGES := postgresql redis-server fonts-dejavu-core chromium fonts-noto-core
 
-.PHONY: help deps system-deps uv venv demo serve test test-fast lint typecheck bench clean
+.PHONY: help deps system-deps uv venv demo serve test test-fast lint typecheck bench load clean
 
 help: ## This list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ typecheck: venv ## mypy --strict
 
 bench: venv ## Run the benchmarks and print their figures
 	$(UV) run --frozen python bench/availability.py
+
+load: venv ## The opening of bookings under locust for 60 s on PostgreSQL (DATABASE_URL); figures in docs/load.md
+	$(UV) run --frozen python -m bench.load --seconds 60 --users 50
 
 clean: ## Remove the virtualenv, caches and the embedded database
 	rm -rf .venv var .pytest_cache .mypy_cache .ruff_cache test-output
