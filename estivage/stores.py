@@ -92,6 +92,7 @@ class DegradingStore(NamespacedStore):
     def __init__(self, inner: NamespacedStore, health: StoreHealth) -> None:
         self.inner = inner
         self.health = health
+        self.namespace = getattr(inner, "namespace", None)
 
     def with_namespace(self, namespace: str) -> DegradingStore:
         return DegradingStore(self.inner.with_namespace(namespace), self.health)
