@@ -24,6 +24,7 @@ from estivage.web.common import HERE, PAGE_EXCEPTION_HANDLERS, template_config
 from estivage.web.manager import make_manager_pages
 from estivage.web.member import MemberPages
 from estivage.web.staff import StaffPages
+from estivage.web.summer import SummerPages
 
 __all__ = ["csrf_config", "template_config", "web_handlers"]
 
@@ -43,6 +44,7 @@ def web_handlers(jwt: JWTCookieAuth[Identity], settings: Settings, engine: Async
         route_handlers=[
             make_account_controller(jwt, settings.token_minutes, settings.login_attempts_per_minute),
             MemberPages,
+            SummerPages,
             make_manager_pages(engine),
             StaffPages,
         ],

@@ -1,0 +1,355 @@
+"""Members' summer page: each campaign with its deadline, the application (up to three ranked choices and
+the party) edited or withdrawn until the deadline, then the draw's result — an offer to pay or decline,
+the waiting-list places, or a lapse — and the published files that let anyone check the draw.
+
+It calls the campaign services and views that the JSON API calls (docs/allocation.md, section 7); what
+the page adds is only the labels (centre and unit type names, rotation dates) and the offer's price.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.campaigns import offers, services, views
+from booking.campaigns import schemas as s
+from booking.campaigns.models import Campaign
+from booking.domain.allocation import MAX_CHOICES
+from booking.models import Booking
+from estivage.auth import Identity, requires_member
+from estivage.problems import status_of
+from estivage.web.common import Errors, form_errors, language, page, parse_int
+from estivage.web.i18n import translate
+from inventory.domain.errors import DomainError, NotFound
+from inventory.models import Rotation
+from inventory.snapshot import CentreView, centre_view
+
+CHOICE_PARTS = ("centre", "rotation", "unit_type")
+FIELDS = ("party_size", *(f"choices[{i}].{part}" for i in range(MAX_CHOICES) for part in CHOICE_PARTS))
+MAX_PARTY = 50  # as the API's ApplicationIn
+LOCAL_ZONE = "Africa/Casablanca"  # the foundation's deadlines are read in Moroccan time
+
+
+@dataclass(frozen=True, slots=True)
+class SlotLine:
+    """A (centre, rotation, unit type) as a member reads it."""
+
+    centre: str
+    rotation: str
+    first: date | None
+    last: date | None
+    unit_type: str
+    units: int
+    capacity: int
+
+
+@dataclass(frozen=True, slots=True)
+class OfferLine:
+    offer: s.OfferOut
+    slot: SlotLine
+    booking: Booking | None
+    pay_before: datetime  # in the centre's time zone
+
+
+@dataclass
+class CampaignPage:
+    """One campaign on the member's page: the form while applications are open, the result after."""
+
+    campaign: Campaign
+    accepting: bool
+    closes_at: datetime  # local time
+    slots: list[SlotLine]
+    centre_options: list[tuple[str, str]]
+    rotation_options: list[tuple[str, str]]
+    unit_type_options: list[tuple[str, str]]
+    application: s.ApplicationOut | None
+    choices: list[SlotLine]
+    offer: OfferLine | None
+    waiting: list[tuple[SlotLine, int]]
+    values: dict[str, str] = field(default_factory=dict)
+    errors: Errors = field(default_factory=dict)
+
+    @property
+    def seed(self) -> str | None:
+        """The seed once the draw revealed it; before, it is the campaign's secret (never on a page)."""
+        return self.campaign.seed_hex if self.campaign.status == "drawn" else None
+
+
+class Labels:
+    """Names and dates of a campaign's centres, rotations and unit types in the page's language."""
+
+    def __init__(
+        self, campaign: Campaign, centres: dict[str, CentreView], rotations: dict[str, Rotation], lang: str
+    ) -> None:
+        self.campaign, self.centres, self.rotations, self.lang = campaign, centres, rotations, lang
+        self.supply = {(x["centre"], x["rotation"], x["unit_type"]): x for x in campaign.slots}
+
+    def centre(self, code: str) -> str:
+        view = self.centres.get(code)
+        return code if view is None else (view.name_ar if self.lang == "ar" else view.name_fr)
+
+    def unit_type(self, centre: str, code: str) -> str:
+        view = self.centres.get(centre)
+        for unit_type in view.unit_types if view else ():
+            if unit_type.code == code:
+                return unit_type.name_ar if self.lang == "ar" else unit_type.name_fr
+        return code
+
+    def slot(self, centre: str, rotation: str, unit_type: str) -> SlotLine:
+        supply = self.supply.get((centre, rotation, unit_type), {})
+        dates = self.rotations.get(rotation)
+        return SlotLine(
+            self.centre(centre),
+            rotation,
+            dates.starts_on if dates else None,
+            dates.ends_on if dates else None,
+            self.unit_type(centre, unit_type),
+            int(supply.get("units", 0)),
+            int(supply.get("capacity", 0)),
+        )
+
+    def options(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
+        """The three selects of a choice, built from the slots that have units."""
+        offered = [key for key, x in self.supply.items() if x["units"] > 0]
+        centres = list(dict.fromkeys(c for c, _r, _t in offered))
+        rotations = [code for code in self.rotations if any(r == code for _c, r, _t in offered)]
+        capacity: dict[str, tuple[str, set[int]]] = {}
+        for c, r, t in offered:
+            name, seen = capacity.get(t, (self.unit_type(c, t), set()))
+            capacity[t] = (name, seen | {self.supply[(c, r, t)]["capacity"]})
+        persons = translate(self.lang, "offer.capacity")
+        blank = [("", "—")]
+        return (
+            blank + [(c, self.centre(c)) for c in centres],
+            blank
+            + [
+                (r, f"{r} · {_dates(self.rotations[r].starts_on, self.rotations[r].ends_on)}")
+                for r in rotations
+            ],
+            blank
+            + [
+                (t, f"{name} · {'–'.join(str(n) for n in sorted({min(caps), max(caps)}))} {persons}")
+                for t, (name, caps) in capacity.items()
+            ],
+        )
+
+
+def _dates(first: date, last: date) -> str:
+    return f"{first:%d/%m/%Y} – {last:%d/%m/%Y}"
+
+
+def form_values(application: s.ApplicationOut | None) -> dict[str, str]:
+    """The form as the member left it: their current choices, or empty."""
+    values = dict.fromkeys(FIELDS, "")
+    if application is not None and application.status == "submitted":
+        values["party_size"] = str(application.party_size)
+        for i, choice in enumerate(application.choices):
+            for part in CHOICE_PARTS:
+                values[f"choices[{i}].{part}"] = getattr(choice, part)
+    return values
+
+
+def parse_application(
+    values: dict[str, str], errors: Errors, lang: str
+) -> tuple[s.ApplicationIn | None, list[int]]:
+    """The application the form describes, and the form row of each choice (blank rows are skipped)."""
+    party = parse_int(values["party_size"], "party_size", errors, lang)
+    if party is not None and not 1 <= party <= MAX_PARTY:
+        errors["party_size"] = translate(lang, "error.invalid")
+    choices, rows = [], []
+    for row in range(MAX_CHOICES):
+        parts = {part: values[f"choices[{row}].{part}"].strip() for part in CHOICE_PARTS}
+        if not any(parts.values()):
+            continue
+        for part, value in parts.items():
+            if not value:
+                errors[f"choices[{row}].{part}"] = translate(lang, "error.required")
+        choices.append(s.ChoiceIn(**parts))
+        rows.append(row)
+    if errors or party is None:
+        return None, rows
+    return s.ApplicationIn(choices=choices, party_size=party), rows
+
+
+def on_form_rows(errors: Errors, rows: list[int]) -> Errors:
+    """The service names `choices[i]` among the choices given; the page shows it on the form's row."""
+
+    def row_of(found: re.Match[str]) -> str:
+        index = int(found.group(1))
+        return f"choices[{rows[index] if index < len(rows) else index}]"
+
+    return {
+        re.sub(r"^choices\[(\d+)\]", row_of, key) if key else "application": v for key, v in errors.items()
+    }
+
+
+async def campaign_page(
+    session: AsyncSession, identity: Identity, campaign: Campaign, now: datetime, lang: str
+) -> CampaignPage:
+    codes = list(dict.fromkeys(x["centre"] for x in campaign.slots))
+    centres = {code: await centre_view(session, code) for code in codes}
+    rotations = {r.code: r for r in await services.rotations_of(session, campaign.season_id)}
+    labels = Labels(campaign, centres, rotations, lang)
+    own = await services.own_application(session, campaign, identity.user_id)
+    application = None if own is None else await views.application_out(session, campaign, own, now)
+    offer = None
+    if application is not None and application.offer is not None:
+        found = application.offer
+        booking = await session.get(Booking, found.booking_id) if found.booking_id else None
+        zone = centres[found.centre].time_zone if found.centre in centres else LOCAL_ZONE
+        offer = OfferLine(
+            found,
+            labels.slot(found.centre, found.rotation, found.unit_type),
+            booking,
+            found.payment_deadline.astimezone(ZoneInfo(zone)),
+        )
+    centre_options, rotation_options, unit_type_options = labels.options()
+    return CampaignPage(
+        campaign=campaign,
+        accepting=campaign.status == "open" and now < campaign.applications_close_at,
+        closes_at=campaign.applications_close_at.astimezone(ZoneInfo(LOCAL_ZONE)),
+        slots=[
+            labels.slot(x["centre"], x["rotation"], x["unit_type"]) for x in campaign.slots if x["units"] > 0
+        ],
+        centre_options=centre_options,
+        rotation_options=rotation_options,
+        unit_type_options=unit_type_options,
+        application=application,
+        choices=[labels.slot(c.centre, c.rotation, c.unit_type) for c in application.choices]
+        if application
+        else [],
+        offer=offer,
+        waiting=[
+            (labels.slot(w.centre, w.rotation, w.unit_type), w.position) for w in application.waiting or ()
+        ]
+        if application
+        else [],
+        values=form_values(application),
+    )
+
+
+class SummerPages(Controller):
+    path = "/summer"
+    guards = [requires_member]
+    include_in_schema = False
+
+    async def _page(
+        self,
+        request: Request[Identity, Any, Any],
+        session: AsyncSession,
+        now: datetime,
+        posted: tuple[str, dict[str, str], Errors] | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        """Every campaign, newest first; `posted` puts a refused form back (code, values, errors)."""
+        lang = language(request)
+        campaigns = [
+            await campaign_page(session, request.user, c, now, lang)
+            for c in await services.all_campaigns(session)
+        ]
+        for shown in campaigns:
+            if posted is not None and shown.campaign.code == posted[0]:
+                shown.values.update(posted[1])
+                shown.errors = posted[2]
+        return page(request, "summer.html", status_code=status_code, campaigns=campaigns)
+
+    @get("/")
+    async def summer(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+    ) -> Template:
+        return await self._page(request, db_session, now)
+
+    @post("/{code:str}/application", status_code=303)
+    async def apply(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        code: FromPath[str],
+    ) -> Response[Any]:
+        form = await request.form()
+        values = {name: str(form.get(name) or "") for name in FIELDS}
+        errors: Errors = {}
+        data, rows = parse_application(values, errors, language(request))
+        status = 422
+        if data is not None:
+            try:
+                await services.apply(db_session, request.user, code, data, now)
+                await db_session.commit()
+                return Redirect(f"/summer#campaign-{code}", status_code=303)
+            except DomainError as error:
+                await db_session.rollback()
+                if isinstance(error, NotFound):
+                    raise
+                errors, status = on_form_rows(form_errors(request, error), rows), status_of(error)
+        return await self._page(request, db_session, now, (code, values, errors), status)
+
+    @post("/{code:str}/withdraw", status_code=303)
+    async def withdraw(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        code: FromPath[str],
+    ) -> Response[Any]:
+        try:
+            await services.withdraw(db_session, request.user, code, now)
+            await db_session.commit()
+        except DomainError as error:
+            await db_session.rollback()
+            if isinstance(error, NotFound):
+                raise
+            errors = {"application": next(iter(form_errors(request, error).values()))}
+            return await self._page(request, db_session, now, (code, {}, errors), status_of(error))
+        return Redirect(f"/summer#campaign-{code}", status_code=303)
+
+    async def _open_offer(
+        self, request: Request[Identity, Any, Any], session: AsyncSession, now: datetime, code: str
+    ) -> CampaignPage:
+        campaign = await services.campaign_by_code(session, code)
+        shown = await campaign_page(session, request.user, campaign, now, language(request))
+        if shown.offer is None or shown.offer.offer.status != "offered":
+            raise NotFound("offer_not_found", f"you hold no open offer in {code}")
+        return shown
+
+    @get("/{code:str}/decline")
+    async def decline_form(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        code: FromPath[str],
+    ) -> Template:
+        shown = await self._open_offer(request, db_session, now, code)
+        return page(request, "summer_decline.html", shown=shown, offer=shown.offer)
+
+    @post("/{code:str}/decline", status_code=303)
+    async def decline(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        code: FromPath[str],
+    ) -> Response[Any]:
+        try:
+            await offers.decline(db_session, request.user, code, now)
+            await db_session.commit()
+        except DomainError as error:
+            await db_session.rollback()
+            if isinstance(error, NotFound):
+                raise
+            errors = {"decline": next(iter(form_errors(request, error).values()))}
+            return await self._page(request, db_session, now, (code, {}, errors), status_of(error))
+        return Redirect(f"/summer#campaign-{code}", status_code=303)

@@ -1,0 +1,233 @@
+"""The members' summer page: apply in Arabic and French, edit, a problem next to its select, withdraw; after
+the staff close and draw, the offer with its deadline and a working pay link, the waiting place, decline
+with a confirmation step; nobody sees or acts on another member's application."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import html
+import re
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from estivage.settings import Settings
+from tests.conftest import NOW, Clock, login
+from tests.e2e.test_campaigns import APT, BUNGALOW, CODE, DEADLINE, Client, apply, open_campaign
+from tests.e2e.test_pages import page_login, post_form, switch_language
+
+APPLY = f"/summer/{CODE}/application"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Members, staff and managers log in many times from one test client."""
+    return dataclasses.replace(settings, login_attempts_per_minute=10_000)
+
+
+def form(*choices: dict[str, str], party: int | str = 4) -> dict[str, str]:
+    """The application form as a browser posts it: three rows of selects, blank rows left out."""
+    data = {"party_size": str(party)}
+    for row, choice in enumerate(choices):
+        for part in ("centre", "rotation", "unit_type"):
+            data[f"choices[{row}].{part}"] = choice.get(part, "")
+    return data
+
+
+def field(html: str, name: str) -> str:
+    """The `_field.html` block of one select of the campaign's form."""
+    found = re.search(
+        rf'<div class="field[^"]*">\s*<label for="f-{CODE}-{re.escape(name)}">.*?</div>', html, re.S
+    )
+    assert found, f"the page has the field {name}"
+    return found.group(0)
+
+
+def selected(html: str, name: str) -> str | None:
+    found = re.search(r'<option value="([^"]*)" selected>', field(html, name))
+    return found.group(1) if found else None
+
+
+async def own(client: Client, headers: dict[str, str]) -> dict[str, Any]:
+    response = await client.get(f"/api/campaigns/{CODE}/application", headers=headers)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+async def test_member_applies_edits_sees_a_problem_next_to_its_select_and_withdraws(client: Client) -> None:
+    staff = await login(client, "staff")
+    await open_campaign(client, staff)
+    await page_login(client, "M0001")  # prefers Arabic
+    empty = await client.get("/summer")
+    assert empty.status_code == 200
+    assert '<html lang="ar" dir="rtl">' in empty.text
+    assert 'href="/summer" id="nav-summer"' in empty.text
+    assert "الاصطياف الصيفي" in empty.text
+    deadline = DEADLINE.astimezone(ZoneInfo("Africa/Casablanca"))
+    assert f"{deadline:%d/%m/%Y %H:%M}" in empty.text
+    # The selects come from the campaign's slots: rotations with their dates, unit types with capacity.
+    assert re.search(r'<option value="r1">r1 · 01/07/2027 – 11/07/2027</option>', empty.text)
+    assert re.search(r'<option value="bungalow">[^<]+ · 6 ', empty.text)
+
+    created = await post_form(client, "/summer", APPLY, form(BUNGALOW))
+    assert created.status_code == 303, created.text
+    mine = await own(client, await login(client, "M0001"))
+    shown = await client.get("/summer")
+    assert f'id="public-id-{CODE}">{mine["public_id"]}<' in shown.text
+    assert selected(shown.text, "choices[0].unit_type") == "bungalow"
+    assert "حفظ التعديلات" in shown.text  # the form now edits the application
+
+    # Six persons do not fit the two-room apartment: said next to the first choice's unit type, in Arabic.
+    too_many = await post_form(client, "/summer", APPLY, form(APT, BUNGALOW, party=6))
+    assert too_many.status_code == 422
+    unit_type = field(too_many.text, "choices[0].unit_type")
+    assert 'class="field invalid"' in unit_type
+    assert "عدد الأشخاص يفوق سعة هذه الوحدة" in unit_type
+    assert 'class="field invalid"' not in field(too_many.text, "choices[1].unit_type")
+    assert selected(too_many.text, "choices[0].centre") == "ifrane"  # what was posted stays on the form
+    assert selected(too_many.text, "choices[0].unit_type") == "apt2"
+
+    # In French: a duplicate in the third row (the second left blank) is shown on the third row.
+    await switch_language(client, "fr")
+    duplicate = await post_form(client, "/summer", APPLY, form(BUNGALOW, {}, BUNGALOW, party=2))
+    assert duplicate.status_code == 422
+    assert '<html lang="fr" dir="ltr">' in duplicate.text
+    third = re.search(
+        rf'<fieldset class="choice invalid" id="{CODE}-choice-2">.*?</fieldset>', duplicate.text, re.S
+    )
+    assert third, "the third choice is marked"
+    assert "Ce choix figure déjà plus haut." in third.group(0)
+    partial = await post_form(client, "/summer", APPLY, form({**APT, "rotation": ""}, party=2))
+    assert partial.status_code == 422
+    assert "Champ obligatoire." in field(partial.text, "choices[0].rotation")
+
+    edited = await post_form(client, "/summer", APPLY, form(APT, BUNGALOW, party=3))
+    assert edited.status_code == 303, edited.text
+    after = await own(client, await login(client, "M0001"))
+    assert (after["public_id"], after["choices"], after["party_size"]) == (
+        mine["public_id"],
+        [APT, BUNGALOW],
+        3,
+    )
+
+    withdrawn = await post_form(client, "/summer", f"/summer/{CODE}/withdraw", {})
+    assert withdrawn.status_code == 303
+    page = await client.get("/summer")
+    assert f'id="withdrawn-{CODE}"' in page.text
+    assert f'id="public-id-{CODE}"' not in page.text
+    assert (await own(client, await login(client, "M0001")))["status"] == "withdrawn"
+    again = await post_form(client, "/summer", APPLY, form(BUNGALOW, party=2))
+    assert again.status_code == 303
+    assert (await own(client, await login(client, "M0001")))["public_id"] == mine["public_id"]
+
+    # Another member sees only their own (none) and cannot withdraw anyone's.
+    await page_login(client, "M0002")
+    theirs = await client.get("/summer")
+    assert mine["public_id"] not in theirs.text
+    assert f'id="public-id-{CODE}"' not in theirs.text
+    assert (await post_form(client, "/summer", f"/summer/{CODE}/withdraw", {})).status_code == 404
+    assert (await own(client, await login(client, "M0001")))["status"] == "submitted"
+
+
+async def test_after_the_draw_offer_paid_waiting_and_declined(client: Client, clock: Clock) -> None:
+    staff = await login(client, "staff")
+    await open_campaign(client, staff, reserved_percent={})
+    names = ["M0001", "M0002", "M0003", "M0004"]  # four applicants for the three r1 bungalows
+    members = {name: await login(client, name) for name in names}
+    for headers in members.values():
+        assert (await apply(client, headers, BUNGALOW)).status_code == 201
+
+    clock.advance(days=8)
+    closed = await client.post(f"/api/campaigns/{CODE}/close", headers=staff)
+    assert closed.status_code == 200, closed.text
+    await page_login(client, "M0001")
+    await switch_language(client, "fr")
+    waiting_draw = await client.get("/summer")
+    assert f'id="closed-{CODE}"' in waiting_draw.text
+    assert 'data-result="pending"' in waiting_draw.text
+    assert closed.json()["seed_commitment"] in waiting_draw.text
+    assert f'id="seed-{CODE}"' not in waiting_draw.text  # the seed stays secret until the draw
+    assert f'action="{APPLY}"' not in waiting_draw.text
+
+    drawn = await client.post(f"/api/campaigns/{CODE}/draw", headers=staff)
+    assert drawn.status_code == 200, drawn.text
+    results = {name: await own(client, headers) for name, headers in members.items()}
+    offered = [name for name in names if results[name]["result"] == "offer"]
+    waiting = next(name for name in names if results[name]["result"] == "waiting")
+    payer, decliner = offered[0], offered[1]
+
+    # The offer: slot, price, payment deadline, and a pay button that goes through the ordinary checkout.
+    await page_login(client, payer)
+    await switch_language(client, "fr")
+    page = await client.get("/summer")
+    assert 'data-result="offer"' in page.text
+    deadline = (NOW + timedelta(days=8, hours=48)).astimezone(ZoneInfo("Africa/Casablanca"))
+    assert f'id="pay-before-{CODE}"><bdi>{deadline:%d/%m/%Y %H:%M}</bdi>' in page.text
+    booking_id = results[payer]["offer"]["booking_id"]
+    assert f'id="pay-offer-{CODE}" href="/bookings/{booking_id}"' in page.text
+    price = re.search(rf'id="offer-price-{CODE}">([^<]+)<', page.text)
+    assert price
+    seed = re.search(rf'id="seed-{CODE}">([0-9a-f]+)<', page.text)
+    assert seed
+    assert hashlib.sha256(bytes.fromhex(seed.group(1))).hexdigest() == closed.json()["seed_commitment"]
+    for link in ("results.csv", "results.json", "inputs.json"):
+        assert f'href="/api/campaigns/{CODE}/{link}"' in page.text
+        assert (await client.get(f"/api/campaigns/{CODE}/{link}")).status_code == 200
+    booking_url = f"/bookings/{booking_id}"
+    held = await client.get(booking_url)
+    assert "En attente de paiement" in held.text
+    assert f"<strong>{price.group(1)}</strong>" in held.text
+    pay = await post_form(client, booking_url, booking_url + "/pay", {"method": "card"})
+    assert pay.status_code == 303, pay.text
+    assert (
+        await client.post(pay.headers["location"] + "/confirm", follow_redirects=False)
+    ).status_code == 303
+    paid = await client.get("/summer")
+    assert "Séjour payé" in paid.text
+    assert f'id="decline-offer-{CODE}"' not in paid.text
+
+    # The waiting member sees their place, and has no offer to decline.
+    await page_login(client, waiting)
+    await switch_language(client, "ar")
+    in_line = await client.get("/summer")
+    assert 'data-result="waiting"' in in_line.text
+    assert "أنت في لائحة الانتظار" in in_line.text
+    assert re.search(r'class="waiting-position">1<', in_line.text)
+    assert (await client.get(f"/summer/{CODE}/decline")).status_code == 404
+    assert (await post_form(client, "/summer", f"/summer/{CODE}/decline", {})).status_code == 404
+
+    # Decline: a confirmation page first, then the unit goes to the waiting member.
+    await page_login(client, decliner)
+    confirm = await client.get(f"/summer/{CODE}/decline")
+    assert confirm.status_code == 200
+    assert 'id="confirm-decline"' in confirm.text
+    assert (await own(client, members[decliner]))["offer"]["status"] == "offered"  # nothing happened yet
+    declined = await post_form(client, f"/summer/{CODE}/decline", f"/summer/{CODE}/decline", {})
+    assert declined.status_code == 303, declined.text
+    after = await client.get("/summer")
+    assert 'data-result="declined"' in after.text
+    assert (await own(client, members[waiting]))["result"] == "offer"
+
+    # A member who did not apply sees no one's result and has nothing to decline.
+    await page_login(client, "M0006")
+    outsider = await client.get("/summer")
+    assert f'id="not-applied-{CODE}"' in outsider.text
+    assert all(results[name]["public_id"] not in outsider.text for name in names)
+    assert (await post_form(client, "/summer", f"/summer/{CODE}/decline", {})).status_code == 404
+
+
+async def test_the_summer_page_is_for_members(client: Client) -> None:
+    anonymous = await client.get("/summer", follow_redirects=False)
+    assert (anonymous.status_code, anonymous.headers["location"]) == (303, "/login?next=%2Fsummer")
+    for who in ("manager-ifrane", "staff"):
+        await page_login(client, who)
+        assert (await client.get("/summer")).status_code == 403, who
+        assert (await client.get(f"/summer/{CODE}/decline")).status_code == 403, who
+    await page_login(client, "M0002")
+    nothing = await client.get("/summer")
+    assert nothing.status_code == 200
+    assert "Aucune campagne d'été pour le moment." in html.unescape(nothing.text)
+    assert (await client.get("/summer/no-such-campaign/decline")).status_code == 404
