@@ -193,6 +193,13 @@ ACCESS: dict[str, Route] = {
     "GET /bookings/{booking_id:uuid}/cancel": Route(PAGE_OWN),
     "POST /bookings/{booking_id:uuid}/pay": Route(PAGE_OWN, form=True),
     "POST /bookings/{booking_id:uuid}/rate": Route(PAGE_OWN, body={}, form=True),
+    # The summer page: a member's own application and offer, found by the campaign's code.
+    "GET /summer": Route(PAGE_MEMBER),
+    "POST /summer/{code:str}/application": Route(PAGE_MEMBER, body={}, form=True),
+    # The API's DELETE above withdrew the member's application already; nobody holds an offer.
+    "POST /summer/{code:str}/withdraw": Route(PAGE_OWN, form=True, nothing_to_find=True),
+    "GET /summer/{code:str}/decline": Route(PAGE_OWN, nothing_to_find=True),
+    "POST /summer/{code:str}/decline": Route(PAGE_OWN, form=True, nothing_to_find=True),
     "GET /manage": Route(PAGE_MANAGERS),
     "GET /manage/{code:str}": Route(PAGE_CENTRE),
     "GET /manage/{code:str}/occupancy.csv": Route(PAGE_CENTRE),
@@ -296,7 +303,7 @@ def _path(template: str, params: dict[str, str]) -> str:
     path = template
     if template.startswith("/api/seasons/"):
         path = path.replace("{code:str}", params["season_code"])
-    if template.startswith("/api/campaigns/"):
+    if template.startswith(("/api/campaigns/", "/summer/")):
         path = path.replace("{code:str}", params["campaign_code"])
     for name, value in params.items():
         for kind in ("uuid", "str", "int", "path"):
