@@ -11,7 +11,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking import pricing_service, promotions_admin, services
+from booking import pricing_service, promotions_admin, reminders, services
 from booking import repository as repo
 from booking import schemas as s
 from booking.domain import states
@@ -325,3 +325,19 @@ class PromotionController(Controller):
         await promotions_admin.update_promotion(db_session, promotion_id, data)
         [(promotion, usage)] = await promotions_admin.promotions_with_usage(db_session, now, promotion_id)
         return promotion_out(promotion, usage)
+
+
+class ReminderController(Controller):
+    path = "/api/reminders"
+    tags = ["booking"]
+    guards = [requires_member]
+
+    @get("/", summary="The member's reminders (a payment deadline coming, a stay about to begin)")
+    async def mine(
+        self, db_session: NamedDependency[AsyncSession], request: Request[Identity, Any, Any]
+    ) -> list[s.ReminderOut]:
+        found = await reminders.reminders_of(db_session, request.user.user_id)
+        return [
+            s.ReminderOut(r.booking_id, r.kind, r.due_at, r.created_at, r.centre, r.arrival, r.departure)  # type: ignore[arg-type]
+            for r in found
+        ]

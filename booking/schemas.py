@@ -154,3 +154,13 @@ class AvailabilityOut(msgspec.Struct):
     discount: MoneyOut
     nightly: list[MoneyOut]
     promotion: PromotionApplied | None = None
+
+
+class ReminderOut(msgspec.Struct):
+    booking_id: uuid.UUID
+    kind: Literal["payment_due", "arrival_soon"]
+    due_at: datetime
+    created_at: datetime
+    centre: str
+    arrival: date
+    departure: date

@@ -26,6 +26,7 @@ from booking.controllers import (
     BookingController,
     BookingPolicyController,
     PromotionController,
+    ReminderController,
 )
 from booking.models import Booking
 from estivage import observability
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = _utc_now) -> 
         OccupancyController,
         AvailabilityController,
         BookingController,
+        ReminderController,
         BookingPolicyController,
         PromotionController,
         CampaignController,

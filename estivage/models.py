@@ -4,6 +4,7 @@ from access.models import Device, FeedLock, GateEvent, IssuedPass, Revocation
 from booking.campaigns.models import Campaign, CampaignApplication, CampaignEvent, CampaignOffer, WaitingPlace
 from booking.models import Booking, BookingPolicy, Promotion
 from booking.ratings import StayRating
+from booking.reminders import Reminder
 from estivage.accounts.models import Member, User, manager_centres
 from estivage.db import Base
 from inventory.models import (
@@ -41,6 +42,7 @@ __all__ = [
     "ProcessedEvent",
     "Promotion",
     "Quota",
+    "Reminder",
     "Revocation",
     "Rotation",
     "Season",

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.campaigns.offers import settle_job as settle_summer_offers
+from booking.reminders import write_reminders
 from booking.sweeper import mark_lapsed_holds_expired
 from estivage.db import create_engine, session_factory
 from estivage.settings import Settings
@@ -26,6 +27,7 @@ JOBS: dict[str, Job] = {
     "lapsed holds marked expired": mark_lapsed_holds_expired,
     "expired hold nights deleted": delete_expired_hold_nights,
     "summer offers settled (paid, lapsed, re-offered)": settle_summer_offers,
+    "reminders written (payment due, arrival soon)": write_reminders,
 }
 
 

@@ -131,6 +131,7 @@ ACCESS: dict[str, Route] = {
         MEMBER_ONLY, body={**STAY, "arrival": "2027-02-10", "departure": "2027-02-13"}
     ),
     "GET /api/bookings": Route(LOGGED_IN),
+    "GET /api/reminders": Route(MEMBER_ONLY),  # each member's own list: nobody else's to find
     f"GET {BOOKING}": Route(VISIBLE_BOOKING),
     f"POST {BOOKING}/move": Route(STAFF_ONLY, body={"unit": "no-such-unit"}),
     "GET /api/booking-policy": Route(STAFF_ONLY),

@@ -58,6 +58,7 @@ async def test_the_worker_deletes_expired_hold_nights_and_keeps_live_ones(
         "lapsed holds marked expired": 1,
         "expired hold nights deleted": 4,
         "summer offers settled (paid, lapsed, re-offered)": 0,
+        "reminders written (payment due, arrival soon)": 0,
     }
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(StayNight)) == 3
