@@ -3,7 +3,9 @@ arrive as "on site" live; a form error is shown next to its field."""
 
 from __future__ import annotations
 
+import re
 import uuid
+from datetime import timedelta
 
 import httpx
 from playwright.async_api import Browser, Page, expect
@@ -122,3 +124,31 @@ async def bearer(api: httpx.AsyncClient, username: str) -> dict[str, str]:
     response = await api.post("/api/auth/token", json={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def test_member_applies_for_summer_in_arabic_on_a_phone(phone: Page, base_url: str) -> None:
+    async with httpx.AsyncClient(base_url=base_url) as api:
+        opened = await api.post(
+            "/api/campaigns",
+            json={"season": "summer-2027", "applications_close_at": (NOW + timedelta(days=7)).isoformat()},
+            headers=await bearer(api, "staff"),
+        )
+        assert opened.status_code == 201, opened.text
+    await log_in(phone, base_url, "M0001")  # prefers Arabic
+    await phone.click("#nav-summer")
+    await expect(phone.locator("html")).to_have_attribute("dir", "rtl")
+    await phone.select_option('select[name="choices[0].centre"]', "ifrane")
+    await phone.select_option('select[name="choices[0].rotation"]', "r1")
+    await phone.select_option('select[name="choices[0].unit_type"]', "apt2")
+    await phone.fill('input[name="party_size"]', "6")
+    await phone.click("#apply-summer-2027 button[type=submit]")
+    problem = phone.locator('.field.invalid:has(select[name="choices[0].unit_type"]) .problem')
+    await expect(problem).to_have_text("عدد الأشخاص يفوق سعة هذه الوحدة.")
+    assert await fits_the_screen(phone)
+    await shot(phone, "member-summer-error-ar")
+
+    await phone.select_option('select[name="choices[0].unit_type"]', "bungalow")
+    await phone.click("#apply-summer-2027 button[type=submit]")
+    await expect(phone.locator("#public-id-summer-2027")).to_have_text(re.compile(r"^S27-"))
+    assert await fits_the_screen(phone)
+    await shot(phone, "member-summer-applied-ar")
