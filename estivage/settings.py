@@ -50,6 +50,8 @@ class Settings:
     stripe_api_key: str | None = None
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None
+    # Stripe.js needs the publishable key (not a secret) to show the card form in the pages.
+    stripe_publishable_key: str | None = None
     debug: bool = False
     sql_echo: bool = False
     store_namespace: str = "estivage"
@@ -83,6 +85,7 @@ class Settings:
             stripe_api_key=_env("STRIPE_API_KEY") or None,
             stripe_webhook_secret=_env("STRIPE_WEBHOOK_SECRET") or None,
             stripe_api_base=_env("STRIPE_API_BASE") or None,
+            stripe_publishable_key=_env("STRIPE_PUBLISHABLE_KEY") or None,
             debug=_env("ESTIVAGE_DEBUG") in {"1", "true", "yes"},
             sql_echo=_env("ESTIVAGE_SQL_ECHO") in {"1", "true", "yes"},
             store_namespace=_env("ESTIVAGE_STORE_NAMESPACE", "estivage"),

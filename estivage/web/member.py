@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,11 +37,6 @@ from payments import services as payments
 from payments.controllers import provider_of
 
 SEARCH_FIELDS = ("centre", "arrival", "departure", "guests", "promo_code")
-
-
-def stripe_publishable_key() -> str:
-    """Stripe.js needs the publishable key (not a secret); read beside the server's STRIPE_API_KEY."""
-    return os.environ.get("STRIPE_PUBLISHABLE_KEY", "").strip()
 
 
 async def centre_choices(session: AsyncSession) -> list[Centre]:
@@ -271,7 +265,7 @@ class MemberPages(Controller):
             view=view,
             b=view.booking,
             client_secret=payment.client_secret,
-            publishable_key=stripe_publishable_key(),
+            publishable_key=request.app.state.settings.stripe_publishable_key or "",
         )
 
     @get("/bookings/{booking_id:uuid}/cancel")

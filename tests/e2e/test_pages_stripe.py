@@ -32,12 +32,12 @@ def stripe_base() -> Iterator[str]:
 
 @pytest.fixture
 async def client(
-    settings: Settings, clock: Clock, stripe_base: str, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, clock: Clock, stripe_base: str
 ) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    monkeypatch.setenv("STRIPE_PUBLISHABLE_KEY", "pk_test_estivage")
     with_stripe = dataclasses.replace(
         settings,
         stripe_api_key="sk_test_estivage",
+        stripe_publishable_key="pk_test_estivage",
         stripe_api_base=stripe_base,
         stripe_webhook_secret="whsec_x",
     )
