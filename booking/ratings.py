@@ -12,6 +12,7 @@ from datetime import datetime
 
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -19,9 +20,12 @@ from booking import services
 from booking.domain import states
 from estivage.auth import Identity
 from estivage.db import Base
+from inventory.domain.calendar import local_today
 from inventory.domain.errors import Conflict, NotFound, RuleViolation
+from inventory.snapshot import centre_view
 
 MAX_COMMENT = 1000
+RATEABLE = ("confirmed", "checked_in", "completed")
 
 
 class StayRating(Base):
@@ -44,10 +48,11 @@ class Satisfaction:
     average: float | None
 
 
-def may_rate(view: services.BookingView, now: datetime) -> bool:
-    """A confirmed stay whose departure day has come."""
+def may_rate(view: services.BookingView, now: datetime, time_zone: str) -> bool:
+    """A stay that took place (confirmed, and later checked in or completed) whose departure day has
+    come on the centre's calendar: `now` is UTC, and the centre's day may already be the next one."""
     status = states.effective_status(view.booking.status, view.booking.hold_expires_at, now)
-    return status == "confirmed" and view.booking.departure <= now.date()
+    return status in RATEABLE and view.booking.departure <= local_today(now, time_zone)
 
 
 async def rating_of(session: AsyncSession, booking_id: uuid.UUID) -> StayRating | None:
@@ -63,9 +68,12 @@ async def rate_stay(
     if not 1 <= score <= 5:
         raise RuleViolation("invalid_score", "the score is a whole number from 1 to 5", field="score")
     comment = comment.strip()
+    if "\x00" in comment:  # PostgreSQL text cannot hold it
+        raise RuleViolation("invalid_comment", "the comment holds a NUL character", field="comment")
     if len(comment) > MAX_COMMENT:
         raise RuleViolation("comment_too_long", f"at most {MAX_COMMENT} characters", field="comment")
-    if not may_rate(view, now):
+    centre = await centre_view(session, view.centre)
+    if not may_rate(view, now, centre.time_zone):
         raise Conflict("not_rateable_yet", "a stay can be rated from its departure day on", field="score")
     if await rating_of(session, booking_id) is not None:
         raise Conflict("already_rated", "this stay has already been rated", field="score")
@@ -78,7 +86,10 @@ async def rate_stay(
         created_at=now,
     )
     session.add(rating)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError:  # the same stay rated twice at once: the other request won
+        raise Conflict("already_rated", "this stay has already been rated", field="score") from None
     return rating
 
 

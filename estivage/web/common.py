@@ -30,6 +30,9 @@ from inventory.domain.money import Money
 HERE = Path(__file__).parent
 LANG_COOKIE = "estivage_lang"
 YEAR_SECONDS = 365 * 24 * 3600
+# The largest whole number a form may carry: a PostgreSQL integer column's, so that a typed "999…9" is a
+# form error here rather than a value the database (or SQLite's driver) refuses.
+MAX_WHOLE = 2**31 - 1
 
 Errors = dict[str, str]
 
@@ -125,9 +128,17 @@ def parse_date(value: str | None, field: str, errors: Errors, lang: str) -> date
         return None
 
 
+def whole_number(text: str) -> int:
+    """A whole number as typed (ValueError when it is not one, or beyond `MAX_WHOLE` either way)."""
+    number = int(text.strip())
+    if abs(number) > MAX_WHOLE:
+        raise ValueError(f"{text!r} is out of range")
+    return number
+
+
 def parse_int(value: str | None, field: str, errors: Errors, lang: str) -> int | None:
     try:
-        return int((value or "").strip())
+        return whole_number(value or "")
     except ValueError:
         errors[field] = translate(lang, "error.invalid" if value else "error.required")
         return None

@@ -213,7 +213,7 @@ class MemberPages(Controller):
             if b.hold_expires_at
             else None,
             rating=await ratings.rating_of(session, b.id),
-            may_rate=ratings.may_rate(view, now),
+            may_rate=ratings.may_rate(view, now, centre.time_zone),
             errors=errors or {},
         )
 

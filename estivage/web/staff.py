@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import msgspec
@@ -23,16 +24,19 @@ from booking import schemas as s
 from booking.models import Booking
 from estivage.accounts.models import Member
 from estivage.auth import Identity, requires_staff
-from estivage.web.common import Errors, form_errors, language, page
+from estivage.web.common import MAX_WHOLE, Errors, form_errors, language, page, whole_number
 from estivage.web.i18n import translate
 from inventory import admin
+from inventory.domain.calendar import local_today
 from inventory.domain.errors import DomainError
 from inventory.domain.money import Money
 from inventory.models import Centre
 from inventory.occupancy import occupancy
-from inventory.schemas import MoneyIn, QuotaIO, SeasonPatch, TariffIO
+from inventory.schemas import QuotaIO, SeasonPatch, TariffIO
 
+FOUNDATION_ZONE = "Africa/Casablanca"
 STAYS = ("confirmed", "checked_in", "completed")
+MAX_UNITS = MAX_WHOLE // 100  # MAD or percent typed in a form: its hundredths still fit an integer
 PROMOTION_FIELDS = (
     "name", "kind", "percent", "amount", "stay_nights", "pay_nights", "code", "centres",
     "stay_from", "stay_until", "min_nights", "max_uses", "budget",
@@ -60,8 +64,10 @@ class CentreKpi:
 
 
 async def kpis(session: AsyncSession, now: datetime) -> dict[str, Any]:
-    """Stays arriving this calendar year; access rate by category; satisfaction; occupancy and revenue."""
-    first, last = date(now.year, 1, 1), date(now.year, 12, 31)
+    """Stays arriving this calendar year (the foundation's, in Moroccan time); access rate by category;
+    satisfaction; occupancy and revenue."""
+    year = local_today(now, FOUNDATION_ZONE).year
+    first, last = date(year, 1, 1), date(year, 12, 31)
     this_year = (Booking.arrival >= first, Booking.arrival <= last)
     stays = await session.scalar(select(func.count()).where(Booking.status.in_(STAYS), *this_year))
     members = dict(
@@ -110,7 +116,7 @@ async def kpis(session: AsyncSession, now: datetime) -> dict[str, Any]:
             )
         )
     return {
-        "year": now.year,
+        "year": year,
         "stays": int(stays or 0),
         "access": access_rates,
         "satisfaction": await ratings.satisfaction(session),
@@ -127,14 +133,19 @@ class FieldError(ValueError):
 
 
 def hundredths(form: dict[str, str], key: str) -> int | None:
-    """ "12.5" (MAD or %) as 1250 (centimes or basis points); None when empty."""
-    text = form.get(key, "").strip()
+    """ "12.5" (MAD or %) as 1250 (centimes or basis points), read as a decimal, never a float; None
+    when empty. More than two decimals, "inf", "nan" or a number beyond any price is a field error."""
+    text = form.get(key, "").strip().replace(",", ".")
     if not text:
         return None
     try:
-        return round(float(text.replace(",", ".")) * 100)
-    except ValueError:
+        value = Decimal(text)
+    except InvalidOperation:
         raise FieldError(key) from None
+    exponent = value.as_tuple().exponent
+    if not value.is_finite() or not isinstance(exponent, int) or exponent < -2 or abs(value) > MAX_UNITS:
+        raise FieldError(key)
+    return int(value * 100)
 
 
 def whole(form: dict[str, str], key: str) -> int | None:
@@ -142,7 +153,7 @@ def whole(form: dict[str, str], key: str) -> int | None:
     if not text:
         return None
     try:
-        return int(text)
+        return whole_number(text)
     except ValueError:
         raise FieldError(key) from None
 
@@ -175,6 +186,23 @@ def promotion_data(form: dict[str, str]) -> dict[str, Any]:
         data["code"] = form["code"].strip()
     data["centres"] = [c.strip() for c in form.get("centres", "").split(",") if c.strip()]
     return data
+
+
+def promotion_patch(form: dict[str, str]) -> s.PromotionPatch:
+    """The edit form as a PromotionPatch, held to the same limits as a new promotion (PromotionIn): the
+    patch schema itself has none, and a Struct built by its constructor is not validated at all."""
+    data: dict[str, Any] = {"exclusive": form.get("exclusive") == "on"}
+    if name := form.get("name", "").strip():
+        data["name"] = name
+    if (max_uses := whole(form, "max_uses")) is not None:
+        data["max_uses"] = max_uses
+    if (budget := hundredths(form, "budget")) is not None:
+        data["budget"] = {"amount_minor": budget}
+    if (stay_until := day_of(form, "stay_until")) is not None:
+        data["stay_until"] = stay_until.isoformat()
+    limits = {k: v for k, v in data.items() if k in {"name", "max_uses", "budget"}}
+    msgspec.convert({"name": "-", "kind": "percentage", "percent_bp": 1, **limits}, s.PromotionIn)
+    return msgspec.convert(data, s.PromotionPatch)
 
 
 _FORM_NAME = {"percent_bp": "percent", "amount": "amount", "budget": "budget", "share_bp": "share"}
@@ -278,14 +306,7 @@ class StaffPages(Controller):
             if "paused" in form and len(form) <= 2:  # the pause / resume button (with the CSRF field)
                 patch = s.PromotionPatch(paused=form["paused"] == "1")
             else:
-                budget = hundredths(form, "budget")
-                patch = s.PromotionPatch(
-                    name=form.get("name", "").strip() or None,
-                    exclusive=form.get("exclusive") == "on",
-                    max_uses=whole(form, "max_uses"),
-                    budget=MoneyIn(amount_minor=budget) if budget is not None else None,
-                    stay_until=day_of(form, "stay_until"),
-                )
+                patch = promotion_patch(form)
             await promotions_admin.update_promotion(db_session, promotion_id, patch)
             await db_session.commit()
         except (ValueError, DomainError) as error:

@@ -448,3 +448,103 @@ async def test_a_wrong_promotion_code_is_shown_next_to_the_code_field(client: As
     assert "Ce code promotionnel ne s&#39;applique pas à ce séjour." in field.group(0)
     assert "<h1>Rechercher un séjour</h1>" in response.text
     assert (await client.get("/bookings")).text.count('<li class="card">') == 0  # nothing was held
+
+
+def field_problem(html: str, field_id: str) -> bool:
+    """The field is marked invalid with its problem right below it."""
+    return (
+        re.search(rf'<label for="f-{field_id}">.*?<p class="problem" id="e-{field_id}"', html, re.S)
+        is not None
+    )
+
+
+async def test_numbers_no_price_can_hold_are_form_errors_never_500s(client: AsyncTestClient[Any]) -> None:
+    await page_login(client, "staff")
+    new = {"name": "Hiver", "kind": "fixed"}
+    for amount in ("inf", "1e400", "nan", "10.005", "9" * 30):
+        sent = await post_form(client, "/staff/promotions", "/staff/promotions", {**new, "amount": amount})
+        assert sent.status_code == 422, amount
+        assert field_problem(sent.text, "amount"), amount
+    too_many = {"name": "Hiver", "kind": "percentage", "percent": "10", "max_uses": "9" * 20}
+    sent = await post_form(client, "/staff/promotions", "/staff/promotions", too_many)
+    assert sent.status_code == 422
+    assert field_problem(sent.text, "max_uses")
+    good = await post_form(
+        client, "/staff/promotions", "/staff/promotions", {**new, "amount": "12,50", "budget": "999999.99"}
+    )
+    assert good.status_code == 303, good.text
+    listing = (await client.get("/staff/promotions")).text
+    promotion_id = re.findall(r'data-promotion="(\d+)"', listing)[-1]
+    url = f"/staff/promotions/{promotion_id}"
+    edit = (await client.get(url)).text
+    assert re.search(r'id="f-budget" name="budget" type="number" value="999999.99"', edit)
+    # The edit form is held to a new promotion's limits: no negative or endless use counts or budgets.
+    for field, value in (("max_uses", "-5"), ("max_uses", "9" * 20), ("budget", "-5"), ("budget", "inf")):
+        refused = await post_form(client, url, url, {"name": "Hiver", field: value})
+        assert refused.status_code == 422, (field, value)
+        assert field_problem(refused.text, field), (field, value)
+    refused = await post_form(client, url, url, {"name": "H" * 500})
+    assert refused.status_code == 422
+    assert field_problem(refused.text, "name")
+    kept = (await client.get(url)).text
+    assert "<h1>Hiver</h1>" in kept
+    assert 'value="999999.99"' in kept
+    config = (await client.get("/staff/config")).text
+    season = re.search(r'<tr data-season="([^"]+)">', config)
+    assert season
+    key = {"season": season.group(1), "centre": "ifrane", "unit_type": "studio", "category": "active"}
+    for what, field, value in (
+        ("tariff", "nightly", "inf"),
+        ("quota", "share", "inf"),
+        ("quota", "units", "9" * 20),
+    ):
+        refused = await post_form(client, "/staff/config", f"/staff/config/{what}", {**key, field: value})
+        assert refused.status_code == 422, (what, field)
+        assert field_problem(refused.text, f"{what}-{field}"), (what, field)
+
+
+async def test_the_season_form_is_on_the_page_not_in_its_title(client: AsyncTestClient[Any]) -> None:
+    await page_login(client, "staff")
+    config = (await client.get("/staff/config")).text
+    title = re.search(r"<title>(.*?)</title>", config, re.S)
+    assert title
+    assert "<form" not in title.group(1)
+    main = re.search(r"<main>(.*)</main>", config, re.S)
+    assert main
+    assert main.group(1).count('id="set-season"') == 1
+    assert main.group(1).count('id="set-tariff"') == 1
+
+
+async def test_a_member_may_rate_from_the_centres_departure_day_not_utcs(
+    client: AsyncTestClient[Any], clock: Any
+) -> None:
+    headers = await login(client, "M0002")
+    booking_id = (await client.post("/api/bookings", json=STAY, headers=headers)).json()["id"]
+    checkout = await client.post(
+        f"/api/bookings/{booking_id}/checkout", json={"method": "card"}, headers=headers
+    )
+    await client.post(checkout.json()["redirect_url"] + "/confirm")
+    await page_login(client, "M0002")
+    url = f"/bookings/{booking_id}"
+    clock.advance(days=30, hours=13, minutes=59)  # 2026-12-23 22:59 UTC, 23:59 in Casablanca
+    assert 'action="' + url + '/rate"' not in (await client.get(url)).text
+    early = await post_form(client, "/bookings", url + "/rate", {"score": "5"})
+    assert early.status_code == 422
+    clock.advance(minutes=2)  # 23:01 UTC, but already the departure day in Casablanca
+    assert 'action="' + url + '/rate"' in (await client.get(url)).text
+    nul = await post_form(client, url, url + "/rate", {"score": "5", "comment": "calme\x00"})
+    assert nul.status_code == 422
+    assert re.search(r'<div class="field invalid"><label for="f-comment">', nul.text)
+    rated = await post_form(client, url, url + "/rate", {"score": "5", "comment": "<b>calme</b>"})
+    assert rated.status_code == 303
+    shown = (await client.get(url)).text
+    assert "&lt;b&gt;calme&lt;/b&gt;" in shown
+    assert "<b>calme</b>" not in shown
+
+
+async def test_a_number_too_big_for_the_search_is_a_field_error(client: AsyncTestClient[Any]) -> None:
+    await page_login(client, "M0002")
+    params = {**{k: str(v) for k, v in STAY.items()}, "guests": "9" * 30}
+    response = await client.get("/search", params=params)
+    assert response.status_code == 422
+    assert 'id="e-guests"' in response.text
