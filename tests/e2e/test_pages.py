@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
+import httpx
 from litestar.testing import AsyncTestClient
 
+from estivage.app import create_app
+from estivage.settings import Settings
 from tests.conftest import PASSWORD, STAY, login
 
 
@@ -548,3 +552,52 @@ async def test_a_number_too_big_for_the_search_is_a_field_error(client: AsyncTes
     response = await client.get("/search", params=params)
     assert response.status_code == 422
     assert 'id="e-guests"' in response.text
+
+
+async def test_the_on_site_stream_sends_the_count_and_ends_when_the_manager_goes_away(
+    settings: Settings, clock: Any
+) -> None:
+    """Straight through ASGI: the browser closes the EventSource after the first count, and the stream
+    (which would otherwise poll for half an hour) ends at once."""
+    app = create_app(settings, clock=clock)  # run in this test's event loop, not the test client's
+    async with (
+        app.lifespan(),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as direct,
+    ):
+        await stream_until_the_client_goes_away(app, await login(direct, "manager-ifrane"))
+
+
+async def stream_until_the_client_goes_away(app: Any, headers: dict[str, str]) -> None:
+    bodies: list[bytes] = []
+    gone = asyncio.Event()
+
+    async def receive() -> dict[str, Any]:
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            assert message["status"] == 200
+        if message["type"] == "http.response.body" and message.get("body"):
+            bodies.append(message["body"])
+            gone.set()
+
+    path = "/manage/ifrane/on-site"
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), (b"authorization", headers["Authorization"].encode())],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+        "state": {},
+    }
+    await asyncio.wait_for(app(scope, receive, send), timeout=10)
+    assert b"event: on-site" in bodies[0]
+    assert b"data: 0" in bodies[0]
