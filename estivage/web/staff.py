@@ -35,6 +35,7 @@ from inventory.occupancy import occupancy
 from inventory.schemas import QuotaIO, SeasonPatch, TariffIO
 
 FOUNDATION_ZONE = "Africa/Casablanca"
+MAX_DEVICE_NAME = 120  # access.models.Device.name
 STAYS = ("confirmed", "checked_in", "completed")
 MAX_UNITS = MAX_WHOLE // 100  # MAD or percent typed in a form: its hundredths still fit an integer
 PROMOTION_FIELDS = (
@@ -419,8 +420,9 @@ class StaffPages(Controller):
         """The token is in this one answer only (the database keeps its hash)."""
         form = await request.form()
         name, centre = str(form.get("name") or "").strip(), str(form.get("centre") or "")
-        if not name:
-            return await self._devices_page(request, db_session, errors={"name": "—"})
+        if not name or len(name) > MAX_DEVICE_NAME or "\x00" in name:
+            problem = translate(language(request), "error.invalid" if name else "error.required")
+            return await self._devices_page(request, db_session, errors={"name": problem})
         try:
             device, token = await access.create_device(db_session, centre, name, now)
             await db_session.commit()

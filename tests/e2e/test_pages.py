@@ -181,6 +181,13 @@ async def test_staff_pages_render_and_a_device_token_is_shown_once(client: Async
     assert token
     again = await client.get("/staff/devices")
     assert "Gate A" in again.text
+    for name, problem in (("", "Champ obligatoire."), ("G" * 121, "Valeur invalide")):
+        refused = await post_form(
+            client, "/staff/devices", "/staff/devices", {"centre": "ifrane", "name": name}
+        )
+        assert refused.status_code == 422
+        assert f'<p class="problem" id="e-name" role="alert">{problem}</p>' in refused.text
+        assert 'id="device-token"' not in refused.text
     assert token.group(1) not in again.text
 
 
