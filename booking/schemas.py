@@ -80,6 +80,10 @@ PromotionKind = Literal["percentage", "fixed", "stay_pay"]
 Weekday = Annotated[int, msgspec.Meta(ge=1, le=7)]
 
 
+# A count of uses: at least one, and within a 32-bit integer column on every database.
+Uses = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
+
+
 class PromotionIn(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
     kind: PromotionKind
@@ -99,17 +103,19 @@ class PromotionIn(msgspec.Struct, forbid_unknown_fields=True):
     min_nights: Annotated[int, msgspec.Meta(ge=1, le=60)] = 1
     exclusive: bool = False
     paused: bool = False
-    max_uses: Annotated[int, msgspec.Meta(ge=1)] | None = None
-    max_uses_per_member: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    max_uses: Uses | None = None
+    max_uses_per_member: Uses | None = None
     budget: MoneyIn | None = None
 
 
 class PromotionPatch(msgspec.Struct, forbid_unknown_fields=True):
-    name: str | None = None
+    """The same limits as PromotionIn: a change is validated as strictly as a creation."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=120)] | None = None
     paused: bool | None = None
     exclusive: bool | None = None
-    max_uses: int | None = None
-    max_uses_per_member: int | None = None
+    max_uses: Uses | None = None
+    max_uses_per_member: Uses | None = None
     budget: MoneyIn | None = None
     book_until: date | None = None
     stay_until: date | None = None

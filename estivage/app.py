@@ -160,7 +160,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock = _utc_now) -> 
             }
         ),
         dependencies={"now": Provide(provide_now, sync_to_thread=False)},
-        exception_handlers={Exception: internal_error_handler, DBAPIError: bad_data_handler},
+        exception_handlers={
+            Exception: internal_error_handler,
+            DBAPIError: bad_data_handler,
+            OverflowError: bad_data_handler,
+        },
         openapi_config=OpenAPIConfig(
             title="Estivage",
             version="0.1.0",

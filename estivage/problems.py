@@ -112,12 +112,15 @@ def internal_error_handler(_request: Request[Any, Any, Any], exc: Exception) -> 
 
 
 def _refused_value(exc: BaseException) -> bool:
-    """SQLSTATE class 22 (data exception), or the driver refusing a value before sending it."""
+    """SQLSTATE class 22 (data exception), or the driver refusing a value before sending it (sqlite3
+    raises a bare OverflowError, not wrapped by SQLAlchemy)."""
     seen: BaseException | None = exc
     for _ in range(5):  # SQLAlchemy's error, the dialect's adapter, the driver's exception
         if seen is None:
             break
         if str(getattr(seen, "sqlstate", "") or "").startswith("22") or type(seen).__name__ == "DataError":
+            return True
+        if isinstance(seen, OverflowError):  # sqlite3: an integer beyond 64 bits never reaches SQLite
             return True
         seen = getattr(seen, "orig", None) or seen.__cause__
     return False

@@ -132,3 +132,15 @@ async def test_holds_one_after_another_stop_at_a_promotions_use_cap(client: Asyn
     discounted = [b.json()["price"]["promotion"] is not None for b in bookings]
     assert all(b.status_code == 201 for b in bookings)
     assert sum(discounted) == 2
+
+
+async def test_a_promotion_change_is_held_to_the_same_limits_as_a_creation(
+    client: AsyncTestClient[Any],
+) -> None:
+    staff = await login(client, "staff")
+    promotion_id = (await client.get("/api/promotions", headers=staff)).json()[0]["id"]
+    for change in ({"max_uses": -5}, {"max_uses": 10**12}, {"max_uses_per_member": 0}, {"name": ""}):
+        refused = await client.patch(f"/api/promotions/{promotion_id}", json=change, headers=staff)
+        assert refused.status_code == 400, (change, refused.text)
+    for huge in ("81945035711426", "99999999999999999999999"):
+        assert (await client.get(f"/api/promotions/{huge}", headers=staff)).status_code in (404, 422)
