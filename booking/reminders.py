@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from booking.models import Booking
 from estivage.db import Base
+from inventory.domain.calendar import Stay, stay_window
 from inventory.models import Centre
 
 PAYMENT_NOTICE = timedelta(hours=24)  # the payment reminder comes this long before the deadline
@@ -36,7 +37,7 @@ class Reminder(Base):
     booking_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
     member_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
-    # The deadline (payment_due) or the arrival day's start in UTC (arrival_soon).
+    # The payment deadline (payment_due) or the stay's first instant at the centre (arrival_soon).
     due_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
 
@@ -78,7 +79,18 @@ async def write_reminders(session: AsyncSession, now: datetime) -> int:
         if due is not None and due - made > PAYMENT_NOTICE
     ]
     arriving = await session.execute(
-        select(Booking.id, Booking.member_id, Booking.arrival).where(
+        select(
+            Booking.id,
+            Booking.member_id,
+            Booking.arrival,
+            Booking.departure,
+            Booking.guests,
+            Centre.arrival_time,
+            Centre.departure_time,
+            Centre.time_zone,
+        )
+        .join(Centre, Centre.id == Booking.centre_id)
+        .where(
             Booking.status == "confirmed",
             Booking.arrival >= now.date(),
             Booking.arrival <= now.date() + timedelta(days=ARRIVAL_NOTICE_DAYS),
@@ -89,10 +101,10 @@ async def write_reminders(session: AsyncSession, now: datetime) -> int:
             "booking_id": b,
             "member_id": m,
             "kind": "arrival_soon",
-            "due_at": datetime(arrival.year, arrival.month, arrival.day, tzinfo=now.tzinfo),
+            "due_at": stay_window(Stay(arrival, departure, guests), opens, closes, zone)[0],
             "created_at": now,
         }
-        for b, m, arrival in arriving.tuples()
+        for b, m, arrival, departure, guests, opens, closes, zone in arriving.tuples()
     ]
     written = await _write(session, rows)
     await session.commit()
