@@ -2,15 +2,21 @@
 
 Each key has an id; the newest signs. `rotate` adds a key and gives the previous ones a `not_after`
 far enough ahead for every pass they signed to run its course, so no gate stops accepting a valid pass.
-The file is written atomically (a temporary file renamed over it) with owner-only permissions.
+The file is written atomically (a temporary file renamed over it) with owner-only permissions, and
+every change reads and writes it under an exclusive lock on a sibling lock file: several workers or
+replicas sharing the file (a volume in docker-compose) that start at once agree on one first key instead
+of each making its own under the same id.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import fcntl
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -79,8 +85,25 @@ def _next_kid(keys: list[SigningKey], now: datetime) -> str:
     return next(kid for n in range(1, 1000) if (kid := f"{base}-{n}") not in taken)
 
 
+@contextlib.contextmanager
+def _changing(path: Path) -> Iterator[None]:
+    """Hold the keys file's lock (``flock`` on ``<file>.lock``) while reading and changing it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.with_name(path.name + ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def rotate(path: Path, now: datetime) -> SigningKey:
     """Add a new signing key; earlier keys keep verifying until their `not_after`."""
+    with _changing(path):
+        return _rotate(path, now)
+
+
+def _rotate(path: Path, now: datetime) -> SigningKey:
     keys = [
         k if k.not_after else SigningKey(k.kid, k.private_key, k.created_at, now + RETIRED_KEY_LIFETIME)
         for k in load(path)
@@ -93,10 +116,12 @@ def rotate(path: Path, now: datetime) -> SigningKey:
 def ensure(path: Path, now: datetime) -> list[SigningKey]:
     """The keys, with a first one made when there is none (a fresh demo needs no ceremony)."""
     keys = load(path)
-    if not keys:
-        rotate(path, now)
-        keys = load(path)
-    return keys
+    if keys:  # the common case: no lock needed to read a file that is only ever replaced whole
+        return keys
+    with _changing(path):
+        if not load(path):  # another process may have made it while this one waited
+            _rotate(path, now)
+        return load(path)
 
 
 def signing_key(keys: list[SigningKey]) -> SigningKey:

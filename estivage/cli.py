@@ -187,6 +187,17 @@ def keys_rotate() -> None:
     click.echo(f"new signing key {key.kid} in {settings.pass_keys_path}")
 
 
+@keys.command("ensure", help="Make the first signing key if there is none (idempotent; run before serving).")
+def keys_ensure() -> None:
+    from datetime import UTC, datetime
+
+    from access.keys import ensure, signing_key
+
+    settings = Settings.from_env()
+    key = signing_key(ensure(settings.pass_keys_path, datetime.now(UTC)))
+    click.echo(f"signing key {key.kid} in {settings.pass_keys_path}")
+
+
 @keys.command("list", help="The signing keys' ids, creation dates and not_after (never the private keys).")
 def keys_list() -> None:
     from access.keys import load
