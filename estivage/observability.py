@@ -122,9 +122,15 @@ def configure_logging(log_format: str = "auto", level: int | str = logging.INFO)
     root.handlers = [h for h in root.handlers if h.get_name() != "estivage"] + [handler]
     root.setLevel(level)
     # uvicorn's own handlers would print its lines a second time, unformatted.
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
+    # The app writes one access line per request itself, with its request id and route template
+    # (``request_context``); uvicorn's would repeat each one, probes included. uvicorn decides whether
+    # to write them by asking this logger for handlers, its ancestors' included: none, and none above.
+    access = logging.getLogger("uvicorn.access")
+    access.handlers, access.propagate = [], False
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin at start
 
 
 def _request_id(scope: Scope) -> str:

@@ -30,7 +30,7 @@ def environment(sqlite_databases: SqliteDatabases, tmp_path: Path) -> dict[str, 
         **os.environ,
         "DATABASE_URL": url,
         "ESTIVAGE_DATA_DIR": str(tmp_path),
-        "ESTIVAGE_JWT_SECRET": "shutdown-test",
+        "ESTIVAGE_JWT_SECRET": "shutdown-test-" + "s" * 32,
         "ESTIVAGE_LOG_FORMAT": "json",
     }
 
@@ -46,9 +46,11 @@ def _start(arguments: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
     )
 
 
-def test_serve_finishes_requests_in_flight_on_sigterm(environment: dict[str, str]) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_finishes_requests_in_flight_on_sigterm(environment: dict[str, str], workers: int) -> None:
     port = free_port()
-    server = _start(["serve", "--port", str(port), "--graceful-timeout", "20"], environment)
+    arguments = ["serve", "--port", str(port), "--workers", str(workers), "--graceful-timeout", "20"]
+    server = _start(arguments, environment)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -83,8 +85,13 @@ def test_serve_finishes_requests_in_flight_on_sigterm(environment: dict[str, str
         assert time.monotonic() - stopping < 20
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"{base}/health")
-        logs = server.stderr.read() if server.stderr else ""
-        assert "Shutting down" in logs or "shutdown" in logs.lower()
+        logs = [json.loads(line) for line in (server.stderr.read() if server.stderr else "").splitlines()]
+        assert any(line["event"] == "Shutting down" for line in logs)
+        # One access line per request, the app's (with its request id); uvicorn's would repeat it.
+        logins = [line for line in logs if line.get("path") == "/api/auth/token"]
+        assert len(logins) == 6
+        assert all(line["event"] == "request" and line["request_id"] for line in logins)
+        assert not [line for line in logs if line.get("logger") == "uvicorn.access"]
         for client in clients:
             client.close()
     finally:
