@@ -212,3 +212,52 @@ async def test_a_redis_that_never_answers_costs_a_request_at_most_its_timeout(
             mine = await client.get("/api/bookings", headers=member)
             assert mine.status_code == 200
             assert time.monotonic() - started < 0.5
+
+
+async def test_with_redis_unreachable_search_gates_and_on_site_work(settings: Settings, clock: Clock) -> None:
+    """The rest of what docs/operations.md says keeps working: members' search, a gate's keys,
+    revocations and scan uploads (each event stored once: the database, not the store, deduplicates),
+    and who is on site in the managers' occupancy."""
+    closed = f"redis://127.0.0.1:{free_port()}/0"
+    async for client in _client(settings, clock, closed):
+        member = await login(client, "M0001")
+        params = {"centre": "ifrane", "arrival": "2027-01-10", "departure": "2027-01-13", "guests": "2"}
+        found = await client.get("/api/availability", params=params, headers=member)
+        assert found.status_code == 200, found.text
+        assert any(offer["available"] > 0 for offer in found.json())
+
+        issued = await _book_pay_and_get_the_pass(client, member)
+        staff = await login(client, "staff")
+        enrolled = await client.post(
+            "/api/access/devices", headers=staff, json={"centre": "ifrane", "name": "Entrée"}
+        )
+        assert enrolled.status_code == 201, enrolled.text
+        gate = {"Authorization": f"Bearer {enrolled.json()['token']}"}
+        keys = await client.get("/api/access/keys", headers=gate)
+        assert keys.status_code == 200
+        assert keys.json()["keys"]
+        event = {
+            "event_id": "7f1c2b4e-0000-4000-8000-000000000001",
+            "pass_id": issued["pass_id"],
+            "direction": "in",
+            "decision": "granted",
+            "reason": "ok",
+            "scanned_at": clock().isoformat(),
+        }
+        for expected in ({"accepted": 1, "duplicates": 0}, {"accepted": 0, "duplicates": 1}):
+            uploaded = await client.post("/api/access/scans", json={"events": [event]}, headers=gate)
+            assert uploaded.status_code == 200, uploaded.text
+            assert uploaded.json() == expected
+
+        cancelled = await client.post(f"/api/bookings/{issued['booking_id']}/cancel", headers=member)
+        assert cancelled.status_code == 200
+        feed = await client.get("/api/access/revocations", params={"since": 0}, headers=gate)
+        assert issued["pass_id"] in feed.json()["revoked"]
+
+        manager = await login(client, "manager-ifrane")
+        day = clock().date().isoformat()
+        occupancy = await client.get(
+            "/api/centres/ifrane/occupancy", params={"from": day, "to": day}, headers=manager
+        )
+        assert occupancy.status_code == 200, occupancy.text
+        assert occupancy.json()["on_site_now"] == 1  # one person counted in at the gate
