@@ -12,6 +12,8 @@ from booking.campaigns.models import CampaignEvent
 
 SYSTEM = "system"
 EVENTS = (
+    "created",
+    "changed",
     "applied",
     "edited",
     "withdrawn",

@@ -37,11 +37,12 @@ class CampaignController(Controller):
     @post("/", guards=[requires_staff], status_code=201, summary="Open a summer season's campaign")
     async def create(
         self,
+        request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
         data: JSONBody[s.CampaignIn],
     ) -> s.CampaignOut:
-        campaign = await services.create_campaign(db_session, data, now)
+        campaign = await services.create_campaign(db_session, data, now, request.user.username)
         await db_session.commit()
         return await views.campaign_out(db_session, campaign)
 
@@ -56,12 +57,13 @@ class CampaignController(Controller):
     @patch("/{code:str}", guards=[requires_staff], summary="Change a campaign before its applications close")
     async def update(
         self,
+        request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
         code: FromPath[str],
         data: JSONBody[s.CampaignPatch],
     ) -> s.CampaignOut:
-        campaign = await services.update_campaign(db_session, code, data, now)
+        campaign = await services.update_campaign(db_session, code, data, now, request.user.username)
         await db_session.commit()
         return await views.campaign_out(db_session, campaign)
 

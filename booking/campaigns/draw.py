@@ -1,17 +1,19 @@
-"""Closing a campaign (scores, seed commitment, applications digest) and running its draw.
+"""Closing a campaign (scores, applications digest) and running its draw.
 
-Close: each application's category and score are frozen from the member record, a secret 32-byte seed
-is drawn, and the inputs are published with the seed's commitment but not the seed. Draw: the seed is
-revealed in the same inputs document, the pure allocation runs on it, the results are stored as
-published (``booking.domain.allocation.publication``) and every offer holds its unit.
+Close: each application's category and score are frozen from the member record, and the inputs are
+published with the commitment of the seed drawn when the campaign was created, but not the seed.
+Close never draws a seed (so it cannot be re-run in private until the order suits someone), except for
+a campaign created before seeds were drawn at creation (migration 0013), which gets one here. Draw:
+the seed is revealed in the same inputs document, the pure allocation runs on it, the results are
+stored as published (``booking.domain.allocation.publication``) and every offer holds its unit.
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.campaigns import audit
 from booking.campaigns.models import Campaign, CampaignApplication, WaitingPlace
 from booking.campaigns.offers import NewOffer, hold_offers, supply_of
-from booking.campaigns.services import campaign_by_code, lock_campaigns
+from booking.campaigns.services import campaign_by_code, lock_campaigns, new_seed
 from booking.domain.allocation import (
     AllocationError,
     Applicant,
@@ -58,10 +60,8 @@ def applicant_of(member: Member) -> Applicant:
     return Applicant(member.last_summer_stay_year, status, member.family_size, member.salary_scale)
 
 
-async def close(
-    session: AsyncSession, code: str, actor: str, now: datetime, *, seed: bytes | None = None
-) -> Campaign:
-    """Close applications and commit to the seed; ``seed`` is for tests, never for a real draw."""
+async def close(session: AsyncSession, code: str, actor: str, now: datetime) -> Campaign:
+    """Close applications: freeze the scores and publish the inputs with the applications' digest."""
     await lock_campaigns(session, code=code)
     campaign = await campaign_by_code(session, code)
     if campaign.status != "open":
@@ -85,22 +85,24 @@ async def close(
         application.category = member.category
         application.score = score(applicant_of(member), weights, season.starts_on.year)
         applications.append(_rule_input(application))
-    seed = seed if seed is not None else secrets.token_bytes(32)
-    inputs = prepare_draw(campaign.code, supply_of(campaign), applications, seed)
+    seed_drawn_at_close = campaign.seed_hex is None
+    if seed_drawn_at_close:  # created before migration 0013: the fallback, said in the log
+        campaign.seed_hex, campaign.seed_commitment = new_seed()
+    assert campaign.seed_hex is not None
+    inputs = prepare_draw(campaign.code, supply_of(campaign), applications, bytes.fromhex(campaign.seed_hex))
+    if inputs.seed_commitment != campaign.seed_commitment:
+        raise Conflict("seed_commitment_mismatch", f"the stored seed of {code} is not the one committed to")
     campaign.status, campaign.closed_at = "closed", now
-    campaign.seed_hex, campaign.seed_commitment = seed.hex(), inputs.seed_commitment
     campaign.applications_digest = inputs.applications_digest
     campaign.published_inputs = inputs_to_json(inputs)
     audit.record(session, campaign.id, "closed", actor, now, applications=len(applications))
-    audit.record(
-        session,
-        campaign.id,
-        "committed",
-        actor,
-        now,
-        seed_commitment=inputs.seed_commitment,
-        applications_digest=inputs.applications_digest,
-    )
+    committed: dict[str, Any] = {
+        "seed_commitment": inputs.seed_commitment,
+        "applications_digest": inputs.applications_digest,
+    }
+    if seed_drawn_at_close:
+        committed["seed_drawn_at_close"] = True
+    audit.record(session, campaign.id, "committed", actor, now, **committed)
     await session.flush()
     return campaign
 

@@ -1,7 +1,9 @@
 """Use cases of a summer campaign before its draw: staff set it up, members apply, edit and withdraw.
 
 The supply (units per centre, rotation and unit type) is read from the inventory when the campaign is
-set and kept on the campaign, so that the draw reads exactly what members were shown.
+set and kept on the campaign, so that the draw reads exactly what members were shown. The lottery's
+seed is drawn when the campaign is created, before any application exists, and only its commitment is
+shown until the draw: nobody can pick a seed for the order it gives to applications they have seen.
 """
 
 from __future__ import annotations
@@ -18,7 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.campaigns import audit
 from booking.campaigns import schemas as s
 from booking.campaigns.models import Campaign, CampaignApplication
-from booking.domain.allocation import MAX_CHOICES, AllocationError, ScoreWeights, Slot, reserve_by_share
+from booking.domain.allocation import (
+    MAX_CHOICES,
+    AllocationError,
+    ScoreWeights,
+    Slot,
+    commit,
+    reserve_by_share,
+)
 from estivage.auth import MEMBER, STAFF, Identity
 from inventory.domain.errors import Conflict, NotFound, RuleViolation
 from inventory.models import Centre, Rotation, Season
@@ -96,7 +105,18 @@ def asdict_struct(struct: Any) -> dict[str, Any]:
     return {name: getattr(struct, name) for name in struct.__struct_fields__}
 
 
-async def create_campaign(session: AsyncSession, data: s.CampaignIn, now: datetime) -> Campaign:
+SEED_BYTES = 32
+
+
+def new_seed() -> tuple[str, str]:
+    """A secret lottery seed (hex) and its commitment, published from now on."""
+    seed = secrets.token_bytes(SEED_BYTES)
+    return seed.hex(), commit(seed)
+
+
+async def create_campaign(
+    session: AsyncSession, data: s.CampaignIn, now: datetime, actor: str = audit.SYSTEM
+) -> Campaign:
     season = await session.scalar(select(Season).where(Season.code == data.season))
     if season is None or season.kind != "summer" or season.centre_id is not None:
         raise RuleViolation("not_a_summer", f"{data.season!r} is not a summer season", field="season")
@@ -109,11 +129,14 @@ async def create_campaign(session: AsyncSession, data: s.CampaignIn, now: dateti
         weights_from(data.weights),
         data.centres,
     )
+    seed_hex, commitment = new_seed()
     campaign = Campaign(
         code=season.code,
         season_id=season.id,
         status="open",
         created_at=now,
+        seed_hex=seed_hex,
+        seed_commitment=commitment,
         **await _configured(session, season, setup, now),
     )
     session.add(campaign)
@@ -121,10 +144,28 @@ async def create_campaign(session: AsyncSession, data: s.CampaignIn, now: dateti
         await session.flush()
     except IntegrityError as race:
         raise Conflict("campaign_exists", f"the summer {data.season} already has its campaign") from race
+    audit.record(
+        session, campaign.id, "created", actor, now,
+        seed_commitment=commitment, **_logged_settings(campaign),
+    )  # fmt: skip
+    await session.flush()
     return campaign
 
 
-async def update_campaign(session: AsyncSession, code: str, data: s.CampaignPatch, now: datetime) -> Campaign:
+def _logged_settings(campaign: Campaign) -> dict[str, Any]:
+    """What staff set on a campaign, as the audit log keeps it (JSON)."""
+    return {
+        "applications_close_at": campaign.applications_close_at.isoformat(),
+        "offer_validity_hours": campaign.offer_validity_hours,
+        "reserved_percent": dict(campaign.reserved_percent),
+        "weights": dict(campaign.weights),
+        "centres": sorted({slot["centre"] for slot in campaign.slots}),
+    }
+
+
+async def update_campaign(
+    session: AsyncSession, code: str, data: s.CampaignPatch, now: datetime, actor: str = audit.SYSTEM
+) -> Campaign:
     await lock_campaigns(session, code=code)
     campaign = await campaign_by_code(session, code)
     if campaign.status != "open":
@@ -141,10 +182,39 @@ async def update_campaign(session: AsyncSession, code: str, data: s.CampaignPatc
     )
     configured = await _configured(session, season, setup, now)
     await _check_applications_fit(session, campaign, configured["slots"])
+    before, slots_before = _logged_settings(campaign), campaign.slots
     for key, value in configured.items():
         setattr(campaign, key, value)
+    after = _logged_settings(campaign)
+    changes: dict[str, Any] = {
+        key: {"from": before[key], "to": after[key]} for key in after if before[key] != after[key]
+    }
+    if slot_changes := _slot_changes(slots_before, campaign.slots):
+        changes["slots"] = slot_changes
+    if changes:  # a PATCH that changes nothing leaves no trace
+        audit.record(session, campaign.id, "changed", actor, now, **changes)
     await session.flush()
     return campaign
+
+
+def _slot_changes(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The slots whose units or reservations a change moved (None: the slot is not offered)."""
+
+    def keyed(slots: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        return {
+            f"{slot['centre']}/{slot['rotation']}/{slot['unit_type']}": {
+                "units": slot["units"],
+                "reserved": slot["reserved"],
+            }
+            for slot in slots
+        }
+
+    old, new = keyed(before), keyed(after)
+    return [
+        {"slot": key, "from": old.get(key), "to": new.get(key)}
+        for key in sorted(old.keys() | new.keys())
+        if old.get(key) != new.get(key)
+    ]
 
 
 async def _check_applications_fit(
