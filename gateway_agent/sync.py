@@ -3,6 +3,10 @@
 Every exchange is safe to repeat. Revocations come by cursor and are stored with the cursor in one
 transaction; scans go up in batches and are marked uploaded only once the server has answered, and the
 server stores each event id once, so a batch retried after a lost answer is counted as duplicates.
+
+Whatever the network puts in the way (a captive portal's login page, a proxy's error, a server of
+another version) is a :class:`SyncFailed`, never a crash: the server's answers are read through the
+small functions below, which refuse anything not shaped as CONTRACT.md says.
 """
 
 from __future__ import annotations
@@ -11,10 +15,13 @@ import logging
 import random
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -69,14 +76,47 @@ def _json(response: httpx.Response) -> Any:
         raise SyncFailed(
             f"{response.request.method} {response.request.url.path}: HTTP {response.status_code}"
         )
-    return response.json()
+    with _reading(response.request.url.path):
+        return response.json()
+
+
+@contextmanager
+def _reading(what: str) -> Iterator[None]:
+    """An answer that is not what CONTRACT.md says (not JSON, a key missing, a wrong type or value) is
+    a failed sync like an unreachable server: nothing was changed by it, try again later."""
+    try:
+        yield
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise SyncFailed(f"unexpected answer to {what}: {type(error).__name__}: {error}") from error
+
+
+def _text(document: Any, name: str) -> str:
+    return _string(document[name], name)
+
+
+def _optional_text(document: Any, name: str) -> str | None:
+    return None if document.get(name) is None else _text(document, name)
+
+
+def _string(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"{what} is not a non-empty string: {value!r}")
+    return value
+
+
+def _whoami(document: Any) -> tuple[str, str, str]:
+    """The device id, centre and time zone the server says this token belongs to."""
+    with _reading("/api/access/device"):
+        time_zone = _text(document, "time_zone")
+        ZoneInfo(time_zone)  # a zone this computer cannot load would break every scan later
+        return _text(document, "device_id"), _text(document, "centre"), time_zone
 
 
 def fetch_identity(server: str, token: str) -> Identity:
     """Who the token says this gate is: the enrolment step's check that server and token go together."""
     with _client(server, token) as client:
-        me = _get(client, "/api/access/device")
-    return Identity(server.rstrip("/"), token, str(me["device_id"]), str(me["centre"]), str(me["time_zone"]))
+        device_id, centre, time_zone = _whoami(_get(client, "/api/access/device"))
+    return Identity(server.rstrip("/"), token, device_id, centre, time_zone)
 
 
 def sync_once(store: StateStore) -> SyncReport:
@@ -84,24 +124,42 @@ def sync_once(store: StateStore) -> SyncReport:
     if identity is None:
         raise SyncFailed("this gate is not enrolled: run `gateway-agent enroll --server URL --token TOKEN`")
     with _client(identity.server, identity.token) as client:
-        me = _get(client, "/api/access/device")
-        store.set_settings({"centre": str(me["centre"]), "time_zone": str(me["time_zone"])})
-        keys = _get(client, "/api/access/keys")["keys"]
-        store.replace_keys((k["kid"], k["public_key"], k.get("not_after")) for k in keys)
+        _device_id, centre, time_zone = _whoami(_get(client, "/api/access/device"))
+        store.set_settings({"centre": centre, "time_zone": time_zone})
+        with _reading("/api/access/keys"):
+            keys = _published_keys(_get(client, "/api/access/keys"))
+            store.replace_keys(keys)  # refuses a damaged key (ValueError) before replacing any
         new_revocations = _pull_revocations(client, store)
         uploaded, duplicates = _push_journal(client, store)
     store.set_settings({"last_sync_at": datetime.now(UTC).isoformat(timespec="seconds")})
     return SyncReport(len(keys), new_revocations, uploaded, duplicates)
 
 
+def _published_keys(document: Any) -> list[tuple[str, str, str | None]]:
+    """``(kid, public_key, not_after)`` for each key; call inside ``_reading``."""
+    return [
+        (_text(k, "kid"), _text(k, "public_key"), _optional_text(k, "not_after")) for k in document["keys"]
+    ]
+
+
+def _revocation_page(document: Any) -> tuple[list[uuid.UUID], int]:
+    with _reading("/api/access/revocations"):
+        revoked = [uuid.UUID(_string(p, "a revoked pass id")) for p in document["revoked"]]
+        return revoked, int(document["cursor"])
+
+
 def _pull_revocations(client: httpx.Client, store: StateStore) -> int:
     total = 0
     while True:
-        page = _get(client, "/api/access/revocations", since=store.revocation_cursor())
-        if not page["revoked"]:
+        since = store.revocation_cursor()
+        revoked, cursor = _revocation_page(_get(client, "/api/access/revocations", since=since))
+        if not revoked:
             return total
-        store.add_revocations([uuid.UUID(p) for p in page["revoked"]], int(page["cursor"]))
-        total += len(page["revoked"])
+        if cursor <= since:
+            # Storing the page would not move the cursor: the same page would come back for ever.
+            raise SyncFailed(f"the revocation feed did not move past cursor {since}")
+        store.add_revocations(revoked, cursor)
+        total += len(revoked)
 
 
 def _event(entry: JournalEntry) -> dict[str, str | None]:
@@ -123,9 +181,11 @@ def _push_journal(client: httpx.Client, store: StateStore) -> tuple[int, int]:
         except httpx.HTTPError as error:
             raise SyncFailed(f"server unreachable: {error}") from error
         answer = _json(response)
+        with _reading("/api/access/scans"):
+            counted = int(answer["accepted"]), int(answer["duplicates"])
         store.mark_uploaded([seq for seq, _entry in batch])
-        accepted += int(answer["accepted"])
-        duplicates += int(answer["duplicates"])
+        accepted += counted[0]
+        duplicates += counted[1]
     return accepted, duplicates
 
 

@@ -11,10 +11,8 @@ import sys
 import uuid
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
-import qrcode
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
 
@@ -25,47 +23,17 @@ from gateway_agent.gate import Gate
 from gateway_agent.inputs import Debounce, NoCodeFound, decode_file, decode_image, watched_folder
 from gateway_agent.journal import StateStore
 from gateway_agent.sync import Backoff
-
-CASABLANCA = ZoneInfo("Africa/Casablanca")
-KEY = Ed25519PrivateKey.generate()
-ARRIVAL = datetime(2026, 12, 20, 15, 0, tzinfo=CASABLANCA)
-DEPARTURE = datetime(2026, 12, 24, 12, 0, tzinfo=CASABLANCA)
-DURING = datetime(2026, 12, 21, 10, 0, tzinfo=CASABLANCA)
-
-
-def issue(party_size: int = 1, centre: str = "ifrane") -> tuple[uuid.UUID, str]:
-    pass_id = uuid.uuid4()
-    claims = PassClaims(pass_id, centre, unix_seconds(ARRIVAL), unix_seconds(DEPARTURE), party_size)
-    return pass_id, sign_pass(claims, KEY, "k1")
-
-
-class RecordingDoor:
-    def __init__(self) -> None:
-        self.actions: list[tuple[str, str]] = []
-
-    def grant(self, reason: str) -> None:
-        self.actions.append(("open", reason))
-
-    def refuse(self, reason: str) -> None:
-        self.actions.append(("locked", reason))
-
-    def close(self) -> None:
-        self.actions.append(("closed", ""))
-
-
-def enrolled_store(directory: Path) -> StateStore:
-    store = StateStore(directory)
-    store.set_settings(
-        {
-            "server": "http://127.0.0.1:9",
-            "token": "dev_x.y",
-            "device_id": str(uuid.uuid4()),
-            "centre": "ifrane",
-            "time_zone": "Africa/Casablanca",
-        }
-    )
-    store.replace_keys([("k1", public_key_to_base64url(KEY.public_key()), None)])
-    return store
+from tests.unit.gateway_agent.support import (
+    ARRIVAL,
+    CASABLANCA,
+    DEPARTURE,
+    DURING,
+    RecordingDoor,
+    enrolled_store,
+    issue,
+    qr_image,
+    run_cli,
+)
 
 
 @pytest.fixture
@@ -175,13 +143,6 @@ def test_the_same_code_read_again_within_the_window_is_one_scan() -> None:
     assert debounce.fresh("EST:A", now=107.0)
 
 
-def qr_image(text: str, size: tuple[int, int] = (640, 480)) -> Image.Image:
-    code = qrcode.make(text, error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=4).get_image()
-    frame = Image.new("L", size, 200)
-    frame.paste(code.convert("L"), (size[0] // 3, size[1] // 5))
-    return frame
-
-
 def test_a_qr_code_is_read_from_a_camera_sized_frame_and_an_empty_one_says_so(tmp_path: Path) -> None:
     _pass_id, payload = issue()
     assert decode_image(qr_image(payload)) == payload
@@ -203,12 +164,6 @@ def test_a_watched_folder_yields_each_image_once_and_moves_it_aside(tmp_path: Pa
     assert [next(reader), next(reader)] == payloads
     assert sorted(p.name for p in (folder / "done").iterdir()) == ["0.png", "1.png"]
     assert (folder / "notes.txt").exists()
-
-
-def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[dict[str, object]]]:
-    code = cli.main(argv)
-    out = capsys.readouterr().out
-    return code, [json.loads(line) for line in out.splitlines()]
 
 
 def test_scan_exit_codes_granted_denied_and_usage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,123 @@
+"""Sync and enrolment against the odd answers of a real network, served over loopback HTTP: whatever
+comes back, `sync` says so and exits 0, and nothing the gate holds is lost or replaced by it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gateway_agent import cli
+from gateway_agent.journal import StateStore
+from tests.unit.gateway_agent.stub_server import (
+    CAPTIVE_PORTAL,
+    Answer,
+    StubServer,
+    json_answer,
+    stub_server,
+)
+from tests.unit.gateway_agent.support import DURING, PUBLIC_KEY, enrolled_store, issue, run_cli
+
+
+@pytest.fixture
+def server() -> Iterator[StubServer]:
+    with stub_server(PUBLIC_KEY) as stub:
+        yield stub
+
+
+@pytest.fixture
+def state(tmp_path: Path, server: StubServer) -> Path:
+    enrolled_store(tmp_path / "state", server.url).close()
+    return tmp_path / "state"
+
+
+def sync(state: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, object]]:
+    code, [line] = run_cli(["--state", str(state), "sync"], capsys)
+    return code, line
+
+
+def test_a_healthy_server_syncs(state: Path, server: StubServer, capsys: pytest.CaptureFixture[str]) -> None:
+    code, line = sync(state, capsys)
+    assert (code, line["synced"], line["keys"]) == (0, True, 1)
+
+
+@pytest.mark.parametrize(
+    ("route", "answer"),
+    [
+        ("GET /api/access/device", CAPTIVE_PORTAL),
+        ("GET /api/access/keys", CAPTIVE_PORTAL),
+        ("GET /api/access/revocations", CAPTIVE_PORTAL),
+        ("GET /api/access/device", json_answer({"device_id": "d", "centre": "ifrane"})),
+        (
+            "GET /api/access/device",
+            json_answer({"device_id": "d", "centre": "ifrane", "time_zone": "Mars/Base"}),
+        ),
+        ("GET /api/access/device", json_answer(["not", "an", "object"])),
+        ("GET /api/access/keys", json_answer({"key": []})),
+        ("GET /api/access/keys", json_answer({"keys": [{"kid": "k1"}]})),
+        ("GET /api/access/keys", json_answer({"keys": ["k1"]})),
+        ("GET /api/access/revocations", json_answer({"revoked": ["not-a-uuid"], "cursor": 3})),
+        ("GET /api/access/revocations", json_answer({"revoked": [], "cursor": "x"})),
+    ],
+    ids=[
+        "device-html",
+        "keys-html",
+        "revocations-html",
+        "device-no-zone",
+        "device-unknown-zone",
+        "device-list",
+        "keys-missing",
+        "key-without-public-key",
+        "key-not-an-object",
+        "revocation-not-a-uuid",
+        "cursor-not-a-number",
+    ],
+)
+def test_an_answer_that_is_not_the_contract_is_a_soft_failure(
+    state: Path, server: StubServer, capsys: pytest.CaptureFixture[str], route: str, answer: Answer
+) -> None:
+    server.routes[route] = answer
+    code, line = sync(state, capsys)
+    assert (code, line["synced"]) == (0, False)
+    assert "unexpected answer" in str(line["error"])
+    assert StateStore(state).counts()["keys"] == 1  # the keys the gate had are still there
+
+
+def test_a_scans_answer_that_is_not_json_leaves_the_scans_pending(
+    state: Path, server: StubServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_cli(["--state", str(state), "--now", DURING.isoformat(), "scan", issue()[1]], capsys)
+    server.routes["POST /api/access/scans"] = CAPTIVE_PORTAL
+    code, line = sync(state, capsys)
+    assert (code, line["synced"], line["pending_upload"]) == (0, False, 1)
+
+
+def test_a_revocation_feed_that_does_not_move_on_fails_instead_of_looping(
+    state: Path, server: StubServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.routes["GET /api/access/revocations"] = json_answer(
+        {"revoked": ["6f1c2a64-3f0e-4c39-9d4c-1f5b8f0e2a11"], "cursor": 0}
+    )
+    code, line = sync(state, capsys)
+    assert (code, line["synced"]) == (0, False)
+    assert "cursor" in str(line["error"])
+
+
+def enroll(tmp_path: Path, server: StubServer, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """The enrolment's exit code, standard output and standard error."""
+    code = cli.main(
+        ["--state", str(tmp_path / "new"), "enroll", "--server", server.url, "--token", "dev_a.b"]
+    )
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_enrolment_behind_a_captive_portal_fails_without_a_traceback(
+    tmp_path: Path, server: StubServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.routes["GET /api/access/device"] = CAPTIVE_PORTAL
+    code, out, err = enroll(tmp_path, server, capsys)
+    assert (code, out) == (1, "")
+    assert "enrolment failed: unexpected answer" in err
+    assert StateStore(tmp_path / "new").identity() is None
