@@ -8,6 +8,8 @@
 
 Decisions are JSON lines on standard output; logs go to standard error. `scan` exits 0 when granted,
 1 when denied, 2 on a usage error (bad arguments, a gate not enrolled, an image without a code).
+`enroll` exits 1 when the server cannot say who the token is (nothing stored), and 0 once the identity
+is stored, even if the first sync then fails (its line says `"synced": false`, as `sync` does offline).
 
 argparse rather than click: the gate installs as little as possible, and the standard library's parser
 does all this command line needs.
@@ -102,8 +104,16 @@ def cmd_enroll(args: argparse.Namespace, store: StateStore) -> int:
             "daily_reset_hour": args.reset_hour,
         }
     )
-    report = sync_once(store)
-    _emit({"enrolled": identity.device_id, "centre": identity.centre, **report.as_json()})
+    enrolled = {"enrolled": identity.device_id, "centre": identity.centre}
+    try:
+        report = sync_once(store)
+    except SyncFailed as failure:
+        # The identity is stored: the gate is enrolled, and `sync` or `run`'s timer fetches the keys
+        # later. Until then it refuses every pass (`unknown_key`), so the operator is told loudly.
+        logger.warning("enrolled, but the first sync failed (run `gateway-agent sync`): %s", failure)
+        _emit({**enrolled, "synced": False, "error": str(failure), **store.counts()})
+        return GRANTED
+    _emit({**enrolled, "synced": True, **report.as_json(), **store.counts()})
     return GRANTED
 
 

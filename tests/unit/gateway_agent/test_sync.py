@@ -3,6 +3,7 @@ comes back, `sync` says so and exits 0, and nothing the gate holds is lost or re
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -121,3 +122,20 @@ def test_enrolment_behind_a_captive_portal_fails_without_a_traceback(
     assert (code, out) == (1, "")
     assert "enrolment failed: unexpected answer" in err
     assert StateStore(tmp_path / "new").identity() is None
+
+
+def test_enrolment_whose_first_sync_fails_keeps_the_identity_and_says_so(
+    tmp_path: Path, server: StubServer, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    published = server.routes["GET /api/access/keys"]
+    server.routes["GET /api/access/keys"] = Answer(502, b"Bad Gateway", "text/plain")
+    code, out, err = enroll(tmp_path, server, capsys)
+    [line] = [json.loads(text) for text in out.splitlines()]
+    assert (code, line["centre"], line["synced"], line["keys"]) == (0, "ifrane", False, 0)
+    assert "HTTP 502" in str(line["error"])
+    assert "first sync failed" in caplog.text
+    assert "Traceback" not in err
+    # Enrolled: the next sync, once the server answers, needs no new token.
+    server.routes["GET /api/access/keys"] = published
+    code, [synced] = run_cli(["--state", str(tmp_path / "new"), "sync"], capsys)
+    assert (code, synced["synced"], synced["keys"]) == (0, True, 1)
