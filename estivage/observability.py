@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any, cast
 
@@ -202,10 +202,11 @@ def prometheus_config() -> PrometheusConfig:
 
 def metrics_guard(
     token: str | None,
-) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]:
     """With ESTIVAGE_METRICS_TOKEN set, /metrics needs `Authorization: Bearer <that token>`."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+    # A coroutine: Litestar runs plain-function guards in a worker thread.
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
         if token is None:
             return
         given = connection.headers.get("authorization", "")
