@@ -37,6 +37,7 @@ from gateway_agent.inputs import (
     Debounce,
     NoCodeFound,
     camera_frames,
+    debounced,
     decode_file,
     stdin_payloads,
     watched_folder,
@@ -190,11 +191,17 @@ def cmd_run(args: argparse.Namespace, store: StateStore) -> int:
     sources: dict[str, Callable[[], Iterator[str]]] = {}
     if args.stdin:
         sources["stdin"] = lambda: stdin_payloads(sys.stdin)
+    # Repeats are dropped only where a code stays in view (camera, dropped frames), never on stdin:
+    # there each line is someone scanning, and a family scans one pass once per person.
     if args.watch is not None:
         folder = Path(args.watch)
-        sources["folder"] = lambda: watched_folder(folder, stop=stop)
+        sources["folder"] = lambda: debounced(
+            watched_folder(folder, stop=stop), Debounce(args.repeat_seconds)
+        )
     if args.camera is not None:
-        sources["camera"] = lambda: camera_frames(args.camera, stop=stop)
+        sources["camera"] = lambda: debounced(
+            camera_frames(args.camera, stop=stop), Debounce(args.repeat_seconds)
+        )
     if not sources:
         raise UsageError("nothing to read: keep stdin, or add --watch DIR or --camera N")
     syncer = (
@@ -212,7 +219,6 @@ def cmd_run(args: argparse.Namespace, store: StateStore) -> int:
         threading.Thread(target=_feed, args=(source, name, payloads), name=name, daemon=True).start()
     if syncer is not None:
         syncer.start()
-    debounce = Debounce(args.repeat_seconds)
     live = set(sources)
     try:
         while live and not stop.is_set():
@@ -220,8 +226,7 @@ def cmd_run(args: argparse.Namespace, store: StateStore) -> int:
             if payload is None:
                 live.discard(name)
                 continue
-            if debounce.fresh(payload):
-                _emit(gate.scan(payload, args.direction).as_json())
+            _emit(gate.scan(payload, args.direction).as_json())
     finally:
         if syncer is not None:
             syncer.stop()
@@ -281,7 +286,10 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--gpio-pin", type=int, help="BCM pin number of the door relay")
     run.add_argument("--open-seconds", type=float, default=3.0)
     run.add_argument(
-        "--repeat-seconds", type=float, default=3.0, help="the same code read again within this is one scan"
+        "--repeat-seconds",
+        type=float,
+        default=3.0,
+        help="camera and watched folder: the same code read again within this is one scan (not stdin)",
     )
     run.set_defaults(handler=cmd_run)
     return main

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -97,17 +97,28 @@ def camera_frames(index: int, stop: Any = None) -> Iterator[str]:
 
 
 class Debounce:
-    """A camera sees the same code in many frames, and scanners may read twice: the same payload
-    within ``seconds`` of its last reading is one scan, not several."""
+    """A camera sees the same code in many frames, and a file dropper may write the same frame twice:
+    the same payload within ``seconds`` of its last reading is one scan, not several.
 
-    def __init__(self, seconds: float) -> None:
+    Only for inputs where a code stays in view. A keyboard-wedge scanner types a line for each
+    deliberate scan, and a family shows one pass once per person, one after the other: debouncing
+    those lines would drop people the party size admits, with no decision and no journal line.
+    """
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.seconds = seconds
+        self._clock = clock
         self._last: dict[str, float] = {}
 
     def fresh(self, payload: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
+        now = self._clock() if now is None else now
         last = self._last.get(payload)
         self._last[payload] = now
         if len(self._last) > 1000:  # forget old readings; a gate sees a few hundred passes a day
             self._last = {p: t for p, t in self._last.items() if now - t < self.seconds}
         return last is None or now - last >= self.seconds
+
+
+def debounced(payloads: Iterable[str], window: Debounce) -> Iterator[str]:
+    """``payloads`` without the readings ``window`` says are the same code still in view."""
+    return (payload for payload in payloads if window.fresh(payload))

@@ -9,6 +9,7 @@ import random
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -20,7 +21,14 @@ from access.passformat import PassClaims, public_key_to_base64url, sign_pass
 from gateway_agent import cli
 from gateway_agent.decision import GatePolicy, unix_seconds
 from gateway_agent.gate import Gate
-from gateway_agent.inputs import Debounce, NoCodeFound, decode_file, decode_image, watched_folder
+from gateway_agent.inputs import (
+    Debounce,
+    NoCodeFound,
+    debounced,
+    decode_file,
+    decode_image,
+    watched_folder,
+)
 from gateway_agent.journal import StateStore
 from gateway_agent.sync import Backoff
 from tests.unit.gateway_agent.support import (
@@ -143,6 +151,18 @@ def test_the_same_code_read_again_within_the_window_is_one_scan() -> None:
     assert debounce.fresh("EST:A", now=107.0)
 
 
+def test_a_camera_stream_keeps_a_code_once_while_it_stays_in_view() -> None:
+    readings = iter([(0.0, "EST:A"), (0.1, "EST:A"), (2.9, "EST:A"), (3.0, "EST:B"), (9.0, "EST:A")])
+    clock_at = [0.0]
+
+    def frames() -> Iterator[str]:
+        for at, payload in readings:
+            clock_at[0] = at
+            yield payload
+
+    assert list(debounced(frames(), Debounce(3, clock=lambda: clock_at[0]))) == ["EST:A", "EST:B", "EST:A"]
+
+
 def test_a_qr_code_is_read_from_a_camera_sized_frame_and_an_empty_one_says_so(tmp_path: Path) -> None:
     _pass_id, payload = issue()
     assert decode_image(qr_image(payload)) == payload
@@ -187,19 +207,25 @@ def test_scan_exit_codes_granted_denied_and_usage(tmp_path: Path, capsys: pytest
     assert usage.value.code == 2
 
 
-def test_run_reads_stdin_until_it_ends_and_prints_one_line_per_scan(
+def test_run_decides_every_stdin_line_so_a_family_scans_one_pass_once_each(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     state = tmp_path / "state"
     enrolled_store(state).close()
-    first, second = issue()[1], issue()[1]
-    monkeypatch.setattr("sys.stdin", io.StringIO(f"{first}\n\n{first}\n{second}\n"))
+    family, single = issue(party_size=2)[1], issue()[1]
+    # A scanner types these within a second, well inside the default --repeat-seconds of 3.
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{family}\n\n{family}\n{single}\n{family}\n"))
     code, lines = run_cli(
         ["--state", str(state), "--now", DURING.isoformat(), "run", "--sync-interval", "0"], capsys
     )
-    # The second reading of `first` comes within the repeat window: one scan, not two.
-    assert (code, [line["decision"] for line in lines]) == (0, ["granted", "granted"])
-    assert StateStore(state).counts()["journal"] == 2
+    assert code == 0
+    assert [(line["decision"], line["reason"]) for line in lines] == [
+        ("granted", "ok"),
+        ("granted", "ok"),  # the second person of the family
+        ("granted", "ok"),
+        ("denied", "already_inside"),  # a third person on a pass for two: refused, and journaled
+    ]
+    assert [e.reason for e in StateStore(state).journal()] == ["ok", "ok", "ok", "already_inside"]
 
 
 def test_sync_fails_soft_when_the_server_is_unreachable(
