@@ -140,8 +140,7 @@ class CampaignController(Controller):
         media_type="application/json",
     )
     async def inputs(self, db_session: NamedDependency[AsyncSession], code: FromPath[str]) -> Response[str]:
-        campaign = await services.campaign_by_code(db_session, code)
-        return Response(views.published_inputs(campaign), media_type="application/json")
+        return Response(await views.published_inputs(db_session, code), media_type="application/json")
 
     @get(
         "/{code:str}/results.json",
@@ -152,8 +151,8 @@ class CampaignController(Controller):
     async def results_json(
         self, db_session: NamedDependency[AsyncSession], code: FromPath[str]
     ) -> Response[str]:
-        campaign = await services.campaign_by_code(db_session, code)
-        return Response(views.published_results(campaign, "json"), media_type="application/json")
+        results = await views.published_results(db_session, code, "json")
+        return Response(results, media_type="application/json")
 
     @get(
         "/{code:str}/results.csv",
@@ -164,8 +163,8 @@ class CampaignController(Controller):
     async def results_csv(
         self, db_session: NamedDependency[AsyncSession], code: FromPath[str]
     ) -> Response[str]:
-        campaign = await services.campaign_by_code(db_session, code)
-        return Response(views.published_results(campaign, "csv"), media_type="text/csv; charset=utf-8")
+        results = await views.published_results(db_session, code, "csv")
+        return Response(results, media_type="text/csv; charset=utf-8")
 
     # --- a member's application ---------------------------------------------------------------------
 

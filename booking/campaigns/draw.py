@@ -38,6 +38,7 @@ from booking.domain.allocation.publication import (
     prepare_draw,
     published_rows,
     rows_to_csv,
+    rows_to_json,
     run_draw,
 )
 from estivage.accounts.models import Member
@@ -127,16 +128,19 @@ async def draw(
             "not_closed" if campaign.status == "open" else "already_drawn",
             f"{code} is {campaign.status}; the draw runs once, after applications close",
         )
-    assert campaign.published_inputs is not None
+    published = await session.scalar(select(Campaign.published_inputs).where(Campaign.id == campaign.id))
+    assert published is not None
     assert campaign.seed_hex is not None
-    inputs = inputs_from_json(campaign.published_inputs).revealed(bytes.fromhex(campaign.seed_hex))
+    inputs = inputs_from_json(published).revealed(bytes.fromhex(campaign.seed_hex))
     try:
         run = run_draw(inputs)
     except AllocationError as error:  # stored inputs the rules refuse: a state to repair, not a crash
         raise Conflict(error.code, error.detail) from error
     rows = published_rows(inputs, run)
-    campaign.published_inputs = _revealed(campaign.published_inputs, inputs.seed)
-    campaign.published_results = rows_to_csv(rows)  # C-speed; the JSON is made from it when asked
+    campaign.published_inputs = _revealed(published, inputs.seed)
+    # Both files once, here: the public endpoints serve them as stored, whoever asks and how often.
+    campaign.published_results = rows_to_csv(rows)
+    campaign.published_results_json = rows_to_json(rows)
     campaign.status, campaign.drawn_at = "drawn", now
     ids = await _application_ids(session, campaign.id)
     await _store_standing(session, campaign, run, ids, progress)

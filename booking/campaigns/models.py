@@ -17,9 +17,10 @@ class Campaign(Base):
     """One summer season's allocation. ``slots`` is the supply, fixed when the campaign is set:
     ``[{"centre", "rotation", "unit_type", "units", "reserved": {category: units}}]``.
 
-    The seed is kept here, secret, from the close of applications until the draw reveals it; only its
+    The seed is kept here, secret, from the campaign's creation until the draw reveals it; only its
     commitment is published before. The published inputs and results are stored as published, so
-    that what anyone downloads never changes."""
+    that what anyone downloads never changes; they are megabytes at full size, so they are loaded only
+    by the statements that ask for them (reading them off a loaded campaign raises)."""
 
     __tablename__ = "campaigns"
     __table_args__ = (
@@ -42,8 +43,10 @@ class Campaign(Base):
     seed_hex: Mapped[str | None] = mapped_column(String(64))
     seed_commitment: Mapped[str | None] = mapped_column(String(64))
     applications_digest: Mapped[str | None] = mapped_column(String(64))
-    published_inputs: Mapped[str | None] = mapped_column(Text())
-    published_results: Mapped[str | None] = mapped_column(Text())
+    published_inputs: Mapped[str | None] = mapped_column(Text(), deferred=True, deferred_raiseload=True)
+    published_results: Mapped[str | None] = mapped_column(Text(), deferred=True, deferred_raiseload=True)
+    # The same rows as ``published_results``, as compact JSON, written by the draw (served as is).
+    published_results_json: Mapped[str | None] = mapped_column(Text(), deferred=True, deferred_raiseload=True)
 
 
 class CampaignApplication(Base):
@@ -95,11 +98,13 @@ class WaitingPlace(Base):
 
 class CampaignOffer(Base):
     """An offer of a slot to an application, made by the draw or after a lapse; its unit is held by
-    ``booking_id`` until ``payment_deadline``."""
+    ``booking_id`` until ``payment_deadline``. ``cancelled``: paid, then its booking was cancelled."""
 
     __tablename__ = "campaign_offers"
     __table_args__ = (
-        CheckConstraint("status IN ('offered', 'paid', 'lapsed', 'declined')", name="offer_status"),
+        CheckConstraint(
+            "status IN ('offered', 'paid', 'lapsed', 'declined', 'cancelled')", name="offer_status"
+        ),
         Index("ix_campaign_offers_campaign_status", "campaign_id", "status"),
     )
 

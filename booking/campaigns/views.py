@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +16,7 @@ from booking.campaigns.services import count_applications, rotations_of
 from booking.domain import states
 from booking.domain.allocation.publication import rows_from_csv, rows_to_json
 from booking.models import Booking
-from inventory.domain.errors import Conflict
+from inventory.domain.errors import Conflict, NotFound
 from inventory.models import Season
 
 
@@ -116,15 +118,31 @@ async def _latest_offer(session: AsyncSession, application_id: int, now: datetim
     )
 
 
-def published_inputs(campaign: Campaign) -> str:
-    if campaign.published_inputs is None:
-        raise Conflict("not_closed", f"the inputs of {campaign.code} are published when applications close")
-    return campaign.published_inputs
+async def published_inputs(session: AsyncSession, code: str) -> str:
+    inputs = await _published(session, code, Campaign.published_inputs)
+    if inputs is None:
+        raise Conflict("not_closed", f"the inputs of {code} are published when applications close")
+    return inputs
 
 
-def published_results(campaign: Campaign, output_format: str) -> str:
-    if campaign.published_results is None:
-        raise Conflict("not_drawn", f"the results of {campaign.code} are published after the draw")
-    if output_format == "csv":
-        return campaign.published_results
-    return rows_to_json(rows_from_csv(campaign.published_results))
+async def published_results(session: AsyncSession, code: str, output_format: str) -> str:
+    """The results as the draw stored them; only a campaign drawn before the JSON was stored (migration
+    0013) has its JSON made from the CSV, in a thread so that the event loop keeps serving."""
+    column = Campaign.published_results if output_format == "csv" else Campaign.published_results_json
+    results = await _published(session, code, column)
+    if results is None and output_format != "csv":
+        csv_text = await _published(session, code, Campaign.published_results)
+        if csv_text is not None:
+            results = await asyncio.to_thread(lambda: rows_to_json(rows_from_csv(csv_text)))
+    if results is None:
+        raise Conflict("not_drawn", f"the results of {code} are published after the draw")
+    return results
+
+
+async def _published(session: AsyncSession, code: str, column: Any) -> str | None:
+    """One stored file of the campaign, read alone (the campaign row's other files are megabytes too)."""
+    row = (await session.execute(select(column).where(Campaign.code == code))).one_or_none()
+    if row is None:
+        raise NotFound("campaign_not_found", f"no campaign {code!r}")
+    value: str | None = row[0]
+    return value

@@ -23,7 +23,7 @@ import io
 import json
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -230,8 +230,12 @@ def rows_from_csv(text: str) -> list[PublishedRow]:
 
 
 def rows_to_json(rows: Sequence[PublishedRow]) -> str:
-    document: dict[str, Any] = {"format": RESULTS_FORMAT, "rows": [asdict(row) for row in rows]}
-    return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+    """Compact (no indentation): 20,000 applications make about 8 MB of it, 11 MB indented."""
+    document: dict[str, Any] = {
+        "format": RESULTS_FORMAT,
+        "rows": [{column: getattr(row, column) for column in COLUMNS} for row in rows],
+    }
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def rows_from_json(text: str) -> list[PublishedRow]:
