@@ -28,7 +28,17 @@ import asyncpg
 from bench.harness import ROOT, running_server
 from bench.rush import SECRET, token
 
-STEPS = ["search availability", "hold", "checkout (card, test mode)", "pay (test-mode page)", "pass"]
+STEPS = [
+    "search availability",
+    "hold",
+    "checkout (card, test mode)",
+    "pay (test-mode page)",
+    "pass",
+    "summer: apply",
+    "summer: own application",
+]
+# Which phones: the opening of direct bookings, of summer applications, or both at once.
+SCENARIOS = {"booking": ["Member"], "summer": ["SummerApplicant"], "both": ["Member", "SummerApplicant"]}
 
 
 async def write_tokens(path: Path) -> int:
@@ -51,7 +61,7 @@ async def count_bookings() -> dict[str, int]:
     return {row["status"]: row["n"] for row in rows}
 
 
-def run_locust(base: str, tokens: Path, seconds: int, users: int, output: Path) -> str:
+def run_locust(base: str, tokens: Path, seconds: int, users: int, output: Path, scenario: str) -> str:
     command = [
         sys.executable,
         "-m",
@@ -72,6 +82,7 @@ def run_locust(base: str, tokens: Path, seconds: int, users: int, output: Path) 
         "--only-summary",
         "--loglevel",
         "WARNING",
+        *SCENARIOS[scenario],
     ]
     env = {**os.environ, "ESTIVAGE_BENCH_TOKENS": str(tokens)}
     done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
@@ -99,23 +110,37 @@ def report(stats_csv: Path, seconds: int, refusals: str, bookings: dict[str, int
     return "\n".join(lines)
 
 
-async def main(seconds: int, users: int, workers: int) -> None:
+async def count_applications() -> int:
+    connection = await asyncpg.connect(os.environ["BENCH_DATABASE_URL"])
+    try:
+        return int(await connection.fetchval("SELECT count(*) FROM campaign_applications"))
+    finally:
+        await connection.close()
+
+
+async def main(seconds: int, users: int, workers: int, scenario: str) -> None:
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("set DATABASE_URL to a PostgreSQL server: the load is measured on PostgreSQL")
     os.environ["ESTIVAGE_JWT_SECRET"] = SECRET
     work = Path(tempfile.mkdtemp(prefix="estivage-load-"))
     async with running_server(workers=workers) as base:
         members = await write_tokens(work / "tokens.json")
-        print(f"server {base} ({workers} workers), {members} members, {users} users for {seconds} s")
+        store = "Redis" if os.environ.get("REDIS_URL") else "the in-memory store"
+        print(
+            f"server {base} ({workers} workers, {store}), {members} members, {users} users "
+            f"({scenario}) for {seconds} s"
+        )
         output = await asyncio.to_thread(
-            run_locust, base, work / "tokens.json", seconds, users, work / "load"
+            run_locust, base, work / "tokens.json", seconds, users, work / "load", scenario
         )
         refusals = next((line for line in output.splitlines() if line.startswith("HOLDS REFUSED")), "")
         bookings = await count_bookings()
+        applications = await count_applications()
     stats = work / "load_stats.csv"
     if not stats.exists():
         raise SystemExit(f"locust wrote no statistics:\n{output}")
     print(report(stats, seconds, refusals, bookings))
+    print(f"summer applications in the database afterwards: {applications}")
     failures = [line for line in output.splitlines() if re.match(r"^\s*\d+\s+\w+\s+", line)]
     if failures:
         print("\n".join(["failures:", *failures[:20]]))
@@ -128,5 +153,6 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="both")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.seconds, arguments.users, arguments.workers))
+    asyncio.run(main(arguments.seconds, arguments.users, arguments.workers, arguments.scenario))

@@ -1,4 +1,5 @@
-"""Locust scenario of the opening of bookings: members search, hold, pay (test mode) and fetch the pass.
+"""Locust scenarios of the two openings: members search, hold, pay (test mode) and fetch the pass when
+direct bookings open; members apply for the summer when the summer campaign opens.
 
 Run it through bench/load.py, which starts the server on a fresh PostgreSQL database, gives each
 simulated phone a member's token and prints the figures. By hand, against a running server:
@@ -11,6 +12,11 @@ has units left, checkout by card (the built-in test mode hands back a payment pa
 page's confirmation, then the pass. A 409 on the hold (the last unit went to someone else between
 search and hold) and a 422 (the member's yearly nights are used up) are correct answers in a rush:
 they are counted under their own names, not as failures. Anything else unexpected is a failure.
+
+Summer stays are never sold directly (DESIGN.md: they are allocated by a draw), so the summer's own rush
+is the opening of applications: each iteration of `SummerApplicant` reads the open campaign, applies
+(or replaces the application) with three ranked choices for a party, and reads the application back.
+Name the classes to run on locust's command line (`Member`, `SummerApplicant`); bench/load.py does.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from locust import HttpUser, between, events, task
+from locust.exception import StopUser
 
 CENTRES = ["ifrane", "sidi-bouzid", "saidia", "mdiq"]
 FIRST_ARRIVAL = date(2027, 3, 1)  # off-season and every centre open (M'diq reopens in March)
@@ -108,3 +115,50 @@ class Member(HttpUser):
                 paid.failure(f"{paid.status_code} {paid.text[:200]}")
                 return
         self.client.get(f"/api/bookings/{booking_id}/pass", headers=headers, name="pass")
+
+
+class SummerApplicant(HttpUser):
+    """One phone at the opening of summer applications; each iteration is the next member applying."""
+
+    wait_time = between(0.1, 0.5)
+
+    def on_start(self) -> None:
+        self.rng = random.Random()
+        campaigns = self.client.get(
+            "/api/campaigns", headers=self._headers(), name="summer: campaigns"
+        ).json()
+        open_ones = [c for c in campaigns if c["status"] == "open"]
+        if not open_ones:
+            raise StopUser  # nothing to apply to: seed-demo opens the coming summer's campaign
+        self.campaign = open_ones[0]["code"]
+        detail = self.client.get(
+            f"/api/campaigns/{self.campaign}", headers=self._headers(), name="summer: campaign"
+        ).json()
+        self.slots = detail["slots"]
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": TOKENS[next(_next_member)]["authorization"]}
+
+    @task
+    def apply_and_read_back(self) -> None:
+        headers = self._headers()
+        party = self.rng.choice([2, 3, 4, 4, 5])
+        fitting = [slot for slot in self.slots if slot["capacity"] >= party] or self.slots
+        choices = [
+            {key: slot[key] for key in ("centre", "rotation", "unit_type")}
+            for slot in self.rng.sample(fitting, min(3, len(fitting)))
+        ]
+        body = {"choices": choices, "party_size": party}
+        with self.client.put(
+            f"/api/campaigns/{self.campaign}/application",
+            json=body,
+            headers=headers,
+            name="summer: apply",
+            catch_response=True,
+        ) as applied:
+            if applied.status_code not in {200, 201}:
+                applied.failure(f"{applied.status_code} {applied.text[:200]}")
+                return
+        self.client.get(
+            f"/api/campaigns/{self.campaign}/application", headers=headers, name="summer: own application"
+        )
