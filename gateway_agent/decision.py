@@ -12,6 +12,7 @@ Reason codes are stable: the journal, the server and the gate's display all carr
     malformed            no       not a pass: unreadable text, damaged code, out-of-range field
     unsupported_version  no       a pass format this gate does not know yet (update the agent)
     unknown_key          no       a key id this gate has not synced (sync it), or a forgery
+    key_expired          no       signed by a retired key whose not_after has passed (see "Keys")
     bad_signature        no       the signature does not hold: a forged or altered pass
     revoked              no       entry with a pass whose booking was cancelled
     wrong_centre         no       entry with a pass for another centre
@@ -19,7 +20,7 @@ Reason codes are stable: the journal, the server and the gate's display all carr
     expired              no       entry at or after valid_until + grace
     already_inside       no       entry when the whole party is already counted inside (anti-passback)
 
-Entries are checked in this order: format and signature, revoked, centre, window, anti-passback. The
+Entries are checked in this order: format, key and signature, revoked, centre, window, anti-passback. The
 first failing check gives the reason, so a revoked pass says ``revoked`` even at the wrong centre.
 
 Anti-passback: each pass has a count of its people inside, 0..party_size. An entry is granted while
@@ -30,13 +31,20 @@ without scanning (through the free-egress door, or held open by someone else), w
 pass out for good, so the counts reset every day at a local hour chosen to be quiet (04:00 by default).
 The reset is computed when a pass is next scanned, not by a job: nothing has to run at 04:00.
 
+Keys: the gate trusts the public keys it synced. A retired key comes with a ``not_after``, the first
+instant it no longer vouches for a pass: the server sets it after the last pass it signed has run its
+course, and stops publishing the key then. A gate offline since must not go on trusting it (the key may
+have been retired because it leaked), so a key is used only while ``now < not_after``; a pass under an
+expired key is ``key_expired`` rather than ``unknown_key``, which would wrongly suggest a sync helps.
+Its signature is not even checked, so it vouches for nothing: it is not authentic.
+
 Exits: an exit is never refused for an authentic pass. Expired, revoked or another centre's: the person
 is inside and must be able to leave; a gate that traps people is worse than any pass fraud an exit
 could allow, and the door's own free egress remains for emergencies. An exit with nobody counted
 inside is granted with ``not_inside`` rather than ``ok``, so the journal shows how often people get in
 without a counted entry. Only a pass that is not authentic (malformed, unsupported_version,
-unknown_key, bad_signature) is refused on the way out: the gate cannot tell whose it is, so it cannot
-count it; staff open the door by hand.
+unknown_key, key_expired, bad_signature) is refused on the way out: the gate cannot tell whose it is,
+so it cannot count it; staff open the door by hand.
 
 A refused pass that is not authentic reports no pass id: an id that no valid signature vouches for
 must not be written against a real booking in the journal.
@@ -47,10 +55,11 @@ from __future__ import annotations
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, tzinfo
+from types import MappingProxyType
 from typing import Literal, get_args
 from uuid import UUID
 
-from access.passformat import PassClaims, PassRejected, PublicKeyring, verify_pass
+from access.passformat import PassClaims, PassRejected, PublicKeyring, decode_pass, verify_pass
 
 Direction = Literal["in", "out"]
 Reason = Literal[
@@ -59,6 +68,7 @@ Reason = Literal[
     "malformed",
     "unsupported_version",
     "unknown_key",
+    "key_expired",
     "bad_signature",
     "revoked",
     "wrong_centre",
@@ -67,6 +77,7 @@ Reason = Literal[
     "already_inside",
 ]
 REASONS: tuple[Reason, ...] = get_args(Reason)
+NO_RETIRED_KEYS: Mapping[str, int] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -120,19 +131,36 @@ def decide(
     revoked: Container[UUID],
     passback: Mapping[UUID, PassbackState],
     now: datetime | int,
+    keys_not_after: Mapping[str, int] = NO_RETIRED_KEYS,
 ) -> Decision:
-    """Decide one scan. ``passback`` maps pass ids to their state; a pass never seen is nobody inside."""
+    """Decide one scan. ``passback`` maps pass ids to their state; a pass never seen is nobody inside.
+    ``keys_not_after`` gives, for a retired key id, the UTC unix second from which it is no longer used.
+    """
     if direction not in ("in", "out"):
         raise ValueError(f"direction must be 'in' or 'out': {direction!r}")
-    try:
-        claims = verify_pass(payload, public_keys)
-    except PassRejected as refusal:
-        return Decision(granted=False, reason=refusal.code, pass_id=None)
     at = unix_seconds(now)
+    try:
+        claims = verify_pass(payload, keys_in_force(public_keys, keys_not_after, at))
+    except PassRejected as refusal:
+        return Decision(granted=False, reason=_rejection(refusal, payload, public_keys), pass_id=None)
     state = passback_at(passback.get(claims.pass_id, NOBODY_INSIDE), at, policy)
     if direction == "in":
         return _entry(claims, state, at, policy, revoked)
     return _exit(claims, state, at)
+
+
+def keys_in_force(public_keys: PublicKeyring, keys_not_after: Mapping[str, int], at: int) -> PublicKeyring:
+    """The keys that vouch for a pass at ``at``: a retired key stops at its ``not_after``."""
+    if not keys_not_after:
+        return public_keys
+    return {kid: key for kid, key in public_keys.items() if at < keys_not_after.get(kid, at + 1)}
+
+
+def _rejection(refusal: PassRejected, payload: str, public_keys: PublicKeyring) -> Reason:
+    # ``unknown_key`` is only raised once the pass decoded, so decoding again cannot fail here.
+    if refusal.code == "unknown_key" and decode_pass(payload).kid in public_keys:
+        return "key_expired"  # synced, but no longer in force
+    return refusal.code
 
 
 def _entry(

@@ -91,14 +91,16 @@ class Gate:
         at = int(self.clock())
         event_id = uuid.uuid4()
         with self.store.scan_transaction():
+            keys = self.store.keys()
             decision = decide(
                 payload.strip(),
                 direction,
                 policy=self.policy,
-                public_keys=self.store.keyring(),
+                public_keys=keys.public_keys,
                 revoked=self._revoked,
                 passback=self._passback,
                 now=at,
+                keys_not_after=keys.not_after,
             )
             self.store.record(
                 JournalEntry(

@@ -19,11 +19,12 @@ from __future__ import annotations
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from access.passformat import PublicKeyring, public_key_from_base64url
 from gateway_agent.decision import PassbackState
@@ -52,6 +53,14 @@ CREATE INDEX IF NOT EXISTS journal_pending ON journal (seq) WHERE uploaded = 0;
 """
 
 
+def _unix_seconds(instant: str) -> int:
+    """An ISO 8601 instant with its offset, as the server writes them, in UTC unix seconds."""
+    parsed = datetime.fromisoformat(instant)
+    if parsed.utcoffset() is None:
+        raise ValueError(f"an instant needs its offset: {instant!r}")
+    return int(parsed.timestamp())
+
+
 @dataclass(frozen=True, slots=True)
 class JournalEntry:
     event_id: uuid.UUID
@@ -60,6 +69,11 @@ class JournalEntry:
     decision: str
     reason: str
     scanned_at: int  # UTC unix seconds
+
+
+class SyncedKeys(NamedTuple):
+    public_keys: PublicKeyring
+    not_after: Mapping[str, int]  # for a retired key id: the UTC unix second it stops vouching
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +98,8 @@ class StateStore:
         self._db.execute(f"PRAGMA synchronous={'FULL' if durability == 'full' else 'NORMAL'}")
         self._db.execute("PRAGMA busy_timeout=30000")
         self._db.executescript(_SCHEMA)
-        self._keyring_rows: tuple[tuple[str, str], ...] = ()
-        self._keyring: PublicKeyring = {}
+        self._key_rows: tuple[tuple[str, str, str | None], ...] = ()
+        self._keys = SyncedKeys({}, {})
 
     def close(self) -> None:
         self._db.close()
@@ -121,21 +135,30 @@ class StateStore:
     # --- keys and revocations (written by sync) ---------------------------------------------------
 
     def replace_keys(self, keys: Iterable[tuple[str, str, str | None]]) -> None:
-        """The server's published keys replace the known ones: a retired key stops opening the gate."""
+        """The server's published keys replace the known ones: a retired key stops opening the gate.
+        Each is ``(kid, public key in base64url, not_after as an ISO 8601 instant or None)``."""
         rows = list(keys)
-        for _kid, public_key, _not_after in rows:
+        for _kid, public_key, not_after in rows:
             public_key_from_base64url(public_key)  # refuse a bad key before storing anything
+            if not_after is not None:
+                _unix_seconds(not_after)
         with self._transaction() as db:
             db.execute("DELETE FROM keys")
             db.executemany("INSERT INTO keys (kid, public_key, not_after) VALUES (?, ?, ?)", rows)
 
+    def keys(self) -> SyncedKeys:
+        """The synced keys, parsed once per change of the table (a scan reads them every time)."""
+        rows = tuple(self._db.execute("SELECT kid, public_key, not_after FROM keys ORDER BY kid").fetchall())
+        if rows != self._key_rows:
+            self._keys = SyncedKeys(
+                {kid: public_key_from_base64url(key) for kid, key, _ in rows},
+                {kid: _unix_seconds(end) for kid, _, end in rows if end is not None},
+            )
+            self._key_rows = rows
+        return self._keys
+
     def keyring(self) -> PublicKeyring:
-        """The trusted keys, parsed once per change of the table (a scan reads them every time)."""
-        rows = tuple(self._db.execute("SELECT kid, public_key FROM keys ORDER BY kid").fetchall())
-        if rows != self._keyring_rows:
-            self._keyring = {kid: public_key_from_base64url(key) for kid, key in rows}
-            self._keyring_rows = rows
-        return self._keyring
+        return self.keys().public_keys
 
     def add_revocations(self, pass_ids: Sequence[uuid.UUID], cursor: int) -> None:
         """Revoked passes and the feed cursor after them, in one transaction: never one without the other."""

@@ -27,7 +27,8 @@ from gateway_agent.decision import (
 
 CASABLANCA = ZoneInfo("Africa/Casablanca")
 KEY = Ed25519PrivateKey.generate()
-KEYRING = {"k1": KEY.public_key()}
+RETIRED_KEY = Ed25519PrivateKey.generate()  # k0, retired when k1 took over
+KEYRING = {"k1": KEY.public_key(), "k0": RETIRED_KEY.public_key()}
 IFRANE_GATE = GatePolicy(centre="ifrane", timezone=CASABLANCA, grace_seconds=15 * 60, daily_reset_hour=4)
 
 
@@ -41,6 +42,9 @@ DEPARTURE = local("2026-07-10 12:00")
 DURING_STAY = local("2026-07-03 10:00")
 GRACE = timedelta(seconds=IFRANE_GATE.grace_seconds)
 SECOND = timedelta(seconds=1)
+# k0 stops vouching for passes on the stay's second day: a gate offline since still holds it.
+K0_NOT_AFTER = local("2026-07-02 12:00")
+KEYS_NOT_AFTER = {"k0": unix_seconds(K0_NOT_AFTER)}
 
 
 def issue(party_size: int = 1, centre: str = "ifrane", kid: str = "k1", key: Ed25519PrivateKey = KEY) -> str:
@@ -69,6 +73,7 @@ class Gate:
             revoked=self.revoked,
             passback=self.passback,
             now=now,
+            keys_not_after=KEYS_NOT_AFTER,
         )
         if decision.pass_id is not None and decision.passback is not None:
             self.passback[decision.pass_id] = decision.passback
@@ -106,6 +111,7 @@ SCENARIOS: dict[str, tuple[Direction, datetime, Callable[[Gate], str]]] = {
     "malformed": ("in", DURING_STAY, lambda _: "https://example.org/not-a-pass"),
     "unsupported_version": ("in", DURING_STAY, lambda _: _with_version(2)),
     "unknown_key": ("in", DURING_STAY, lambda _: issue(kid="k9")),
+    "key_expired": ("in", DURING_STAY, lambda _: issue(kid="k0", key=RETIRED_KEY)),
     "bad_signature": ("in", DURING_STAY, lambda _: issue(key=Ed25519PrivateKey.generate())),
     "revoked": ("in", DURING_STAY, _revoked_pass),
     "wrong_centre": ("in", DURING_STAY, lambda _: issue(centre="sidi-bouzid")),
@@ -114,7 +120,7 @@ SCENARIOS: dict[str, tuple[Direction, datetime, Callable[[Gate], str]]] = {
     "already_inside": ("in", DURING_STAY, _inside_pass),
 }
 GRANTED = {"ok", "not_inside"}
-NOT_AUTHENTIC = {"malformed", "unsupported_version", "unknown_key", "bad_signature"}
+NOT_AUTHENTIC = {"malformed", "unsupported_version", "unknown_key", "key_expired", "bad_signature"}
 
 
 def test_every_reason_code_has_its_scenario() -> None:
@@ -160,6 +166,25 @@ def test_the_window_is_checked_before_anti_passback() -> None:
     payload = _inside_pass(gate)
 
     assert gate.scan(payload, now=DEPARTURE + timedelta(hours=1)).reason == "expired"
+
+
+# --- keys -------------------------------------------------------------------------------------------
+
+
+def test_a_retired_key_opens_the_gate_until_its_not_after_and_not_from_then() -> None:
+    gate = Gate()
+    signed_by_k0 = issue(kid="k0", key=RETIRED_KEY)
+
+    assert gate.scan(signed_by_k0, now=K0_NOT_AFTER - SECOND).reason == "ok"
+    assert gate.scan(signed_by_k0, "out", now=K0_NOT_AFTER - SECOND).reason == "ok"
+    assert gate.scan(signed_by_k0, now=K0_NOT_AFTER).reason == "key_expired"
+
+
+def test_a_pass_under_an_expired_key_is_refused_before_its_signature_is_read() -> None:
+    forged = issue(kid="k0", key=Ed25519PrivateKey.generate())
+
+    assert Gate().scan(forged, now=K0_NOT_AFTER - SECOND).reason == "bad_signature"
+    assert Gate().scan(forged, now=K0_NOT_AFTER).reason == "key_expired"
 
 
 # --- anti-passback ----------------------------------------------------------------------------------

@@ -139,3 +139,28 @@ def test_enrolment_whose_first_sync_fails_keeps_the_identity_and_says_so(
     server.routes["GET /api/access/keys"] = published
     code, [synced] = run_cli(["--state", str(tmp_path / "new"), "sync"], capsys)
     assert (code, synced["synced"], synced["keys"]) == (0, True, 1)
+
+
+def test_a_gate_offline_past_a_retired_keys_not_after_stops_trusting_it(
+    state: Path, server: StubServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The server retires k1 at 09:00 UTC on the stay's second morning (it writes UTC with a Z); then
+    # the network goes down, and the gate is still deciding at 10:00 Casablanca time (09:00 UTC).
+    retiring = {"kid": "k1", "alg": "Ed25519", "public_key": PUBLIC_KEY, "not_after": "2026-12-21T09:00:00Z"}
+    server.routes["GET /api/access/keys"] = json_answer({"keys": [retiring]})
+    assert sync(state, capsys)[1]["synced"] is True
+    _pass_id, payload = issue()
+    before = ["--state", str(state), "--now", "2026-12-21T09:59:59+01:00", "scan", payload]
+    assert run_cli(before, capsys)[1][0]["reason"] == "ok"
+    code, [line] = run_cli(["--state", str(state), "--now", DURING.isoformat(), "scan", payload], capsys)
+    assert (code, line["reason"], line["pass_id"]) == (1, "key_expired", None)
+
+
+def test_a_key_whose_not_after_has_no_offset_is_refused_and_the_old_keys_kept(
+    state: Path, server: StubServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    naive = {"kid": "k2", "alg": "Ed25519", "public_key": PUBLIC_KEY, "not_after": "2026-12-21T09:00:00"}
+    server.routes["GET /api/access/keys"] = json_answer({"keys": [naive]})
+    code, line = sync(state, capsys)
+    assert (code, line["synced"], line["keys"]) == (0, False, 1)
+    assert list(StateStore(state).keyring()) == ["k1"]
