@@ -138,6 +138,8 @@ class StateStore:
         """The server's published keys replace the known ones: a retired key stops opening the gate.
         Each is ``(kid, public key in base64url, not_after as an ISO 8601 instant or None)``."""
         rows = list(keys)
+        if not rows:
+            raise ValueError("an empty key set would refuse every pass: the known keys are kept")
         for _kid, public_key, not_after in rows:
             public_key_from_base64url(public_key)  # refuse a bad key before storing anything
             if not_after is not None:

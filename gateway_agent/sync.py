@@ -39,7 +39,7 @@ class SyncFailed(Exception):
 
 @dataclass(frozen=True, slots=True)
 class SyncReport:
-    keys: int
+    keys: int  # the keys the gate holds after the sync
     new_revocations: int
     uploaded: int
     duplicates: int
@@ -127,12 +127,20 @@ def sync_once(store: StateStore) -> SyncReport:
         _device_id, centre, time_zone = _whoami(_get(client, "/api/access/device"))
         store.set_settings({"centre": centre, "time_zone": time_zone})
         with _reading("/api/access/keys"):
-            keys = _published_keys(_get(client, "/api/access/keys"))
-            store.replace_keys(keys)  # refuses a damaged key (ValueError) before replacing any
+            _replace_keys(store, _published_keys(_get(client, "/api/access/keys")))
         new_revocations = _pull_revocations(client, store)
         uploaded, duplicates = _push_journal(client, store)
     store.set_settings({"last_sync_at": datetime.now(UTC).isoformat(timespec="seconds")})
-    return SyncReport(len(keys), new_revocations, uploaded, duplicates)
+    return SyncReport(len(store.keyring()), new_revocations, uploaded, duplicates)
+
+
+def _replace_keys(store: StateStore, keys: list[tuple[str, str, str | None]]) -> None:
+    if not keys:
+        # The server always publishes its signing key: an empty set is a server being set up or broken,
+        # and taking it would lock every family out (`unknown_key`) until the next good sync.
+        logger.warning("the server published no keys: keeping the %d this gate has", len(store.keyring()))
+        return
+    store.replace_keys(keys)  # refuses a damaged key (ValueError) before replacing any
 
 
 def _published_keys(document: Any) -> list[tuple[str, str, str | None]]:

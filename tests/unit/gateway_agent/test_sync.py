@@ -164,3 +164,18 @@ def test_a_key_whose_not_after_has_no_offset_is_refused_and_the_old_keys_kept(
     code, line = sync(state, capsys)
     assert (code, line["synced"], line["keys"]) == (0, False, 1)
     assert list(StateStore(state).keyring()) == ["k1"]
+
+
+def test_an_empty_key_set_from_the_server_keeps_the_gate_open_to_valid_passes(
+    state: Path, server: StubServer, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    server.routes["GET /api/access/keys"] = json_answer({"keys": []})
+    code, line = sync(state, capsys)
+    assert (code, line["synced"], line["keys"]) == (0, True, 1)
+    assert "published no keys" in caplog.text
+    code, [scanned] = run_cli(
+        ["--state", str(state), "--now", DURING.isoformat(), "scan", issue()[1]], capsys
+    )
+    assert (code, scanned["reason"]) == (0, "ok")
+    with pytest.raises(ValueError, match="empty"):
+        StateStore(state).replace_keys([])
