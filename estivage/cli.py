@@ -110,7 +110,7 @@ def worker(interval: float) -> None:
     settings = Settings.from_env()
     configure_logging(settings.log_format)
     install_business_metrics()
-    metrics_port_server(settings.worker_metrics_port)
+    metrics_port_server(settings.worker_metrics_port, settings.metrics_token)
     asyncio.run(run_until_terminated(run_forever(settings, interval)))
 
 

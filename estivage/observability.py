@@ -23,11 +23,13 @@ import re
 import signal
 import sys
 import tempfile
+import threading
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import structlog
 from litestar import Litestar
@@ -37,10 +39,13 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from prometheus_client import Counter, start_http_server
+from prometheus_client import Counter, make_wsgi_app, start_http_server
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql import Insert, visitors
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 REQUEST_ID_HEADER = b"x-request-id"
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
@@ -374,11 +379,35 @@ def install_business_metrics() -> None:
             event.listen(Session, name, listener)
 
 
-def metrics_port_server(port: int | None) -> None:
-    """The worker has no HTTP server of its own: expose its counters on a port when asked."""
-    if port:
+def metrics_port_server(port: int | None, token: str | None = None) -> None:
+    """The worker has no HTTP server of its own: expose its counters on a port when asked, behind the
+    same bearer token as the API's /metrics when one is set."""
+    if not port:
+        return
+    if token is None:
         start_http_server(port, addr="0.0.0.0")  # noqa: S104 - the compose network, never published
-        logger.info("metrics served", port=port)
+    else:
+        server = make_server("0.0.0.0", port, _with_bearer(make_wsgi_app(), token), handler_class=_Quiet)  # noqa: S104
+        threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
+    logger.info("metrics served", port=port, token_required=token is not None)
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Scrapes are not worth a line each (the API does not log /metrics either)."""
+
+
+def _with_bearer(app: WSGIApplication, token: str) -> WSGIApplication:
+    expected = f"Bearer {token}".encode()
+
+    def guarded(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        given = str(environ.get("HTTP_AUTHORIZATION", "")).encode()
+        if not hmac.compare_digest(given, expected):
+            start_response("401 Unauthorized", [("Content-Type", "text/plain")])
+            return [b"metrics need the scraper's bearer token\n"]
+        return app(environ, start_response)
+
+    return guarded
 
 
 def prepare_multiprocess_metrics(workers: int) -> None:

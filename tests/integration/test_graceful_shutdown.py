@@ -103,7 +103,12 @@ def test_serve_finishes_requests_in_flight_on_sigterm(environment: dict[str, str
 def test_the_worker_serves_its_metrics_and_stops_cleanly_on_sigterm(environment: dict[str, str]) -> None:
     metrics_port = free_port()
     worker = _start(
-        ["worker", "--interval", "0.2"], {**environment, "ESTIVAGE_WORKER_METRICS_PORT": str(metrics_port)}
+        ["worker", "--interval", "0.2"],
+        {
+            **environment,
+            "ESTIVAGE_WORKER_METRICS_PORT": str(metrics_port),
+            "ESTIVAGE_METRICS_TOKEN": "scraper-token",
+        },
     )
     lines: list[dict[str, str]] = []
     running = threading.Event()
@@ -119,7 +124,10 @@ def test_the_worker_serves_its_metrics_and_stops_cleanly_on_sigterm(environment:
     try:
         assert running.wait(timeout=30), lines
         time.sleep(1.0)  # several rounds of housekeeping
-        metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics")
+        address = f"http://127.0.0.1:{metrics_port}/metrics"
+        assert httpx.get(address).status_code == 401  # the same token as the API's /metrics
+        assert httpx.get(address, headers={"Authorization": "Bearer wrong"}).status_code == 401
+        metrics = httpx.get(address, headers={"Authorization": "Bearer scraper-token"})
         assert metrics.status_code == 200
         assert "estivage_bookings_total" in metrics.text
         worker.send_signal(signal.SIGTERM)
