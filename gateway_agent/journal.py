@@ -31,6 +31,7 @@ from gateway_agent.decision import PassbackState
 
 Durability = Literal["full", "normal"]
 DATABASE_NAME = "gate.sqlite3"
+_STORED, _REJECTED = 1, 2  # journal.uploaded; 0 is waiting
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -47,6 +48,8 @@ CREATE TABLE IF NOT EXISTS journal (
     decision TEXT NOT NULL CHECK (decision IN ('granted', 'denied')),
     reason TEXT NOT NULL,
     scanned_at INTEGER NOT NULL,
+    -- 0 waiting for upload, 1 stored by the server, 2 refused by the server as bad input (kept here,
+    -- never sent again). A state in this column rather than a new one: older gates need no migration.
     uploaded INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS journal_pending ON journal (seq) WHERE uploaded = 0;
@@ -241,17 +244,26 @@ class StateStore:
         ]
 
     def mark_uploaded(self, seqs: Sequence[int]) -> None:
+        self._mark(seqs, _STORED)
+
+    def mark_rejected(self, seqs: Sequence[int]) -> None:
+        """Scans the server refused as bad input: kept in the journal, never offered again, counted."""
+        self._mark(seqs, _REJECTED)
+
+    def _mark(self, seqs: Sequence[int], state: int) -> None:
         with self._transaction() as db:
-            db.executemany("UPDATE journal SET uploaded = 1 WHERE seq = ?", [(seq,) for seq in seqs])
+            db.executemany("UPDATE journal SET uploaded = ? WHERE seq = ?", [(state, seq) for seq in seqs])
 
     def counts(self) -> dict[str, int]:
-        total, pending = self._db.execute(
-            "SELECT count(*), coalesce(sum(uploaded = 0), 0) FROM journal"
+        total, pending, rejected = self._db.execute(
+            "SELECT count(*), coalesce(sum(uploaded = 0), 0), coalesce(sum(uploaded = ?), 0) FROM journal",
+            (_REJECTED,),
         ).fetchone()
         keys = self._db.execute("SELECT count(*) FROM keys").fetchone()[0]
         return {
             "journal": int(total),
             "pending_upload": int(pending),
+            "rejected": int(rejected),
             "keys": int(keys),
             "revoked": self.revoked_count(),
         }

@@ -31,6 +31,8 @@ logger = logging.getLogger("gateway_agent.sync")
 
 UPLOAD_BATCH = 500  # the server takes up to 1000 events a request
 TIMEOUT_SECONDS = 10.0
+DEVICE_REFUSED = frozenset({401, 403})
+BAD_INPUT = frozenset({400, 422})  # CONTRACT.md: the answer to a request the server will never take
 
 
 class SyncFailed(Exception):
@@ -41,15 +43,15 @@ class SyncFailed(Exception):
 class SyncReport:
     keys: int  # the keys the gate holds after the sync
     new_revocations: int
-    uploaded: int
-    duplicates: int
+    upload: Upload
 
     def as_json(self) -> dict[str, int]:
         return {
             "keys": self.keys,
             "new_revocations": self.new_revocations,
-            "uploaded": self.uploaded,
-            "duplicates": self.duplicates,
+            "uploaded": self.upload.accepted,
+            "duplicates": self.upload.duplicates,
+            "new_rejections": self.upload.rejected,
         }
 
 
@@ -70,8 +72,11 @@ def _get(client: httpx.Client, path: str, **params: Any) -> Any:
 
 
 def _json(response: httpx.Response) -> Any:
-    if response.status_code == 401:
-        raise SyncFailed("the server refused this device's token (revoked, or enrolled elsewhere)")
+    if response.status_code in DEVICE_REFUSED:
+        raise SyncFailed(
+            f"the server refused this device (HTTP {response.status_code}: its token was revoked, or it"
+            " belongs to another server or centre); the scans stay here until the gate is enrolled again"
+        )
     if response.status_code != 200:
         raise SyncFailed(
             f"{response.request.method} {response.request.url.path}: HTTP {response.status_code}"
@@ -129,9 +134,9 @@ def sync_once(store: StateStore) -> SyncReport:
         with _reading("/api/access/keys"):
             _replace_keys(store, _published_keys(_get(client, "/api/access/keys")))
         new_revocations = _pull_revocations(client, store)
-        uploaded, duplicates = _push_journal(client, store)
+        upload = _push_journal(client, store)
     store.set_settings({"last_sync_at": datetime.now(UTC).isoformat(timespec="seconds")})
-    return SyncReport(len(store.keyring()), new_revocations, uploaded, duplicates)
+    return SyncReport(len(store.keyring()), new_revocations, upload)
 
 
 def _replace_keys(store: StateStore, keys: list[tuple[str, str, str | None]]) -> None:
@@ -181,20 +186,58 @@ def _event(entry: JournalEntry) -> dict[str, str | None]:
     }
 
 
-def _push_journal(client: httpx.Client, store: StateStore) -> tuple[int, int]:
-    accepted = duplicates = 0
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """What the server did with the scans sent: stored, already had, or refused as bad input."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+
+    def __add__(self, other: Upload) -> Upload:
+        return Upload(
+            self.accepted + other.accepted, self.duplicates + other.duplicates, self.rejected + other.rejected
+        )
+
+
+def _push_journal(client: httpx.Client, store: StateStore) -> Upload:
+    done = Upload()
     while batch := store.pending(UPLOAD_BATCH):
-        try:
-            response = client.post("/api/access/scans", json={"events": [_event(e) for _s, e in batch]})
-        except httpx.HTTPError as error:
-            raise SyncFailed(f"server unreachable: {error}") from error
-        answer = _json(response)
-        with _reading("/api/access/scans"):
-            counted = int(answer["accepted"]), int(answer["duplicates"])
-        store.mark_uploaded([seq for seq, _entry in batch])
-        accepted += counted[0]
-        duplicates += counted[1]
-    return accepted, duplicates
+        done += _upload(client, store, batch)
+    return done
+
+
+def _upload(client: httpx.Client, store: StateStore, batch: list[tuple[int, JournalEntry]]) -> Upload:
+    """Send ``batch``; mark what the server stored, and what it refuses as bad input.
+
+    A 400 or 422 names a batch, not an event: the batch is sent again in halves until each refused
+    event is alone, so one bad event (a journal row damaged on disk, a reason an older server does
+    not take) neither blocks the uploads behind it for ever nor takes good events down with it.
+    Anything else that is not a 200 (the device refused, the server down) stops the sync: nothing is
+    marked, everything is sent again next time.
+    """
+    try:
+        response = client.post("/api/access/scans", json={"events": [_event(e) for _s, e in batch]})
+    except httpx.HTTPError as error:
+        raise SyncFailed(f"server unreachable: {error}") from error
+    if response.status_code in BAD_INPUT:
+        if len(batch) > 1:
+            half = len(batch) // 2
+            return _upload(client, store, batch[:half]) + _upload(client, store, batch[half:])
+        [(seq, entry)] = batch
+        logger.warning(
+            "the server refuses scan %s (HTTP %d: %s); it stays in the journal and is not sent again",
+            entry.event_id,
+            response.status_code,
+            response.text[:300],
+        )
+        store.mark_rejected([seq])
+        return Upload(rejected=1)
+    answer = _json(response)
+    with _reading("/api/access/scans"):
+        done = Upload(int(answer["accepted"]), int(answer["duplicates"]))
+    store.mark_uploaded([seq for seq, _entry in batch])
+    return done
 
 
 class Backoff:

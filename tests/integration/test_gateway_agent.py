@@ -251,3 +251,43 @@ def test_run_syncs_in_the_background_while_it_decides(
             running.stdin.close()
             running.wait(timeout=20)
         assert running.returncode == 0
+
+
+def test_a_scan_the_server_refuses_is_set_aside_and_a_revoked_gate_loses_nothing(
+    app: Litestar, settings: Settings, tmp_path: Path
+) -> None:
+    state = tmp_path / "gate"
+    with live_server(app) as server, httpx.Client(base_url=server, timeout=30) as http:
+        device_id = enrol(http, server, state)
+        _booking, payload, _member = paid_pass(http, "M0001")
+        assert agent(state, "scan", payload)[0] == 0
+        # A journal row damaged on disk, between two good scans: a reason no server takes (a 400).
+        journal = sqlite3.connect(state / "gate.sqlite3")
+        with journal:
+            journal.execute(
+                "INSERT INTO journal (event_id, pass_id, direction, decision, reason, scanned_at)"
+                " VALUES (?, NULL, 'in', 'denied', 'NOT A CODE', 1798000000)",
+                (str(uuid.uuid4()),),
+            )
+        journal.close()
+        assert agent(state, "scan", "--direction", "out", payload)[0] == 0
+
+        code, [synced] = agent(state, "sync", now=None)
+        assert code == 0
+        assert (synced["synced"], synced["uploaded"], synced["new_rejections"]) == (True, 2, 1)
+        assert (synced["pending_upload"], synced["rejected"]) == (0, 1)
+        assert sorted(d for _e, d, _r in asyncio.run(stored_events(settings))) == ["in", "out"]
+        code, [again] = agent(state, "sync", now=None)
+        assert (again["uploaded"], again["duplicates"], again["rejected"]) == (0, 0, 1)  # not sent again
+
+        # Staff revoke the gate: what it decides from then on stays on it until it is enrolled again.
+        staff = login(http, "staff")
+        assert http.post(f"/api/access/devices/{device_id}/revoke", headers=staff).status_code == 200
+        assert agent(state, "scan", payload)[0] == 0
+        code, [refused] = agent(state, "sync", now=None)
+        assert (code, refused["synced"], refused["pending_upload"]) == (0, False, 1)
+        assert "refused this device" in refused["error"]
+        enrol(http, server, state)
+        code, [status] = agent(state, "status", now=None)
+        assert (status["pending_upload"], status["rejected"], status["journal"]) == (0, 1, 4)
+        assert len(asyncio.run(stored_events(settings))) == 3

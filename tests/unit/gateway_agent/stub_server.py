@@ -75,10 +75,6 @@ class StubServer:
         route = self.routes.get(f"{request.method} {request.path}", Answer(404, b'{"status": 404}'))
         return route if isinstance(route, Answer) else route(request)
 
-    def uploaded_events(self) -> list[dict[str, Any]]:
-        """Every event the agent posted, in order (refused batches included)."""
-        return [e for r in self.requests if r.path == "/api/access/scans" for e in r.body["events"]]
-
 
 def _handler(stub: StubServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):

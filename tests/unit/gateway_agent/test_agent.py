@@ -99,7 +99,7 @@ def test_passback_revocation_and_forgery_through_the_store(store: StateStore) ->
     refused = gate.scan(forged, "in")
     assert (refused.decision.reason, refused.decision.pass_id) == ("bad_signature", None)
     assert [a for a, _ in door.actions] == ["open", "locked", "open", "open", "locked", "open", "locked"]
-    assert store.counts() == {"journal": 7, "pending_upload": 7, "keys": 1, "revoked": 1}
+    assert store.counts() == {"journal": 7, "pending_upload": 7, "rejected": 0, "keys": 1, "revoked": 1}
     assert store.journal()[-1].pass_id is None
 
 

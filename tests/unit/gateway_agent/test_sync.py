@@ -4,17 +4,21 @@ comes back, `sync` says so and exits 0, and nothing the gate holds is lost or re
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from gateway_agent import cli
-from gateway_agent.journal import StateStore
+from gateway_agent.journal import JournalEntry, StateStore
 from tests.unit.gateway_agent.stub_server import (
     CAPTIVE_PORTAL,
     Answer,
+    Request,
+    Route,
     StubServer,
+    accept_every_event,
     json_answer,
     stub_server,
 )
@@ -179,3 +183,65 @@ def test_an_empty_key_set_from_the_server_keeps_the_gate_open_to_valid_passes(
     assert (code, scanned["reason"]) == (0, "ok")
     with pytest.raises(ValueError, match="empty"):
         StateStore(state).replace_keys([])
+
+
+def refuse_batches_with(bad_reason: str) -> Route:
+    """The server's answer to a batch holding an event it will never take: 422 for the whole batch."""
+
+    def answer(request: Request) -> Answer:
+        if any(e["reason"] == bad_reason for e in request.body["events"]):
+            return json_answer({"status": 422, "detail": "events[...].reason: bad"}, status=422)
+        return accept_every_event(request)
+
+    return answer
+
+
+def journal_reasons(state: Path, reasons: list[str]) -> list[str]:
+    """Scans journaled with these reasons (an odd one stands for a row the server will refuse)."""
+    store = StateStore(state)
+    for index, reason in enumerate(reasons):
+        store.record(JournalEntry(uuid.uuid4(), None, "in", "denied", reason, 1_800_000_000 + index), None)
+    return [str(e.event_id) for e in store.journal()]
+
+
+def test_events_the_server_refuses_are_set_aside_and_the_rest_uploads(
+    state: Path, server: StubServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("gateway_agent.sync.UPLOAD_BATCH", 4)
+    reasons = ["malformed"] * 9
+    reasons[2] = reasons[6] = "Not A Code"
+    events = journal_reasons(state, reasons)
+    server.routes["POST /api/access/scans"] = refuse_batches_with("Not A Code")
+    code, line = sync(state, capsys)
+    assert (code, line["synced"], line["uploaded"], line["new_rejections"]) == (0, True, 7, 2)
+    assert (line["pending_upload"], line["rejected"]) == (0, 2)
+    # Each good event reached the server exactly once in an accepted batch, in journal order.
+    accepted = [
+        e["event_id"]
+        for r in server.requests
+        if r.path == "/api/access/scans" and all(e["reason"] == "malformed" for e in r.body["events"])
+        for e in r.body["events"]
+    ]
+    assert accepted == [event for event, reason in zip(events, reasons, strict=True) if reason == "malformed"]
+    # The refused events are kept, and never offered again.
+    sent_before = len(server.requests)
+    code, again = sync(state, capsys)
+    assert (again["uploaded"], again["new_rejections"], again["rejected"]) == (0, 0, 2)
+    assert [r.path for r in server.requests[sent_before:]].count("/api/access/scans") == 0
+    assert len(StateStore(state).journal()) == 9
+    code, [status] = run_cli(["--state", str(state), "status"], capsys)
+    assert (status["rejected"], status["pending_upload"]) == (2, 0)
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_refused_device_stops_the_sync_and_keeps_every_scan(
+    state: Path, server: StubServer, capsys: pytest.CaptureFixture[str], status: int
+) -> None:
+    journal_reasons(state, ["malformed", "malformed"])
+    server.routes["POST /api/access/scans"] = json_answer({"status": status}, status=status)
+    code, line = sync(state, capsys)
+    assert (code, line["synced"], line["pending_upload"], line["rejected"]) == (0, False, 2, 0)
+    assert "refused this device" in str(line["error"])
+    server.routes["POST /api/access/scans"] = accept_every_event
+    code, line = sync(state, capsys)
+    assert (line["synced"], line["uploaded"], line["pending_upload"]) == (True, 2, 0)
