@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image, ImageFilter
 
 from access.passformat import PassClaims, public_key_to_base64url, sign_pass
-from gateway_agent.decision import GatePolicy
+from gateway_agent.decision import Direction, GatePolicy
 from gateway_agent.door import LogDoor
 from gateway_agent.gate import Gate
 from gateway_agent.inputs import decode_image
@@ -83,13 +83,14 @@ def main(scans: int, frames: int) -> None:
     key = Ed25519PrivateKey.generate()
     payloads = passes(key, 500)
     rng = random.Random(6)
-    for durability in ("full", "normal"):
+    durabilities: tuple[Durability, ...] = ("full", "normal")
+    for durability in durabilities:
         with tempfile.TemporaryDirectory() as directory:
-            agent = gate(Path(directory), durability, key)  # type: ignore[arg-type]
+            agent = gate(Path(directory), durability, key)
             timings = []
             for index in range(scans):
                 payload = payloads[index % len(payloads)]
-                direction = "in" if (index // len(payloads)) % 2 == 0 else "out"
+                direction: Direction = "in" if (index // len(payloads)) % 2 == 0 else "out"
                 started = time.perf_counter()
                 agent.scan(payload, direction)
                 timings.append((time.perf_counter() - started) * 1000)

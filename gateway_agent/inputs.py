@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -47,7 +47,7 @@ def stdin_payloads(stream: IO[str]) -> Iterator[str]:
             yield payload
 
 
-def watched_folder(folder: Path, poll_seconds: float = 0.2, stop: Any = None) -> Iterator[str]:
+def watched_folder(folder: Path, poll_seconds: float = 0.2, stop: Any = None) -> Generator[str, None, None]:
     """Images dropped into ``folder`` (by a camera daemon, say), oldest first.
 
     Each file is moved to ``folder/done`` *before* it is decided: after a crash it is not scanned a
@@ -73,7 +73,7 @@ def watched_folder(folder: Path, poll_seconds: float = 0.2, stop: Any = None) ->
             time.sleep(poll_seconds)
 
 
-def camera_frames(index: int, stop: Any = None) -> Iterator[str]:
+def camera_frames(index: int, stop: Any = None) -> Generator[str, None, None]:
     """Payloads read from camera ``index`` through OpenCV (present on the gate image, not required)."""
     try:
         import cv2  # type: ignore[import-not-found]  # noqa: PLC0415
