@@ -1,7 +1,10 @@
 """The server's pass-signing keys: a small JSON file named by settings, never served but as public keys.
 
-Each key has an id; the newest signs. `rotate` adds a key and gives the previous ones a `not_after`
-far enough ahead for every pass they signed to run its course, so no gate stops accepting a valid pass.
+Each key has an id. `rotate` adds a key that is published at once but signs only from `signs_from`
+(two days later by default): gates that sync keys while the network is up, then work offline for a while,
+already hold the new public key when the first pass it signs reaches them. The key that signs is the one
+whose `signs_from` came last. `rotate` also gives the previous keys a `not_after` far enough ahead for
+every pass they signed to run its course, so no gate stops accepting a valid pass.
 The file is written atomically (a temporary file renamed over it) with owner-only permissions, and
 every change reads and writes it under an exclusive lock on a sibling lock file: several workers or
 replicas sharing the file (a volume in docker-compose) that start at once agree on one first key instead
@@ -27,6 +30,8 @@ from access.passformat import private_key_from_raw, private_key_to_raw, public_k
 
 # Passes are issued for stays booked at most ~18 months ahead: an old key keeps verifying that long.
 RETIRED_KEY_LIFETIME = timedelta(days=550)
+# A new key is served to gates this long before it signs a pass (gates offline for less miss nothing).
+PUBLISH_AHEAD = timedelta(days=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +40,11 @@ class SigningKey:
     private_key: Ed25519PrivateKey
     created_at: datetime
     not_after: datetime | None = None
+    signs_from: datetime | None = None  # None: from its creation (keys written before this field)
+
+    @property
+    def signing_from(self) -> datetime:
+        return self.signs_from or self.created_at
 
     @property
     def public_key(self) -> Ed25519PublicKey:
@@ -51,6 +61,7 @@ def _encode(key: SigningKey) -> dict[str, str | None]:
         "private_key": base64.urlsafe_b64encode(private_key_to_raw(key.private_key)).decode().rstrip("="),
         "created_at": key.created_at.isoformat(),
         "not_after": key.not_after.isoformat() if key.not_after else None,
+        "signs_from": key.signing_from.isoformat(),
     }
 
 
@@ -61,6 +72,7 @@ def _decode(item: dict[str, str | None]) -> SigningKey:
         private_key=private_key_from_raw(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))),
         created_at=datetime.fromisoformat(str(item["created_at"])),
         not_after=datetime.fromisoformat(str(item["not_after"])) if item.get("not_after") else None,
+        signs_from=datetime.fromisoformat(str(item["signs_from"])) if item.get("signs_from") else None,
     )
 
 
@@ -97,18 +109,22 @@ def _changing(path: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def rotate(path: Path, now: datetime) -> SigningKey:
-    """Add a new signing key; earlier keys keep verifying until their `not_after`."""
+def rotate(path: Path, now: datetime, publish_ahead: timedelta = PUBLISH_AHEAD) -> SigningKey:
+    """Add a new key, published now and signing from `now + publish_ahead`; earlier keys keep verifying
+    until their `not_after`. The first key of all signs at once (no gate can have passes yet)."""
     with _changing(path):
-        return _rotate(path, now)
+        return _rotate(path, now, publish_ahead)
 
 
-def _rotate(path: Path, now: datetime) -> SigningKey:
+def _rotate(path: Path, now: datetime, publish_ahead: timedelta) -> SigningKey:
     keys = [
-        k if k.not_after else SigningKey(k.kid, k.private_key, k.created_at, now + RETIRED_KEY_LIFETIME)
+        k
+        if k.not_after
+        else SigningKey(k.kid, k.private_key, k.created_at, now + RETIRED_KEY_LIFETIME, k.signs_from)
         for k in load(path)
     ]
-    new = SigningKey(_next_kid(keys, now), Ed25519PrivateKey.generate(), now)
+    signs_from = now + publish_ahead if keys else now
+    new = SigningKey(_next_kid(keys, now), Ed25519PrivateKey.generate(), now, signs_from=signs_from)
     _save(path, [*keys, new])
     return new
 
@@ -120,12 +136,16 @@ def ensure(path: Path, now: datetime) -> list[SigningKey]:
         return keys
     with _changing(path):
         if not load(path):  # another process may have made it while this one waited
-            _rotate(path, now)
+            _rotate(path, now, PUBLISH_AHEAD)
         return load(path)
 
 
-def signing_key(keys: list[SigningKey]) -> SigningKey:
-    return max(keys, key=lambda k: k.created_at)
+def signing_key(keys: list[SigningKey], now: datetime) -> SigningKey:
+    """The key that signs passes now: of those whose `signs_from` has come, the latest."""
+    ready = [k for k in keys if k.signing_from <= now]
+    if not ready:  # only keys still waiting to sign (a clock set back): the first of them
+        return min(keys, key=lambda k: k.signing_from)
+    return sorted(ready, key=lambda k: k.signing_from)[-1]  # on a tie, the one added last (stable sort)
 
 
 def published(keys: list[SigningKey], now: datetime) -> list[SigningKey]:

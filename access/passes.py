@@ -42,7 +42,7 @@ async def current_pass(
         centre.time_zone,
     )
     start, end = start.astimezone(UTC), end.astimezone(UTC)
-    signer = keys.signing_key(keys.ensure(keys_path, now))
+    signer = keys.signing_key(keys.ensure(keys_path, now), now)
     pass_id = uuid.uuid4()
     claims = PassClaims(pass_id, view.centre, int(start.timestamp()), int(end.timestamp()), booking.guests)
     issued = IssuedPass(

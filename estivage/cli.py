@@ -176,15 +176,26 @@ def keys() -> None:
     pass
 
 
-@keys.command("rotate", help="Add a new signing key; older public keys keep verifying until their not_after.")
-def keys_rotate() -> None:
-    from datetime import UTC, datetime
+@keys.command(
+    "rotate",
+    help="Add a signing key, served to gates at once and signing passes after --publish-hours; "
+    "older public keys keep verifying until their not_after.",
+)
+@click.option(
+    "--publish-hours",
+    default=48.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="how long gates can fetch the new public key before it signs (0: at once, for a lost key)",
+)
+def keys_rotate(publish_hours: float) -> None:
+    from datetime import UTC, datetime, timedelta
 
     from access.keys import rotate
 
     settings = Settings.from_env()
-    key = rotate(settings.pass_keys_path, datetime.now(UTC))
-    click.echo(f"new signing key {key.kid} in {settings.pass_keys_path}")
+    key = rotate(settings.pass_keys_path, datetime.now(UTC), timedelta(hours=publish_hours))
+    click.echo(f"new signing key {key.kid} in {settings.pass_keys_path}, signing from {key.signing_from}")
 
 
 @keys.command("ensure", help="Make the first signing key if there is none (idempotent; run before serving).")
@@ -194,7 +205,8 @@ def keys_ensure() -> None:
     from access.keys import ensure, signing_key
 
     settings = Settings.from_env()
-    key = signing_key(ensure(settings.pass_keys_path, datetime.now(UTC)))
+    now = datetime.now(UTC)
+    key = signing_key(ensure(settings.pass_keys_path, now), now)
     click.echo(f"signing key {key.kid} in {settings.pass_keys_path}")
 
 
@@ -205,7 +217,8 @@ def keys_list() -> None:
     for key in load(Settings.from_env().pass_keys_path):
         not_after = key.not_after or "-"
         click.echo(
-            f"{key.kid}  created {key.created_at:%Y-%m-%d}  not_after {not_after}  {key.public_base64url}"
+            f"{key.kid}  created {key.created_at:%Y-%m-%d}  signs from {key.signing_from:%Y-%m-%d %H:%M}  "
+            f"not_after {not_after}  {key.public_base64url}"
         )
 
 

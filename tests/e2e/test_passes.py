@@ -4,17 +4,17 @@ cancelling revokes it."""
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
+import uuid
 from typing import Any
 
 import zxingcpp
 from litestar.testing import AsyncTestClient
 from PIL import Image
 
+from access import keys as pass_keys
 from access.passformat import public_key_from_base64url, verify_pass
 from estivage.settings import Settings
-from tests.conftest import hold, login
+from tests.conftest import Clock, hold, login
 
 
 async def _confirmed(
@@ -87,28 +87,29 @@ async def test_cancelling_revokes_the_pass_in_the_gates_feed(client: AsyncTestCl
     assert (await client.get(f"/api/bookings/{booking['id']}/pass", headers=member)).status_code == 409
 
 
-async def test_a_rotated_key_signs_new_passes_while_the_old_one_still_verifies(
-    client: AsyncTestClient[Any], settings: Settings
+async def test_a_rotated_key_is_served_to_gates_at_once_and_signs_once_they_have_had_time_to_sync(
+    client: AsyncTestClient[Any], settings: Settings, clock: Clock
 ) -> None:
     member, booking = await _confirmed(client)
     old = (await client.get(f"/api/bookings/{booking['id']}/pass", headers=member)).json()
-    env = {"ESTIVAGE_DATA_DIR": str(settings.data_dir), "PATH": "/usr/bin:/bin"}
-    rotated = subprocess.run(
-        [sys.executable, "-m", "estivage.cli", "keys", "rotate"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert "new signing key" in rotated.stdout
+
+    rotated = pass_keys.rotate(settings.pass_keys_path, clock())  # as `estivage keys rotate` does
+
     published = (await client.get("/api/access/keys", headers=await _gate(client))).json()["keys"]
-    assert len(published) == 2
-    assert published[0]["not_after"] is not None
+    assert sorted(k["kid"] for k in published) == sorted([old["kid"], rotated.kid])
+    assert next(k for k in published if k["kid"] == old["kid"])["not_after"] is not None
     keyring = {k["kid"]: public_key_from_base64url(k["public_key"]) for k in published}
-    _other, second = await _confirmed(client, "M0002")
-    new = (await client.get(f"/api/bookings/{second['id']}/pass", headers=_other)).json()
-    assert new["kid"] != old["kid"]
-    assert verify_pass(old["payload"], keyring).pass_id != verify_pass(new["payload"], keyring).pass_id
+    # Within the publication time a gate offline since the rotation knows only the old key: it signs.
+    second_member, second = await _confirmed(client, "M0002")
+    meanwhile = (await client.get(f"/api/bookings/{second['id']}/pass", headers=second_member)).json()
+    assert meanwhile["kid"] == old["kid"]
+    clock.advance(hours=48, minutes=1)
+    third_member, third = await _confirmed(client, "M0003")
+    new = (await client.get(f"/api/bookings/{third['id']}/pass", headers=third_member)).json()
+    assert new["kid"] == rotated.kid
+    # Both verify with what the gates hold: nobody's pass stops opening the gate.
+    assert verify_pass(old["payload"], keyring).pass_id == uuid.UUID(old["pass_id"])
+    assert verify_pass(new["payload"], keyring).pass_id == uuid.UUID(new["pass_id"])
 
 
 async def test_a_reissued_pass_revokes_the_old_one(client: AsyncTestClient[Any]) -> None:

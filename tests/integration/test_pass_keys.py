@@ -6,7 +6,7 @@ import multiprocessing
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ PROCESSES = 8
 
 def _first_key(path: str, start: Any, out: Any) -> None:
     start.wait()
-    out.put(keys.signing_key(keys.ensure(Path(path), NOW)).public_base64url)
+    out.put(keys.signing_key(keys.ensure(Path(path), NOW), NOW).public_base64url)
 
 
 def test_processes_starting_at_once_on_a_fresh_file_agree_on_one_first_key(tmp_path: Path) -> None:
@@ -51,3 +51,37 @@ def test_keys_ensure_makes_the_first_key_once(tmp_path: Path) -> None:
     assert first == second
     assert first.startswith("signing key ")
     assert len(keys.load(tmp_path / "pass-keys.json")) == 1
+
+
+def test_a_rotation_signs_after_its_publication_time_or_at_once_when_asked(tmp_path: Path) -> None:
+    path = tmp_path / "pass-keys.json"
+    first = keys.signing_key(keys.ensure(path, NOW), NOW)
+    assert first.signing_from == NOW  # the first key of all signs at once
+
+    published = keys.rotate(path, NOW)
+    assert keys.signing_key(keys.load(path), NOW + keys.PUBLISH_AHEAD - timedelta(seconds=1)).kid == first.kid
+    assert keys.signing_key(keys.load(path), NOW + keys.PUBLISH_AHEAD).kid == published.kid
+
+    urgent = keys.rotate(path, NOW, publish_ahead=timedelta(0))  # a key feared lost
+    assert keys.signing_key(keys.load(path), NOW).kid == urgent.kid
+    assert {k.kid for k in keys.published(keys.load(path), NOW)} == {first.kid, published.kid, urgent.kid}
+
+
+def test_keys_rotate_says_from_when_the_new_key_signs(tmp_path: Path) -> None:
+    env = {**os.environ, "ESTIVAGE_DATA_DIR": str(tmp_path)}
+    env.pop("ESTIVAGE_PASS_KEYS_FILE", None)
+    command = [sys.executable, "-m", "estivage.cli", "keys"]
+    subprocess.run([*command, "ensure"], env=env, check=True, capture_output=True)
+
+    rotated = subprocess.run(
+        [*command, "rotate", "--publish-hours", "0"], env=env, check=True, capture_output=True, text=True
+    ).stdout
+
+    new = keys.load(tmp_path / "pass-keys.json")[-1]
+    assert rotated.startswith(f"new signing key {new.kid} ")
+    assert keys.signing_key(keys.load(tmp_path / "pass-keys.json"), datetime.now(UTC)).kid == new.kid
+    refused = subprocess.run(
+        [*command, "rotate", "--publish-hours", "-1"], env=env, capture_output=True, check=False
+    )
+    assert refused.returncode == 2
+    assert len(keys.load(tmp_path / "pass-keys.json")) == 2
