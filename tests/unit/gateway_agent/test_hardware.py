@@ -108,7 +108,7 @@ def test_run_decides_a_phone_held_before_the_camera_once(
     state = tmp_path / "state"
     enrolled_store(state).close()
     family, other = issue(party_size=2)[1], issue()[1]
-    # A phone in view for four frames (a fraction of a second), then another pass, then unplugged.
+    # A phone in view for four frames, one unreadable (a fraction of a second), another pass, unplugged.
     frames = [frame_of(family), frame_of(family), EMPTY_FRAME, frame_of(family), frame_of(other)]
     capture = FakeCapture(frames)
     fake_cv2(monkeypatch, capture)
