@@ -44,11 +44,19 @@ lint: venv ## ruff, import contracts
 typecheck: venv ## mypy --strict
 	$(UV) run --frozen mypy
 
-bench: venv ## Run the benchmarks and print their figures
-	$(UV) run --frozen python bench/availability.py
+BENCH_PG ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-load: venv ## The opening of bookings under locust for 60 s on PostgreSQL (DATABASE_URL); figures in docs/load.md
-	$(UV) run --frozen python -m bench.load --seconds 60 --users 50
+bench: venv ## Run every benchmark and print its figures (PostgreSQL ones on BENCH_PG)
+	$(UV) run --frozen python -m bench.availability
+	DATABASE_URL=$(BENCH_PG) $(UV) run --frozen python -m bench.availability
+	DATABASE_URL=$(BENCH_PG) $(UV) run --frozen python -m bench.rush
+	$(UV) run --frozen python -m bench.passes
+	$(UV) run --frozen python -m bench.gate
+	$(UV) run --frozen python bench/allocation.py
+	$(UV) run --frozen python -m bench.allocation_db
+
+load: venv ## The openings (bookings, summer applications) under locust for 60 s on PostgreSQL; docs/load.md
+	DATABASE_URL=$(BENCH_PG) $(UV) run --frozen python -m bench.load --seconds 60 --users 50
 
 clean: ## Remove the virtualenv, caches and the embedded database
 	rm -rf .venv var .pytest_cache .mypy_cache .ruff_cache test-output
