@@ -27,7 +27,7 @@ from typing import TypeVar
 from sqlalchemy import func, insert, select
 
 from bench.harness import throwaway_postgres
-from booking.campaigns import draw, offers, services
+from booking.campaigns import draw, services, settle
 from booking.campaigns.models import CampaignApplication
 from booking.campaigns.schemas import CampaignIn
 from estivage.accounts.models import Member, User
@@ -139,7 +139,7 @@ async def run(url: str, count: int) -> None:
     total = time.perf_counter() - started
     async with sessions() as session:
         lapse_at = closing + timedelta(hours=campaign.offer_validity_hours, seconds=1)
-        settled = await timed("settle after every offer lapsed (re-offers)", offers.settle(session, lapse_at))
+        settled = await timed("settle after every offer lapsed (re-offers)", settle.settle(session, lapse_at))
         await session.commit()
         bookings = await session.scalar(select(func.count()).select_from(CampaignApplication))
     await engine.dispose()

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.campaigns.offers import settle_job as settle_summer_offers
+from booking.campaigns.settle import settle_job as settle_summer_offers
 from booking.reminders import write_reminders
 from booking.sweeper import mark_lapsed_holds_expired
 from estivage.db import create_engine, session_factory

@@ -24,6 +24,7 @@ EVENTS = (
     "paid",
     "lapsed",
     "declined",
+    "cancelled",
     "not_offered",
 )
 

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.campaigns import draw, offers
+from booking.campaigns import draw, offers, settle
 from estivage.db import create_disposable_engine, session_factory
 from estivage.settings import Settings
 from inventory.domain.errors import DomainError
@@ -108,15 +108,18 @@ def draw_command(code: str, progress: bool | None) -> None:
 
 
 @click.command(
-    "settle", help="Record paid offers, lapse unpaid ones past their deadline, re-offer their units."
+    "settle", help="Record paid and cancelled offers, lapse unpaid ones past their deadline, re-offer units."
 )
 @click.option("--campaign", "code", default=None, help="one campaign (default: every drawn campaign)")
 def settle_command(code: str | None) -> None:
     async def work(session: AsyncSession) -> offers.Settled:
-        return await offers.settle(session, datetime.now(UTC), code)
+        return await settle.settle(session, datetime.now(UTC), code)
 
     done = _run(work)
-    click.echo(f"paid {done.paid}, lapsed {done.lapsed}, declined {done.declined}, offered {done.offered}")
+    click.echo(
+        f"paid {done.paid}, lapsed {done.lapsed}, declined {done.declined}, cancelled {done.cancelled}, "
+        f"offered {done.offered}"
+    )
 
 
 COMMANDS = (close_command, draw_command, settle_command)

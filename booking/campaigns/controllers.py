@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.campaigns import audit, draw, offers, services, views
 from booking.campaigns import schemas as s
+from booking.campaigns import settle as settling
 from booking.campaigns.models import Campaign
 from estivage.auth import Identity, requires_member, requires_member_or_staff, requires_staff
 
@@ -106,14 +107,20 @@ class CampaignController(Controller):
         "/{code:str}/settle",
         guards=[requires_staff],
         status_code=200,
-        summary="Now: record paid offers, lapse unpaid ones past their deadline, re-offer their units",
+        summary="Now: record paid and cancelled offers, lapse unpaid ones past their deadline, re-offer",
     )
     async def settle(
         self, db_session: NamedDependency[AsyncSession], now: NamedDependency[datetime], code: FromPath[str]
     ) -> s.SettleOut:
-        done = await offers.settle(db_session, now, code)  # the campaign's lock is its first statement
+        done = await settling.settle(db_session, now, code)  # the campaign's lock is its first statement
         await db_session.commit()
-        return s.SettleOut(paid=done.paid, lapsed=done.lapsed, declined=done.declined, offered=done.offered)
+        return s.SettleOut(
+            paid=done.paid,
+            lapsed=done.lapsed,
+            declined=done.declined,
+            cancelled=done.cancelled,
+            offered=done.offered,
+        )
 
     @get("/{code:str}/audit", guards=[requires_staff], summary="The campaign's audit log, oldest first")
     async def audit_log(

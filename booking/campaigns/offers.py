@@ -1,6 +1,7 @@
 """Offers on the database: each offer holds a real unit (a ``held`` booking until the payment deadline),
-so that the ordinary checkout confirms it; an offer unpaid at its deadline, or declined, frees its unit
-for the next on that slot's waiting list (``next_offer_after_lapse``).
+so that the ordinary checkout confirms it; an offer unpaid at its deadline, declined, or paid and then
+cancelled frees its unit for the next on that slot's waiting list (``next_offer_after_lapse``); settling
+(``booking.campaigns.settle``) finds those.
 
 Holding takes the unit-type lock of ``booking.locks`` first, like any hold, and writes the nights last;
 settling takes the campaign's lock first, so that two workers never offer the same freed unit twice.
@@ -55,7 +56,8 @@ class NewOffer:
     application: CampaignApplication
     slot: Slot
     choice_rank: int
-    replaces: str | None = None  # the public id whose lapsed or declined offer freed the unit
+    replaces: str | None = None  # the public id whose lapsed, declined or cancelled offer freed the unit
+    freed_because: str | None = None  # what became of that offer: lapsed, declined or cancelled
 
 
 @dataclass(slots=True)
@@ -63,6 +65,7 @@ class Settled:
     paid: int = 0
     lapsed: int = 0
     declined: int = 0
+    cancelled: int = 0  # paid, then the booking was cancelled
     offered: int = 0
     new_offers: list[str] = field(default_factory=list)
 
@@ -70,6 +73,7 @@ class Settled:
         self.paid += other.paid
         self.lapsed += other.lapsed
         self.declined += other.declined
+        self.cancelled += other.cancelled
         self.offered += other.offered
         self.new_offers += other.new_offers
 
@@ -188,6 +192,7 @@ def _offered_event(
     }
     if item.replaces:
         detail["after"] = item.replaces
+        detail["freed_because"] = item.freed_because
     return audit.row(campaign.id, "offered", audit.SYSTEM, now, item.application.public_id, detail)
 
 
@@ -271,105 +276,27 @@ def _summer_hold(
     }
 
 
-# --- settling: paid, lapsed, declined, and the next in line -----------------------------------------
-
-
-async def settle(session: AsyncSession, now: datetime, code: str | None = None) -> Settled:
-    """Every drawn campaign's (or one campaign's) open offers: paid ones recorded, unpaid ones past their
-    deadline lapsed and declined ones (booking cancelled) withdrawn, each freed unit offered to the next
-    in line. Idempotent: a second run at the same instant changes nothing, and two runs at once (the
-    worker and the staff) take turns on the campaigns' lock; only the campaigns locked are settled."""
-    locked = await lock_campaigns(session, code=code, drawn_only=True)
-    if code is not None and not locked:
-        campaign = await campaign_by_code(session, code)  # 404 for an unknown code
-        raise Conflict("not_drawn", f"{code} is {campaign.status}; offers are settled after the draw")
-    query = (
-        select(Campaign)
-        .where(Campaign.id.in_(locked))
-        .order_by(Campaign.id)
-        .execution_options(populate_existing=True)
-    )
-    done = Settled()
-    for campaign in list(await session.scalars(query)):
-        done.add(await _settle_campaign(session, campaign, now))
-    return done
-
-
-async def _settle_campaign(session: AsyncSession, campaign: Campaign, now: datetime) -> Settled:
-    rows = await session.execute(
-        select(CampaignOffer, CampaignApplication.public_id, Booking.status, Booking.hold_expires_at)
-        .join(CampaignApplication, CampaignApplication.id == CampaignOffer.application_id)
-        .outerjoin(Booking, Booking.id == CampaignOffer.booking_id)
-        .where(CampaignOffer.campaign_id == campaign.id, CampaignOffer.status == "offered")
-        .order_by(CampaignOffer.id)
-    )
-    done = Settled()
-    freed: list[tuple[CampaignOffer, str]] = []
-    for offer, public_id, stored, expires in rows.tuples():
-        current = "expired" if stored is None else states.effective_status(stored, expires, now)
-        if current in repo.LIVE_STATES:
-            offer.status, offer.settled_at = "paid", now
-            audit.record(
-                session, campaign.id, "paid", audit.SYSTEM, now, public_id, booking_id=str(offer.booking_id)
-            )
-            done.paid += 1
-        elif current in {"expired", "cancelled"}:
-            event = "lapsed" if current == "expired" else "declined"
-            offer.status, offer.settled_at = event, now
-            audit.record(
-                session, campaign.id, event, audit.SYSTEM, now, public_id,
-                slot=f"{offer.centre}/{offer.rotation}/{offer.unit_type}",
-                payment_deadline=offer.payment_deadline.isoformat(),
-            )  # fmt: skip
-            done.lapsed += current == "expired"
-            done.declined += current == "cancelled"
-            freed.append((offer, public_id))
-    done.paid += await _paid_after_lapse(session, campaign, now)
-    await session.flush()
-    if freed:
-        done.new_offers = await reoffer(session, campaign, freed, now)
-        done.offered = len(done.new_offers)
-    return done
-
-
-async def _paid_after_lapse(session: AsyncSession, campaign: Campaign, now: datetime) -> int:
-    """Money that arrived after an offer lapsed, while its unit was still free, confirmed the stay (the
-    payments rule for any late payment: never money without a stay, never a stay sold twice). The offer
-    is then paid after all; the audit log says it came late. Its unit was free, so no re-offer holds it."""
-    rows = await session.execute(
-        select(CampaignOffer, CampaignApplication.public_id)
-        .join(CampaignApplication, CampaignApplication.id == CampaignOffer.application_id)
-        .join(Booking, Booking.id == CampaignOffer.booking_id)
-        .where(
-            CampaignOffer.campaign_id == campaign.id,
-            CampaignOffer.status == "lapsed",
-            Booking.status.in_(repo.LIVE_STATES),
-        )
-        .order_by(CampaignOffer.id)
-    )
-    count = 0
-    for offer, public_id in rows.tuples():
-        offer.status, offer.settled_at = "paid", now
-        audit.record(
-            session, campaign.id, "paid", audit.SYSTEM, now, public_id,
-            booking_id=str(offer.booking_id), late=True,
-        )  # fmt: skip
-        count += 1
-    return count
+# --- the next in line -----------------------------------------------------------------------------
 
 
 async def reoffer(
     session: AsyncSession, campaign: Campaign, freed: Sequence[tuple[CampaignOffer, str]], now: datetime
 ) -> list[str]:
-    """Offer each freed unit by the draw's rule (``next_offer_after_lapse``), in the order they were freed."""
+    """Offer each freed unit by the draw's rule (``next_offer_after_lapse``), in the order they were freed.
+    A unit that nobody can be offered stays free, and the log says why (``not_offered``)."""
     supply = supply_of(campaign)
     book = await _offer_book(session, campaign, {offer.id for offer, _p in freed})
     result = await _waiting_lists(session, campaign, {_slot(offer) for offer, _p in freed})
-    pending: list[tuple[Offer, str]] = []
-    for _offer, public_id in freed:
+    pending: list[tuple[Offer, CampaignOffer, str]] = []
+    for freed_offer, public_id in freed:
         book, offer = next_offer_after_lapse(supply, result, book, public_id)
         if offer is not None:
-            pending.append((offer, public_id))
+            pending.append((offer, freed_offer, public_id))
+        else:
+            audit.record(
+                session, campaign.id, "not_offered", audit.SYSTEM, now, None, slot=str(_slot(freed_offer)),
+                reason="nobody_waiting", after=public_id, freed_because=freed_offer.status,
+            )  # fmt: skip
     if not pending:
         return []
     applications = {
@@ -377,7 +304,7 @@ async def reoffer(
         for application in await session.scalars(
             select(CampaignApplication).where(
                 CampaignApplication.campaign_id == campaign.id,
-                CampaignApplication.public_id.in_([offer.application_id for offer, _p in pending]),
+                CampaignApplication.public_id.in_([offer.application_id for offer, _f, _p in pending]),
             )
         )
     }
@@ -385,15 +312,15 @@ async def reoffer(
         session,
         campaign,
         [
-            NewOffer(applications[o.application_id], o.slot, o.choice_rank, replaces)
-            for o, replaces in pending
+            NewOffer(applications[o.application_id], o.slot, o.choice_rank, replaces, freed_offer.status)
+            for o, freed_offer, replaces in pending
         ],
         now,
     )
     for item, reason in held.unheld:  # the unit stays free; the log says why nobody was offered it
         audit.record(
             session, campaign.id, "not_offered", audit.SYSTEM, now, item.application.public_id,
-            slot=str(item.slot), reason=reason, after=item.replaces,
+            slot=str(item.slot), reason=reason, after=item.replaces, freed_because=item.freed_because,
         )  # fmt: skip
     return held.offered
 
@@ -469,10 +396,3 @@ async def decline(session: AsyncSession, identity: Identity, code: str, now: dat
     new_offers = await reoffer(session, campaign, [(offer, application.public_id)], now)
     return Settled(declined=offer.status == "declined", lapsed=offer.status == "lapsed",
                    offered=len(new_offers), new_offers=new_offers)  # fmt: skip
-
-
-async def settle_job(session: AsyncSession, now: datetime) -> int:
-    """The worker's round: settle every drawn campaign; the number of offers changed or made."""
-    done = await settle(session, now)
-    await session.commit()
-    return done.paid + done.lapsed + done.declined + done.offered

@@ -102,11 +102,15 @@ class OfferOut(msgspec.Struct):
 
 
 class WaitingOut(msgspec.Struct):
+    """A place on one slot's waiting list. ``position`` is the place now (1 = next to be offered a freed
+    unit of the slot, reservations aside); ``published_position`` is the draw's, as in the results."""
+
     centre: str
     rotation: str
     unit_type: str
     choice_rank: int
     position: int
+    published_position: int
 
 
 class ApplicationOut(msgspec.Struct):
@@ -151,4 +155,5 @@ class SettleOut(msgspec.Struct):
     paid: int
     lapsed: int
     declined: int
+    cancelled: int  # paid, then the booking was cancelled: the unit is re-offered
     offered: int

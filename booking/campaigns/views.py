@@ -6,8 +6,9 @@ import asyncio
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from booking import repository as repo
 from booking.campaigns import schemas as s
@@ -77,21 +78,46 @@ async def application_out(
         out.offer = offer
         out.result = "offer" if offer.status in {"offered", "paid"} else offer.status
         return out
-    places = await session.scalars(
-        select(WaitingPlace)
-        .where(WaitingPlace.application_id == application.id)
-        .order_by(WaitingPlace.choice_rank)
-    )
     out.result = "waiting"
-    out.waiting = [s.WaitingOut(p.centre, p.rotation, p.unit_type, p.choice_rank, p.position) for p in places]
+    out.waiting = await _live_places(session, application.id)
     return out
 
 
+async def _live_places(session: AsyncSession, application_id: int) -> list[s.WaitingOut]:
+    """Each place the application holds on a waiting list: as published by the draw, and now, counting
+    only those ahead who still wait (holding no offer, never offered: an applicant offered a unit since
+    the draw, or who lapsed or declined one, waits nowhere any more)."""
+    ahead = aliased(WaitingPlace)
+    still_waiting_ahead = (
+        select(func.count())
+        .select_from(ahead)
+        .where(
+            ahead.campaign_id == WaitingPlace.campaign_id,
+            ahead.centre == WaitingPlace.centre,
+            ahead.rotation == WaitingPlace.rotation,
+            ahead.unit_type == WaitingPlace.unit_type,
+            ahead.position < WaitingPlace.position,
+            ~exists().where(CampaignOffer.application_id == ahead.application_id),
+        )
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(WaitingPlace, still_waiting_ahead)
+        .where(WaitingPlace.application_id == application_id)
+        .order_by(WaitingPlace.choice_rank)
+    )
+    return [
+        s.WaitingOut(p.centre, p.rotation, p.unit_type, p.choice_rank, ahead_count + 1, p.position)
+        for p, ahead_count in rows.tuples()
+    ]
+
+
 async def _latest_offer(session: AsyncSession, application_id: int, now: datetime) -> s.OfferOut | None:
-    """The application's last offer, its status read from its booking (paid or lapsed show at once)."""
+    """The application's last offer, its status read from its booking (paid, lapsed, declined or
+    cancelled show at once, before a settle round records them)."""
     row = (
         await session.execute(
-            select(CampaignOffer, Booking.status, Booking.hold_expires_at)
+            select(CampaignOffer, Booking.status, Booking.hold_expires_at, Booking.confirmed_at)
             .outerjoin(Booking, Booking.id == CampaignOffer.booking_id)
             .where(CampaignOffer.application_id == application_id)
             .order_by(CampaignOffer.id.desc())
@@ -100,12 +126,16 @@ async def _latest_offer(session: AsyncSession, application_id: int, now: datetim
     ).one_or_none()
     if row is None:
         return None
-    offer, stored, expires = row
+    offer, stored, expires, confirmed_at = row
     status = offer.status
-    if status == "offered":
+    if status in {"offered", "paid"}:
         current = "expired" if stored is None else states.effective_status(stored, expires, now)
-        status = {"expired": "lapsed", "cancelled": "declined"}.get(current, status)
-        status = "paid" if current in repo.LIVE_STATES else status
+        if current in repo.LIVE_STATES:
+            status = "paid"
+        elif current == "cancelled":
+            status = "cancelled" if confirmed_at is not None else "declined"
+        elif current == "expired" and status == "offered":
+            status = "lapsed"
     return s.OfferOut(
         centre=offer.centre,
         rotation=offer.rotation,

@@ -248,9 +248,9 @@ async def test_close_commit_draw_pay_one_lapse_one_and_the_next_is_offered(
     clock.advance(hours=49)
     settled = await client.post(f"/api/campaigns/{CODE}/settle", headers=staff)
     assert settled.status_code == 200, settled.text
-    assert settled.json() == {"paid": 1, "lapsed": 2, "declined": 0, "offered": 2}
+    assert settled.json() == {"paid": 1, "lapsed": 2, "declined": 0, "cancelled": 0, "offered": 2}
     again = await client.post(f"/api/campaigns/{CODE}/settle", headers=staff)
-    assert again.json() == {"paid": 0, "lapsed": 0, "declined": 0, "offered": 0}
+    assert again.json() == {"paid": 0, "lapsed": 0, "declined": 0, "cancelled": 0, "offered": 0}
 
     after = await _results(client, members)
     assert after[payer]["offer"]["status"] == "paid"

@@ -1,0 +1,247 @@
+"""Settling a drawn campaign's offers: what their bookings say now, recorded on the offers and in the log.
+
+An offer's booking tells what became of it: paid (confirmed, or any later state of a stay), unpaid past
+its deadline (the hold expired: the offer lapses), cancelled while held (declined), or cancelled after it
+was paid (the offer is ``cancelled``). Settling records each with the time it happened (the payment's,
+the cancellation's), keeps the member's last summer stay, which the next season's score reads, in step
+with the stays paid, and offers every freed unit to the next in line (``offers.reoffer``).
+
+Idempotent: a second run at the same instant changes nothing, and two runs at once (the worker and the
+staff) take turns on the campaigns' lock; only the campaigns locked are settled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking import repository as repo
+from booking.campaigns import audit
+from booking.campaigns.models import Campaign, CampaignApplication, CampaignEvent, CampaignOffer
+from booking.campaigns.offers import Settled, reoffer
+from booking.campaigns.services import campaign_by_code, lock_campaigns
+from booking.domain import states
+from booking.models import Booking
+from estivage.accounts.models import Member
+from inventory.domain.errors import Conflict
+from inventory.models import Season
+
+# The member's last summer stay before this one, kept in the ``paid`` entry so that a cancelled stay
+# gives it back.
+STAY_BEFORE = "last_summer_stay_year_before"
+_CHUNK = 2000
+
+
+async def settle(session: AsyncSession, now: datetime, code: str | None = None) -> Settled:
+    """Every drawn campaign's (or one campaign's) offers brought up to date with their bookings."""
+    locked = await lock_campaigns(session, code=code, drawn_only=True)
+    if code is not None and not locked:
+        campaign = await campaign_by_code(session, code)  # 404 for an unknown code
+        raise Conflict("not_drawn", f"{code} is {campaign.status}; offers are settled after the draw")
+    query = (
+        select(Campaign)
+        .where(Campaign.id.in_(locked))
+        .order_by(Campaign.id)
+        .execution_options(populate_existing=True)
+    )
+    done = Settled()
+    for campaign in list(await session.scalars(query)):
+        done.add(await _settle_campaign(session, campaign, now))
+    return done
+
+
+async def settle_job(session: AsyncSession, now: datetime) -> int:
+    """The worker's round: settle every drawn campaign; the number of offers changed or made."""
+    done = await settle(session, now)
+    await session.commit()
+    return done.paid + done.lapsed + done.declined + done.cancelled + done.offered
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """An open or paid offer and what its booking says now."""
+
+    offer: CampaignOffer
+    public_id: str
+    member_id: int
+    current: str  # the booking's effective status; "expired" when the booking is gone
+    confirmed_at: datetime | None
+    cancelled_at: datetime | None
+    cancelled_by: str | None
+
+
+class _Settling:
+    """One campaign's settle round: the entries it writes and the units it frees."""
+
+    def __init__(self, session: AsyncSession, campaign: Campaign, summer: int, now: datetime) -> None:
+        self.session, self.campaign, self.summer, self.now = session, campaign, summer, now
+        self.done = Settled()
+        self.freed: list[tuple[CampaignOffer, str]] = []
+        self.members: dict[int, Member] = {}
+        self.stay_before: dict[str, int | None] = {}
+
+    def paid(self, seen: _Seen, **detail: Any) -> None:
+        """Paid: stamped with the payment's time; the summer becomes the member's last summer stay."""
+        offer = seen.offer
+        offer.status, offer.settled_at = "paid", self.now
+        member = self.members[seen.member_id]
+        before = member.last_summer_stay_year
+        member.last_summer_stay_year = max(before or self.summer, self.summer)
+        self.stay_before[seen.public_id] = before
+        audit.record(
+            self.session, self.campaign.id, "paid", audit.SYSTEM, seen.confirmed_at or self.now,
+            seen.public_id, booking_id=str(offer.booking_id), recorded_at=self.now.isoformat(),
+            **{STAY_BEFORE: before}, **detail,
+        )  # fmt: skip
+        self.done.paid += 1
+
+    def withdrawn(self, seen: _Seen, status: str) -> None:
+        """Lapsed (unpaid at the deadline) or declined (cancelled while held): the unit is freed."""
+        offer = seen.offer
+        offer.status, offer.settled_at = status, self.now
+        audit.record(
+            self.session, self.campaign.id, status, audit.SYSTEM, self.now, seen.public_id,
+            slot=f"{offer.centre}/{offer.rotation}/{offer.unit_type}",
+            payment_deadline=offer.payment_deadline.isoformat(),
+        )  # fmt: skip
+        self.done.lapsed += status == "lapsed"
+        self.done.declined += status == "declined"
+        self.freed.append((offer, seen.public_id))
+
+    def cancelled(self, seen: _Seen, stay_before: int | None) -> None:
+        """Paid, then the booking was cancelled (by the member or staff): the summer is no longer the
+        member's last stay, and the unit is freed for the next in line."""
+        offer = seen.offer
+        offer.status, offer.settled_at = "cancelled", self.now
+        member = self.members[seen.member_id]
+        if member.last_summer_stay_year == self.summer:
+            member.last_summer_stay_year = stay_before
+        audit.record(
+            self.session, self.campaign.id, "cancelled", audit.SYSTEM, seen.cancelled_at or self.now,
+            seen.public_id, slot=f"{offer.centre}/{offer.rotation}/{offer.unit_type}",
+            booking_id=str(offer.booking_id), cancelled_by=seen.cancelled_by,
+            recorded_at=self.now.isoformat(),
+        )  # fmt: skip
+        self.done.cancelled += 1
+        self.freed.append((offer, seen.public_id))
+
+
+async def _settle_campaign(session: AsyncSession, campaign: Campaign, now: datetime) -> Settled:
+    season = await session.get(Season, campaign.season_id)
+    assert season is not None  # RESTRICT keeps it
+    seen = await _open_and_paid(session, campaign, now)
+    round_ = _Settling(session, campaign, season.starts_on.year, now)
+    round_.members = await _members(session, {s.member_id for s in seen})
+    cancelled_paid = [s.public_id for s in seen if s.offer.status == "paid" and s.current == "cancelled"]
+    stay_before = await _stays_before(session, campaign.id, cancelled_paid)
+    for item in seen:
+        if item.offer.status == "paid":
+            if item.current == "cancelled":
+                round_.cancelled(item, stay_before.get(item.public_id))
+        elif item.current in repo.LIVE_STATES:
+            round_.paid(item)
+        elif item.current == "expired":
+            round_.withdrawn(item, "lapsed")
+        elif item.current == "cancelled" and item.confirmed_at is not None:
+            round_.paid(item)  # paid and cancelled between two rounds: both are recorded
+            round_.cancelled(item, round_.stay_before[item.public_id])
+        elif item.current == "cancelled":
+            round_.withdrawn(item, "declined")
+    await _paid_after_lapse(session, campaign, round_)
+    await session.flush()
+    done = round_.done
+    if round_.freed:
+        done.new_offers = await reoffer(session, campaign, round_.freed, now)
+        done.offered = len(done.new_offers)
+    return done
+
+
+async def _open_and_paid(session: AsyncSession, campaign: Campaign, now: datetime) -> list[_Seen]:
+    rows = await session.execute(
+        select(
+            CampaignOffer,
+            CampaignApplication.public_id,
+            CampaignApplication.member_id,
+            Booking.status,
+            Booking.hold_expires_at,
+            Booking.confirmed_at,
+            Booking.cancelled_at,
+            Booking.cancelled_by,
+        )
+        .join(CampaignApplication, CampaignApplication.id == CampaignOffer.application_id)
+        .outerjoin(Booking, Booking.id == CampaignOffer.booking_id)
+        .where(CampaignOffer.campaign_id == campaign.id, CampaignOffer.status.in_(("offered", "paid")))
+        .order_by(CampaignOffer.id)
+    )
+    return [
+        _Seen(
+            offer,
+            public_id,
+            member_id,
+            "expired" if stored is None else states.effective_status(stored, expires, now),
+            confirmed_at,
+            cancelled_at,
+            cancelled_by,
+        )
+        for offer, public_id, member_id, stored, expires, confirmed_at, cancelled_at, cancelled_by in rows
+    ]
+
+
+async def _members(session: AsyncSession, member_ids: Iterable[int]) -> dict[int, Member]:
+    wanted = sorted(member_ids)
+    found: dict[int, Member] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        members = await session.scalars(
+            select(Member).where(Member.user_id.in_(wanted[start : start + _CHUNK]))
+        )
+        found.update({member.user_id: member for member in members})
+    return found
+
+
+async def _stays_before(
+    session: AsyncSession, campaign_id: int, public_ids: list[str]
+) -> dict[str, int | None]:
+    """Each application's last summer stay before its offer was paid, as its ``paid`` entry kept it."""
+    if not public_ids:
+        return {}
+    entries = await session.scalars(
+        select(CampaignEvent)
+        .where(
+            CampaignEvent.campaign_id == campaign_id,
+            CampaignEvent.event == "paid",
+            CampaignEvent.application.in_(public_ids),
+        )
+        .order_by(CampaignEvent.id)
+    )
+    return {entry.application or "": entry.detail.get(STAY_BEFORE) for entry in entries}
+
+
+async def _paid_after_lapse(session: AsyncSession, campaign: Campaign, round_: _Settling) -> None:
+    """Money that arrived after an offer lapsed, while its unit was still free, confirmed the stay (the
+    payments rule for any late payment: never money without a stay, never a stay sold twice). The offer
+    is then paid after all; the audit log says it came late. Its unit was free, so no re-offer holds it."""
+    rows = await session.execute(
+        select(
+            CampaignOffer, CampaignApplication.public_id, CampaignApplication.member_id, Booking.confirmed_at
+        )
+        .join(CampaignApplication, CampaignApplication.id == CampaignOffer.application_id)
+        .join(Booking, Booking.id == CampaignOffer.booking_id)
+        .where(
+            CampaignOffer.campaign_id == campaign.id,
+            CampaignOffer.status == "lapsed",
+            Booking.status.in_(repo.LIVE_STATES),
+        )
+        .order_by(CampaignOffer.id)
+    )
+    late = [
+        _Seen(offer, public_id, member_id, "confirmed", confirmed_at, None, None)
+        for offer, public_id, member_id, confirmed_at in rows.tuples()
+    ]
+    round_.members.update(await _members(session, {seen.member_id for seen in late} - round_.members.keys()))
+    for seen in late:
+        round_.paid(seen, late=True)
