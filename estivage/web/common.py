@@ -33,6 +33,8 @@ YEAR_SECONDS = 365 * 24 * 3600
 # The largest whole number a form may carry: a PostgreSQL integer column's, so that a typed "999…9" is a
 # form error here rather than a value the database (or SQLite's driver) refuses.
 MAX_WHOLE = 2**31 - 1
+# A booking from its confirmation onwards: a stay that takes (or took) place, not a hold.
+STAYS = ("confirmed", "checked_in", "completed")
 
 Errors = dict[str, str]
 
@@ -110,7 +112,7 @@ def fragment(
 
 def form_errors(request: Request[Any, Any, Any], error: DomainError) -> Errors:
     """The problem detail, in the page's language when its code is known, under the field it names."""
-    return {error.field or "": error_text(language(request), error.code, error.detail)}
+    return {error.field or "": error_text(language(request), error.code, error.detail, error.field)}
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -169,7 +171,7 @@ def _on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Respo
     status = status_of(exc)
     if status == 404:
         return _error_page(request, 404, translate(language(request), "error.not_found"))
-    return _error_page(request, status, error_text(language(request), exc.code, exc.detail))
+    return _error_page(request, status, error_text(language(request), exc.code, exc.detail, exc.field))
 
 
 PAGE_EXCEPTION_HANDLERS: ExceptionHandlersMap = {

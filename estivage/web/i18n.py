@@ -7,6 +7,10 @@ forgotten entry is visible on the page rather than an error. Domain errors are t
 
 from __future__ import annotations
 
+import re
+
+from estivage.web.error_words import ERROR_WORDS, WEEKDAYS
+
 LANGUAGES = ("ar", "fr")
 DEFAULT_LANGUAGE = "fr"
 DIRECTION = {"ar": "rtl", "fr": "ltr"}
@@ -69,6 +73,30 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "pay.instalments": ("Mensualités", "عدد الأقساط"),
     "pay.card_details": ("Carte bancaire", "البطاقة البنكية"),
     "pay.submit": ("Payer maintenant", "ادفع الآن"),
+    "pay.card_unavailable": (
+        "Le paiement par carte est momentanément indisponible. Réessayez plus tard ou payez par retenue "
+        "sur salaire.",
+        "الدفع بالبطاقة غير متاح مؤقتا. أعد المحاولة لاحقا أو ادفع بالاقتطاع من الأجر.",
+    ),
+    "paytest.title": ("Paiement de test", "دفع تجريبي"),
+    "paytest.banner": (
+        "MODE TEST — aucun argent ne circule",
+        "وضع الاختبار — لا يتم تحويل أي مبلغ",
+    ),
+    "paytest.booking": ("Réservation", "الحجز"),
+    "paytest.amount": ("Montant", "المبلغ"),
+    "paytest.status": ("Paiement", "الدفع"),
+    "paytest.confirm": ("Confirmer le paiement (test)", "تأكيد الدفع (تجريبي)"),
+    "paytest.back": ("Retour à ma réservation", "العودة إلى حجزي"),
+    "payment.pending": ("En attente de confirmation", "في انتظار التأكيد"),
+    "payment.succeeded": ("Paiement reçu : votre réservation est confirmée.", "تم استلام الدفع: حجزك مؤكد."),
+    "payment.failed": ("Paiement refusé", "تم رفض الدفع"),
+    "payment.refunded": ("Paiement remboursé", "تم استرجاع المبلغ"),
+    "notice.hold_lost": (
+        "Votre paiement de {0} est arrivé après l'expiration de votre réservation provisoire, et le logement "
+        "a été pris entre-temps : il vous a été intégralement remboursé.",
+        "وصل دفعك بمبلغ {0} بعد انتهاء مدة الحجز المؤقت وأخذت الوحدة في الأثناء: تم استرجاع المبلغ كاملا.",
+    ),
     "pass.title": ("Laissez-passer", "بطاقة الدخول"),
     "pass.download": ("Télécharger le laissez-passer (PNG)", "تحميل بطاقة الدخول (PNG)"),
     "cancel.title": ("Annuler la réservation", "إلغاء الحجز"),
@@ -78,6 +106,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cancel.confirm": ("Confirmer l'annulation", "تأكيد الإلغاء"),
     "cancel.back": ("Garder ma réservation", "الاحتفاظ بالحجز"),
     "cancel.done": ("Réservation annulée.", "تم إلغاء الحجز."),
+    "cancel.policy": ("Conditions d'annulation", "شروط الإلغاء"),
+    "cancel.tier": (
+        "{0} remboursés pour une annulation au moins {1} jour(s) avant l'arrivée.",
+        "يسترجع {0} عند الإلغاء قبل الوصول بـ {1} يوم أو أكثر.",
+    ),
+    "cancel.after_tiers": (
+        "Plus tard, ou une fois le séjour commencé, rien n'est remboursé.",
+        "بعد ذلك، أو بعد بداية الإقامة، لا يسترجع أي مبلغ.",
+    ),
+    "cancel.too_late": (
+        "Aucun remboursement avec un préavis aussi court.",
+        "لا استرجاع مع إشعار بهذا القصر.",
+    ),
+    "cancel.started": ("Aucun remboursement une fois le séjour commencé.", "لا استرجاع بعد بداية الإقامة."),
     "rate.title": ("Notez votre séjour", "قيّم إقامتك"),
     "rate.score": ("Note (1 à 5)", "التقييم (من 1 إلى 5)"),
     "rate.comment": ("Commentaire", "تعليق"),
@@ -167,6 +209,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "manage.csv": ("Exporter en CSV", "تصدير CSV"),
     "manage.member": ("Adhérent", "المنخرط"),
     "manage.none": ("Aucun", "لا أحد"),
+    "manage.inside": ("Présents", "الحاضرون"),
+    "manage.entered_at": ("Entrée", "وقت الدخول"),
+    "manage.peak": ("au plus", "على الأكثر"),
     "staff.kpis": ("Indicateurs de l'année", "مؤشرات السنة"),
     "staff.stays": ("Séjours", "الإقامات"),
     "staff.access_rate": ("Taux d'accès (adhérents ayant séjourné)", "نسبة الاستفادة (المنخرطون المستفيدون)"),
@@ -176,6 +221,22 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "staff.revenue": ("Recettes", "المداخيل"),
     "staff.members": ("Adhérents", "المنخرطون"),
     "staff.with_stay": ("Avec un séjour", "لهم إقامة"),
+    "staff.occupancy_note": (
+        "Nuits des séjours payés, sur les nuits où le centre est ouvert.",
+        "ليالي الإقامات المدفوعة، من الليالي التي يكون فيها المركز مفتوحا.",
+    ),
+    "category.active": ("En activité", "في حالة نشاط"),
+    "category.retired": ("Retraités", "متقاعدون"),
+    "season.kind.summer": ("Été", "الصيف"),
+    "season.kind.off_season": ("Hors saison", "خارج الفترة الصيفية"),
+    "season.kind.closed": ("Fermé", "مغلق"),
+    "weekday.1": ("lundi", "الاثنين"),
+    "weekday.2": ("mardi", "الثلاثاء"),
+    "weekday.3": ("mercredi", "الأربعاء"),
+    "weekday.4": ("jeudi", "الخميس"),
+    "weekday.5": ("vendredi", "الجمعة"),
+    "weekday.6": ("samedi", "السبت"),
+    "weekday.7": ("dimanche", "الأحد"),
     "promo.title": ("Promotions", "العروض"),
     "promo.new": ("Nouvelle promotion", "عرض جديد"),
     "promo.name": ("Nom", "الاسم"),
@@ -188,7 +249,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "promo.stay_nights": ("Nuits séjournées", "ليالي الإقامة"),
     "promo.pay_nights": ("Nuits payées", "الليالي المدفوعة"),
     "promo.code": ("Code (vide = automatique)", "الرمز (فارغ = تلقائي)"),
-    "promo.centres": ("Centres (codes séparés par des virgules)", "المراكز (رموز مفصولة بفواصل)"),
+    "promo.centres": ("Centres", "المراكز"),
     "promo.stay_from": ("Séjours du", "الإقامات من"),
     "promo.stay_until": ("au", "إلى"),
     "promo.min_nights": ("Nuits minimum", "أقل عدد من الليالي"),
@@ -202,6 +263,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "promo.resume": ("Reprendre", "استئناف"),
     "promo.save": ("Enregistrer", "حفظ"),
     "promo.edit": ("Modifier", "تعديل"),
+    "promo.unit_types": ("Types de logement", "أنواع الوحدات"),
+    "promo.categories": ("Catégories d'adhérents", "فئات المنخرطين"),
+    "promo.weekdays": ("Jours d'arrivée", "أيام الوصول"),
+    "promo.none_is_any": (
+        "Rien de coché dans une liste : la promotion vaut pour tous.",
+        "إذا لم يحدد أي اختيار في قائمة، يشمل العرض الجميع.",
+    ),
+    "promo.book_from": ("Réservations du", "الحجوزات من"),
+    "promo.book_until": ("au", "إلى"),
+    "promo.max_uses_per_member": ("Utilisations par adhérent", "الاستعمالات لكل منخرط"),
+    "promo.exclusive": (
+        "Exclusive (ne se cumule avec aucune autre)",
+        "حصري (لا يجمع مع أي عرض آخر)",
+    ),
+    "promo.blank_no_limit": ("Un plafond vide : sans limite.", "سقف فارغ: بدون حد."),
     "config.seasons": ("Saisons", "المواسم"),
     "config.tariffs": ("Tarifs (par nuit)", "الأسعار (لكل ليلة)"),
     "config.quotas": ("Quotas", "الحصص"),
@@ -211,6 +287,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "config.nightly": ("Prix par nuit (MAD)", "الثمن لكل ليلة (درهم)"),
     "config.units": ("Logements", "عدد الوحدات"),
     "config.share": ("ou part (%)", "أو نسبة (%)"),
+    "config.new_season": ("Nouvelle saison", "موسم جديد"),
+    "config.create": ("Créer", "إنشاء"),
+    "config.code": ("Code", "الرمز"),
+    "config.name": ("Nom", "الاسم"),
+    "config.name_fr": ("Nom (français)", "الاسم (بالفرنسية)"),
+    "config.name_ar": ("Nom (arabe)", "الاسم (بالعربية)"),
+    "config.kind": ("Type", "النوع"),
+    "config.season": ("Saison", "الموسم"),
+    "config.all_centres": ("Tous les centres", "جميع المراكز"),
+    "config.ends_before": ("Jusqu'au (exclu)", "إلى (غير مشمول)"),
+    "config.arrival_days": (
+        "Jours d'arrivée (rien de coché : tous)",
+        "أيام الوصول (بدون اختيار: كل الأيام)",
+    ),
     "devices.title": ("Bornes d'accès", "أجهزة الدخول"),
     "devices.name": ("Nom", "الاسم"),
     "devices.create": ("Enrôler", "تسجيل"),
@@ -220,54 +310,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "devices.revoked": ("Révoquée", "ملغى"),
     "devices.last_seen": ("Vue pour la dernière fois", "آخر اتصال"),
-    "error.title": ("Erreur", "خطأ"),
-    "error.forbidden": ("Vous n'avez pas accès à cette page.", "لا يمكنك الوصول إلى هذه الصفحة."),
-    "error.not_found": ("Page introuvable.", "الصفحة غير موجودة."),
-    "error.invalid": ("Valeur invalide", "قيمة غير صالحة"),
-    "error.sold_out": (
-        "Plus aucun logement de ce type à ces dates.",
-        "لم يعد هذا النوع متاحا في هذه التواريخ.",
-    ),
-    "error.party_too_large": ("Trop de personnes pour ce logement.", "عدد الأشخاص يفوق سعة هذه الوحدة."),
-    "error.invalid_dates": ("Dates invalides.", "تواريخ غير صالحة."),
-    "error.departure_before_arrival": (
-        "Le départ doit suivre l'arrivée.",
-        "يجب أن يكون تاريخ المغادرة بعد تاريخ الوصول.",
-    ),
-    "error.arrival_in_past": ("L'arrivée est déjà passée.", "تاريخ الوصول قد مضى."),
-    "error.centre_not_found": ("Centre inconnu.", "مركز غير معروف."),
-    "error.promo_not_applicable": (
-        "Ce code promotionnel ne s'applique pas à ce séjour.",
-        "رمز العرض هذا لا ينطبق على هذه الإقامة.",
-    ),
-    "error.already_rated": ("Ce séjour est déjà noté.", "تم تقييم هذه الإقامة من قبل."),
-    "error.not_rateable_yet": (
-        "Vous pourrez noter le séjour à partir du jour du départ.",
-        "يمكنك تقييم الإقامة ابتداء من يوم المغادرة.",
-    ),
-    "error.invalid_score": ("La note va de 1 à 5.", "التقييم من 1 إلى 5."),
-    "error.applications_closed": ("Les candidatures sont closes.", "انتهى أجل تقديم الطلبات."),
-    "error.duplicate_choice": ("Ce choix figure déjà plus haut.", "هذا الاختيار مذكور من قبل."),
-    "error.choice_count": ("Choisissez de un à trois logements.", "اختر من وحدة إلى ثلاث وحدات."),
-    "error.not_offered": (
-        "Ce logement n'est pas proposé pour cette rotation.",
-        "هذه الوحدة غير معروضة في هذا الفوج.",
-    ),
-    "error.unknown_centre": ("Centre absent de cette campagne.", "مركز غير موجود في هذه الحملة."),
-    "error.unknown_rotation": ("Rotation absente de cette campagne.", "فوج غير موجود في هذه الحملة."),
-    "error.unknown_unit_type": (
-        "Ce centre n'a pas ce type de logement.",
-        "هذا المركز لا يتوفر على هذا النوع.",
-    ),
-    "error.already_applied": (
-        "Une candidature vient d'être enregistrée pour vous : modifiez-la.",
-        "سجل طلب باسمك للتو: عدله.",
-    ),
-    "error.offer_paid": (
-        "Ce séjour est payé : annulez la réservation pour y renoncer.",
-        "هذه الإقامة مدفوعة: ألغ الحجز للتخلي عنها.",
-    ),
-    "error.required": ("Champ obligatoire.", "حقل إلزامي."),
+    "devices.active": ("Active", "نشط"),
+    "devices.revoke": ("Révoquer", "إلغاء"),
+    **ERROR_WORDS,
 }
 
 
@@ -278,10 +323,33 @@ def translate(lang: str, key: str) -> str:
     return entry[1] if lang == "ar" else entry[0]
 
 
-def error_text(lang: str, code: str, detail: str) -> str:
-    """The catalogue's words for a known error code, else the API's detail."""
+def error_text(lang: str, code: str, detail: str, field: str | None = None) -> str:
+    """The catalogue's words for a known error code, else the API's detail.
+
+    A variant for the field (``error.<code>.<field>``, the field's name without its index) comes first;
+    then the words with the detail's figures (``error.<code>.n``) when the detail has exactly as many as
+    they need; then the plain words."""
     key = f"error.{code}"
-    return translate(lang, key) if key in CATALOGUE else detail
+    if key not in CATALOGUE:
+        return detail
+    name = re.match(r"[a-z_]+", field or "")
+    if name and f"{key}.{name.group(0)}" in CATALOGUE:
+        return translate(lang, f"{key}.{name.group(0)}")
+    if f"{key}.n" in CATALOGUE:
+        text = translate(lang, f"{key}.n")
+        figures = _figures(lang, code, detail)
+        if figures and len(figures) == len(re.findall(r"\{\d\}", text)):
+            return text.format(*figures)
+    return translate(lang, key)
+
+
+def _figures(lang: str, code: str, detail: str) -> list[str]:
+    """The standalone numbers of a detail ("apt2" is a name, not a number), or for arrival weekdays the
+    days it names, in the page's language."""
+    if code == "arrival_weekday":
+        days = [WEEKDAYS[d][1 if lang == "ar" else 0] for d in re.findall(r"[A-Z][a-z]+day", detail)]
+        return [("، " if lang == "ar" else ", ").join(days)] if days else []
+    return re.findall(r"(?<![\w.])\d+(?![\w.])", detail)
 
 
 def choose_language(cookie: str | None, accept_language: str) -> str:

@@ -18,6 +18,8 @@ DYNAMIC = {
     "status.": ["held", "confirmed", "cancelled", "expired", "checked_in", "completed", "no_show"],
     "lang.": ["ar", "fr"],
     "promo.kind.": ["percentage", "fixed", "stay_pay"],
+    "weekday.": [str(d) for d in range(1, 8)],
+    "season.kind.": ["summer", "off_season", "closed"],
 }
 
 

@@ -1,0 +1,160 @@
+"""Every problem a page can show reads in the page's language: each error code the domain packages
+raise (found by reading their source) has French and Arabic words; the staff forms' schema messages
+(msgspec's English) are said again in the catalogue's words, next to the form's own field."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from booking import schemas as s
+from estivage.web.forms import FieldError, hundredths, placed, schema_problem, validation_errors
+from estivage.web.i18n import CATALOGUE, error_text
+from inventory.schemas import SeasonIn
+
+ROOT = Path(__file__).resolve().parents[3]
+DOMAIN_PACKAGES = ("inventory", "booking", "payments", "access", "estivage/web")
+ERROR_CLASSES = {"DomainError", "RuleViolation", "Conflict", "NotFound", "Forbidden", "AllocationError"}
+ARABIC = re.compile(r"[\u0600-\u06ff]")
+
+
+def _codes_in(node: ast.expr) -> list[str]:
+    """The code argument's possible values: a string, or either branch of `a if c else b`."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.IfExp):
+        return _codes_in(node.body) + _codes_in(node.orelse)
+    return []  # a code passed on (`error.code`): found where it was first raised
+
+
+def raised_codes() -> dict[str, str]:
+    """Every code given to a domain error (or to a subclass, or to the allocation's error, whose code the
+    services pass on) in the domain packages, with where it was found."""
+    trees = {
+        path: ast.parse(path.read_text())
+        for package in DOMAIN_PACKAGES
+        for path in (ROOT / package).rglob("*.py")
+    }
+    classes = set(ERROR_CLASSES)
+    for tree in trees.values():  # subclasses defined in the packages (BadSignature, InvalidTransition…)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and any(getattr(b, "id", None) in classes for b in node.bases):
+                classes.add(node.name)
+    found: dict[str, str] = {}
+    for path, tree in trees.items():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            is_super = name == "__init__" and isinstance(getattr(func, "value", None), ast.Call)
+            if name in classes or is_super:
+                for code in _codes_in(node.args[0]):
+                    found.setdefault(code, f"{path.relative_to(ROOT)}:{node.lineno}")
+    return found
+
+
+def test_the_scan_finds_the_codes_raised_in_every_domain_package() -> None:
+    codes = raised_codes()
+    for known in ("stay_too_short", "invalid_transition", "not_payable", "device_not_found", "bad_share"):
+        assert known in codes
+    assert len(codes) > 90
+
+
+def test_every_code_raised_in_the_domain_has_french_and_arabic_words() -> None:
+    missing = {code: where for code, where in raised_codes().items() if f"error.{code}" not in CATALOGUE}
+    assert missing == {}
+    error_keys = [key for key in CATALOGUE if key.startswith("error.")]
+    not_arabic = [key for key in error_keys if not ARABIC.search(CATALOGUE[key][1])]
+    assert not_arabic == []
+    same = [key for key in error_keys if CATALOGUE[key][0] == CATALOGUE[key][1]]
+    assert same == []
+
+
+def test_numbered_words_have_as_many_figures_in_both_languages() -> None:
+    for key, (french, arabic) in CATALOGUE.items():
+        assert re.findall(r"\{\d\}", french) == sorted(re.findall(r"\{\d\}", arabic)), key
+        if key.endswith(".n"):
+            assert key[:-2] in CATALOGUE, key
+
+
+def test_the_details_figures_are_kept_and_names_are_not_figures() -> None:
+    detail = "a stay in this season lasts at least 3 nights"
+    assert error_text("fr", "stay_too_short", detail) == "En cette saison, un séjour dure au moins 3 nuits."
+    assert error_text("ar", "stay_too_short", detail) == "في هذا الموسم، تدوم الإقامة 3 ليال على الأقل."
+    limit = "at most 30 off-season nights a year; 4 left"
+    assert error_text("fr", "yearly_nights_limit", limit) == (
+        "Au plus 30 nuits hors saison par an ; il vous en reste 4."
+    )
+    # A detail whose figures do not fit the words falls back to the plain words, never to English.
+    assert error_text("fr", "stay_too_short", "changed wording") == "Séjour trop court pour cette saison."
+    days = "arrivals in this season are on Friday, Saturday"
+    assert error_text("ar", "arrival_weekday", days) == "في هذا الموسم، يكون الوصول يوم الجمعة، السبت."
+    assert (
+        error_text("fr", "arrival_weekday", days)
+        == "En cette saison, les arrivées ont lieu le vendredi, samedi."
+    )
+
+
+def test_a_code_may_mean_something_else_on_another_field() -> None:
+    needs = "a percentage promotion needs percent_bp"
+    assert (
+        error_text("fr", "invalid_promotion", needs, "percent_bp") == "Ce type de promotion demande ce champ."
+    )
+    fewer = "pay_nights must be fewer than stay_nights"
+    assert error_text("fr", "invalid_promotion", fewer, "pay_nights") == (
+        "Il faut moins de nuits payées que de nuits séjournées."
+    )
+    summer = error_text("ar", "not_offered", "no apt2 is offered for r1", "choices[1].unit_type")
+    assert summer == "هذه الوحدة غير معروضة في هذا الفوج."
+
+
+def schema_error(data: dict[str, object], schema: type = s.PromotionIn) -> Exception:
+    with pytest.raises(msgspec.ValidationError) as caught:
+        msgspec.convert(data, schema)
+    return caught.value
+
+
+def test_schema_messages_in_the_pages_words_under_the_forms_field() -> None:
+    base = {"name": "Hiver", "kind": "percentage"}
+    assert validation_errors(schema_error({"kind": "percentage"}), "fr") == {"name": "Champ obligatoire."}
+    assert validation_errors(schema_error({**base, "percent_bp": 20_000}), "fr") == {
+        "percent": "Au plus 100."
+    }
+    assert validation_errors(schema_error({**base, "percent_bp": 0}), "ar") == {"percent": "على الأقل 0.01."}
+    assert validation_errors(schema_error({**base, "min_nights": 0}), "fr") == {"min_nights": "Au moins 1."}
+    assert validation_errors(schema_error({**base, "name": "x" * 121}), "fr") == {
+        "name": "Trop long : 120 caractères au plus."
+    }
+    assert validation_errors(schema_error({**base, "stay_from": "2026-13-01"}), "fr") == {
+        "stay_from": "Saisissez une date (AAAA-MM-JJ)."
+    }
+    assert validation_errors(schema_error({**base, "max_uses": "x"}), "fr") == {
+        "max_uses": "Saisissez un nombre."
+    }
+    season = {"code": "x", "name_fr": "X", "kind": "off_season", "starts_on": "2027-01-01"}
+    assert validation_errors(schema_error(season, SeasonIn), "fr") == {"ends_on": "Champ obligatoire."}
+    assert (
+        schema_problem("Invalid enum value 'zz' - at `$.kind`", "fr") == "Choisissez une valeur de la liste."
+    )
+
+
+def test_typed_values_are_field_errors_in_the_pages_words() -> None:
+    for typed, words in (("douze", "Saisissez un nombre."), ("inf", "Saisissez un nombre."),
+                         ("10.005", "Deux décimales au plus.")):  # fmt: skip
+        with pytest.raises(FieldError) as caught:
+            hundredths({"amount": typed}, "amount")
+        assert validation_errors(caught.value, "fr") == {"amount": words}
+    assert hundredths({"amount": "12,50"}, "amount") == 1250
+
+
+def test_a_problem_no_field_of_the_form_answers_for_goes_to_the_top() -> None:
+    assert placed({"percent": "a", "percent_bp": "b", "": "c"}, ("percent", "name")) == {
+        "percent": "a",
+        "": "b c",
+    }
+    assert placed({"name": "a"}, ("name",)) == {"name": "a"}
