@@ -238,7 +238,11 @@ def allocation_run(inputs: str, output_format: str) -> None:
     raise SystemExit(publication(["run", inputs, "--format", output_format]))
 
 
-@allocation.command("verify", help="Re-run the draw and print 'identical' or the first difference (exit 1).")
+@allocation.command(
+    "verify",
+    help="Re-run the draw and print 'identical' (exit 0) or the first difference (exit 1); "
+    "a file that cannot be used is one line on stderr (exit 2).",
+)
 @click.argument("inputs", type=click.Path(exists=True, dir_okay=False))
 @click.argument("results", type=click.Path(exists=True, dir_okay=False))
 def allocation_verify(inputs: str, results: str) -> None:

@@ -51,3 +51,66 @@ def test_the_published_draw_verifies_and_a_changed_result_is_named(tmp_path: Pat
     forged = _estivage("allocation", "verify", str(inputs_file), str(results))
     assert forged.returncode == 1
     assert forged.stdout.startswith("first difference:")
+
+
+def _published(tmp_path: Path, *, revealed: bool = True) -> tuple[Path, str]:
+    """Published inputs (seed revealed or not) and the results the draw gives, as CSV text."""
+    slot = Slot("saidia", "r1", "studio")
+    applications = [Application(f"A{i:02d}", "active", i % 2, (slot,)) for i in range(6)]
+    inputs = prepare_draw("summer-2027", Campaign(units={slot: 2}), applications, SEED)
+    inputs_file = tmp_path / "inputs.json"
+    inputs_file.write_text(inputs_to_json(inputs.revealed(SEED)), encoding="utf-8")
+    results = _estivage("allocation", "run", str(inputs_file)).stdout
+    if not revealed:
+        inputs_file.write_text(inputs_to_json(inputs), encoding="utf-8")
+    return inputs_file, results
+
+
+def _one_clear_line(done: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert done.returncode == 2, (done.returncode, done.stderr)
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    for word in words:
+        assert word in done.stderr, done.stderr
+
+
+def test_a_csv_saved_again_by_a_spreadsheet_verifies(tmp_path: Path) -> None:
+    inputs_file, results = _published(tmp_path)
+    excel = tmp_path / "excel.csv"
+    excel.write_bytes(b"\xef\xbb\xbf" + results.replace("\n", "\r\n").encode())  # BOM and CRLF
+    verified = _estivage("allocation", "verify", str(inputs_file), str(excel))
+    assert (verified.returncode, verified.stdout.split(":")[0]) == (0, "identical"), verified.stderr
+
+
+def test_inputs_without_the_seed_say_it_is_not_revealed_yet(tmp_path: Path) -> None:
+    inputs_file, results = _published(tmp_path, revealed=False)
+    results_file = tmp_path / "results.csv"
+    results_file.write_text(results, encoding="utf-8")
+    _one_clear_line(_estivage("allocation", "run", str(inputs_file)), "not revealed")
+    _one_clear_line(
+        _estivage("allocation", "verify", str(inputs_file), str(results_file)), "inputs.json", "not revealed"
+    )
+
+
+def test_files_that_cannot_be_used_are_one_line_and_exit_2(tmp_path: Path) -> None:
+    inputs_file, results = _published(tmp_path)
+    header = tmp_path / "header.csv"
+    header.write_text(results.replace("lottery_rank", "rank", 1), encoding="utf-8")
+    _one_clear_line(_estivage("allocation", "verify", str(inputs_file), str(header)), "header.csv", "columns")
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"format": "estivage-allocation-inputs/1", "slots": [', encoding="utf-8")
+    _one_clear_line(_estivage("allocation", "run", str(broken)), "broken.json", "not JSON")
+    not_results = tmp_path / "results.json"
+    not_results.write_text("[1, 2]", encoding="utf-8")
+    _one_clear_line(
+        _estivage("allocation", "verify", str(inputs_file), str(not_results)), "estivage-allocation-results/1"
+    )
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes(results.encode() + "Saïdia\n".encode("latin-1"))
+    _one_clear_line(_estivage("allocation", "verify", str(inputs_file), str(latin1)), "latin1.csv", "UTF-8")
+    # A difference is still exit 1, and identical files exit 0.
+    same = tmp_path / "same.csv"
+    same.write_text(results, encoding="utf-8")
+    assert _estivage("allocation", "verify", str(inputs_file), str(same)).returncode == 0
+    same.write_text(results.replace(",offer,", ",waiting,", 1), encoding="utf-8")
+    assert _estivage("allocation", "verify", str(inputs_file), str(same)).returncode == 1

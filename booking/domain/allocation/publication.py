@@ -22,10 +22,10 @@ import hashlib
 import io
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from booking.domain.allocation.allocate import (
     AllocationError,
@@ -38,12 +38,14 @@ from booking.domain.allocation.allocate import (
 )
 from booking.domain.allocation.lottery import (
     JsonValue,
+    LotteryError,
     applications_digest,
     commit,
     lottery_order,
     verify_commitment,
 )
 
+T = TypeVar("T")
 INPUTS_FORMAT = "estivage-allocation-inputs/1"
 RESULTS_FORMAT = "estivage-allocation-results/1"
 
@@ -223,10 +225,14 @@ def rows_to_csv(rows: Sequence[PublishedRow]) -> str:
 
 
 def rows_from_csv(text: str) -> list[PublishedRow]:
-    reader = csv.DictReader(io.StringIO(text))
-    if tuple(reader.fieldnames or ()) != COLUMNS:
-        raise AllocationError("bad_publication", f"the CSV columns must be {', '.join(COLUMNS)}")
-    return [_row_from_record(record) for record in reader]
+    """The rows of a results CSV; a byte order mark (a file saved again by a spreadsheet) is ignored."""
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
+    try:
+        if tuple(reader.fieldnames or ()) != COLUMNS:
+            raise AllocationError("bad_publication", f"the CSV columns must be {','.join(COLUMNS)}")
+        return [_row_from_record(record) for record in reader]
+    except csv.Error as error:
+        raise AllocationError("bad_publication", f"unreadable CSV: {error}") from error
 
 
 def rows_to_json(rows: Sequence[PublishedRow]) -> str:
@@ -239,10 +245,21 @@ def rows_to_json(rows: Sequence[PublishedRow]) -> str:
 
 
 def rows_from_json(text: str) -> list[PublishedRow]:
-    document = json.loads(text)
-    if document.get("format") != RESULTS_FORMAT:
-        raise AllocationError("bad_publication", f"expected a {RESULTS_FORMAT} document")
-    return [_row_from_record(record) for record in document["rows"]]
+    document = _json_document(text, RESULTS_FORMAT)
+    rows = document.get("rows")
+    if not isinstance(rows, list):
+        raise AllocationError("bad_publication", f"a {RESULTS_FORMAT} document has a list of rows")
+    return [_row_from_record(record) for record in rows]
+
+
+def _json_document(text: str, expected_format: str) -> dict[str, Any]:
+    try:
+        document = json.loads(text)
+    except ValueError as error:
+        raise AllocationError("bad_publication", f"not JSON ({error})") from error
+    if not isinstance(document, dict) or document.get("format") != expected_format:
+        raise AllocationError("bad_publication", f"expected a {expected_format} document")
+    return document
 
 
 def _row_from_record(record: dict[str, Any]) -> PublishedRow:
@@ -278,9 +295,7 @@ def inputs_to_json(inputs: DrawInputs) -> str:
 
 
 def inputs_from_json(text: str) -> DrawInputs:
-    document = json.loads(text)
-    if document.get("format") != INPUTS_FORMAT:
-        raise AllocationError("bad_publication", f"expected a {INPUTS_FORMAT} document")
+    document = _json_document(text, INPUTS_FORMAT)
     try:
         slots = [(Slot(*entry["slot"]), entry) for entry in document["slots"]]
         campaign = Campaign(
@@ -307,6 +322,10 @@ def inputs_from_json(text: str) -> DrawInputs:
 # --- command line ----------------------------------------------------------------------------------
 
 
+# Exit statuses of the command line: the draw re-ran identical, or differs, or the files cannot be used.
+IDENTICAL, DIFFERENT, BAD_INPUT = 0, 1, 2
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m booking.domain.allocation.publication")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -317,23 +336,58 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument("inputs", type=Path)
     check.add_argument("results", type=Path)
     arguments = parser.parse_args(argv)
-    inputs = inputs_from_json(arguments.inputs.read_text(encoding="utf-8"))
-    if arguments.command == "run":
-        rows = published_rows(inputs, run_draw(inputs))
-        sys.stdout.write(rows_to_csv(rows) if arguments.format == "csv" else rows_to_json(rows))
-        return 0
-    return _print_verification(inputs, arguments.results)
-
-
-def _print_verification(inputs: DrawInputs, results: Path) -> int:
-    text = results.read_text(encoding="utf-8")
-    rows = rows_from_json(text) if results.suffix == ".json" else rows_from_csv(text)
-    difference = verify(inputs, rows)
+    try:
+        inputs = _revealed_inputs(arguments.inputs)
+        if arguments.command == "run":
+            rows = _applied(arguments.inputs, lambda: published_rows(inputs, run_draw(inputs)))
+            sys.stdout.write(rows_to_csv(rows) if arguments.format == "csv" else rows_to_json(rows))
+            return IDENTICAL
+        published = _read(arguments.results, _results_parser(arguments.results))
+        difference = _applied(arguments.inputs, lambda: verify(inputs, published))
+    except _InputError as error:  # one line that says which file and what is wrong, never a traceback
+        sys.stderr.write(f"error: {error}\n")
+        return BAD_INPUT
     if difference is None:
-        sys.stdout.write(f"identical: {len(rows)} rows re-computed from the published inputs\n")
-        return 0
+        sys.stdout.write(f"identical: {len(published)} rows re-computed from the published inputs\n")
+        return IDENTICAL
     sys.stdout.write(f"first difference: {difference}\n")
-    return 1
+    return DIFFERENT
+
+
+class _InputError(Exception):
+    """A file that the command cannot use (unreadable, not the published format, seed not revealed)."""
+
+
+def _read(path: Path, parse: Callable[[str], T]) -> T:
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # a spreadsheet may have added a byte order mark
+    except UnicodeDecodeError as error:
+        raise _InputError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from error
+    except OSError as error:
+        raise _InputError(f"{path}: cannot be read ({error.strerror or error})") from error
+    return _applied(path, lambda: parse(text))
+
+
+def _applied(path: Path, step: Callable[[], T]) -> T:
+    """``step``'s value; the rules' refusal of what the file holds, as an input error naming the file."""
+    try:
+        return step()
+    except (AllocationError, LotteryError) as error:
+        raise _InputError(f"{path}: {error.detail}") from error
+
+
+def _revealed_inputs(path: Path) -> DrawInputs:
+    inputs = _read(path, inputs_from_json)
+    if inputs.seed is None:
+        raise _InputError(
+            f"{path}: the seed is not revealed yet (the inputs are published again with it after the "
+            "draw); the draw can be re-run only then"
+        )
+    return inputs
+
+
+def _results_parser(path: Path) -> Callable[[str], list[PublishedRow]]:
+    return rows_from_json if path.suffix == ".json" else rows_from_csv
 
 
 if __name__ == "__main__":
