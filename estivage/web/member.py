@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,8 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking import pricing_service, ratings, services
-from booking.domain import cancellation, states
+from booking.domain import states
 from estivage.auth import Identity, requires_member
+from estivage.web.booking_facts import hold_lost_refund, refund_preview
 from estivage.web.common import (
     Errors,
     form_errors,
@@ -27,38 +29,23 @@ from estivage.web.common import (
     parse_date,
     parse_int,
 )
+from estivage.web.i18n import translate
+from estivage.web.names import load_names
 from inventory.domain.calendar import local_today
 from inventory.domain.errors import DomainError, NotFound
 from inventory.domain.money import Money
-from inventory.models import Centre, Season
+from inventory.models import Centre
 from inventory.services import search_stay
 from inventory.snapshot import centre_view
 from payments import services as payments
 from payments.controllers import provider_of
 
+logger = logging.getLogger("estivage.web")
 SEARCH_FIELDS = ("centre", "arrival", "departure", "guests", "promo_code")
 
 
 async def centre_choices(session: AsyncSession) -> list[Centre]:
     return list(await session.scalars(select(Centre).order_by(Centre.name_fr)))
-
-
-async def refund_preview(
-    session: AsyncSession, view: services.BookingView, now: datetime
-) -> tuple[Money, str]:
-    """What cancelling now would refund, by the same pure rule the cancellation applies."""
-    b = view.booking
-    current = states.effective_status(b.status, b.hold_expires_at, now)
-    paid = Money(b.total_minor if current == "confirmed" else 0, b.currency)
-    if paid.amount_minor == 0:
-        return paid, ""
-    centre = await centre_view(session, view.centre)
-    season = await session.get(Season, b.season_id)
-    tiers = season.cancellation_policy if season and season.cancellation_policy is not None else None
-    policy = cancellation.policy_from_tiers(tiers) if tiers is not None else cancellation.DEFAULT_POLICY
-    arrival_at = datetime.combine(b.arrival, centre.arrival_time, tzinfo=ZoneInfo(centre.time_zone))
-    refund = cancellation.refund_for(policy, paid, arrival_at, now)
-    return refund.amount, refund.rule
 
 
 class MemberPages(Controller):
@@ -178,7 +165,9 @@ class MemberPages(Controller):
             db_session, request.user, centre=None, status=None, limit=200, offset=0
         )
         rows = [(v, states.effective_status(v.booking.status, v.booking.hold_expires_at, now)) for v in views]
-        return page(request, "bookings.html", rows=rows)
+        return page(
+            request, "bookings.html", rows=rows, names=await load_names(db_session, language(request))
+        )
 
     async def _own(
         self, request: Request[Identity, Any, Any], session: AsyncSession, booking_id: uuid.UUID
@@ -213,6 +202,7 @@ class MemberPages(Controller):
             if b.hold_expires_at
             else None,
             rating=await ratings.rating_of(session, b.id),
+            hold_lost=await hold_lost_refund(session, b.id) if b.member_notice else None,
             may_rate=ratings.may_rate(view, now, centre.time_zone),
             errors=errors or {},
         )
@@ -248,6 +238,14 @@ class MemberPages(Controller):
                 await payments.checkout_payroll(db_session, request.user, booking_id, count, now)
                 await db_session.commit()
                 return Redirect(f"/bookings/{booking_id}", status_code=303)
+            settings = request.app.state.settings
+            if settings.stripe_api_key and not settings.stripe_publishable_key:
+                # Stripe.js cannot start without the publishable key: say so rather than show a dead form.
+                logger.warning(
+                    "card payment unavailable: STRIPE_API_KEY is set but STRIPE_PUBLISHABLE_KEY is not"
+                )
+                problem = {"pay": translate(language(request), "pay.card_unavailable")}
+                return await self._booking_page(request, db_session, now, booking_id, problem, 503)
             provider = provider_of(request)
             payment = await payments.checkout_card(db_session, request.user, booking_id, provider, now)
             await db_session.commit()
@@ -265,7 +263,7 @@ class MemberPages(Controller):
             view=view,
             b=view.booking,
             client_secret=payment.client_secret,
-            publishable_key=request.app.state.settings.stripe_publishable_key or "",
+            publishable_key=request.app.state.settings.stripe_publishable_key,
         )
 
     @get("/bookings/{booking_id:uuid}/cancel")
@@ -279,10 +277,18 @@ class MemberPages(Controller):
         view = await self._own(request, db_session, booking_id)
         b = view.booking
         status = states.effective_status(b.status, b.hold_expires_at, now)
-        refund, rule = await refund_preview(db_session, view, now)
+        refund, policy = await refund_preview(db_session, view, now)
         paid = Money(b.total_minor if status == "confirmed" else 0, b.currency)
         return page(
-            request, "cancel.html", view=view, b=b, status=status, paid=paid, refund=refund, rule=rule
+            request,
+            "cancel.html",
+            view=view,
+            b=b,
+            status=status,
+            paid=paid,
+            refund=refund,
+            policy=policy,
+            names=await load_names(db_session, language(request)),
         )
 
     @post("/bookings/{booking_id:uuid}/cancel", status_code=303)

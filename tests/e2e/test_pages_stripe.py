@@ -5,6 +5,7 @@ form's script is not run here (Stripe.js comes from js.stripe.com, never fetched
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -57,3 +58,41 @@ async def test_card_payment_page_uses_stripe_js_with_the_intents_secret(client: 
     assert booking.json()["status"] == "held"  # confirmed only by Stripe's webhook, never by the page
     assert 'data-secret="pi_' in page.text
     assert "_secret_" in page.text
+
+
+@pytest.fixture
+async def client_without_publishable_key(
+    settings: Settings, clock: Clock, stripe_base: str
+) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """STRIPE_API_KEY set, STRIPE_PUBLISHABLE_KEY forgotten: Stripe.js could not start on the page."""
+    half = dataclasses.replace(
+        settings,
+        stripe_api_key="sk_test_estivage",
+        stripe_publishable_key=None,
+        stripe_api_base=stripe_base,
+        stripe_webhook_secret="whsec_x",
+    )
+    async with AsyncTestClient(app=create_app(half, clock=clock)) as test_client:
+        yield test_client
+
+
+async def test_without_a_publishable_key_the_member_is_told_and_the_operator_warned(
+    client_without_publishable_key: AsyncTestClient[Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    client = client_without_publishable_key
+    await page_login(client, "M0002")
+    held = await post_form(client, "/search", "/search/hold", {**{k: str(v) for k, v in STAY.items()}})
+    booking_url = held.headers["location"]
+    with caplog.at_level(logging.WARNING, logger="estivage.web"):
+        page = await post_form(client, booking_url, booking_url + "/pay", {"method": "card"})
+    assert page.status_code == 503
+    assert 'data-key=""' not in page.text
+    assert "js.stripe.com" not in page.text
+    assert (
+        '<p class="problem" role="alert" id="e-pay">Le paiement par carte est momentanément indisponible.'
+        in page.text
+    )
+    assert 'id="pay-card"' in page.text  # still the booking page, payroll deduction still offered
+    assert any("STRIPE_PUBLISHABLE_KEY" in record.getMessage() for record in caplog.records)
+    booking = await client.get("/api/bookings/" + booking_url.rsplit("/", 1)[1])
+    assert booking.json()["status"] == "held"

@@ -1,0 +1,60 @@
+"""What people read instead of codes: centres and unit types by their names in the inventory (French and
+Arabic), member categories and season kinds from the catalogue. An unknown code shows as itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from estivage.web.i18n import CATALOGUE, translate
+from inventory.models import Centre, UnitType
+
+
+def category_name(lang: str, code: str) -> str:
+    key = f"category.{code}"
+    return translate(lang, key) if key in CATALOGUE else code
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    lang: str
+    centres: dict[str, tuple[str, str]]
+    unit_types: dict[tuple[str, str], tuple[str, str]]  # (centre, type) -> names
+
+    def _pick(self, names: tuple[str, str] | None, code: str) -> str:
+        if names is None:
+            return code
+        french, arabic = names
+        return arabic if self.lang == "ar" and arabic else french
+
+    def centre(self, code: str | None) -> str:
+        return self._pick(self.centres.get(code or ""), code or "")
+
+    def unit_type(self, centre: str, code: str) -> str:
+        return self._pick(self.unit_types.get((centre, code)), code)
+
+    def any_unit_type(self, code: str) -> str:
+        """A type code's name where the centre is not given (the first centre that has it)."""
+        found = next((names for (_c, t), names in sorted(self.unit_types.items()) if t == code), None)
+        return self._pick(found, code)
+
+    def unit_type_codes(self) -> list[str]:
+        return sorted({t for _c, t in self.unit_types})
+
+    def category(self, code: str) -> str:
+        return category_name(self.lang, code)
+
+
+async def load_names(session: AsyncSession, lang: str) -> Names:
+    centres = {
+        code: (fr, ar)
+        for code, fr, ar in await session.execute(select(Centre.code, Centre.name_fr, Centre.name_ar))
+    }
+    types = await session.execute(
+        select(Centre.code, UnitType.code, UnitType.name_fr, UnitType.name_ar).join(
+            Centre, Centre.id == UnitType.centre_id
+        )
+    )
+    return Names(lang, centres, {(centre, code): (fr, ar) for centre, code, fr, ar in types})
