@@ -98,16 +98,18 @@ class StripeWebhookController(Controller):
         return s.WebhookOut(received=True, duplicate=not first_time)
 
 
-_PAGE = """<!doctype html><html lang="fr"><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Paiement TEST</title>
-<body style="font-family:sans-serif;max-width:32rem;margin:2rem auto">
-<p style="background:#b00;color:#fff;padding:.5rem;font-weight:bold">MODE TEST — aucun argent ne circule /
-وضع الاختبار — لا يتم تحويل أي مبلغ</p>
-<h1>Estivage</h1><p>Réservation {booking}</p><p>Montant : <strong>{amount}</strong></p>
-<p>Statut : {status}</p>
-<form method="post" action="/payments/test/{ref}/confirm">
-<button type="submit">Confirmer le paiement (test)</button></form>
+_PAGE = """<!doctype html><html lang="{lang}" dir="{dir}"><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · Estivage</title>
+<body style="font-family:sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;line-height:1.5">
+<p style="background:#b00;color:#fff;padding:.5rem;font-weight:bold" id="test-mode">{banner}</p>
+<h1>{title}</h1>
+<p>{booking_label} <bdi>{booking}</bdi></p><p>{amount_label}{colon} <strong><bdi>{amount}</bdi></strong></p>
+<p>{status_label}{colon} <strong id="payment-status" data-status="{status_code}">{status}</strong></p>
+{confirm}
+<p><a href="/bookings/{booking}" id="back-to-booking">{back}</a></p>
 </body></html>"""
+_CONFIRM = """<form method="post" action="/payments/test/{ref}/confirm">
+<button type="submit" style="font:inherit;padding:.6rem 1rem">{label}</button></form>"""
 
 
 class TestModeController(Controller):
@@ -127,13 +129,36 @@ class TestModeController(Controller):
         return payment
 
     @get("/{ref:str}", exclude_from_auth=True, media_type=MediaType.HTML)
-    async def page(self, db_session: NamedDependency[AsyncSession], ref: FromPath[str]) -> str:
+    async def page(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], ref: FromPath[str]
+    ) -> str:
+        """In the member's language (the pages' cookie), right to left in Arabic; back to the booking."""
+        # Imported here: the pages import this module (provider_of) when the app is built.
+        from estivage.web.common import language, money  # noqa: PLC0415
+        from estivage.web.i18n import DIRECTION, translate  # noqa: PLC0415
+
         payment = await self._payment(db_session, ref)
+        lang = language(request)
+
+        def words(key: str) -> str:
+            return html.escape(translate(lang, key))
+
+        confirm = _CONFIRM.format(ref=html.escape(ref), label=words("paytest.confirm"))
         return _PAGE.format(
+            lang=lang,
+            dir=DIRECTION[lang],
+            colon=":" if lang == "ar" else "\u00a0:",
+            title=words("paytest.title"),
+            banner=words("paytest.banner"),
+            booking_label=words("paytest.booking"),
             booking=html.escape(str(payment.booking_id)),
-            ref=html.escape(ref),
-            amount=html.escape(str(Money(payment.amount_minor, payment.currency))),
-            status=html.escape(payment.status),
+            amount_label=words("paytest.amount"),
+            amount=html.escape(money(Money(payment.amount_minor, payment.currency), lang)),
+            status_label=words("paytest.status"),
+            status_code=html.escape(payment.status),
+            status=words(f"payment.{payment.status}"),
+            confirm=confirm if payment.status == "pending" else "",
+            back=words("paytest.back"),
         )
 
     @post("/{ref:str}/confirm", exclude_from_auth=True, status_code=303)
