@@ -15,6 +15,7 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
@@ -28,7 +29,10 @@ from booking.models import Booking
 from estivage.accounts.models import Member
 from estivage.auth import STAFF, Identity, requires_manager_or_staff
 from estivage.db import session_factory
-from estivage.web.common import Errors, language, page, parse_date
+from estivage.web.common import STAYS, Errors, language, page, parse_date
+from estivage.web.i18n import error_text
+from estivage.web.names import load_names
+from estivage.web.on_site import member_name, people_on_site
 from inventory.domain.calendar import local_today, season_of
 from inventory.domain.errors import RuleViolation
 from inventory.models import Centre, StayNight, Unit
@@ -39,7 +43,6 @@ from inventory.snapshot import CentreView, centre_view
 POLL_SECONDS = 2.0
 STREAM_SECONDS = 30 * 60
 DEFAULT_NIGHTS = 14
-STAYING = ("confirmed", "checked_in", "completed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,19 +117,10 @@ async def movements(
         select(Booking.guests, Unit.number, Member)
         .join(Unit, Unit.id == Booking.unit_id)
         .join(Member, Member.user_id == Booking.member_id)
-        .where(Booking.centre_id == centre_id, day_column == today, Booking.status.in_(STAYING))
+        .where(Booking.centre_id == centre_id, day_column == today, Booking.status.in_(STAYS))
         .order_by(Unit.number)
     )
-    return [
-        Movement(
-            number,
-            f"{m.first_name_ar} {m.last_name_ar}".strip()
-            if arabic and m.first_name_ar
-            else f"{m.first_name} {m.last_name}",
-            guests,
-        )
-        for guests, number, m in rows
-    ]
+    return [Movement(number, member_name(m, arabic), guests) for guests, number, m in rows]
 
 
 async def quota_use(session: AsyncSession, centre: CentreView, night: date, now: datetime) -> list[QuotaUse]:
@@ -193,14 +187,15 @@ def make_manager_pages(engine: AsyncEngine) -> type[Controller]:
             view = await centre_view(db_session, code)
             today = local_today(now, view.time_zone)
             errors: Errors = {}
+            lang = language(request)
             first, last = await self._range(request, today, errors)
             nights: list[NightOccupancy] = []
             if not errors:
                 try:
                     nights = await occupancy(db_session, code, first, last, now)
                 except RuleViolation as error:
-                    errors[error.field or "to"] = error.detail
-            arabic = language(request) == "ar"
+                    errors[error.field or "to"] = error_text(lang, error.code, error.detail, error.field)
+            arabic = lang == "ar"
             return page(
                 request,
                 "manage_centre.html",
@@ -214,6 +209,8 @@ def make_manager_pages(engine: AsyncEngine) -> type[Controller]:
                 arrivals=await movements(db_session, view.id, today, True, arabic),
                 departures=await movements(db_session, view.id, today, False, arabic),
                 on_site=await on_site_now(db_session, view.id, now),
+                present=await people_on_site(db_session, view.id, now, arabic, ZoneInfo(view.time_zone)),
+                names=await load_names(db_session, lang),
                 quotas=await quota_use(db_session, view, today, now),
                 errors=errors,
             )
