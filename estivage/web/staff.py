@@ -1,12 +1,14 @@
 """Head-office staff's pages: the year's KPIs, promotions (create, edit, pause; uses and budget spent),
-seasons, tariffs and quotas (read-only here), gate devices (the token shown once)."""
+seasons (create, change), tariffs and quotas (set one at a time), gate devices (enrol with the token
+shown once, revoke).
+
+Each form's problem is shown next to its field under the form's own name for it, or at the top of the
+form when no field of the form answers for it (``forms.placed``)."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+import uuid
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -14,209 +16,60 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
-from sqlalchemy import func, select
+from sqlalchemy import distinct, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access import services as access
 from access.models import Device
-from booking import promotions_admin, ratings
+from booking import promotions_admin
 from booking import schemas as s
-from booking.models import Booking
+from booking.models import Promotion
 from estivage.accounts.models import Member
 from estivage.auth import Identity, requires_staff
-from estivage.web.common import MAX_WHOLE, Errors, form_errors, language, page, whole_number
+from estivage.web.common import Errors, language, page
+from estivage.web.forms import FieldError, day_of, form_problems, hundredths, whole
 from estivage.web.i18n import translate
+from estivage.web.kpis import kpis
+from estivage.web.names import load_names
+from estivage.web.staff_forms import (
+    CAPS,
+    PROMOTION_EDIT_FIELDS,
+    PROMOTION_FIELDS,
+    SEASON_FIELDS,
+    form_values,
+    promotion_in,
+    promotion_patch,
+    season_in,
+)
 from inventory import admin
-from inventory.domain.calendar import local_today
 from inventory.domain.errors import DomainError
-from inventory.domain.money import Money
-from inventory.models import Centre
-from inventory.occupancy import occupancy
+from inventory.models import Centre, Tariff
 from inventory.schemas import QuotaIO, SeasonPatch, TariffIO
 
-FOUNDATION_ZONE = "Africa/Casablanca"
 MAX_DEVICE_NAME = 120  # access.models.Device.name
-STAYS = ("confirmed", "checked_in", "completed")
-MAX_UNITS = MAX_WHOLE // 100  # MAD or percent typed in a form: its hundredths still fit an integer
-PROMOTION_FIELDS = (
-    "name", "kind", "percent", "amount", "stay_nights", "pay_nights", "code", "centres",
-    "stay_from", "stay_until", "min_nights", "max_uses", "budget",
-)  # fmt: skip
+CONFIG_FIELDS = {
+    "season": ("season", "starts_on", "ends_on", "min_nights", "max_nights"),
+    "tariff": ("season", "centre", "unit_type", "category", "nightly"),
+    "quota": ("season", "centre", "unit_type", "category", "units", "share"),
+    "new-season": SEASON_FIELDS,
+}
+FORM_ERRORS = (ValueError, DomainError)  # msgspec's ValidationError and FieldError are ValueErrors
 
 
-@dataclass(frozen=True, slots=True)
-class CategoryAccess:
-    category: str
-    members: int
-    with_stay: int
-
-    @property
-    def rate(self) -> float:
-        return self.with_stay / self.members if self.members else 0.0
+async def categories(session: AsyncSession) -> list[str]:
+    """The member categories in use (members' and tariffs')."""
+    query = union(select(distinct(Member.category)), select(distinct(Tariff.category)))
+    return sorted(str(c) for c in await session.scalars(select(query.subquery().c[0])))
 
 
-@dataclass(frozen=True, slots=True)
-class CentreKpi:
-    code: str
-    name_fr: str
-    name_ar: str
-    occupancy_rate: float
-    revenue: Money
-
-
-async def kpis(session: AsyncSession, now: datetime) -> dict[str, Any]:
-    """Stays arriving this calendar year (the foundation's, in Moroccan time); access rate by category;
-    satisfaction; occupancy and revenue."""
-    year = local_today(now, FOUNDATION_ZONE).year
-    first, last = date(year, 1, 1), date(year, 12, 31)
-    this_year = (Booking.arrival >= first, Booking.arrival <= last)
-    stays = await session.scalar(select(func.count()).where(Booking.status.in_(STAYS), *this_year))
-    members = dict(
-        (await session.execute(select(Member.category, func.count()).group_by(Member.category)))
-        .tuples()
-        .all()
-    )
-    with_stay = dict(
-        (
-            await session.execute(
-                select(Member.category, func.count(func.distinct(Booking.member_id)))
-                .join(Member, Member.user_id == Booking.member_id)
-                .where(Booking.status.in_(STAYS), *this_year)
-                .group_by(Member.category)
-            )
-        )
-        .tuples()
-        .all()
-    )
-    access_rates = [CategoryAccess(c, int(n), int(with_stay.get(c, 0))) for c, n in sorted(members.items())]
-    # Money kept: a confirmed stay's total, a cancelled paid stay's total less its refund.
-    kept = Booking.total_minor - func.coalesce(Booking.refund_minor, 0)
-    revenue = dict(
-        (
-            await session.execute(
-                select(Booking.centre_id, func.sum(kept))
-                .where(Booking.confirmed_at.is_not(None), *this_year)
-                .group_by(Booking.centre_id)
-            )
-        )
-        .tuples()
-        .all()
-    )
-    centres = []
-    for centre in await session.scalars(select(Centre).order_by(Centre.name_fr)):
-        nights = await occupancy(session, centre.code, first, last, now)
-        total = sum(n.units_total for n in nights)
-        taken = sum(n.units_occupied for n in nights)
-        centres.append(
-            CentreKpi(
-                centre.code,
-                centre.name_fr,
-                centre.name_ar,
-                taken / total if total else 0.0,
-                Money(int(revenue.get(centre.id) or 0)),
-            )
-        )
-    return {
-        "year": year,
-        "stays": int(stays or 0),
-        "access": access_rates,
-        "satisfaction": await ratings.satisfaction(session),
-        "centres": centres,
-    }
-
-
-class FieldError(ValueError):
-    """A form value that is not a number or a date: shown next to its field."""
-
-    def __init__(self, field: str) -> None:
-        super().__init__(f"{field}: not a valid value")
-        self.field = field
-
-
-def hundredths(form: dict[str, str], key: str) -> int | None:
-    """ "12.5" (MAD or %) as 1250 (centimes or basis points), read as a decimal, never a float; None
-    when empty. More than two decimals, "inf", "nan" or a number beyond any price is a field error."""
-    text = form.get(key, "").strip().replace(",", ".")
-    if not text:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise FieldError(key) from None
-    exponent = value.as_tuple().exponent
-    if not value.is_finite() or not isinstance(exponent, int) or exponent < -2 or abs(value) > MAX_UNITS:
-        raise FieldError(key)
-    return int(value * 100)
-
-
-def whole(form: dict[str, str], key: str) -> int | None:
-    text = form.get(key, "").strip()
-    if not text:
-        return None
-    try:
-        return whole_number(text)
-    except ValueError:
-        raise FieldError(key) from None
-
-
-def day_of(form: dict[str, str], key: str) -> date | None:
-    text = form.get(key, "").strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise FieldError(key) from None
-
-
-def promotion_data(form: dict[str, str]) -> dict[str, Any]:
-    """The form as the API's PromotionIn body (percent and money in the units people type)."""
-    data: dict[str, Any] = {"name": form.get("name", "").strip(), "kind": form.get("kind", "")}
-    if (percent := hundredths(form, "percent")) is not None:
-        data["percent_bp"] = percent
-    for key in ("amount", "budget"):
-        if (minor := hundredths(form, key)) is not None:
-            data[key] = {"amount_minor": minor}
-    for key in ("stay_nights", "pay_nights", "min_nights", "max_uses"):
-        if (number := whole(form, key)) is not None:
-            data[key] = number
-    for key in ("stay_from", "stay_until"):
-        if (when := day_of(form, key)) is not None:
-            data[key] = when.isoformat()
-    if form.get("code", "").strip():
-        data["code"] = form["code"].strip()
-    data["centres"] = [c.strip() for c in form.get("centres", "").split(",") if c.strip()]
-    return data
-
-
-def promotion_patch(form: dict[str, str]) -> s.PromotionPatch:
-    """The edit form as a PromotionPatch, held to the same limits as a new promotion (PromotionIn): the
-    patch schema itself has none, and a Struct built by its constructor is not validated at all."""
-    data: dict[str, Any] = {"exclusive": form.get("exclusive") == "on"}
-    if name := form.get("name", "").strip():
-        data["name"] = name
-    if (max_uses := whole(form, "max_uses")) is not None:
-        data["max_uses"] = max_uses
-    if (budget := hundredths(form, "budget")) is not None:
-        data["budget"] = {"amount_minor": budget}
-    if (stay_until := day_of(form, "stay_until")) is not None:
-        data["stay_until"] = stay_until.isoformat()
-    limits = {k: v for k, v in data.items() if k in {"name", "max_uses", "budget"}}
-    msgspec.convert({"name": "-", "kind": "percentage", "percent_bp": 1, **limits}, s.PromotionIn)
-    return msgspec.convert(data, s.PromotionPatch)
-
-
-_FORM_NAME = {"percent_bp": "percent", "amount": "amount", "budget": "budget", "share_bp": "share"}
-
-
-def validation_errors(error: Exception, lang: str = "fr") -> Errors:
-    """msgspec's message names the field as `$.field`; show it next to that field."""
-    if isinstance(error, FieldError):
-        return {error.field: translate(lang, "error.invalid")}
-    message = str(error)
-    found = re.search(r"`\$\.([a-z_]+)", message)
-    field = found.group(1) if found else "name"
-    return {_FORM_NAME.get(field, field): message.split(" - at ", maxsplit=1)[0]}
+async def clear_caps(session: AsyncSession, promotion_id: int, cleared: list[str]) -> None:
+    """Empty the caps the edit form left blank: PromotionPatch cannot say "no limit" (a None there means
+    "unchanged"), so the page sets the columns itself, in the same transaction as the patch."""
+    if cleared:
+        promotion = await session.get(Promotion, promotion_id)
+        for cap in cleared:
+            setattr(promotion, CAPS[cap], None)
+        await session.flush()
 
 
 class StaffPages(Controller):
@@ -231,7 +84,8 @@ class StaffPages(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
     ) -> Template:
-        return page(request, "staff_kpis.html", **await kpis(db_session, now))
+        names = await load_names(db_session, language(request))
+        return page(request, "staff_kpis.html", names=names, **await kpis(db_session, now))
 
     async def _promotions_page(
         self,
@@ -242,11 +96,15 @@ class StaffPages(Controller):
         values: dict[str, str] | None = None,
     ) -> Template:
         rows = await promotions_admin.promotions_with_usage(session, now)
+        centres = list(await session.scalars(select(Centre).order_by(Centre.name_fr)))
         return page(
             request,
             "staff_promotions.html",
             status_code=422 if errors else 200,
             rows=rows,
+            centres=centres,
+            names=await load_names(session, language(request)),
+            categories=await categories(session),
             errors=errors or {},
             values=values or {"kind": "percentage", "min_nights": "1"},
         )
@@ -267,20 +125,30 @@ class StaffPages(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
     ) -> Response[Any]:
-        form = await request.form()
-        values = {k: str(form.get(k) or "") for k in PROMOTION_FIELDS}
+        values = form_values(await request.form(), PROMOTION_FIELDS)
         try:
-            data = msgspec.convert(promotion_data(values), s.PromotionIn)
-            await promotions_admin.create_promotion(db_session, data)
+            await promotions_admin.create_promotion(db_session, promotion_in(values))
             await db_session.commit()
-        except (msgspec.ValidationError, ValueError) as error:
-            return await self._promotions_page(
-                request, db_session, now, validation_errors(error, language(request)), values
-            )
-        except DomainError as error:
+        except FORM_ERRORS as error:
             await db_session.rollback()
-            return await self._promotions_page(request, db_session, now, form_errors(request, error), values)
+            errors = form_problems(error, language(request), PROMOTION_FIELDS)
+            return await self._promotions_page(request, db_session, now, errors, values)
         return Redirect("/staff/promotions", status_code=303)
+
+    async def _promotion_page(
+        self,
+        request: Request[Identity, Any, Any],
+        session: AsyncSession,
+        now: datetime,
+        promotion_id: int,
+        errors: Errors | None = None,
+    ) -> Template:
+        await promotions_admin.get_promotion(session, promotion_id)
+        [(promotion, usage)] = await promotions_admin.promotions_with_usage(session, now, promotion_id)
+        status = 422 if errors else 200
+        return page(
+            request, "staff_promotion.html", status_code=status, p=promotion, usage=usage, errors=errors or {}
+        )
 
     @get("/promotions/{promotion_id:int}")
     async def edit_promotion(
@@ -290,9 +158,7 @@ class StaffPages(Controller):
         now: NamedDependency[datetime],
         promotion_id: FromPath[int],
     ) -> Template:
-        await promotions_admin.get_promotion(db_session, promotion_id)
-        [(promotion, usage)] = await promotions_admin.promotions_with_usage(db_session, now, promotion_id)
-        return page(request, "staff_promotion.html", p=promotion, usage=usage)
+        return await self._promotion_page(request, db_session, now, promotion_id)
 
     @post("/promotions/{promotion_id:int}", status_code=303)
     async def update_promotion(
@@ -304,24 +170,18 @@ class StaffPages(Controller):
     ) -> Response[Any]:
         form = {k: str(v) for k, v in (await request.form()).items()}
         try:
+            cleared: list[str] = []
             if "paused" in form and len(form) <= 2:  # the pause / resume button (with the CSRF field)
                 patch = s.PromotionPatch(paused=form["paused"] == "1")
             else:
-                patch = promotion_patch(form)
+                patch, cleared = promotion_patch(form)
             await promotions_admin.update_promotion(db_session, promotion_id, patch)
+            await clear_caps(db_session, promotion_id, cleared)
             await db_session.commit()
-        except (ValueError, DomainError) as error:
+        except FORM_ERRORS as error:
             await db_session.rollback()
-            await promotions_admin.get_promotion(db_session, promotion_id)
-            [(promotion, usage)] = await promotions_admin.promotions_with_usage(db_session, now, promotion_id)
-            errors = (
-                form_errors(request, error)
-                if isinstance(error, DomainError)
-                else validation_errors(error, language(request))
-            )
-            return page(
-                request, "staff_promotion.html", status_code=422, p=promotion, usage=usage, errors=errors
-            )
+            errors = form_problems(error, language(request), PROMOTION_EDIT_FIELDS)
+            return await self._promotion_page(request, db_session, now, promotion_id, errors)
         return Redirect("/staff/promotions", status_code=303)
 
     async def _config_page(
@@ -335,6 +195,8 @@ class StaffPages(Controller):
             tariffs=await admin.list_tariffs(session),
             quotas=await admin.list_quotas(session),
             centres=list(await session.scalars(select(Centre).order_by(Centre.name_fr))),
+            names=await load_names(session, language(request)),
+            categories=await categories(session),
             **values,
         )
 
@@ -352,42 +214,21 @@ class StaffPages(Controller):
         what: FromPath[str],
     ) -> Response[Any]:
         """Set one tariff (nightly price) or one quota (units, or a share in %), as PUT /api/tariffs and
-        /api/quotas do, or change a season's dates and stay lengths (PATCH /api/seasons/{code}); the
-        problem is shown next to its field in the form that was sent."""
-        form = {k: str(v).strip() for k, v in (await request.form()).items() if k != "_csrf_token"}
-        key = {k: form.get(k, "") for k in ("season", "centre", "unit_type", "category")}
+        /api/quotas do; change a season's dates and stay lengths (PATCH /api/seasons/{code}) or create
+        one (POST /api/seasons). The problem is shown in the form that was sent."""
+        if what not in CONFIG_FIELDS:
+            return await self._config_page(request, db_session)
+        sent = await request.form()
+        form = {k: str(v).strip() for k, v in sent.items() if k != "_csrf_token"}
+        if what == "new-season":
+            form = form_values(sent, SEASON_FIELDS)
         try:
-            if what == "tariff":
-                minor = hundredths(form, "nightly")
-                nightly = {"amount_minor": minor} if minor is not None else None
-                await admin.put_tariff(db_session, msgspec.convert({**key, "nightly": nightly}, TariffIO))
-            elif what == "quota":
-                quota: dict[str, Any] = dict(key)
-                if (units := whole(form, "units")) is not None:
-                    quota["units"] = units
-                if (share := hundredths(form, "share")) is not None:
-                    quota["share_bp"] = share
-                await admin.put_quota(db_session, msgspec.convert(quota, QuotaIO))
-            elif what == "season":
-                changes: dict[str, Any] = {}
-                for name in ("starts_on", "ends_on"):
-                    if (when := day_of(form, name)) is not None:
-                        changes[name] = when.isoformat()
-                for name in ("min_nights", "max_nights"):
-                    if (nights := whole(form, name)) is not None:
-                        changes[name] = nights
-                await admin.update_season(db_session, key["season"], msgspec.convert(changes, SeasonPatch))
-            else:
-                return await self._config_page(request, db_session)
+            await _configure(db_session, what, form)
             await db_session.commit()
-        except (msgspec.ValidationError, ValueError) as error:
-            errors = validation_errors(error, language(request))
-            return await self._config_page(request, db_session, errors={what: errors}, form=form)
-        except DomainError as error:
+        except FORM_ERRORS as error:
             await db_session.rollback()
-            found = form_errors(request, error)
-            errors = {k or "season": v for k, v in found.items()}
-            return await self._config_page(request, db_session, errors={what: errors}, form=form)
+            errors = form_problems(error, language(request), CONFIG_FIELDS[what])
+            return await self._config_page(request, db_session, errors={what: errors}, form={what: form})
         return Redirect("/staff/config", status_code=303)
 
     async def _devices_page(
@@ -401,7 +242,13 @@ class StaffPages(Controller):
         centres = list(await session.scalars(select(Centre).order_by(Centre.name_fr)))
         status = 422 if values.get("errors") else 200
         return page(
-            request, "staff_devices.html", status_code=status, devices=rows.all(), centres=centres, **values
+            request,
+            "staff_devices.html",
+            status_code=status,
+            devices=rows.all(),
+            centres=centres,
+            names=await load_names(session, language(request)),
+            **values,
         )
 
     @get("/devices")
@@ -420,13 +267,59 @@ class StaffPages(Controller):
         """The token is in this one answer only (the database keeps its hash)."""
         form = await request.form()
         name, centre = str(form.get("name") or "").strip(), str(form.get("centre") or "")
-        if not name or len(name) > MAX_DEVICE_NAME or "\x00" in name:
-            problem = translate(language(request), "error.invalid" if name else "error.required")
+        lang = language(request)
+        if not name or "\x00" in name:
+            problem = translate(lang, "error.invalid" if name else "error.required")
+            return await self._devices_page(request, db_session, errors={"name": problem})
+        if len(name) > MAX_DEVICE_NAME:
+            problem = translate(lang, "error.too_long").format(MAX_DEVICE_NAME)
             return await self._devices_page(request, db_session, errors={"name": problem})
         try:
             device, token = await access.create_device(db_session, centre, name, now)
             await db_session.commit()
         except DomainError as error:
             await db_session.rollback()
-            return await self._devices_page(request, db_session, errors=form_errors(request, error))
+            errors = form_problems(error, lang, ("centre", "name"))
+            return await self._devices_page(request, db_session, errors=errors)
         return await self._devices_page(request, db_session, created=device, token=token)
+
+    @post("/devices/{device_id:uuid}/revoke", status_code=303)
+    async def revoke_device(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        device_id: FromPath[uuid.UUID],
+    ) -> Response[Any]:
+        """As DELETE /api/access/devices/{id}: the device's token stops working at once."""
+        await access.revoke_device(db_session, device_id, now)
+        await db_session.commit()
+        return Redirect("/staff/devices", status_code=303)
+
+
+async def _configure(session: AsyncSession, what: str, form: dict[str, str]) -> None:
+    key = {k: form.get(k, "") for k in ("season", "centre", "unit_type", "category")}
+    if what == "tariff":
+        minor = hundredths(form, "nightly")
+        if minor is None:
+            raise FieldError("nightly", "error.required")
+        await admin.put_tariff(
+            session, msgspec.convert({**key, "nightly": {"amount_minor": minor}}, TariffIO)
+        )
+    elif what == "quota":
+        quota: dict[str, Any] = dict(key)
+        if (units := whole(form, "units")) is not None:
+            quota["units"] = units
+        if (share := hundredths(form, "share")) is not None:
+            quota["share_bp"] = share
+        await admin.put_quota(session, msgspec.convert(quota, QuotaIO))
+    elif what == "season":
+        changes: dict[str, Any] = {}
+        for name in ("starts_on", "ends_on"):
+            if (when := day_of(form, name)) is not None:
+                changes[name] = when.isoformat()
+        for name in ("min_nights", "max_nights"):
+            if (nights := whole(form, name)) is not None:
+                changes[name] = nights
+        await admin.update_season(session, key["season"], msgspec.convert(changes, SeasonPatch))
+    else:
+        await admin.create_season(session, season_in(form))

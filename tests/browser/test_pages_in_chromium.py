@@ -51,13 +51,15 @@ async def test_member_books_and_pays_in_arabic_on_a_phone(phone: Page, base_url:
     await studio.locator("button[type=submit]").click()
     await expect(phone.locator("#status")).to_have_text("في انتظار الدفع")
     await phone.click("#pay-card")
-    await expect(phone.locator("text=MODE TEST")).to_be_visible()  # the built-in test-mode payment page
+    # The built-in test-mode payment page, in the member's language and direction.
+    await expect(phone.locator("#test-mode")).to_have_text("وضع الاختبار — لا يتم تحويل أي مبلغ")
+    await expect(phone.locator("html")).to_have_attribute("dir", "rtl")
     await phone.click("button[type=submit]")
-    await expect(phone.locator("text=succeeded")).to_be_visible()
+    await expect(phone.locator("#payment-status")).to_have_text("تم استلام الدفع: حجزك مؤكد.")
+    assert await fits_the_screen(phone)
+    await shot(phone, "member-test-payment-ar")
 
-    await phone.click("text=Estivage")  # back into the app
-    await phone.goto(f"{base_url}/bookings")
-    await phone.locator(".list a").first.click()
+    await phone.click("#back-to-booking")  # back into the app, on the booking just paid
     await expect(phone.locator("#status")).to_have_text("مؤكد")
     image = phone.locator("#pass-image")
     await expect(image).to_be_visible()
@@ -114,8 +116,12 @@ async def test_manager_sees_the_occupancy_change_and_a_scan_arrive_live(
             "/api/access/scans", json={"events": [scan]}, headers={"Authorization": f"Bearer {token}"}
         )
         assert stored.json()["accepted"] == 1
-    # No reload: the count arrives through the server-sent events stream.
+    # No reload: the count arrives through the server-sent events stream, and the list follows it.
     await expect(page.locator("#on-site")).to_have_text("1", timeout=10_000)
+    present = page.locator("#on-site-table tbody tr")
+    await expect(present).to_have_count(1, timeout=10_000)
+    await expect(present.locator("td").nth(2)).to_have_text("1")
+    assert await fits_the_screen(page)
     await shot(page, "manager-on-site")
     await context.close()
 
@@ -152,3 +158,23 @@ async def test_member_applies_for_summer_in_arabic_on_a_phone(phone: Page, base_
     await expect(phone.locator("#public-id-summer-2027")).to_have_text(re.compile(r"^S27-"))
     assert await fits_the_screen(phone)
     await shot(phone, "member-summer-applied-ar")
+
+
+async def test_staff_pages_fit_a_phone_in_both_languages(phone: Page, base_url: str) -> None:
+    await log_in(phone, base_url, "staff")
+    pages = ("/staff", "/staff/promotions", "/staff/config", "/staff/devices", "/manage/ifrane")
+    for lang in ("fr", "ar"):
+        if lang == "ar":
+            await phone.click("header button[name=lang][value=ar]")
+            await expect(phone.locator("html")).to_have_attribute("dir", "rtl")
+        for path in pages:
+            await phone.goto(f"{base_url}{path}")
+            await expect(phone.locator("h1")).to_be_visible()
+            assert await fits_the_screen(phone), (lang, path)
+            await shot(phone, f"staff{path.replace('/', '-')}-{lang}")
+    # A promotion's problem at its field, on the phone, in Arabic.
+    await phone.goto(f"{base_url}/staff/promotions")
+    await phone.fill("#f-name", "Hiver")
+    await phone.click("#new-promotion button[type=submit]")
+    await expect(phone.locator("#e-percent")).to_have_text("هذا النوع من العروض يتطلب هذا الحقل.")
+    assert await fits_the_screen(phone)

@@ -209,6 +209,7 @@ ACCESS: dict[str, Route] = {
     "GET /staff/config": Route(PAGE_STAFF),
     "GET /staff/devices": Route(PAGE_STAFF),
     "POST /staff/devices": Route(PAGE_STAFF, body={}, form=True),
+    "POST /staff/devices/{device_id:uuid}/revoke": Route(PAGE_STAFF, body={}, form=True),
     "GET /staff/promotions": Route(PAGE_STAFF),
     "POST /staff/promotions": Route(PAGE_STAFF, body={}, form=True),
     "GET /staff/promotions/{promotion_id:int}": Route(PAGE_STAFF),

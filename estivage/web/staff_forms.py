@@ -1,0 +1,113 @@
+"""The staff forms as the API's bodies: a new promotion (PromotionIn), a promotion's changes
+(PromotionPatch, and which caps were emptied), a new season (SeasonIn). Values are read as people type
+them (percent and MAD, not basis points and centimes); a blank field is "not given"."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+from booking import schemas as s
+from estivage.web.forms import FieldError, codes, day_of, hundredths, whole
+from inventory.schemas import SeasonIn
+
+# A form's values by name; a field sent several times (checkboxes) joined with commas.
+FormValues = dict[str, str]
+LISTS = ("centres", "unit_types", "categories", "arrival_weekdays")
+PROMOTION_FIELDS = (
+    "name", "kind", "percent", "amount", "stay_nights", "pay_nights", "code", *LISTS,
+    "stay_from", "stay_until", "book_from", "book_until", "min_nights", "max_uses", "max_uses_per_member",
+    "budget", "exclusive",
+)  # fmt: skip
+PROMOTION_EDIT_FIELDS = ("name", "max_uses", "max_uses_per_member", "budget", "stay_until", "exclusive")
+# The caps an edit may empty ("no limit"), by form field and Promotion column.
+CAPS = {"max_uses": "max_uses", "max_uses_per_member": "max_uses_per_member", "budget": "budget_minor"}
+SEASON_FIELDS = (
+    "code", "name_fr", "name_ar", "kind", "centre", "starts_on", "ends_on", "min_nights", "max_nights",
+    "arrival_weekdays",
+)  # fmt: skip
+WEEKDAYS = range(1, 8)
+
+
+def form_values(form: Any, fields: tuple[str, ...]) -> FormValues:
+    """The named fields of a posted form (a Litestar FormMultiDict), lists joined with commas."""
+    return {
+        k: ",".join(str(v) for v in form.getall(k, [])) if k in LISTS else str(form.get(k) or "")
+        for k in fields
+    }
+
+
+def weekdays(form: Mapping[str, str]) -> list[int]:
+    days = []
+    for text in codes(form, "arrival_weekdays"):
+        if not text.isdigit() or int(text) not in WEEKDAYS:
+            raise FieldError("arrival_weekdays", "error.not_a_choice")
+        days.append(int(text))
+    return days
+
+
+def _numbers(form: Mapping[str, str], data: dict[str, Any], names: tuple[str, ...]) -> None:
+    for name in names:
+        if (number := whole(form, name)) is not None:
+            data[name] = number
+
+
+def _days(form: Mapping[str, str], data: dict[str, Any], names: tuple[str, ...]) -> None:
+    for name in names:
+        if (when := day_of(form, name)) is not None:
+            data[name] = when.isoformat()
+
+
+def _money(form: Mapping[str, str], data: dict[str, Any], names: tuple[str, ...]) -> None:
+    for name in names:
+        if (minor := hundredths(form, name)) is not None:
+            data[name] = {"amount_minor": minor}
+
+
+def promotion_in(form: Mapping[str, str]) -> s.PromotionIn:
+    """A new promotion; empty lists mean "any" (centre, unit type, category, weekday)."""
+    data: dict[str, Any] = {"name": form.get("name", "").strip(), "kind": form.get("kind", "")}
+    if (percent := hundredths(form, "percent")) is not None:
+        data["percent_bp"] = percent
+    _money(form, data, ("amount", "budget"))
+    _numbers(form, data, ("stay_nights", "pay_nights", "min_nights", "max_uses", "max_uses_per_member"))
+    _days(form, data, ("stay_from", "stay_until", "book_from", "book_until"))
+    if form.get("code", "").strip():
+        data["code"] = form["code"].strip()
+    for name in ("centres", "unit_types", "categories"):
+        data[name] = codes(form, name)
+    data["arrival_weekdays"] = weekdays(form)
+    data["exclusive"] = form.get("exclusive") == "on"
+    return msgspec.convert(data, s.PromotionIn)
+
+
+def promotion_patch(form: Mapping[str, str]) -> tuple[s.PromotionPatch, list[str]]:
+    """The edit form as a PromotionPatch held to a new promotion's limits (the patch schema has the same
+    ones, but a Struct built by its constructor is not validated), and the caps left blank: the form
+    shows each cap's value, so emptying one means "no limit"."""
+    data: dict[str, Any] = {"exclusive": form.get("exclusive") == "on"}
+    if name := form.get("name", "").strip():
+        data["name"] = name
+    _numbers(form, data, ("max_uses", "max_uses_per_member"))
+    _money(form, data, ("budget",))
+    _days(form, data, ("stay_until",))
+    limits = {k: v for k, v in data.items() if k in {"name", *CAPS}}
+    msgspec.convert({"name": "-", "kind": "percentage", "percent_bp": 1, **limits}, s.PromotionIn)
+    cleared = [cap for cap in CAPS if cap in form and not form[cap].strip()]
+    return msgspec.convert(data, s.PromotionPatch), cleared
+
+
+def season_in(form: Mapping[str, str]) -> SeasonIn:
+    """A new season: for every centre unless one is chosen; arrivals any day unless days are ticked."""
+    data: dict[str, Any] = {
+        k: form.get(k, "").strip() for k in ("code", "name_fr", "name_ar", "kind") if form.get(k, "").strip()
+    }
+    if centre := form.get("centre", "").strip():
+        data["centre"] = centre
+    _days(form, data, ("starts_on", "ends_on"))
+    _numbers(form, data, ("min_nights", "max_nights"))
+    if days := weekdays(form):
+        data["arrival_weekdays"] = days
+    return msgspec.convert(data, SeasonIn)
