@@ -876,6 +876,13 @@ async def test_staff_occupancy_counts_paid_stays_not_holds_and_satisfaction_is_t
     assert '<p class="big" id="kpi-satisfaction">—</p>' in next_year
 
 
+async def the_one(client: AsyncTestClient[Any], url: str, headers: dict[str, str], **match: Any) -> Any:
+    """The one item of an API listing with these values."""
+    found = [x for x in (await client.get(url, headers=headers)).json() if match.items() <= x.items()]
+    assert len(found) == 1, match
+    return found[0]
+
+
 async def test_staff_create_a_promotion_with_every_condition_then_lift_its_caps(
     client: AsyncTestClient[Any],
 ) -> None:
@@ -905,11 +912,7 @@ async def test_staff_create_a_promotion_with_every_condition_then_lift_its_caps(
     created = await post_form(client, "/staff/promotions", "/staff/promotions", sent)
     assert created.status_code == 303, created.text
     staff = await login(client, "staff")
-    stored = [
-        p for p in (await client.get("/api/promotions", headers=staff)).json() if p["name"] == sent["name"]
-    ]
-    assert len(stored) == 1
-    p = stored[0]
+    p = await the_one(client, "/api/promotions", staff, name=sent["name"])
     assert (p["centres"], p["unit_types"], p["categories"]) == (
         ["ifrane", "saidia"],
         ["apt2", "studio"],
@@ -952,11 +955,8 @@ async def test_staff_create_a_season_and_revoke_a_gate_device(client: AsyncTestC
     created = await post_form(client, "/staff/config", "/staff/config/new-season", season)
     assert created.status_code == 303, created.text
     staff = await login(client, "staff")
-    stored = [
-        s for s in (await client.get("/api/seasons", headers=staff)).json() if s["code"] == season["code"]
-    ]
-    assert len(stored) == 1
-    assert (stored[0]["centre"], stored[0]["min_nights"], stored[0]["arrival_weekdays"]) == (
+    stored = await the_one(client, "/api/seasons", staff, code=season["code"])
+    assert (stored["centre"], stored["min_nights"], stored["arrival_weekdays"]) == (
         "ifrane",
         3,
         [6, 7],

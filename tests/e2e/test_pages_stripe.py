@@ -31,18 +31,22 @@ def stripe_base() -> Iterator[str]:
         yield base
 
 
+def with_stripe(settings: Settings, stripe_base: str, publishable_key: str | None) -> Settings:
+    return dataclasses.replace(
+        settings,
+        stripe_api_key="sk_test_estivage",
+        stripe_publishable_key=publishable_key,
+        stripe_api_base=stripe_base,
+        stripe_webhook_secret="whsec_x",
+    )
+
+
 @pytest.fixture
 async def client(
     settings: Settings, clock: Clock, stripe_base: str
 ) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    with_stripe = dataclasses.replace(
-        settings,
-        stripe_api_key="sk_test_estivage",
-        stripe_publishable_key="pk_test_estivage",
-        stripe_api_base=stripe_base,
-        stripe_webhook_secret="whsec_x",
-    )
-    async with AsyncTestClient(app=create_app(with_stripe, clock=clock)) as test_client:
+    app = create_app(with_stripe(settings, stripe_base, "pk_test_estivage"), clock=clock)
+    async with AsyncTestClient(app=app) as test_client:
         yield test_client
 
 
@@ -65,14 +69,9 @@ async def client_without_publishable_key(
     settings: Settings, clock: Clock, stripe_base: str
 ) -> AsyncIterator[AsyncTestClient[Litestar]]:
     """STRIPE_API_KEY set, STRIPE_PUBLISHABLE_KEY forgotten: Stripe.js could not start on the page."""
-    half = dataclasses.replace(
-        settings,
-        stripe_api_key="sk_test_estivage",
-        stripe_publishable_key=None,
-        stripe_api_base=stripe_base,
-        stripe_webhook_secret="whsec_x",
-    )
-    async with AsyncTestClient(app=create_app(half, clock=clock)) as test_client:
+    async with AsyncTestClient(
+        app=create_app(with_stripe(settings, stripe_base, None), clock=clock)
+    ) as test_client:
         yield test_client
 
 
