@@ -2,7 +2,8 @@
 
 Arabic pages are right to left (``dir="rtl"``). A key missing from the catalogue shows as itself, so a
 forgotten entry is visible on the page rather than an error. Domain errors are translated by their stable
-``code`` when the catalogue knows it, and otherwise show the API's own detail.
+``code`` (``error_words.py``: a unit test holds every code the domain packages raise to having both
+languages); a code the catalogue does not know yet shows the API's own detail.
 """
 
 from __future__ import annotations
