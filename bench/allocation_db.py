@@ -27,7 +27,7 @@ from typing import TypeVar
 from sqlalchemy import func, insert, select
 
 from bench.harness import throwaway_postgres
-from booking.campaigns import draw, services, settle
+from booking.campaigns import draw, services, settle, views
 from booking.campaigns.models import CampaignApplication
 from booking.campaigns.schemas import CampaignIn
 from estivage.accounts.models import Member, User
@@ -137,6 +137,10 @@ async def run(url: str, count: int) -> None:
         )
         await timed("commit", session.commit())
     total = time.perf_counter() - started
+    async with sessions() as session:
+        reading = views.published_results(session, code, "json")
+        body = await timed("results.json as a request reads it", reading)
+    print(f"results.json {len(body.encode()) / 1e6:.1f} MB")
     async with sessions() as session:
         lapse_at = closing + timedelta(hours=campaign.offer_validity_hours, seconds=1)
         settled = await timed("settle after every offer lapsed (re-offers)", settle.settle(session, lapse_at))

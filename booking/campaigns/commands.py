@@ -1,7 +1,8 @@
 """`estivage allocation close|draw|settle`: the summer draw on the database, for operators.
 
-``draw`` shows its progress on stderr (results stored, offers held), so that stdout carries only the
-summary; ``run`` and ``verify`` (in ``estivage.cli``) re-run a published draw without a database.
+``close`` (scores computed, then stored) and ``draw`` (results stored, offers held) show their progress
+on stderr, so that stdout carries only the summary; a stage reaches 100% only once its work is
+committed. ``run`` and ``verify`` (in ``estivage.cli``) re-run a published draw without a database.
 """
 
 from __future__ import annotations
@@ -24,13 +25,20 @@ T = TypeVar("T")
 OPERATOR = "operator"
 
 
-def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+def _run(work: Callable[[AsyncSession], Awaitable[T]], bars: StageBars | None = None) -> T:
     async def run() -> T:
         engine = create_disposable_engine(Settings.from_env().database_url)
         try:
             async with session_factory(engine)() as session:
-                result = await work(session)
-                await session.commit()
+                try:
+                    result = await work(session)
+                    await session.commit()
+                except BaseException:
+                    if bars is not None:
+                        bars.close()
+                    raise
+                if bars is not None:
+                    bars.finish()  # the last stage's last step: committed
                 return result
         finally:
             await engine.dispose()
@@ -51,6 +59,7 @@ class StageBars:
         self.stage: str | None = None
         self.bar: Any = None
         self.done = 0
+        self.total = 0
         self.tenths = -1
 
     def __call__(self, stage: str, done: int, total: int) -> None:
@@ -67,7 +76,13 @@ class StageBars:
         elif (tenths := done * 10 // max(total, 1)) > self.tenths:
             self.tenths = tenths
             click.echo(f"{stage:<8} {done}/{total} ({done * 100 // max(total, 1)}%)", err=True)
-        self.done = done
+        self.done, self.total = done, total
+
+    def finish(self) -> None:
+        """The current stage is done (its work committed): shown at 100%, then closed."""
+        if self.stage is not None and self.done < self.total:
+            self(self.stage, self.total, self.total)
+        self.close()
 
     def close(self) -> None:
         if self.bar is not None:
@@ -75,32 +90,35 @@ class StageBars:
             self.bar = None
 
 
-@click.command("close", help="Close a campaign's applications: scores, digest and seed commitment.")
+_PROGRESS = click.option(
+    "--progress/--no-progress", default=None, help="progress on stderr (default: bars on a terminal)"
+)
+
+
+@click.command("close", help="Close a campaign's applications: scores and digest, under the seed commitment.")
 @click.option("--campaign", "code", required=True, help="the campaign code, e.g. summer-2027")
-def close_command(code: str) -> None:
+@_PROGRESS
+def close_command(code: str, progress: bool | None) -> None:
+    bars = StageBars(sys.stderr.isatty() if progress is None else progress)
+
     async def work(session: AsyncSession) -> tuple[str | None, str | None]:
-        campaign = await draw.close(session, code, OPERATOR, datetime.now(UTC))
+        campaign = await draw.close(session, code, OPERATOR, datetime.now(UTC), bars)
         return campaign.seed_commitment, campaign.applications_digest
 
-    commitment, digest = _run(work)
+    commitment, digest = _run(work, bars)
     click.echo(f"{code} closed; seed commitment {commitment}; applications digest {digest}")
 
 
 @click.command("draw", help="Run a closed campaign's draw on the database: reveal the seed, hold the offers.")
 @click.option("--campaign", "code", required=True, help="the campaign code, e.g. summer-2027")
-@click.option(
-    "--progress/--no-progress", default=None, help="progress bars on stderr (default: on a terminal)"
-)
+@_PROGRESS
 def draw_command(code: str, progress: bool | None) -> None:
     bars = StageBars(sys.stderr.isatty() if progress is None else progress)
 
     async def work(session: AsyncSession) -> draw.DrawSummary:
-        try:
-            return await draw.draw(session, code, OPERATOR, datetime.now(UTC), bars)
-        finally:
-            bars.close()
+        return await draw.draw(session, code, OPERATOR, datetime.now(UTC), bars)
 
-    summary = _run(work)
+    summary = _run(work, bars)
     click.echo(
         f"{code} drawn: {summary.applications} applications, {summary.offers} offers, "
         f"{summary.waiting} waiting; publish /api/campaigns/{code}/results.csv"

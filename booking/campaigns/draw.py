@@ -45,8 +45,13 @@ from estivage.accounts.models import Member
 from inventory.domain.errors import Conflict
 from inventory.models import Season
 
-# (stage, done, total): stages are "scores", "results" and "offers".
+# (stage, done, total). Close has "scores" (computed) and "stored"; the draw "results" (positions and
+# waiting lists stored) and "offers" (planned, then written). The last stage of each counts the commit as
+# its last step, which the caller takes: the service reports it one step short of its total, and the
+# caller completes it once committed (``commands.StageBars.finish``), so 100% means saved.
 DrawProgress = Callable[[str, int, int], None]
+_SCORES_REPORTED_EVERY = 1000
+_CHUNK = 2000  # rows per bulk statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +62,17 @@ class DrawSummary:
 
 
 def applicant_of(member: Member) -> Applicant:
-    status = MemberStatus.RETIRED if member.category == MemberStatus.RETIRED.value else MemberStatus.ACTIVE
-    return Applicant(member.last_summer_stay_year, status, member.family_size, member.salary_scale)
+    return _applicant(member.category, member.last_summer_stay_year, member.family_size, member.salary_scale)
 
 
-async def close(session: AsyncSession, code: str, actor: str, now: datetime) -> Campaign:
+def _applicant(category: str, last_summer_stay_year: int | None, family_size: int, scale: int) -> Applicant:
+    status = MemberStatus.RETIRED if category == MemberStatus.RETIRED.value else MemberStatus.ACTIVE
+    return Applicant(last_summer_stay_year, status, family_size, scale)
+
+
+async def close(
+    session: AsyncSession, code: str, actor: str, now: datetime, progress: DrawProgress | None = None
+) -> Campaign:
     """Close applications: freeze the scores and publish the inputs with the applications' digest."""
     await lock_campaigns(session, code=code)
     campaign = await campaign_by_code(session, code)
@@ -72,20 +83,7 @@ async def close(session: AsyncSession, code: str, actor: str, now: datetime) -> 
             "applications_still_open",
             f"members may apply until {campaign.applications_close_at.isoformat()}; close after that",
         )
-    season = await session.get(Season, campaign.season_id)
-    assert season is not None
-    weights = ScoreWeights(**campaign.weights)
-    rows = await session.execute(
-        select(CampaignApplication, Member)
-        .join(Member, Member.user_id == CampaignApplication.member_id)
-        .where(CampaignApplication.campaign_id == campaign.id, CampaignApplication.status == "submitted")
-        .order_by(CampaignApplication.public_id)
-    )
-    applications = []
-    for application, member in rows.tuples():
-        application.category = member.category
-        application.score = score(applicant_of(member), weights, season.starts_on.year)
-        applications.append(_rule_input(application))
+    applications, frozen = await _scores(session, campaign, progress)
     seed_drawn_at_close = campaign.seed_hex is None
     if seed_drawn_at_close:  # created before migration 0013: the fallback, said in the log
         campaign.seed_hex, campaign.seed_commitment = new_seed()
@@ -104,17 +102,49 @@ async def close(session: AsyncSession, code: str, actor: str, now: datetime) -> 
     if seed_drawn_at_close:
         committed["seed_drawn_at_close"] = True
     audit.record(session, campaign.id, "committed", actor, now, **committed)
+    total = len(frozen) + 1  # the last step is the caller's commit
+    for start in range(0, len(frozen), _CHUNK):
+        await session.execute(update(CampaignApplication), frozen[start : start + _CHUNK])
+        if progress is not None:
+            progress("stored", min(start + _CHUNK, len(frozen)), total)
     await session.flush()
+    if progress is not None:
+        progress("stored", total - 1, total)
     return campaign
 
 
-def _rule_input(application: CampaignApplication) -> Application:
-    return Application(
-        application.public_id,
-        application.category or "",
-        application.score or 0,
-        tuple(Slot(*choice) for choice in application.choices),
-    )
+async def _scores(
+    session: AsyncSession, campaign: Campaign, progress: DrawProgress | None
+) -> tuple[list[Application], list[dict[str, Any]]]:
+    """Each submitted application as the rules read it, its category and score frozen from the member
+    record now; and the same as rows for one bulk update."""
+    season = await session.get(Season, campaign.season_id)
+    assert season is not None
+    weights = ScoreWeights(**campaign.weights)
+    rows = (
+        await session.execute(
+            select(
+                CampaignApplication.id,
+                CampaignApplication.public_id,
+                CampaignApplication.choices,
+                Member.category,
+                Member.last_summer_stay_year,
+                Member.family_size,
+                Member.salary_scale,
+            )
+            .join(Member, Member.user_id == CampaignApplication.member_id)
+            .where(CampaignApplication.campaign_id == campaign.id, CampaignApplication.status == "submitted")
+            .order_by(CampaignApplication.public_id)
+        )
+    ).all()
+    applications, frozen = [], []
+    for number, (row_id, public_id, choices, category, last_stay, family, scale) in enumerate(rows, start=1):
+        points = score(_applicant(category, last_stay, family, scale), weights, season.starts_on.year)
+        applications.append(Application(public_id, category, points, tuple(Slot(*c) for c in choices)))
+        frozen.append({"id": row_id, "category": category, "score": points})
+        if progress is not None and (number % _SCORES_REPORTED_EVERY == 0 or number == len(rows)):
+            progress("scores", number, len(rows))
+    return applications, frozen
 
 
 async def draw(
@@ -155,7 +185,7 @@ async def draw(
         offers=len(run.result.offers),
         waiting=len(inputs.applications) - len(run.result.offers),
     )
-    total = len(pending)
+    total = 2 * len(pending) + 1  # each offer planned, then written (bulk), then the caller's commit
     done = 0
 
     def advance(step: int) -> None:
@@ -172,7 +202,8 @@ async def draw(
             f"{len(held.unheld)} offers cannot be held, the first {item.slot} ({reason}); "
             "the inventory changed since the campaign was set",
         )
-    return DrawSummary(len(inputs.applications), len(run.result.offers), len(inputs.applications) - total)
+    waiting = len(inputs.applications) - len(pending)
+    return DrawSummary(len(inputs.applications), len(run.result.offers), waiting)
 
 
 def _revealed(published: str, seed: bytes | None) -> str:
@@ -191,9 +222,6 @@ async def _application_ids(session: AsyncSession, campaign_id: int) -> dict[str,
         )
     )
     return dict(rows.tuples().all())
-
-
-_CHUNK = 2000
 
 
 async def _store_standing(

@@ -107,7 +107,9 @@ async def hold_offers(
     progress: Progress | None = None,
 ) -> Held:
     """One held booking per offer, on a unit free for the rotation's nights, until the payment deadline
-    (never later than the arrival). Rows are written in bulk statements: a draw holds hundreds of units."""
+    (never later than the arrival). Rows are written in bulk statements: a draw holds hundreds of units.
+
+    ``progress`` advances by two per offer: one when it is planned, one as the rows are written."""
     validity = timedelta(hours=campaign.offer_validity_hours)
     rotations = {rotation.code: rotation for rotation in await rotations_of(session, campaign.season_id)}
     by_type: dict[tuple[str, str], list[NewOffer]] = defaultdict(list)
@@ -142,10 +144,31 @@ async def hold_offers(
             held.offered.append(item.application.public_id)
             if progress is not None:
                 progress(1)
+    written = _Written(sum(len(values) for values in rows.values()), len(pending), progress)
     for model, values in rows.items():  # parents first: bookings, their nights, the offers naming them
         for start in range(0, len(values), 2000):
             await session.execute(insert(model), values[start : start + 2000])
+            written.add(len(values[start : start + 2000]))
+    written.add(0)
     return held
+
+
+@dataclass(slots=True)
+class _Written:
+    """The writing half of ``hold_offers``' progress: ``share`` steps spread over the rows as written."""
+
+    rows: int
+    share: int
+    progress: Progress | None
+    done: int = 0
+    reported: int = 0
+
+    def add(self, rows: int) -> None:
+        self.done += rows
+        due = self.share if self.done >= self.rows else self.share * self.done // self.rows
+        if self.progress is not None and due > self.reported:
+            self.progress(due - self.reported)
+        self.reported = max(self.reported, due)
 
 
 def _nights(booking: dict[str, Any], deadline: datetime) -> list[dict[str, Any]]:

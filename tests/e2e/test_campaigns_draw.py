@@ -9,13 +9,15 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import click
 import pytest
+from click.testing import CliRunner
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 
 from booking.campaigns import offers, settle
 from booking.campaigns.draw import applicant_of
@@ -23,6 +25,7 @@ from booking.domain.allocation import ScoreWeights, score
 from booking.domain.allocation.publication import inputs_from_json, run_draw
 from estivage.accounts.models import Member
 from estivage.app import create_app
+from estivage.cli import cli
 from estivage.db import create_disposable_engine, session_factory
 from estivage.settings import Settings
 from estivage.worker import run_once
@@ -184,6 +187,46 @@ def test_the_draw_runs_from_the_command_line_with_its_progress(settings: Setting
     again = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     assert again.returncode == 1
     assert "already_drawn" in again.stderr
+
+
+def test_close_and_draw_show_their_progress_and_reach_100_percent_once_committed(
+    settings: Settings, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The commands read the real clock: the campaign's deadline has just passed in real time.
+    clock.now = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
+
+    async def prepare() -> None:
+        async with AsyncTestClient(app=create_app(settings, clock=clock)) as client:
+            staff = await login(client, "staff")
+            deadline = clock.now + timedelta(days=1)
+            await open_campaign(client, staff, applications_close_at=deadline.isoformat())
+            await _applications(client, 8)
+
+    asyncio.run(prepare())
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("ESTIVAGE_DATA_DIR", str(settings.data_dir))
+
+    def committed(_connection: Any) -> None:  # printed on the same stderr, in order with the progress
+        click.echo("-- committed", err=True)
+
+    event.listen(Engine, "commit", committed)
+    try:
+        runner = CliRunner()
+        closed = runner.invoke(cli, ["allocation", "close", "--campaign", CODE, "--progress"])
+        drawn = runner.invoke(cli, ["allocation", "draw", "--campaign", CODE, "--progress"])
+    finally:
+        event.remove(Engine, "commit", committed)
+    assert closed.exit_code == 0, closed.output
+    assert closed.stdout.startswith(f"{CODE} closed; seed commitment ")
+    assert drawn.exit_code == 0, drawn.output
+    for result, stages in ((closed, ("scores", "stored")), (drawn, ("results", "offers"))):
+        lines = result.stderr.splitlines()
+        for stage in stages:
+            assert any(line.startswith(stage) and line.endswith("(100%)") for line in lines), result.stderr
+        # The last stage shows 100% only once its rows are committed, and never before.
+        last = [i for i, line in enumerate(lines) if line.startswith(stages[-1]) and "(100%)" in line]
+        assert len(last) == 1, result.stderr
+        assert "-- committed" in lines[: last[0]], result.stderr
 
 
 async def test_re_offers_end_at_the_arrival_and_none_is_made_once_the_rotation_began(
