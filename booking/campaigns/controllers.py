@@ -173,6 +173,18 @@ class CampaignController(Controller):
         results = await views.published_results(db_session, code, "csv")
         return Response(results, media_type="text/csv; charset=utf-8")
 
+    @get(
+        "/{code:str}/offers.csv",
+        exclude_from_auth=True,
+        summary="Every unit freed after the draw, in order, and whom it was offered to (or why nobody)",
+        media_type="text/csv",
+    )
+    async def offers_csv(
+        self, db_session: NamedDependency[AsyncSession], code: FromPath[str]
+    ) -> Response[str]:
+        reoffers = await views.published_reoffers(db_session, code)
+        return Response(reoffers, media_type="text/csv; charset=utf-8")
+
     # --- a member's application ---------------------------------------------------------------------
 
     @put(

@@ -12,10 +12,10 @@ from sqlalchemy.orm import aliased
 
 from booking import repository as repo
 from booking.campaigns import schemas as s
-from booking.campaigns.models import Campaign, CampaignApplication, CampaignOffer, WaitingPlace
-from booking.campaigns.services import count_applications, rotations_of
+from booking.campaigns.models import Campaign, CampaignApplication, CampaignEvent, CampaignOffer, WaitingPlace
+from booking.campaigns.services import campaign_by_code, count_applications, rotations_of
 from booking.domain import states
-from booking.domain.allocation.publication import rows_from_csv, rows_to_json
+from booking.domain.allocation.publication import ReofferRow, reoffers_to_csv, rows_from_csv, rows_to_json
 from booking.models import Booking
 from inventory.domain.errors import Conflict, NotFound
 from inventory.models import Season
@@ -167,6 +167,48 @@ async def published_results(session: AsyncSession, code: str, output_format: str
     if results is None:
         raise Conflict("not_drawn", f"the results of {code} are published after the draw")
     return results
+
+
+async def published_reoffers(session: AsyncSession, code: str) -> str:
+    """``offers.csv``: every unit freed after the draw, in order, and whom it was offered to (or why
+    nobody), from the audit log's ``offered`` (those naming the offer they replace) and ``not_offered``."""
+    campaign = await campaign_by_code(session, code)
+    if campaign.status != "drawn":
+        raise Conflict("not_drawn", f"the offers of {code} are published after the draw")
+    entries = list(
+        await session.scalars(
+            select(CampaignEvent)
+            .where(CampaignEvent.campaign_id == campaign.id, CampaignEvent.event.in_(_FREEING_AND_AFTER))
+            .order_by(CampaignEvent.id)
+        )
+    )
+    # Units are offered again in the order they were freed (a round writes its entries grouped by unit
+    # type), and an application's offer is freed once: its freeing entry gives the order.
+    freed_at = {e.application: e.id for e in entries if e.event in _FREEING}
+    after = [e for e in entries if e.event not in _FREEING and e.detail.get("after")]
+    after.sort(key=lambda entry: (freed_at.get(entry.detail["after"], entry.id), entry.id))
+    return reoffers_to_csv([_reoffer(number, entry) for number, entry in enumerate(after, start=1)])
+
+
+_FREEING = ("lapsed", "declined", "cancelled")
+_FREEING_AND_AFTER = (*_FREEING, "offered", "not_offered")
+
+
+def _reoffer(number: int, entry: CampaignEvent) -> ReofferRow:
+    centre, rotation, unit_type = str(entry.detail["slot"]).split("/")
+    offered = entry.event == "offered"
+    return ReofferRow(
+        number=number,
+        at=entry.at.isoformat(),
+        centre=centre,
+        rotation=rotation,
+        unit_type=unit_type,
+        freed_by=entry.detail.get("after") or "",
+        freed_because=entry.detail.get("freed_because") or "",
+        result="offer" if offered else str(entry.detail.get("reason", "")),
+        application_id=entry.application or "",
+        choice_rank=entry.detail.get("choice_rank") if offered else None,
+    )
 
 
 async def _published(session: AsyncSession, code: str, column: Any) -> str | None:

@@ -3,6 +3,9 @@ every offer made after the draw published in ``offers.csv``."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 from sqlalchemy import update
 
 from booking.campaigns.models import Campaign
@@ -50,7 +53,42 @@ async def test_results_json_is_compact_and_holds_the_rows_of_the_csv(
 async def test_results_are_409_before_the_draw_and_404_for_an_unknown_campaign(client: Client) -> None:
     staff = await login(client, "staff")
     await open_campaign(client, staff)
-    for name in ("results.json", "results.csv", "inputs.json"):
+    for name in ("results.json", "results.csv", "inputs.json", "offers.csv"):
         assert (await client.get(f"/api/campaigns/{CODE}/{name}")).status_code == 409, name
         assert (await client.get(f"/api/campaigns/summer-1999/{name}")).status_code == 404, name
 
+
+async def test_every_unit_freed_after_the_draw_is_published_with_whom_it_went_to(
+    client: Client, clock: Clock
+) -> None:
+    staff = await _drawn(client, clock, 5)  # three bungalows: three offers, two waiting
+    empty = await client.get(f"/api/campaigns/{CODE}/offers.csv")
+    assert (empty.status_code, empty.text.splitlines()[1:]) == (200, [])
+    results = list(csv.DictReader(io.StringIO((await client.get(f"/api/campaigns/{CODE}/results.csv")).text)))
+    offered = [row["application_id"] for row in results if row["result"] == "offer"]
+    waiting = sorted(
+        (row for row in results if row["result"] == "waiting"), key=lambda row: int(row["waiting_position"])
+    )
+
+    clock.advance(hours=49)  # nobody paid: the three offers lapse, the two waiting are offered
+    settled = await client.post(f"/api/campaigns/{CODE}/settle", headers=staff)
+    assert (settled.json()["lapsed"], settled.json()["offered"]) == (3, 2)
+
+    published = await client.get(f"/api/campaigns/{CODE}/offers.csv")
+    assert published.status_code == 200
+    assert published.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(published.text)))
+    assert [row["number"] for row in rows] == ["1", "2", "3"]
+    assert [(row["result"], row["application_id"]) for row in rows] == [
+        ("offer", waiting[0]["application_id"]),
+        ("offer", waiting[1]["application_id"]),
+        ("nobody_waiting", ""),
+    ]
+    assert sorted(row["freed_by"] for row in rows) == sorted(offered)
+    assert {row["freed_because"] for row in rows} == {"lapsed"}
+    assert {(row["centre"], row["rotation"], row["unit_type"]) for row in rows} == {
+        ("ifrane", "r1", "bungalow")
+    }
+    assert [row["choice_rank"] for row in rows] == ["1", "1", ""]
+    assert all(row["at"].startswith(clock.now.isoformat()[:19]) for row in rows)
+    assert "M000" not in published.text

@@ -98,6 +98,28 @@ class Difference:
 COLUMNS = tuple(column.name for column in fields(PublishedRow))
 
 
+@dataclass(frozen=True, slots=True)
+class ReofferRow:
+    """A unit freed after the draw (its offer lapsed, was declined, or paid and cancelled) and what
+    became of it: offered to the next in line (``result`` = ``offer``), or to nobody, with the reason
+    (``nobody_waiting``, ``rotation_begun``, ``no_free_unit``). ``application_id`` is whom it was offered
+    to, or who was next in line when the unit could not be held; empty when nobody waited."""
+
+    number: int
+    at: str
+    centre: str
+    rotation: str
+    unit_type: str
+    freed_by: str
+    freed_because: str
+    result: str
+    application_id: str
+    choice_rank: int | None
+
+
+REOFFER_COLUMNS = tuple(column.name for column in fields(ReofferRow))
+
+
 def prepare_draw(
     campaign_id: str, campaign: Campaign, applications: Sequence[Application], seed: bytes
 ) -> DrawInputs:
@@ -216,11 +238,19 @@ def _text(value: object) -> str:
 
 
 def rows_to_csv(rows: Sequence[PublishedRow]) -> str:
+    return _to_csv(COLUMNS, rows)
+
+
+def reoffers_to_csv(rows: Sequence[ReofferRow]) -> str:
+    return _to_csv(REOFFER_COLUMNS, rows)
+
+
+def _to_csv(columns: Sequence[str], rows: Sequence[object]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(columns)
     for row in rows:
-        writer.writerow([_text(getattr(row, column)) for column in COLUMNS])
+        writer.writerow([_text(getattr(row, column)) for column in columns])
     return out.getvalue()
 
 
