@@ -72,7 +72,20 @@ async def get_promotion(session: AsyncSession, promotion_id: int) -> Promotion:
     return promotion
 
 
+# Each cap a patch may lift, by its Promotion column.
+_CAP_COLUMNS = {
+    "max_uses": "max_uses",
+    "max_uses_per_member": "max_uses_per_member",
+    "budget": "budget_minor",
+}
+
+
 async def update_promotion(session: AsyncSession, promotion_id: int, patch: s.PromotionPatch) -> Promotion:
+    """Set what the patch gives, then lift the caps it clears; a cap both set and cleared is refused
+    before anything changes."""
+    for cap in patch.clear:
+        if getattr(patch, cap) is not None:
+            raise RuleViolation("cap_set_and_cleared", f"{cap} is both set and cleared", field=cap)
     promotion = await get_promotion(session, promotion_id)
     for name in (
         "name",
@@ -87,6 +100,8 @@ async def update_promotion(session: AsyncSession, promotion_id: int, patch: s.Pr
             setattr(promotion, name, value)
     if patch.budget is not None:
         promotion.budget_minor = patch.budget.amount_minor
+    for cap in patch.clear:
+        setattr(promotion, _CAP_COLUMNS[cap], None)
     await session.flush()
     return promotion
 

@@ -108,6 +108,10 @@ class PromotionIn(msgspec.Struct, forbid_unknown_fields=True):
     budget: MoneyIn | None = None
 
 
+# The caps of a promotion that a change may lift ("no limit").
+Cap = Literal["max_uses", "max_uses_per_member", "budget"]
+
+
 class PromotionPatch(msgspec.Struct, forbid_unknown_fields=True):
     """The same limits as PromotionIn: a change is validated as strictly as a creation."""
 
@@ -119,6 +123,15 @@ class PromotionPatch(msgspec.Struct, forbid_unknown_fields=True):
     budget: MoneyIn | None = None
     book_until: date | None = None
     stay_until: date | None = None
+    clear: Annotated[
+        list[Cap],
+        msgspec.Meta(
+            description=(
+                "Caps to lift (no limit from now on): a cap left out, or null, is unchanged. A cap may "
+                "not be both set and cleared in one patch (422 naming it)."
+            )
+        ),
+    ] = msgspec.field(default_factory=list)
 
 
 class PromotionOut(msgspec.Struct):

@@ -292,6 +292,10 @@ ERROR_WORDS: dict[str, tuple[str, str]] = {
         "Il faut moins de nuits payées que de nuits séjournées.",
         "يجب أن تكون الليالي المدفوعة أقل من ليالي الإقامة.",
     ),
+    "error.cap_set_and_cleared": (
+        "Une limite ne peut être à la fois fixée et levée.",
+        "لا يمكن تحديد السقف ورفعه في آن واحد.",
+    ),
     "error.promotion_code_exists": ("Une promotion a déjà ce code.", "يوجد عرض بهذا الرمز من قبل."),
     "error.promotion_not_found": ("Promotion introuvable.", "العرض غير موجود."),
     "error.device_not_found": ("Borne introuvable.", "الجهاز غير موجود."),

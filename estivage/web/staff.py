@@ -23,7 +23,6 @@ from access import services as access
 from access.models import Device
 from booking import promotions_admin
 from booking import schemas as s
-from booking.models import Promotion
 from estivage.accounts.models import Member
 from estivage.auth import Identity, requires_staff
 from estivage.web.common import Errors, language, page
@@ -32,7 +31,6 @@ from estivage.web.i18n import translate
 from estivage.web.kpis import kpis
 from estivage.web.names import load_names
 from estivage.web.staff_forms import (
-    CAPS,
     PROMOTION_EDIT_FIELDS,
     PROMOTION_FIELDS,
     SEASON_FIELDS,
@@ -60,16 +58,6 @@ async def categories(session: AsyncSession) -> list[str]:
     """The member categories in use (members' and tariffs')."""
     query = union(select(distinct(Member.category)), select(distinct(Tariff.category)))
     return sorted(str(c) for c in await session.scalars(select(query.subquery().c[0])))
-
-
-async def clear_caps(session: AsyncSession, promotion_id: int, cleared: list[str]) -> None:
-    """Empty the caps the edit form left blank: PromotionPatch cannot say "no limit" (a None there means
-    "unchanged"), so the page sets the columns itself, in the same transaction as the patch."""
-    if cleared:
-        promotion = await session.get(Promotion, promotion_id)
-        for cap in cleared:
-            setattr(promotion, CAPS[cap], None)
-        await session.flush()
 
 
 class StaffPages(Controller):
@@ -170,13 +158,11 @@ class StaffPages(Controller):
     ) -> Response[Any]:
         form = {k: str(v) for k, v in (await request.form()).items()}
         try:
-            cleared: list[str] = []
             if "paused" in form and len(form) <= 2:  # the pause / resume button (with the CSRF field)
                 patch = s.PromotionPatch(paused=form["paused"] == "1")
             else:
-                patch, cleared = promotion_patch(form)
+                patch = promotion_patch(form)
             await promotions_admin.update_promotion(db_session, promotion_id, patch)
-            await clear_caps(db_session, promotion_id, cleared)
             await db_session.commit()
         except FORM_ERRORS as error:
             await db_session.rollback()

@@ -1,5 +1,5 @@
 """The staff forms as the API's bodies: a new promotion (PromotionIn), a promotion's changes
-(PromotionPatch, and which caps were emptied), a new season (SeasonIn). Values are read as people type
+(PromotionPatch, a cap emptied being lifted), a new season (SeasonIn). Values are read as people type
 them (percent and MAD, not basis points and centimes); a blank field is "not given"."""
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ PROMOTION_FIELDS = (
     "budget", "exclusive",
 )  # fmt: skip
 PROMOTION_EDIT_FIELDS = ("name", "max_uses", "max_uses_per_member", "budget", "stay_until", "exclusive")
-# The caps an edit may empty ("no limit"), by form field and Promotion column.
-CAPS = {"max_uses": "max_uses", "max_uses_per_member": "max_uses_per_member", "budget": "budget_minor"}
+CAPS = ("max_uses", "max_uses_per_member", "budget")  # the caps an edit may empty ("no limit")
 SEASON_FIELDS = (
     "code", "name_fr", "name_ar", "kind", "centre", "starts_on", "ends_on", "min_nights", "max_nights",
     "arrival_weekdays",
@@ -83,10 +82,10 @@ def promotion_in(form: Mapping[str, str]) -> s.PromotionIn:
     return msgspec.convert(data, s.PromotionIn)
 
 
-def promotion_patch(form: Mapping[str, str]) -> tuple[s.PromotionPatch, list[str]]:
+def promotion_patch(form: Mapping[str, str]) -> s.PromotionPatch:
     """The edit form as a PromotionPatch held to a new promotion's limits (the patch schema has the same
-    ones, but a Struct built by its constructor is not validated), and the caps left blank: the form
-    shows each cap's value, so emptying one means "no limit"."""
+    ones, but a Struct built by its constructor is not validated); the form shows each cap's value, so a
+    cap left blank is cleared ("no limit")."""
     data: dict[str, Any] = {"exclusive": form.get("exclusive") == "on"}
     if name := form.get("name", "").strip():
         data["name"] = name
@@ -95,8 +94,8 @@ def promotion_patch(form: Mapping[str, str]) -> tuple[s.PromotionPatch, list[str
     _days(form, data, ("stay_until",))
     limits = {k: v for k, v in data.items() if k in {"name", *CAPS}}
     msgspec.convert({"name": "-", "kind": "percentage", "percent_bp": 1, **limits}, s.PromotionIn)
-    cleared = [cap for cap in CAPS if cap in form and not form[cap].strip()]
-    return msgspec.convert(data, s.PromotionPatch), cleared
+    data["clear"] = [cap for cap in CAPS if cap in form and not form[cap].strip()]
+    return msgspec.convert(data, s.PromotionPatch)
 
 
 def season_in(form: Mapping[str, str]) -> SeasonIn:

@@ -144,3 +144,36 @@ async def test_a_promotion_change_is_held_to_the_same_limits_as_a_creation(
         assert refused.status_code == 400, (change, refused.text)
     for huge in ("81945035711426", "99999999999999999999999"):
         assert (await client.get(f"/api/promotions/{huge}", headers=staff)).status_code in (404, 422)
+
+
+async def test_a_change_lifts_caps_and_refuses_a_cap_both_set_and_lifted(
+    client: AsyncTestClient[Any],
+) -> None:
+    staff = await login(client, "staff")
+    capped = {"max_uses": 2, "max_uses_per_member": 1, "budget": {"amount_minor": 30000, "currency": "MAD"}}
+    created = await client.post("/api/promotions", headers=staff, json={**WINTER, **capped})
+    url = f"/api/promotions/{created.json()['id']}"
+    both = await client.patch(url, headers=staff, json={"max_uses": 5, "clear": ["budget", "max_uses"]})
+    assert both.status_code == 422, both.text
+    assert (both.json()["code"], both.json()["field"]) == ("cap_set_and_cleared", "max_uses")
+    assert "max_uses" in both.json()["detail"]
+    unchanged = (await client.get(url, headers=staff)).json()
+    assert (unchanged["max_uses"], unchanged["budget"]["amount_minor"]) == (2, 30000)
+    lifted = await client.patch(
+        url, headers=staff, json={"clear": ["max_uses", "budget"], "name": "Sans plafond"}
+    )
+    assert lifted.status_code == 200, lifted.text
+    body = lifted.json()
+    assert (body["max_uses"], body["budget"], body["max_uses_per_member"]) == (None, None, 1)
+    assert body["name"] == "Sans plafond"
+    assert (await client.get(url, headers=staff)).json()["max_uses"] is None
+    unknown = await client.patch(url, headers=staff, json={"clear": ["min_nights"]})
+    assert unknown.status_code == 400
+
+
+async def test_the_openapi_document_says_how_to_lift_a_cap(client: AsyncTestClient[Any]) -> None:
+    schemas = (await client.get("/schema/openapi.json")).json()["components"]["schemas"]
+    patch = next(v for k, v in schemas.items() if k.endswith("PromotionPatch"))
+    clear = patch["properties"]["clear"]
+    assert clear["items"]["enum"] == ["max_uses", "max_uses_per_member", "budget"]
+    assert "no limit" in clear["description"]
