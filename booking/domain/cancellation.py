@@ -36,7 +36,8 @@ class CancellationPolicy:
 @dataclass(frozen=True, slots=True)
 class Refund:
     amount: Money
-    rule: str
+    rule: str  # in English, for logs and the API
+    tier: RefundTier | None = None  # the tier applied; None when no tier's deadline was still ahead
 
 
 DEFAULT_POLICY = CancellationPolicy((RefundTier(7, 10_000), RefundTier(1, 5_000)))
@@ -67,4 +68,4 @@ def refund_for(
     if not open_tiers:
         return Refund(Money.zero(paid.currency), "no refund with this little notice")
     tier = max(open_tiers, key=lambda t: t.days_before)
-    return Refund(paid.percent(min(max(tier.refund_bp, 0), 10_000)), tier.describe())
+    return Refund(paid.percent(min(max(tier.refund_bp, 0), 10_000)), tier.describe(), tier)

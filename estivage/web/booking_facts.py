@@ -52,9 +52,7 @@ async def refund_preview(
     policy = cancellation.policy_from_tiers(tiers) if tiers is not None else cancellation.DEFAULT_POLICY
     arrival_at = datetime.combine(b.arrival, centre.arrival_time, tzinfo=ZoneInfo(centre.time_zone))
     refund = cancellation.refund_for(policy, paid, arrival_at, now)
-    # The rule names the tier it applied by that tier's own description: the tier is found, not re-decided.
-    applied = next((t for t in policy.tiers if t.describe() == refund.rule), None)
-    return refund.amount, PolicyView(policy.tiers, applied, now >= arrival_at)
+    return refund.amount, PolicyView(policy.tiers, refund.tier, now >= arrival_at)
 
 
 async def hold_lost_refund(session: AsyncSession, booking_id: object) -> Money | None:

@@ -51,6 +51,15 @@ def test_a_seasons_tiers_apply_by_notice_whatever_order_they_were_given_in(
     assert rule in refunded.rule
 
 
+def test_the_refund_names_the_tier_it_applied_and_none_when_no_deadline_is_ahead() -> None:
+    policy = CancellationPolicy((RefundTier(14, 7_500), RefundTier(30, 10_000), RefundTier(1, 2_500)))
+    fortnight = refund_for(policy, PAID, ARRIVAL, ARRIVAL - timedelta(days=20))
+    assert fortnight.tier is policy.tiers[0]
+    assert refund_for(policy, PAID, ARRIVAL, ARRIVAL - timedelta(days=40)).tier == RefundTier(30, 10_000)
+    assert refund_for(policy, PAID, ARRIVAL, ARRIVAL - timedelta(hours=2)).tier is None
+    assert refund_for(policy, PAID, ARRIVAL, ARRIVAL + timedelta(hours=2)).tier is None
+
+
 def test_a_deadline_is_the_arrival_hour_on_the_centres_clock_across_a_clock_change() -> None:
     # Casablanca moves from +01 to +00 on 7 February 2027. For a 10 February arrival at 14:00, the 7-day
     # deadline is 3 February at 14:00 local, 13:00 UTC, although 7 x 24 hours before arrival is 14:00 UTC.
