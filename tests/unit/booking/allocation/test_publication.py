@@ -164,3 +164,18 @@ def test_the_worked_example_of_the_documentation() -> None:
         ("S25-005", "waiting", "mdiq", 1),
         ("S25-005", "waiting", "saidia", 2),
     ]
+
+
+def test_a_file_that_cannot_be_read_is_an_input_error_not_a_difference(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inputs_file = tmp_path / "inputs.json"
+    inputs_file.write_text(inputs_to_json(published_inputs()), encoding="utf-8")
+    assert main(["verify", str(inputs_file), str(tmp_path)]) == 2  # a directory, not a file
+    assert main(["run", str(tmp_path / "missing.json")]) == 2
+    printed = capsys.readouterr()
+    assert printed.out == ""
+    assert [line.split(": ")[-1] for line in printed.err.splitlines()] == [
+        "cannot be read (Is a directory)",
+        "cannot be read (No such file or directory)",
+    ]
