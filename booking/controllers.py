@@ -59,6 +59,7 @@ def booking_out(view: services.BookingView, now: datetime) -> s.BookingOut:
         cancelled_at=b.cancelled_at,
         refund=money_out(Money(b.refund_minor, b.currency)) if b.refund_minor is not None else None,
         notice=b.member_notice,
+        notice_code=b.member_notice_code,
     )
 
 

@@ -53,6 +53,15 @@ class BookingOut(msgspec.Struct):
     cancelled_at: datetime | None = None
     refund: MoneyOut | None = None
     notice: str | None = None
+    notice_code: Annotated[
+        str | None,
+        msgspec.Meta(
+            description=(
+                "The notice's stable code, to show it in the client's language: hold_lost_refunded (a card "
+                "payment arrived after the hold was lost and the unit was taken; it was refunded in full)"
+            )
+        ),
+    ] = None
 
 
 class CancelOut(msgspec.Struct):

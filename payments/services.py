@@ -31,6 +31,10 @@ from payments.domain.instalments import (
 from payments.models import Instalment, Payment, PaymentRefund
 from payments.providers import CardProvider
 
+# The codes of the notices written on a booking for its member, and when each is written.
+HOLD_LOST_REFUNDED = "hold_lost_refunded"  # a card payment arrived after the hold was lost: refunded in full
+NOTICE_CODES = (HOLD_LOST_REFUNDED,)
+
 
 def credit_terms(policy: BookingPolicy) -> CreditTerms:
     """The holiday-credit terms staff set in the booking policy."""
@@ -152,6 +156,7 @@ async def money_secured(
                 f"Your payment of {Money(payment.amount_minor, payment.currency)} arrived after your hold "
                 "had expired and the unit was taken meanwhile; it has been refunded in full."
             )
+            booking.member_notice_code = HOLD_LOST_REFUNDED
     await session.flush()
     return payment
 

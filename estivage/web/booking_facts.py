@@ -1,9 +1,6 @@
 """What the member's booking pages say beside the booking itself, in the page's language: the refund
-that cancelling now would give under the season's published policy (each tier, and which one applies),
-and why a payment came back at once.
-
-The domain gives its explanations in English sentences (``RefundTier.describe``, the booking's
-``member_notice``); the pages say them again from the facts: the policy's tiers, and the refund's reason.
+that cancelling now would give under the season's published policy (each tier, and the one the rule
+applied). The domain's English sentences (``RefundTier.describe``) are said again from the tiers.
 """
 
 from __future__ import annotations
@@ -12,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking import services
@@ -20,7 +16,6 @@ from booking.domain import cancellation, states
 from inventory.domain.money import Money
 from inventory.models import Season
 from inventory.snapshot import centre_view
-from payments.models import Payment, PaymentRefund
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,16 +48,3 @@ async def refund_preview(
     arrival_at = datetime.combine(b.arrival, centre.arrival_time, tzinfo=ZoneInfo(centre.time_zone))
     refund = cancellation.refund_for(policy, paid, arrival_at, now)
     return refund.amount, PolicyView(policy.tiers, refund.tier, now >= arrival_at)
-
-
-async def hold_lost_refund(session: AsyncSession, booking_id: object) -> Money | None:
-    """The refund given at once because the payment arrived after the hold was lost, if there was one
-    (payments records it with the reason ``hold_lost`` when it writes the booking's notice)."""
-    row = (
-        await session.execute(
-            select(PaymentRefund.amount_minor, PaymentRefund.currency)
-            .join(Payment, Payment.id == PaymentRefund.payment_id)
-            .where(Payment.booking_id == booking_id, PaymentRefund.reason == "hold_lost")
-        )
-    ).first()
-    return Money(row[0], row[1]) if row else None

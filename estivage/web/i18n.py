@@ -93,7 +93,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "payment.succeeded": ("Paiement reçu : votre réservation est confirmée.", "تم استلام الدفع: حجزك مؤكد."),
     "payment.failed": ("Paiement refusé", "تم رفض الدفع"),
     "payment.refunded": ("Paiement remboursé", "تم استرجاع المبلغ"),
-    "notice.hold_lost": (
+    "notice.hold_lost_refunded": (
         "Votre paiement de {0} est arrivé après l'expiration de votre réservation provisoire, et le logement "
         "a été pris entre-temps : il vous a été intégralement remboursé.",
         "وصل دفعك بمبلغ {0} بعد انتهاء مدة الحجز المؤقت وأخذت الوحدة في الأثناء: تم استرجاع المبلغ كاملا.",

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking import pricing_service, ratings, services
 from booking.domain import states
 from estivage.auth import Identity, requires_member
-from estivage.web.booking_facts import hold_lost_refund, refund_preview
+from estivage.web.booking_facts import refund_preview
 from estivage.web.common import (
     Errors,
     form_errors,
@@ -202,7 +202,6 @@ class MemberPages(Controller):
             if b.hold_expires_at
             else None,
             rating=await ratings.rating_of(session, b.id),
-            hold_lost=await hold_lost_refund(session, b.id) if b.member_notice else None,
             may_rate=ratings.may_rate(view, now, centre.time_zone),
             errors=errors or {},
         )

@@ -59,6 +59,7 @@ async def test_money_arriving_after_the_hold_was_lost_is_refunded_at_once(
     lost = (await client.get(f"/api/bookings/{booking['id']}", headers=first)).json()
     assert lost["status"] == "expired"
     assert "refunded in full" in lost["notice"]
+    assert lost["notice_code"] == "hold_lost_refunded"
     assert "refunded" in (await client.get(redirect)).text
     await assert_ledger_balanced(settings)
 

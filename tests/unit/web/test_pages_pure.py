@@ -11,15 +11,17 @@ from estivage.web.common import money, safe_next, span
 from estivage.web.i18n import CATALOGUE, choose_language, error_text, translate
 from estivage.web.manager import chart
 from inventory.occupancy import NightOccupancy
+from payments.services import NOTICE_CODES
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "estivage" / "web" / "templates"
-# Keys built in templates from a value (status.<status>, lang.<code>, promo.kind.<kind>).
+# Keys built in templates from a value (status.<status>, lang.<code>, notice.<booking's notice code>…).
 DYNAMIC = {
     "status.": ["held", "confirmed", "cancelled", "expired", "checked_in", "completed", "no_show"],
     "lang.": ["ar", "fr"],
     "promo.kind.": ["percentage", "fixed", "stay_pay"],
     "weekday.": [str(d) for d in range(1, 8)],
     "season.kind.": ["summer", "off_season", "closed"],
+    "notice.": list(NOTICE_CODES),
 }
 
 
