@@ -171,6 +171,7 @@ ACCESS: dict[str, Route] = {
     f"GET {CAMPAIGN}/inputs.json": Route(PUBLIC),
     f"GET {CAMPAIGN}/results.json": Route(PUBLIC),
     f"GET {CAMPAIGN}/results.csv": Route(PUBLIC),
+    f"GET {CAMPAIGN}/offers.csv": Route(PUBLIC),
     # The caller's own application: another member has none (404) until they apply themselves.
     f"GET {CAMPAIGN}/application": Route(OWN_OBJECT),
     f"GET {CAMPAIGN}/applications/{{public_id:str}}": Route(OWN_OR_STAFF),
