@@ -71,7 +71,12 @@ async def rate_stay(
     if "\x00" in comment:  # PostgreSQL text cannot hold it
         raise RuleViolation("invalid_comment", "the comment holds a NUL character", field="comment")
     if len(comment) > MAX_COMMENT:
-        raise RuleViolation("comment_too_long", f"at most {MAX_COMMENT} characters", field="comment")
+        raise RuleViolation(
+            "comment_too_long",
+            f"at most {MAX_COMMENT} characters",
+            field="comment",
+            params={"max_length": MAX_COMMENT},
+        )
     centre = await centre_view(session, view.centre)
     if not may_rate(view, now, centre.time_zone):
         raise Conflict("not_rateable_yet", "a stay can be rated from its departure day on", field="score")

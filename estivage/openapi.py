@@ -13,8 +13,9 @@ from litestar import Request
 from litestar.openapi.plugins import JsonRenderPlugin
 
 PROBLEM_JSON = "application/problem+json"
-# RFC 9457 with this service's members (estivage/problems.py): a stable `code`, the `field` at fault
-# and, for malformed input, the validation `errors`.
+# RFC 9457 with this service's members (estivage/problems.py): a stable `code`, the `field` at fault,
+# the figures of the detail by name (`params`, e.g. {"min_nights": 2}) and, for malformed input, the
+# validation `errors`.
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["type", "title", "status"],
@@ -25,6 +26,10 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "detail": {"type": "string"},
         "code": {"type": "string"},
         "field": {"type": "string"},
+        "params": {
+            "type": "object",
+            "additionalProperties": {"anyOf": [{"type": "integer"}, {"type": "string"}]},
+        },
         "errors": {"type": "array", "items": {"type": "object"}},
     },
     "additionalProperties": True,

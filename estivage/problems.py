@@ -43,6 +43,8 @@ def domain_problem(error: DomainError) -> ProblemDetailsException:
     extra: dict[str, Any] = {"code": error.code}
     if error.field:
         extra["field"] = error.field
+    if error.params:
+        extra["params"] = dict(error.params)
     return ProblemDetailsException(
         type_=PROBLEM_TYPE_BASE + error.code.replace("_", "-"),
         title=error.code.replace("_", " ").capitalize(),

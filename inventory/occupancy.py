@@ -35,7 +35,12 @@ async def occupancy(
     if last < first:
         raise RuleViolation("invalid_dates", "`to` must not be before `from`", field="to")
     if (last - first).days >= MAX_DAYS:
-        raise RuleViolation("range_too_long", f"at most {MAX_DAYS} nights at a time", field="to")
+        raise RuleViolation(
+            "range_too_long",
+            f"at most {MAX_DAYS} nights at a time",
+            field="to",
+            params={"max_nights": MAX_DAYS},
+        )
     centre = await centre_view(session, centre_code)
     type_ids = [t.id for t in centre.unit_types]
     all_units = [u for t in centre.unit_types for u in t.unit_ids]

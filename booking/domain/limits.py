@@ -34,4 +34,5 @@ def check_member_limits(limits: MemberLimits, usage: MemberUsage, new_nights: in
             "yearly_nights_limit",
             f"at most {limits.max_off_season_nights_per_year} off-season nights a year; {left} left",
             field="departure",
+            params={"max_nights": limits.max_off_season_nights_per_year, "left": left},
         )

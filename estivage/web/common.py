@@ -112,7 +112,7 @@ def fragment(
 
 def form_errors(request: Request[Any, Any, Any], error: DomainError) -> Errors:
     """The problem detail, in the page's language when its code is known, under the field it names."""
-    return {error.field or "": error_text(language(request), error.code, error.detail, error.field)}
+    return {error.field or "": error_text(language(request), error)}
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -171,7 +171,7 @@ def _on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Respo
     status = status_of(exc)
     if status == 404:
         return _error_page(request, 404, translate(language(request), "error.not_found"))
-    return _error_page(request, status, error_text(language(request), exc.code, exc.detail, exc.field))
+    return _error_page(request, status, error_text(language(request), exc))
 
 
 PAGE_EXCEPTION_HANDLERS: ExceptionHandlersMap = {

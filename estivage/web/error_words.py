@@ -4,8 +4,8 @@ the pages themselves, and the schema checks of the staff forms.
 
 Variants, looked up before the plain entry:
 - ``error.<code>.<field>``: the same code means something else on another field;
-- ``error.<code>.n``: the same words with the figures of the API's detail (``{0}``, ``{1}``…), used only
-  when the detail holds exactly that many standalone numbers; otherwise the plain entry is shown.
+- ``error.<code>.n``: the same words with the error's ``params`` by name (``{min_nights}``…), used when
+  the error carries every one they name; otherwise the plain entry is shown.
 """
 
 from __future__ import annotations
@@ -37,16 +37,16 @@ ERROR_WORDS: dict[str, tuple[str, str]] = {
     "error.arrival_in_past": ("L'arrivée est déjà passée.", "تاريخ الوصول قد مضى."),
     "error.arrival_too_far": ("Cette arrivée est trop lointaine.", "تاريخ الوصول بعيد جدا."),
     "error.arrival_too_far.n": (
-        "L'arrivée peut être au plus dans {0} jours.",
-        "يمكن أن يكون الوصول بعد {0} يوما على الأكثر.",
+        "L'arrivée peut être au plus dans {max_days} jours.",
+        "يمكن أن يكون الوصول بعد {max_days} يوما على الأكثر.",
     ),
     "error.arrival_weekday": (
         "Les arrivées ne sont pas possibles ce jour-là en cette saison.",
         "لا يمكن الوصول في هذا اليوم خلال هذا الموسم.",
     ),
     "error.arrival_weekday.n": (
-        "En cette saison, les arrivées ont lieu le {0}.",
-        "في هذا الموسم، يكون الوصول يوم {0}.",
+        "En cette saison, les arrivées ont lieu le {weekdays}.",
+        "في هذا الموسم، يكون الوصول يوم {weekdays}.",
     ),
     "error.invalid_guests": ("Au moins une personne.", "شخص واحد على الأقل."),
     "error.invalid_stay": ("Un séjour compte au moins une nuit.", "تتضمن الإقامة ليلة واحدة على الأقل."),
@@ -55,13 +55,13 @@ ERROR_WORDS: dict[str, tuple[str, str]] = {
         "الإقامة قصيرة جدا بالنسبة لهذا الموسم.",
     ),
     "error.stay_too_short.n": (
-        "En cette saison, un séjour dure au moins {0} nuits.",
-        "في هذا الموسم، تدوم الإقامة {0} ليال على الأقل.",
+        "En cette saison, un séjour dure au moins {min_nights} nuits.",
+        "في هذا الموسم، تدوم الإقامة {min_nights} ليال على الأقل.",
     ),
     "error.stay_too_long": ("Séjour trop long pour cette saison.", "الإقامة طويلة جدا بالنسبة لهذا الموسم."),
     "error.stay_too_long.n": (
-        "En cette saison, un séjour dure au plus {0} nuits.",
-        "في هذا الموسم، تدوم الإقامة {0} ليال على الأكثر.",
+        "En cette saison, un séjour dure au plus {max_nights} nuits.",
+        "في هذا الموسم، تدوم الإقامة {max_nights} ليال على الأكثر.",
     ),
     "error.centre_closed": ("Le centre est fermé à ces dates.", "المركز مغلق في هذه التواريخ."),
     "error.summer_by_application": (
@@ -81,8 +81,8 @@ ERROR_WORDS: dict[str, tuple[str, str]] = {
         "لقد بلغت الحد السنوي لليالي خارج الفترة الصيفية.",
     ),
     "error.yearly_nights_limit.n": (
-        "Au plus {0} nuits hors saison par an ; il vous en reste {1}.",
-        "{0} ليلة على الأكثر خارج الفترة الصيفية في السنة؛ يتبقى لك {1}.",
+        "Au plus {max_nights} nuits hors saison par an ; il vous en reste {left}.",
+        "{max_nights} ليلة على الأكثر خارج الفترة الصيفية في السنة؛ يتبقى لك {left}.",
     ),
     "error.sold_out": (
         "Plus aucun logement de ce type à ces dates.",
@@ -132,8 +132,8 @@ ERROR_WORDS: dict[str, tuple[str, str]] = {
     ),
     "error.invalid_instalments": ("Nombre de mensualités invalide.", "عدد الأقساط غير صالح."),
     "error.invalid_instalments.n": (
-        "Choisissez de {0} à {1} mensualités.",
-        "اختر من {0} إلى {1} أقساط.",
+        "Choisissez de {min} à {max} mensualités.",
+        "اختر من {min} إلى {max} أقساط.",
     ),
     "error.instalment_too_small": (
         "Mensualités trop petites : choisissez-en moins.",
@@ -158,8 +158,8 @@ ERROR_WORDS: dict[str, tuple[str, str]] = {
     "error.invalid_score": ("La note va de 1 à 5.", "التقييم من 1 إلى 5."),
     "error.comment_too_long": ("Commentaire trop long.", "التعليق طويل جدا."),
     "error.comment_too_long.n": (
-        "Le commentaire compte au plus {0} caractères.",
-        "يتضمن التعليق {0} حرفا على الأكثر.",
+        "Le commentaire compte au plus {max_length} caractères.",
+        "يتضمن التعليق {max_length} حرفا على الأكثر.",
     ),
     "error.invalid_comment": (
         "Le commentaire contient un caractère interdit.",
@@ -283,7 +283,10 @@ ERROR_WORDS: dict[str, tuple[str, str]] = {
         "حدد إما عدد الوحدات وإما النسبة.",
     ),
     "error.range_too_long": ("Période trop longue.", "المدة طويلة جدا."),
-    "error.range_too_long.n": ("Au plus {0} nuits à la fois.", "{0} ليلة على الأكثر في كل مرة."),
+    "error.range_too_long.n": (
+        "Au plus {max_nights} nuits à la fois.",
+        "{max_nights} ليلة على الأكثر في كل مرة.",
+    ),
     "error.invalid_promotion": (
         "Ce type de promotion demande ce champ.",
         "هذا النوع من العروض يتطلب هذا الحقل.",
@@ -303,15 +306,4 @@ ERROR_WORDS: dict[str, tuple[str, str]] = {
         "Un passage accordé nomme son laissez-passer.",
         "كل مرور مقبول يحدد بطاقة الدخول الخاصة به.",
     ),
-}
-
-# Weekday names of the domain's details (inventory.domain.calendar), as the pages write them.
-WEEKDAYS: dict[str, tuple[str, str]] = {
-    "Monday": ("lundi", "الاثنين"),
-    "Tuesday": ("mardi", "الثلاثاء"),
-    "Wednesday": ("mercredi", "الأربعاء"),
-    "Thursday": ("jeudi", "الخميس"),
-    "Friday": ("vendredi", "الجمعة"),
-    "Saturday": ("samedi", "السبت"),
-    "Sunday": ("dimanche", "الأحد"),
 }

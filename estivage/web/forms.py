@@ -117,7 +117,7 @@ def schema_problem(message: str, lang: str, scaled: bool = False) -> str:
 def domain_errors(error: DomainError, lang: str) -> Errors:
     """A service's problem under the form's name for the field it names."""
     field = FORM_NAME.get(error.field or "", error.field or TOP)
-    return {field: error_text(lang, error.code, error.detail, error.field)}
+    return {field: error_text(lang, error)}
 
 
 def placed(errors: Errors, fields: Collection[str]) -> Errors:

@@ -9,8 +9,10 @@ languages); a code the catalogue does not know yet shows the API's own detail.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
-from estivage.web.error_words import ERROR_WORDS, WEEKDAYS
+from estivage.web.error_words import ERROR_WORDS
+from inventory.domain.errors import DomainError
 
 LANGUAGES = ("ar", "fr")
 DEFAULT_LANGUAGE = "fr"
@@ -324,33 +326,33 @@ def translate(lang: str, key: str) -> str:
     return entry[1] if lang == "ar" else entry[0]
 
 
-def error_text(lang: str, code: str, detail: str, field: str | None = None) -> str:
+def error_text(lang: str, error: DomainError) -> str:
     """The catalogue's words for a known error code, else the API's detail.
 
     A variant for the field (``error.<code>.<field>``, the field's name without its index) comes first;
-    then the words with the detail's figures (``error.<code>.n``) when the detail has exactly as many as
-    they need; then the plain words."""
-    key = f"error.{code}"
+    then the words with the error's params (``error.<code>.n``) when it carries all they name; then the
+    plain words."""
+    key = f"error.{error.code}"
     if key not in CATALOGUE:
-        return detail
-    name = re.match(r"[a-z_]+", field or "")
+        return error.detail
+    name = re.match(r"[a-z_]+", error.field or "")
     if name and f"{key}.{name.group(0)}" in CATALOGUE:
         return translate(lang, f"{key}.{name.group(0)}")
     if f"{key}.n" in CATALOGUE:
-        text = translate(lang, f"{key}.n")
-        figures = _figures(lang, code, detail)
-        if figures and len(figures) == len(re.findall(r"\{\d\}", text)):
-            return text.format(*figures)
+        try:
+            return translate(lang, f"{key}.n").format_map(_shown(lang, error.params))
+        except KeyError:  # a param the words need is not carried: the plain words say it without
+            pass
     return translate(lang, key)
 
 
-def _figures(lang: str, code: str, detail: str) -> list[str]:
-    """The standalone numbers of a detail ("apt2" is a name, not a number), or for arrival weekdays the
-    days it names, in the page's language."""
-    if code == "arrival_weekday":
-        days = [WEEKDAYS[d][1 if lang == "ar" else 0] for d in re.findall(r"[A-Z][a-z]+day", detail)]
-        return [("، " if lang == "ar" else ", ").join(days)] if days else []
-    return re.findall(r"(?<![\w.])\d+(?![\w.])", detail)
+def _shown(lang: str, params: Mapping[str, int | str]) -> dict[str, int | str]:
+    """The params as the page writes them: ISO weekdays ("5,6") by their names in its language."""
+    shown = dict(params)
+    if "weekdays" in params:
+        names = [translate(lang, f"weekday.{d}") for d in str(params["weekdays"]).split(",")]
+        shown["weekdays"] = ("، " if lang == "ar" else ", ").join(names)
+    return shown
 
 
 def choose_language(cookie: str | None, accept_language: str) -> str:

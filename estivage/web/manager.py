@@ -194,7 +194,7 @@ def make_manager_pages(engine: AsyncEngine) -> type[Controller]:
                 try:
                     nights = await occupancy(db_session, code, first, last, now)
                 except RuleViolation as error:
-                    errors[error.field or "to"] = error_text(lang, error.code, error.detail, error.field)
+                    errors[error.field or "to"] = error_text(lang, error)
             arabic = lang == "ar"
             return page(
                 request,

@@ -77,7 +77,10 @@ def check_dates(arrival: date, departure: date, guests: int, today: date) -> Sta
         )
     if arrival > today + timedelta(days=MAX_DAYS_AHEAD):
         raise RuleViolation(
-            "arrival_too_far", f"arrival may be at most {MAX_DAYS_AHEAD} days ahead", field="arrival"
+            "arrival_too_far",
+            f"arrival may be at most {MAX_DAYS_AHEAD} days ahead",
+            field="arrival",
+            params={"max_days": MAX_DAYS_AHEAD},
         )
     return Stay(arrival, departure, guests)
 
@@ -109,16 +112,23 @@ def _check_stay_rules(stay: Stay, season: SeasonRule) -> None:
             "stay_too_short",
             f"a stay in this season lasts at least {season.min_nights} nights",
             field="departure",
+            params={"min_nights": season.min_nights},
         )
     if stay.night_count > season.max_nights:
         raise RuleViolation(
             "stay_too_long",
             f"a stay in this season lasts at most {season.max_nights} nights",
             field="departure",
+            params={"max_nights": season.max_nights},
         )
     if stay.arrival.isoweekday() not in season.arrival_weekdays:
-        days = ", ".join(_WEEKDAY_NAMES[d] for d in sorted(season.arrival_weekdays))
-        raise RuleViolation("arrival_weekday", f"arrivals in this season are on {days}", field="arrival")
+        weekdays = sorted(season.arrival_weekdays)
+        raise RuleViolation(
+            "arrival_weekday",
+            f"arrivals in this season are on {', '.join(_WEEKDAY_NAMES[d] for d in weekdays)}",
+            field="arrival",
+            params={"weekdays": ",".join(str(d) for d in weekdays)},  # ISO weekdays, 1 is Monday
+        )
 
 
 _WEEKDAY_NAMES = {

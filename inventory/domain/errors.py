@@ -1,18 +1,30 @@
 """Domain errors: a stable code the API and the gate show, and a message a person reads.
 
 The kinds say what went wrong, not which HTTP status it becomes; that mapping lives in one place
-(``estivage.problems``).
+(``estivage.problems``). An error whose message holds figures a client may show again in its own words
+(a season's minimum stay, the nights left this year) also carries them by name in ``params``, so no
+client has to read them out of the English message.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class DomainError(Exception):
-    def __init__(self, code: str, detail: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        detail: str,
+        field: str | None = None,
+        *,
+        params: Mapping[str, int | str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.code = code
         self.detail = detail
         self.field = field
+        self.params: Mapping[str, int | str] = dict(params or {})
 
 
 class RuleViolation(DomainError):

@@ -40,6 +40,7 @@ def schedule(total: Money, count: int, booked_on: date, terms: CreditTerms) -> l
             "invalid_instalments",
             f"choose between 1 and {terms.max_instalments} instalments",
             field="instalments",
+            params={"min": 1, "max": terms.max_instalments},
         )
     base, remainder = divmod(total.amount_minor, count)
     if base < terms.min_instalment.amount_minor and count > 1:

@@ -144,3 +144,25 @@ async def test_staff_move_a_booking_to_another_free_unit(
     assert (
         await client.post(f"/api/bookings/{booking['id']}/move", headers=member, json={"unit": target})
     ).status_code == 403
+
+
+async def test_a_broken_rule_names_its_figures_in_the_problem(client: AsyncTestClient[Any]) -> None:
+    staff, member = await login(client, "staff"), await login(client, "M0001")
+    short = await hold(client, member, arrival="2026-12-20", departure="2026-12-21")
+    assert short.status_code == 422
+    assert short.json() == {
+        "type": "https://estivage.example/problems/stay-too-short",
+        "title": "Stay too short",
+        "status": 422,
+        "detail": "a stay in this season lasts at least 2 nights",
+        "code": "stay_too_short",
+        "field": "departure",
+        "params": {"min_nights": 2},
+    }
+    policy = {"hold_minutes": 15, "max_open_holds": 3, "max_off_season_nights_per_year": 6}
+    assert (await client.put("/api/booking-policy", headers=staff, json=policy)).status_code == 200
+    assert (await hold(client, member, arrival="2027-01-10", departure="2027-01-14")).status_code == 201
+    over = (await hold(client, member, arrival="2027-02-10", departure="2027-02-13")).json()
+    assert (over["code"], over["params"]) == ("yearly_nights_limit", {"max_nights": 6, "left": 2})
+    unknown = (await client.get("/api/bookings/00000000-0000-0000-0000-000000000000", headers=member)).json()
+    assert "params" not in unknown  # only the errors whose words need figures carry them

@@ -72,6 +72,7 @@ def test_the_yearly_nights_may_be_reached_but_not_passed() -> None:
         check_member_limits(LIMITS, MemberUsage(open_holds=0, nights_this_year=18), new_nights=4)
     assert refused.value.code == "yearly_nights_limit"
     assert "3 left" in refused.value.detail
+    assert refused.value.params == {"max_nights": 21, "left": 3}
 
 
 ARRIVAL = datetime(2027, 1, 10, 14, tzinfo=UTC)

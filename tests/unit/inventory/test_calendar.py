@@ -7,6 +7,7 @@ from datetime import date, time
 import pytest
 
 from inventory.domain.calendar import (
+    MAX_DAYS_AHEAD,
     SeasonKind,
     SeasonRule,
     Stay,
@@ -95,6 +96,28 @@ def test_stay_rules_of_the_arrival_season_apply(arrival: date, departure: date, 
     with pytest.raises(RuleViolation) as refused:
         direct_booking_seasons(Stay(arrival, departure, 2), [OFF, SUMMER, WEEKENDS])
     assert refused.value.code == code
+
+
+@pytest.mark.parametrize(
+    ("arrival", "departure", "params"),
+    [
+        (date(2027, 1, 10), date(2027, 1, 11), {"min_nights": 2}),
+        (date(2027, 1, 10), date(2027, 1, 30), {"max_nights": 14}),
+        (date(2027, 3, 8), date(2027, 3, 10), {"weekdays": "5,6"}),
+    ],
+)
+def test_a_broken_stay_rule_carries_the_seasons_figures(
+    arrival: date, departure: date, params: dict[str, object]
+) -> None:
+    with pytest.raises(RuleViolation) as refused:
+        direct_booking_seasons(Stay(arrival, departure, 2), [OFF, SUMMER, WEEKENDS])
+    assert refused.value.params == params
+
+
+def test_an_arrival_too_far_ahead_says_how_far_it_may_be() -> None:
+    with pytest.raises(RuleViolation) as refused:
+        check_dates(date(2028, 6, 1), date(2028, 6, 3), 2, today=date(2026, 11, 23))
+    assert refused.value.params == {"max_days": MAX_DAYS_AHEAD}
 
 
 def test_a_stay_in_a_closed_period_is_refused() -> None:

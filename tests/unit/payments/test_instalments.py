@@ -42,6 +42,8 @@ def test_bad_counts_are_refused(count: int, code: str) -> None:
     with pytest.raises(RuleViolation) as refused:
         schedule(Money(100_000), count, date(2026, 11, 23), TERMS)
     assert refused.value.code == code
+    if code == "invalid_instalments":
+        assert refused.value.params == {"min": 1, "max": TERMS.max_instalments}
 
 
 def test_only_active_members_without_an_open_credit_may_borrow() -> None:

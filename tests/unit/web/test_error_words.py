@@ -6,14 +6,20 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
+from datetime import date
+from functools import cache
 from pathlib import Path
 
 import msgspec
 import pytest
 
 from booking import schemas as s
+from booking.domain.limits import MemberLimits, MemberUsage, check_member_limits
 from estivage.web.forms import FieldError, hundredths, placed, schema_problem, validation_errors
 from estivage.web.i18n import CATALOGUE, error_text
+from inventory.domain.calendar import SeasonKind, SeasonRule, Stay, direct_booking_seasons
+from inventory.domain.errors import DomainError, RuleViolation
 from inventory.schemas import SeasonIn
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -31,14 +37,16 @@ def _codes_in(node: ast.expr) -> list[str]:
     return []  # a code passed on (`error.code`): found where it was first raised
 
 
+@cache
+def _trees() -> dict[Path, ast.Module]:
+    paths = [path for package in DOMAIN_PACKAGES for path in (ROOT / package).rglob("*.py")]
+    return {path: ast.parse(path.read_text()) for path in paths}
+
+
 def raised_codes() -> dict[str, str]:
     """Every code given to a domain error (or to a subclass, or to the allocation's error, whose code the
     services pass on) in the domain packages, with where it was found."""
-    trees = {
-        path: ast.parse(path.read_text())
-        for package in DOMAIN_PACKAGES
-        for path in (ROOT / package).rglob("*.py")
-    }
+    trees = _trees()
     classes = set(ERROR_CLASSES)
     for tree in trees.values():  # subclasses defined in the packages (BadSignature, InvalidTransition…)
         for node in ast.walk(tree):
@@ -55,6 +63,21 @@ def raised_codes() -> dict[str, str]:
             if name in classes or is_super:
                 for code in _codes_in(node.args[0]):
                     found.setdefault(code, f"{path.relative_to(ROOT)}:{node.lineno}")
+    return found
+
+
+def raised_params() -> dict[str, set[str]]:
+    """The names of the params each code is raised with (`params={...}` written out where it is raised)."""
+    found: dict[str, set[str]] = {}
+    for tree in _trees().values():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            for keyword in node.keywords:
+                if keyword.arg == "params" and isinstance(keyword.value, ast.Dict):
+                    names = {k.value for k in keyword.value.keys if isinstance(k, ast.Constant)}
+                    for code in _codes_in(node.args[0]):
+                        found.setdefault(code, set()).update(str(n) for n in names)
     return found
 
 
@@ -75,42 +98,60 @@ def test_every_code_raised_in_the_domain_has_french_and_arabic_words() -> None:
     assert same == []
 
 
-def test_numbered_words_have_as_many_figures_in_both_languages() -> None:
+def test_words_with_figures_name_the_same_ones_in_both_languages() -> None:
     for key, (french, arabic) in CATALOGUE.items():
-        assert re.findall(r"\{\d\}", french) == sorted(re.findall(r"\{\d\}", arabic)), key
+        assert sorted(re.findall(r"\{(\w+)\}", french)) == sorted(re.findall(r"\{(\w+)\}", arabic)), key
         if key.endswith(".n"):
             assert key[:-2] in CATALOGUE, key
 
 
-def test_the_details_figures_are_kept_and_names_are_not_figures() -> None:
-    detail = "a stay in this season lasts at least 3 nights"
-    assert error_text("fr", "stay_too_short", detail) == "En cette saison, un séjour dure au moins 3 nuits."
-    assert error_text("ar", "stay_too_short", detail) == "في هذا الموسم، تدوم الإقامة 3 ليال على الأقل."
-    limit = "at most 30 off-season nights a year; 4 left"
-    assert error_text("fr", "yearly_nights_limit", limit) == (
-        "Au plus 30 nuits hors saison par an ; il vous en reste 4."
-    )
-    # A detail whose figures do not fit the words falls back to the plain words, never to English.
-    assert error_text("fr", "stay_too_short", "changed wording") == "Séjour trop court pour cette saison."
-    days = "arrivals in this season are on Friday, Saturday"
-    assert error_text("ar", "arrival_weekday", days) == "في هذا الموسم، يكون الوصول يوم الجمعة، السبت."
-    assert (
-        error_text("fr", "arrival_weekday", days)
-        == "En cette saison, les arrivées ont lieu le vendredi, samedi."
-    )
+def test_words_with_figures_name_exactly_the_params_their_code_is_raised_with() -> None:
+    params = raised_params()
+    for key, (french, _) in CATALOGUE.items():
+        if key.endswith(".n"):
+            code = key.removeprefix("error.").removesuffix(".n")
+            assert set(re.findall(r"\{(\w+)\}", french)) == params.get(code), key
+
+
+def refusal(rule: Callable[..., object], *args: object) -> DomainError:
+    with pytest.raises(DomainError) as caught:
+        rule(*args)
+    return caught.value
+
+
+# Arrivals on Fridays and Saturdays, three nights at least.
+WEEKENDS = SeasonRule(
+    1, SeasonKind.OFF_SEASON, date(2027, 3, 1), date(2027, 5, 1), False, min_nights=3,
+    arrival_weekdays=frozenset({5, 6}),
+)  # fmt: skip
+
+
+def test_the_words_take_the_figures_from_the_errors_params() -> None:
+    short = refusal(direct_booking_seasons, Stay(date(2027, 3, 12), date(2027, 3, 13), 2), [WEEKENDS])
+    assert error_text("fr", short) == "En cette saison, un séjour dure au moins 3 nuits."
+    assert error_text("ar", short) == "في هذا الموسم، تدوم الإقامة 3 ليال على الأقل."
+    limits, usage = MemberLimits(1, 30), MemberUsage(open_holds=0, nights_this_year=26)
+    limit = refusal(check_member_limits, limits, usage, 5)
+    assert error_text("fr", limit) == "Au plus 30 nuits hors saison par an ; il vous en reste 4."
+    monday = refusal(direct_booking_seasons, Stay(date(2027, 3, 8), date(2027, 3, 11), 2), [WEEKENDS])
+    assert error_text("ar", monday) == "في هذا الموسم، يكون الوصول يوم الجمعة، السبت."
+    assert error_text("fr", monday) == "En cette saison, les arrivées ont lieu le vendredi, samedi."
+
+
+def test_without_its_params_an_error_reads_in_the_plain_words_never_its_detail() -> None:
+    detail = RuleViolation("stay_too_short", "a stay in this season lasts at least 3 nights")
+    assert error_text("fr", detail) == "Séjour trop court pour cette saison."
+    other = RuleViolation("stay_too_short", "too short", params={"nights": 3})
+    assert error_text("ar", other) == "الإقامة قصيرة جدا بالنسبة لهذا الموسم."
 
 
 def test_a_code_may_mean_something_else_on_another_field() -> None:
-    needs = "a percentage promotion needs percent_bp"
-    assert (
-        error_text("fr", "invalid_promotion", needs, "percent_bp") == "Ce type de promotion demande ce champ."
-    )
-    fewer = "pay_nights must be fewer than stay_nights"
-    assert error_text("fr", "invalid_promotion", fewer, "pay_nights") == (
-        "Il faut moins de nuits payées que de nuits séjournées."
-    )
-    summer = error_text("ar", "not_offered", "no apt2 is offered for r1", "choices[1].unit_type")
-    assert summer == "هذه الوحدة غير معروضة في هذا الفوج."
+    needs = RuleViolation("invalid_promotion", "a percentage promotion needs percent_bp", "percent_bp")
+    assert error_text("fr", needs) == "Ce type de promotion demande ce champ."
+    fewer = RuleViolation("invalid_promotion", "pay_nights must be fewer than stay_nights", "pay_nights")
+    assert error_text("fr", fewer) == "Il faut moins de nuits payées que de nuits séjournées."
+    summer = RuleViolation("not_offered", "no apt2 is offered for r1", "choices[1].unit_type")
+    assert error_text("ar", summer) == "هذه الوحدة غير معروضة في هذا الفوج."
 
 
 def schema_error(data: dict[str, object], schema: type = s.PromotionIn) -> Exception:

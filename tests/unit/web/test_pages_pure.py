@@ -10,6 +10,7 @@ from pathlib import Path
 from estivage.web.common import money, safe_next, span
 from estivage.web.i18n import CATALOGUE, choose_language, error_text, translate
 from estivage.web.manager import chart
+from inventory.domain.errors import Conflict
 from inventory.occupancy import NightOccupancy
 from payments.services import NOTICE_CODES
 
@@ -45,8 +46,8 @@ def test_language_choice_cookie_then_browser_then_french() -> None:
     assert choose_language(None, "ar-MA,fr;q=0.8") == "ar"
     assert choose_language("xx", "en") == "fr"
     assert translate("ar", "no.such.key") == "no.such.key"
-    assert error_text("ar", "sold_out", "detail") == translate("ar", "error.sold_out")
-    assert error_text("ar", "brand_new_code", "the API's detail") == "the API's detail"
+    assert error_text("ar", Conflict("sold_out", "detail")) == translate("ar", "error.sold_out")
+    assert error_text("ar", Conflict("brand_new_code", "the API's detail")) == "the API's detail"
 
 
 def test_money_keeps_its_digits_together_right_to_left() -> None:
