@@ -184,6 +184,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "summer.inputs": ("Données du tirage (JSON)", "معطيات القرعة (JSON)"),
     "summer.results_csv": ("Résultats (CSV)", "النتائج (CSV)"),
     "summer.results_json": ("Résultats (JSON)", "النتائج (JSON)"),
+    "summer.offers_csv": ("Offres après le tirage (CSV)", "العروض بعد القرعة (CSV)"),
+    "summer.cancelled": (
+        "Ce séjour payé a été annulé ; le logement est proposé au suivant sur la liste.",
+        "أُلغي هذا الحجز المؤدى عنه؛ يُعرض المسكن على التالي في اللائحة.",
+    ),
     "summer.check_hint": (
         "Chacun peut refaire le tirage à partir de ces fichiers et vérifier la graine par son engagement.",
         "يمكن لأي شخص إعادة القرعة انطلاقا من هذه الملفات والتحقق من البذرة بواسطة التزامها.",

@@ -140,6 +140,13 @@ async def test_after_the_draw_offer_paid_waiting_and_declined(client: Client, cl
     members = {name: await login(client, name) for name in names}
     for headers in members.values():
         assert (await apply(client, headers, BUNGALOW)).status_code == 201
+    # While applications are open: the seed's commitment is public, the digest and inputs are not yet.
+    await page_login(client, "M0001")
+    opened = await client.get("/summer")
+    commitment = (await client.get(f"/api/campaigns/{CODE}", headers=staff)).json()["seed_commitment"]
+    assert commitment in opened.text
+    assert f'id="digest-{CODE}"' not in opened.text
+    assert f'href="/api/campaigns/{CODE}/inputs.json"' not in opened.text
 
     clock.advance(days=8)
     closed = await client.post(f"/api/campaigns/{CODE}/close", headers=staff)
@@ -149,7 +156,8 @@ async def test_after_the_draw_offer_paid_waiting_and_declined(client: Client, cl
     waiting_draw = await client.get("/summer")
     assert f'id="closed-{CODE}"' in waiting_draw.text
     assert 'data-result="pending"' in waiting_draw.text
-    assert closed.json()["seed_commitment"] in waiting_draw.text
+    assert closed.json()["seed_commitment"] == commitment  # committed at the opening, not at close
+    assert f'id="digest-{CODE}">{closed.json()["applications_digest"]}<' in waiting_draw.text
     assert f'id="seed-{CODE}"' not in waiting_draw.text  # the seed stays secret until the draw
     assert f'action="{APPLY}"' not in waiting_draw.text
 
@@ -174,7 +182,7 @@ async def test_after_the_draw_offer_paid_waiting_and_declined(client: Client, cl
     seed = re.search(rf'id="seed-{CODE}">([0-9a-f]+)<', page.text)
     assert seed
     assert hashlib.sha256(bytes.fromhex(seed.group(1))).hexdigest() == closed.json()["seed_commitment"]
-    for link in ("results.csv", "results.json", "inputs.json"):
+    for link in ("results.csv", "results.json", "inputs.json", "offers.csv"):
         assert f'href="/api/campaigns/{CODE}/{link}"' in page.text
         assert (await client.get(f"/api/campaigns/{CODE}/{link}")).status_code == 200
     booking_url = f"/bookings/{booking_id}"
@@ -211,6 +219,16 @@ async def test_after_the_draw_offer_paid_waiting_and_declined(client: Client, cl
     after = await client.get("/summer")
     assert 'data-result="declined"' in after.text
     assert (await own(client, members[waiting]))["result"] == "offer"
+
+    # The paid stay cancelled: once settled, the payer reads that the unit goes to the next in line.
+    await page_login(client, payer)
+    cancelled = await client.post(f"/api/bookings/{booking_id}/cancel", headers=members[payer])
+    assert cancelled.status_code == 200, cancelled.text
+    assert (await client.post(f"/api/campaigns/{CODE}/settle", headers=staff)).status_code == 200
+    await switch_language(client, "fr")
+    gone = await client.get("/summer")
+    assert 'data-result="cancelled"' in gone.text
+    assert "le logement est proposé au suivant" in gone.text
 
     # A member who did not apply sees no one's result and has nothing to decline.
     await page_login(client, "M0006")
