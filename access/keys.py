@@ -3,8 +3,11 @@
 Each key has an id. `rotate` adds a key that is published at once but signs only from `signs_from`
 (two days later by default): gates that sync keys while the network is up, then work offline for a while,
 already hold the new public key when the first pass it signs reaches them. The key that signs is the one
-whose `signs_from` came last. `rotate` also gives the previous keys a `not_after` far enough ahead for
-every pass they signed to run its course, so no gate stops accepting a valid pass.
+added last among those whose `signs_from` has come and whose `not_after` has not: a later rotation always
+wins over an earlier one, even when it was made to sign at once. `rotate` also gives the previous keys a
+`not_after` far enough ahead for every pass they signed to run its course, so no gate stops accepting a
+valid pass. `retire` ends a key's trust at once (a key feared stolen): gates refuse its passes from their
+next sync, and it never signs again.
 The file is written atomically (a temporary file renamed over it) with owner-only permissions, and
 every change reads and writes it under an exclusive lock on a sibling lock file: several workers or
 replicas sharing the file (a volume in docker-compose) that start at once agree on one first key instead
@@ -27,11 +30,17 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from access.passformat import private_key_from_raw, private_key_to_raw, public_key_to_base64url
+from inventory.domain.calendar import MAX_DAYS_AHEAD, MAX_STAY_NIGHTS
 
-# Passes are issued for stays booked at most ~18 months ahead: an old key keeps verifying that long.
-RETIRED_KEY_LIFETIME = timedelta(days=550)
 # A new key is served to gates this long before it signs a pass (gates offline for less miss nothing).
 PUBLISH_AHEAD = timedelta(days=2)
+# A rotated key still signs for PUBLISH_AHEAD; its last pass may be for a stay booked MAX_DAYS_AHEAD later
+# that lasts MAX_STAY_NIGHTS, then the departure day and the gates' grace: it verifies until all are over.
+RETIRED_KEY_LIFETIME = PUBLISH_AHEAD + timedelta(days=MAX_DAYS_AHEAD + MAX_STAY_NIGHTS + 2)
+
+
+class KeyringError(ValueError):
+    """A key operation that would leave the service unable to sign, or names no key."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,12 +149,36 @@ def ensure(path: Path, now: datetime) -> list[SigningKey]:
         return load(path)
 
 
+def _may_sign(key: SigningKey, now: datetime) -> bool:
+    return key.signing_from <= now and (key.not_after is None or key.not_after > now)
+
+
 def signing_key(keys: list[SigningKey], now: datetime) -> SigningKey:
-    """The key that signs passes now: of those whose `signs_from` has come, the latest."""
-    ready = [k for k in keys if k.signing_from <= now]
-    if not ready:  # only keys still waiting to sign (a clock set back): the first of them
-        return min(keys, key=lambda k: k.signing_from)
-    return sorted(ready, key=lambda k: k.signing_from)[-1]  # on a tie, the one added last (stable sort)
+    """The key that signs passes now: the one added last (the file keeps them in that order) among those
+    whose `signs_from` has come and whose `not_after` has not."""
+    ready = [k for k in keys if _may_sign(k, now)]
+    if not ready:
+        raise KeyringError("no pass-signing key may sign now: rotate with --publish-hours 0")
+    return ready[-1]
+
+
+def retire(path: Path, kid: str, now: datetime) -> SigningKey:
+    """End a key's trust now: gates drop it at their next sync and it signs no more. Refused when no
+    other key could sign now (make one first with a rotation that signs at once)."""
+    with _changing(path):
+        keys = load(path)
+        if not any(k.kid == kid for k in keys):
+            raise KeyringError(f"no key {kid}")
+        changed = [
+            SigningKey(k.kid, k.private_key, k.created_at, now, k.signs_from) if k.kid == kid else k
+            for k in keys
+        ]
+        if not any(_may_sign(k, now) for k in changed):
+            raise KeyringError(
+                f"{kid} is the only key that may sign now: rotate with --publish-hours 0 first"
+            )
+        _save(path, changed)
+        return next(k for k in changed if k.kid == kid)
 
 
 def published(keys: list[SigningKey], now: datetime) -> list[SigningKey]:

@@ -25,15 +25,19 @@ PASSABLE = ("confirmed", "checked_in")
 async def current_pass(
     session: AsyncSession, view: BookingView, keys_path: Path, now: datetime
 ) -> IssuedPass:
-    """The booking's live pass, issued on first request once the booking is confirmed."""
+    """The booking's live pass, issued on first request once the booking is confirmed; issued again
+    when the key that signed it is no longer trusted (retired as feared stolen), the old one revoked."""
     booking = view.booking
     if booking.status not in PASSABLE:
         raise Conflict("no_pass_yet", f"a {booking.status} booking has no pass; it comes once paid")
     existing = await session.scalar(
         select(IssuedPass).where(IssuedPass.booking_id == booking.id, IssuedPass.revoked_at.is_(None))
     )
+    all_keys = keys.ensure(keys_path, now)
     if existing is not None:
-        return existing
+        if existing.kid in {k.kid for k in keys.published(all_keys, now)}:
+            return existing
+        await revoke_booking_passes(session, booking, "key_retired", now)
     centre = await centre_view(session, view.centre)
     start, end = stay_window(
         Stay(booking.arrival, booking.departure, booking.guests),
@@ -42,7 +46,7 @@ async def current_pass(
         centre.time_zone,
     )
     start, end = start.astimezone(UTC), end.astimezone(UTC)
-    signer = keys.signing_key(keys.ensure(keys_path, now), now)
+    signer = keys.signing_key(all_keys, now)
     pass_id = uuid.uuid4()
     claims = PassClaims(pass_id, view.centre, int(start.timestamp()), int(end.timestamp()), booking.guests)
     issued = IssuedPass(

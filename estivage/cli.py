@@ -210,6 +210,25 @@ def keys_ensure() -> None:
     click.echo(f"signing key {key.kid} in {settings.pass_keys_path}")
 
 
+@keys.command(
+    "retire",
+    help="End a key's trust now (a key feared stolen): gates refuse its passes from their next sync. "
+    "Passes it signed must be reissued.",
+)
+@click.argument("kid")
+def keys_retire(kid: str) -> None:
+    from datetime import UTC, datetime
+
+    from access.keys import KeyringError, retire
+
+    settings = Settings.from_env()
+    try:
+        retire(settings.pass_keys_path, kid, datetime.now(UTC))
+    except KeyringError as refused:
+        raise click.UsageError(str(refused)) from refused
+    click.echo(f"key {kid} retired: gates drop it at their next sync")
+
+
 @keys.command("list", help="The signing keys' ids, creation dates and not_after (never the private keys).")
 def keys_list() -> None:
     from access.keys import load

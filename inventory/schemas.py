@@ -7,11 +7,13 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from inventory.domain.calendar import MAX_STAY_NIGHTS
+
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[a-z0-9][a-z0-9-]*$")]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
 Category = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[a-z][a-z_]*$")]
 Capacity = Annotated[int, msgspec.Meta(ge=1, le=50)]
-Nights = Annotated[int, msgspec.Meta(ge=1, le=90)]
+Nights = Annotated[int, msgspec.Meta(ge=1, le=MAX_STAY_NIGHTS)]
 Weekday = Annotated[int, msgspec.Meta(ge=1, le=7)]
 SeasonKind = Literal["summer", "off_season", "closed"]
 

@@ -15,6 +15,8 @@ from inventory.domain.errors import RuleViolation
 
 # How far ahead a stay may be searched or booked; beyond it no season is configured anyway.
 MAX_DAYS_AHEAD = 550
+# The longest stay a season may allow (its max_nights); the staff API refuses more.
+MAX_STAY_NIGHTS = 90
 
 
 class SeasonKind(StrEnum):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import zxingcpp
@@ -121,3 +122,26 @@ async def test_a_reissued_pass_revokes_the_old_one(client: AsyncTestClient[Any])
     assert (await client.get(f"/api/bookings/{booking['id']}/pass", headers=member)).json() == new.json()
     feed = (await client.get("/api/access/revocations", headers=await _gate(client))).json()
     assert feed["revoked"] == [old["pass_id"]]
+
+
+async def test_a_pass_signed_by_a_retired_key_is_replaced_when_the_member_opens_it(
+    client: AsyncTestClient[Any], settings: Settings, clock: Clock
+) -> None:
+    member, booking = await _confirmed(client)
+    stolen = (await client.get(f"/api/bookings/{booking['id']}/pass", headers=member)).json()
+    replacement = pass_keys.rotate(settings.pass_keys_path, clock(), publish_ahead=timedelta(0))
+    pass_keys.retire(settings.pass_keys_path, stolen["kid"], clock())
+
+    gate = await _gate(client)
+    published = (await client.get("/api/access/keys", headers=gate)).json()["keys"]
+    assert [k["kid"] for k in published] == [replacement.kid]  # gates drop the key at their next sync
+    fresh = (await client.get(f"/api/bookings/{booking['id']}/pass", headers=member)).json()
+
+    assert fresh["pass_id"] != stolen["pass_id"]
+    assert fresh["kid"] == replacement.kid
+    keyring = {k["kid"]: public_key_from_base64url(k["public_key"]) for k in published}
+    assert verify_pass(fresh["payload"], keyring).pass_id == uuid.UUID(fresh["pass_id"])
+    feed = (await client.get("/api/access/revocations", headers=gate)).json()
+    assert stolen["pass_id"] in feed["revoked"]
+    again = (await client.get(f"/api/bookings/{booking['id']}/pass", headers=member)).json()
+    assert again["pass_id"] == fresh["pass_id"]  # issued once, not at every look
