@@ -210,17 +210,18 @@ def _push_journal(client: httpx.Client, store: StateStore) -> Upload:
 def _upload(client: httpx.Client, store: StateStore, batch: list[tuple[int, JournalEntry]]) -> Upload:
     """Send ``batch``; mark what the server stored, and what it refuses as bad input.
 
-    A 400 or 422 names a batch, not an event: the batch is sent again in halves until each refused
-    event is alone, so one bad event (a journal row damaged on disk, a reason an older server does
-    not take) neither blocks the uploads behind it for ever nor takes good events down with it.
-    Anything else that is not a 200 (the device refused, the server down) stops the sync: nothing is
-    marked, everything is sent again next time.
+    A 400 or 422 from the service (a problem document, RFC 9457) names a batch, not an event: the
+    batch is sent again in halves until each refused event is alone, so one bad event (a journal row
+    damaged on disk, a reason an older server does not take) neither blocks the uploads behind it for
+    ever nor takes good events down with it. Anything else that is not a 200 (the device refused, the
+    server down, a proxy's own 400 in front of it, which would refuse every event alike) stops the
+    sync: nothing is marked, everything is sent again next time.
     """
     try:
         response = client.post("/api/access/scans", json={"events": [_event(e) for _s, e in batch]})
     except httpx.HTTPError as error:
         raise SyncFailed(f"server unreachable: {error}") from error
-    if response.status_code in BAD_INPUT:
+    if response.status_code in BAD_INPUT and _is_problem(response):
         if len(batch) > 1:
             half = len(batch) // 2
             return _upload(client, store, batch[:half]) + _upload(client, store, batch[half:])
@@ -238,6 +239,11 @@ def _upload(client: httpx.Client, store: StateStore, batch: list[tuple[int, Jour
         done = Upload(int(answer["accepted"]), int(answer["duplicates"]))
     store.mark_uploaded([seq for seq, _entry in batch])
     return done
+
+
+def _is_problem(response: httpx.Response) -> bool:
+    """The service's own refusal: a problem document, not an HTML page from a proxy on the way."""
+    return response.headers.get("content-type", "").split(";")[0].strip() == "application/problem+json"
 
 
 class Backoff:

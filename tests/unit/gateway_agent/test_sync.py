@@ -190,7 +190,8 @@ def refuse_batches_with(bad_reason: str) -> Route:
 
     def answer(request: Request) -> Answer:
         if any(e["reason"] == bad_reason for e in request.body["events"]):
-            return json_answer({"status": 422, "detail": "events[...].reason: bad"}, status=422)
+            problem = {"status": 422, "detail": "events[...].reason: bad"}
+            return Answer(422, json.dumps(problem).encode(), "application/problem+json")
         return accept_every_event(request)
 
     return answer
@@ -231,6 +232,20 @@ def test_events_the_server_refuses_are_set_aside_and_the_rest_uploads(
     assert len(StateStore(state).journal()) == 9
     code, [status] = run_cli(["--state", str(state), "status"], capsys)
     assert (status["rejected"], status["pending_upload"]) == (2, 0)
+
+
+def test_a_proxys_own_400_stops_the_sync_and_sets_no_scan_aside(
+    state: Path, server: StubServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # nginx's "400 Request Header Or Cookie Too Large" would refuse every half of every batch alike:
+    # only the service's problem document says that an event itself is bad.
+    journal_reasons(state, ["malformed", "malformed", "malformed"])
+    server.routes["POST /api/access/scans"] = Answer(400, b"<html>400 Bad Request</html>", "text/html")
+    code, line = sync(state, capsys)
+    assert (code, line["synced"], line["pending_upload"], line["rejected"]) == (0, False, 3, 0)
+    server.routes["POST /api/access/scans"] = accept_every_event
+    code, line = sync(state, capsys)
+    assert (line["synced"], line["uploaded"], line["pending_upload"], line["rejected"]) == (True, 3, 0, 0)
 
 
 @pytest.mark.parametrize("status", [401, 403])
