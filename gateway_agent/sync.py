@@ -243,7 +243,8 @@ def _upload(client: httpx.Client, store: StateStore, batch: list[tuple[int, Jour
 
 def _is_problem(response: httpx.Response) -> bool:
     """The service's own refusal: a problem document, not an HTML page from a proxy on the way."""
-    return response.headers.get("content-type", "").split(";")[0].strip() == "application/problem+json"
+    media_type = str(response.headers.get("content-type", "")).split(";")[0].strip()
+    return media_type == "application/problem+json"
 
 
 class Backoff:
