@@ -131,6 +131,8 @@ def draw_command(code: str, progress: bool | None) -> None:
 @click.option("--campaign", "code", default=None, help="one campaign (default: every drawn campaign)")
 def settle_command(code: str | None) -> None:
     async def work(session: AsyncSession) -> offers.Settled:
+        if code is None:  # each campaign in its own transaction (``settle.settle_all``)
+            return await settle.settle_all(session, datetime.now(UTC))
         return await settle.settle(session, datetime.now(UTC), code)
 
     done = _run(work)

@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.campaigns import audit, draw, offers, services, views
+from booking.campaigns import audit, draw, services, views
 from booking.campaigns import schemas as s
 from booking.campaigns import settle as settling
 from booking.campaigns.models import Campaign
@@ -249,7 +249,7 @@ class CampaignController(Controller):
         now: NamedDependency[datetime],
         code: FromPath[str],
     ) -> s.ApplicationOut:
-        await offers.decline(db_session, request.user, code, now)
+        await settling.decline(db_session, request.user, code, now)
         await db_session.commit()
         campaign, application = await services.find_application(db_session, request.user, code)
         return await views.application_out(db_session, campaign, application, now)

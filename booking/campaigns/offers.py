@@ -21,17 +21,12 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking import repository as repo
-from booking import services as bookings
 from booking.campaigns import audit
 from booking.campaigns.models import Campaign, CampaignApplication, CampaignEvent, CampaignOffer, WaitingPlace
 from booking.campaigns.services import (
-    campaign_by_code,
     closed_during,
-    lock_campaigns,
-    own_application,
     rotations_of,
 )
-from booking.domain import states
 from booking.domain.allocation import (
     AllocationResult,
     Offer,
@@ -43,8 +38,7 @@ from booking.domain.allocation import (
 from booking.domain.allocation import Campaign as Supply
 from booking.locks import lock_unit_type
 from booking.models import Booking
-from estivage.auth import Identity
-from inventory.domain.errors import Conflict, NotFound
+from inventory.domain.errors import Conflict
 from inventory.models import Rotation, StayNight
 from inventory.snapshot import CentreView, UnitTypeView, centre_view
 
@@ -388,34 +382,3 @@ async def _waiting_lists(session: AsyncSession, campaign: Campaign, slots: set[S
             WaitingEntry(public_id, category or "", rank) for public_id, category, rank in rows.tuples()
         ]
     return AllocationResult(order=(), offers={}, waiting_lists={slot: tuple(e) for slot, e in lists.items()})
-
-
-async def decline(session: AsyncSession, identity: Identity, code: str, now: datetime) -> Settled:
-    """The member turns their offer down: its hold is cancelled and the unit goes to the next in line."""
-    await lock_campaigns(session, code=code)
-    campaign = await campaign_by_code(session, code)
-    application = await own_application(session, campaign, identity.user_id)
-    offer = None
-    if application is not None:
-        offer = await session.scalar(
-            select(CampaignOffer).where(
-                CampaignOffer.application_id == application.id, CampaignOffer.status == "offered"
-            )
-        )
-    if application is None or offer is None:
-        raise NotFound("offer_not_found", f"you hold no open offer in {code}")
-    booking = await session.get(Booking, offer.booking_id) if offer.booking_id else None
-    status = states.effective_status(booking.status, booking.hold_expires_at, now) if booking else "expired"
-    if status in repo.LIVE_STATES:
-        raise Conflict("offer_paid", "this stay is paid; cancel the booking to give it up")
-    if booking is not None and status == "held":
-        await bookings.cancel(session, identity, booking.id, now)
-    offer.status, offer.settled_at = ("lapsed" if status == "expired" else "declined"), now
-    audit.record(
-        session, campaign.id, offer.status, identity.username, now, application.public_id,
-        slot=str(_slot(offer)),
-    )  # fmt: skip
-    await session.flush()
-    new_offers = await reoffer(session, campaign, [(offer, application.public_id)], now)
-    return Settled(declined=offer.status == "declined", lapsed=offer.status == "lapsed",
-                   offered=len(new_offers), new_offers=new_offers)  # fmt: skip

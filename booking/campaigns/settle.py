@@ -7,7 +7,13 @@ the cancellation's), keeps the member's last summer stay, which the next season'
 with the stays paid, and offers every freed unit to the next in line (``offers.reoffer``).
 
 Idempotent: a second run at the same instant changes nothing, and two runs at once (the worker and the
-staff) take turns on the campaigns' lock; only the campaigns locked are settled.
+staff) take turns on the campaign's lock.
+
+Lock order. Holds lock a member's row, then a unit type (``booking.locks``); a settle round locks the
+rows of the members it records stays for (its flush), then unit types (the re-offers). Settling two
+campaigns in one transaction would lock the second campaign's members while holding the first one's unit
+types, the reverse order, and PostgreSQL could deadlock it with a hold: so the worker settles each
+campaign in its own transaction (``settle_all``), and the staff settle one (``settle``).
 """
 
 from __future__ import annotations
@@ -21,14 +27,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking import repository as repo
+from booking import services as bookings
 from booking.campaigns import audit
 from booking.campaigns.models import Campaign, CampaignApplication, CampaignEvent, CampaignOffer
 from booking.campaigns.offers import Settled, reoffer
-from booking.campaigns.services import campaign_by_code, lock_campaigns
+from booking.campaigns.services import campaign_by_code, lock_campaigns, own_application
 from booking.domain import states
+from booking.locks import end_lock_free_read
 from booking.models import Booking
 from estivage.accounts.models import Member
-from inventory.domain.errors import Conflict
+from estivage.auth import Identity
+from inventory.domain.errors import Conflict, NotFound
 from inventory.models import Season
 
 # The member's last summer stay before this one, kept in the ``paid`` entry so that a cancelled stay
@@ -37,29 +46,39 @@ STAY_BEFORE = "last_summer_stay_year_before"
 _CHUNK = 2000
 
 
-async def settle(session: AsyncSession, now: datetime, code: str | None = None) -> Settled:
-    """Every drawn campaign's (or one campaign's) offers brought up to date with their bookings."""
+async def settle(session: AsyncSession, now: datetime, code: str) -> Settled:
+    """One drawn campaign's offers brought up to date with their bookings; the caller commits."""
     locked = await lock_campaigns(session, code=code, drawn_only=True)
-    if code is not None and not locked:
+    if not locked:
         campaign = await campaign_by_code(session, code)  # 404 for an unknown code
         raise Conflict("not_drawn", f"{code} is {campaign.status}; offers are settled after the draw")
-    query = (
-        select(Campaign)
-        .where(Campaign.id.in_(locked))
-        .order_by(Campaign.id)
-        .execution_options(populate_existing=True)
+    return await _settle_campaign(session, await _campaign(session, locked[0]), now)
+
+
+async def settle_all(session: AsyncSession, now: datetime) -> Settled:
+    """Every drawn campaign settled, each in its own transaction, committed here (see the lock order)."""
+    codes = list(
+        await session.scalars(select(Campaign.code).where(Campaign.status == "drawn").order_by(Campaign.id))
     )
+    await end_lock_free_read(session)  # SQLite: the campaign's lock must be its unit of work's first write
     done = Settled()
-    for campaign in list(await session.scalars(query)):
-        done.add(await _settle_campaign(session, campaign, now))
+    for code in codes:
+        locked = await lock_campaigns(session, code=code, drawn_only=True)
+        if locked:
+            done.add(await _settle_campaign(session, await _campaign(session, locked[0]), now))
+        await session.commit()
     return done
 
 
 async def settle_job(session: AsyncSession, now: datetime) -> int:
     """The worker's round: settle every drawn campaign; the number of offers changed or made."""
-    done = await settle(session, now)
-    await session.commit()
+    done = await settle_all(session, now)
     return done.paid + done.lapsed + done.declined + done.cancelled + done.offered
+
+
+async def _campaign(session: AsyncSession, campaign_id: int) -> Campaign:
+    query = select(Campaign).where(Campaign.id == campaign_id).execution_options(populate_existing=True)
+    return (await session.scalars(query)).one()
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,3 +264,41 @@ async def _paid_after_lapse(session: AsyncSession, campaign: Campaign, round_: _
     round_.members.update(await _members(session, {seen.member_id for seen in late} - round_.members.keys()))
     for seen in late:
         round_.paid(seen, late=True)
+
+
+# --- a member's decline ----------------------------------------------------------------------------
+
+
+async def decline(session: AsyncSession, identity: Identity, code: str, now: datetime) -> Settled:
+    """The member turns their open offer down: its hold is cancelled and the unit goes to the next in line.
+
+    An offer whose booking is no longer held when the member declines (its hold expired, or it was
+    cancelled, perhaps after it was paid) is not declined: the campaign is settled, which records what
+    did happen (lapsed; declined; paid and then cancelled) and offers the unit, as the worker would."""
+    await lock_campaigns(session, code=code)
+    campaign = await campaign_by_code(session, code)
+    application = await own_application(session, campaign, identity.user_id)
+    offer = None
+    if application is not None:
+        offer = await session.scalar(
+            select(CampaignOffer).where(
+                CampaignOffer.application_id == application.id, CampaignOffer.status == "offered"
+            )
+        )
+    if application is None or offer is None:
+        raise NotFound("offer_not_found", f"you hold no open offer in {code}")
+    booking = await session.get(Booking, offer.booking_id) if offer.booking_id else None
+    status = states.effective_status(booking.status, booking.hold_expires_at, now) if booking else "expired"
+    if status in repo.LIVE_STATES:
+        raise Conflict("offer_paid", "this stay is paid; cancel the booking to give it up")
+    if booking is None or status != "held":
+        return await _settle_campaign(session, campaign, now)
+    await bookings.cancel(session, identity, booking.id, now)
+    offer.status, offer.settled_at = "declined", now
+    audit.record(
+        session, campaign.id, "declined", identity.username, now, application.public_id,
+        slot=f"{offer.centre}/{offer.rotation}/{offer.unit_type}",
+    )  # fmt: skip
+    await session.flush()
+    new_offers = await reoffer(session, campaign, [(offer, application.public_id)], now)
+    return Settled(declined=1, offered=len(new_offers), new_offers=new_offers)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from bisect import bisect_left
+from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
@@ -183,11 +185,22 @@ async def published_reoffers(session: AsyncSession, code: str) -> str:
         )
     )
     # Units are offered again in the order they were freed (a round writes its entries grouped by unit
-    # type), and an application's offer is freed once: its freeing entry gives the order.
-    freed_at = {e.application: e.id for e in entries if e.event in _FREEING}
+    # type): each row sorts by the entry that freed its unit, the last one of that application before it
+    # (an application may free a unit twice: lapsed, paid late after all, then cancelled).
+    freeings: dict[str, list[int]] = defaultdict(list)
+    for entry in entries:
+        if entry.event in _FREEING and entry.application:
+            freeings[entry.application].append(entry.id)
     after = [e for e in entries if e.event not in _FREEING and e.detail.get("after")]
-    after.sort(key=lambda entry: (freed_at.get(entry.detail["after"], entry.id), entry.id))
+    after.sort(key=lambda entry: (_freed_by_entry(freeings, entry), entry.id))
     return reoffers_to_csv([_reoffer(number, entry) for number, entry in enumerate(after, start=1)])
+
+
+def _freed_by_entry(freeings: dict[str, list[int]], entry: CampaignEvent) -> int:
+    """The id of the entry that freed the unit ``entry`` re-offers (ids ascend, as the log is read)."""
+    earlier = freeings.get(str(entry.detail["after"]), [])
+    found = bisect_left(earlier, entry.id)
+    return earlier[found - 1] if found else entry.id
 
 
 _FREEING = ("lapsed", "declined", "cancelled")

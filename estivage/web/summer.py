@@ -20,8 +20,8 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.campaigns import offers, services, views
 from booking.campaigns import schemas as s
+from booking.campaigns import services, settle, views
 from booking.campaigns.models import Campaign
 from booking.domain.allocation import MAX_CHOICES
 from booking.models import Booking
@@ -344,7 +344,7 @@ class SummerPages(Controller):
         code: FromPath[str],
     ) -> Response[Any]:
         try:
-            await offers.decline(db_session, request.user, code, now)
+            await settle.decline(db_session, request.user, code, now)
             await db_session.commit()
         except DomainError as error:
             await db_session.rollback()

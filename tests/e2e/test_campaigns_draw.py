@@ -285,14 +285,18 @@ async def test_the_worker_and_the_staff_settling_at_once_lapse_and_re_offer_each
     late = clock.now + timedelta(hours=49)
     engines = [create_disposable_engine(settings.database_url) for _ in range(2)]
 
-    async def settle_with(engine: Any) -> offers.Settled:
+    async def settle_with(engine: Any, code: str | None) -> offers.Settled:
         async with session_factory(engine)() as session:
-            done = await settle.settle(session, late)
+            if code is None:  # the worker: every drawn campaign, each committed in its turn
+                return await settle.settle_all(session, late)
+            done = await settle.settle(session, late, code)  # the staff: one campaign
             await session.commit()
             return done
 
     try:
-        runs = await asyncio.gather(*(settle_with(engine) for engine in engines))
+        runs = await asyncio.gather(
+            *(settle_with(e, code) for e, code in zip(engines, (None, CODE), strict=True))
+        )
     finally:
         for engine in engines:
             await engine.dispose()
@@ -340,3 +344,86 @@ async def test_money_that_arrives_after_a_lapse_while_the_unit_is_free_makes_the
     assert (mine["result"], mine["offer"]["status"]) == ("offer", "paid")
     audit = (await client.get(f"/api/campaigns/{CODE}/audit", params={"event": "paid"}, headers=staff)).json()
     assert [e["detail"].get("late") for e in audit] == [True]
+
+
+async def _summer_2028_campaign(client: Client, staff: dict[str, str]) -> str:
+    """A second summer (one rotation, the Ifrane bungalows priced) and its campaign, open like the first."""
+    season = {
+        "code": "summer-2028",
+        "name_fr": "Été 2028",
+        "kind": "summer",
+        "starts_on": "2028-07-01",
+        "ends_on": "2028-09-01",
+        "rotations": [{"code": "r1", "starts_on": "2028-07-01", "ends_on": "2028-07-11"}],
+    }
+    assert (await client.post("/api/seasons", json=season, headers=staff)).status_code == 201
+    for category in ("active", "retired"):
+        tariff = {"season": "summer-2028", "centre": "ifrane", "unit_type": "bungalow", "category": category,
+                  "nightly": {"amount_minor": 40_000}}  # fmt: skip
+        assert (await client.put("/api/tariffs", json=tariff, headers=staff)).status_code == 200
+    await open_campaign(client, staff, season="summer-2028", reserved_percent={})
+    return "summer-2028"
+
+
+async def test_a_settle_round_never_locks_a_member_after_a_unit_type_in_one_transaction(
+    client: Client, clock: Clock, settings: Settings
+) -> None:
+    # Holds lock the member's row, then the unit type (booking.locks): a transaction that locks a unit
+    # type and then a member row could deadlock with one on PostgreSQL.
+    staff = await login(client, "staff")
+    await open_campaign(client, staff, reserved_percent={})
+    second = await _summer_2028_campaign(client, staff)
+    for number in range(1, 5):  # three bungalows in 2027: three offers that will lapse, one re-offer
+        assert (await apply(client, await login(client, f"M{number:04d}"), BUNGALOW)).status_code == 201
+    payer = await login(client, "M0006")
+    choice = {"choices": [BUNGALOW], "party_size": 4}
+    assert (
+        await client.put(f"/api/campaigns/{second}/application", json=choice, headers=payer)
+    ).status_code == 201
+    clock.advance(days=8)
+    for code in (CODE, second):
+        assert (await client.post(f"/api/campaigns/{code}/close", headers=staff)).status_code == 200
+        assert (await client.post(f"/api/campaigns/{code}/draw", headers=staff)).status_code == 200
+    offer = (await _own_in(client, second, payer))["offer"]
+    paid = await client.post(
+        f"/api/bookings/{offer['booking_id']}/checkout",
+        json={"method": "payroll", "instalments": 2},
+        headers=payer,
+    )
+    assert paid.status_code == 200, paid.text
+
+    engine = create_disposable_engine(settings.database_url)
+    transactions: list[list[str]] = [[]]
+    event.listen(engine.sync_engine, "before_cursor_execute", _recorded(transactions))
+    event.listen(engine.sync_engine, "commit", lambda _connection: transactions.append([]))
+    try:
+        async with session_factory(engine)() as session:
+            done = await settle.settle_all(session, clock.now + timedelta(hours=49))
+    finally:
+        await engine.dispose()
+    assert (done.lapsed, done.offered, done.paid) == (3, 1, 1)
+    locks = transactions
+    assert any("unit_type" in t for t in locks)  # the round locked both kinds of rows
+    assert any("member" in t for t in locks)
+    for transaction in locks:
+        if "unit_type" in transaction:
+            assert "member" not in transaction[transaction.index("unit_type") :], locks
+
+
+_LOCKS = {"update members": "member", "update unit_types": "unit_type"}
+
+
+def _recorded(transactions: list[list[str]]) -> Any:
+    """A listener that notes, per transaction, the statements that lock a member or a unit type."""
+
+    def record(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        text = " ".join(statement.split()).lower()
+        transactions[-1] += [lock for prefix, lock in _LOCKS.items() if text.startswith(prefix)]
+
+    return record
+
+
+async def _own_in(client: Client, code: str, headers: dict[str, str]) -> dict[str, Any]:
+    response = await client.get(f"/api/campaigns/{code}/application", headers=headers)
+    assert response.status_code == 200, response.text
+    return dict(response.json())

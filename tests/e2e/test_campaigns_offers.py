@@ -4,6 +4,7 @@ line; a freed unit that nobody waits for is logged; members see their live place
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -68,6 +69,27 @@ async def _log(client: Client, staff: Headers, event: str) -> list[dict[str, Any
     return list(response.json())
 
 
+@dataclass(frozen=True)
+class _Paid:
+    who: dict[str, Headers]
+    results: dict[str, dict[str, Any]]
+    payer: str
+    waiting: str
+    stay_before: int | None  # the payer's last summer stay before this one
+    booking_id: str
+
+
+async def _one_paid_one_waiting(client: Client, clock: Clock, settings: Settings) -> _Paid:
+    """Four applicants for three bungalows: one of the three offered has paid, one applicant waits."""
+    names = ["M0001", "M0002", "M0003", "M0004"]
+    who = await _drawn(client, clock, names)
+    results = {name: await _own(client, who[name]) for name in names}
+    payer = next(name for name in names if results[name]["result"] == "offer")
+    waiting = next(name for name in names if results[name]["result"] == "waiting")
+    stay_before = (await _member(settings, payer)).last_summer_stay_year
+    return _Paid(who, results, payer, waiting, stay_before, await _pay(client, who[payer]))
+
+
 async def test_a_winner_who_paid_scores_lower_next_season_and_the_payment_is_logged_at_its_time(
     client: Client, clock: Clock, settings: Settings
 ) -> None:
@@ -91,13 +113,9 @@ async def test_a_winner_who_paid_scores_lower_next_season_and_the_payment_is_log
 async def test_a_paid_stay_cancelled_before_the_rotation_goes_to_the_next_in_line(
     client: Client, clock: Clock, settings: Settings
 ) -> None:
-    names = ["M0001", "M0002", "M0003", "M0004"]  # three bungalows: one applicant waits
-    who = await _drawn(client, clock, names)
-    results = {name: await _own(client, who[name]) for name in names}
-    waiting = next(name for name in names if results[name]["result"] == "waiting")
-    payer = next(name for name in names if results[name]["result"] == "offer")
-    stay_before = (await _member(settings, payer)).last_summer_stay_year
-    booking_id = await _pay(client, who[payer])
+    paid = await _one_paid_one_waiting(client, clock, settings)
+    who, results, payer, waiting = paid.who, paid.results, paid.payer, paid.waiting
+    stay_before, booking_id = paid.stay_before, paid.booking_id
     assert (await _settle(client, who["staff"]))["paid"] == 1
     assert (await _member(settings, payer)).last_summer_stay_year == 2027
 
@@ -184,3 +202,27 @@ async def test_members_see_their_live_place_on_each_waiting_list(client: Client,
     # The first in line was offered the unit: the second is now next, as published they were second.
     place = (await _own(client, who[second]))["waiting"][0]
     assert (place["position"], place["published_position"]) == (1, 2)
+
+
+async def test_declining_an_offer_paid_then_cancelled_records_the_payment_and_the_cancellation(
+    client: Client, clock: Clock, settings: Settings
+) -> None:
+    paid = await _one_paid_one_waiting(client, clock, settings)
+    who, payer, public_id = paid.who, paid.payer, paid.results[paid.payer]["public_id"]
+    clock.advance(hours=1)
+    assert (
+        await client.post(f"/api/bookings/{paid.booking_id}/cancel", headers=who[payer])
+    ).status_code == 200
+
+    # No settle round ran since: the offer is still open in the campaign's tables when the member declines.
+    declined = await client.post(f"/api/campaigns/{CODE}/application/decline", headers=who[payer])
+    assert declined.status_code == 200, declined.text
+    assert (declined.json()["result"], declined.json()["offer"]["status"]) == ("cancelled", "cancelled")
+    assert await _log(client, who["staff"], "declined") == []
+    [paid_entry] = await _log(client, who["staff"], "paid")
+    [cancelled] = await _log(client, who["staff"], "cancelled")
+    assert paid_entry["application"] == cancelled["application"] == public_id
+    assert (await _member(settings, payer)).last_summer_stay_year == paid.stay_before
+    assert (await _own(client, who[paid.waiting]))["result"] == "offer"
+    published = (await client.get(f"/api/campaigns/{CODE}/offers.csv")).text.splitlines()
+    assert published[1].split(",")[5:8] == [public_id, "cancelled", "offer"]

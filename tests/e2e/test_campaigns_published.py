@@ -92,3 +92,54 @@ async def test_every_unit_freed_after_the_draw_is_published_with_whom_it_went_to
     assert [row["choice_rank"] for row in rows] == ["1", "1", ""]
     assert all(row["at"].startswith(clock.now.isoformat()[:19]) for row in rows)
     assert "M000" not in published.text
+
+
+async def test_offers_csv_follows_each_freeing_even_when_an_application_frees_a_unit_twice(
+    client: Client, clock: Clock
+) -> None:
+    staff = await login(client, "staff")
+    await open_campaign(client, staff, reserved_percent={})
+    late, other = await login(client, "M0001"), await login(client, "M0002")  # three bungalows, nobody waits
+    for member in (late, other):
+        assert (await apply(client, member, BUNGALOW)).status_code == 201
+    clock.advance(days=8)
+    assert (await client.post(f"/api/campaigns/{CODE}/close", headers=staff)).status_code == 200
+    assert (await client.post(f"/api/campaigns/{CODE}/draw", headers=staff)).status_code == 200
+    mine = {}
+    for name, member in (("late", late), ("other", other)):
+        mine[name] = (await client.get(f"/api/campaigns/{CODE}/application", headers=member)).json()
+    card = await client.post(
+        f"/api/bookings/{mine['late']['offer']['booking_id']}/checkout", json={"method": "card"}, headers=late
+    )
+    payroll = await client.post(
+        f"/api/bookings/{mine['other']['offer']['booking_id']}/checkout",
+        json={"method": "payroll", "instalments": 2},
+        headers=other,
+    )
+    assert (card.status_code, payroll.status_code) == (200, 200)
+
+    async def settled() -> dict[str, int]:
+        clock.advance(hours=1)
+        response = await client.post(f"/api/campaigns/{CODE}/settle", headers=staff)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    clock.advance(hours=48)
+    assert (await settled())["lapsed"] == 1  # the card payment is slow: the offer lapses first
+    confirmed = await client.post(
+        card.json()["redirect_url"].split("?")[0] + "/confirm", follow_redirects=False
+    )
+    assert confirmed.status_code == 303
+    assert (await settled())["paid"] == 1  # then the money arrives while the unit is free: paid after all
+    for member, name in ((other, "other"), (late, "late")):  # each cancels its paid stay, in this order
+        booking_id = mine[name]["offer"]["booking_id"]
+        assert (await client.post(f"/api/bookings/{booking_id}/cancel", headers=member)).status_code == 200
+        assert (await settled())["cancelled"] == 1
+
+    rows = list(csv.DictReader(io.StringIO((await client.get(f"/api/campaigns/{CODE}/offers.csv")).text)))
+    assert [(row["freed_by"], row["freed_because"]) for row in rows] == [
+        (mine["late"]["public_id"], "lapsed"),
+        (mine["other"]["public_id"], "cancelled"),
+        (mine["late"]["public_id"], "cancelled"),
+    ]
+    assert [row["at"] for row in rows] == sorted(row["at"] for row in rows)

@@ -36,7 +36,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("UPDATE campaign_offers SET status = 'paid' WHERE status = 'cancelled'")
+    # A cancelled offer's stay is gone and its unit was offered again: of the older statuses 'declined'
+    # (withdrawn, the unit freed) says that; 'paid' would count it as a live offer holding its slot.
+    op.execute("UPDATE campaign_offers SET status = 'declined' WHERE status = 'cancelled'")
     _offer_statuses(_BEFORE)
     with op.batch_alter_table("campaigns", schema=None) as batch_op:
         batch_op.drop_column("published_results_json")
