@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from booking.domain.allocation.allocate import Application, Campaign, Slot, allocate, reserve_by_share
-from booking.domain.allocation.lottery import applications_digest, lottery_order
+from booking.domain.allocation.lottery import applications_digest, lottery_key, lottery_order
 from booking.domain.allocation.publication import prepare_draw, published_rows, run_draw, verify
 
 CENTRES = {"ifrane": 1, "sidi-bouzid": 3, "saidia": 4, "mdiq": 3}  # popularity weight
@@ -60,15 +60,17 @@ def timed(label: str, step: Callable[[], T]) -> T:
 def main(count: int, seed_text: str) -> None:
     rng = random.Random(seed_text)
     seed = hashlib.sha256(seed_text.encode()).digest()
+    close_seed = hashlib.sha256(f"{seed_text} close".encode()).digest()
     supply = campaign()
     apps = applications(count, rng)
     print(f"{count} applications, {len(supply.units)} slots, {sum(supply.units.values())} units")
     started = time.perf_counter()
     digest = timed("applications digest", lambda: applications_digest(apps))
-    order = timed("lottery", lambda: lottery_order(seed, digest, [a.application_id for a in apps]))
+    key = lottery_key(seed, close_seed)
+    order = timed("lottery", lambda: lottery_order(key, digest, [a.application_id for a in apps]))
     result = timed("allocation", lambda: allocate(supply, apps, order))
     draw_time = time.perf_counter() - started
-    inputs = prepare_draw("summer-2025", supply, apps, seed).revealed(seed)
+    inputs = prepare_draw("summer-2025", supply, apps, seed, close_seed).revealed(seed, close_seed)
     rows = timed("published rows (re-runs the draw)", lambda: published_rows(inputs, run_draw(inputs)))
     difference = timed("verify (re-run and compare)", lambda: verify(inputs, rows))
     waiting = count - len(result.offers)

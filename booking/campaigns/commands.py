@@ -95,21 +95,24 @@ _PROGRESS = click.option(
 )
 
 
-@click.command("close", help="Close a campaign's applications: scores and digest, under the seed commitment.")
+@click.command("close", help="Close a campaign's applications: scores, digest, the close seed's commitment.")
 @click.option("--campaign", "code", required=True, help="the campaign code, e.g. summer-2027")
 @_PROGRESS
 def close_command(code: str, progress: bool | None) -> None:
     bars = StageBars(sys.stderr.isatty() if progress is None else progress)
 
-    async def work(session: AsyncSession) -> tuple[str | None, str | None]:
+    async def work(session: AsyncSession) -> tuple[str | None, str | None, str | None]:
         campaign = await draw.close(session, code, OPERATOR, datetime.now(UTC), bars)
-        return campaign.seed_commitment, campaign.applications_digest
+        return campaign.seed_commitment, campaign.close_seed_commitment, campaign.applications_digest
 
-    commitment, digest = _run(work, bars)
-    click.echo(f"{code} closed; seed commitment {commitment}; applications digest {digest}")
+    commitment, close_commitment, digest = _run(work, bars)
+    click.echo(
+        f"{code} closed; seed commitment {commitment}; close seed commitment {close_commitment}; "
+        f"applications digest {digest}"
+    )
 
 
-@click.command("draw", help="Run a closed campaign's draw on the database: reveal the seed, hold the offers.")
+@click.command("draw", help="Run a closed campaign's draw on the database: reveal both seeds, hold offers.")
 @click.option("--campaign", "code", required=True, help="the campaign code, e.g. summer-2027")
 @_PROGRESS
 def draw_command(code: str, progress: bool | None) -> None:

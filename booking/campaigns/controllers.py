@@ -28,6 +28,8 @@ def _draw_out(campaign: Campaign, applications: int, summary: draw.DrawSummary |
         seed_commitment=campaign.seed_commitment,
         applications_digest=campaign.applications_digest,
         seed=campaign.seed_hex if revealed else None,
+        close_seed_commitment=campaign.close_seed_commitment,
+        close_seed=campaign.close_seed_hex if revealed else None,
     )
 
 
@@ -72,7 +74,7 @@ class CampaignController(Controller):
         "/{code:str}/close",
         guards=[requires_staff],
         status_code=200,
-        summary="Close applications: scores, applications digest and the seed's commitment are published",
+        summary="Close applications: scores, applications digest and the close seed's commitment published",
     )
     async def close(
         self,
@@ -89,7 +91,7 @@ class CampaignController(Controller):
         "/{code:str}/draw",
         guards=[requires_staff],
         status_code=200,
-        summary="Reveal the seed, run the allocation, hold every offer until its payment deadline",
+        summary="Reveal both seeds, run the allocation, hold every offer until its payment deadline",
     )
     async def run_draw(
         self,
@@ -143,7 +145,7 @@ class CampaignController(Controller):
     @get(
         "/{code:str}/inputs.json",
         exclude_from_auth=True,
-        summary="The draw's published inputs (seed empty until the draw)",
+        summary="The draw's published inputs (estivage-allocation-inputs/2; the seeds empty until the draw)",
         media_type="application/json",
     )
     async def inputs(self, db_session: NamedDependency[AsyncSession], code: FromPath[str]) -> Response[str]:

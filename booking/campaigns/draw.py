@@ -1,11 +1,12 @@
-"""Closing a campaign (scores, applications digest) and running its draw.
+"""Closing a campaign (scores, applications digest, close seed) and running its draw.
 
-Close: each application's category and score are frozen from the member record, and the inputs are
-published with the commitment of the seed drawn when the campaign was created, but not the seed.
-Close never draws a seed (so it cannot be re-run in private until the order suits someone), except for
-a campaign created before seeds were drawn at creation (migration 0013), which gets one here. Draw:
-the seed is revealed in the same inputs document, the pure allocation runs on it, the results are
-stored as published (``booking.domain.allocation.publication``) and every offer holds its unit.
+Close: each application's category and score are frozen from the member record, the close seed is
+drawn, and the inputs are published with the applications' digest and both commitments: the opening
+seed's, drawn when the campaign was created, and the close seed's; neither seed. A campaign created
+before seeds were drawn at creation (migration 0013) gets its opening seed here too. Draw: both seeds
+are revealed in the same inputs document, the pure allocation runs on them, the results are stored as
+published (``booking.domain.allocation.publication``) and every offer holds its unit. A campaign closed
+before close seeds existed (migration 0016) has format 1 inputs and is drawn on its one seed.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from booking.domain.allocation import (
     score,
 )
 from booking.domain.allocation.publication import (
+    DrawInputs,
     DrawRun,
     inputs_from_json,
     inputs_to_json,
@@ -88,7 +90,9 @@ async def close(
     if seed_drawn_at_close:  # created before migration 0013: the fallback, said in the log
         campaign.seed_hex, campaign.seed_commitment = new_seed()
     assert campaign.seed_hex is not None
-    inputs = prepare_draw(campaign.code, supply_of(campaign), applications, bytes.fromhex(campaign.seed_hex))
+    campaign.close_seed_hex, campaign.close_seed_commitment = new_seed()
+    seed, close_seed = bytes.fromhex(campaign.seed_hex), bytes.fromhex(campaign.close_seed_hex)
+    inputs = prepare_draw(campaign.code, supply_of(campaign), applications, seed, close_seed)
     if inputs.seed_commitment != campaign.seed_commitment:
         raise Conflict("seed_commitment_mismatch", f"the stored seed of {code} is not the one committed to")
     campaign.status, campaign.closed_at = "closed", now
@@ -97,6 +101,7 @@ async def close(
     audit.record(session, campaign.id, "closed", actor, now, applications=len(applications))
     committed: dict[str, Any] = {
         "seed_commitment": inputs.seed_commitment,
+        "close_seed_commitment": inputs.close_seed_commitment,
         "applications_digest": inputs.applications_digest,
     }
     if seed_drawn_at_close:
@@ -150,7 +155,7 @@ async def _scores(
 async def draw(
     session: AsyncSession, code: str, actor: str, now: datetime, progress: DrawProgress | None = None
 ) -> DrawSummary:
-    """Reveal the seed, run the allocation on the published inputs, store the results, hold the offers."""
+    """Reveal both seeds, run the allocation on the published inputs, store the results, hold the offers."""
     await lock_campaigns(session, code=code)
     campaign = await campaign_by_code(session, code)
     if campaign.status != "closed":
@@ -161,13 +166,18 @@ async def draw(
     published = await session.scalar(select(Campaign.published_inputs).where(Campaign.id == campaign.id))
     assert published is not None
     assert campaign.seed_hex is not None
-    inputs = inputs_from_json(published).revealed(bytes.fromhex(campaign.seed_hex))
+    inputs = inputs_from_json(published)
+    close_seed = None
+    if inputs.close_seed_commitment is not None:  # format 1 inputs (closed before 0016) have one seed
+        assert campaign.close_seed_hex is not None
+        close_seed = bytes.fromhex(campaign.close_seed_hex)
+    inputs = inputs.revealed(bytes.fromhex(campaign.seed_hex), close_seed)
     try:
         run = run_draw(inputs)
     except AllocationError as error:  # stored inputs the rules refuse: a state to repair, not a crash
         raise Conflict(error.code, error.detail) from error
     rows = published_rows(inputs, run)
-    campaign.published_inputs = _revealed(published, inputs.seed)
+    campaign.published_inputs = _revealed(published, inputs)
     # Both files once, here: the public endpoints serve them as stored, whoever asks and how often.
     campaign.published_results = rows_to_csv(rows)
     campaign.published_results_json = rows_to_json(rows)
@@ -175,13 +185,14 @@ async def draw(
     ids = await _application_ids(session, campaign.id)
     await _store_standing(session, campaign, run, ids, progress)
     pending = await _pending_offers(session, campaign, run)
+    seeds = {"seed": campaign.seed_hex} | ({"close_seed": close_seed.hex()} if close_seed else {})
     audit.record(
         session,
         campaign.id,
         "drawn",
         actor,
         now,
-        seed=campaign.seed_hex,
+        **seeds,
         offers=len(run.result.offers),
         waiting=len(inputs.applications) - len(run.result.offers),
     )
@@ -206,13 +217,20 @@ async def draw(
     return DrawSummary(len(inputs.applications), len(run.result.offers), waiting)
 
 
-def _revealed(published: str, seed: bytes | None) -> str:
-    """The published inputs with the seed filled in and nothing else changed (re-serialising 20,000
-    applications would cost seconds); the result is exactly ``inputs_to_json`` of the revealed inputs."""
-    assert seed is not None
-    empty = '\n "seed": "",\n'
-    assert published.count(empty) == 1, "the inputs document lost its empty seed"
-    return published.replace(empty, f'\n "seed": "{seed.hex()}",\n')
+def _revealed(published: str, inputs: DrawInputs) -> str:
+    """The published inputs with the seeds filled in and nothing else changed (re-serialising 20,000
+    applications would cost seconds); the result is exactly ``inputs_to_json`` of the revealed inputs.
+    Top-level keys are the only ones indented by one space, and ``inputs_to_json`` sorts them."""
+    seeds = {"seed": inputs.seed}
+    if inputs.close_seed_commitment is not None:  # format 1 has one seed
+        seeds["close_seed"] = inputs.close_seed
+    revealed = published
+    for key, seed in seeds.items():
+        assert seed is not None
+        empty = f'\n "{key}": "",\n'
+        assert revealed.count(empty) == 1, f"the inputs document lost its empty {key}"
+        revealed = revealed.replace(empty, f'\n "{key}": "{seed.hex()}",\n')
+    return revealed
 
 
 async def _application_ids(session: AsyncSession, campaign_id: int) -> dict[str, int]:

@@ -17,10 +17,12 @@ class Campaign(Base):
     """One summer season's allocation. ``slots`` is the supply, fixed when the campaign is set:
     ``[{"centre", "rotation", "unit_type", "units", "reserved": {category: units}}]``.
 
-    The seed is kept here, secret, from the campaign's creation until the draw reveals it; only its
-    commitment is published before. The published inputs and results are stored as published, so
-    that what anyone downloads never changes; they are megabytes at full size, so they are loaded only
-    by the statements that ask for them (reading them off a loaded campaign raises)."""
+    The lottery's two seeds are kept here, secret, until the draw reveals them: the opening seed
+    (``seed_hex``) from the campaign's creation, the close seed (``close_seed_hex``) from the close;
+    only their commitments are published before (``booking.domain.allocation.lottery``). The published
+    inputs and results are stored as published, so that what anyone downloads never changes; they are
+    megabytes at full size, so they are loaded only by the statements that ask for them (reading them off
+    a loaded campaign raises)."""
 
     __tablename__ = "campaigns"
     __table_args__ = (
@@ -42,6 +44,9 @@ class Campaign(Base):
     drawn_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     seed_hex: Mapped[str | None] = mapped_column(String(64))
     seed_commitment: Mapped[str | None] = mapped_column(String(64))
+    # Drawn by the close (migration 0016; a campaign closed before has none, its inputs are format 1).
+    close_seed_hex: Mapped[str | None] = mapped_column(String(64))
+    close_seed_commitment: Mapped[str | None] = mapped_column(String(64))
     applications_digest: Mapped[str | None] = mapped_column(String(64))
     published_inputs: Mapped[str | None] = mapped_column(Text(), deferred=True, deferred_raiseload=True)
     published_results: Mapped[str | None] = mapped_column(Text(), deferred=True, deferred_raiseload=True)

@@ -75,6 +75,7 @@ class CampaignOut(msgspec.Struct):
     applications: int
     seed_commitment: str | None = None
     applications_digest: str | None = None
+    close_seed_commitment: str | None = None
     closed_at: datetime | None = None
     drawn_at: datetime | None = None
 
@@ -149,6 +150,8 @@ class DrawOut(msgspec.Struct):
     seed_commitment: str | None
     applications_digest: str | None
     seed: str | None = None
+    close_seed_commitment: str | None = None
+    close_seed: str | None = None
 
 
 class SettleOut(msgspec.Struct):

@@ -2,8 +2,9 @@
 
 The supply (units per centre, rotation and unit type) is read from the inventory when the campaign is
 set and kept on the campaign, so that the draw reads exactly what members were shown. The lottery's
-seed is drawn when the campaign is created, before any application exists, and only its commitment is
-shown until the draw: nobody can pick a seed for the order it gives to applications they have seen.
+opening seed is drawn when the campaign is created, before any application exists, and only its
+commitment is shown until the draw: nobody can pick it for the order it gives to applications they have
+seen. Its second seed is drawn by the close (``booking.campaigns.draw``).
 """
 
 from __future__ import annotations

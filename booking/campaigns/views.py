@@ -51,6 +51,7 @@ async def campaign_out(session: AsyncSession, campaign: Campaign) -> s.CampaignO
         applications=await count_applications(session, campaign.id),
         seed_commitment=campaign.seed_commitment,
         applications_digest=campaign.applications_digest,
+        close_seed_commitment=campaign.close_seed_commitment,
         closed_at=campaign.closed_at,
         drawn_at=campaign.drawn_at,
     )

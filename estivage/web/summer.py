@@ -80,8 +80,13 @@ class CampaignPage:
 
     @property
     def seed(self) -> str | None:
-        """The seed once the draw revealed it; before, it is the campaign's secret (never on a page)."""
+        """The opening seed once the draw revealed it; before, the campaign's secret (never on a page)."""
         return self.campaign.seed_hex if self.campaign.status == "drawn" else None
+
+    @property
+    def close_seed(self) -> str | None:
+        """The close seed once the draw revealed it (none for a campaign closed before it existed)."""
+        return self.campaign.close_seed_hex if self.campaign.status == "drawn" else None
 
 
 class Labels:

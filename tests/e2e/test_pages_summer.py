@@ -146,6 +146,7 @@ async def test_after_the_draw_offer_paid_waiting_and_declined(client: Client, cl
     commitment = (await client.get(f"/api/campaigns/{CODE}", headers=staff)).json()["seed_commitment"]
     assert commitment in opened.text
     assert f'id="digest-{CODE}"' not in opened.text
+    assert f'id="close-commitment-{CODE}"' not in opened.text  # no close seed before the close
     assert f'href="/api/campaigns/{CODE}/inputs.json"' not in opened.text
 
     clock.advance(days=8)
@@ -158,7 +159,11 @@ async def test_after_the_draw_offer_paid_waiting_and_declined(client: Client, cl
     assert 'data-result="pending"' in waiting_draw.text
     assert closed.json()["seed_commitment"] == commitment  # committed at the opening, not at close
     assert f'id="digest-{CODE}">{closed.json()["applications_digest"]}<' in waiting_draw.text
-    assert f'id="seed-{CODE}"' not in waiting_draw.text  # the seed stays secret until the draw
+    close_commitment = closed.json()["close_seed_commitment"]
+    assert f'id="close-commitment-{CODE}">{close_commitment}<' in waiting_draw.text
+    assert "Engagement sur la graine de clôture" in waiting_draw.text
+    for secret in ("seed", "close-seed"):  # both seeds stay secret until the draw
+        assert f'id="{secret}-{CODE}"' not in waiting_draw.text
     assert f'action="{APPLY}"' not in waiting_draw.text
 
     drawn = await client.post(f"/api/campaigns/{CODE}/draw", headers=staff)
@@ -182,6 +187,9 @@ async def test_after_the_draw_offer_paid_waiting_and_declined(client: Client, cl
     seed = re.search(rf'id="seed-{CODE}">([0-9a-f]+)<', page.text)
     assert seed
     assert hashlib.sha256(bytes.fromhex(seed.group(1))).hexdigest() == closed.json()["seed_commitment"]
+    close_seed = re.search(rf'id="close-seed-{CODE}">([0-9a-f]+)<', page.text)
+    assert close_seed
+    assert hashlib.sha256(bytes.fromhex(close_seed.group(1))).hexdigest() == close_commitment
     for link in ("results.csv", "results.json", "inputs.json", "offers.csv"):
         assert f'href="/api/campaigns/{CODE}/{link}"' in page.text
         assert (await client.get(f"/api/campaigns/{CODE}/{link}")).status_code == 200

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 from booking.domain.allocation.allocate import Application, Campaign, Slot
-from booking.domain.allocation.publication import inputs_to_json, prepare_draw
+from booking.domain.allocation.publication import (
+    inputs_to_json,
+    prepare_draw,
+    published_rows,
+    rows_to_csv,
+    run_draw,
+)
 
 SEED = bytes(range(32))
+CLOSE_SEED = bytes(range(32, 64))
 
 
 def _estivage(*args: str) -> subprocess.CompletedProcess[str]:
@@ -31,7 +40,7 @@ def test_the_published_draw_verifies_and_a_changed_result_is_named(tmp_path: Pat
         for i in range(12)
     ]
     campaign = Campaign(units={slot: 3, other: 2}, reserved={slot: {"retired": 1}})
-    inputs = prepare_draw("summer-2027", campaign, applications, SEED).revealed(SEED)
+    inputs = prepare_draw("summer-2027", campaign, applications, SEED, CLOSE_SEED).revealed(SEED, CLOSE_SEED)
     inputs_file = tmp_path / "inputs.json"
     inputs_file.write_text(inputs_to_json(inputs), encoding="utf-8")
 
@@ -57,9 +66,9 @@ def _published(tmp_path: Path, *, revealed: bool = True) -> tuple[Path, str]:
     """Published inputs (seed revealed or not) and the results the draw gives, as CSV text."""
     slot = Slot("saidia", "r1", "studio")
     applications = [Application(f"A{i:02d}", "active", i % 2, (slot,)) for i in range(6)]
-    inputs = prepare_draw("summer-2027", Campaign(units={slot: 2}), applications, SEED)
+    inputs = prepare_draw("summer-2027", Campaign(units={slot: 2}), applications, SEED, CLOSE_SEED)
     inputs_file = tmp_path / "inputs.json"
-    inputs_file.write_text(inputs_to_json(inputs.revealed(SEED)), encoding="utf-8")
+    inputs_file.write_text(inputs_to_json(inputs.revealed(SEED, CLOSE_SEED)), encoding="utf-8")
     results = _estivage("allocation", "run", str(inputs_file)).stdout
     if not revealed:
         inputs_file.write_text(inputs_to_json(inputs), encoding="utf-8")
@@ -114,3 +123,32 @@ def test_files_that_cannot_be_used_are_one_line_and_exit_2(tmp_path: Path) -> No
     assert _estivage("allocation", "verify", str(inputs_file), str(same)).returncode == 0
     same.write_text(results.replace(",offer,", ",waiting,", 1), encoding="utf-8")
     assert _estivage("allocation", "verify", str(inputs_file), str(same)).returncode == 1
+
+
+def test_inputs_published_in_format_1_still_verify(tmp_path: Path) -> None:
+    slot = Slot("saidia", "r1", "studio")
+    applications = [Application(f"A{i:02d}", "active", i % 2, (slot,)) for i in range(6)]
+    two_seeds = prepare_draw("summer-2026", Campaign(units={slot: 2}), applications, SEED, CLOSE_SEED)
+    inputs = dataclasses.replace(two_seeds, close_seed_commitment=None).revealed(SEED, None)
+    inputs_file = tmp_path / "inputs.json"
+    inputs_file.write_text(inputs_to_json(inputs), encoding="utf-8")
+    assert '"format": "estivage-allocation-inputs/1"' in inputs_file.read_text(encoding="utf-8")
+    results = tmp_path / "results.csv"
+    results.write_text(rows_to_csv(published_rows(inputs, run_draw(inputs))), encoding="utf-8")
+
+    verified = _estivage("allocation", "verify", str(inputs_file), str(results))
+    assert (verified.returncode, verified.stdout.split(":")[0]) == (0, "identical"), verified.stderr
+    # `run` re-runs it on its one seed, as it was drawn.
+    assert _estivage("allocation", "run", str(inputs_file)).stdout == results.read_text(encoding="utf-8")
+
+
+def test_a_close_seed_that_is_not_the_one_committed_to_is_a_difference(tmp_path: Path) -> None:
+    inputs_file, results = _published(tmp_path)
+    document = json.loads(inputs_file.read_text(encoding="utf-8"))
+    document["close_seed"] = bytes(32).hex()
+    inputs_file.write_text(json.dumps(document), encoding="utf-8")
+    results_file = tmp_path / "results.csv"
+    results_file.write_text(results, encoding="utf-8")
+    changed = _estivage("allocation", "verify", str(inputs_file), str(results_file))
+    assert changed.returncode == 1
+    assert changed.stdout.startswith("first difference: inputs, close_seed_commitment: published ")

@@ -1,6 +1,6 @@
 """The summer allocation, pure: priority score, committed lottery, allocation under reservations.
 
-``score`` ranks applicants, ``lottery`` orders equal scores from a committed seed, ``allocate`` gives
+``score`` ranks applicants, ``lottery`` orders equal scores from two committed seeds, ``allocate`` gives
 offers and waiting lists, ``publication`` exports the results and re-runs a published draw. Standard
 library only, so that anyone can re-run a draw with this package alone (see docs/allocation.md).
 
@@ -27,6 +27,7 @@ from booking.domain.allocation.lottery import (
     LotteryError,
     applications_digest,
     commit,
+    lottery_key,
     lottery_order,
     verify_commitment,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "allocate",
     "applications_digest",
     "commit",
+    "lottery_key",
     "lottery_order",
     "next_offer_after_lapse",
     "priority_order",

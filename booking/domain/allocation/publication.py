@@ -1,8 +1,10 @@
 """What is published about a summer draw, and how anyone re-runs it.
 
 Before the draw the staff publish the **inputs** (campaign units and reservations, every application
-with its category, score and choices, the applications' digest and the seed commitment, seed empty);
-after it, the same file with the **seed** revealed, and the **results** (CSV and JSON, same rows).
+with its category, score and choices, the applications' digest, the commitments of the opening seed and
+of the close seed, both seeds empty); after it, the same file with **both seeds** revealed, and the
+**results** (CSV and JSON, same rows). Inputs of format 1 (one seed, before the close seed existed)
+are still read, and re-run as they were drawn.
 ``verify`` re-runs the draw from the inputs and reports the first difference with the results, or
 ``None`` when they match::
 
@@ -41,26 +43,42 @@ from booking.domain.allocation.lottery import (
     LotteryError,
     applications_digest,
     commit,
+    lottery_key,
     lottery_order,
     verify_commitment,
 )
 
 T = TypeVar("T")
-INPUTS_FORMAT = "estivage-allocation-inputs/1"
+INPUTS_FORMAT = "estivage-allocation-inputs/2"
+# One seed, the lottery key itself: campaigns closed before the close seed was drawn. Read, never written
+# by a new close.
+INPUTS_FORMAT_1 = "estivage-allocation-inputs/1"
 RESULTS_FORMAT = "estivage-allocation-results/1"
 
 
 @dataclass(frozen=True, slots=True)
 class DrawInputs:
+    """``seed`` is the opening seed and ``close_seed`` the close seed, both None until the draw reveals
+    them. ``close_seed_commitment`` is None only in inputs of format 1, whose one seed is the key."""
+
     campaign_id: str
     campaign: Campaign
     applications: tuple[Application, ...]
     applications_digest: str
     seed_commitment: str
+    close_seed_commitment: str | None
     seed: bytes | None = None
+    close_seed: bytes | None = None
 
-    def revealed(self, seed: bytes) -> DrawInputs:
-        return replace(self, seed=seed)
+    @property
+    def format(self) -> str:
+        return INPUTS_FORMAT_1 if self.close_seed_commitment is None else INPUTS_FORMAT
+
+    def revealed(self, seed: bytes, close_seed: bytes | None) -> DrawInputs:
+        return replace(self, seed=seed, close_seed=close_seed)
+
+    def is_revealed(self) -> bool:
+        return self.seed is not None and (self.close_seed_commitment is None or self.close_seed is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,21 +139,31 @@ REOFFER_COLUMNS = tuple(column.name for column in fields(ReofferRow))
 
 
 def prepare_draw(
-    campaign_id: str, campaign: Campaign, applications: Sequence[Application], seed: bytes
+    campaign_id: str, campaign: Campaign, applications: Sequence[Application], seed: bytes, close_seed: bytes
 ) -> DrawInputs:
-    """The inputs to publish when applications close: digest and commitment, seed kept back."""
-    return DrawInputs(
-        campaign_id, campaign, tuple(applications), applications_digest(applications), commit(seed)
-    )
+    """The inputs to publish when applications close: digest and both commitments, the seeds kept back."""
+    digest = applications_digest(applications)
+    return DrawInputs(campaign_id, campaign, tuple(applications), digest, commit(seed), commit(close_seed))
 
 
 def run_draw(inputs: DrawInputs) -> DrawRun:
-    seed = _revealed_seed(inputs)
-    problem = _inputs_problem(inputs, seed)
+    if not inputs.is_revealed():
+        raise AllocationError("seed_not_revealed", "the draw runs once the seeds are revealed")
+    problem = _inputs_problem(inputs)
     if problem is not None:
         raise AllocationError("inputs_inconsistent", str(problem))
-    order = lottery_order(seed, inputs.applications_digest, [a.application_id for a in inputs.applications])
+    ids = [a.application_id for a in inputs.applications]
+    order = lottery_order(_key(inputs), inputs.applications_digest, ids)
     return DrawRun(tuple(order), allocate(inputs.campaign, inputs.applications, order))
+
+
+def _key(inputs: DrawInputs) -> bytes:
+    """The lottery's key: both seeds combined (``lottery_key``); a format 1 draw's one seed."""
+    assert inputs.seed is not None
+    if inputs.close_seed_commitment is None:
+        return inputs.seed
+    assert inputs.close_seed is not None
+    return lottery_key(inputs.seed, inputs.close_seed)
 
 
 def published_rows(inputs: DrawInputs, run: DrawRun) -> list[PublishedRow]:
@@ -195,9 +223,10 @@ def _rows_of(
 
 def verify(inputs: DrawInputs, published: Sequence[PublishedRow]) -> Difference | None:
     """Re-run the draw from the published inputs; the first difference with the published rows, if any."""
-    if inputs.seed is None:
-        return Difference("inputs", "seed", "", "the seed is not revealed yet")
-    problem = _inputs_problem(inputs, inputs.seed)
+    if not inputs.is_revealed():
+        field = "seed" if inputs.seed is None else "close_seed"
+        return Difference("inputs", field, "", "the seed is not revealed yet")
+    problem = _inputs_problem(inputs)
     if problem is not None:
         return problem
     recomputed = published_rows(inputs, run_draw(inputs))
@@ -213,17 +242,15 @@ def verify(inputs: DrawInputs, published: Sequence[PublishedRow]) -> Difference 
     return None
 
 
-def _revealed_seed(inputs: DrawInputs) -> bytes:
-    if inputs.seed is None:
-        raise AllocationError("seed_not_revealed", "the draw runs once the seed is revealed")
-    return inputs.seed
-
-
-def _inputs_problem(inputs: DrawInputs, seed: bytes) -> Difference | None:
-    if not verify_commitment(seed, inputs.seed_commitment):
-        return Difference(
-            "inputs", "seed_commitment", inputs.seed_commitment, hashlib.sha256(seed).hexdigest()
-        )
+def _inputs_problem(inputs: DrawInputs) -> Difference | None:
+    """Revealed seeds that are not the ones committed to, or applications that are not the digest's."""
+    committed = [("seed_commitment", inputs.seed, inputs.seed_commitment)]
+    if inputs.close_seed_commitment is not None:
+        committed.append(("close_seed_commitment", inputs.close_seed, inputs.close_seed_commitment))
+    for field, seed, commitment in committed:
+        assert seed is not None
+        if not verify_commitment(seed, commitment):
+            return Difference("inputs", field, commitment, hashlib.sha256(seed).hexdigest())
     digest = applications_digest(inputs.applications)
     if digest != inputs.applications_digest:
         return Difference("inputs", "applications_digest", inputs.applications_digest, digest)
@@ -282,13 +309,14 @@ def rows_from_json(text: str) -> list[PublishedRow]:
     return [_row_from_record(record) for record in rows]
 
 
-def _json_document(text: str, expected_format: str) -> dict[str, Any]:
+def _json_document(text: str, expected_format: str, *older: str) -> dict[str, Any]:
     try:
         document = json.loads(text)
     except ValueError as error:
         raise AllocationError("bad_publication", f"not JSON ({error})") from error
-    if not isinstance(document, dict) or document.get("format") != expected_format:
-        raise AllocationError("bad_publication", f"expected a {expected_format} document")
+    if not isinstance(document, dict) or document.get("format") not in (expected_format, *older):
+        also = "".join(f" or {name}" for name in older)
+        raise AllocationError("bad_publication", f"expected a {expected_format}{also} document")
     return document
 
 
@@ -308,8 +336,9 @@ def _row_from_record(record: dict[str, Any]) -> PublishedRow:
 
 
 def inputs_to_json(inputs: DrawInputs) -> str:
+    """Format 2, or format 1 for inputs read from a format 1 document (no close seed)."""
     document: dict[str, JsonValue] = {
-        "format": INPUTS_FORMAT,
+        "format": inputs.format,
         "campaign_id": inputs.campaign_id,
         "slots": [
             {"slot": slot.canonical(), "units": units, "reserved": dict(inputs.campaign.reserved_for(slot))}
@@ -318,14 +347,22 @@ def inputs_to_json(inputs: DrawInputs) -> str:
         "applications": [a.canonical() for a in sorted(inputs.applications, key=lambda a: a.application_id)],
         "applications_digest": inputs.applications_digest,
         "seed_commitment": inputs.seed_commitment,
-        "seed": "" if inputs.seed is None else inputs.seed.hex(),
+        "seed": _hex(inputs.seed),
     }
+    if inputs.close_seed_commitment is not None:
+        document["close_seed_commitment"] = inputs.close_seed_commitment
+        document["close_seed"] = _hex(inputs.close_seed)
     # Indented for people; the digest is computed from the applications, not from this layout.
     return json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
 
 
+def _hex(seed: bytes | None) -> str:
+    return "" if seed is None else seed.hex()
+
+
 def inputs_from_json(text: str) -> DrawInputs:
-    document = _json_document(text, INPUTS_FORMAT)
+    document = _json_document(text, INPUTS_FORMAT, INPUTS_FORMAT_1)
+    second = document["format"] == INPUTS_FORMAT
     try:
         slots = [(Slot(*entry["slot"]), entry) for entry in document["slots"]]
         campaign = Campaign(
@@ -338,15 +375,20 @@ def inputs_from_json(text: str) -> DrawInputs:
             )
             for a in document["applications"]
         )
-        seed = bytes.fromhex(document["seed"]) if document["seed"] else None
         return DrawInputs(
             document["campaign_id"], campaign, applications,
-            document["applications_digest"], document["seed_commitment"], seed,
+            document["applications_digest"], document["seed_commitment"],
+            document["close_seed_commitment"] if second else None,
+            _seed(document["seed"]), _seed(document["close_seed"]) if second else None,
         )  # fmt: skip
     except AllocationError:
         raise
     except (KeyError, TypeError, ValueError) as error:
         raise AllocationError("bad_publication", f"unreadable inputs: {error!r}") from error
+
+
+def _seed(text: str) -> bytes | None:
+    return bytes.fromhex(text) if text else None
 
 
 # --- command line ----------------------------------------------------------------------------------
@@ -408,10 +450,10 @@ def _applied(path: Path, step: Callable[[], T]) -> T:
 
 def _revealed_inputs(path: Path) -> DrawInputs:
     inputs = _read(path, inputs_from_json)
-    if inputs.seed is None:
+    if not inputs.is_revealed():
         raise _InputError(
-            f"{path}: the seed is not revealed yet (the inputs are published again with it after the "
-            "draw); the draw can be re-run only then"
+            f"{path}: the seed is not revealed yet (the inputs are published again with both seeds after "
+            "the draw); the draw can be re-run only then"
         )
     return inputs
 

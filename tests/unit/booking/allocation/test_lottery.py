@@ -1,4 +1,5 @@
-"""The committed lottery: commitment, digest, the documented shuffle and its test vector."""
+"""The committed lottery: commitments, digest, the key from two seeds, the documented shuffle and its test
+vectors."""
 
 from __future__ import annotations
 
@@ -18,25 +19,29 @@ from booking.domain.allocation.lottery import (
     applications_digest,
     commit,
     draw_below,
+    lottery_key,
     lottery_order,
     verify_commitment,
 )
 
 SEED = bytes(range(32))
+CLOSE_SEED = bytes(range(32, 64))
 EMPTY_DIGEST = hashlib.sha256(b"").hexdigest()
 IDS = [f"A{n:02d}" for n in range(1, 11)]
 seeds = st.binary(min_size=16, max_size=48)
 id_lists = st.lists(st.text(min_size=1, max_size=6), unique=True, max_size=30)
 
 
-def reference_order(seed: bytes, digest: str, ids: list[str]) -> list[str]:
-    """The shuffle re-written from docs/allocation.md alone, as another implementer would."""
+def reference_order(seed: bytes, close_seed: bytes | None, digest: str, ids: list[str]) -> list[str]:
+    """The shuffle re-written from docs/allocation.md alone, as another implementer would (format 1: no
+    close seed, the one seed is the key)."""
+    key = seed if close_seed is None else hashlib.sha256(seed + close_seed).digest()
     deck = sorted(ids, key=lambda text: text.encode("utf-8"))
     counter = 0
 
     def word() -> int:
         nonlocal counter
-        block = hmac.digest(seed, digest.encode("ascii") + struct.pack(">Q", counter), "sha256")
+        block = hmac.digest(key, digest.encode("ascii") + struct.pack(">Q", counter), "sha256")
         counter += 1
         return int(struct.unpack(">Q", block[:8])[0])
 
@@ -49,17 +54,33 @@ def reference_order(seed: bytes, digest: str, ids: list[str]) -> list[str]:
     return deck
 
 
-def test_the_published_test_vector() -> None:
-    expected = ["A02", "A04", "A10", "A03", "A01", "A07", "A05", "A09", "A08", "A06"]
-    assert lottery_order(SEED, EMPTY_DIGEST, IDS) == expected
+def test_the_published_test_vectors() -> None:
+    two_seeds = ["A06", "A02", "A04", "A08", "A05", "A01", "A07", "A10", "A03", "A09"]
+    assert lottery_order(lottery_key(SEED, CLOSE_SEED), EMPTY_DIGEST, IDS) == two_seeds
+    format_1 = ["A02", "A04", "A10", "A03", "A01", "A07", "A05", "A09", "A08", "A06"]
+    assert lottery_order(SEED, EMPTY_DIGEST, IDS) == format_1
 
 
-@given(seed=seeds, ids=id_lists, digest_source=st.binary(max_size=8))
+def test_the_key_is_the_sha256_of_both_seeds_and_needs_both() -> None:
+    assert lottery_key(SEED, CLOSE_SEED) == hashlib.sha256(SEED + CLOSE_SEED).digest()
+    assert lottery_key(CLOSE_SEED, SEED) != lottery_key(SEED, CLOSE_SEED)  # the opening seed comes first
+    base = lottery_order(lottery_key(SEED, CLOSE_SEED), EMPTY_DIGEST, IDS)
+    # The same opening seed with another close seed: another order (editing against the first is vain).
+    assert lottery_order(lottery_key(SEED, bytes(32)), EMPTY_DIGEST, IDS) != base
+    assert lottery_order(lottery_key(bytes(32), CLOSE_SEED), EMPTY_DIGEST, IDS) != base
+    for short in ((SEED, b"x" * 15), (b"x" * 15, CLOSE_SEED)):
+        with pytest.raises(LotteryError) as raised:
+            lottery_key(*short)
+        assert raised.value.code == "seed_too_short"
+
+
+@given(seed=seeds, close_seed=st.none() | seeds, ids=id_lists, digest_source=st.binary(max_size=8))
 def test_matches_a_reimplementation_from_the_documentation(
-    seed: bytes, ids: list[str], digest_source: bytes
+    seed: bytes, close_seed: bytes | None, ids: list[str], digest_source: bytes
 ) -> None:
     digest = hashlib.sha256(digest_source).hexdigest()
-    assert lottery_order(seed, digest, ids) == reference_order(seed, digest, ids)
+    key = seed if close_seed is None else lottery_key(seed, close_seed)
+    assert lottery_order(key, digest, ids) == reference_order(seed, close_seed, digest, ids)
 
 
 @given(seed=seeds, ids=id_lists)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
 
 from booking.domain.allocation.allocate import AllocationError, Application, Campaign, Slot
+from booking.domain.allocation.lottery import commit, lottery_order
 from booking.domain.allocation.publication import (
     COLUMNS,
+    INPUTS_FORMAT_1,
     Difference,
     DrawInputs,
     PublishedRow,
@@ -27,6 +30,7 @@ from booking.domain.allocation.publication import (
 )
 
 SEED = bytes(range(100, 132))
+CLOSE_SEED = bytes(range(132, 164))
 S1 = Slot("saidia", "R1", "studio")
 S2 = Slot("mdiq", "R2", "bungalow")
 
@@ -40,7 +44,7 @@ def published_inputs() -> DrawInputs:
         Application("S25-004", "active", 40, (S1,)),
         Application("S25-005", "active", 9, (S2, S1)),
     ]
-    return prepare_draw("summer-2025", campaign, applications, SEED).revealed(SEED)
+    return prepare_draw("summer-2025", campaign, applications, SEED, CLOSE_SEED).revealed(SEED, CLOSE_SEED)
 
 
 def rows() -> list[PublishedRow]:
@@ -73,18 +77,28 @@ def test_the_inputs_round_trip_through_json() -> None:
     inputs = published_inputs()
     again = inputs_from_json(inputs_to_json(inputs))
     assert inputs_to_json(again) == inputs_to_json(inputs)
-    assert again.seed == SEED
+    assert (again.seed, again.close_seed) == (SEED, CLOSE_SEED)
 
 
-def test_before_the_reveal_the_inputs_carry_the_commitment_but_not_the_seed() -> None:
-    inputs = dataclasses.replace(published_inputs(), seed=None)
+def test_before_the_reveal_the_inputs_carry_both_commitments_but_neither_seed() -> None:
+    inputs = dataclasses.replace(published_inputs(), seed=None, close_seed=None)
     text = inputs_to_json(inputs)
+    document = json.loads(text)
+    assert document["format"] == "estivage-allocation-inputs/2"
+    assert (document["seed"], document["close_seed"]) == ("", "")
+    assert (document["seed_commitment"], document["close_seed_commitment"]) == (
+        commit(SEED),
+        commit(CLOSE_SEED),
+    )
     assert SEED.hex() not in text
-    assert inputs.seed_commitment in text
+    assert CLOSE_SEED.hex() not in text
     with pytest.raises(AllocationError) as raised:
         run_draw(inputs_from_json(text))
     assert raised.value.code == "seed_not_revealed"
     assert verify(inputs, rows()) == Difference("inputs", "seed", "", "the seed is not revealed yet")
+    # The opening seed alone is not enough to re-run the draw.
+    half = dataclasses.replace(inputs, seed=SEED)
+    assert verify(half, rows()) == Difference("inputs", "close_seed", "", "the seed is not revealed yet")
 
 
 def test_an_honest_publication_verifies_from_csv_and_from_json() -> None:
@@ -111,14 +125,37 @@ def test_verify_notices_a_missing_or_extra_row() -> None:
     assert extra.where == f"row {len(published) + 1}"
 
 
-def test_verify_refuses_a_seed_that_does_not_match_the_commitment() -> None:
-    inputs = dataclasses.replace(published_inputs(), seed=bytes(32))
-    difference = verify(inputs, rows())
-    assert difference is not None
-    assert difference.field == "seed_commitment"
-    with pytest.raises(AllocationError) as raised:
-        run_draw(inputs)
-    assert raised.value.code == "inputs_inconsistent"
+def test_verify_refuses_seeds_that_do_not_match_their_commitments() -> None:
+    for field, commitment in (("seed", "seed_commitment"), ("close_seed", "close_seed_commitment")):
+        inputs = dataclasses.replace(published_inputs(), **{field: bytes(32)})
+        difference = verify(inputs, rows())
+        assert difference is not None
+        assert difference.field == commitment
+        with pytest.raises(AllocationError) as raised:
+            run_draw(inputs)
+        assert raised.value.code == "inputs_inconsistent"
+
+
+def test_inputs_of_format_1_one_seed_still_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    two_seeds = published_inputs()
+    inputs = dataclasses.replace(two_seeds, close_seed_commitment=None, close_seed=None)
+    text = inputs_to_json(inputs)
+    document = json.loads(text)
+    assert document["format"] == INPUTS_FORMAT_1
+    assert "close_seed" not in document
+    assert "close_seed_commitment" not in document
+    again = inputs_from_json(text)
+    assert again == inputs
+    # Format 1's lottery key is its one seed.
+    run = run_draw(again)
+    ids = [application.application_id for application in inputs.applications]
+    assert list(run.lottery_order) == lottery_order(SEED, inputs.applications_digest, ids)
+    assert run.lottery_order != run_draw(two_seeds).lottery_order
+    inputs_file, results_file = tmp_path / "inputs.json", tmp_path / "results.csv"
+    inputs_file.write_text(text, encoding="utf-8")
+    results_file.write_text(rows_to_csv(published_rows(again, run)), encoding="utf-8")
+    assert main(["verify", str(inputs_file), str(results_file)]) == 0
+    assert capsys.readouterr().out.startswith("identical: ")
 
 
 def test_verify_notices_applications_edited_after_the_digest() -> None:
@@ -137,8 +174,12 @@ def test_unreadable_publications_are_refused() -> None:
     bad_number = rows_to_csv(rows()).replace(",40,", ",forty,", 1)
     with pytest.raises(AllocationError):
         rows_from_csv(bad_number)
-    with pytest.raises(AllocationError):
-        inputs_from_json('{"format": "estivage-allocation-inputs/1"}')
+    for published_format in ("estivage-allocation-inputs/1", "estivage-allocation-inputs/2"):
+        with pytest.raises(AllocationError):
+            inputs_from_json(f'{{"format": "{published_format}"}}')
+    with pytest.raises(AllocationError) as raised:
+        inputs_from_json('{"format": "estivage-allocation-inputs/3"}')
+    assert "estivage-allocation-inputs/2 or estivage-allocation-inputs/1" in raised.value.detail
 
 
 def test_the_command_line_runs_and_verifies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -157,11 +198,12 @@ def test_the_command_line_runs_and_verifies(tmp_path: Path, capsys: pytest.Captu
 def test_the_worked_example_of_the_documentation() -> None:
     outcome = [(row.application_id, row.result, row.centre, row.waiting_position) for row in rows()]
     assert outcome == [
-        ("S25-001", "offer", "saidia", None),
-        ("S25-004", "waiting", "saidia", 1),
-        ("S25-003", "offer", "mdiq", None),
+        ("S25-004", "offer", "saidia", None),
+        ("S25-001", "offer", "mdiq", None),
+        ("S25-003", "waiting", "mdiq", 1),
+        ("S25-003", "waiting", "saidia", 1),
         ("S25-002", "offer", "saidia", None),
-        ("S25-005", "waiting", "mdiq", 1),
+        ("S25-005", "waiting", "mdiq", 2),
         ("S25-005", "waiting", "saidia", 2),
     ]
 
