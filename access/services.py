@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from access.domain.presence import Inside, parties_inside
 from access.models import Device, FeedLock, GateEvent, Revocation
 from inventory.domain.errors import NotFound, RuleViolation
 from inventory.models import Centre
@@ -127,22 +127,24 @@ async def store_scans(
     return accepted, len(events) - accepted
 
 
-async def on_site_now(session: AsyncSession, centre_id: int, now: datetime) -> int:
-    """People inside: per pass, granted entries less granted exits over the window, never below zero."""
+async def inside_by_pass(session: AsyncSession, centre_id: int, now: datetime) -> dict[uuid.UUID, Inside]:
+    """The parties inside now (``access.domain.presence``), from the granted scans of the window."""
     rows = await session.execute(
-        select(GateEvent.pass_id, GateEvent.direction).where(
+        select(GateEvent.pass_id, GateEvent.direction, GateEvent.scanned_at)
+        .where(
             GateEvent.centre_id == centre_id,
             GateEvent.decision == "granted",
             # A gate whose clock runs a little ahead still counts: no upper bound.
             GateEvent.scanned_at > now - ON_SITE_WINDOW,
         )
+        .order_by(GateEvent.scanned_at)
     )
-    inside: Counter[uuid.UUID] = Counter()
-    for pass_id, direction in rows:
-        if pass_id is None:  # only refused scans lack a pass id; kept here for the type checker
-            continue
-        inside[pass_id] += 1 if direction == "in" else -1
-    return sum(max(0, count) for count in inside.values())
+    return parties_inside(rows.tuples())
+
+
+async def on_site_now(session: AsyncSession, centre_id: int, now: datetime) -> int:
+    """People inside: per pass, granted entries less granted exits over the window, never below zero."""
+    return sum(party.persons for party in (await inside_by_pass(session, centre_id, now)).values())
 
 
 async def revoke_pass(session: AsyncSession, pass_id: uuid.UUID, reason: str, now: datetime) -> None:

@@ -24,7 +24,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage, Template
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from access.services import on_site_now
+from access.services import inside_by_pass, on_site_now
 from booking.models import Booking
 from estivage.accounts.models import Member
 from estivage.auth import STAFF, Identity, requires_manager_or_staff
@@ -196,6 +196,7 @@ def make_manager_pages(engine: AsyncEngine) -> type[Controller]:
                 except RuleViolation as error:
                     errors[error.field or "to"] = error_text(lang, error)
             arabic = lang == "ar"
+            inside = await inside_by_pass(db_session, view.id, now)  # the count and the list, one read
             return page(
                 request,
                 "manage_centre.html",
@@ -208,8 +209,8 @@ def make_manager_pages(engine: AsyncEngine) -> type[Controller]:
                 chart=chart(nights),
                 arrivals=await movements(db_session, view.id, today, True, arabic),
                 departures=await movements(db_session, view.id, today, False, arabic),
-                on_site=await on_site_now(db_session, view.id, now),
-                present=await people_on_site(db_session, view.id, now, arabic, ZoneInfo(view.time_zone)),
+                on_site=sum(party.persons for party in inside.values()),
+                present=await people_on_site(db_session, inside, arabic, ZoneInfo(view.time_zone)),
                 names=await load_names(db_session, lang),
                 quotas=await quota_use(db_session, view, today, now),
                 errors=errors,

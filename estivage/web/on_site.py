@@ -1,14 +1,13 @@
 """Who is on site now at a centre, for its managers: one line per pass with people inside.
 
-Read from the gate scans as ``access.services.on_site_now`` counts them (granted scans of the window,
-entries less exits per pass, never below zero), so the list's persons add up to the live count. A line
-says since when the party is inside: the entry that last took its pass from nobody inside to someone.
+The parties come from ``access.services.inside_by_pass``, the same reading as the live count
+(``access.domain.presence``), so the list's persons add up to it; here they get a unit and a name.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -16,8 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from access.models import GateEvent, IssuedPass
-from access.services import ON_SITE_WINDOW
+from access.domain.presence import Inside
+from access.models import IssuedPass
 from booking.models import Booking
 from estivage.accounts.models import Member
 from inventory.models import Unit
@@ -37,35 +36,11 @@ def member_name(member: Member, arabic: bool) -> str:
     return f"{member.first_name} {member.last_name}"
 
 
-async def inside_by_pass(
-    session: AsyncSession, centre_id: int, now: datetime
-) -> dict[uuid.UUID, tuple[int, datetime]]:
-    """Per pass with someone inside: how many, and since when."""
-    rows = await session.execute(
-        select(GateEvent.pass_id, GateEvent.direction, GateEvent.scanned_at)
-        .where(
-            GateEvent.centre_id == centre_id,
-            GateEvent.decision == "granted",
-            GateEvent.scanned_at > now - ON_SITE_WINDOW,
-        )
-        .order_by(GateEvent.scanned_at)
-    )
-    inside: Counter[uuid.UUID] = Counter()
-    since: dict[uuid.UUID, datetime] = {}
-    for pass_id, direction, scanned_at in rows:
-        if pass_id is None:
-            continue
-        if direction == "in" and inside[pass_id] <= 0:
-            since[pass_id] = scanned_at
-        inside[pass_id] += 1 if direction == "in" else -1
-    return {p: (n, since[p]) for p, n in inside.items() if n > 0 and p in since}
-
-
 async def people_on_site(
-    session: AsyncSession, centre_id: int, now: datetime, arabic: bool, zone: ZoneInfo
+    session: AsyncSession, present: Mapping[uuid.UUID, Inside], arabic: bool, zone: ZoneInfo
 ) -> list[Present]:
-    """The parties inside by unit number, each entry time on the centre's clock."""
-    present = await inside_by_pass(session, centre_id, now)
+    """The parties inside (``access.services.inside_by_pass``) by unit number, each entry time on the
+    centre's clock."""
     if not present:
         return []
     rows = await session.execute(
@@ -77,7 +52,10 @@ async def people_on_site(
     )
     lines = [
         Present(
-            number, member_name(member, arabic), present[pass_id][0], present[pass_id][1].astimezone(zone)
+            number,
+            member_name(member, arabic),
+            present[pass_id].persons,
+            present[pass_id].since.astimezone(zone),
         )
         for pass_id, number, member in rows
     ]
