@@ -85,10 +85,23 @@ def _decode(item: dict[str, str | None]) -> SigningKey:
     )
 
 
+# Every pass read checks its key is still trusted: the file is parsed again only when it changed. It is
+# only ever replaced whole, by renaming a temporary file made while the current one still exists, so
+# each version has another inode than the one before (the modification time is checked too).
+_LOADED: dict[Path, tuple[tuple[int, int], list[SigningKey]]] = {}
+
+
 def load(path: Path) -> list[SigningKey]:
-    if not path.exists():
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
         return []
-    return [_decode(item) for item in json.loads(path.read_text(encoding="utf-8"))["keys"]]
+    version = (stat.st_ino, stat.st_mtime_ns)
+    cached = _LOADED.get(path)
+    if cached is None or cached[0] != version:
+        keys = [_decode(item) for item in json.loads(path.read_text(encoding="utf-8"))["keys"]]
+        cached = _LOADED[path] = (version, keys)
+    return list(cached[1])
 
 
 def _save(path: Path, keys: list[SigningKey]) -> None:
