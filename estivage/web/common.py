@@ -21,11 +21,11 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ExceptionHandlersMap
 from markupsafe import Markup
 
-from estivage.auth import Identity
+from accounts.domain.identity import Identity
 from estivage.problems import status_of
 from estivage.web.i18n import DIRECTION, choose_language, error_text, translate
-from inventory.domain.errors import DomainError
-from inventory.domain.money import Money
+from kernel.errors import DomainError
+from kernel.money import MAD, Money
 
 HERE = Path(__file__).parent
 LANG_COOKIE = "estivage_lang"
@@ -55,7 +55,7 @@ def language(request: Request[Any, Any, Any]) -> str:
 def money(value: Money | int, lang: str = "fr") -> str:
     """Thousands split by a no-break space: a bidi "common number separator", so that right to left
     "1 292.00" stays one number instead of reading "292.00 1"."""
-    amount, currency = str(value if isinstance(value, Money) else Money(value)).rsplit(" ", 1)
+    amount, currency = str(value if isinstance(value, Money) else Money(value, MAD)).rsplit(" ", 1)
     number = amount.replace(" ", "\u00a0")
     return f"{number} درهم" if lang == "ar" and currency == "MAD" else f"{number} {currency}"
 

@@ -12,7 +12,7 @@ import httpx
 from litestar.testing import AsyncTestClient
 
 from estivage.app import create_app
-from estivage.settings import Settings
+from kernel.settings import Settings
 from tests.conftest import PASSWORD, STAY, login
 
 
