@@ -13,13 +13,14 @@ from access import keys
 from access.models import IssuedPass
 from access.passformat import PassClaims, sign_pass
 from access.services import revoke_pass
+from booking.domain import states
 from booking.models import Booking
 from booking.services import BookingView
 from inventory.domain.calendar import Stay, stay_window
 from inventory.snapshot import centre_view
 from kernel.errors import Conflict
 
-PASSABLE = ("confirmed", "checked_in")
+PASSABLE = tuple(sorted(states.ACTIVE))
 
 
 async def current_pass(

@@ -56,7 +56,7 @@ def booking_out(view: services.BookingView, now: datetime) -> s.BookingOut:
         guests=b.guests,
         price=price_out(view),
         created_at=b.created_at,
-        hold_expires_at=b.hold_expires_at if status == "held" else None,
+        hold_expires_at=b.hold_expires_at if status == states.HELD else None,
         confirmed_at=b.confirmed_at,
         cancelled_at=b.cancelled_at,
         refund=money_out(Money(b.refund_minor, b.currency)) if b.refund_minor is not None else None,

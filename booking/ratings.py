@@ -25,7 +25,7 @@ from kernel.db import Base
 from kernel.errors import Conflict, NotFound, RuleViolation
 
 MAX_COMMENT = 1000
-RATEABLE = ("confirmed", "checked_in", "completed")
+RATEABLE = (states.CONFIRMED, states.CHECKED_IN, states.COMPLETED)
 
 
 class StayRating(Base):

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from booking.domain import states
 from booking.models import Booking
 from inventory.domain.calendar import Stay, stay_window
 from inventory.models import Centre
@@ -67,7 +68,7 @@ async def write_reminders(session: AsyncSession, now: datetime) -> int:
     """The worker's job: reminders due now that were not written yet. Returns how many were written."""
     payment_due = await session.execute(
         select(Booking.id, Booking.member_id, Booking.hold_expires_at, Booking.created_at).where(
-            Booking.status == "held",
+            Booking.status == states.HELD,
             Booking.hold_expires_at > now,
             Booking.hold_expires_at <= now + PAYMENT_NOTICE,
         )
@@ -91,7 +92,7 @@ async def write_reminders(session: AsyncSession, now: datetime) -> int:
         )
         .join(Centre, Centre.id == Booking.centre_id)
         .where(
-            Booking.status == "confirmed",
+            Booking.status == states.CONFIRMED,
             Booking.arrival >= now.date(),
             Booking.arrival <= now.date() + timedelta(days=ARRIVAL_NOTICE_DAYS),
         )

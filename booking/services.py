@@ -126,7 +126,7 @@ async def hold(session: AsyncSession, member: Identity, request: HoldRequest, no
         departure=request.departure,
         guests=request.guests,
         category=category,
-        status="held",
+        status=states.HELD,
         hold_expires_at=expires,
         created_at=now,
         currency=quote.total.currency,
@@ -207,7 +207,7 @@ async def confirm(session: AsyncSession, booking_id: uuid.UUID, now: datetime) -
     if booking is None:
         raise NotFound("booking_not_found", f"no booking {booking_id}")
     current = states.effective_status(booking.status, booking.hold_expires_at, now)
-    if current == "expired":
+    if current == states.EXPIRED:
         if not await repo.unit_is_free(
             session, booking.unit_id, booking.arrival, booking.departure, now, booking.id
         ):
@@ -217,7 +217,7 @@ async def confirm(session: AsyncSession, booking_id: uuid.UUID, now: datetime) -
             session, booking.unit_type_id, booking.arrival, booking.departure, now
         )
         session.add_all(repo.nights_rows(booking, None))
-        current = "held"
+        current = states.HELD
     booking.status = states.transition(current, "pay")
     booking.confirmed_at, booking.hold_expires_at = now, None
     await session.flush()
@@ -231,7 +231,10 @@ async def move_unit(session: AsyncSession, booking_id: uuid.UUID, unit_number: s
     booking = await session.get(Booking, booking_id)
     if booking is None:
         raise NotFound("booking_not_found", f"no booking {booking_id}")
-    if states.effective_status(booking.status, booking.hold_expires_at, now) not in {"held", "confirmed"}:
+    if states.effective_status(booking.status, booking.hold_expires_at, now) not in {
+        states.HELD,
+        states.CONFIRMED,
+    }:
         raise Conflict("invalid_transition", f"a {booking.status} booking cannot move")
     unit = (
         await session.scalars(
@@ -247,7 +250,9 @@ async def move_unit(session: AsyncSession, booking_id: uuid.UUID, unit_number: s
     await repo.release_nights(session, booking.id)
     await repo.clear_expired_nights(session, booking.unit_type_id, booking.arrival, booking.departure, now)
     booking.unit_id = unit.id
-    session.add_all(repo.nights_rows(booking, booking.hold_expires_at if booking.status == "held" else None))
+    session.add_all(
+        repo.nights_rows(booking, booking.hold_expires_at if booking.status == states.HELD else None)
+    )
     await session.flush()
     return booking
 
@@ -266,7 +271,7 @@ async def cancel(
         raise NotFound("booking_not_found", f"no booking {booking_id}")
     current = states.effective_status(booking.status, booking.hold_expires_at, now)
     booking.status = states.transition(current, "cancel")
-    paid = Money(booking.total_minor if current == "confirmed" else 0, booking.currency)
+    paid = Money(booking.total_minor if current == states.CONFIRMED else 0, booking.currency)
     refund = await _refund_due(session, booking, centre_code, paid, now)
     booking.cancelled_at, booking.cancelled_by = now, identity.role
     booking.refund_minor = refund.amount_minor

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from accounts.domain.identity import Identity
 from booking import repository as booking_repository
 from booking import services as bookings
+from booking.domain import states
 from booking.domain.states import effective_status
 from booking.models import Booking, BookingPolicy
 from kernel.errors import Conflict, NotFound, RuleViolation
@@ -28,6 +29,7 @@ from payments.domain.instalments import (
     schedule,
     settle_on_cancel,
 )
+from payments.domain.states import InstalmentStatus, PaymentStatus
 from payments.models import Instalment, Payment, PaymentRefund
 from payments.providers import CardProvider
 
@@ -52,7 +54,7 @@ async def _own_live_hold(
     if booking.member_id != identity.user_id:
         raise NotFound("booking_not_found", f"no booking {booking_id}")
     status = effective_status(booking.status, booking.hold_expires_at, now)
-    if status != "held":
+    if status != states.HELD:
         raise Conflict("not_payable", f"a {status} booking cannot be paid")
     return booking
 
@@ -96,7 +98,7 @@ async def checkout_payroll(
     booking = await _own_live_hold(session, identity, booking_id, now)
     open_credits = await session.scalar(
         select(func.count(func.distinct(Instalment.booking_id))).where(
-            Instalment.member_id == identity.user_id, Instalment.status == "scheduled"
+            Instalment.member_id == identity.user_id, Instalment.status == InstalmentStatus.SCHEDULED
         )
     )
     terms = credit_terms(await booking_repository.policy(session))
@@ -140,9 +142,9 @@ async def money_secured(
     """A card payment succeeded at the provider: confirm its booking, or refund at once if the hold is
     lost. Safe to call any number of times, in any order with other events."""
     payment = await session.scalar(select(Payment).where(Payment.provider_ref == ref).with_for_update())
-    if payment is None or payment.status != "pending":
+    if payment is None or payment.status != PaymentStatus.PENDING:
         return payment
-    payment.status, payment.succeeded_at = "succeeded", now
+    payment.status, payment.succeeded_at = PaymentStatus.SUCCEEDED, now
     try:
         await bookings.confirm(session, payment.booking_id, now)
     except Conflict as lost:
@@ -181,7 +183,7 @@ async def _refund(
         created_at=now,
     )
     session.add(refund)
-    payment.status = "refunded"
+    payment.status = PaymentStatus.REFUNDED
     await session.flush()
     return refund
 
@@ -193,7 +195,7 @@ async def refund_cancelled(
     holiday-credit instalments cancelled so that the member pays exactly the price less the refund."""
     payments = list(
         await session.scalars(
-            select(Payment).where(Payment.booking_id == booking.id, Payment.status == "succeeded")
+            select(Payment).where(Payment.booking_id == booking.id, Payment.status == PaymentStatus.SUCCEEDED)
         )
     )
     for payment in payments:
@@ -207,11 +209,13 @@ async def _settle_credit(
     session: AsyncSession, booking: Booking, payment: Payment, refund: Money, now: datetime
 ) -> None:
     instalments = list(await session.scalars(select(Instalment).where(Instalment.booking_id == booking.id)))
-    deducted = Money(sum(i.amount_minor for i in instalments if i.status == "exported"), booking.currency)
+    deducted = Money(
+        sum(i.amount_minor for i in instalments if i.status == InstalmentStatus.EXPORTED), booking.currency
+    )
     settlement = settle_on_cancel(Money(booking.total_minor, booking.currency), refund, deducted)
     for instalment in instalments:
-        if instalment.status == "scheduled":
-            instalment.status = "cancelled"
+        if instalment.status == InstalmentStatus.SCHEDULED:
+            instalment.status = InstalmentStatus.CANCELLED
     if settlement.still_to_deduct.amount_minor > 0:
         session.add(
             Instalment(
@@ -236,5 +240,5 @@ async def _settle_credit(
             created_at=now,
         )
     )
-    payment.status = "refunded"
+    payment.status = PaymentStatus.REFUNDED
     await session.flush()

@@ -17,10 +17,11 @@ from booking.campaigns import commands as c
 from booking.campaigns import schemas as s
 from booking.campaigns import settle as settling
 from booking.campaigns.models import Campaign
+from booking.domain.campaign_states import CampaignStatus
 
 
 def _draw_out(campaign: Campaign, applications: int, summary: draw.DrawSummary | None = None) -> s.DrawOut:
-    revealed = campaign.status == "drawn"
+    revealed = campaign.status == CampaignStatus.DRAWN
     return s.DrawOut(
         campaign=campaign.code,
         status=campaign.status,

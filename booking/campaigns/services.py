@@ -30,6 +30,7 @@ from booking.domain.allocation import (
     commit,
     reserve_by_share,
 )
+from booking.domain.campaign_states import ApplicationStatus, CampaignStatus
 from inventory.models import Centre, Rotation, Season
 from inventory.snapshot import CentreView, centre_view
 from kernel.errors import Conflict, NotFound, RuleViolation
@@ -58,7 +59,7 @@ async def lock_campaigns(
     if code is not None:
         statement = statement.where(Campaign.code == code)
     if drawn_only:
-        statement = statement.where(Campaign.status == "drawn")
+        statement = statement.where(Campaign.status == CampaignStatus.DRAWN)
     statement = statement.returning(Campaign.id).execution_options(synchronize_session=False)
     return list(await session.scalars(statement))
 
@@ -134,7 +135,7 @@ async def create_campaign(
     campaign = Campaign(
         code=season.code,
         season_id=season.id,
-        status="open",
+        status=CampaignStatus.OPEN,
         created_at=now,
         seed_hex=seed_hex,
         seed_commitment=commitment,
@@ -169,7 +170,7 @@ async def update_campaign(
 ) -> Campaign:
     await lock_campaigns(session, code=code)
     campaign = await campaign_by_code(session, code)
-    if campaign.status != "open":
+    if campaign.status != CampaignStatus.OPEN:
         raise Conflict("campaign_closed", "a campaign cannot change once its applications are closed")
     season = await session.get(Season, campaign.season_id)
     assert season is not None  # RESTRICT keeps it
@@ -226,7 +227,10 @@ async def _check_applications_fit(
     offered = {(slot["centre"], slot["rotation"], slot["unit_type"]): slot for slot in slots}
     rows = await session.execute(
         select(CampaignApplication.public_id, CampaignApplication.choices, CampaignApplication.party_size)
-        .where(CampaignApplication.campaign_id == campaign.id, CampaignApplication.status == "submitted")
+        .where(
+            CampaignApplication.campaign_id == campaign.id,
+            CampaignApplication.status == ApplicationStatus.SUBMITTED,
+        )
         .order_by(CampaignApplication.public_id)
     )
     for public_id, choices, party_size in rows.tuples():
@@ -312,7 +316,10 @@ async def count_applications(session: AsyncSession, campaign_id: int) -> int:
     count = await session.scalar(
         select(func.count())
         .select_from(CampaignApplication)
-        .where(CampaignApplication.campaign_id == campaign_id, CampaignApplication.status == "submitted")
+        .where(
+            CampaignApplication.campaign_id == campaign_id,
+            CampaignApplication.status == ApplicationStatus.SUBMITTED,
+        )
     )
     return int(count or 0)
 
@@ -321,7 +328,7 @@ async def count_applications(session: AsyncSession, campaign_id: int) -> int:
 
 
 def check_open(campaign: Campaign, now: datetime) -> None:
-    if campaign.status != "open" or now >= campaign.applications_close_at:
+    if campaign.status != CampaignStatus.OPEN or now >= campaign.applications_close_at:
         raise Conflict(
             "applications_closed",
             f"applications to {campaign.code} closed at {campaign.applications_close_at.isoformat()}",
@@ -400,7 +407,7 @@ async def apply(
             campaign_id=campaign.id,
             member_id=identity.user_id,
             public_id=_public_id(campaign),
-            status="submitted",
+            status=ApplicationStatus.SUBMITTED,
             party_size=data.party_size,
             choices=choices,
             submitted_at=now,
@@ -409,7 +416,7 @@ async def apply(
         session.add(application)
         created = True
     else:
-        application, created = existing, existing.status == "withdrawn"
+        application, created = existing, existing.status == ApplicationStatus.WITHDRAWN
         application.status, application.party_size, application.choices = (
             "submitted",
             data.party_size,
@@ -438,9 +445,9 @@ async def withdraw(session: AsyncSession, identity: Identity, code: str, now: da
     campaign = await lock_for_application(session, code)
     check_open(campaign, now)
     application = await own_application(session, campaign, identity.user_id, for_update=True)
-    if application is None or application.status == "withdrawn":
+    if application is None or application.status == ApplicationStatus.WITHDRAWN:
         raise NotFound("application_not_found", f"you have no application to {code}")
-    application.status, application.updated_at = "withdrawn", now
+    application.status, application.updated_at = ApplicationStatus.WITHDRAWN, now
     audit.record(session, campaign.id, "withdrawn", identity.username, now, application.public_id)
     await session.flush()
 

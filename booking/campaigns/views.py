@@ -19,6 +19,7 @@ from booking.campaigns.models import Campaign, CampaignApplication, CampaignEven
 from booking.campaigns.services import campaign_by_code, count_applications, rotations_of
 from booking.domain import states
 from booking.domain.allocation.publication import ReofferRow, reoffers_to_csv, rows_from_csv, rows_to_json
+from booking.domain.campaign_states import ApplicationStatus, CampaignStatus, OfferStatus
 from booking.models import Booking
 from inventory.models import Season
 from kernel.errors import Conflict, NotFound
@@ -75,12 +76,12 @@ async def application_out(
         position=application.position,
         lottery_rank=application.lottery_rank,
     )
-    if campaign.status != "drawn" or application.status != "submitted":
+    if campaign.status != CampaignStatus.DRAWN or application.status != ApplicationStatus.SUBMITTED:
         return out
     offer = await _latest_offer(session, application.id, now)
     if offer is not None:
         out.offer = offer
-        out.result = "offer" if offer.status in {"offered", "paid"} else offer.status
+        out.result = "offer" if offer.status in {OfferStatus.OFFERED, OfferStatus.PAID} else offer.status
         return out
     out.result = "waiting"
     out.waiting = await _live_places(session, application.id)
@@ -132,14 +133,14 @@ async def _latest_offer(session: AsyncSession, application_id: int, now: datetim
         return None
     offer, stored, expires, confirmed_at = row
     status = offer.status
-    if status in {"offered", "paid"}:
-        current = "expired" if stored is None else states.effective_status(stored, expires, now)
+    if status in {OfferStatus.OFFERED, OfferStatus.PAID}:
+        current = states.EXPIRED if stored is None else states.effective_status(stored, expires, now)
         if current in repo.LIVE_STATES:
-            status = "paid"
-        elif current == "cancelled":
-            status = "cancelled" if confirmed_at is not None else "declined"
-        elif current == "expired" and status == "offered":
-            status = "lapsed"
+            status = OfferStatus.PAID
+        elif current == states.CANCELLED:
+            status = OfferStatus.CANCELLED if confirmed_at is not None else OfferStatus.DECLINED
+        elif current == states.EXPIRED and status == OfferStatus.OFFERED:
+            status = OfferStatus.LAPSED
     return s.OfferOut(
         centre=offer.centre,
         rotation=offer.rotation,
@@ -177,7 +178,7 @@ async def published_reoffers(session: AsyncSession, code: str) -> str:
     """``offers.csv``: every unit freed after the draw, in order, and whom it was offered to (or why
     nobody), from the audit log's ``offered`` (those naming the offer they replace) and ``not_offered``."""
     campaign = await campaign_by_code(session, code)
-    if campaign.status != "drawn":
+    if campaign.status != CampaignStatus.DRAWN:
         raise Conflict("not_drawn", f"the offers of {code} are published after the draw")
     entries = list(
         await session.scalars(

@@ -22,6 +22,7 @@ from litestar.types import ExceptionHandlersMap
 from markupsafe import Markup
 
 from accounts.domain.identity import Identity
+from booking.domain import states
 from estivage.problems import status_of
 from estivage.web.i18n import DIRECTION, choose_language, error_text, translate
 from kernel.errors import DomainError
@@ -34,7 +35,7 @@ YEAR_SECONDS = 365 * 24 * 3600
 # form error here rather than a value the database (or SQLite's driver) refuses.
 MAX_WHOLE = 2**31 - 1
 # A booking from its confirmation onwards: a stay that takes (or took) place, not a hold.
-STAYS = ("confirmed", "checked_in", "completed")
+STAYS = (states.CONFIRMED, states.CHECKED_IN, states.COMPLETED)
 
 Errors = dict[str, str]
 

@@ -278,7 +278,7 @@ class MemberPages(Controller):
         b = view.booking
         status = states.effective_status(b.status, b.hold_expires_at, now)
         refund, policy = await refund_preview(db_session, view, now)
-        paid = Money(b.total_minor if status == "confirmed" else 0, b.currency)
+        paid = Money(b.total_minor if status == states.CONFIRMED else 0, b.currency)
         return page(
             request,
             "cancel.html",

@@ -17,6 +17,7 @@ from estivage.web.i18n import DIRECTION, translate
 from kernel.errors import NotFound
 from kernel.money import Money
 from payments import services
+from payments.domain.states import PaymentStatus
 from payments.models import Payment
 from payments.providers import TestModeProvider
 
@@ -75,7 +76,7 @@ class TestModeController(Controller):
             status_label=words("paytest.status"),
             status_code=html.escape(payment.status),
             status=words(f"payment.{payment.status}"),
-            confirm=confirm if payment.status == "pending" else "",
+            confirm=confirm if payment.status == PaymentStatus.PENDING else "",
             back=words("paytest.back"),
         )
 

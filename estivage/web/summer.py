@@ -27,6 +27,7 @@ from booking.campaigns import schemas as s
 from booking.campaigns import services, settle, views
 from booking.campaigns.models import Campaign
 from booking.domain.allocation import MAX_CHOICES
+from booking.domain.campaign_states import ApplicationStatus, CampaignStatus, OfferStatus
 from booking.models import Booking
 from estivage.problems import status_of
 from estivage.web.common import Errors, form_errors, language, page, parse_int
@@ -83,12 +84,12 @@ class CampaignPage:
     @property
     def seed(self) -> str | None:
         """The opening seed once the draw revealed it; before, the campaign's secret (never on a page)."""
-        return self.campaign.seed_hex if self.campaign.status == "drawn" else None
+        return self.campaign.seed_hex if self.campaign.status == CampaignStatus.DRAWN else None
 
     @property
     def close_seed(self) -> str | None:
         """The close seed once the draw revealed it (none for a campaign closed before it existed)."""
-        return self.campaign.close_seed_hex if self.campaign.status == "drawn" else None
+        return self.campaign.close_seed_hex if self.campaign.status == CampaignStatus.DRAWN else None
 
 
 class Labels:
@@ -157,7 +158,7 @@ def _dates(first: date, last: date) -> str:
 def form_values(application: s.ApplicationOut | None) -> dict[str, str]:
     """The form as the member left it: their current choices, or empty."""
     values = dict.fromkeys(FIELDS, "")
-    if application is not None and application.status == "submitted":
+    if application is not None and application.status == ApplicationStatus.SUBMITTED:
         values["party_size"] = str(application.party_size)
         for i, choice in enumerate(application.choices):
             for part in CHOICE_PARTS:
@@ -222,7 +223,7 @@ async def campaign_page(
     centre_options, rotation_options, unit_type_options = labels.options()
     return CampaignPage(
         campaign=campaign,
-        accepting=campaign.status == "open" and now < campaign.applications_close_at,
+        accepting=campaign.status == CampaignStatus.OPEN and now < campaign.applications_close_at,
         closes_at=campaign.applications_close_at.astimezone(ZoneInfo(LOCAL_ZONE)),
         slots=[
             labels.slot(x["centre"], x["rotation"], x["unit_type"]) for x in campaign.slots if x["units"] > 0
@@ -327,7 +328,7 @@ class SummerPages(Controller):
     ) -> CampaignPage:
         campaign = await services.campaign_by_code(session, code)
         shown = await campaign_page(session, request.user, campaign, now, language(request))
-        if shown.offer is None or shown.offer.offer.status != "offered":
+        if shown.offer is None or shown.offer.offer.status != OfferStatus.OFFERED:
             raise NotFound("offer_not_found", f"you hold no open offer in {code}")
         return shown
 
