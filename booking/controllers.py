@@ -25,6 +25,7 @@ from kernel.http.idempotency import Idempotency, provide_idempotency
 from kernel.http.schemas import language_of, money_out
 from kernel.money import MAD, Money
 from kernel.structs import MoneyIn
+from kernel.uow import UnitOfWork
 
 
 def price_out(view: services.BookingView) -> s.PriceOut:
@@ -80,21 +81,20 @@ class BookingController(Controller):
     async def hold(
         self,
         request: Request[Identity, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         idempotency: NamedDependency[Idempotency],
         data: JSONBody[c.HoldIn],
     ) -> Response[s.BookingOut]:
         async def produce() -> tuple[int, s.BookingOut]:
             view = await services.hold(
-                db_session,
+                uow,
                 request.user,
                 services.HoldRequest(
                     data.centre, data.unit_type, data.arrival, data.departure, data.guests, data.promo_code
                 ),
                 now,
             )
-            await db_session.commit()
             return 201, booking_out(view, now)
 
         return await idempotency.run(data, produce)
@@ -134,17 +134,14 @@ class BookingController(Controller):
     async def cancel(
         self,
         request: Request[Identity, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         idempotency: NamedDependency[Idempotency],
         booking_id: FromPath[uuid.UUID],
     ) -> Response[s.CancelOut]:
         async def produce() -> tuple[int, s.CancelOut]:
-            booking, refund = await services.cancel(db_session, request.user, booking_id, now)
-            # The money side (refund through the provider, credit instalments) is wired in by the app.
-            for on_cancelled in request.app.state.cancel_hooks:
-                await on_cancelled(db_session, booking, refund, now)
-            await db_session.commit()
+            # The refund and the pass's revocation follow from BookingCancelled (estivage.bootstrap).
+            booking, refund = await services.cancel(uow, request.user, booking_id, now)
             return 200, s.CancelOut(id=booking.id, status=booking.status, refund=money_out(refund))
 
         return await idempotency.run(str(booking_id), produce)
@@ -159,12 +156,12 @@ class BookingController(Controller):
         self,
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         booking_id: FromPath[uuid.UUID],
         data: JSONBody[c.MoveIn],
     ) -> s.BookingOut:
-        await services.move_unit(db_session, booking_id, data.unit, now)
-        await db_session.commit()
+        await services.move_unit(uow, booking_id, data.unit, now)
         return booking_out(await services.get_booking(db_session, request.user, booking_id), now)
 
 
@@ -232,19 +229,9 @@ class BookingPolicyController(Controller):
 
     @put("/", summary="Set the hold duration, per-member limits and holiday-credit terms")
     async def write(
-        self, db_session: NamedDependency[AsyncSession], data: JSONBody[c.BookingPolicyIO]
+        self, uow: NamedDependency[UnitOfWork], data: JSONBody[c.BookingPolicyIO]
     ) -> c.BookingPolicyIO:
-        found = await db_session.get(BookingPolicy, 1)
-        if found is None:
-            found = BookingPolicy(id=1)
-            db_session.add(found)
-        found.hold_minutes = data.hold_minutes
-        found.max_open_holds = data.max_open_holds
-        found.max_off_season_nights_per_year = data.max_off_season_nights_per_year
-        found.credit_max_instalments = data.credit_max_instalments
-        found.credit_min_instalment_minor = data.credit_min_instalment.amount_minor
-        found.credit_categories = sorted(set(data.credit_categories))
-        return data
+        return policy_out(await services.set_policy(uow, data))
 
 
 def policy_out(found: BookingPolicy) -> c.BookingPolicyIO:
@@ -301,9 +288,11 @@ class PromotionController(Controller):
 
     @post("/", summary="Create a promotion")
     async def create(
-        self, db_session: NamedDependency[AsyncSession], data: JSONBody[c.PromotionIn]
+        self,
+        uow: NamedDependency[UnitOfWork],
+        data: JSONBody[c.PromotionIn],
     ) -> s.PromotionOut:
-        promotion = await promotions_admin.create_promotion(db_session, data)
+        promotion = await promotions_admin.create_promotion(uow, data)
         return promotion_out(promotion, Usage())
 
     @get("/{promotion_id:int}", summary="One promotion with its uses")
@@ -321,11 +310,12 @@ class PromotionController(Controller):
     async def update(
         self,
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         promotion_id: FromPath[int],
         data: JSONBody[c.PromotionPatch],
     ) -> s.PromotionOut:
-        await promotions_admin.update_promotion(db_session, promotion_id, data)
+        await promotions_admin.update_promotion(uow, promotion_id, data)
         [(promotion, usage)] = await promotions_admin.promotions_with_usage(db_session, now, promotion_id)
         return promotion_out(promotion, usage)
 

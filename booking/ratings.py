@@ -23,6 +23,7 @@ from inventory.domain.calendar import local_today
 from inventory.snapshot import centre_view
 from kernel.db import Base
 from kernel.errors import Conflict, NotFound, RuleViolation
+from kernel.uow import use_case
 
 MAX_COMMENT = 1000
 RATEABLE = (states.CONFIRMED, states.CHECKED_IN, states.COMPLETED)
@@ -59,6 +60,7 @@ async def rating_of(session: AsyncSession, booking_id: uuid.UUID) -> StayRating 
     return await session.get(StayRating, booking_id)
 
 
+@use_case
 async def rate_stay(
     session: AsyncSession, member: Identity, booking_id: uuid.UUID, score: int, comment: str, now: datetime
 ) -> StayRating:

@@ -14,25 +14,27 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import click
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.campaigns import draw, offers, settle
+from estivage import bootstrap
 from kernel.db import create_disposable_engine, session_factory
 from kernel.errors import DomainError
 from kernel.settings import Settings
+from kernel.uow import UnitOfWork
 
 T = TypeVar("T")
 OPERATOR = "operator"
 
 
-def _run(work: Callable[[AsyncSession], Awaitable[T]], bars: StageBars | None = None) -> T:
+def _run(work: Callable[[UnitOfWork], Awaitable[T]], bars: StageBars | None = None) -> T:
     async def run() -> T:
-        engine = create_disposable_engine(Settings.from_env().database_url)
+        settings = Settings.from_env()
+        engine = create_disposable_engine(settings.database_url)
+        handlers = bootstrap.event_handlers(bootstrap.card_provider(settings))
         try:
             async with session_factory(engine)() as session:
                 try:
-                    result = await work(session)
-                    await session.commit()
+                    result = await work(UnitOfWork(session, handlers))  # the use case commits
                 except BaseException:
                     if bars is not None:
                         bars.close()
@@ -101,8 +103,8 @@ _PROGRESS = click.option(
 def close_command(code: str, progress: bool | None) -> None:
     bars = StageBars(sys.stderr.isatty() if progress is None else progress)
 
-    async def work(session: AsyncSession) -> tuple[str | None, str | None, str | None]:
-        campaign = await draw.close(session, code, OPERATOR, datetime.now(UTC), bars)
+    async def work(uow: UnitOfWork) -> tuple[str | None, str | None, str | None]:
+        campaign = await draw.close(uow, code, OPERATOR, datetime.now(UTC), bars)
         return campaign.seed_commitment, campaign.close_seed_commitment, campaign.applications_digest
 
     commitment, close_commitment, digest = _run(work, bars)
@@ -118,8 +120,8 @@ def close_command(code: str, progress: bool | None) -> None:
 def draw_command(code: str, progress: bool | None) -> None:
     bars = StageBars(sys.stderr.isatty() if progress is None else progress)
 
-    async def work(session: AsyncSession) -> draw.DrawSummary:
-        return await draw.draw(session, code, OPERATOR, datetime.now(UTC), bars)
+    async def work(uow: UnitOfWork) -> draw.DrawSummary:
+        return await draw.draw(uow, code, OPERATOR, datetime.now(UTC), bars)
 
     summary = _run(work, bars)
     click.echo(
@@ -133,10 +135,10 @@ def draw_command(code: str, progress: bool | None) -> None:
 )
 @click.option("--campaign", "code", default=None, help="one campaign (default: every drawn campaign)")
 def settle_command(code: str | None) -> None:
-    async def work(session: AsyncSession) -> offers.Settled:
+    async def work(uow: UnitOfWork) -> offers.Settled:
         if code is None:  # each campaign in its own transaction (``settle.settle_all``)
-            return await settle.settle_all(session, datetime.now(UTC))
-        return await settle.settle(session, datetime.now(UTC), code)
+            return await settle.settle_all(uow, datetime.now(UTC))
+        return await settle.settle(uow, datetime.now(UTC), code)
 
     done = _run(work)
     click.echo(

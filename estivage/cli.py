@@ -1,7 +1,7 @@
 """`estivage`: the operators' command (serve, migrate, seed-demo, demo and the staff tools).
 
-It is a click group, the toolkit Litestar's own CLI is built on, so the same commands are also
-available as `litestar estivage …` through the CLI plugin in ``estivage.app``.
+A click group (the toolkit Litestar's own CLI is built on). Each command imports its work lazily, so
+that `estivage --help` starts at once.
 """
 
 from __future__ import annotations
@@ -101,7 +101,6 @@ def demo(host: str, port: int) -> None:
 def worker(interval: float) -> None:
     from estivage.observability import (
         configure_logging,
-        install_business_metrics,
         metrics_port_server,
         run_until_terminated,
     )
@@ -109,7 +108,6 @@ def worker(interval: float) -> None:
 
     settings = Settings.from_env()
     configure_logging(settings.log_format)
-    install_business_metrics()
     metrics_port_server(settings.worker_metrics_port, settings.metrics_token)
     asyncio.run(run_until_terminated(run_forever(settings, interval)))
 
@@ -148,7 +146,7 @@ def payroll_export_command(month: str, output: str | None, dry_run: bool) -> Non
 
 @cli.command(help="Compare card payments recorded here with the provider's PaymentIntents.")
 def reconcile() -> None:
-    from estivage.app import card_provider
+    from estivage.bootstrap import card_provider
     from kernel.db import create_disposable_engine, session_factory
     from payments.reports import ledger_mismatches
     from payments.reports import reconcile as compare

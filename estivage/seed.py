@@ -20,6 +20,7 @@ from booking.campaigns.models import Campaign
 from booking.campaigns.services import create_campaign
 from booking.models import Promotion
 from inventory.models import Centre, Quota, Rotation, Season, Tariff, Unit, UnitType
+from kernel.uow import UnitOfWork
 
 DEMO_PASSWORD = "estivage-demo"  # noqa: S105 - the documented password of demo data only
 MEMBER_COUNT = 500
@@ -429,8 +430,8 @@ async def seed_demo_campaign(session: AsyncSession, now: datetime | None = None)
     if summer is None or await session.scalar(select(Campaign.id).where(Campaign.season_id == summer.id)):
         return None
     closes = datetime.combine(summer.starts_on - timedelta(days=60), time(23, 59), tzinfo=UTC)
-    await create_campaign(
-        session,
+    await create_campaign(  # a use case: it commits
+        UnitOfWork(session),
         campaign_commands.CampaignIn(
             season=summer.code,
             applications_close_at=max(closes, now + timedelta(days=7)),
@@ -438,5 +439,4 @@ async def seed_demo_campaign(session: AsyncSession, now: datetime | None = None)
         ),
         now,
     )
-    await session.commit()
     return summer.code

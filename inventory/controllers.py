@@ -17,6 +17,7 @@ from inventory import commands as c
 from inventory import schemas as s
 from inventory.models import Centre, Season, Unit, UnitType
 from kernel.http.schemas import language_of
+from kernel.uow import UnitOfWork
 
 
 def centre_out(centre: Centre, unit_counts: dict[int, int], lang: str) -> s.CentreOut:
@@ -102,9 +103,10 @@ class CentreController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         data: JSONBody[c.CentreIn],
     ) -> s.CentreOut:
-        centre = await admin.create_centre(db_session, data)
+        centre = await admin.create_centre(uow, data)
         return await _centre_out(db_session, centre.code, language_of(request))
 
     @patch("/{code:str}", guards=[requires_staff], summary="Change a centre")
@@ -112,28 +114,33 @@ class CentreController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         code: FromPath[str],
         data: JSONBody[c.CentrePatch],
     ) -> s.CentreOut:
-        await admin.update_centre(db_session, code, data)
+        await admin.update_centre(uow, code, data)
         return await _centre_out(db_session, code, language_of(request))
 
     @post("/{code:str}/unit-types", guards=[requires_staff], summary="Add a unit type to a centre")
     async def create_unit_type(
-        self, db_session: NamedDependency[AsyncSession], code: FromPath[str], data: JSONBody[c.UnitTypeIn]
+        self,
+        uow: NamedDependency[UnitOfWork],
+        code: FromPath[str],
+        data: JSONBody[c.UnitTypeIn],
     ) -> s.UnitTypeSummary:
-        unit_type = await admin.create_unit_type(db_session, code, data)
+        unit_type = await admin.create_unit_type(uow, code, data)
         return unit_type_out(unit_type, 0, "fr")
 
     @patch("/{code:str}/unit-types/{type_code:str}", guards=[requires_staff], summary="Change a unit type")
     async def update_unit_type(
         self,
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         code: FromPath[str],
         type_code: FromPath[str],
         data: JSONBody[c.UnitTypePatch],
     ) -> s.UnitTypeSummary:
-        unit_type = await admin.update_unit_type(db_session, code, type_code, data)
+        unit_type = await admin.update_unit_type(uow, code, type_code, data)
         return unit_type_out(unit_type, (await _unit_counts(db_session)).get(unit_type.id, 0), "fr")
 
     @get("/{code:str}/units", guards=[requires_staff], summary="List a centre's units")
@@ -144,19 +151,22 @@ class CentreController(Controller):
 
     @post("/{code:str}/units", guards=[requires_staff], summary="Add a unit")
     async def create_unit(
-        self, db_session: NamedDependency[AsyncSession], code: FromPath[str], data: JSONBody[c.UnitIn]
+        self,
+        uow: NamedDependency[UnitOfWork],
+        code: FromPath[str],
+        data: JSONBody[c.UnitIn],
     ) -> s.UnitOut:
-        return unit_out(await admin.create_unit(db_session, code, data))
+        return unit_out(await admin.create_unit(uow, code, data))
 
     @patch("/{code:str}/units/{number:str}", guards=[requires_staff], summary="Change a unit's type")
     async def update_unit(
         self,
-        db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         code: FromPath[str],
         number: FromPath[str],
         data: JSONBody[c.UnitPatch],
     ) -> s.UnitOut:
-        return unit_out(await admin.update_unit(db_session, code, number, data))
+        return unit_out(await admin.update_unit(uow, code, number, data))
 
     @post(
         "/{code:str}/units/{number:str}/closures",
@@ -165,12 +175,12 @@ class CentreController(Controller):
     )
     async def add_closure(
         self,
-        db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         code: FromPath[str],
         number: FromPath[str],
         data: JSONBody[c.ClosureIn],
     ) -> s.UnitOut:
-        return unit_out(await admin.add_closure(db_session, code, number, data))
+        return unit_out(await admin.add_closure(uow, code, number, data))
 
 
 class SeasonController(Controller):
@@ -184,16 +194,22 @@ class SeasonController(Controller):
 
     @post("/seasons", summary="Create a season with its stay rules and rotations")
     async def create_season(
-        self, db_session: NamedDependency[AsyncSession], data: JSONBody[c.SeasonIn]
+        self,
+        uow: NamedDependency[UnitOfWork],
+        data: JSONBody[c.SeasonIn],
     ) -> s.SeasonOut:
-        season = await admin.create_season(db_session, data)
+        season = await admin.create_season(uow, data)
         return season_out(season, data.centre)
 
     @patch("/seasons/{code:str}", summary="Change a season")
     async def update_season(
-        self, db_session: NamedDependency[AsyncSession], code: FromPath[str], data: JSONBody[c.SeasonPatch]
+        self,
+        db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
+        code: FromPath[str],
+        data: JSONBody[c.SeasonPatch],
     ) -> s.SeasonOut:
-        season = await admin.update_season(db_session, code, data)
+        season = await admin.update_season(uow, code, data)
         centre = await db_session.get(Centre, season.centre_id) if season.centre_id else None
         return season_out(season, centre.code if centre else None)
 
@@ -203,9 +219,11 @@ class SeasonController(Controller):
 
     @put("/tariffs", summary="Set the nightly tariff of a season, unit type and member category")
     async def put_tariff(
-        self, db_session: NamedDependency[AsyncSession], data: JSONBody[c.TariffIO]
+        self,
+        uow: NamedDependency[UnitOfWork],
+        data: JSONBody[c.TariffIO],
     ) -> c.TariffIO:
-        await admin.put_tariff(db_session, data)
+        await admin.put_tariff(uow, data)
         return data
 
     @get("/quotas", summary="List quotas")
@@ -214,7 +232,9 @@ class SeasonController(Controller):
 
     @put("/quotas", summary="Set the quota of a season, unit type and member category")
     async def put_quota(
-        self, db_session: NamedDependency[AsyncSession], data: JSONBody[c.QuotaIO]
+        self,
+        uow: NamedDependency[UnitOfWork],
+        data: JSONBody[c.QuotaIO],
     ) -> c.QuotaIO:
-        await admin.put_quota(db_session, data)
+        await admin.put_quota(uow, data)
         return data

@@ -18,11 +18,17 @@ and a summer offer) takes the unit of work and records its events, but never ope
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from types import TracebackType
+from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.events import NO_HANDLERS, DomainEvent, EventHandlers
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class UnitOfWork:
@@ -67,3 +73,19 @@ class UnitOfWork:
     async def rollback(self) -> None:
         self._events.clear()
         await self.session.rollback()
+
+
+def use_case(
+    step: Callable[Concatenate[AsyncSession, P], Awaitable[R]],
+) -> Callable[Concatenate[UnitOfWork, P], Awaitable[R]]:
+    """A use case written on a session that records no events: called with a unit of work, it runs in it
+    and commits once (``async with uow: …; await uow.commit()``, here once rather than in each one)."""
+
+    @functools.wraps(step)
+    async def run(uow: UnitOfWork, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        async with uow:
+            result = await step(uow.session, *args, **kwargs)
+            await uow.commit()
+            return result
+
+    return run

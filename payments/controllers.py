@@ -9,12 +9,12 @@ from typing import Any
 from litestar import Controller, Request, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.domain.identity import Identity
 from accounts.guards import requires_member
 from kernel.http.schemas import money_out
 from kernel.money import Money
+from kernel.uow import UnitOfWork
 from payments import schemas as s
 from payments import services, webhooks
 from payments.providers import CardProvider
@@ -38,15 +38,14 @@ class CheckoutController(Controller):
     async def checkout(
         self,
         request: Request[Identity, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         booking_id: FromPath[uuid.UUID],
         data: JSONBody[s.CheckoutIn],
     ) -> s.CheckoutOut:
         if data.method == "card":
             provider = provider_of(request)
-            payment = await services.checkout_card(db_session, request.user, booking_id, provider, now)
-            await db_session.commit()
+            payment = await services.checkout_card(uow, request.user, booking_id, provider, now)
             redirect = f"/payments/test/{payment.provider_ref}" if payment.provider == "test" else None
             return s.CheckoutOut(
                 booking_id=booking_id,
@@ -58,9 +57,8 @@ class CheckoutController(Controller):
                 redirect_url=redirect,
             )
         instalments = await services.checkout_payroll(
-            db_session, request.user, booking_id, data.instalments or 1, now
+            uow, request.user, booking_id, data.instalments or 1, now
         )
-        await db_session.commit()
         return s.CheckoutOut(
             booking_id=booking_id,
             method="payroll",
@@ -83,13 +81,12 @@ class StripeWebhookController(Controller):
     async def webhook(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
     ) -> s.WebhookOut:
         settings = request.app.state.settings
         event = webhooks.verify(
             await request.body(), request.headers.get("stripe-signature"), settings.stripe_webhook_secret
         )
-        first_time = await webhooks.handle(db_session, provider_of(request), event, now)
-        await db_session.commit()
+        first_time = await webhooks.handle(uow, provider_of(request), event, now)
         return s.WebhookOut(received=True, duplicate=not first_time)

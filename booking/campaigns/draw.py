@@ -47,6 +47,7 @@ from booking.domain.allocation.publication import (
 from booking.domain.campaign_states import ApplicationStatus, CampaignStatus
 from inventory.models import Season
 from kernel.errors import Conflict
+from kernel.uow import UnitOfWork
 
 # (stage, done, total). Close has "scores" (computed) and "stored"; the draw "results" (positions and
 # waiting lists stored) and "offers" (planned, then written). The last stage of each counts the commit as
@@ -74,9 +75,18 @@ def _applicant(category: str, last_summer_stay_year: int | None, family_size: in
 
 
 async def close(
-    session: AsyncSession, code: str, actor: str, now: datetime, progress: DrawProgress | None = None
+    uow: UnitOfWork, code: str, actor: str, now: datetime, progress: DrawProgress | None = None
 ) -> Campaign:
     """Close applications: freeze the scores and publish the inputs with the applications' digest."""
+    async with uow:
+        campaign = await _close(uow.session, code, actor, now, progress)
+        await uow.commit()
+        return campaign
+
+
+async def _close(
+    session: AsyncSession, code: str, actor: str, now: datetime, progress: DrawProgress | None
+) -> Campaign:
     await lock_campaigns(session, code=code)
     campaign = await campaign_by_code(session, code)
     if campaign.status != CampaignStatus.OPEN:
@@ -157,9 +167,18 @@ async def _scores(
 
 
 async def draw(
-    session: AsyncSession, code: str, actor: str, now: datetime, progress: DrawProgress | None = None
+    uow: UnitOfWork, code: str, actor: str, now: datetime, progress: DrawProgress | None = None
 ) -> DrawSummary:
     """Reveal both seeds, run the allocation on the published inputs, store the results, hold the offers."""
+    async with uow:
+        summary = await _draw(uow.session, code, actor, now, progress)
+        await uow.commit()
+        return summary
+
+
+async def _draw(
+    session: AsyncSession, code: str, actor: str, now: datetime, progress: DrawProgress | None
+) -> DrawSummary:
     await lock_campaigns(session, code=code)
     campaign = await campaign_by_code(session, code)
     if campaign.status != CampaignStatus.CLOSED:

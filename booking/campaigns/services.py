@@ -34,6 +34,7 @@ from booking.domain.campaign_states import ApplicationStatus, CampaignStatus
 from inventory.models import Centre, Rotation, Season
 from inventory.snapshot import CentreView, centre_view
 from kernel.errors import Conflict, NotFound, RuleViolation
+from kernel.uow import use_case
 
 # Public ids name no member: a prefix for the season, then random letters and digits without look-alikes.
 _ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -116,6 +117,7 @@ def new_seed() -> tuple[str, str]:
     return seed.hex(), commit(seed)
 
 
+@use_case
 async def create_campaign(
     session: AsyncSession, data: s.CampaignIn, now: datetime, actor: str = audit.SYSTEM
 ) -> Campaign:
@@ -165,6 +167,7 @@ def _logged_settings(campaign: Campaign) -> dict[str, Any]:
     }
 
 
+@use_case
 async def update_campaign(
     session: AsyncSession, code: str, data: s.CampaignPatch, now: datetime, actor: str = audit.SYSTEM
 ) -> Campaign:
@@ -394,6 +397,7 @@ async def own_application(
     return (await session.scalars(query.with_for_update() if for_update else query)).one_or_none()
 
 
+@use_case
 async def apply(
     session: AsyncSession, identity: Identity, code: str, data: s.ApplicationIn, now: datetime
 ) -> tuple[CampaignApplication, bool]:
@@ -441,6 +445,7 @@ async def apply(
     return application, created
 
 
+@use_case
 async def withdraw(session: AsyncSession, identity: Identity, code: str, now: datetime) -> None:
     campaign = await lock_for_application(session, code)
     check_open(campaign, now)

@@ -40,6 +40,7 @@ from booking.locks import end_lock_free_read
 from booking.models import Booking
 from inventory.models import Season
 from kernel.errors import Conflict, NotFound
+from kernel.uow import UnitOfWork
 
 # The member's last summer stay before this one, kept in the ``paid`` entry so that a cancelled stay
 # gives it back.
@@ -47,35 +48,53 @@ STAY_BEFORE = "last_summer_stay_year_before"
 _CHUNK = 2000
 
 
-async def settle(session: AsyncSession, now: datetime, code: str) -> Settled:
-    """One drawn campaign's offers brought up to date with their bookings; the caller commits."""
-    locked = await lock_campaigns(session, code=code, drawn_only=True)
-    if not locked:
-        campaign = await campaign_by_code(session, code)  # 404 for an unknown code
-        raise Conflict("not_drawn", f"{code} is {campaign.status}; offers are settled after the draw")
-    return await _settle_campaign(session, await _campaign(session, locked[0]), now)
+async def settle(uow: UnitOfWork, now: datetime, code: str) -> Settled:
+    """One drawn campaign's offers brought up to date with their bookings."""
+    async with uow:
+        session = uow.session
+        locked = await lock_campaigns(session, code=code, drawn_only=True)
+        if not locked:
+            campaign = await campaign_by_code(session, code)  # 404 for an unknown code
+            raise Conflict("not_drawn", f"{code} is {campaign.status}; offers are settled after the draw")
+        done = await _settle_campaign(session, await _campaign(session, locked[0]), now)
+        await uow.commit()
+        return done
 
 
-async def settle_all(session: AsyncSession, now: datetime) -> Settled:
-    """Every drawn campaign settled, each in its own transaction, committed here (see the lock order)."""
+async def settle_all(uow: UnitOfWork, now: datetime) -> Settled:
+    """Every drawn campaign settled, each in its own transaction (see the lock order)."""
+    async with uow:
+        done = Settled()
+        for code in await _drawn_campaigns(uow):
+            done.add(await _settle_one(uow, code, now))
+        return done
+
+
+async def _drawn_campaigns(uow: UnitOfWork) -> list[str]:
+    session = uow.session
     codes = list(
         await session.scalars(
             select(Campaign.code).where(Campaign.status == CampaignStatus.DRAWN).order_by(Campaign.id)
         )
     )
     await end_lock_free_read(session)  # SQLite: the campaign's lock must be its unit of work's first write
-    done = Settled()
-    for code in codes:
-        locked = await lock_campaigns(session, code=code, drawn_only=True)
-        if locked:
-            done.add(await _settle_campaign(session, await _campaign(session, locked[0]), now))
-        await session.commit()
+    return codes
+
+
+async def _settle_one(uow: UnitOfWork, code: str, now: datetime) -> Settled:
+    locked = await lock_campaigns(uow.session, code=code, drawn_only=True)
+    done = (
+        await _settle_campaign(uow.session, await _campaign(uow.session, locked[0]), now)
+        if locked
+        else Settled()
+    )
+    await uow.commit()
     return done
 
 
-async def settle_job(session: AsyncSession, now: datetime) -> int:
+async def settle_job(uow: UnitOfWork, now: datetime) -> int:
     """The worker's round: settle every drawn campaign; the number of offers changed or made."""
-    done = await settle_all(session, now)
+    done = await settle_all(uow, now)
     return done.paid + done.lapsed + done.declined + done.cancelled + done.offered
 
 
@@ -277,12 +296,20 @@ async def _paid_after_lapse(session: AsyncSession, campaign: Campaign, round_: _
 # --- a member's decline ----------------------------------------------------------------------------
 
 
-async def decline(session: AsyncSession, identity: Identity, code: str, now: datetime) -> Settled:
+async def decline(uow: UnitOfWork, identity: Identity, code: str, now: datetime) -> Settled:
     """The member turns their open offer down: its hold is cancelled and the unit goes to the next in line.
 
     An offer whose booking is no longer held when the member declines (its hold expired, or it was
     cancelled, perhaps after it was paid) is not declined: the campaign is settled, which records what
     did happen (lapsed; declined; paid and then cancelled) and offers the unit, as the worker would."""
+    async with uow:
+        done = await _decline(uow, identity, code, now)
+        await uow.commit()
+        return done
+
+
+async def _decline(uow: UnitOfWork, identity: Identity, code: str, now: datetime) -> Settled:
+    session = uow.session
     await lock_campaigns(session, code=code)
     campaign = await campaign_by_code(session, code)
     application = await own_application(session, campaign, identity.user_id)
@@ -303,7 +330,7 @@ async def decline(session: AsyncSession, identity: Identity, code: str, now: dat
         raise Conflict("offer_paid", "this stay is paid; cancel the booking to give it up")
     if booking is None or status != states.HELD:
         return await _settle_campaign(session, campaign, now)
-    await bookings.cancel(session, identity, booking.id, now)
+    await bookings.cancel_step(uow, identity, booking.id, now)
     offer.status, offer.settled_at = OfferStatus.DECLINED, now
     audit.record(
         session, campaign.id, "declined", identity.username, now, application.public_id,

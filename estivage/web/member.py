@@ -38,6 +38,7 @@ from inventory.services import search_stay
 from inventory.snapshot import centre_view
 from kernel.errors import DomainError, NotFound
 from kernel.money import Money
+from kernel.uow import UnitOfWork
 from payments import services as payments
 from payments.controllers import provider_of
 
@@ -120,6 +121,7 @@ class MemberPages(Controller):
         self,
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
     ) -> Response[Any]:
         form = await request.form()
@@ -132,7 +134,7 @@ class MemberPages(Controller):
         if arrival and departure and guests is not None and not errors:
             try:
                 view = await services.hold(
-                    db_session,
+                    uow,
                     request.user,
                     services.HoldRequest(
                         values["centre"],
@@ -144,10 +146,8 @@ class MemberPages(Controller):
                     ),
                     now,
                 )
-                await db_session.commit()
                 return Redirect(f"/bookings/{view.booking.id}", status_code=303)
             except DomainError as error:
-                await db_session.rollback()
                 errors = form_errors(request, error)
                 if error.field is None or error.field in {"unit_type", "promotion"}:
                     errors = {"offers": next(iter(errors.values()))}
@@ -222,6 +222,7 @@ class MemberPages(Controller):
         self,
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         booking_id: FromPath[uuid.UUID],
     ) -> Response[Any]:
@@ -235,8 +236,7 @@ class MemberPages(Controller):
                 )
                 if count is None:
                     return await self._booking_page(request, db_session, now, booking_id, errors, 422)
-                await payments.checkout_payroll(db_session, request.user, booking_id, count, now)
-                await db_session.commit()
+                await payments.checkout_payroll(uow, request.user, booking_id, count, now)
                 return Redirect(f"/bookings/{booking_id}", status_code=303)
             settings = request.app.state.settings
             if settings.stripe_api_key and not settings.stripe_publishable_key:
@@ -247,10 +247,8 @@ class MemberPages(Controller):
                 problem = {"pay": translate(language(request), "pay.card_unavailable")}
                 return await self._booking_page(request, db_session, now, booking_id, problem, 503)
             provider = provider_of(request)
-            payment = await payments.checkout_card(db_session, request.user, booking_id, provider, now)
-            await db_session.commit()
+            payment = await payments.checkout_card(uow, request.user, booking_id, provider, now)
         except DomainError as error:
-            await db_session.rollback()
             found = form_errors(request, error)
             errors = {"pay": next(iter(found.values()))} if error.field is None else found
             return await self._booking_page(request, db_session, now, booking_id, errors, 422)
@@ -296,17 +294,14 @@ class MemberPages(Controller):
         self,
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         booking_id: FromPath[uuid.UUID],
     ) -> Response[Any]:
         await self._own(request, db_session, booking_id)
         try:
-            booking, refund = await services.cancel(db_session, request.user, booking_id, now)
-            for on_cancelled in request.app.state.cancel_hooks:
-                await on_cancelled(db_session, booking, refund, now)
-            await db_session.commit()
+            await services.cancel(uow, request.user, booking_id, now)
         except DomainError as error:
-            await db_session.rollback()
             return await self._booking_page(
                 request,
                 db_session,
@@ -322,6 +317,7 @@ class MemberPages(Controller):
         self,
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         booking_id: FromPath[uuid.UUID],
     ) -> Response[Any]:
@@ -331,11 +327,9 @@ class MemberPages(Controller):
         if score is not None:
             try:
                 await ratings.rate_stay(
-                    db_session, request.user, booking_id, score, str(form.get("comment") or ""), now
+                    uow, request.user, booking_id, score, str(form.get("comment") or ""), now
                 )
-                await db_session.commit()
                 return Redirect(f"/bookings/{booking_id}", status_code=303)
             except DomainError as error:
-                await db_session.rollback()
                 errors = form_errors(request, error)
         return await self._booking_page(request, db_session, now, booking_id, errors, 422)

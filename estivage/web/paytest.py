@@ -1,90 +1,52 @@
-"""The built-in test-mode provider's page: the demo pays offline, and says loudly that it is a test."""
+"""The built-in test-mode provider's page: the demo pays offline, and says loudly that it is a test.
+
+Only the member who owns the payment sees it and confirms it (with the page's CSRF token); `estivage
+serve` refuses to start in test mode unless it is asked for (``ESTIVAGE_PAYMENTS=test``).
+"""
 
 from __future__ import annotations
 
-import html
 from datetime import datetime
 from typing import Any
 
-from litestar import Controller, MediaType, Request, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
-from sqlalchemy import select
+from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from estivage.web.common import language, money
-from estivage.web.i18n import DIRECTION, translate
-from kernel.errors import NotFound
-from kernel.money import Money
+from accounts.domain.identity import Identity
+from accounts.guards import requires_member
+from estivage.web.common import language, page
+from kernel.uow import UnitOfWork
 from payments import services
-from payments.domain.states import PaymentStatus
-from payments.models import Payment
-from payments.providers import TestModeProvider
-
-_PAGE = """<!doctype html><html lang="{lang}" dir="{dir}"><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · Estivage</title>
-<body style="font-family:sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;line-height:1.5">
-<p style="background:#b00;color:#fff;padding:.5rem;font-weight:bold" id="test-mode">{banner}</p>
-<h1>{title}</h1>
-<p>{booking_label} <bdi>{booking}</bdi></p><p>{amount_label}{colon} <strong><bdi>{amount}</bdi></strong></p>
-<p>{status_label}{colon} <strong id="payment-status" data-status="{status_code}">{status}</strong></p>
-{confirm}
-<p><a href="/bookings/{booking}" id="back-to-booking">{back}</a></p>
-</body></html>"""
-_CONFIRM = """<form method="post" action="/payments/test/{ref}/confirm">
-<button type="submit" style="font:inherit;padding:.6rem 1rem">{label}</button></form>"""
 
 
 class TestModeController(Controller):
-    """The built-in provider's page: the demo pays offline, and says loudly that it is a test."""
-
     __test__ = False
     path = "/payments/test"
-    tags = ["payments"]
+    guards = [requires_member]
     include_in_schema = False
 
-    async def _payment(self, session: AsyncSession, ref: str) -> Payment:
-        payment = await session.scalar(
-            select(Payment).where(Payment.provider_ref == ref, Payment.provider == "test")
-        )
-        if payment is None:
-            raise NotFound("payment_not_found", f"no test payment {ref}")
-        return payment
-
-    @get("/{ref:str}", exclude_from_auth=True, media_type=MediaType.HTML)
+    @get("/{ref:str}")
     async def page(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], ref: FromPath[str]
-    ) -> str:
-        """In the member's language (the pages' cookie), right to left in Arabic; back to the booking."""
-        payment = await self._payment(db_session, ref)
-        lang = language(request)
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        ref: FromPath[str],
+    ) -> Template:
+        """In the member's language, right to left in Arabic; back to the booking."""
+        payment = await services.own_test_payment(db_session, request.user, ref)
+        colon = ":" if language(request) == "ar" else "\u00a0:"
+        return page(request, "paytest.html", payment=payment, colon=colon)
 
-        def words(key: str) -> str:
-            return html.escape(translate(lang, key))
-
-        confirm = _CONFIRM.format(ref=html.escape(ref), label=words("paytest.confirm"))
-        return _PAGE.format(
-            lang=lang,
-            dir=DIRECTION[lang],
-            colon=":" if lang == "ar" else "\u00a0:",
-            title=words("paytest.title"),
-            banner=words("paytest.banner"),
-            booking_label=words("paytest.booking"),
-            booking=html.escape(str(payment.booking_id)),
-            amount_label=words("paytest.amount"),
-            amount=html.escape(money(Money(payment.amount_minor, payment.currency), lang)),
-            status_label=words("paytest.status"),
-            status_code=html.escape(payment.status),
-            status=words(f"payment.{payment.status}"),
-            confirm=confirm if payment.status == PaymentStatus.PENDING else "",
-            back=words("paytest.back"),
-        )
-
-    @post("/{ref:str}/confirm", exclude_from_auth=True, status_code=303)
+    @post("/{ref:str}/confirm", status_code=303)
     async def confirm(
-        self, db_session: NamedDependency[AsyncSession], now: NamedDependency[datetime], ref: FromPath[str]
+        self,
+        request: Request[Identity, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        now: NamedDependency[datetime],
+        ref: FromPath[str],
     ) -> Response[None]:
-        await self._payment(db_session, ref)
-        await services.money_secured(db_session, TestModeProvider(), ref, now)
-        await db_session.commit()
+        await services.confirm_test_payment(uow, request.user, ref, now)
         return Response(None, status_code=303, headers={"Location": f"/payments/test/{ref}"})

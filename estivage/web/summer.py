@@ -35,6 +35,7 @@ from estivage.web.i18n import translate
 from inventory.models import Rotation
 from inventory.snapshot import CentreView, centre_view
 from kernel.errors import DomainError, NotFound
+from kernel.uow import UnitOfWork
 
 CHOICE_PARTS = ("centre", "rotation", "unit_type")
 FIELDS = ("party_size", *(f"choices[{i}].{part}" for i in range(MAX_CHOICES) for part in CHOICE_PARTS))
@@ -284,6 +285,7 @@ class SummerPages(Controller):
         self,
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         code: FromPath[str],
     ) -> Response[Any]:
@@ -294,11 +296,9 @@ class SummerPages(Controller):
         status = 422
         if data is not None:
             try:
-                await services.apply(db_session, request.user, code, data, now)
-                await db_session.commit()
+                await services.apply(uow, request.user, code, data, now)
                 return Redirect(f"/summer#campaign-{code}", status_code=303)
             except DomainError as error:
-                await db_session.rollback()
                 if isinstance(error, NotFound):
                     raise
                 errors, status = on_form_rows(form_errors(request, error), rows), status_of(error)
@@ -309,14 +309,13 @@ class SummerPages(Controller):
         self,
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         code: FromPath[str],
     ) -> Response[Any]:
         try:
-            await services.withdraw(db_session, request.user, code, now)
-            await db_session.commit()
+            await services.withdraw(uow, request.user, code, now)
         except DomainError as error:
-            await db_session.rollback()
             if isinstance(error, NotFound):
                 raise
             errors = {"application": next(iter(form_errors(request, error).values()))}
@@ -348,14 +347,13 @@ class SummerPages(Controller):
         self,
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         code: FromPath[str],
     ) -> Response[Any]:
         try:
-            await settle.decline(db_session, request.user, code, now)
-            await db_session.commit()
+            await settle.decline(uow, request.user, code, now)
         except DomainError as error:
-            await db_session.rollback()
             if isinstance(error, NotFound):
                 raise
             errors = {"decline": next(iter(form_errors(request, error).values()))}

@@ -127,7 +127,7 @@ async def test_offers_csv_follows_each_freeing_even_when_an_application_frees_a_
     clock.advance(hours=48)
     assert (await settled())["lapsed"] == 1  # the card payment is slow: the offer lapses first
     confirmed = await client.post(
-        card.json()["redirect_url"].split("?")[0] + "/confirm", follow_redirects=False
+        card.json()["redirect_url"].split("?")[0] + "/confirm", headers=late, follow_redirects=False
     )
     assert confirmed.status_code == 303
     assert (await settled())["paid"] == 1  # then the money arrives while the unit is free: paid after all

@@ -26,7 +26,9 @@ async def _confirmed(
     checkout = (
         await client.post(f"/api/bookings/{booking['id']}/checkout", json={"method": "card"}, headers=member)
     ).json()
-    await client.post(checkout["redirect_url"].split("?")[0] + "/confirm", follow_redirects=False)
+    await client.post(
+        checkout["redirect_url"].split("?")[0] + "/confirm", headers=member, follow_redirects=False
+    )
     return member, booking
 
 

@@ -43,7 +43,9 @@ async def _a_paid_stay_with_its_pass_and_a_drawn_campaign(client: AsyncTestClien
     checkout = await client.post(
         f"/api/bookings/{booking['id']}/checkout", json={"method": "card"}, headers=member
     )
-    await client.post(checkout.json()["redirect_url"].split("?")[0] + "/confirm", follow_redirects=False)
+    await client.post(
+        checkout.json()["redirect_url"].split("?")[0] + "/confirm", headers=member, follow_redirects=False
+    )
     assert (await client.get(f"/api/bookings/{booking['id']}/pass", headers=member)).status_code == 200
     staff = await login(client, "staff")
     await open_campaign(client, staff, reserved_percent={})

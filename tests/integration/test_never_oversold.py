@@ -29,6 +29,7 @@ from booking.models import Booking
 from inventory.models import StayNight
 from kernel.db import create_disposable_engine, session_factory
 from kernel.settings import Settings
+from kernel.uow import UnitOfWork
 from tests.conftest import NOW, STAY, pause_demo_promotions
 from tests.support.live import live_server
 
@@ -100,8 +101,9 @@ async def confirm_all(settings: Settings) -> int:
 
     async def confirm(booking_id: Any) -> None:
         async with sessions() as session:
-            await services.confirm(session, booking_id, NOW)
-            await session.commit()
+            uow = UnitOfWork(session)
+            await services.confirm(uow, booking_id, NOW)
+            await uow.commit()
 
     await asyncio.gather(*(confirm(i) for i in ids))
     async with sessions() as session:
