@@ -47,7 +47,7 @@ def test_every_server_command_in_compose_exists_with_its_options(service: str) -
 
 
 def test_every_setting_compose_passes_is_one_the_server_reads() -> None:
-    settings = (ROOT / "estivage" / "settings.py").read_text(encoding="utf-8")
+    settings = (ROOT / "kernel" / "settings.py").read_text(encoding="utf-8")
     read = set(re.findall(r'_env\("([A-Z_]+)"', settings)) | NOT_OURS
     for service in SERVER_SERVICES:
         passed = set(SERVICES[service]["environment"])
