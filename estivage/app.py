@@ -76,7 +76,7 @@ def provide_now(state: State) -> datetime:
     return clock()
 
 
-def provide_uow(db_session: AsyncSession, state: State) -> UnitOfWork:
+def provide_uow(db_session: NamedDependency[AsyncSession], state: State) -> UnitOfWork:
     """The request's unit of work: its session and the app's event handlers (estivage.bootstrap)."""
     return UnitOfWork(db_session, state.event_handlers)
 

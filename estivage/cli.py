@@ -250,7 +250,7 @@ def allocation() -> None:
     "--format", "output_format", type=click.Choice(["csv", "json"]), default="csv", show_default=True
 )
 def allocation_run(inputs: str, output_format: str) -> None:
-    from booking.domain.allocation.publication import main as publication
+    from estivage.draw_check import main as publication
 
     raise SystemExit(publication(["run", inputs, "--format", output_format]))
 
@@ -263,7 +263,7 @@ def allocation_run(inputs: str, output_format: str) -> None:
 @click.argument("inputs", type=click.Path(exists=True, dir_okay=False))
 @click.argument("results", type=click.Path(exists=True, dir_okay=False))
 def allocation_verify(inputs: str, results: str) -> None:
-    from booking.domain.allocation.publication import main as publication
+    from estivage.draw_check import main as publication
 
     raise SystemExit(publication(["verify", inputs, results]))
 

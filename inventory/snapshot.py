@@ -19,8 +19,8 @@ from sqlalchemy import Table, event, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, UOWTransaction
 
-from inventory.domain.availability import QuotaRule
 from inventory.domain.calendar import SeasonKind, SeasonRule
+from inventory.domain.quotas import QuotaRule
 from inventory.models import (
     CONFIGURATION_MODELS,
     Centre,

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from booking.campaigns.models import Campaign
 from booking.domain.allocation.publication import inputs_from_json, inputs_to_json
-from booking.domain.allocation.publication import main as publication
+from estivage.draw_check import main as publication
 from kernel.db import create_disposable_engine, session_factory
 from kernel.settings import Settings
 from tests.conftest import Clock, login

@@ -6,14 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from inventory.domain.availability import (
-    QuotaRule,
-    TakenNight,
-    available_units,
-    free_units,
-    nightly_prices,
-    quota_room,
-)
+from inventory.domain.availability import TakenNight, free_units
+from inventory.domain.pricing import nightly_prices
+from inventory.domain.quotas import QuotaRule, available_units, quota_room
 from kernel.money import MAD, Money
 
 NIGHTS = [date(2026, 12, 20) + timedelta(days=i) for i in range(3)]
