@@ -20,7 +20,7 @@ from booking import schemas as s
 from booking.domain import states
 from booking.domain.promotions import Quote, Usage
 from booking.models import BookingPolicy, Promotion
-from inventory.services import TypeOffer, search_stay
+from inventory.services import TypeOffer
 from kernel.http.idempotency import Idempotency, provide_idempotency
 from kernel.http.schemas import language_of, money_out
 from kernel.money import MAD, Money
@@ -184,21 +184,17 @@ class AvailabilityController(Controller):
         departure: FromQuery[date],
         guests: Annotated[int, QueryParameter(ge=1, le=50)] = 1,
     ) -> list[s.AvailabilityOut]:
-        category = request.user.category or ""
-        result = await search_stay(
+        priced = await pricing_service.search_with_quotes(
             db_session,
-            centre_code=centre,
+            request.user,
+            centre=centre,
             arrival=arrival,
             departure=departure,
             guests=guests,
-            category=category,
             now=now,
         )
-        quotes = await pricing_service.quotes_for_search(
-            db_session, result, category, request.user.user_id, now
-        )
         arabic = language_of(request) == "ar"
-        return [availability_out(o, quotes[o.unit_type.code], arabic) for o in result.offers]
+        return [availability_out(p.offer, p.quote, arabic) for p in priced]
 
 
 def availability_out(offer: TypeOffer, quote: Quote, arabic: bool) -> s.AvailabilityOut:

@@ -8,16 +8,18 @@ or the last of a budget.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import Integer, Table, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.domain.identity import Identity
 from booking.domain import promotions as rules
 from booking.models import Promotion
 from booking.repository import BOOKINGS, live_booking_row
 from inventory.domain.calendar import local_today
-from inventory.services import StaySearch, TypeOffer
+from inventory.services import StaySearch, TypeOffer, search_stay
 from inventory.snapshot import versioned
 from kernel.money import MAD, Money
 
@@ -150,3 +152,35 @@ async def quote_for_hold(
 
 def _same_code(code: str, given: str | None) -> bool:
     return given is not None and code.upper() == given.strip().upper()
+
+
+@dataclass(frozen=True, slots=True)
+class PricedOffer:
+    offer: TypeOffer
+    quote: rules.Quote
+
+
+async def search_with_quotes(
+    session: AsyncSession,
+    member: Identity,
+    *,
+    centre: str,
+    arrival: date,
+    departure: date,
+    guests: int,
+    now: datetime,
+) -> list[PricedOffer]:
+    """What the member can book for a stay, at their tariff and the automatic promotions: the one
+    function behind GET /api/availability and the search page."""
+    category = member.category or ""
+    found = await search_stay(
+        session,
+        centre_code=centre,
+        arrival=arrival,
+        departure=departure,
+        guests=guests,
+        category=category,
+        now=now,
+    )
+    quotes = await quotes_for_search(session, found, category, member.user_id, now)
+    return [PricedOffer(offer, quotes[offer.unit_type.code]) for offer in found.offers]

@@ -53,9 +53,7 @@ def credit_terms(policy: BookingPolicy) -> CreditTerms:
 async def _own_live_hold(
     session: AsyncSession, identity: Identity, booking_id: uuid.UUID, now: datetime
 ) -> Booking:
-    booking = (await bookings.get_booking(session, identity, booking_id)).booking
-    if booking.member_id != identity.user_id:
-        raise NotFound("booking_not_found", f"no booking {booking_id}")
+    booking = (await bookings.own_booking(session, identity, booking_id)).booking
     status = effective_status(booking.status, booking.hold_expires_at, now)
     if status != states.HELD:
         raise Conflict("not_payable", f"a {status} booking cannot be paid")

@@ -34,9 +34,8 @@ from estivage.web.i18n import translate
 from estivage.web.names import load_names
 from inventory.domain.calendar import local_today
 from inventory.models import Centre
-from inventory.services import search_stay
 from inventory.snapshot import centre_view
-from kernel.errors import DomainError, NotFound
+from kernel.errors import DomainError
 from kernel.money import Money
 from kernel.uow import UnitOfWork
 from payments import services as payments
@@ -71,21 +70,17 @@ class MemberPages(Controller):
             departure = parse_date(values["departure"], "departure", errors, lang)
             guests = parse_int(values.get("guests") or "1", "guests", errors, lang)
             if arrival and departure and guests is not None and not errors:
-                category = request.user.category or ""
                 try:
-                    result = await search_stay(
+                    priced = await pricing_service.search_with_quotes(
                         session,
-                        centre_code=values["centre"],
+                        request.user,
+                        centre=values["centre"],
                         arrival=arrival,
                         departure=departure,
                         guests=guests,
-                        category=category,
                         now=now,
                     )
-                    quotes = await pricing_service.quotes_for_search(
-                        session, result, category, request.user.user_id, now
-                    )
-                    offers = [(o, quotes[o.unit_type.code]) for o in result.offers]
+                    offers = [(p.offer, p.quote) for p in priced]
                 except DomainError as error:
                     errors.update(form_errors(request, error))
         return {"centres": centres, "values": values, "offers": offers, "errors": errors}
@@ -173,10 +168,7 @@ class MemberPages(Controller):
     async def _own(
         self, request: Request[Identity, Any, Any], session: AsyncSession, booking_id: uuid.UUID
     ) -> services.BookingView:
-        view = await services.get_booking(session, request.user, booking_id)
-        if view.booking.member_id != request.user.user_id:
-            raise NotFound("booking_not_found", f"no booking {booking_id}")
-        return view
+        return await services.own_booking(session, request.user, booking_id)
 
     async def _booking_page(
         self,
