@@ -83,8 +83,8 @@ async def test_a_change_the_session_cookie_alone_authenticates_needs_the_pages_c
     held = await client.post("/api/bookings", json=STAY, headers={"x-csrftoken": token})
     assert held.status_code == 201, held.text
     # A Bearer call carries its own credentials, which no other site can make a browser send: no token.
-    bearer = await login(client, "M0003")
     client.cookies.clear()
+    bearer = await login(client, "M0003")
     assert (await client.post("/api/bookings", json=STAY, headers=bearer)).status_code == 201
 
 
