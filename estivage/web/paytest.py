@@ -38,7 +38,8 @@ class TestModeController(Controller):
         """In the member's language, right to left in Arabic; back to the booking."""
         payment = await services.own_test_payment(db_session, request.user, ref)
         colon = ":" if language(request) == "ar" else "\u00a0:"
-        return page(request, "paytest.html", payment=payment, colon=colon)
+        status_key = f"payment.{payment.status}"  # payment.pending, .succeeded, .refunded
+        return page(request, "paytest.html", payment=payment, colon=colon, status_key=status_key)
 
     @post("/{ref:str}/confirm", status_code=303)
     async def confirm(
