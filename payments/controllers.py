@@ -17,6 +17,7 @@ from estivage.auth import Identity, requires_member
 from inventory.controllers import money_out
 from inventory.domain.errors import NotFound
 from inventory.domain.money import Money
+from kernel.i18n import LOCALE_COOKIE, N_, negotiate_locale, translator
 from payments import schemas as s
 from payments import services, webhooks
 from payments.models import Payment
@@ -108,6 +109,13 @@ _PAGE = """<!doctype html><html lang="{lang}" dir="{dir}"><meta charset="utf-8">
 {confirm}
 <p><a href="/bookings/{booking}" id="back-to-booking">{back}</a></p>
 </body></html>"""
+# The test-mode page's words for each state of the payment.
+_PAYMENT_STATUS = {
+    "pending": N_("Awaiting confirmation"),
+    "succeeded": N_("Payment received: your booking is confirmed."),
+    "failed": N_("Payment refused"),
+    "refunded": N_("Payment refunded"),
+}
 _CONFIRM = """<form method="post" action="/payments/test/{ref}/confirm">
 <button type="submit" style="font:inherit;padding:.6rem 1rem">{label}</button></form>"""
 
@@ -133,32 +141,32 @@ class TestModeController(Controller):
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], ref: FromPath[str]
     ) -> str:
         """In the member's language (the pages' cookie), right to left in Arabic; back to the booking."""
-        # Imported here: the pages import this module (provider_of) when the app is built.
-        from estivage.web.common import language, money  # noqa: PLC0415
-        from estivage.web.i18n import DIRECTION, translate  # noqa: PLC0415
-
         payment = await self._payment(db_session, ref)
-        lang = language(request)
-
-        def words(key: str) -> str:
-            return html.escape(translate(lang, key))
-
-        confirm = _CONFIRM.format(ref=html.escape(ref), label=words("paytest.confirm"))
+        t = translator(
+            negotiate_locale(
+                cookie=request.cookies.get(LOCALE_COOKIE),
+                accept_language=request.headers.get("accept-language"),
+            )
+        )
+        status = _PAYMENT_STATUS.get(payment.status)
+        confirm = _CONFIRM.format(
+            ref=html.escape(ref), label=html.escape(t.gettext("Confirm the payment (test)"))
+        )
         return _PAGE.format(
-            lang=lang,
-            dir=DIRECTION[lang],
-            colon=":" if lang == "ar" else "\u00a0:",
-            title=words("paytest.title"),
-            banner=words("paytest.banner"),
-            booking_label=words("paytest.booking"),
+            lang=t.locale,
+            dir=t.direction,
+            colon=":" if t.locale == "ar" else "\u00a0:",
+            title=html.escape(t.gettext("Test payment")),
+            banner=html.escape(t.gettext("TEST MODE — no money moves")),
+            booking_label=html.escape(t.gettext("Booking")),
             booking=html.escape(str(payment.booking_id)),
-            amount_label=words("paytest.amount"),
-            amount=html.escape(money(Money(payment.amount_minor, payment.currency), lang)),
-            status_label=words("paytest.status"),
+            amount_label=html.escape(t.gettext("Amount")),
+            amount=html.escape(t.money(Money(payment.amount_minor, payment.currency))),
+            status_label=html.escape(t.gettext("Payment")),
             status_code=html.escape(payment.status),
-            status=words(f"payment.{payment.status}"),
+            status=html.escape(t.gettext(status) if status else payment.status),
             confirm=confirm if payment.status == "pending" else "",
-            back=words("paytest.back"),
+            back=html.escape(t.gettext("Back to my booking")),
         )
 
     @post("/{ref:str}/confirm", exclude_from_auth=True, status_code=303)

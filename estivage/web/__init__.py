@@ -20,11 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from estivage.auth import Identity
 from estivage.settings import Settings
 from estivage.web.account import make_account_controller
-from estivage.web.common import HERE, PAGE_EXCEPTION_HANDLERS, template_config
+from estivage.web.common import HERE, PAGE_EXCEPTION_HANDLERS
 from estivage.web.manager import make_manager_pages
 from estivage.web.member import MemberPages
 from estivage.web.staff import StaffPages
 from estivage.web.summer import SummerPages
+from estivage.web.templating import template_config
 
 __all__ = ["csrf_config", "template_config", "web_handlers"]
 

@@ -30,7 +30,7 @@ from estivage.accounts.models import Member
 from estivage.auth import STAFF, Identity, requires_manager_or_staff
 from estivage.db import session_factory
 from estivage.web.common import STAYS, Errors, language, page, parse_date
-from estivage.web.i18n import error_text
+from estivage.web.error_words import error_text
 from estivage.web.names import load_names
 from estivage.web.on_site import member_name, people_on_site
 from inventory.domain.calendar import local_today, season_of

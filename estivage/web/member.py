@@ -29,7 +29,6 @@ from estivage.web.common import (
     parse_date,
     parse_int,
 )
-from estivage.web.i18n import translate
 from estivage.web.names import load_names
 from inventory.domain.calendar import local_today
 from inventory.domain.errors import DomainError, NotFound
@@ -37,6 +36,7 @@ from inventory.domain.money import Money
 from inventory.models import Centre
 from inventory.services import search_stay
 from inventory.snapshot import centre_view
+from kernel.i18n import translator
 from payments import services as payments
 from payments.controllers import provider_of
 
@@ -243,7 +243,12 @@ class MemberPages(Controller):
                 logger.warning(
                     "card payment unavailable: STRIPE_API_KEY is set but STRIPE_PUBLISHABLE_KEY is not"
                 )
-                problem = {"pay": translate(language(request), "pay.card_unavailable")}
+                problem = {
+                    "pay": translator(language(request)).gettext(
+                        "Card payment is unavailable for the moment. Try again later or pay by payroll "
+                        "deduction.",
+                    )
+                }
                 return await self._booking_page(request, db_session, now, booking_id, problem, 503)
             provider = provider_of(request)
             payment = await payments.checkout_card(db_session, request.user, booking_id, provider, now)
