@@ -5,14 +5,19 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from booking.domain import states
+from booking.domain.promotions import PromotionKind
+from estivage.web import names
 from estivage.web.common import safe_next
 from estivage.web.error_words import error_text
 from estivage.web.manager import chart
 from estivage.web.templating import environment
+from inventory.domain.calendar import SeasonKind
 from inventory.domain.errors import Conflict
 from inventory.domain.money import Money
 from inventory.occupancy import NightOccupancy
 from kernel.i18n import translator
+from payments.services import NOTICE_CODES
 
 PAGE = (
     '{{ _("Find a stay") }} · {{ pgettext("button", "Book") }} · '
@@ -50,6 +55,18 @@ def test_values_put_into_words_are_escaped_the_words_are_not() -> None:
         '{{ _("Persons (at most %(peak)s)", peak=peak) }} {{ _("Discount (%%)") }}'
     )
     assert page.render(lang="fr", peak="<b>") == "Personnes (au plus &lt;b&gt;) Remise (%)"
+
+
+def test_every_status_kind_and_notice_a_page_shows_by_code_has_its_words() -> None:
+    statuses = {
+        state for transition in states._TRANSITIONS.items() for state in (transition[0][0], transition[1])
+    }
+    assert set(names.BOOKING_STATUS) == statuses
+    assert set(names.SEASON_KIND) == set(SeasonKind)
+    assert set(names.PROMOTION_KIND) == set(PromotionKind)
+    assert set(names.NOTICE) == set(NOTICE_CODES)
+    assert names.category_name("ar", "retired") == "متقاعدون"
+    assert names.category_name("ar", "new_category") == "new_category"
 
 
 def test_a_problem_reads_by_its_code_and_an_unknown_code_by_the_apis_detail() -> None:
