@@ -89,7 +89,8 @@ def _accepted(header: str) -> list[str]:
     and this module takes no web framework; a malformed q-value counts as 0 (not wanted)."""
     weighted: list[tuple[float, int, str]] = []
     for position, item in enumerate(header.split(",")):
-        tag, _, options = item.strip().partition(";")
+        tag, _, options = item.partition(";")
+        tag = tag.strip()
         q = 1.0
         if options.strip().startswith("q="):
             try:

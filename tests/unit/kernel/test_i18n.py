@@ -108,6 +108,7 @@ def test_the_users_choice_then_the_cookie_then_the_browser_then_french() -> None
     assert negotiate_locale(None, None, "en-GB,fr;q=0.5,ar;q=0.9") == "ar"  # by q, not by order
     assert negotiate_locale(None, None, "ar;q=0,en") == "fr"  # q=0: not wanted
     assert negotiate_locale(None, None, "AR-ma") == "ar"
+    assert negotiate_locale(None, None, "en , ar-MA ; q=0.7") == "ar"
     assert negotiate_locale(None, None, "de, *;q=0.1") == "fr"
     assert negotiate_locale(None, None, "ar;q=high") == "fr"  # a malformed weight
     assert negotiate_locale() == "fr"
