@@ -19,16 +19,17 @@ from access import passes, services
 from access import schemas as s
 from access.models import Device, IssuedPass
 from access.render import PassCard, render_png
+from accounts.domain.identity import Identity
+from accounts.guards import requires_manager_or_staff, requires_member, requires_staff
+from accounts.models import Member
 from booking import services as booking_services
 from booking.services import BookingView
-from estivage.accounts.models import Member
-from estivage.auth import Identity, requires_manager_or_staff, requires_member, requires_staff
 from inventory import schemas as inventory_schemas
-from inventory.domain.errors import NotFound
 from inventory.models import Centre
 from inventory.occupancy import occupancy
 from inventory.repository import centre_by_code
 from inventory.snapshot import centre_view
+from kernel.errors import NotFound
 
 
 async def provide_gate(

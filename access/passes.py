@@ -16,8 +16,8 @@ from access.services import revoke_pass
 from booking.models import Booking
 from booking.services import BookingView
 from inventory.domain.calendar import Stay, stay_window
-from inventory.domain.errors import Conflict
 from inventory.snapshot import centre_view
+from kernel.errors import Conflict
 
 PASSABLE = ("confirmed", "checked_in")
 

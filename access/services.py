@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.domain.presence import Inside, parties_inside
 from access.models import Device, FeedLock, GateEvent, Revocation
-from inventory.domain.errors import NotFound, RuleViolation
 from inventory.models import Centre
 from inventory.repository import centre_by_code
+from kernel.errors import NotFound, RuleViolation
 
 TOKEN_PREFIX = "dev_"  # noqa: S105 - the visible part of device tokens, not a secret
 # Who is on site is read from the scans of this window: a stay lasts at most a few weeks, and a pass

@@ -26,14 +26,14 @@ from typing import TypeVar
 
 from sqlalchemy import func, insert, select
 
+from accounts.models import Member, User
 from bench.harness import throwaway_postgres
 from booking.campaigns import draw, services, settle, views
+from booking.campaigns.commands import CampaignIn
 from booking.campaigns.models import CampaignApplication
-from booking.campaigns.schemas import CampaignIn
-from estivage.accounts.models import Member, User
-from estivage.db import create_disposable_engine, session_factory
 from estivage.migrate import upgrade
 from estivage.seed import seed_demo
+from kernel.db import create_disposable_engine, session_factory
 
 T = TypeVar("T")
 CENTRE_WEIGHT = {"ifrane": 1, "sidi-bouzid": 3, "saidia": 4, "mdiq": 3}

@@ -13,8 +13,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from estivage.web.templating import environment
-from inventory.domain.money import Money
 from kernel import i18n
+from kernel.money import Money
 
 OFFER = (
     "{% for n in offers %}<p>{% trans num=n %}up to {{ num }} person{% pluralize %}up to {{ num }} persons"

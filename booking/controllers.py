@@ -11,18 +11,20 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.domain.identity import Identity
+from accounts.guards import requires_member, requires_member_or_staff, requires_staff
+from booking import commands as c
 from booking import pricing_service, promotions_admin, reminders, services
 from booking import repository as repo
 from booking import schemas as s
 from booking.domain import states
 from booking.domain.promotions import Quote, Usage
 from booking.models import BookingPolicy, Promotion
-from estivage.auth import Identity, requires_member, requires_member_or_staff, requires_staff
-from estivage.idempotency import Idempotency, provide_idempotency
-from inventory.controllers import language_of, money_out
-from inventory.domain.money import Money
-from inventory.schemas import MoneyIn
 from inventory.services import TypeOffer, search_stay
+from kernel.http.idempotency import Idempotency, provide_idempotency
+from kernel.http.schemas import language_of, money_out
+from kernel.money import MAD, Money
+from kernel.structs import MoneyIn
 
 
 def price_out(view: services.BookingView) -> s.PriceOut:
@@ -81,7 +83,7 @@ class BookingController(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
         idempotency: NamedDependency[Idempotency],
-        data: JSONBody[s.HoldIn],
+        data: JSONBody[c.HoldIn],
     ) -> Response[s.BookingOut]:
         async def produce() -> tuple[int, s.BookingOut]:
             view = await services.hold(
@@ -159,7 +161,7 @@ class BookingController(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
         booking_id: FromPath[uuid.UUID],
-        data: JSONBody[s.MoveIn],
+        data: JSONBody[c.MoveIn],
     ) -> s.BookingOut:
         await services.move_unit(db_session, booking_id, data.unit, now)
         await db_session.commit()
@@ -225,13 +227,13 @@ class BookingPolicyController(Controller):
     guards = [requires_staff]
 
     @get("/", summary="Hold duration and per-member limits")
-    async def read(self, db_session: NamedDependency[AsyncSession]) -> s.BookingPolicyIO:
+    async def read(self, db_session: NamedDependency[AsyncSession]) -> c.BookingPolicyIO:
         return policy_out(await repo.policy(db_session))
 
     @put("/", summary="Set the hold duration, per-member limits and holiday-credit terms")
     async def write(
-        self, db_session: NamedDependency[AsyncSession], data: JSONBody[s.BookingPolicyIO]
-    ) -> s.BookingPolicyIO:
+        self, db_session: NamedDependency[AsyncSession], data: JSONBody[c.BookingPolicyIO]
+    ) -> c.BookingPolicyIO:
         found = await db_session.get(BookingPolicy, 1)
         if found is None:
             found = BookingPolicy(id=1)
@@ -245,8 +247,8 @@ class BookingPolicyController(Controller):
         return data
 
 
-def policy_out(found: BookingPolicy) -> s.BookingPolicyIO:
-    return s.BookingPolicyIO(
+def policy_out(found: BookingPolicy) -> c.BookingPolicyIO:
+    return c.BookingPolicyIO(
         hold_minutes=found.hold_minutes,
         max_open_holds=found.max_open_holds,
         max_off_season_nights_per_year=found.max_off_season_nights_per_year,
@@ -266,7 +268,7 @@ def promotion_out(promotion: Promotion, usage: Usage) -> s.PromotionOut:
         exclusive=promotion.exclusive,
         paused=promotion.paused,
         percent_bp=promotion.percent_bp,
-        amount=money_out(Money(promotion.amount_minor)) if promotion.amount_minor is not None else None,
+        amount=money_out(Money(promotion.amount_minor, MAD)) if promotion.amount_minor is not None else None,
         stay_nights=promotion.stay_nights,
         pay_nights=promotion.pay_nights,
         centres=promotion.centres,
@@ -280,7 +282,7 @@ def promotion_out(promotion: Promotion, usage: Usage) -> s.PromotionOut:
         min_nights=promotion.min_nights,
         max_uses=promotion.max_uses,
         max_uses_per_member=promotion.max_uses_per_member,
-        budget=money_out(Money(promotion.budget_minor)) if promotion.budget_minor is not None else None,
+        budget=money_out(Money(promotion.budget_minor, MAD)) if promotion.budget_minor is not None else None,
         uses=usage.uses,
         spent=money_out(usage.spent),
     )
@@ -299,7 +301,7 @@ class PromotionController(Controller):
 
     @post("/", summary="Create a promotion")
     async def create(
-        self, db_session: NamedDependency[AsyncSession], data: JSONBody[s.PromotionIn]
+        self, db_session: NamedDependency[AsyncSession], data: JSONBody[c.PromotionIn]
     ) -> s.PromotionOut:
         promotion = await promotions_admin.create_promotion(db_session, data)
         return promotion_out(promotion, Usage())
@@ -321,7 +323,7 @@ class PromotionController(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
         promotion_id: FromPath[int],
-        data: JSONBody[s.PromotionPatch],
+        data: JSONBody[c.PromotionPatch],
     ) -> s.PromotionOut:
         await promotions_admin.update_promotion(db_session, promotion_id, data)
         [(promotion, usage)] = await promotions_admin.promotions_with_usage(db_session, now, promotion_id)

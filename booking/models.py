@@ -9,8 +9,8 @@ from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from estivage.db import Base
 from inventory.snapshot import register_configuration_model
+from kernel.db import Base
 
 BOOKING_STATES = ("held", "confirmed", "checked_in", "completed", "cancelled", "expired", "no_show")
 

@@ -17,9 +17,9 @@ from booking.domain import promotions as rules
 from booking.models import Promotion
 from booking.repository import BOOKINGS, live_booking_row
 from inventory.domain.calendar import local_today
-from inventory.domain.money import Money
 from inventory.services import StaySearch, TypeOffer
 from inventory.snapshot import versioned
+from kernel.money import MAD, Money
 
 
 def promotion_rule(row: Promotion) -> rules.Promotion:
@@ -28,7 +28,7 @@ def promotion_rule(row: Promotion) -> rules.Promotion:
         name=row.name,
         kind=rules.PromotionKind(row.kind),
         percent_bp=row.percent_bp or 0,
-        amount=Money(row.amount_minor or 0),
+        amount=Money(row.amount_minor or 0, MAD),
         stay_nights=row.stay_nights or 0,
         pay_nights=row.pay_nights or 0,
         code=row.code,
@@ -45,7 +45,7 @@ def promotion_rule(row: Promotion) -> rules.Promotion:
         paused=row.paused,
         max_uses=row.max_uses,
         max_uses_per_member=row.max_uses_per_member,
-        budget=Money(row.budget_minor) if row.budget_minor is not None else None,
+        budget=Money(row.budget_minor, MAD) if row.budget_minor is not None else None,
     )
 
 
@@ -91,7 +91,9 @@ async def usage_of(
         return {}
     parameters = {"promotion_ids": list(promotion_ids), "member_id": member_id, "now": now}
     rows = await session.execute(_USAGE, parameters)
-    return {pid: rules.Usage(uses, member_uses or 0, Money(spent)) for pid, uses, member_uses, spent in rows}
+    return {
+        pid: rules.Usage(uses, member_uses or 0, Money(spent, MAD)) for pid, uses, member_uses, spent in rows
+    }
 
 
 def stay_facts(search: StaySearch, offer: TypeOffer, category: str, now: datetime) -> rules.StayFacts:

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking import schemas as s
+from booking import commands as s
 from booking.domain.promotions import Usage
 from booking.models import Promotion
 from booking.pricing_service import usage_of
-from inventory.domain.errors import Conflict, NotFound, RuleViolation
+from kernel.errors import Conflict, NotFound, RuleViolation
 
 
 def _check_shape(data: s.PromotionIn) -> None:

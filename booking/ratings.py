@@ -16,13 +16,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from accounts.domain.identity import Identity
 from booking import services
 from booking.domain import states
-from estivage.auth import Identity
-from estivage.db import Base
 from inventory.domain.calendar import local_today
-from inventory.domain.errors import Conflict, NotFound, RuleViolation
 from inventory.snapshot import centre_view
+from kernel.db import Base
+from kernel.errors import Conflict, NotFound, RuleViolation
 
 MAX_COMMENT = 1000
 RATEABLE = ("confirmed", "checked_in", "completed")

@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from booking.models import Booking
-from estivage.db import Base
 from inventory.domain.calendar import Stay, stay_window
 from inventory.models import Centre
+from kernel.db import Base
 
 PAYMENT_NOTICE = timedelta(hours=24)  # the payment reminder comes this long before the deadline
 ARRIVAL_NOTICE_DAYS = 3  # the arrival reminder comes this many days before the arrival day

@@ -28,13 +28,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.models import Member
 from booking.domain.limits import MemberLimits, MemberUsage
 from booking.models import Booking, BookingPolicy
-from estivage.accounts.models import Member
 from inventory.domain.availability import TakenNight
-from inventory.domain.errors import NotFound
 from inventory.models import Season, StayNight
 from inventory.snapshot import versioned
+from kernel.errors import NotFound
 
 LIVE_STATES = ("confirmed", "checked_in", "completed", "no_show")
 

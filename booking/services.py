@@ -15,20 +15,20 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.domain.identity import MANAGER, MEMBER, STAFF, Identity
 from booking import pricing_service
 from booking import repository as repo
 from booking.domain import cancellation, states
 from booking.domain.limits import check_member_limits
 from booking.locks import lock_for_booking, lock_for_hold
 from booking.models import Booking
-from estivage.auth import MANAGER, MEMBER, STAFF, Identity
 from inventory.domain.availability import TakenNight
 from inventory.domain.calendar import SeasonKind, season_of
-from inventory.domain.errors import Conflict, NotFound, RuleViolation
-from inventory.domain.money import Money
 from inventory.models import Centre, Season, Unit, UnitType
 from inventory.services import StaySearch, TypeOffer, search_stay
 from inventory.snapshot import CentreView, centre_view
+from kernel.errors import Conflict, NotFound, RuleViolation
+from kernel.money import Money
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.controllers import DeviceController, GateController, OccupancyController, PassController
 from access.passes import revoke_booking_passes
+from accounts.controllers import make_auth_controller
+from accounts.tokens import jwt_auth
 from booking.campaigns.controllers import CampaignController
 from booking.controllers import (
     AvailabilityController,
@@ -30,17 +32,16 @@ from booking.controllers import (
 )
 from booking.models import Booking
 from estivage import observability
-from estivage.accounts.controllers import make_auth_controller
-from estivage.auth import jwt_auth
-from estivage.db import create_engine
 from estivage.openapi import ProblemAwareJsonPlugin
 from estivage.problems import bad_data_handler, internal_error_handler, problem_details_config
-from estivage.settings import Settings
 from estivage.stores import store_registry, store_state
 from estivage.web import csrf_config, template_config, web_handlers
+from estivage.web.paytest import TestModeController
 from inventory.controllers import CentreController, SeasonController
-from inventory.domain.money import Money
-from payments.controllers import CheckoutController, StripeWebhookController, TestModeController
+from kernel.db import create_engine
+from kernel.money import Money
+from kernel.settings import Settings
+from payments.controllers import CheckoutController, StripeWebhookController
 from payments.providers import CardProvider, StripeProvider, TestModeProvider
 from payments.services import refund_cancelled
 

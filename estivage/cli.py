@@ -10,8 +10,8 @@ import asyncio
 
 import click
 
-from booking.campaigns.commands import COMMANDS as CAMPAIGN_COMMANDS
-from estivage.settings import Settings
+from estivage.allocation_commands import COMMANDS as CAMPAIGN_COMMANDS
+from kernel.settings import Settings
 
 
 @click.group(help="Estivage: bookings and access passes for the foundation's holiday centres.")
@@ -29,8 +29,8 @@ def migrate() -> None:
 
 
 async def _seed(settings: Settings) -> None:
-    from estivage.db import create_disposable_engine, session_factory
     from estivage.seed import seed_demo, seed_demo_campaign
+    from kernel.db import create_disposable_engine, session_factory
 
     engine = create_disposable_engine(settings.database_url)
     async with session_factory(engine)() as session:
@@ -121,7 +121,7 @@ def worker(interval: float) -> None:
 def payroll_export_command(month: str, output: str | None, dry_run: bool) -> None:
     from datetime import date
 
-    from estivage.db import create_disposable_engine, session_factory
+    from kernel.db import create_disposable_engine, session_factory
     from payments.reports import payroll_export
 
     try:
@@ -149,7 +149,7 @@ def payroll_export_command(month: str, output: str | None, dry_run: bool) -> Non
 @cli.command(help="Compare card payments recorded here with the provider's PaymentIntents.")
 def reconcile() -> None:
     from estivage.app import card_provider
-    from estivage.db import create_disposable_engine, session_factory
+    from kernel.db import create_disposable_engine, session_factory
     from payments.reports import ledger_mismatches
     from payments.reports import reconcile as compare
 

@@ -13,12 +13,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.campaigns import schemas as campaign_schemas
+from accounts.models import Member, User
+from accounts.passwords import hash_password
+from booking.campaigns import commands as campaign_commands
 from booking.campaigns.models import Campaign
 from booking.campaigns.services import create_campaign
 from booking.models import Promotion
-from estivage.accounts.models import Member, User
-from estivage.auth import hash_password
 from inventory.models import Centre, Quota, Rotation, Season, Tariff, Unit, UnitType
 
 DEMO_PASSWORD = "estivage-demo"  # noqa: S105 - the documented password of demo data only
@@ -431,7 +431,7 @@ async def seed_demo_campaign(session: AsyncSession, now: datetime | None = None)
     closes = datetime.combine(summer.starts_on - timedelta(days=60), time(23, 59), tzinfo=UTC)
     await create_campaign(
         session,
-        campaign_schemas.CampaignIn(
+        campaign_commands.CampaignIn(
             season=summer.code,
             applications_close_at=max(closes, now + timedelta(days=7)),
             reserved_percent={"retired": 30},

@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.campaigns.settle import settle_job as settle_summer_offers
 from booking.reminders import write_reminders
 from booking.sweeper import mark_lapsed_holds_expired
-from estivage.db import create_engine, session_factory
-from estivage.settings import Settings
 from inventory.sweeper import delete_expired_hold_nights
+from kernel.db import create_engine, session_factory
+from kernel.settings import Settings
 
 logger = logging.getLogger("estivage.worker")
 

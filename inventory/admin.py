@@ -13,10 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from inventory import commands as s
 from inventory import repository as repo
-from inventory import schemas as s
-from inventory.domain.errors import Conflict, NotFound, RuleViolation
 from inventory.models import Centre, Quota, Rotation, Season, Tariff, Unit, UnitClosure, UnitType
+from kernel.errors import Conflict, NotFound, RuleViolation
+from kernel.structs import MoneyIn
 
 _TIME_ZONES = frozenset(available_timezones())
 
@@ -289,7 +290,7 @@ async def list_tariffs(session: AsyncSession) -> list[s.TariffIO]:
             centre=centre,
             unit_type=unit_type,
             category=t.category,
-            nightly=s.MoneyIn(amount_minor=t.nightly_minor, currency="MAD"),
+            nightly=MoneyIn(amount_minor=t.nightly_minor, currency="MAD"),
         )
         for t, season, centre, unit_type in await session.execute(query)
     ]

@@ -17,9 +17,9 @@ from inventory.domain.availability import (
     quota_room,
 )
 from inventory.domain.calendar import SeasonRule, Stay, check_dates, direct_booking_seasons, local_today
-from inventory.domain.errors import DomainError
-from inventory.domain.money import Money
 from inventory.snapshot import CentreView, UnitTypeView, centre_view, last_centre_view
+from kernel.errors import DomainError
+from kernel.money import Money
 
 
 @dataclass(frozen=True, slots=True)

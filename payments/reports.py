@@ -10,10 +10,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.models import Member
 from booking.models import Booking
 from booking.repository import LIVE_STATES
-from estivage.accounts.models import Member
-from inventory.domain.money import Money
+from kernel.money import Money
 from payments.models import Instalment, Payment, PaymentRefund
 from payments.providers import CardProvider
 

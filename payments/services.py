@@ -14,13 +14,13 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.domain.identity import Identity
 from booking import repository as booking_repository
 from booking import services as bookings
 from booking.domain.states import effective_status
 from booking.models import Booking, BookingPolicy
-from estivage.auth import Identity
-from inventory.domain.errors import Conflict, NotFound, RuleViolation
-from inventory.domain.money import Money
+from kernel.errors import Conflict, NotFound, RuleViolation
+from kernel.money import MAD, Money
 from payments.domain.instalments import (
     CreditTerms,
     check_eligible,
@@ -40,7 +40,7 @@ def credit_terms(policy: BookingPolicy) -> CreditTerms:
     """The holiday-credit terms staff set in the booking policy."""
     return CreditTerms(
         max_instalments=policy.credit_max_instalments,
-        min_instalment=Money(policy.credit_min_instalment_minor),
+        min_instalment=Money(policy.credit_min_instalment_minor, MAD),
         categories=frozenset(policy.credit_categories),
     )
 

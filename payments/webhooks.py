@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inventory.domain.errors import DomainError
+from kernel.errors import DomainError
 from payments.models import ProcessedEvent
 from payments.providers import CardProvider
 from payments.services import money_secured

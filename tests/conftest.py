@@ -16,8 +16,8 @@ from sqlalchemy import update
 from booking import services
 from booking.models import Promotion
 from estivage.app import create_app
-from estivage.db import create_disposable_engine, session_factory
-from estivage.settings import Settings
+from kernel.db import create_disposable_engine, session_factory
+from kernel.settings import Settings
 from payments.reports import ledger_mismatches
 from tests.support.databases import PostgresDatabases, SqliteDatabases
 from tests.support.servers import postgres_server, redis_server

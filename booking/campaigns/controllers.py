@@ -10,11 +10,13 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.domain.identity import Identity
+from accounts.guards import requires_member, requires_member_or_staff, requires_staff
 from booking.campaigns import audit, draw, services, views
+from booking.campaigns import commands as c
 from booking.campaigns import schemas as s
 from booking.campaigns import settle as settling
 from booking.campaigns.models import Campaign
-from estivage.auth import Identity, requires_member, requires_member_or_staff, requires_staff
 
 
 def _draw_out(campaign: Campaign, applications: int, summary: draw.DrawSummary | None = None) -> s.DrawOut:
@@ -43,7 +45,7 @@ class CampaignController(Controller):
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
-        data: JSONBody[s.CampaignIn],
+        data: JSONBody[c.CampaignIn],
     ) -> s.CampaignOut:
         campaign = await services.create_campaign(db_session, data, now, request.user.username)
         await db_session.commit()
@@ -64,7 +66,7 @@ class CampaignController(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
         code: FromPath[str],
-        data: JSONBody[s.CampaignPatch],
+        data: JSONBody[c.CampaignPatch],
     ) -> s.CampaignOut:
         campaign = await services.update_campaign(db_session, code, data, now, request.user.username)
         await db_session.commit()
@@ -200,7 +202,7 @@ class CampaignController(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
         code: FromPath[str],
-        data: JSONBody[s.ApplicationIn],
+        data: JSONBody[c.ApplicationIn],
     ) -> Response[s.ApplicationOut]:
         application, created = await services.apply(db_session, request.user, code, data, now)
         await db_session.commit()

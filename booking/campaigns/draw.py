@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.models import Member
 from booking.campaigns import audit
 from booking.campaigns.models import Campaign, CampaignApplication, WaitingPlace
 from booking.campaigns.offers import NewOffer, hold_offers, supply_of
@@ -43,9 +44,8 @@ from booking.domain.allocation.publication import (
     rows_to_json,
     run_draw,
 )
-from estivage.accounts.models import Member
-from inventory.domain.errors import Conflict
 from inventory.models import Season
+from kernel.errors import Conflict
 
 # (stage, done, total). Close has "scores" (computed) and "stored"; the draw "results" (positions and
 # waiting lists stored) and "offers" (planned, then written). The last stage of each counts the commit as

@@ -38,9 +38,9 @@ from booking.domain.allocation import (
 from booking.domain.allocation import Campaign as Supply
 from booking.locks import lock_unit_type
 from booking.models import Booking
-from inventory.domain.errors import Conflict
 from inventory.models import Rotation, StayNight
 from inventory.snapshot import CentreView, UnitTypeView, centre_view
+from kernel.errors import Conflict
 
 Progress = Callable[[int], None]
 

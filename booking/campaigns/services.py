@@ -18,8 +18,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.domain.identity import MEMBER, STAFF, Identity
 from booking.campaigns import audit
-from booking.campaigns import schemas as s
+from booking.campaigns import commands as s
 from booking.campaigns.models import Campaign, CampaignApplication
 from booking.domain.allocation import (
     MAX_CHOICES,
@@ -29,10 +30,9 @@ from booking.domain.allocation import (
     commit,
     reserve_by_share,
 )
-from estivage.auth import MEMBER, STAFF, Identity
-from inventory.domain.errors import Conflict, NotFound, RuleViolation
 from inventory.models import Centre, Rotation, Season
 from inventory.snapshot import CentreView, centre_view
+from kernel.errors import Conflict, NotFound, RuleViolation
 
 # Public ids name no member: a prefix for the season, then random letters and digits without look-alikes.
 _ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"

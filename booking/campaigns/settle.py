@@ -26,6 +26,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.domain.identity import Identity
+from accounts.models import Member
 from booking import repository as repo
 from booking import services as bookings
 from booking.campaigns import audit
@@ -35,10 +37,8 @@ from booking.campaigns.services import campaign_by_code, lock_campaigns, own_app
 from booking.domain import states
 from booking.locks import end_lock_free_read
 from booking.models import Booking
-from estivage.accounts.models import Member
-from estivage.auth import Identity
-from inventory.domain.errors import Conflict, NotFound
 from inventory.models import Season
+from kernel.errors import Conflict, NotFound
 
 # The member's last summer stay before this one, kept in the ``paid`` entry so that a cancelled stay
 # gives it back.

@@ -13,14 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from booking import repository as repo
+from booking.campaigns import commands as c
 from booking.campaigns import schemas as s
 from booking.campaigns.models import Campaign, CampaignApplication, CampaignEvent, CampaignOffer, WaitingPlace
 from booking.campaigns.services import campaign_by_code, count_applications, rotations_of
 from booking.domain import states
 from booking.domain.allocation.publication import ReofferRow, reoffers_to_csv, rows_from_csv, rows_to_json
 from booking.models import Booking
-from inventory.domain.errors import Conflict, NotFound
 from inventory.models import Season
+from kernel.errors import Conflict, NotFound
 
 
 async def campaign_out(session: AsyncSession, campaign: Campaign) -> s.CampaignOut:
@@ -65,7 +66,7 @@ async def application_out(
         public_id=application.public_id,
         status=application.status,
         party_size=application.party_size,
-        choices=[s.ChoiceIn(*choice) for choice in application.choices],
+        choices=[c.ChoiceIn(*choice) for choice in application.choices],
         submitted_at=application.submitted_at,
         updated_at=application.updated_at,
         editable_until=campaign.applications_close_at,

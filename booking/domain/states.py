@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from inventory.domain.errors import Conflict
+from kernel.errors import Conflict
 
 _TRANSITIONS: dict[tuple[str, str], str] = {
     ("held", "pay"): "confirmed",

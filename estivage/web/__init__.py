@@ -17,8 +17,7 @@ from litestar.security.jwt import JWTCookieAuth
 from litestar.static_files import create_static_files_router
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from estivage.auth import Identity
-from estivage.settings import Settings
+from accounts.domain.identity import Identity
 from estivage.web.account import make_account_controller
 from estivage.web.common import HERE, PAGE_EXCEPTION_HANDLERS
 from estivage.web.manager import make_manager_pages
@@ -26,6 +25,7 @@ from estivage.web.member import MemberPages
 from estivage.web.staff import StaffPages
 from estivage.web.summer import SummerPages
 from estivage.web.templating import template_config
+from kernel.settings import Settings
 
 __all__ = ["csrf_config", "template_config", "web_handlers"]
 

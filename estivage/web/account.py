@@ -12,10 +12,11 @@ from litestar.response import Redirect, Template
 from litestar.security.jwt import JWTCookieAuth
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from estivage.accounts.controllers import login_rate_limit
-from estivage.accounts.models import Member
-from estivage.accounts.services import BadCredentials, authenticate
-from estivage.auth import MANAGER, MEMBER, SESSION_COOKIE, STAFF, Identity
+from accounts.controllers import login_rate_limit
+from accounts.domain.identity import MANAGER, MEMBER, STAFF, Identity
+from accounts.models import Member
+from accounts.services import BadCredentials, authenticate
+from accounts.tokens import SESSION_COOKIE
 from estivage.web.common import (
     LANG_COOKIE,
     YEAR_SECONDS,
@@ -26,7 +27,7 @@ from estivage.web.common import (
 )
 from kernel.i18n import LOCALES, translator
 
-HOME = {MEMBER: "/search", MANAGER: "/manage", STAFF: "/staff"}
+HOME: dict[str, str] = {MEMBER: "/search", MANAGER: "/manage", STAFF: "/staff"}
 
 
 def lang_cookie(request: Request[Any, Any, Any], lang: str) -> Cookie:

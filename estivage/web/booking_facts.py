@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking import services
 from booking.domain import cancellation, states
-from inventory.domain.money import Money
 from inventory.models import Season
 from inventory.snapshot import centre_view
+from kernel.money import Money
 
 
 @dataclass(frozen=True, slots=True)

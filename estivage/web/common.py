@@ -18,11 +18,11 @@ from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
 from litestar.types import ExceptionHandlersMap
 
-from estivage.auth import Identity
+from accounts.domain.identity import Identity
 from estivage.problems import status_of
 from estivage.web import error_words as words
 from estivage.web.error_words import error_text
-from inventory.domain.errors import DomainError
+from kernel.errors import DomainError
 from kernel.i18n import DIRECTION, LOCALE_COOKIE, N_, negotiate_locale, translator
 
 HERE = Path(__file__).parent

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from inventory.domain.errors import DomainError
+from kernel.errors import DomainError
 from kernel.i18n import N_, Translator, translator
 
 Params = Mapping[str, int | str]

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from estivage.web import error_words as words
 from estivage.web.common import MAX_WHOLE, Errors
 from estivage.web.error_words import error_text
-from inventory.domain.errors import DomainError
+from kernel.errors import DomainError
 from kernel.i18n import translator
 
 MAX_UNITS = MAX_WHOLE // 100  # MAD or percent typed in a form: its hundredths still fit an integer

@@ -16,9 +16,10 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.domain.identity import Identity
+from accounts.guards import requires_member
 from booking import pricing_service, ratings, services
 from booking.domain import states
-from estivage.auth import Identity, requires_member
 from estivage.web.booking_facts import refund_preview
 from estivage.web.common import (
     Errors,
@@ -31,12 +32,12 @@ from estivage.web.common import (
 )
 from estivage.web.names import load_names
 from inventory.domain.calendar import local_today
-from inventory.domain.errors import DomainError, NotFound
-from inventory.domain.money import Money
 from inventory.models import Centre
 from inventory.services import search_stay
 from inventory.snapshot import centre_view
+from kernel.errors import DomainError, NotFound
 from kernel.i18n import translator
+from kernel.money import Money
 from payments import services as payments
 from payments.controllers import provider_of
 

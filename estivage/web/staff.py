@@ -21,10 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from access import services as access
 from access.models import Device
+from accounts.domain.identity import Identity
+from accounts.guards import requires_staff
+from accounts.models import Member
+from booking import commands as c
 from booking import promotions_admin
-from booking import schemas as s
-from estivage.accounts.models import Member
-from estivage.auth import Identity, requires_staff
 from estivage.web import error_words as words
 from estivage.web.common import Errors, language, page
 from estivage.web.forms import FieldError, day_of, form_problems, hundredths, whole
@@ -40,9 +41,9 @@ from estivage.web.staff_forms import (
     season_in,
 )
 from inventory import admin
-from inventory.domain.errors import DomainError
+from inventory.commands import QuotaIO, SeasonPatch, TariffIO
 from inventory.models import Centre, Tariff
-from inventory.schemas import QuotaIO, SeasonPatch, TariffIO
+from kernel.errors import DomainError
 from kernel.i18n import translator
 
 MAX_DEVICE_NAME = 120  # access.models.Device.name
@@ -160,7 +161,7 @@ class StaffPages(Controller):
         form = {k: str(v) for k, v in (await request.form()).items()}
         try:
             if "paused" in form and len(form) <= 2:  # the pause / resume button (with the CSRF field)
-                patch = s.PromotionPatch(paused=form["paused"] == "1")
+                patch = c.PromotionPatch(paused=form["paused"] == "1")
             else:
                 patch = promotion_patch(form)
             await promotions_admin.update_promotion(db_session, promotion_id, patch)

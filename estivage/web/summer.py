@@ -20,18 +20,20 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.domain.identity import Identity
+from accounts.guards import requires_member
+from booking.campaigns import commands as cmd
 from booking.campaigns import schemas as s
 from booking.campaigns import services, settle, views
 from booking.campaigns.models import Campaign
 from booking.domain.allocation import MAX_CHOICES
 from booking.models import Booking
-from estivage.auth import Identity, requires_member
 from estivage.problems import status_of
 from estivage.web import error_words as words
 from estivage.web.common import Errors, form_errors, language, page, parse_int
-from inventory.domain.errors import DomainError, NotFound
 from inventory.models import Rotation
 from inventory.snapshot import CentreView, centre_view
+from kernel.errors import DomainError, NotFound
 from kernel.i18n import Translator, translator
 
 CHOICE_PARTS = ("centre", "rotation", "unit_type")
@@ -164,7 +166,7 @@ def form_values(application: s.ApplicationOut | None) -> dict[str, str]:
 
 def parse_application(
     values: dict[str, str], errors: Errors, lang: str
-) -> tuple[s.ApplicationIn | None, list[int]]:
+) -> tuple[cmd.ApplicationIn | None, list[int]]:
     """The application the form describes, and the form row of each choice (blank rows are skipped)."""
     party = parse_int(values["party_size"], "party_size", errors, lang)
     if party is not None and not 1 <= party <= MAX_PARTY:
@@ -177,11 +179,11 @@ def parse_application(
         for part, value in parts.items():
             if not value:
                 errors[f"choices[{row}].{part}"] = translator(lang).gettext(words.REQUIRED)
-        choices.append(s.ChoiceIn(**parts))
+        choices.append(cmd.ChoiceIn(**parts))
         rows.append(row)
     if errors or party is None:
         return None, rows
-    return s.ApplicationIn(choices=choices, party_size=party), rows
+    return cmd.ApplicationIn(choices=choices, party_size=party), rows
 
 
 def on_form_rows(errors: Errors, rows: list[int]) -> Errors:

@@ -30,8 +30,8 @@ from estivage.web.names import (
     SEASON_KIND,
     named,
 )
-from inventory.domain.money import Money
 from kernel.i18n import AUTONYM, DEFAULT_LOCALE, Amount, Translator, catalogue, translator
+from kernel.money import Money
 
 TEMPLATES = Path(__file__).parent / "templates"
 FOUNDATION_CURRENCY = "MAD"  # a bare number of minor units on a page is an amount in dirhams

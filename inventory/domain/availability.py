@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from inventory.domain.money import Money
+from kernel.money import Money
 
 
 @dataclass(frozen=True, slots=True)

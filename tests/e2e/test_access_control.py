@@ -24,7 +24,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from estivage.app import create_app
-from estivage.settings import Settings
+from kernel.settings import Settings
 from tests.conftest import NOW, PASSWORD, STAY, Clock, hold, login
 
 CALLERS = ("anonymous", "member", "other_member", "manager_elsewhere", "manager", "staff", "device")

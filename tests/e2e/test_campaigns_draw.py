@@ -19,16 +19,16 @@ from click.testing import CliRunner
 from litestar.testing import AsyncTestClient
 from sqlalchemy import Engine, event, select
 
+from accounts.models import Member
 from booking.campaigns import offers, settle
 from booking.campaigns.draw import applicant_of
 from booking.domain.allocation import ScoreWeights, score
 from booking.domain.allocation.publication import inputs_from_json, run_draw
-from estivage.accounts.models import Member
 from estivage.app import create_app
 from estivage.cli import cli
-from estivage.db import create_disposable_engine, session_factory
-from estivage.settings import Settings
 from estivage.worker import run_once
+from kernel.db import create_disposable_engine, session_factory
+from kernel.settings import Settings
 from tests.conftest import Clock, login
 from tests.e2e.test_campaigns import APT, BUNGALOW, CODE, Client, apply, open_campaign
 

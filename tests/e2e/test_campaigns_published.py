@@ -10,8 +10,8 @@ from sqlalchemy import update
 
 from booking.campaigns.models import Campaign
 from booking.domain.allocation.publication import rows_from_csv, rows_from_json
-from estivage.db import create_disposable_engine, session_factory
-from estivage.settings import Settings
+from kernel.db import create_disposable_engine, session_factory
+from kernel.settings import Settings
 from tests.conftest import Clock, login
 from tests.e2e.test_campaigns import BUNGALOW, CODE, Client, apply, open_campaign
 

@@ -19,9 +19,9 @@ from sqlalchemy import update
 
 from booking.models import Booking
 from estivage.app import create_app
-from estivage.db import create_disposable_engine, session_factory
-from estivage.settings import Settings
 from estivage.worker import run_once
+from kernel.db import create_disposable_engine, session_factory
+from kernel.settings import Settings
 from tests.conftest import NOW, Clock, hold, login
 
 Metrics = dict[str, float]

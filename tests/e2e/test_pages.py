@@ -12,9 +12,9 @@ import httpx
 from litestar.testing import AsyncTestClient
 
 from estivage.app import create_app
-from estivage.settings import Settings
-from inventory.domain.money import Money
 from kernel.i18n import translator
+from kernel.money import Money
+from kernel.settings import Settings
 from tests.conftest import PASSWORD, STAY, login
 
 

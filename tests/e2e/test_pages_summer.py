@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from estivage.settings import Settings
 from kernel.i18n import translator
+from kernel.settings import Settings
 from tests.conftest import NOW, Clock, login
 from tests.e2e.test_campaigns import APT, BUNGALOW, CODE, DEADLINE, Client, apply, open_campaign
 from tests.e2e.test_pages import page_login, post_form, switch_language

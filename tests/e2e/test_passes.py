@@ -14,7 +14,7 @@ from PIL import Image
 
 from access import keys as pass_keys
 from access.passformat import public_key_from_base64url, verify_pass
-from estivage.settings import Settings
+from kernel.settings import Settings
 from tests.conftest import Clock, hold, login
 
 

@@ -20,7 +20,7 @@ COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text
 NGINX = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
 SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
 SERVER_SERVICES = [name for name, s in SERVICES.items() if s.get("build", {}).get("target") == "server"]
-# Read by uvicorn, not by estivage.settings.
+# Read by uvicorn, not by kernel.settings.
 NOT_OURS = {"FORWARDED_ALLOW_IPS"}
 
 

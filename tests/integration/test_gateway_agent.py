@@ -27,8 +27,8 @@ from sqlalchemy import func, select
 
 from access.models import GateEvent
 from estivage.app import create_app
-from estivage.db import create_disposable_engine, session_factory
-from estivage.settings import Settings
+from kernel.db import create_disposable_engine, session_factory
+from kernel.settings import Settings
 from tests.conftest import PASSWORD, STAY, Clock
 from tests.support.live import live_server
 from tests.support.servers import free_port

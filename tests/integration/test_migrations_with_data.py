@@ -10,9 +10,9 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
-from estivage.db import create_disposable_engine
 from estivage.migrate import alembic_config
-from estivage.settings import Settings
+from kernel.db import create_disposable_engine
+from kernel.settings import Settings
 from tests.conftest import Clock, hold, login
 from tests.e2e.test_campaigns import BUNGALOW, CODE, apply, open_campaign
 from tests.support.databases import in_own_thread

@@ -14,7 +14,7 @@ from inventory.domain.availability import (
     nightly_prices,
     quota_room,
 )
-from inventory.domain.money import Money
+from kernel.money import MAD, Money
 
 NIGHTS = [date(2026, 12, 20) + timedelta(days=i) for i in range(3)]
 
@@ -67,11 +67,11 @@ def test_a_share_quota_rounds_down(share_bp: int, units: int, limit: int) -> Non
 
 
 def test_a_night_without_tariff_makes_the_type_unpriced() -> None:
-    prices = {NIGHTS[0]: Money(100), NIGHTS[1]: Money(100)}
+    prices = {NIGHTS[0]: Money(100, MAD), NIGHTS[1]: Money(100, MAD)}
     assert nightly_prices(NIGHTS, prices) is None
-    prices[NIGHTS[2]] = Money(150)
+    prices[NIGHTS[2]] = Money(150, MAD)
     assert nightly_prices(NIGHTS, prices) == [
-        (NIGHTS[0], Money(100)),
-        (NIGHTS[1], Money(100)),
-        (NIGHTS[2], Money(150)),
+        (NIGHTS[0], Money(100, MAD)),
+        (NIGHTS[1], Money(100, MAD)),
+        (NIGHTS[2], Money(150, MAD)),
     ]

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from inventory.domain.money import Money
 from kernel.i18n import negotiate_locale, translator
+from kernel.money import Money
 
 NIGHTS = ("%(num)s night", "%(num)s nights")
 

@@ -13,10 +13,10 @@ from estivage.web.error_words import error_text
 from estivage.web.manager import chart
 from estivage.web.templating import environment
 from inventory.domain.calendar import SeasonKind
-from inventory.domain.errors import Conflict
-from inventory.domain.money import Money
 from inventory.occupancy import NightOccupancy
+from kernel.errors import Conflict
 from kernel.i18n import translator
+from kernel.money import Money
 from payments.services import NOTICE_CODES
 
 PAGE = (

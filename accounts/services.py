@@ -6,9 +6,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from estivage.accounts.models import User
-from estivage.auth import Identity, password_matches
-from inventory.domain.errors import DomainError
+from accounts.domain.identity import Identity
+from accounts.models import User
+from accounts.passwords import password_matches
+from kernel.errors import DomainError
 
 
 class BadCredentials(DomainError):

@@ -12,8 +12,8 @@ from litestar.params import JSONBody
 from litestar.security.jwt import JWTAuth, JWTCookieAuth
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from estivage.accounts.services import authenticate, load_account
-from estivage.auth import Identity
+from accounts.domain.identity import Identity
+from accounts.services import authenticate, load_account
 
 
 class Credentials(msgspec.Struct):
