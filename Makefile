@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 APT_PACKAGES := postgresql redis-server fonts-dejavu-core chromium fonts-noto-core
 
-.PHONY: help deps system-deps uv venv demo serve test test-fast lint typecheck bench load clean
+.PHONY: help deps system-deps uv venv demo serve test test-fast lint typecheck translations bench load clean
 
 help: ## This list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -44,6 +44,17 @@ lint: venv ## ruff, import contracts
 typecheck: venv ## mypy --strict
 	$(UV) run --frozen mypy
 
+CATALOGUES := kernel/locale
+PYBABEL := $(UV) run --frozen pybabel
+
+translations: venv ## Messages from the code and templates into kernel/locale's catalogues, updated and compiled
+	$(PYBABEL) extract -F babel.cfg --no-location --sort-output --add-comments=Translators: -w 100 \
+	  --project=Estivage --version=1 --msgid-bugs-address=dev@estivage.example \
+	  --header-comment="# The messages of Estivage (pages, mail, receipts); kernel/i18n.py says how they are written." \
+	  -o $(CATALOGUES)/messages.pot .
+	$(PYBABEL) update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) -w 100 --ignore-obsolete --ignore-pot-creation-date
+	$(PYBABEL) compile -d $(CATALOGUES) --statistics
+
 BENCH_PG ?= postgresql://postgres@127.0.0.1:5432/postgres
 
 bench: venv ## Run every benchmark and print its figures (PostgreSQL ones on BENCH_PG)
@@ -52,6 +63,7 @@ bench: venv ## Run every benchmark and print its figures (PostgreSQL ones on BEN
 	DATABASE_URL=$(BENCH_PG) $(UV) run --frozen python -m bench.rush
 	$(UV) run --frozen python -m bench.passes
 	$(UV) run --frozen python -m bench.gate
+	$(UV) run --frozen python -m bench.i18n
 	$(UV) run --frozen python bench/allocation.py
 	$(UV) run --frozen python -m bench.allocation_db
 
