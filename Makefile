@@ -6,6 +6,11 @@ SHELL := /bin/bash
 TOOLS := .tools
 UV_VERSION := 0.13.9
 UV ?= $(TOOLS)/bin/uv
+# uv trusts its own copy of Mozilla's roots; where the machine has Debian's trust store, use that instead,
+# so that a root the site adds (a TLS-inspecting proxy, as on this project's machines) is trusted as by apt.
+ifneq ($(wildcard /etc/ssl/certs/ca-certificates.crt),)
+export UV_SYSTEM_CERTS ?= true
+endif
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # wrk and nginx: the load benchmark and the production topology started from installed binaries.
