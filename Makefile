@@ -56,8 +56,14 @@ demo: venv ## Set up and run the service on the embedded default (SQLite, memory
 serve: venv ## Run the service with the environment's settings (no migration, no seed)
 	$(UV) run --frozen estivage serve --host $(HOST) --port $(PORT)
 
+# pytest-xdist: one test process per core (`auto`: 2 on the project's 2-core machines). Each worker has
+# its own database templates, copies, Redis namespaces, ports and servers (tests/conftest.py). Work
+# stealing: a worker that runs out of tests takes some from the other, so the slow ones do not end the
+# run on one worker while the other waits. `make test TEST_WORKERS=0` runs in one process.
+TEST_WORKERS ?= auto
+
 test: deps lint typecheck ## Set up, check (ruff, import contracts, mypy) and run the whole test suite
-	$(UV) run --frozen pytest -q -p no:cacheprovider
+	$(UV) run --frozen pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal
 
 lint: venv ## ruff, import contracts
 	$(UV) run --frozen ruff check .
