@@ -45,6 +45,7 @@ def environment(sqlite_databases: SqliteDatabases, tmp_path: Path) -> dict[str, 
 
 
 def _start(arguments: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    """In a process group of its own, so that `_kill` also ends the workers uvicorn spawned."""
     return subprocess.Popen(
         [sys.executable, "-m", "estivage.cli", *arguments],
         env=env,
@@ -52,7 +53,15 @@ def _start(arguments: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,
     )
+
+
+def _kill(process: subprocess.Popen[str]) -> None:
+    """After a failed test: killing the parent alone would leave its workers running, on their port."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -104,9 +113,7 @@ def test_serve_finishes_requests_in_flight_on_sigterm(environment: dict[str, str
         for client in clients:
             client.close()
     finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
+        _kill(server)
 
 
 def test_the_worker_serves_its_metrics_and_stops_cleanly_on_sigterm(environment: dict[str, str]) -> None:
@@ -145,6 +152,4 @@ def test_the_worker_serves_its_metrics_and_stops_cleanly_on_sigterm(environment:
         assert any(line["event"] == "stopped on signal" for line in lines), lines
         assert not any(line["level"] == "error" for line in lines), lines
     finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait()
+        _kill(worker)
