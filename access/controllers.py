@@ -18,25 +18,23 @@ from access import keys as pass_keys
 from access import passes, services
 from access import schemas as s
 from access.models import Device, IssuedPass
-from access.render import PassCard, render_png
-from booking import services as booking_services
+from access.render import render_png
+from accounts.domain.identity import Identity
+from accounts.guards import requires_manager_or_staff, requires_member, requires_staff
 from booking.services import BookingView
-from estivage.accounts.models import Member
-from estivage.auth import Identity, requires_manager_or_staff, requires_member, requires_staff
 from inventory import schemas as inventory_schemas
-from inventory.domain.errors import NotFound
 from inventory.models import Centre
 from inventory.occupancy import occupancy
 from inventory.repository import centre_by_code
-from inventory.snapshot import centre_view
+from kernel.uow import UnitOfWork
 
 
 async def provide_gate(
-    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], now: NamedDependency[datetime]
+    request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork], now: NamedDependency[datetime]
 ) -> services.GateIdentity:
     header = request.headers.get("authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else None
-    gate = await services.device_from_token(db_session, token, now)
+    gate = await services.authenticate_device(uow, token, now)
     if gate is None:
         raise NotAuthorizedException(detail="a valid, unrevoked device token is required")
     return gate
@@ -87,7 +85,7 @@ class GateController(Controller):
     )
     async def scans(
         self,
-        db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         gate: NamedDependency[services.GateIdentity],
         data: JSONBody[s.ScansIn],
@@ -96,8 +94,7 @@ class GateController(Controller):
             services.ScanIn(e.event_id, e.pass_id, e.direction, e.decision, e.reason, e.scanned_at)
             for e in data.events
         ]
-        accepted, duplicates = await services.store_scans(db_session, gate, events, now)
-        await db_session.commit()
+        accepted, duplicates = await services.store_scans(uow, gate, events, now)
         return s.ScansOut(accepted=accepted, duplicates=duplicates)
 
 
@@ -109,11 +106,11 @@ class DeviceController(Controller):
     @post("/devices", summary="Enrol a gate device for a centre; its token is shown this once")
     async def create(
         self,
-        db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         data: JSONBody[s.DeviceIn],
     ) -> s.DeviceCreated:
-        device, token = await services.create_device(db_session, data.centre, data.name, now)
+        device, token = await services.create_device(uow, data.centre, data.name, now)
         return s.DeviceCreated(device_id=device.id, token=token, centre=data.centre, name=device.name)
 
     @get("/devices", summary="Enrolled devices")
@@ -131,10 +128,11 @@ class DeviceController(Controller):
     async def revoke(
         self,
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         device_id: FromPath[uuid.UUID],
     ) -> s.DeviceOut:
-        device = await services.revoke_device(db_session, device_id, now)
+        device = await services.revoke_device(uow, device_id, now)
         code = await db_session.scalar(select(Centre.code).where(Centre.id == device.centre_id))
         return s.DeviceOut(
             device.id, code or "", device.name, device.created_at, device.revoked_at, device.last_seen_at
@@ -144,11 +142,12 @@ class DeviceController(Controller):
     async def revoke_pass(
         self,
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         pass_id: FromPath[uuid.UUID],
         data: JSONBody[s.RevokeIn],
     ) -> s.RevocationsOut:
-        await services.revoke_pass(db_session, pass_id, data.reason, now)
+        await services.revoke_pass(uow, pass_id, data.reason, now)
         revoked, cursor = await services.revocations_since(db_session, 0)
         return s.RevocationsOut(revoked=[p for p in revoked if p == pass_id], cursor=cursor)
 
@@ -199,27 +198,6 @@ class PassController(Controller):
     path = "/api/bookings"
     tags = ["access"]
 
-    async def _own(
-        self, request: Request[Identity, Any, Any], session: AsyncSession, booking_id: uuid.UUID
-    ) -> BookingView:
-        """The caller's own booking; another member's is 404 like everywhere."""
-        view = await booking_services.get_booking(session, request.user, booking_id)
-        if view.booking.member_id != request.user.user_id:
-            raise NotFound("booking_not_found", f"no booking {booking_id}")
-        return view
-
-    async def _issued(
-        self,
-        request: Request[Identity, Any, Any],
-        session: AsyncSession,
-        booking_id: uuid.UUID,
-        now: datetime,
-    ) -> tuple[BookingView, IssuedPass]:
-        view = await self._own(request, session, booking_id)
-        issued = await passes.current_pass(session, view, request.app.state.settings.pass_keys_path, now)
-        await session.commit()
-        return view, issued
-
     @post(
         "/{booking_id:uuid}/pass/reissue",
         guards=[requires_member],
@@ -229,13 +207,13 @@ class PassController(Controller):
     async def reissue(
         self,
         request: Request[Identity, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         booking_id: FromPath[uuid.UUID],
     ) -> s.PassOut:
-        view = await self._own(request, db_session, booking_id)
-        issued = await passes.reissue(db_session, view, request.app.state.settings.pass_keys_path, now)
-        await db_session.commit()
+        view, issued = await passes.reissue(
+            uow, request.user, booking_id, request.app.state.settings.pass_keys_path, now
+        )
         return pass_out(view, issued)
 
     @get(
@@ -244,11 +222,13 @@ class PassController(Controller):
     async def pass_json(
         self,
         request: Request[Identity, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         booking_id: FromPath[uuid.UUID],
     ) -> s.PassOut:
-        view, issued = await self._issued(request, db_session, booking_id, now)
+        view, issued = await passes.pass_of(
+            uow, request.user, booking_id, request.app.state.settings.pass_keys_path, now
+        )
         return pass_out(view, issued)
 
     @get(
@@ -260,20 +240,12 @@ class PassController(Controller):
     async def pass_png(
         self,
         request: Request[Identity, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         booking_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
-        view, issued = await self._issued(request, db_session, booking_id, now)
-        centre = await centre_view(db_session, view.centre)
-        member = await db_session.get(Member, view.booking.member_id)
-        card = PassCard(
-            payload=issued.payload,
-            centre_fr=f"{centre.name_fr} — {view.unit}",
-            centre_ar=centre.name_ar,
-            holder_fr=f"{member.first_name} {member.last_name}" if member else "",
-            holder_ar=f"{member.first_name_ar} {member.last_name_ar}" if member else "",
-            dates=f"{view.booking.arrival:%d/%m/%Y} → {view.booking.departure:%d/%m/%Y}",
-            party_size=issued.party_size,
+        view, issued = await passes.pass_of(
+            uow, request.user, booking_id, request.app.state.settings.pass_keys_path, now
         )
+        card = await passes.card_of(uow.session, view, issued)
         return Response(await asyncio.to_thread(render_png, card), media_type="image/png")

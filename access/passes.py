@@ -10,16 +10,22 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access import keys
+from access.events import PassReissued
 from access.models import IssuedPass
 from access.passformat import PassClaims, sign_pass
-from access.services import revoke_pass
-from booking.models import Booking
-from booking.services import BookingView
+from access.render import PassCard
+from access.services import add_to_feed
+from accounts.domain.identity import Identity
+from accounts.models import Member
+from booking.domain import states
+from booking.events import BookingCancelled
+from booking.services import BookingView, own_booking
 from inventory.domain.calendar import Stay, stay_window
-from inventory.domain.errors import Conflict
 from inventory.snapshot import centre_view
+from kernel.errors import Conflict
+from kernel.uow import UnitOfWork
 
-PASSABLE = ("confirmed", "checked_in")
+PASSABLE = tuple(sorted(states.ACTIVE))
 
 
 async def current_pass(
@@ -37,7 +43,7 @@ async def current_pass(
     if existing is not None:
         if existing.kid in {k.kid for k in keys.published(all_keys, now)}:
             return existing
-        await revoke_booking_passes(session, booking, "key_retired", now)
+        await revoke_booking_passes(session, booking.id, "key_retired", now)
     centre = await centre_view(session, view.centre)
     start, end = stay_window(
         Stay(booking.arrival, booking.departure, booking.guests),
@@ -64,21 +70,70 @@ async def current_pass(
     return issued
 
 
-async def revoke_booking_passes(session: AsyncSession, booking: Booking, reason: str, now: datetime) -> None:
+async def pass_of(
+    uow: UnitOfWork, identity: Identity, booking_id: uuid.UUID, keys_path: Path, now: datetime
+) -> tuple[BookingView, IssuedPass]:
+    """The member's own booking and its live pass (issued on first request)."""
+    async with uow:
+        view = await own_booking(uow.session, identity, booking_id)
+        issued = await current_pass(uow.session, view, keys_path, now)
+        await uow.commit()
+        return view, issued
+
+
+async def revoke_booking_passes(
+    session: AsyncSession, booking_id: uuid.UUID, reason: str, now: datetime
+) -> list[uuid.UUID]:
     passes = list(
         await session.scalars(
-            select(IssuedPass).where(IssuedPass.booking_id == booking.id, IssuedPass.revoked_at.is_(None))
+            select(IssuedPass).where(IssuedPass.booking_id == booking_id, IssuedPass.revoked_at.is_(None))
         )
     )
     for issued in passes:
         issued.revoked_at = now
-        await revoke_pass(session, issued.id, reason, now)
+        await add_to_feed(session, issued.id, reason, now)
+    return [issued.id for issued in passes]
 
 
-async def reissue(session: AsyncSession, view: BookingView, keys_path: Path, now: datetime) -> IssuedPass:
+async def revoke_on_cancel(uow: UnitOfWork, event: BookingCancelled) -> None:
+    """A cancelled stay's pass is refused at every gate (a handler of ``BookingCancelled``)."""
+    await revoke_booking_passes(uow.session, event.booking_id, "booking_cancelled", event.occurred_at)
+
+
+async def reissue(
+    uow: UnitOfWork, identity: Identity, booking_id: uuid.UUID, keys_path: Path, now: datetime
+) -> tuple[BookingView, IssuedPass]:
     """A new pass (e.g. after a key rotation or a lost phone); the old one is revoked first, so it can
     never stay valid beside the new one."""
-    if view.booking.status not in PASSABLE:
-        raise Conflict("no_pass_yet", f"a {view.booking.status} booking has no pass; it comes once paid")
-    await revoke_booking_passes(session, view.booking, "reissued", now)
-    return await current_pass(session, view, keys_path, now)
+    async with uow:
+        view = await own_booking(uow.session, identity, booking_id)
+        if view.booking.status not in PASSABLE:
+            raise Conflict("no_pass_yet", f"a {view.booking.status} booking has no pass; it comes once paid")
+        replaced = await revoke_booking_passes(uow.session, view.booking.id, "reissued", now)
+        issued = await current_pass(uow.session, view, keys_path, now)
+        uow.record(
+            PassReissued(
+                occurred_at=now,
+                booking_id=view.booking.id,
+                member_id=view.booking.member_id,
+                pass_id=issued.id,
+                replaced=tuple(replaced),
+            )
+        )
+        await uow.commit()
+        return view, issued
+
+
+async def card_of(session: AsyncSession, view: BookingView, issued: IssuedPass) -> PassCard:
+    """What the pass's picture says beside its QR code: the centre and unit, the holder, the dates."""
+    centre = await centre_view(session, view.centre)
+    member = await session.get(Member, view.booking.member_id)
+    return PassCard(
+        payload=issued.payload,
+        centre_fr=f"{centre.name_fr} — {view.unit}",
+        centre_ar=centre.name_ar,
+        holder_fr=f"{member.first_name} {member.last_name}" if member else "",
+        holder_ar=f"{member.first_name_ar} {member.last_name_ar}" if member else "",
+        dates=f"{view.booking.arrival:%d/%m/%Y} → {view.booking.departure:%d/%m/%Y}",
+        party_size=issued.party_size,
+    )

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,10 +15,12 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.domain.presence import Inside, parties_inside
+from access.events import GateScansStored
 from access.models import Device, FeedLock, GateEvent, Revocation
-from inventory.domain.errors import NotFound, RuleViolation
 from inventory.models import Centre
 from inventory.repository import centre_by_code
+from kernel.errors import NotFound, RuleViolation
+from kernel.uow import UnitOfWork
 
 TOKEN_PREFIX = "dev_"  # noqa: S105 - the visible part of device tokens, not a secret
 # Who is on site is read from the scans of this window: a stay lasts at most a few weeks, and a pass
@@ -29,10 +32,17 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def create_device(
+async def create_device(uow: UnitOfWork, centre_code: str, name: str, now: datetime) -> tuple[Device, str]:
+    """A device for one centre and its token, returned this once (only its digest is stored)."""
+    async with uow:
+        device, token = await _new_device(uow.session, centre_code, name, now)
+        await uow.commit()
+        return device, token
+
+
+async def _new_device(
     session: AsyncSession, centre_code: str, name: str, now: datetime
 ) -> tuple[Device, str]:
-    """A device for one centre and its token, returned this once (only its digest is stored)."""
     centre = await centre_by_code(session, centre_code)
     device_id = uuid.uuid4()
     token = f"{TOKEN_PREFIX}{device_id.hex}.{secrets.token_urlsafe(32)}"
@@ -42,13 +52,14 @@ async def create_device(
     return device, token
 
 
-async def revoke_device(session: AsyncSession, device_id: uuid.UUID, now: datetime) -> Device:
-    device = await session.get(Device, device_id)
-    if device is None:
-        raise NotFound("device_not_found", f"no device {device_id}")
-    device.revoked_at = device.revoked_at or now
-    await session.flush()
-    return device
+async def revoke_device(uow: UnitOfWork, device_id: uuid.UUID, now: datetime) -> Device:
+    async with uow:
+        device = await uow.session.get(Device, device_id)
+        if device is None:
+            raise NotFound("device_not_found", f"no device {device_id}")
+        device.revoked_at = device.revoked_at or now
+        await uow.commit()
+        return device
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +67,15 @@ class GateIdentity:
     device_id: uuid.UUID
     centre_id: int
     centre_code: str
+
+
+async def authenticate_device(uow: UnitOfWork, token: str | None, now: datetime) -> GateIdentity | None:
+    """The enrolled, unrevoked device a bearer token belongs to, or None; the device is seen now."""
+    async with uow:
+        gate = await device_from_token(uow.session, token, now)
+        if gate is not None:
+            await uow.commit()
+        return gate
 
 
 async def device_from_token(session: AsyncSession, token: str | None, now: datetime) -> GateIdentity | None:
@@ -93,9 +113,26 @@ class ScanIn:
 
 
 async def store_scans(
-    session: AsyncSession, gate: GateIdentity, events: Sequence[ScanIn], now: datetime
+    uow: UnitOfWork, gate: GateIdentity, events: Sequence[ScanIn], now: datetime
 ) -> tuple[int, int]:
     """Store each event once by its id; an id already stored (a retry, a replay) is a duplicate."""
+    async with uow:
+        stored = await _store_new_scans(uow.session, gate, events, now)
+        counts = Counter((e.decision, e.direction) for e in stored)
+        uow.record(
+            GateScansStored(
+                occurred_at=now,
+                centre_id=gate.centre_id,
+                counts=tuple((decision, direction, n) for (decision, direction), n in sorted(counts.items())),
+            )
+        )
+        await uow.commit()
+        return len(stored), len(events) - len(stored)
+
+
+async def _store_new_scans(
+    session: AsyncSession, gate: GateIdentity, events: Sequence[ScanIn], now: datetime
+) -> list[ScanIn]:
     for index, e in enumerate(events):
         if e.decision == "granted" and e.pass_id is None:
             raise RuleViolation(
@@ -103,12 +140,13 @@ async def store_scans(
             )
     ids = {e.event_id for e in events}
     known = set(await session.scalars(select(GateEvent.event_id).where(GateEvent.event_id.in_(ids))))
-    accepted = 0
+    stored: list[ScanIn] = []
     seen: set[uuid.UUID] = set()
     for e in events:
         if e.event_id in known or e.event_id in seen:
             continue
         seen.add(e.event_id)
+        stored.append(e)
         session.add(
             GateEvent(
                 event_id=e.event_id,
@@ -122,9 +160,8 @@ async def store_scans(
                 received_at=now,
             )
         )
-        accepted += 1
     await session.flush()
-    return accepted, len(events) - accepted
+    return stored
 
 
 async def inside_by_pass(session: AsyncSession, centre_id: int, now: datetime) -> dict[uuid.UUID, Inside]:
@@ -147,7 +184,14 @@ async def on_site_now(session: AsyncSession, centre_id: int, now: datetime) -> i
     return sum(party.persons for party in (await inside_by_pass(session, centre_id, now)).values())
 
 
-async def revoke_pass(session: AsyncSession, pass_id: uuid.UUID, reason: str, now: datetime) -> None:
+async def revoke_pass(uow: UnitOfWork, pass_id: uuid.UUID, reason: str, now: datetime) -> None:
+    """Staff revoke a pass: it joins the feed every gate pulls."""
+    async with uow:
+        await add_to_feed(uow.session, pass_id, reason, now)
+        await uow.commit()
+
+
+async def add_to_feed(session: AsyncSession, pass_id: uuid.UUID, reason: str, now: datetime) -> None:
     """Add a pass to the feed once; the feed lock keeps `seq` in commit order."""
     await session.execute(
         update(FeedLock).where(FeedLock.name == "revocations").values(version=FeedLock.version + 1)

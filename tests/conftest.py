@@ -14,12 +14,13 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import update
 
-import estivage.auth
+import accounts.passwords
 from booking import services
 from booking.models import Promotion
 from estivage.app import create_app
-from estivage.db import create_disposable_engine, session_factory
-from estivage.settings import Settings
+from kernel.db import create_disposable_engine, session_factory
+from kernel.settings import Settings
+from kernel.uow import UnitOfWork
 from payments.reports import ledger_mismatches
 from tests.support.databases import PostgresDatabases, SqliteDatabases
 from tests.support.servers import postgres_server, redis_server
@@ -36,8 +37,8 @@ PASSWORD = "estivage-demo"
 # here) verify at once. A password is verified at the cost written in its hash: the servers the tests
 # start as processes verify those accounts cheaply too, unless a test stores a production-cost hash
 # (tests/integration/test_graceful_shutdown.py does, to keep logins slow).
-estivage.auth._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-estivage.auth._DUMMY_HASH = estivage.auth._hasher.hash("not-a-password")
+accounts.passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+accounts.passwords._DUMMY_HASH = accounts.passwords._hasher.hash("not-a-password")
 
 
 @pytest.fixture(scope="session")
@@ -161,8 +162,9 @@ async def confirm_booking(settings: Settings, booking_id: str, now: datetime = N
     """Mark a hold paid, as the payments package does once money is secured."""
     engine = create_disposable_engine(settings.database_url)
     async with session_factory(engine)() as session:
-        await services.confirm(session, uuid.UUID(booking_id), now)
-        await session.commit()
+        uow = UnitOfWork(session)
+        await services.confirm(uow, uuid.UUID(booking_id), now)
+        await uow.commit()
     await engine.dispose()
 
 

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.domain.presence import Inside
 from access.models import IssuedPass
+from accounts.models import Member
 from booking.models import Booking
-from estivage.accounts.models import Member
 from inventory.models import Unit
 
 
