@@ -37,7 +37,15 @@ BACK_OFFICE_ZONE: Final = ZoneInfo("Africa/Casablanca")
 BAD_EXPORT: Final = "cmi_bad_export"
 
 _COLUMNS: Final = {
-    "order_id": ("order id", "orderid", "oid", "numero de commande", "n commande", "commande"),
+    "order_id": (
+        "order id",
+        "orderid",
+        "oid",
+        "numero de commande",
+        "n de commande",
+        "no de commande",
+        "commande",
+    ),
     "transaction_id": ("trans id", "transid", "transaction id", "id transaction", "numero de transaction"),
     "date": ("date", "transaction date", "date transaction", "date de transaction", "trxdate"),
     "kind": ("type", "transaction type", "trantype", "type de transaction", "type transaction"),
@@ -98,7 +106,7 @@ class ExportRefused(DomainError):
 
 
 def _key(text: str) -> str:
-    """Lower case, no accents, punctuation as spaces: "N° de commande" and "n commande" are one name."""
+    """Lower case, no accents, punctuation as spaces: "N° de commande" reads "n de commande"."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
     return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
 
