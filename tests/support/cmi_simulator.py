@@ -382,7 +382,8 @@ def cmi_simulator(
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(simulator))
     server.daemon_threads = True
     simulator.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, name="cmi-simulator", daemon=True)
+    # A short poll: shutdown() waits for it, and the tests start one simulator each.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="cmi-simulator", daemon=True)
     thread.start()
     try:
         yield simulator

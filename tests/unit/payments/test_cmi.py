@@ -125,7 +125,9 @@ def test_non_ascii_values_are_hashed_as_utf8() -> None:
     assert ver3_hash({"n": "é"}, "k") != ver3_hash({"n": "e\u0301"}, "k")  # no normalisation: bytes as posted
 
 
-@pytest.mark.parametrize(("minor", "text"), [(1, "0.01"), (100, "1.00"), (125_000, "1250.00"), (312_050, "3120.50")])
+@pytest.mark.parametrize(
+    ("minor", "text"), [(1, "0.01"), (100, "1.00"), (125_000, "1250.00"), (312_050, "3120.50")]
+)
 def test_amounts_are_decimals_with_a_dot_and_two_places(minor: int, text: str) -> None:
     assert format_amount(Money(minor)) == text
 
@@ -176,18 +178,31 @@ def test_a_checkout_cmi_would_not_take_is_refused_before_the_member_leaves(
 def test_an_approved_callback_reads_as_typed_fields() -> None:
     callback = parse_callback(vector("estivage-callback-approved")["fields"], STORE)
     assert callback.approved
-    assert (callback.order_id, callback.amount, callback.proc_return_code) == ("B7f3K2-1", Money(312_000), "00")
-    assert (callback.transaction_id, callback.auth_code, callback.error_message) == ("26327L1B2C3D4", "123456", "")
+    assert (callback.order_id, callback.amount, callback.proc_return_code) == (
+        "B7f3K2-1",
+        Money(312_000),
+        "00",
+    )
+    assert (callback.transaction_id, callback.auth_code, callback.error_message) == (
+        "26327L1B2C3D4",
+        "123456",
+        "",
+    )
 
 
 def test_a_declined_callback_reads_as_not_approved_with_its_reason() -> None:
     callback = parse_callback(vector("estivage-callback-declined")["fields"], STORE)
     assert not callback.approved
-    assert (callback.proc_return_code, callback.response, callback.error_message) == ("05", "Declined", "Declined (05)")
+    assert (callback.proc_return_code, callback.response, callback.error_message) == (
+        "05",
+        "Declined",
+        "Declined (05)",
+    )
 
 
 @pytest.mark.parametrize(
-    "change", [{"amount": "1.00"}, {"HASH": "A" + vector("estivage-callback-approved")["hash"][1:]}, {"HASH": ""}]
+    "change",
+    [{"amount": "1.00"}, {"HASH": "A" + vector("estivage-callback-approved")["hash"][1:]}, {"HASH": ""}],
 )
 def test_a_tampered_amount_or_hash_is_refused(change: dict[str, str]) -> None:
     fields = {**vector("estivage-callback-approved")["fields"], **change}
@@ -221,7 +236,9 @@ def test_a_callback_signed_for_another_store_is_refused() -> None:
         ({"ProcReturnCode": "00", "Response": "Declined"}, "Response"),
     ],
 )
-def test_a_signed_but_malformed_or_self_contradicting_callback_is_refused(change: dict[str, str], field: str) -> None:
+def test_a_signed_but_malformed_or_self_contradicting_callback_is_refused(
+    change: dict[str, str], field: str
+) -> None:
     fields = signed({**vector("estivage-callback-approved")["fields"], "HASH": ""} | change)
     error = refusal(parse_callback, fields, STORE)
     assert (error.code, error.field) == (MALFORMED, field)
@@ -245,7 +262,7 @@ def test_the_answer_captures_only_an_authorised_payment_the_order_takes() -> Non
 
 
 def test_a_form_body_reads_as_fields_with_plus_and_percent_decoding() -> None:
-    body = "BillToName=F%C3%A9tima+Z&HASH=ab%2Bc%3D%3D&ErrMsg=".encode()
+    body = b"BillToName=F%C3%A9tima+Z&HASH=ab%2Bc%3D%3D&ErrMsg="
     assert form_fields(body) == {"BillToName": "Fétima Z", "HASH": "ab+c==", "ErrMsg": ""}
 
 
