@@ -27,7 +27,8 @@ VISA = next(iter(APPROVING_CARDS))
 class _Form(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
-        self.action, self.fields = "", {}
+        self.action = ""
+        self.fields: dict[str, str] = {}
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import html
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from inventory.domain.money import Money
 from payments.domain.cmi import (
@@ -28,6 +27,7 @@ from payments.domain.cmi import (
     form_fields,
     parse_callback,
 )
+from tests.support.cmi_simulator import serve_on_loopback
 
 
 @dataclass
@@ -103,14 +103,6 @@ def reference_merchant(store: CmiStore, gateway_url: str) -> Iterator[Merchant]:
             else:  # /ok or /fail: show, never confirm
                 self._send(merchant.return_page(form_fields(body)))
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    merchant.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serve_on_loopback(Handler) as url:
+        merchant.url = url
         yield merchant
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)

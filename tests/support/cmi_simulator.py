@@ -300,7 +300,7 @@ def _page(title: str, body: str, lang: str = "en") -> bytes:
 
 
 def _card_page(simulator: CmiSimulator, session: str, form: dict[str, str]) -> bytes:
-    lang = form.get("lang") if form.get("lang") in TEXTS else "fr"
+    lang = form.get("lang", "fr") if form.get("lang") in TEXTS else "fr"
     title, card, expiry, cvv, pay, amount = TEXTS[lang]
     return _page(
         title,
@@ -374,20 +374,27 @@ def _handler(simulator: CmiSimulator) -> type[BaseHTTPRequestHandler]:
 
 
 @contextlib.contextmanager
-def cmi_simulator(
-    client_id: str = "600000001", store_key: str = "TEST1234", clock: Callable[[], datetime] | None = None
-) -> Iterator[CmiSimulator]:
-    """Serve a simulator on 127.0.0.1 (a free port) until the block ends."""
-    simulator = CmiSimulator(client_id, store_key, clock)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(simulator))
+def serve_on_loopback(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve ``handler`` on 127.0.0.1 (a free port) in a thread until the block ends; yield its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    simulator.url = f"http://127.0.0.1:{server.server_address[1]}"
-    # A short poll: shutdown() waits for it, and the tests start one simulator each.
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="cmi-simulator", daemon=True)
+    # A short poll: shutdown() waits for it, and the tests start servers one after the other.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name=handler.__name__, daemon=True)
     thread.start()
     try:
-        yield simulator
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def cmi_simulator(
+    client_id: str = "600000001", store_key: str = "TEST1234", clock: Callable[[], datetime] | None = None
+) -> Iterator[CmiSimulator]:
+    """Serve a simulator until the block ends."""
+    simulator = CmiSimulator(client_id, store_key, clock)
+    with serve_on_loopback(_handler(simulator)) as url:
+        simulator.url = url
+        yield simulator
