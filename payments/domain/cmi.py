@@ -55,8 +55,8 @@ from enum import Enum, StrEnum
 from typing import Final
 from urllib.parse import parse_qsl, urlsplit
 
-from inventory.domain.errors import DomainError
-from inventory.domain.money import Money
+from kernel.errors import DomainError
+from kernel.money import Money
 
 GATEWAY_PATH: Final = "/fim/est3Dgate"
 HASH_ALGORITHM: Final = "ver3"

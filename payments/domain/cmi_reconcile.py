@@ -29,8 +29,8 @@ from enum import StrEnum
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from inventory.domain.errors import DomainError
-from inventory.domain.money import Money
+from kernel.errors import DomainError
+from kernel.money import Money
 from payments.domain.cmi import MALFORMED, CmiError, parse_amount
 
 BACK_OFFICE_ZONE: Final = ZoneInfo("Africa/Casablanca")

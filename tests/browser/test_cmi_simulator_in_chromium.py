@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from playwright.async_api import Browser, expect
 
-from inventory.domain.money import Money
+from kernel.money import MAD, Money
 from payments.domain.cmi import CmiStore
 from tests.support.cmi_merchant import reference_merchant
 from tests.support.cmi_simulator import APPROVING_CARDS, cmi_simulator
@@ -24,7 +24,7 @@ async def test_a_member_pays_on_the_arabic_card_page_and_comes_back_confirmed_by
         cmi_simulator(STORE.client_id, STORE.store_key) as simulator,
         reference_merchant(STORE, simulator.gateway_url) as merchant,
     ):
-        merchant.checkout("B1-1", Money(312_000), "ar")
+        merchant.checkout("B1-1", Money(312_000, MAD), "ar")
         page = await browser.new_page()
         await page.goto(f"{merchant.url}/checkout/B1-1")
         await expect(page.locator("html")).to_have_attribute("dir", "rtl")

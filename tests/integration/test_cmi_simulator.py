@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 import httpx
 import pytest
 
-from inventory.domain.money import Money
+from kernel.money import MAD, Money
 from payments.domain.cmi import CmiStore, verify_hash
 from payments.domain.cmi_reconcile import Status, parse_export, taken_by_order
 from tests.support.cmi_merchant import Merchant, reference_merchant
@@ -66,7 +66,7 @@ def test_a_member_pays_and_the_merchant_captures_once_what_the_export_then_shows
     shop: tuple[CmiSimulator, Merchant],
 ) -> None:
     simulator, merchant = shop
-    back = read_form(pay(simulator, merchant.checkout("B1-1", Money(312_000)), VISA).text)
+    back = read_form(pay(simulator, merchant.checkout("B1-1", Money(312_000, MAD)), VISA).text)
     assert back.action == f"{merchant.url}/ok"
     verify_hash(back.fields, STORE.store_key)  # the browser's return is signed, yet proves nothing by itself
     assert (merchant.confirmed, simulator.answers_for("B1-1")) == (["B1-1"], ["ACTION=POSTAUTH"])
@@ -75,14 +75,14 @@ def test_a_member_pays_and_the_merchant_captures_once_what_the_export_then_shows
         ("PreAuth", Status.AUTHORISED),
         ("PostAuth", Status.CAPTURED),
     ]
-    assert taken_by_order(rows) == {"B1-1": Money(312_000)}
+    assert taken_by_order(rows) == {"B1-1": Money(312_000, MAD)}
 
 
 def test_a_duplicate_callback_is_answered_again_but_confirms_and_captures_once(
     shop: tuple[CmiSimulator, Merchant],
 ) -> None:
     simulator, merchant = shop
-    pay(simulator, merchant.checkout("B2-1", Money(85_000)), VISA)
+    pay(simulator, merchant.checkout("B2-1", Money(85_000, MAD)), VISA)
     assert simulator.replay_callback("B2-1").body == "ACTION=POSTAUTH"
     assert merchant.confirmed == ["B2-1"]
     assert [row.kind for row in parse_export(simulator.export_csv())] == ["PreAuth", "PostAuth"]
@@ -92,17 +92,17 @@ def test_a_declined_card_goes_back_to_fail_url_acknowledged_and_nothing_is_taken
     shop: tuple[CmiSimulator, Merchant],
 ) -> None:
     simulator, merchant = shop
-    back = read_form(pay(simulator, merchant.checkout("B3-1", Money(85_000)), DECLINING_CARD).text)
+    back = read_form(pay(simulator, merchant.checkout("B3-1", Money(85_000, MAD)), DECLINING_CARD).text)
     assert (back.action, back.fields["ProcReturnCode"]) == (f"{merchant.url}/fail", "05")
     assert (merchant.confirmed, simulator.answers_for("B3-1")) == ([], ["APPROVED"])
-    assert taken_by_order(parse_export(simulator.export_csv())) == {"B3-1": Money(0)}
+    assert taken_by_order(parse_export(simulator.export_csv())) == {"B3-1": Money(0, MAD)}
 
 
 def test_a_tampered_amount_or_a_signed_wrong_amount_gets_failure_and_changes_nothing(
     shop: tuple[CmiSimulator, Merchant],
 ) -> None:
     simulator, merchant = shop
-    pay(simulator, merchant.checkout("B4-1", Money(85_000)), DECLINING_CARD)
+    pay(simulator, merchant.checkout("B4-1", Money(85_000, MAD)), DECLINING_CARD)
     forged = {"ProcReturnCode": "00", "Response": "Approved", "ErrMsg": ""}
     assert simulator.send_tampered_callback("B4-1", **forged).body == "FAILURE"
     assert simulator.send_tampered_callback("B4-1", HASH="x" * 88).body == "FAILURE"
@@ -115,7 +115,7 @@ def test_the_gateway_refuses_a_form_whose_hash_does_not_match_and_calls_nobody(
     shop: tuple[CmiSimulator, Merchant],
 ) -> None:
     simulator, merchant = shop
-    fields = {**merchant.checkout("B5-1", Money(85_000)), "amount": "1.00"}
+    fields = {**merchant.checkout("B5-1", Money(85_000, MAD)), "amount": "1.00"}
     page = httpx.post(simulator.gateway_url, data=fields, timeout=30)
     assert page.status_code == 400
     assert "signature is not valid" in page.text
@@ -124,7 +124,7 @@ def test_the_gateway_refuses_a_form_whose_hash_does_not_match_and_calls_nobody(
 
 def test_an_order_already_paid_cannot_be_paid_again(shop: tuple[CmiSimulator, Merchant]) -> None:
     simulator, merchant = shop
-    fields = merchant.checkout("B6-1", Money(85_000))
+    fields = merchant.checkout("B6-1", Money(85_000, MAD))
     pay(simulator, fields, VISA)
     again = httpx.post(simulator.gateway_url, data=fields, timeout=30)
     assert (again.status_code, "already been paid" in again.text) == (400, True)
@@ -134,13 +134,15 @@ def test_the_card_page_speaks_the_forms_language_right_to_left_in_arabic(
     shop: tuple[CmiSimulator, Merchant],
 ) -> None:
     simulator, merchant = shop
-    page = httpx.post(simulator.gateway_url, data=merchant.checkout("B7-1", Money(85_000), "ar"), timeout=30)
+    page = httpx.post(
+        simulator.gateway_url, data=merchant.checkout("B7-1", Money(85_000, MAD), "ar"), timeout=30
+    )
     assert 'dir="rtl"' in page.text
     assert "رقم البطاقة" in page.text
 
 
 def test_a_refund_made_in_the_back_office_shows_in_the_export(shop: tuple[CmiSimulator, Merchant]) -> None:
     simulator, merchant = shop
-    pay(simulator, merchant.checkout("B8-1", Money(100_000)), VISA)
+    pay(simulator, merchant.checkout("B8-1", Money(100_000, MAD)), VISA)
     simulator.record_refund("B8-1", "500.00")
-    assert taken_by_order(parse_export(simulator.export_csv())) == {"B8-1": Money(50_000)}
+    assert taken_by_order(parse_export(simulator.export_csv())) == {"B8-1": Money(50_000, MAD)}

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 
-from inventory.domain.money import Money
+from kernel.money import Money
 from payments.domain.cmi import (
     CallbackAnswer,
     CmiCheckout,

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inventory.domain.money import Money
+from kernel.money import MAD, Money
 from payments.domain.cmi import (
     AMOUNT_MISMATCH,
     BAD_CHECKOUT,
@@ -41,7 +41,7 @@ VECTORS: list[dict[str, Any]] = json.loads(
 STORE = CmiStore("600000001", "TEST1234")
 CHECKOUT = CmiCheckout(
     order_id="B7f3K2-1",
-    amount=Money(312_000),
+    amount=Money(312_000, MAD),
     lang="fr",
     ok_url="https://estivage.example/pay/cmi/ok",
     fail_url="https://estivage.example/pay/cmi/fail",
@@ -129,7 +129,7 @@ def test_non_ascii_values_are_hashed_as_utf8() -> None:
     ("minor", "text"), [(1, "0.01"), (100, "1.00"), (125_000, "1250.00"), (312_050, "3120.50")]
 )
 def test_amounts_are_decimals_with_a_dot_and_two_places(minor: int, text: str) -> None:
-    assert format_amount(Money(minor)) == text
+    assert format_amount(Money(minor, MAD)) == text
 
 
 def test_the_checkout_form_asks_for_a_pre_authorisation_signed_with_version_3() -> None:
@@ -157,7 +157,7 @@ def test_a_payer_name_keeps_its_letters_and_loses_markup_and_stray_spaces() -> N
     ("change", "rnd", "field"),
     [
         ({"order_id": "B 1"}, "r", "oid"),
-        ({"amount": Money(0)}, "r", "amount"),
+        ({"amount": Money(0, MAD)}, "r", "amount"),
         ({"amount": Money(100, "EUR")}, "r", "amount"),
         ({"lang": "de"}, "r", "lang"),
         ({"ok_url": "javascript:alert(1)"}, "r", "okUrl"),
@@ -180,7 +180,7 @@ def test_an_approved_callback_reads_as_typed_fields() -> None:
     assert callback.approved
     assert (callback.order_id, callback.amount, callback.proc_return_code) == (
         "B7f3K2-1",
-        Money(312_000),
+        Money(312_000, MAD),
         "00",
     )
     assert (callback.transaction_id, callback.auth_code, callback.error_message) == (
@@ -246,8 +246,8 @@ def test_a_signed_but_malformed_or_self_contradicting_callback_is_refused(
 
 def test_an_authorised_amount_other_than_the_orders_is_a_mismatch_with_both_figures() -> None:
     callback = parse_callback(vector("estivage-callback-approved")["fields"], STORE)
-    check_amount(callback, Money(312_000))
-    error = refusal(check_amount, callback, Money(312_001))
+    check_amount(callback, Money(312_000, MAD))
+    error = refusal(check_amount, callback, Money(312_001, MAD))
     assert error.code == AMOUNT_MISMATCH
     assert error.params == {"expected_minor": 312_001, "received_minor": 312_000}
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from inventory.domain.money import Money
+from kernel.money import MAD, Money
 from payments.domain.cmi_reconcile import (
     BACK_OFFICE_ZONE,
     BAD_EXPORT,
@@ -33,9 +33,9 @@ FRENCH = (
 def test_an_english_export_with_bom_and_crlf_reads_as_typed_rows() -> None:
     rows = parse_export(ENGLISH)
     assert [(r.line, r.order_id, r.kind, r.status, r.amount) for r in rows] == [
-        (2, "B7f3K2-1", "PreAuth", Status.AUTHORISED, Money(312_000)),
-        (3, "B7f3K2-1", "PostAuth", Status.CAPTURED, Money(312_000)),
-        (4, "C9-2", "PreAuth", Status.DECLINED, Money(85_000)),
+        (2, "B7f3K2-1", "PreAuth", Status.AUTHORISED, Money(312_000, MAD)),
+        (3, "B7f3K2-1", "PostAuth", Status.CAPTURED, Money(312_000, MAD)),
+        (4, "C9-2", "PreAuth", Status.DECLINED, Money(85_000, MAD)),
     ]
     assert rows[0].transaction_id == "26327L1B2C3D4"
     assert rows[0].at == datetime(2026, 11, 23, 10, 4, 5, tzinfo=BACK_OFFICE_ZONE)
@@ -45,9 +45,9 @@ def test_an_english_export_with_bom_and_crlf_reads_as_typed_rows() -> None:
 def test_a_french_export_with_decimal_commas_and_numeric_currency_reads_the_same() -> None:
     rows = parse_export(FRENCH)
     assert [(r.kind, r.status, r.amount) for r in rows] == [
-        ("PreAuth", Status.AUTHORISED, Money(312_000)),
-        ("PostAuth", Status.CAPTURED, Money(312_000)),
-        ("Credit", Status.REFUNDED, Money(156_000)),
+        ("PreAuth", Status.AUTHORISED, Money(312_000, MAD)),
+        ("PostAuth", Status.CAPTURED, Money(312_000, MAD)),
+        ("Credit", Status.REFUNDED, Money(156_000, MAD)),
     ]
 
 
@@ -59,7 +59,7 @@ def test_a_comma_separated_export_with_quotes_and_extra_columns_reads_too() -> N
     with pytest.raises(ExportRefused):  # "1,250.00": a thousands separator is not a decimal comma
         parse_export(text)
     rows = parse_export(text.replace('"1,250.00"', "1250.00"))
-    assert (rows[0].order_id, rows[0].status, rows[0].amount) == ("B1", Status.CAPTURED, Money(125_000))
+    assert (rows[0].order_id, rows[0].status, rows[0].amount) == ("B1", Status.CAPTURED, Money(125_000, MAD))
 
 
 def test_an_export_with_bad_lines_is_refused_whole_and_names_each_line() -> None:
@@ -100,13 +100,13 @@ def _rows(*lines: str) -> str:
 
 
 def test_each_order_holds_what_was_captured_less_what_was_refunded() -> None:
-    assert taken_by_order(parse_export(FRENCH)) == {"B7f3K2-1": Money(156_000)}
-    assert taken_by_order(parse_export(ENGLISH)) == {"B7f3K2-1": Money(312_000), "C9-2": Money(0)}
+    assert taken_by_order(parse_export(FRENCH)) == {"B7f3K2-1": Money(156_000, MAD)}
+    assert taken_by_order(parse_export(ENGLISH)) == {"B7f3K2-1": Money(312_000, MAD), "C9-2": Money(0, MAD)}
 
 
 def test_an_order_only_authorised_holds_nothing_yet_is_listed() -> None:
     text = _rows("A;T;23/11/2026 10:00:00;PreAuth;Approved;100.00;MAD")
-    assert taken_by_order(parse_export(text)) == {"A": Money(0)}
+    assert taken_by_order(parse_export(text)) == {"A": Money(0, MAD)}
 
 
 def test_a_void_undoes_the_latest_line_of_its_order_in_time_order() -> None:
@@ -122,8 +122,8 @@ def test_a_void_undoes_the_latest_line_of_its_order_in_time_order() -> None:
         "D;X;23/11/2026 10:00:00;Void;Declined;70.00;MAD",
     )
     assert taken_by_order(parse_export(text)) == {
-        "A": Money(0),  # the capture voided
-        "B": Money(0),  # the reservation voided: nothing was taken
-        "C": Money(7_000),  # the refund voided: the money stays taken
-        "D": Money(0),
+        "A": Money(0, MAD),  # the capture voided
+        "B": Money(0, MAD),  # the reservation voided: nothing was taken
+        "C": Money(7_000, MAD),  # the refund voided: the money stays taken
+        "D": Money(0, MAD),
     }
