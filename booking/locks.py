@@ -141,3 +141,20 @@ async def lock_for_booking(session: AsyncSession, booking_id: uuid.UUID) -> None
         .where(UnitType.id == unit_type_id)
         .values(allocation_version=UnitType.allocation_version + 1)
     )
+
+
+async def lock_for_confirm(session: AsyncSession, booking_id: uuid.UUID) -> None:
+    """The locks of confirming a booking, in a hold's order: its member's row, then its unit type.
+
+    A paid hold still alive needs only the type; one that lapsed is taken again only if every rule of a
+    new hold still allows it (``booking.retake``), and those rules count across the member's bookings and
+    the promotions' uses: the same locks as a hold, taken in the same order, so the two cannot deadlock
+    and cannot both pass a limit that only one may."""
+    if not ALLOCATION_LOCK["enabled"]:
+        return
+    member_id = select(Booking.member_id).where(Booking.id == booking_id).scalar_subquery()
+    if session.get_bind().dialect.name == "sqlite":  # the write lock first; its read needs no lock
+        await lock_for_booking(session, booking_id)
+        return
+    await session.execute(select(Member.user_id).where(Member.user_id == member_id).with_for_update())
+    await lock_for_booking(session, booking_id)

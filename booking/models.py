@@ -57,7 +57,7 @@ class Booking(Base):
     refund_minor: Mapped[int | None] = mapped_column(Integer())
     cancelled_by: Mapped[str | None] = mapped_column(String(16))
     # Something the member must be told when they next look (e.g. a late payment refunded at once): in
-    # English, and as a stable code the pages translate (payments.services.NOTICE_CODES).
+    # English, and as a stable code the pages translate (payments.late_money.NOTICE_CODES).
     member_notice: Mapped[str | None] = mapped_column(String(300))
     member_notice_code: Mapped[str | None] = mapped_column(String(32))
 

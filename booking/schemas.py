@@ -47,7 +47,8 @@ class BookingOut(msgspec.Struct):
         msgspec.Meta(
             description=(
                 "The notice's stable code, to show it in the client's language: hold_lost_refunded (a card "
-                "payment arrived after the hold was lost and the unit was taken; it was refunded in full)"
+                "payment arrived after the hold lapsed and the stay could no longer be kept: refunded in "
+                "full), hold_lost_released (the same through CMI: not taken, the bank releases the amount)"
             )
         ),
     ] = None

@@ -16,13 +16,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.domain.identity import MANAGER, MEMBER, STAFF, Identity
-from booking import pricing_service
+from booking import pricing_service, retake, sweeper
 from booking import repository as repo
 from booking.commands import BookingPolicyIO
 from booking.domain import cancellation, states
 from booking.domain.limits import check_member_limits
 from booking.events import BookingCancelled, BookingConfirmed, BookingHeld, BookingMoved
-from booking.locks import lock_for_booking, lock_for_hold
+from booking.locks import lock_for_booking, lock_for_confirm, lock_for_hold
 from booking.models import Booking, BookingPolicy
 from inventory.domain.availability import TakenNight
 from inventory.domain.calendar import SeasonKind, season_of
@@ -98,6 +98,7 @@ async def hold(uow: UnitOfWork, member: Identity, request: HoldRequest, now: dat
     async with uow:
         view = await _place_hold(uow.session, member, request, now)
         uow.record(BookingHeld(occurred_at=now, booking_id=view.booking.id, member_id=member.user_id))
+        await sweeper.lapse_holds_of(uow, member.user_id, now)
         await uow.commit()
         return view
 
@@ -224,24 +225,18 @@ async def confirm(uow: UnitOfWork, booking_id: uuid.UUID, now: datetime) -> Book
     """Money is secured: the hold becomes a confirmed stay. A step of the payments' use cases (it records
     ``BookingConfirmed`` and does not commit).
 
-    A hold that expired meanwhile is taken again when its unit is still free; otherwise the caller
-    (payments) must refund at once — never money without a stay."""
+    A hold that expired meanwhile is taken again only if a new hold could take it now, every rule
+    checked under a hold's locks (``booking.retake``); otherwise ``Conflict("hold_lost")`` and the
+    caller (payments) gives the money back at once: never money without a stay, never a stay that
+    passes a limit or a cap."""
     session = uow.session
-    await lock_for_booking(session, booking_id)
-    booking = await session.get(Booking, booking_id, with_for_update=True)
+    await lock_for_confirm(session, booking_id)
+    booking = await session.get(Booking, booking_id, with_for_update=True, populate_existing=True)
     if booking is None:
         raise NotFound("booking_not_found", f"no booking {booking_id}")
     current = states.effective_status(booking.status, booking.hold_expires_at, now)
     if current == states.EXPIRED:
-        if not await repo.unit_is_free(
-            session, booking.unit_id, booking.arrival, booking.departure, now, booking.id
-        ):
-            raise Conflict("hold_lost", "the hold expired and its unit has been taken since")
-        await repo.release_nights(session, booking.id)
-        await repo.clear_expired_nights(
-            session, booking.unit_type_id, booking.arrival, booking.departure, now
-        )
-        session.add_all(repo.nights_rows(booking, None))
+        await retake.take_again(session, booking, now)
         current = states.HELD
     booking.status = states.transition(current, "pay")
     booking.confirmed_at, booking.hold_expires_at = now, None

@@ -38,7 +38,12 @@ from kernel.clock import Clock, utc_now
 from kernel.db import create_engine
 from kernel.settings import Settings
 from kernel.uow import UnitOfWork
-from payments.controllers import CheckoutController, StripeWebhookController
+from payments.controllers import (
+    CheckoutController,
+    CmiCallbackController,
+    RefundController,
+    StripeWebhookController,
+)
 
 
 @get("/health", exclude_from_auth=True, tags=["operations"], summary="Liveness")
@@ -84,7 +89,7 @@ def provide_uow(db_session: NamedDependency[AsyncSession], state: State) -> Unit
 def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> Litestar:
     settings = settings or Settings.from_env()
     observability.configure_logging(settings.log_format)
-    provider = bootstrap.card_provider(settings)
+    providers = bootstrap.payment_providers(settings)
     engine = create_engine(settings.database_url, echo=settings.sql_echo)
     jwt = jwt_auth(settings.jwt_secret, settings.token_minutes)
     db_config = SQLAlchemyAsyncConfig(
@@ -110,12 +115,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         CampaignController,
         CheckoutController,
         StripeWebhookController,
+        CmiCallbackController,
+        RefundController,
         GateController,
         DeviceController,
         PassController,
         observability.metrics_controller(settings.metrics_token),
     ]
-    handlers.extend(web_handlers(jwt, settings, engine, test_payments=provider.name == "test"))
+    handlers.extend(web_handlers(jwt, settings, engine, providers))
     app = Litestar(
         route_handlers=handlers,
         middleware=[observability.prometheus_config().middleware, csrf_middleware(settings.jwt_secret)],
@@ -131,8 +138,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
             {
                 "settings": settings,
                 "clock": clock,
-                "card_provider": provider,
-                "event_handlers": bootstrap.event_handlers(provider),
+                "payment_providers": providers,
+                "event_handlers": bootstrap.event_handlers(providers),
             }
         ),
         dependencies={

@@ -1,33 +1,50 @@
-"""The composition root's wiring of the domains to each other: which provider moves card money, and who
+"""The composition root's wiring of the domains to each other: which providers move card money, and who
 handles which domain event (``kernel.events``). The app, the worker and the commands build the same
 handlers here, so a cancellation refunds and revokes whichever door it came in by."""
 
 from __future__ import annotations
 
+import logging
+
 from access import passes
-from booking.events import BookingCancelled
+from booking.events import BookingCancelled, HoldsLapsed
 from estivage import observability
 from kernel.events import EventHandlers
 from kernel.settings import Settings
 from kernel.uow import UnitOfWork
-from payments import services as payments
-from payments.providers import CardProvider, StripeProvider, TestModeProvider
+from payments import late_money, refunds
+from payments.events import PaymentsCancelled
+from payments.providers import Providers, providers_from
+
+logger = logging.getLogger("estivage")
+
+TEST_MODE_WARNING = (
+    "CARD PAYMENTS ARE IN TEST MODE (ESTIVAGE_PAYMENTS=test): no money moves, and any member confirms "
+    "their own stays on a test page. Never run a real service like this."
+)
 
 
-def card_provider(settings: Settings) -> CardProvider:
-    """Stripe when a key is configured; otherwise the built-in test mode, so the demo pays offline."""
-    if settings.stripe_api_key:
-        return StripeProvider(settings.stripe_api_key, settings.stripe_api_base)
-    return TestModeProvider()
+def payment_providers(settings: Settings) -> Providers:
+    """The card providers of ESTIVAGE_PAYMENTS (Stripe, CMI, or the test mode), built once per process;
+    ``SettingsError`` when one lacks its settings. The test mode is said loudly at every start."""
+    providers = providers_from(settings)
+    if providers.test_mode:
+        logger.warning(TEST_MODE_WARNING)
+    return providers
 
 
-def event_handlers(provider: CardProvider) -> EventHandlers:
+def event_handlers(providers: Providers) -> EventHandlers:
     handlers = EventHandlers()
 
     async def refund(uow: UnitOfWork, event: BookingCancelled) -> None:
-        await payments.refund_cancelled(uow, provider, event)
+        await refunds.refund_cancelled(uow, providers, event)
+
+    async def cancel_intents(event: PaymentsCancelled) -> None:
+        await late_money.cancel_at_providers(providers, event)
 
     handlers.in_transaction(BookingCancelled, refund)
     handlers.in_transaction(BookingCancelled, passes.revoke_on_cancel)
+    handlers.in_transaction(HoldsLapsed, late_money.give_up_lapsed)
+    handlers.after_commit(PaymentsCancelled, cancel_intents)
     observability.count_business_events(handlers)
     return handlers

@@ -68,6 +68,25 @@ def _serve(host: str, port: int, workers: int, graceful_seconds: int = 25) -> No
     )
 
 
+def _payments_refusal() -> str | None:
+    """Why ``serve`` must not start with these payment settings, or None: card payments would fall back
+    to the test mode without ESTIVAGE_PAYMENTS=test said, or a provider listed lacks its settings."""
+    from kernel.settings import SettingsError
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as bad:
+        return str(bad)
+    if settings.test_mode_by_default:
+        return (
+            "no card payment provider is configured, and the built-in test mode (no money moves; members "
+            "confirm their own stays) is never a silent fallback. Set ESTIVAGE_PAYMENTS to stripe and/or "
+            "cmi with their settings (README, Settings), or ESTIVAGE_PAYMENTS=test for a test service."
+        )
+    problems = settings.payment_problems()
+    return "; ".join(problems) if problems else None
+
+
 @cli.command(help="Serve the API.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -80,6 +99,9 @@ def _serve(host: str, port: int, workers: int, graceful_seconds: int = 25) -> No
     help="seconds that requests in flight get to finish after SIGTERM",
 )
 def serve(host: str, port: int, workers: int, graceful_timeout: int) -> None:
+    refusal = _payments_refusal()
+    if refusal:
+        raise click.ClickException(f"refusing to start: {refusal}")
     _serve(host, port, workers, graceful_timeout)
 
 
@@ -87,8 +109,13 @@ def serve(host: str, port: int, workers: int, graceful_timeout: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 def demo(host: str, port: int) -> None:
+    import os
+
     from estivage.migrate import upgrade
 
+    # The demo pays in the built-in test mode, offline, unless told otherwise (its page says TEST MODE,
+    # and the log warns at every start).
+    os.environ.setdefault("ESTIVAGE_PAYMENTS", "test")
     settings = Settings.from_env()
     upgrade(settings.database_url)
     asyncio.run(_seed(settings))
@@ -144,26 +171,51 @@ def payroll_export_command(month: str, output: str | None, dry_run: bool) -> Non
         click.echo(text, nl=False)
 
 
-@cli.command(help="Compare card payments recorded here with the provider's PaymentIntents.")
-def reconcile() -> None:
-    from estivage.bootstrap import card_provider
+@cli.command(
+    help="Compare the card payments recorded here with the providers: Stripe's PaymentIntents, and CMI's "
+    "transaction export (--cmi-export, the CSV staff download from CMI's back office); and check that "
+    "every booking's payments and refunds add up. Exit 1 on any difference."
+)
+@click.option(
+    "--cmi-export",
+    type=click.Path(exists=True, dir_okay=False),
+    help="CMI's transaction export (CSV) to compare the CMI payments and refunds with",
+)
+def reconcile(cmi_export: str | None) -> None:
+    from pathlib import Path
+
+    from estivage.bootstrap import payment_providers
     from kernel.db import create_disposable_engine, session_factory
+    from payments.cmi_reconciliation import compare_with_export
+    from payments.domain.cmi_reconcile import ExportRefused, parse_export
     from payments.reports import ledger_mismatches
     from payments.reports import reconcile as compare
 
     settings = Settings.from_env()
+    providers = payment_providers(settings)
+    try:
+        rows = parse_export(Path(cmi_export).read_text(encoding="utf-8-sig")) if cmi_export else None
+    except (ExportRefused, UnicodeDecodeError) as refused:
+        raise click.ClickException(f"the CMI export cannot be read: {refused}") from refused
 
     async def run() -> list[str]:
         engine = create_disposable_engine(settings.database_url)
+        lines = []
         async with session_factory(engine)() as session:
-            differences = await compare(session, card_provider(settings))
-            unbalanced = await ledger_mismatches(session)
+            for provider in providers.intent_readers:
+                lines += [
+                    f"{d.payment_ref}: here {d.local}, provider {d.provider}"
+                    for d in await compare(session, provider)
+                ]
+            if rows is not None:
+                lines += [f"cmi {line}" for line in await compare_with_export(session, rows)]
+            lines += [f"ledger {line}" for line in await ledger_mismatches(session)]
         await engine.dispose()
-        return [f"{d.payment_ref}: here {d.local}, provider {d.provider}" for d in differences] + [
-            f"ledger {line}" for line in unbalanced
-        ]
+        return lines
 
     lines = asyncio.run(run())
+    if providers.cmi is not None and rows is None:
+        click.echo("CMI payments not compared: give CMI's transaction export with --cmi-export", err=True)
     click.echo("\n".join(lines) if lines else "no differences")
     if lines:
         raise SystemExit(1)

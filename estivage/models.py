@@ -19,7 +19,7 @@ from inventory.models import (
     UnitType,
 )
 from kernel.db import Base
-from payments.models import Instalment, Payment, PaymentRefund, ProcessedEvent
+from payments.models import CmiOrder, Instalment, Payment, PaymentRefund, ProcessedEvent
 
 __all__ = [
     "Base",
@@ -30,6 +30,7 @@ __all__ = [
     "CampaignEvent",
     "CampaignOffer",
     "Centre",
+    "CmiOrder",
     "Device",
     "FeedLock",
     "GateEvent",

@@ -29,6 +29,28 @@ def _secret_from_data_dir(data_dir: Path, name: str) -> str:
     return value
 
 
+# Who may take card payments (ESTIVAGE_PAYMENTS): Stripe, CMI (Moroccan bank cards), or the built-in test
+# mode, whose "payment" is a page of the service itself and moves no money.
+PAYMENT_PROVIDERS = ("stripe", "cmi", "test")
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used as given; the message names the variable and says why."""
+
+
+def parse_payments(value: str) -> tuple[str, ...]:
+    """``ESTIVAGE_PAYMENTS``: a comma list of providers, in the order the pages offer them."""
+    names = tuple(dict.fromkeys(name.strip().lower() for name in value.split(",") if name.strip()))
+    unknown = [name for name in names if name not in PAYMENT_PROVIDERS]
+    if unknown:
+        raise SettingsError(
+            f"ESTIVAGE_PAYMENTS: unknown provider {', '.join(unknown)}; use stripe, cmi or test"
+        )
+    if "test" in names and len(names) > 1:
+        raise SettingsError("ESTIVAGE_PAYMENTS: test mode cannot be combined with real providers")
+    return names
+
+
 def normalise_database_url(url: str) -> str:
     """Accept the usual spellings (postgres://, postgresql://, sqlite:///) and pick the async driver."""
     for prefix in ("postgres://", "postgresql://"):
@@ -52,6 +74,14 @@ class Settings:
     stripe_api_base: str | None = None
     # Stripe.js needs the publishable key (not a secret) to show the card form in the pages.
     stripe_publishable_key: str | None = None
+    # ESTIVAGE_PAYMENTS as said; empty when unset (see ``card_providers``).
+    payments: tuple[str, ...] = ()
+    cmi_client_id: str | None = None
+    cmi_store_key: str | None = None
+    cmi_gateway_url: str | None = None
+    # The address members and CMI reach the service at (https://…, no trailing slash): CMI's callback and
+    # return addresses are built on it. Unset, they are built on the request's own address.
+    public_url: str | None = None
     debug: bool = False
     sql_echo: bool = False
     store_namespace: str = "estivage"
@@ -64,6 +94,37 @@ class Settings:
     def pass_keys_path(self) -> Path:
         """The pass-signing keys (private: a file or mounted secret, never in an API response)."""
         return self.pass_keys_file or self.data_dir / "pass-keys.json"
+
+    @property
+    def cmi_configured(self) -> bool:
+        return bool(self.cmi_client_id and self.cmi_store_key and self.cmi_gateway_url)
+
+    @property
+    def card_providers(self) -> tuple[str, ...]:
+        """The card providers in use: ESTIVAGE_PAYMENTS when said; otherwise those whose settings are
+        given (Stripe's key, CMI's three); otherwise the built-in test mode, which ``estivage serve``
+        refuses unless it is said (``test_mode_by_default``)."""
+        if self.payments:
+            return self.payments
+        configured = (("stripe",) if self.stripe_api_key else ()) + (("cmi",) if self.cmi_configured else ())
+        return configured or ("test",)
+
+    @property
+    def test_mode_by_default(self) -> bool:
+        """Card payments would fall back to the test mode without anyone having asked for it."""
+        return not self.payments and self.card_providers == ("test",)
+
+    def payment_problems(self) -> list[str]:
+        """What keeps the providers of ESTIVAGE_PAYMENTS from working, one line each."""
+        problems = []
+        if "stripe" in self.payments and not self.stripe_api_key:
+            problems.append("ESTIVAGE_PAYMENTS lists stripe but STRIPE_API_KEY is not set")
+        if "cmi" in self.payments and not self.cmi_configured:
+            problems.append(
+                "ESTIVAGE_PAYMENTS lists cmi but CMI_CLIENT_ID, CMI_STORE_KEY and CMI_GATEWAY_URL "
+                "are not all set"
+            )
+        return problems
 
     @property
     def is_sqlite(self) -> bool:
@@ -86,6 +147,11 @@ class Settings:
             stripe_webhook_secret=_env("STRIPE_WEBHOOK_SECRET") or None,
             stripe_api_base=_env("STRIPE_API_BASE") or None,
             stripe_publishable_key=_env("STRIPE_PUBLISHABLE_KEY") or None,
+            payments=parse_payments(_env("ESTIVAGE_PAYMENTS")),
+            cmi_client_id=_env("CMI_CLIENT_ID") or None,
+            cmi_store_key=_env("CMI_STORE_KEY") or None,
+            cmi_gateway_url=_env("CMI_GATEWAY_URL") or None,
+            public_url=_env("ESTIVAGE_PUBLIC_URL").rstrip("/") or None,
             debug=_env("ESTIVAGE_DEBUG") in {"1", "true", "yes"},
             sql_echo=_env("ESTIVAGE_SQL_ECHO") in {"1", "true", "yes"},
             store_namespace=_env("ESTIVAGE_STORE_NAMESPACE", "estivage"),

@@ -1,28 +1,54 @@
-"""HTTP for paying: checkout, the Stripe webhook, and the test-mode confirmation page."""
+"""HTTP for paying: checkout, the Stripe webhook, CMI's callback, and the refunds staff make at CMI."""
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import datetime
 from typing import Any
 
-from litestar import Controller, Request, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.domain.identity import Identity
-from accounts.guards import requires_member
-from kernel.http.schemas import money_out
+from accounts.guards import requires_member, requires_staff
+from kernel.errors import NotFound
+from kernel.http.schemas import language_of, money_out
 from kernel.money import Money
 from kernel.uow import UnitOfWork
+from payments import cmi_service, refunds, services, webhooks
 from payments import schemas as s
-from payments import services, webhooks
-from payments.providers import CardProvider
+from payments.domain.states import Provider, RefundState
+from payments.models import Payment, PaymentRefund
+from payments.providers import CardProvider, CmiProvider, Providers
 
 
-def provider_of(request: Request[Any, Any, Any]) -> CardProvider:
-    provider: CardProvider = request.app.state.card_provider
-    return provider
+def providers_of(request: Request[Any, Any, Any]) -> Providers:
+    providers: Providers = request.app.state.payment_providers
+    return providers
+
+
+def cmi_page(request: Request[Any, Any, Any], lang: str) -> cmi_service.CmiPage:
+    """What the signed form needs of this request; the address is ESTIVAGE_PUBLIC_URL when set (CMI
+    must reach the callback there), else the request's own."""
+    base = request.app.state.settings.public_url or str(request.base_url)
+    return cmi_service.CmiPage(base.rstrip("/"), lang, secrets.token_urlsafe(15))
+
+
+def checkout_out(booking_id: uuid.UUID, method: str, payment: Payment) -> s.CheckoutOut:
+    free = payment.provider == Provider.FREE
+    test = payment.provider == Provider.TEST
+    return s.CheckoutOut(
+        booking_id=booking_id,
+        method=method,
+        provider=payment.provider,
+        status="confirmed" if free else payment.status,
+        payment_id=payment.id,
+        client_secret=payment.client_secret,
+        redirect_url=f"/payments/{payment.provider}/{payment.provider_ref}" if test else None,
+    )
 
 
 class CheckoutController(Controller):
@@ -33,7 +59,8 @@ class CheckoutController(Controller):
         "/{booking_id:uuid}/checkout",
         guards=[requires_member],
         status_code=200,
-        summary="Pay a hold by card (returns the intent) or by payroll deduction (confirms at once)",
+        summary="Pay a hold: by card (the intent), through CMI (the signed form), by payroll deduction "
+        "(confirms at once); a stay priced at zero is confirmed at once whatever the method",
     )
     async def checkout(
         self,
@@ -43,26 +70,20 @@ class CheckoutController(Controller):
         booking_id: FromPath[uuid.UUID],
         data: JSONBody[s.CheckoutIn],
     ) -> s.CheckoutOut:
-        if data.method == "card":
-            provider = provider_of(request)
-            payment = await services.checkout_card(uow, request.user, booking_id, provider, now)
-            redirect = f"/payments/test/{payment.provider_ref}" if payment.provider == "test" else None
-            return s.CheckoutOut(
-                booking_id=booking_id,
-                method="card",
-                provider=payment.provider,
-                status=payment.status,
-                payment_id=payment.id,
-                client_secret=payment.client_secret,
-                redirect_url=redirect,
-            )
+        providers = providers_of(request)
+        if data.method in {"card", "cmi"}:
+            provider = providers.card if data.method == "card" else providers.named(Provider.CMI)
+            return await self._by_card(request, uow, now, booking_id, data.method, provider)
+        if data.method == "free":
+            payment = await services.checkout_free(uow, request.user, booking_id, now)
+            return checkout_out(booking_id, data.method, payment)
         instalments = await services.checkout_payroll(
             uow, request.user, booking_id, data.instalments or 1, now
         )
         return s.CheckoutOut(
             booking_id=booking_id,
             method="payroll",
-            provider="payroll",
+            provider=Provider.FREE if not instalments else Provider.PAYROLL,
             status="confirmed",
             instalments=[
                 s.InstalmentOut(
@@ -71,6 +92,26 @@ class CheckoutController(Controller):
                 for i in instalments
             ],
         )
+
+    async def _by_card(
+        self,
+        request: Request[Identity, Any, Any],
+        uow: UnitOfWork,
+        now: datetime,
+        booking_id: uuid.UUID,
+        method: str,
+        provider: CardProvider,
+    ) -> s.CheckoutOut:
+        if not isinstance(provider, CmiProvider):
+            payment = await services.checkout_card(uow, request.user, booking_id, provider, now)
+            return checkout_out(booking_id, method, payment)
+        page = cmi_page(request, language_of(request))
+        done = await cmi_service.checkout_cmi(uow, request.user, booking_id, provider, page, now)
+        out = checkout_out(booking_id, method, done.payment)
+        if done.form is not None:
+            out.redirect_url = f"/payments/cmi/{done.payment.provider_ref}/go"
+            out.form = s.CmiFormOut(action=done.form.action, fields=done.form.fields)
+        return out
 
 
 class StripeWebhookController(Controller):
@@ -88,5 +129,93 @@ class StripeWebhookController(Controller):
         event = webhooks.verify(
             await request.body(), request.headers.get("stripe-signature"), settings.stripe_webhook_secret
         )
-        first_time = await webhooks.handle(uow, provider_of(request), event, now)
+        providers = providers_of(request)
+        if providers.stripe is None:
+            raise NotFound("provider_not_configured", "this service takes no payments through Stripe")
+        first_time = await webhooks.handle(uow, providers, providers.stripe, event, now)
         return s.WebhookOut(received=True, duplicate=not first_time)
+
+
+class CmiCallbackController(Controller):
+    path = "/api/payments/cmi"
+    tags = ["payments"]
+
+    @post(
+        "/callback",
+        exclude_from_auth=True,
+        status_code=200,
+        media_type="text/plain",
+        summary="CMI's result for one order (form-encoded, hash version 3 verified): ACTION=POSTAUTH when "
+        "it confirms the stay, FAILURE otherwise",
+    )
+    async def callback(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        now: NamedDependency[datetime],
+    ) -> Response[str]:
+        providers = providers_of(request)
+        if providers.cmi is None:
+            raise NotFound("provider_not_configured", "this service takes no payments through CMI")
+        answer = await cmi_service.callback(uow, providers, providers.cmi, await request.body(), now)
+        return Response(answer.value, media_type="text/plain")
+
+
+def refund_out(refund: PaymentRefund, payment: Payment) -> s.RefundOut:
+    owed = refund.state == RefundState.OWED
+    return s.RefundOut(
+        id=refund.id,
+        booking_id=payment.booking_id,
+        payment_id=payment.id,
+        provider=payment.provider,
+        order_id=payment.provider_ref,
+        amount=money_out(Money(refund.amount_minor, refund.currency)),
+        reason=refund.reason,
+        state=refund.state,
+        transaction_id=None if owed else refund.provider_ref,
+        created_at=refund.created_at,
+        made_at=refund.made_at,
+    )
+
+
+class RefundController(Controller):
+    path = "/api"
+    tags = ["payments"]
+
+    @get(
+        "/bookings/{booking_id:uuid}/refunds",
+        summary="A booking's refunds and whether each is made or still owed (CMI: made by staff)",
+    )
+    async def of_booking(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        booking_id: FromPath[uuid.UUID],
+    ) -> list[s.RefundOut]:
+        found = await refunds.refunds_of_booking(db_session, request.user, booking_id)
+        return [refund_out(refund, payment) for refund, payment in found]
+
+    @get(
+        "/payments/refunds/owed",
+        guards=[requires_staff],
+        summary="Refunds to make in the provider's back office (CMI), oldest first",
+    )
+    async def owed(self, db_session: NamedDependency[AsyncSession]) -> list[s.RefundOut]:
+        return [refund_out(o.refund, o.payment) for o in await refunds.owed_refunds(db_session)]
+
+    @post(
+        "/payments/refunds/{refund_id:uuid}/made",
+        guards=[requires_staff],
+        status_code=200,
+        summary="Staff made this refund in CMI's back office: record CMI's transaction id",
+    )
+    async def made(
+        self,
+        request: Request[Identity, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        now: NamedDependency[datetime],
+        refund_id: FromPath[uuid.UUID],
+        data: JSONBody[s.RefundMadeIn],
+    ) -> s.RefundOut:
+        done = await refunds.record_refund_made(uow, request.user, refund_id, data.transaction_id, now)
+        return refund_out(done.refund, done.payment)

@@ -34,3 +34,21 @@ class HoldLostRefunded(DomainEvent):
     booking_id: uuid.UUID
     member_id: int
     amount: Money
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class HoldLostReleased(DomainEvent):
+    """An authorised card payment (CMI's pre-authorisation) came for a hold that could no longer be
+    honoured: not captured; the member's bank releases the amount it reserved. Nothing to refund."""
+
+    booking_id: uuid.UUID
+    member_id: int
+    amount: Money
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PaymentsCancelled(DomainEvent):
+    """Card payments never paid, given up because their holds lapsed: each (provider, intent ref) is to be
+    cancelled at its provider after the commit, so that the member can no longer pay it."""
+
+    intents: tuple[tuple[str, str], ...]

@@ -10,23 +10,26 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.db import Base
-from payments.domain.states import InstalmentStatus, PaymentStatus
+from payments.domain.states import CmiOrderStatus, InstalmentStatus, PaymentStatus, RefundState
 
 
 class Payment(Base):
-    """Money for one booking from one provider. One per (booking, provider): checkout is idempotent."""
+    """Money for one booking from one provider. One per (booking, provider): checkout is idempotent.
+    A stay priced at zero has one of amount 0 from the provider ``free``: its receipt."""
 
     __tablename__ = "payments"
     __table_args__ = (
         UniqueConstraint("booking_id", "provider"),
-        CheckConstraint("amount_minor > 0", name="payment_amount"),
-        CheckConstraint("status IN ('pending', 'succeeded', 'failed', 'refunded')", name="payment_status"),
+        CheckConstraint("amount_minor >= 0", name="payment_amount"),
+        CheckConstraint(
+            "status IN ('pending', 'succeeded', 'failed', 'refunded', 'cancelled')", name="payment_status"
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True, default=uuid.uuid4)
     booking_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bookings.id", ondelete="RESTRICT"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
-    provider: Mapped[str] = mapped_column(String(16))  # test | stripe | payroll
+    provider: Mapped[str] = mapped_column(String(16))  # payments.domain.states.Provider
     provider_ref: Mapped[str | None] = mapped_column(String(64), unique=True)
     client_secret: Mapped[str | None] = mapped_column(String(128))
     amount_minor: Mapped[int] = mapped_column(Integer())
@@ -38,10 +41,14 @@ class Payment(Base):
 
 
 class PaymentRefund(Base):
-    """Money given back for a payment: once per payment, whatever retries and webhooks do."""
+    """Money given back for a payment: once per payment, whatever retries and webhooks do. Through CMI it
+    is first ``owed`` (staff make it in CMI's back office), then ``made`` with CMI's transaction id."""
 
     __tablename__ = "payment_refunds"
-    __table_args__ = (CheckConstraint("amount_minor >= 0", name="refund_amount"),)
+    __table_args__ = (
+        CheckConstraint("amount_minor >= 0", name="refund_amount"),
+        CheckConstraint("state IN ('made', 'owed')", name="refund_state"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True, default=uuid.uuid4)
     payment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payments.id", ondelete="RESTRICT"), unique=True)
@@ -50,6 +57,9 @@ class PaymentRefund(Base):
     provider_ref: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(String(32))  # cancellation | hold_lost
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    state: Mapped[str] = mapped_column(String(8), default=RefundState.MADE, server_default=RefundState.MADE)
+    made_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
 
 
 class Instalment(Base):
@@ -80,3 +90,25 @@ class ProcessedEvent(Base):
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     type: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class CmiOrder(Base):
+    """One attempt to pay a booking through CMI: the order id (``oid``) the signed form carried, and what
+    CMI's callback said of it. A payment has one per attempt; its ``provider_ref`` is the latest."""
+
+    __tablename__ = "cmi_orders"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'declined', 'confirmed', 'refused')", name="cmi_order_status"),
+    )
+
+    order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    payment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payments.id", ondelete="RESTRICT"), index=True)
+    amount_minor: Mapped[int] = mapped_column(Integer())
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16), default=CmiOrderStatus.PENDING)
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    # From the callback: CMI's transaction id, the bank's answer code, when it came and what we answered.
+    transaction_id: Mapped[str | None] = mapped_column(String(64))
+    proc_return_code: Mapped[str | None] = mapped_column(String(8))
+    called_back_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    answer: Mapped[str | None] = mapped_column(String(16))

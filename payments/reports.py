@@ -17,7 +17,7 @@ from booking.repository import LIVE_STATES
 from kernel.money import Money
 from payments.domain.states import InstalmentStatus, PaymentStatus
 from payments.models import Instalment, Payment, PaymentRefund
-from payments.providers import CardProvider
+from payments.providers import IntentReader
 
 PAYROLL_COLUMNS = (
     "member_number",
@@ -84,7 +84,7 @@ class Difference:
     provider: str
 
 
-async def reconcile(session: AsyncSession, provider: CardProvider) -> list[Difference]:
+async def reconcile(session: AsyncSession, provider: IntentReader) -> list[Difference]:
     """Every card payment recorded here against the provider's PaymentIntent: status and amount."""
     payments = list(
         await session.scalars(

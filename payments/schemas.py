@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -12,7 +12,13 @@ from kernel.structs import MoneyOut
 
 
 class CheckoutIn(msgspec.Struct, forbid_unknown_fields=True):
-    method: Literal["card", "payroll"]
+    method: Annotated[
+        Literal["card", "payroll", "cmi", "free"],
+        msgspec.Meta(
+            description="card: the first card provider offered (Stripe, the test mode, or CMI); cmi: CMI's "
+            "hosted page; payroll: holiday credit; free: a stay priced at zero (any method confirms one)"
+        ),
+    ]
     instalments: Annotated[int, msgspec.Meta(ge=1, le=24)] | None = None
 
 
@@ -24,6 +30,13 @@ class InstalmentOut(msgspec.Struct):
     status: str
 
 
+class CmiFormOut(msgspec.Struct):
+    """The fields to POST (form-encoded) to CMI's hosted page, signed with hash version 3."""
+
+    action: str
+    fields: dict[str, str]
+
+
 class CheckoutOut(msgspec.Struct, omit_defaults=True):
     booking_id: uuid.UUID
     method: str
@@ -33,6 +46,25 @@ class CheckoutOut(msgspec.Struct, omit_defaults=True):
     client_secret: str | None = None
     redirect_url: str | None = None
     instalments: list[InstalmentOut] | None = None
+    form: CmiFormOut | None = None
+
+
+class RefundOut(msgspec.Struct):
+    id: uuid.UUID
+    booking_id: uuid.UUID
+    payment_id: uuid.UUID
+    provider: str
+    order_id: str | None  # the provider's reference of the payment (CMI's order id)
+    amount: MoneyOut
+    reason: str
+    state: Annotated[str, msgspec.Meta(description="owed (to make in the provider's back office) or made")]
+    transaction_id: str | None
+    created_at: datetime
+    made_at: datetime | None
+
+
+class RefundMadeIn(msgspec.Struct, forbid_unknown_fields=True):
+    transaction_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
 
 
 class WebhookOut(msgspec.Struct):

@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from kernel.errors import DomainError
 from kernel.uow import UnitOfWork
+from payments.late_money import money_secured
 from payments.models import ProcessedEvent
-from payments.providers import CardProvider
-from payments.services import money_secured
+from payments.providers import Providers, StripeProvider
 
 HANDLED = frozenset({"payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled"})
 
@@ -36,7 +36,9 @@ def verify(payload: bytes, signature: str | None, secret: str | None) -> dict[st
     return dict(event.to_dict())
 
 
-async def handle(uow: UnitOfWork, provider: CardProvider, event: dict[str, Any], now: datetime) -> bool:
+async def handle(
+    uow: UnitOfWork, providers: Providers, provider: StripeProvider, event: dict[str, Any], now: datetime
+) -> bool:
     """Act on one verified event; False when it was seen before (nothing is done twice)."""
     async with uow:
         session = uow.session
@@ -47,7 +49,7 @@ async def handle(uow: UnitOfWork, provider: CardProvider, event: dict[str, Any],
             ref = str(event.get("data", {}).get("object", {}).get("id", ""))
             state = await provider.retrieve(ref)
             if state.status == "succeeded":  # Stripe's own word for a captured intent
-                await money_secured(uow, provider, ref, now)
+                await money_secured(uow, providers, provider, ref, now)
         session.add(ProcessedEvent(event_id=event_id, type=kind, received_at=now))
         await uow.commit()
         return True

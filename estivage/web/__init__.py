@@ -27,11 +27,13 @@ from estivage.web.account import make_account_controller
 from estivage.web.common import HERE, PAGE_EXCEPTION_HANDLERS
 from estivage.web.manager import make_manager_pages
 from estivage.web.member import MemberPages
+from estivage.web.paycmi import CmiPages, CmiReturnPages
 from estivage.web.paytest import TestModeController
 from estivage.web.staff import StaffPages
 from estivage.web.summer import SummerPages
 from estivage.web.templating import template_config
 from kernel.settings import Settings
+from payments.providers import Providers
 
 __all__ = ["csrf_middleware", "template_config", "web_handlers"]
 
@@ -41,7 +43,9 @@ def csrf_middleware(secret: str) -> DefineMiddleware:
         secret=hashlib.sha256(b"estivage-csrf:" + secret.encode()).hexdigest(),
         cookie_name="estivage_csrf",
         cookie_httponly=True,
-        exclude=["^/schema", "^/health$", "^/ready$", "^/metrics$"],
+        # CMI sends the browser back to these with a cross-site POST that carries no token (and no
+        # session cookie): they change nothing, only redirect (estivage/web/paycmi.py).
+        exclude=["^/schema", "^/health$", "^/ready$", "^/metrics$", "^/payments/cmi/(ok|fail)$"],
     )
     return DefineMiddleware(SessionCSRFMiddleware, config=config)
 
@@ -76,14 +80,16 @@ _SESSION_IN_COOKIES = re.compile(rb"(?:^|;)\s*" + re.escape(SESSION_COOKIE.encod
 
 
 def web_handlers(
-    jwt: JWTCookieAuth[Identity], settings: Settings, engine: AsyncEngine, *, test_payments: bool
+    jwt: JWTCookieAuth[Identity], settings: Settings, engine: AsyncEngine, providers: Providers
 ) -> list[Any]:
-    """The pages; with ``test_payments`` also the built-in test mode's payment page."""
-    test_page: list[Any] = [TestModeController] if test_payments else []
+    """The pages; the test mode's payment page only in test mode, CMI's only with CMI."""
+    payment_pages: list[Any] = [TestModeController] if providers.test_mode else []
+    if providers.cmi is not None:
+        payment_pages += [CmiPages, CmiReturnPages]
     pages = Router(
         path="/",
         route_handlers=[
-            *test_page,
+            *payment_pages,
             make_account_controller(jwt, settings.token_minutes, settings.login_attempts_per_minute),
             MemberPages,
             SummerPages,

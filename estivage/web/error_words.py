@@ -58,7 +58,8 @@ ERROR_WORDS: dict[str, str] = {
     "party_too_large": N_("Too many persons for this unit."),
     "not_offered": N_("This unit is not offered for these dates."),
     "promo_not_applicable": N_("This promotion code does not apply to this stay."),
-    "hold_lost": N_("The booking time ran out and the unit was taken in the meantime."),
+    "hold_lost": N_("The booking time ran out and the stay can no longer be kept."),
+    "price_changed": N_("The price of this stay has changed since it was held."),
     "invalid_transition": N_("The booking's state no longer allows this."),
     "unit_not_suitable": N_("This unit is not of the booked type."),
     "unit_taken": N_("This unit is taken during this stay."),
@@ -74,6 +75,15 @@ ERROR_WORDS: dict[str, str] = {
     "credit_already_open": N_("You are already repaying a holiday credit: pay for this stay by card."),
     "payment_not_found": N_("Payment not found."),
     "bad_signature": N_("Invalid Stripe signature."),
+    "payment_method_unavailable": N_("This way of paying is not offered here."),
+    "payment_required": N_("This stay is not free: choose a way to pay."),
+    "payment_cancelled": N_("This payment was given up when the booking time ran out: book again."),
+    "provider_not_configured": N_("This way of paying is not offered here."),
+    "cmi_bad_checkout": N_(
+        "The card payment could not be prepared: your account needs a plain e-mail address."
+    ),
+    "refund_not_found": N_("Refund not found."),
+    "refund_already_made": N_("This refund is already recorded with another transaction number."),
     # Rating.
     "already_rated": N_("This stay has already been rated."),
     "not_rateable_yet": N_("You may rate the stay from its departure day."),

@@ -35,14 +35,25 @@ from inventory.domain.calendar import local_today
 from inventory.models import Centre
 from inventory.snapshot import centre_view
 from kernel.errors import DomainError
-from kernel.i18n import translator
+from kernel.i18n import N_, translator
 from kernel.money import Money
 from kernel.uow import UnitOfWork
+from payments import cmi_service, refunds
 from payments import services as payments
-from payments.controllers import provider_of
+from payments.controllers import cmi_page, providers_of
+from payments.domain.states import Provider, RefundState
+from payments.providers import CmiProvider
 
 logger = logging.getLogger("estivage.web")
 SEARCH_FIELDS = ("centre", "arrival", "departure", "guests", "promo_code")
+
+
+def pay_methods(providers: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The card buttons of a hold's page: (the form's method, its words), in ESTIVAGE_PAYMENTS' order."""
+    return [
+        ("cmi", N_("Pay by bank card (CMI)")) if name == Provider.CMI else ("card", N_("Pay by card"))
+        for name in providers
+    ]
 
 
 async def centre_choices(session: AsyncSession) -> list[Centre]:
@@ -196,6 +207,11 @@ class MemberPages(Controller):
             else None,
             rating=await ratings.rating_of(session, b.id),
             may_rate=ratings.may_rate(view, now, centre.time_zone),
+            pay_methods=pay_methods(providers_of(request).names),
+            refund_owed=any(
+                refund.state == RefundState.OWED
+                for refund, _payment in await refunds.refunds_of_booking(session, request.user, b.id)
+            ),
             errors=errors or {},
         )
 
@@ -220,8 +236,10 @@ class MemberPages(Controller):
     ) -> Response[Any]:
         form = await request.form()
         await self._own(request, db_session, booking_id)
+        method = str(form.get("method") or "card")
+        back = Redirect(f"/bookings/{booking_id}", status_code=303)
         try:
-            if form.get("method") == "payroll":
+            if method == "payroll":
                 errors: Errors = {}
                 count = parse_int(
                     str(form.get("instalments") or "1"), "instalments", errors, language(request)
@@ -229,28 +247,28 @@ class MemberPages(Controller):
                 if count is None:
                     return await self._booking_page(request, db_session, now, booking_id, errors, 422)
                 await payments.checkout_payroll(uow, request.user, booking_id, count, now)
-                return Redirect(f"/bookings/{booking_id}", status_code=303)
-            settings = request.app.state.settings
-            if settings.stripe_api_key and not settings.stripe_publishable_key:
-                # Stripe.js cannot start without the publishable key: say so rather than show a dead form.
-                logger.warning(
-                    "card payment unavailable: STRIPE_API_KEY is set but STRIPE_PUBLISHABLE_KEY is not"
-                )
-                problem = {
-                    "pay": translator(language(request)).gettext(
-                        "Card payment is unavailable for the moment. Try again later or pay by payroll "
-                        "deduction.",
-                    )
-                }
-                return await self._booking_page(request, db_session, now, booking_id, problem, 503)
-            provider = provider_of(request)
+                return back
+            if method == "free":
+                await payments.checkout_free(uow, request.user, booking_id, now)
+                return back
+            providers = providers_of(request)
+            provider = providers.named(Provider.CMI) if method == "cmi" else providers.card
+            if isinstance(provider, CmiProvider):
+                page_of = cmi_page(request, language(request))
+                done = await cmi_service.checkout_cmi(uow, request.user, booking_id, provider, page_of, now)
+                order = done.payment.provider_ref
+                return Redirect(f"/payments/cmi/{order}/go", status_code=303) if done.form else back
+            if provider.name == Provider.STRIPE and not request.app.state.settings.stripe_publishable_key:
+                return await self._card_unavailable(request, db_session, now, booking_id)
             payment = await payments.checkout_card(uow, request.user, booking_id, provider, now)
         except DomainError as error:
             found = form_errors(request, error)
-            errors = {"pay": next(iter(found.values()))} if error.field is None else found
+            errors = {"pay": next(iter(found.values()))} if error.field in {None, "method"} else found
             return await self._booking_page(request, db_session, now, booking_id, errors, 422)
-        if payment.provider == "test":
+        if payment.provider == Provider.TEST:
             return Redirect(f"/payments/test/{payment.provider_ref}", status_code=303)
+        if payment.provider == Provider.FREE:
+            return back
         view = await self._own(request, db_session, booking_id)
         return page(
             request,
@@ -260,6 +278,22 @@ class MemberPages(Controller):
             client_secret=payment.client_secret,
             publishable_key=request.app.state.settings.stripe_publishable_key,
         )
+
+    async def _card_unavailable(
+        self,
+        request: Request[Identity, Any, Any],
+        session: AsyncSession,
+        now: datetime,
+        booking_id: uuid.UUID,
+    ) -> Template:
+        """Stripe.js cannot start without the publishable key: say so rather than show a dead form."""
+        logger.warning("card payment unavailable: STRIPE_API_KEY is set but STRIPE_PUBLISHABLE_KEY is not")
+        problem = {
+            "pay": translator(language(request)).gettext(
+                "Card payment is unavailable for the moment. Try again later or pay by payroll deduction.",
+            )
+        }
+        return await self._booking_page(request, session, now, booking_id, problem, 503)
 
     @get("/bookings/{booking_id:uuid}/cancel")
     async def cancel_form(

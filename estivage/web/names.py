@@ -29,11 +29,15 @@ PROMOTION_KIND = {
     "fixed": N_("Fixed amount"),
     "stay_pay": N_("Stay N nights, pay M"),
 }
-# By payments.services.NOTICE_CODES; `amount` is the booking's total.
+# By payments.late_money.NOTICE_CODES; `amount` is the booking's total.
 NOTICE = {
     "hold_lost_refunded": N_(
-        "Your payment of %(amount)s arrived after your provisional booking had expired, and the unit was "
-        "taken in the meantime: it has been refunded in full."
+        "Your payment of %(amount)s arrived after your provisional booking had expired, and the stay could "
+        "no longer be kept: it has been refunded in full."
+    ),
+    "hold_lost_released": N_(
+        "Your card payment of %(amount)s arrived after your provisional booking had expired, and the stay "
+        "could no longer be kept: it was not taken, and your bank releases the amount it reserved."
     ),
 }
 

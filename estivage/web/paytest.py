@@ -21,6 +21,7 @@ from estivage.web.common import language, page
 from kernel.i18n import N_
 from kernel.uow import UnitOfWork
 from payments import services
+from payments.controllers import providers_of
 
 # The page's words for each state of the payment.
 PAYMENT_STATUS = {
@@ -28,6 +29,7 @@ PAYMENT_STATUS = {
     "succeeded": N_("Payment received: your booking is confirmed."),
     "failed": N_("Payment refused"),
     "refunded": N_("Payment refunded"),
+    "cancelled": N_("This payment was given up: the booking's hold had expired."),
 }
 
 
@@ -58,5 +60,5 @@ class TestModeController(Controller):
         now: NamedDependency[datetime],
         ref: FromPath[str],
     ) -> Response[None]:
-        await services.confirm_test_payment(uow, request.user, ref, now)
+        await services.confirm_test_payment(uow, request.user, ref, providers_of(request), now)
         return Response(None, status_code=303, headers={"Location": f"/payments/test/{ref}"})

@@ -34,12 +34,13 @@ Hash version 3 (``hashAlgorithm=ver3``)
     Values are hashed exactly as posted: no trimming (some PHP kits trim; :func:`checkout_fields`
     never emits a value with spaces at either end, so both agree on what we send).
 
-The answers (the callback's response body)
+The answers (the callback's response body), as CONTRACT.md says them
     - ``ACTION=POSTAUTH``: the order is confirmed by this payment; capture it. Given again for a
       duplicate of a callback already accepted, so a retry never leaves the money uncaptured.
-    - ``APPROVED``: the callback was read and checked; there is nothing to capture (a declined card).
-    - ``FAILURE``: refused: a bad hash, a malformed callback, or an authorised payment the order will
-      not take. Nothing is captured; the reservation lapses or is voided in CMI's back office.
+    - ``FAILURE``: anything else: a declined card, a bad hash, a malformed callback, or an authorised
+      payment the order will not take. Nothing is captured; a reservation lapses or is voided in CMI's
+      back office. (CMI's kits answer ``APPROVED`` to a well-signed declined card; nothing moves either
+      way, and the contract keeps one rule: POSTAUTH when we confirm, FAILURE otherwise. docs/cmi.md.)
 """
 
 from __future__ import annotations
@@ -125,7 +126,6 @@ class CmiCallback:
 
 class CallbackAnswer(StrEnum):
     POSTAUTH = "ACTION=POSTAUTH"
-    APPROVED = "APPROVED"
     FAILURE = "FAILURE"
 
 
@@ -297,7 +297,7 @@ def check_amount(callback: CmiCallback, expected: Money) -> None:
 
 
 def answer_for(callback: CmiCallback, decision: OrderDecision) -> CallbackAnswer:
-    """The body to answer a checked callback with; a refused callback (CmiError) gets ``FAILURE``."""
-    if not callback.approved:
-        return CallbackAnswer.APPROVED
-    return CallbackAnswer.POSTAUTH if decision is OrderDecision.CONFIRMED else CallbackAnswer.FAILURE
+    """The body to answer a checked callback with: ``ACTION=POSTAUTH`` only for an authorised payment
+    that confirms its order, ``FAILURE`` for anything else (a refused callback, CmiError, too)."""
+    confirmed = callback.approved and decision is OrderDecision.CONFIRMED
+    return CallbackAnswer.POSTAUTH if confirmed else CallbackAnswer.FAILURE

@@ -88,13 +88,13 @@ def test_a_duplicate_callback_is_answered_again_but_confirms_and_captures_once(
     assert [row.kind for row in parse_export(simulator.export_csv())] == ["PreAuth", "PostAuth"]
 
 
-def test_a_declined_card_goes_back_to_fail_url_acknowledged_and_nothing_is_taken(
+def test_a_declined_card_goes_back_to_fail_url_answered_failure_and_nothing_is_taken(
     shop: tuple[CmiSimulator, Merchant],
 ) -> None:
     simulator, merchant = shop
     back = read_form(pay(simulator, merchant.checkout("B3-1", Money(85_000, MAD)), DECLINING_CARD).text)
     assert (back.action, back.fields["ProcReturnCode"]) == (f"{merchant.url}/fail", "05")
-    assert (merchant.confirmed, simulator.answers_for("B3-1")) == ([], ["APPROVED"])
+    assert (merchant.confirmed, simulator.answers_for("B3-1")) == ([], ["FAILURE"])
     assert taken_by_order(parse_export(simulator.export_csv())) == {"B3-1": Money(0, MAD)}
 
 

@@ -257,8 +257,9 @@ def test_the_answer_captures_only_an_authorised_payment_the_order_takes() -> Non
     declined = parse_callback(vector("estivage-callback-declined")["fields"], STORE)
     assert answer_for(approved, OrderDecision.CONFIRMED) == "ACTION=POSTAUTH"
     assert answer_for(approved, OrderDecision.REFUSED) == CallbackAnswer.FAILURE
-    assert answer_for(declined, OrderDecision.CONFIRMED) == CallbackAnswer.APPROVED
-    assert answer_for(declined, OrderDecision.REFUSED) == CallbackAnswer.APPROVED
+    # CONTRACT.md: FAILURE for anything not confirmed, a declined card included (CMI's kits say APPROVED).
+    assert answer_for(declined, OrderDecision.CONFIRMED) == CallbackAnswer.FAILURE
+    assert answer_for(declined, OrderDecision.REFUSED) == CallbackAnswer.FAILURE
 
 
 def test_a_form_body_reads_as_fields_with_plus_and_percent_decoding() -> None:

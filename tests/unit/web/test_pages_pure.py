@@ -17,7 +17,7 @@ from inventory.occupancy import NightOccupancy
 from kernel.errors import Conflict
 from kernel.i18n import translator
 from kernel.money import Money
-from payments.services import NOTICE_CODES
+from payments.late_money import NOTICE_CODES
 
 PAGE = (
     '{{ _("Find a stay") }} · {{ pgettext("button", "Book") }} · '
