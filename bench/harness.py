@@ -142,7 +142,8 @@ async def running_server(workers: int = 1) -> AsyncIterator[str]:
 @contextlib.asynccontextmanager
 async def _serve(database_url: str | None, workers: int) -> AsyncIterator[str]:
     data_dir = Path(tempfile.mkdtemp(prefix="estivage-bench-"))
-    env = {**os.environ, "ESTIVAGE_DATA_DIR": str(data_dir)}
+    # The load pays in the test mode, said explicitly as `estivage serve` requires.
+    env = {**os.environ, "ESTIVAGE_DATA_DIR": str(data_dir), "ESTIVAGE_PAYMENTS": "test"}
     if database_url:
         env["DATABASE_URL"] = database_url
     else:

@@ -55,6 +55,13 @@ def test_every_setting_compose_passes_is_one_the_server_reads() -> None:
         assert passed <= read, f"{service} passes settings nobody reads: {passed - read}"
 
 
+def test_compose_will_not_start_without_saying_which_providers_take_card_payments() -> None:
+    # An empty default here once made production fall back to the test mode (issue 15, item 2).
+    for service in SERVER_SERVICES:
+        said = str(SERVICES[service]["environment"]["ESTIVAGE_PAYMENTS"])
+        assert said.startswith("${ESTIVAGE_PAYMENTS:?"), f"{service}: {said}"
+
+
 def test_every_process_that_signs_passes_shares_one_keys_file() -> None:
     # A pass signed by one replica must verify with the keys every replica serves to the gates.
     keys_file = Path(SERVICES["api"]["environment"]["ESTIVAGE_PASS_KEYS_FILE"])

@@ -41,6 +41,7 @@ def environment(sqlite_databases: SqliteDatabases, tmp_path: Path) -> dict[str, 
         "ESTIVAGE_DATA_DIR": str(tmp_path),
         "ESTIVAGE_JWT_SECRET": "shutdown-test-" + "s" * 32,
         "ESTIVAGE_LOG_FORMAT": "json",
+        "ESTIVAGE_PAYMENTS": "test",  # said, as `estivage serve` requires for the test mode
     }
 
 
