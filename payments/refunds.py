@@ -180,7 +180,7 @@ async def record_refund_made(
         ).one_or_none()
         if row is None:
             raise NotFound("refund_not_found", f"no refund {refund_id}")
-        refund, payment = row.tuple()
+        refund, payment = row
         if refund.state == RefundState.MADE and refund.provider_ref != transaction_id:
             raise Conflict(
                 "refund_already_made", f"this refund was recorded made with transaction {refund.provider_ref}"
