@@ -170,7 +170,7 @@ async def test_the_reviews_attack_in_test_mode_leaves_one_stay_and_one_use_of_a_
     assert paid.status_code == 200, paid.text
     # The second hold gave up the lapsed hold's card payment: its page can no longer be paid.
     assert (await _pay_now(client, member, redirect)).status_code == 409
-    assert "data-status=\"cancelled\"" in (await client.get(redirect, headers=member)).text
+    assert 'data-status="cancelled"' in (await client.get(redirect, headers=member)).text
     assert (await _booking(client, member, late["id"]))["status"] == "expired"
     assert (await _booking(client, member, again["id"]))["status"] == "confirmed"
     assert await _uses(client, promotion) == 1

@@ -80,6 +80,13 @@ async def _checkout(api: httpx.AsyncClient, member: dict[str, str], booking_id: 
     return checkout.json()
 
 
+async def _a_hold_to_pay(api: httpx.AsyncClient) -> tuple[dict[str, str], Any, dict[str, Any]]:
+    """M0001's hold and its CMI checkout form: (member, booking, form)."""
+    member = await _member(api)
+    booking = await _held(api, member)
+    return member, booking, (await _checkout(api, member, booking["id"]))["form"]
+
+
 def _pay_at_cmi(simulator: CmiSimulator, form: dict[str, Any], card: str = VISA) -> dict[str, str]:
     """What the member's browser does at CMI: post our signed form, type a card; the simulator calls our
     callback before it answers. Returns the form CMI's page posts back to okUrl or failUrl."""
@@ -131,9 +138,7 @@ async def test_the_checkout_gives_the_form_cmi_expects_signed_with_our_store_key
 async def test_a_member_pays_through_cmi_and_a_duplicate_callback_confirms_and_captures_once(
     api: httpx.AsyncClient, simulator: CmiSimulator, cmi_settings: Settings
 ) -> None:
-    member = await _member(api)
-    booking = await _held(api, member)
-    form = (await _checkout(api, member, booking["id"]))["form"]
+    member, booking, form = await _a_hold_to_pay(api)
     oid = form["fields"]["oid"]
     back = _pay_at_cmi(simulator, form)
     assert back["action"].endswith("/payments/cmi/ok")
@@ -156,9 +161,7 @@ async def test_a_member_pays_through_cmi_and_a_duplicate_callback_confirms_and_c
 async def test_a_tampered_amount_or_hash_or_a_forged_return_changes_nothing(
     api: httpx.AsyncClient, simulator: CmiSimulator, cmi_settings: Settings
 ) -> None:
-    member = await _member(api)
-    booking = await _held(api, member)
-    form = (await _checkout(api, member, booking["id"]))["form"]
+    member, booking, form = await _a_hold_to_pay(api)
     oid = form["fields"]["oid"]
     approved = {"ProcReturnCode": "00", "Response": "Approved", "ErrMsg": ""}
     # Before any callback: a forged "approved" return to okUrl only redirects.
@@ -283,9 +286,7 @@ async def test_a_cancelled_cmi_stay_owes_its_refund_until_staff_record_it_and_re
 async def test_reconcile_names_money_cmi_captured_for_an_order_not_confirmed_here(
     api: httpx.AsyncClient, simulator: CmiSimulator, cmi_settings: Settings, tmp_path: Any
 ) -> None:
-    member = await _member(api)
-    booking = await _held(api, member)
-    form = (await _checkout(api, member, booking["id"]))["form"]
+    _member, _booking, form = await _a_hold_to_pay(api)
     _pay_at_cmi(simulator, form, DECLINING_CARD)
     extra = "\r\n".join(
         [

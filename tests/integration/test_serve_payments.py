@@ -37,7 +37,7 @@ PAYMENT_SETTINGS = (
 
 def _environment(data_dir: Path, **settings: str) -> dict[str, str | None]:
     """Every payment setting unset but those given (None unsets a variable for CliRunner)."""
-    return {name: None for name in PAYMENT_SETTINGS} | {"ESTIVAGE_DATA_DIR": str(data_dir)} | settings
+    return dict.fromkeys(PAYMENT_SETTINGS) | {"ESTIVAGE_DATA_DIR": str(data_dir)} | settings
 
 
 @pytest.fixture

@@ -68,6 +68,17 @@ async def _status(client: AsyncTestClient[Any], member: dict[str, str], booking_
     return (await client.get(f"/api/bookings/{booking_id}", headers=member)).json()
 
 
+async def _lapsed_with_a_card_intent(
+    client: AsyncTestClient[Any], clock: Clock, **stay: Any
+) -> tuple[dict[str, str], Any, str]:
+    """M0001's hold with a Stripe intent, then the hold's time runs out: (member, booking, intent)."""
+    member = await login(client, "M0001")
+    late = (await hold(client, member, **stay)).json()
+    intent = await _card(client, member, late["id"])
+    clock.advance(minutes=16)
+    return member, late, intent
+
+
 async def _late_money_refunded(
     client: AsyncTestClient[Any],
     stripe_client: stripe.StripeClient,
@@ -114,10 +125,7 @@ async def test_the_reviews_attack_a_per_member_code_twice_and_28_nights_gives_on
 async def test_late_money_cannot_pass_the_members_yearly_off_season_nights(
     client: AsyncTestClient[Any], stripe_client: stripe.StripeClient, clock: Clock, with_stripe: Settings
 ) -> None:
-    member = await login(client, "M0001")
-    late = (await hold(client, member, **TWELVE_NIGHTS)).json()
-    intent = await _card(client, member, late["id"])
-    clock.advance(minutes=16)
+    member, late, intent = await _lapsed_with_a_card_intent(client, clock, **TWELVE_NIGHTS)
     pay(stripe_client, intent)
     again = (await hold(client, member, **TWELVE_MORE)).json()
     await _payroll(client, member, again["id"])
@@ -128,10 +136,7 @@ async def test_late_money_cannot_pass_the_members_yearly_off_season_nights(
 async def test_late_money_cannot_pass_the_members_open_holds_limit(
     client: AsyncTestClient[Any], stripe_client: stripe.StripeClient, clock: Clock, with_stripe: Settings
 ) -> None:
-    member = await login(client, "M0001")
-    late = (await hold(client, member)).json()
-    intent = await _card(client, member, late["id"])
-    clock.advance(minutes=16)
+    member, late, intent = await _lapsed_with_a_card_intent(client, clock)
     pay(stripe_client, intent)
     assert (await hold(client, member, **TWELVE_MORE)).status_code == 201  # held, unpaid: the one allowed
     await _late_money_refunded(client, stripe_client, member, late, intent)
@@ -141,10 +146,7 @@ async def test_late_money_cannot_pass_the_members_open_holds_limit(
 async def test_late_money_within_every_limit_takes_the_stay_again(
     client: AsyncTestClient[Any], stripe_client: stripe.StripeClient, clock: Clock, with_stripe: Settings
 ) -> None:
-    member = await login(client, "M0001")
-    late = (await hold(client, member)).json()
-    intent = await _card(client, member, late["id"])
-    clock.advance(minutes=16)
+    member, late, intent = await _lapsed_with_a_card_intent(client, clock)
     pay(stripe_client, intent)
     assert (await deliver(client, event("payment_intent.succeeded", intent))).status_code == 200
     assert (await _status(client, member, late["id"]))["status"] == "confirmed"
@@ -155,10 +157,7 @@ async def test_late_money_within_every_limit_takes_the_stay_again(
 async def test_the_worker_gives_up_a_lapsed_holds_intent_at_stripe_so_it_can_no_longer_be_paid(
     client: AsyncTestClient[Any], stripe_client: stripe.StripeClient, clock: Clock, with_stripe: Settings
 ) -> None:
-    member = await login(client, "M0001")
-    late = (await hold(client, member)).json()
-    intent = await _card(client, member, late["id"])
-    clock.advance(minutes=16)
+    _member, _late, intent = await _lapsed_with_a_card_intent(client, clock)
     engine = create_disposable_engine(with_stripe.database_url)
     handlers = bootstrap.event_handlers(bootstrap.payment_providers(with_stripe))
     done = await run_once(session_factory(engine), clock.now, handlers)
@@ -176,10 +175,7 @@ async def test_the_worker_gives_up_a_lapsed_holds_intent_at_stripe_so_it_can_no_
 async def test_checking_out_a_lapsed_hold_again_gives_its_intent_up_at_stripe(
     client: AsyncTestClient[Any], stripe_client: stripe.StripeClient, clock: Clock
 ) -> None:
-    member = await login(client, "M0001")
-    late = (await hold(client, member)).json()
-    intent = await _card(client, member, late["id"])
-    clock.advance(minutes=16)
+    member, late, intent = await _lapsed_with_a_card_intent(client, clock)
     again = await client.post(f"/api/bookings/{late['id']}/checkout", json={"method": "card"}, headers=member)
     assert (again.status_code, again.json()["code"]) == (409, "not_payable")
     assert stripe_client.v1.payment_intents.retrieve(intent).status == "canceled"
