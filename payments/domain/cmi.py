@@ -21,7 +21,8 @@ The flow
 Why ``PreAuth`` and not ``Auth``: every public CMI kit (CMI's Symfony bundle CmiEcom/CmiPayBundle,
 combindma/cmi-payment, mehdirochdi/cmi-payment-php) sends ``PreAuth`` and answers ``ACTION=POSTAUTH``
 only once the order is accepted. With ``PreAuth`` the card is charged only when the merchant says so,
-so a payment that arrives for a lapsed hold, a wrong amount or a unit sold meanwhile is never taken
+so a payment that arrives for a lapsed hold that cannot be taken again, a wrong amount or a unit sold
+meanwhile is never taken
 (the reservation lapses, or staff void it). With ``Auth`` the money is taken before the merchant has
 looked, and every refused order becomes a refund. ``ACTION=POSTAUTH`` has no meaning after ``Auth``.
 
