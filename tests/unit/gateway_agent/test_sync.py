@@ -201,7 +201,7 @@ def journal_reasons(state: Path, reasons: list[str]) -> list[str]:
     """Scans journaled with these reasons (an odd one stands for a row the server will refuse)."""
     store = StateStore(state)
     for index, reason in enumerate(reasons):
-        store.record(JournalEntry(uuid.uuid4(), None, "in", "denied", reason, 1_800_000_000 + index), None)
+        store.record(JournalEntry(uuid.uuid4(), None, "in", "denied", reason, 1_800_000_000 + index))
     return [str(e.event_id) for e in store.journal()]
 
 
