@@ -117,6 +117,25 @@ def _uuid(value: str | None) -> uuid.UUID | None:
     return None if value is None else uuid.UUID(value)
 
 
+def _entry(
+    event: str, pass_id: str | None, direction: str, decision: str, reason: str, scanned_at: int, *rest: Any
+) -> JournalEntry:
+    """A journal row (``_ENTRY_COLUMNS`` but the first) as an entry."""
+    booking, ordered_at, note, origin = rest
+    return JournalEntry(
+        uuid.UUID(event),
+        _uuid(pass_id),
+        direction,
+        decision,
+        reason,
+        scanned_at,
+        _uuid(booking),
+        ordered_at,
+        note,
+        origin,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class JournalEntry:
     event_id: uuid.UUID
@@ -296,7 +315,8 @@ class StateStore:
         return [
             Crossing(direction, ordered_at, uuid.UUID(event_id))
             for direction, ordered_at, event_id in self.rows(
-                "SELECT direction, ordered_at, event_id FROM journal WHERE party = ? AND decision = 'granted'",
+                "SELECT direction, ordered_at, event_id FROM journal"
+                " WHERE party = ? AND decision = 'granted'",
                 (str(party),),
             )
         ]
@@ -331,7 +351,8 @@ class StateStore:
         party = booking if booking is not None else entry.pass_id
         inserted = self._db.execute(
             "INSERT OR IGNORE INTO journal (event_id, pass_id, direction, decision, reason, scanned_at,"
-            " uploaded, booking_id, party, ordered_at, origin, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " uploaded, booking_id, party, ordered_at, origin, note)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 str(entry.event_id),
                 _text(entry.pass_id),
@@ -386,24 +407,7 @@ class StateStore:
             f"SELECT {_ENTRY_COLUMNS} FROM journal " + clause,  # noqa: S608
             parameters,
         )
-        return [
-            (
-                seq,
-                JournalEntry(
-                    uuid.UUID(event),
-                    _uuid(pass_id),
-                    direction,
-                    decision,
-                    reason,
-                    scanned_at,
-                    _uuid(booking),
-                    ordered_at,
-                    note,
-                    origin,
-                ),
-            )
-            for seq, event, pass_id, direction, decision, reason, scanned_at, booking, ordered_at, note, origin in rows
-        ]
+        return [(row[0], _entry(*row[1:])) for row in rows]
 
     def mark_uploaded(self, seqs: Sequence[int]) -> None:
         self._mark(seqs, _STORED)

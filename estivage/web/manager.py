@@ -24,7 +24,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage, Template
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from access.services import inside_by_pass, on_site_now
+from access.services import inside_by_party, on_site_now
 from booking.models import Booking
 from estivage.accounts.models import Member
 from estivage.auth import STAFF, Identity, requires_manager_or_staff
@@ -196,7 +196,7 @@ def make_manager_pages(engine: AsyncEngine) -> type[Controller]:
                 except RuleViolation as error:
                     errors[error.field or "to"] = error_text(lang, error)
             arabic = lang == "ar"
-            inside = await inside_by_pass(db_session, view.id, now)  # the count and the list, one read
+            inside = await inside_by_party(db_session, view.id, now)  # the count and the list, one read
             return page(
                 request,
                 "manage_centre.html",
