@@ -19,6 +19,7 @@ from access import keys as pass_keys
 from access import roster as gate_roster
 from access import schemas as s
 from access.models import Device, IssuedPass
+from access.passformat import booking_code
 from access.render import PassCard, render_png
 from booking import services as booking_services
 from booking.services import BookingView
@@ -316,6 +317,7 @@ def pass_out(view: BookingView, issued: IssuedPass) -> s.PassOut:
         view.centre,
         issued.party_size,
         issued.kid,
+        booking_code(view.booking.id),
     )
 
 
@@ -399,5 +401,6 @@ class PassController(Controller):
             holder_ar=f"{member.first_name_ar} {member.last_name_ar}" if member else "",
             dates=f"{view.booking.arrival:%d/%m/%Y} → {view.booking.departure:%d/%m/%Y}",
             party_size=issued.party_size,
+            code=booking_code(view.booking.id),
         )
         return Response(await asyncio.to_thread(render_png, card), media_type="image/png")

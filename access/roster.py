@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -82,8 +82,8 @@ async def roster(session: AsyncSession, centre_code: str, now: datetime) -> list
                 booking_id=booking.id,
                 code=booking_code(booking.id),
                 pass_id=live,
-                valid_from=start,
-                valid_until=end,
+                valid_from=start.astimezone(UTC),
+                valid_until=end.astimezone(UTC),
                 party_size=booking.guests,
                 holder=f"{member.first_name} {member.last_name}".strip(),
                 holder_ar=f"{member.first_name_ar or ''} {member.last_name_ar or ''}".strip(),

@@ -79,9 +79,10 @@ class RefusedScan(msgspec.Struct):
     code: str  # unknown_pass, unknown_booking, wrong_centre, wrong_booking, implausible_time
 
 
-class ScansOut(msgspec.Struct):
+class ScansOut(msgspec.Struct, omit_defaults=True):
     accepted: int
     duplicates: int
+    # Only when some were refused: each event the device may not upload, and why (never stored).
     refused: list[RefusedScan] = msgspec.field(default_factory=list)
 
 
@@ -153,6 +154,7 @@ class PassOut(msgspec.Struct):
     centre: str
     party_size: int
     kid: str
+    booking_code: str  # printed on the pass: a guard types it when the camera cannot read the phone
 
 
 class KeyOut(msgspec.Struct, omit_defaults=True):

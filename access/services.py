@@ -156,11 +156,13 @@ async def _bookings_at(
             .where(IssuedPass.id.in_(pass_ids))
         )
     }
-    bookings = dict(
-        (
-            await session.execute(select(Booking.id, Booking.centre_id).where(Booking.id.in_(booking_ids)))
-        ).tuples()
-    )
+    # A comprehension, not dict(result): a Result has keys() (its columns), so dict() reads it as a mapping.
+    bookings = {
+        booking_id: centre_id
+        for booking_id, centre_id in await session.execute(
+            select(Booking.id, Booking.centre_id).where(Booking.id.in_(booking_ids))
+        )
+    }
     return passes, bookings
 
 
