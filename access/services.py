@@ -156,13 +156,12 @@ async def _bookings_at(
             .where(IssuedPass.id.in_(pass_ids))
         )
     }
-    # A comprehension, not dict(result): a Result has keys() (its columns), so dict() reads it as a mapping.
-    bookings = {
-        booking_id: centre_id
-        for booking_id, centre_id in await session.execute(
-            select(Booking.id, Booking.centre_id).where(Booking.id.in_(booking_ids))
-        )
-    }
+    # .tuples().all(): a Result has keys() (its columns), so dict() would read it as a mapping.
+    bookings = dict(
+        (await session.execute(select(Booking.id, Booking.centre_id).where(Booking.id.in_(booking_ids))))
+        .tuples()
+        .all()
+    )
     return passes, bookings
 
 

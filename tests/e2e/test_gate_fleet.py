@@ -191,7 +191,9 @@ async def test_the_roster_holds_the_coming_days_stays_and_drops_them_after_depar
         "2026-12-20T13:00:00Z",
         "2026-12-24T11:00:00Z",
     )
-    assert entry["holder"] and entry["holder_ar"] and entry["unit"]
+    assert entry["holder"]
+    assert entry["holder_ar"]
+    assert entry["unit"]
     saidia = await _device(client, "saidia")
     assert (await client.get("/api/access/roster", headers=saidia["headers"])).json()["stays"] == []
     clock.now = datetime.fromisoformat("2026-12-25T09:00:00+00:00")
