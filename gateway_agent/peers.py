@@ -240,11 +240,12 @@ class PeerLink(threading.Thread):
         self._clock = clock
         self.interval = interval
         self.wake = threading.Event()
-        self._stop = threading.Event()
+        self._halt = threading.Event()  # not `_stop`: threading.Thread has a method of that name
         self.reachable = False
+        self._failure = ""  # the last failure said, so that a peer down for hours is said once
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
         self.wake.set()
 
     def run(self) -> None:
@@ -254,10 +255,10 @@ class PeerLink(threading.Thread):
         delay = 0.0
         try:
             with httpx.Client(timeout=TIMEOUT) as client:
-                while not self._stop.is_set():
+                while not self._halt.is_set():
                     self.wake.wait(delay)
                     self.wake.clear()
-                    if self._stop.is_set():
+                    if self._halt.is_set():
                         return
                     delay = self._exchange(client, store)
         finally:
@@ -274,11 +275,13 @@ class PeerLink(threading.Thread):
             self._push(client, store, credentials)
             self._pull(client, store, credentials)
         except (PeerUnreachable, PeerRefused, ValueError) as failure:
-            if self.reachable:
+            if str(failure) != self._failure:
                 logger.warning("peer %s: %s", self.url, failure)
+                self._failure = str(failure)
             self.reachable = False
             self._note(store, error=str(failure))
             return min(self.interval, 2.0)
+        self._failure = ""
         self._note(store, error=None)
         return self.interval
 

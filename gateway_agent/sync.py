@@ -401,13 +401,13 @@ class SyncLoop(threading.Thread):
         self._durability = durability
         self._clock = clock
         self.backoff = Backoff(interval, max(ceiling, interval))
-        self._stop = threading.Event()
+        self._halt = threading.Event()  # not `_stop`: threading.Thread has a method of that name
 
     def run(self) -> None:
         store = StateStore(self._state_dir, self._durability)
         try:
             delay = 0.0
-            while not self._stop.wait(delay):
+            while not self._halt.wait(delay):
                 try:
                     report = sync_once(store, self._clock)
                 except SyncFailed as failure:
@@ -427,4 +427,4 @@ class SyncLoop(threading.Thread):
             store.close()
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
