@@ -17,6 +17,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -157,13 +158,15 @@ class Agent:
 
 
 def events(state: Path) -> set[str]:
-    with sqlite3.connect(state / "gate.sqlite3") as db:
+    with closing(sqlite3.connect(state / "gate.sqlite3")) as db:
         return {e for (e,) in db.execute("SELECT event_id FROM journal")}
 
 
 def peers_up(state: Path, count: int) -> bool:
-    with sqlite3.connect(state / "gate.sqlite3") as db:
-        return db.execute("SELECT count(*) FROM peers WHERE last_ok_at IS NOT NULL").fetchone()[0] >= count
+    with closing(sqlite3.connect(state / "gate.sqlite3")) as db:
+        return (
+            int(db.execute("SELECT count(*) FROM peers WHERE last_ok_at IS NOT NULL").fetchone()[0]) >= count
+        )
 
 
 def wait_for(condition: Any, seconds: float = 20.0) -> bool:
