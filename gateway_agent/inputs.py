@@ -69,6 +69,10 @@ def decode_file(path: Path) -> str:
                 return decode_image(image)
     except (NoCodeFound, FileNotFoundError, PermissionError, IsADirectoryError):
         raise
+    except Image.DecompressionBombError as bomb:  # past Pillow's own bound, refused as it opens
+        raise ImageRefused(
+            f"more than a camera frame ({MAX_IMAGE_PIXELS:,} pixels at most): {bomb}"
+        ) from bomb
     # Any other failure is the file's: Pillow's decoders raise OSError, ValueError, SyntaxError,
     # EOFError, struct.error and more on damaged files, and DecompressionBombError past its own bound.
     except Exception as error:

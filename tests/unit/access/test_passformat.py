@@ -314,9 +314,7 @@ def test_a_version_1_body_relabelled_version_2_is_refused() -> None:
 # --- the booking code -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "vector", [v for v in VECTORS if "booking_code" in v], ids=lambda v: str(v["name"])
-)
+@pytest.mark.parametrize("vector", [v for v in VECTORS if "booking_code" in v], ids=lambda v: str(v["name"]))
 def test_the_booking_code_of_each_version_2_vector_is_as_published(vector: dict[str, Any]) -> None:
     code = booking_code(uuid.UUID(vector["claims"]["booking_id"]))
     assert code == vector["booking_code"]
