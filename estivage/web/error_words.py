@@ -306,4 +306,16 @@ ERROR_WORDS: dict[str, tuple[str, str]] = {
         "Un passage accordé nomme son laissez-passer.",
         "كل مرور مقبول يحدد بطاقة الدخول الخاصة به.",
     ),
+    "error.instant_without_offset": (
+        "Une heure sans son décalage horaire (par exemple +01:00) n'est pas un instant.",
+        "الوقت بدون فارق التوقيت (مثلا ‎+01:00‎) ليس لحظة محددة.",
+    ),
+    "error.too_many_reissues": (
+        "Le laissez-passer a déjà été renouvelé trop souvent aujourd'hui ; réessayez demain.",
+        "تم تجديد بطاقة الدخول مرات كثيرة اليوم؛ أعد المحاولة غدا.",
+    ),
+    "error.too_many_reissues.n": (
+        "Le laissez-passer peut être renouvelé {limit} fois par 24 heures ; réessayez plus tard.",
+        "يمكن تجديد بطاقة الدخول {limit} مرات في 24 ساعة؛ أعد المحاولة لاحقا.",
+    ),
 }

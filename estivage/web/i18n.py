@@ -325,6 +325,25 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "devices.last_seen": ("Vue pour la dernière fois", "آخر اتصال"),
     "devices.active": ("Active", "نشط"),
     "devices.revoke": ("Révoquer", "إلغاء"),
+    # The gates of a centre (estivage/web/templates/_gates.html).
+    "gates.title": ("Bornes du centre", "أجهزة دخول المركز"),
+    "gates.none": ("Aucune borne enrôlée.", "لا يوجد أي جهاز مسجل."),
+    "gates.version": ("Version", "الإصدار"),
+    "gates.last_sync": ("Dernière synchronisation", "آخر مزامنة"),
+    "gates.never": ("jamais", "أبدا"),
+    "gates.backlog": ("En attente d'envoi", "في انتظار الإرسال"),
+    "gates.clock": ("Écart d'horloge", "فارق الساعة"),
+    "gates.seconds": ("s", "ث"),
+    "gates.stale": (
+        "Pas de synchronisation depuis plus de 10 minutes",
+        "لا مزامنة منذ أكثر من 10 دقائق",
+    ),
+    "gates.ok": ("À jour", "محدث"),
+    "gates.overrides": ("Ouvertures manuelles (7 jours)", "فتح يدوي (7 أيام)"),
+    "gates.override_at": ("Quand", "متى"),
+    "gates.gate": ("Borne", "الجهاز"),
+    "gates.reason": ("Motif", "السبب"),
+    "gates.booking": ("Réservation", "الحجز"),
     **ERROR_WORDS,
 }
 

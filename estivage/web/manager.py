@@ -30,6 +30,7 @@ from estivage.accounts.models import Member
 from estivage.auth import STAFF, Identity, requires_manager_or_staff
 from estivage.db import session_factory
 from estivage.web.common import STAYS, Errors, language, page, parse_date
+from estivage.web.gates import gate_lines, override_lines
 from estivage.web.i18n import error_text
 from estivage.web.names import load_names
 from estivage.web.on_site import member_name, people_on_site
@@ -213,6 +214,10 @@ def make_manager_pages(engine: AsyncEngine) -> type[Controller]:
                 present=await people_on_site(db_session, inside, arabic, ZoneInfo(view.time_zone)),
                 names=await load_names(db_session, lang),
                 quotas=await quota_use(db_session, view, today, now),
+                gate_lines=await gate_lines(db_session, now, view.id),
+                override_lines=await override_lines(
+                    db_session, view.id, now, ZoneInfo(view.time_zone), arabic
+                ),
                 errors=errors,
             )
 
