@@ -36,7 +36,9 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,11 @@ HEADER = "X-Estivage-Peer"
 PATH = "/peer/events"
 BATCH = 200
 MAX_BODY = 1 << 20
+# The peers' own writes (merged events, cursors) need no fsync each: a power cut loses at most the last
+# of them, consistently (WAL), and what is lost is pulled again, since a pull cursor moves in the same
+# transaction as the events it brought. The scans' own commits keep the gate's chosen durability.
+PEER_DURABILITY: Durability = "normal"
+NOTE_EVERY = 10.0  # seconds between two writes of a healthy peer's last_ok_at
 TIMEOUT = httpx.Timeout(3.0, connect=1.0)
 _HEADER_FIELDS = re.compile(r"kid=([^;\s]{1,16}); device=([^;\s]{1,64}); mac=([0-9a-f]{64})")
 Clock = Callable[[], float]
@@ -142,20 +149,35 @@ def _read_events(items: Any, clock: Clock, sender: str) -> list[Any]:
 
 class PeerServer(ThreadingHTTPServer):
     """Answers the peers' pushes and pulls; one connection to the state database, shared by its
-    request threads (the store's lock serialises them)."""
+    request threads (the store's lock serialises them) and closed only once none uses it."""
 
     daemon_threads = True
 
     def __init__(self, address: tuple[str, int], store: StateStore, clock: Clock, on_new: Callable[[], None]):
-        self.store = store
+        self._store = store
+        self._using = threading.Lock()
+        self._closed = False
         self.clock = clock
         self.on_new = on_new
         super().__init__(address, _Handler)
+
+    @contextmanager
+    def store(self) -> Iterator[StateStore]:
+        with self._using:
+            if self._closed:
+                raise PeerRefused("this gate is stopping")
+            yield self._store
+
+    def close_store(self) -> None:
+        with self._using:
+            self._closed = True
+            self._store.close()
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: PeerServer
     protocol_version = "HTTP/1.1"
+    timeout = 30  # a peer's idle kept-alive connection is closed after this
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("%s %s", self.address_string(), format % args)
@@ -184,7 +206,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         body = self.rfile.read(length) if length else b""
         try:
-            credentials = Credentials.of(self.server.store)
+            with self.server.store() as store:
+                credentials = Credentials.of(store)
             kid, device, mac = credentials.check_request(
                 self.headers.get(HEADER), self.command, self.path, body
             )
@@ -208,7 +231,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _push(self, body: bytes, device: str) -> dict[str, Any]:
         items = json.loads(body).get("events") if body else None
         entries = _read_events(items, self.server.clock, device)
-        stored = self.server.store.merge(entries)
+        with self.server.store() as store:
+            stored = store.merge(entries)
         if stored:
             logger.info("peer %s: %d new events", device, stored)
             self.server.on_new()  # passed on to the other peers
@@ -218,9 +242,9 @@ class _Handler(BaseHTTPRequestHandler):
         parameters = parse_qs(query)
         since = int(parameters.get("since", ["0"])[0])
         limit = min(int(parameters.get("limit", [str(BATCH)])[0]), BATCH)
-        store = self.server.store
-        own = Credentials.of(store).device
-        rows = store.events_since(since, limit)
+        with self.server.store() as store:
+            own = Credentials.of(store).device
+            rows = store.events_since(since, limit)
         return {"events": [to_wire(e, own) for _seq, e in rows], "cursor": rows[-1][0] if rows else since}
 
     do_GET = do_POST = _serve  # noqa: N815 - http.server's naming
@@ -230,26 +254,24 @@ class PeerLink(threading.Thread):
     """One peer: push this gate's new events when woken, pull the peer's when it comes back (and every
     ``interval``); back off while it does not answer. Its own connection to the state database."""
 
-    def __init__(
-        self, url: str, state_dir: Path, durability: Durability, clock: Clock, interval: float = 2.0
-    ) -> None:
+    def __init__(self, url: str, state_dir: Path, clock: Clock, interval: float = 2.0) -> None:
         super().__init__(name=f"peer {url}", daemon=True)
         self.url = url.rstrip("/")
         self._state_dir = state_dir
-        self._durability = durability
         self._clock = clock
         self.interval = interval
         self.wake = threading.Event()
         self._halt = threading.Event()  # not `_stop`: threading.Thread has a method of that name
         self.reachable = False
         self._failure = ""  # the last failure said, so that a peer down for hours is said once
+        self._noted = -NOTE_EVERY
 
     def stop(self) -> None:
         self._halt.set()
         self.wake.set()
 
     def run(self) -> None:
-        store = StateStore(self._state_dir, self._durability)
+        store = StateStore(self._state_dir, PEER_DURABILITY)
         with store.transaction() as db:
             db.execute("INSERT OR IGNORE INTO peers (url) VALUES (?)", (self.url,))
         delay = 0.0
@@ -278,14 +300,16 @@ class PeerLink(threading.Thread):
             if str(failure) != self._failure:
                 logger.warning("peer %s: %s", self.url, failure)
                 self._failure = str(failure)
+                self._note(store, error=str(failure))
             self.reachable = False
-            self._note(store, error=str(failure))
             return min(self.interval, 2.0)
+        if self._failure or time.monotonic() - self._noted >= NOTE_EVERY:
+            self._note(store, error=None)
         self._failure = ""
-        self._note(store, error=None)
         return self.interval
 
     def _note(self, store: StateStore, error: str | None) -> None:
+        self._noted = time.monotonic()
         with store.transaction() as db:
             if error is None:
                 db.execute(
@@ -341,11 +365,13 @@ class PeerLink(threading.Thread):
 
     def _pull(self, client: httpx.Client, store: StateStore, credentials: Credentials) -> None:
         while True:
-            _pushed, pulled, _device = self._cursor(store)
+            _pushed, pulled, known_device = self._cursor(store)
             document = self._call(client, credentials, "GET", f"{PATH}?since={pulled}&limit={BATCH}")
             device = str(document.get("device_id", ""))
             entries = _read_events(document.get("events"), self._clock, device)
             cursor = int(document.get("cursor", pulled))
+            if cursor <= pulled and device == known_device:
+                return  # nothing new: no write
             with store.transaction() as db:
                 new = store.merge(entries)
                 db.execute(
@@ -365,16 +391,13 @@ class Peers:
         listen: tuple[str, int] | None,
         urls: list[str],
         state_dir: Path,
-        durability: Durability,
         clock: Clock,
         interval: float = 2.0,
     ) -> None:
-        self.links = [PeerLink(url, state_dir, durability, clock, interval) for url in urls]
+        self.links = [PeerLink(url, state_dir, clock, interval) for url in urls]
         self._server: PeerServer | None = None
-        self._store: StateStore | None = None
         if listen is not None:
-            self._store = StateStore(state_dir, durability)
-            self._server = PeerServer(listen, self._store, clock, self.notify)
+            self._server = PeerServer(listen, StateStore(state_dir, PEER_DURABILITY), clock, self.notify)
 
     def notify(self) -> None:
         for link in self.links:
@@ -394,7 +417,6 @@ class Peers:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            self._server.close_store()
         for link in self.links:
             link.join(timeout=5)
-        if self._store is not None:
-            self._store.close()

@@ -96,7 +96,7 @@ def run(gate: Gate, options: RunOptions, clock: Clock, emit: Emit) -> None:
         else None
     )
     peers = (
-        Peers(options.listen, options.peers, options.state, options.durability, clock, options.peer_interval)
+        Peers(options.listen, options.peers, options.state, clock, options.peer_interval)
         if options.listen is not None or options.peers
         else None
     )
