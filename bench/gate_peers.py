@@ -75,6 +75,27 @@ def typing(process: subprocess.Popen[str], payloads: list[str], rate: float, sto
         index += 1
 
 
+def decide_many(gate: Gate, key: Ed25519PrivateKey, scans: int) -> list[float]:
+    """Milliseconds per decision, a pass every 2 ms (people come one after the other)."""
+    payloads = passes(key, 300)
+    timings = []
+    for index in range(scans):
+        started = time.perf_counter()
+        gate.scan(payloads[index % len(payloads)], "in" if (index // len(payloads)) % 2 == 0 else "out")
+        timings.append((time.perf_counter() - started) * 1000)
+        time.sleep(0.002)
+    return timings
+
+
+def alone(durability: Durability, scans: int, key: Ed25519PrivateKey, root: Path) -> None:
+    """The same gate without peers, just before: the figure to compare with (the disk's fsync time
+    varies with what else the machine does)."""
+    store = enrolled(root / "alone", "alone", key, durability)
+    gate = Gate(store, GatePolicy("ifrane", ZoneInfo("Africa/Casablanca")), LogDoor(), clock=lambda: DURING)
+    measure(f"payload → decision, alone ({durability})", decide_many(gate, key, scans))
+    store.close()
+
+
 def one_run(durability: Durability, scans: int, rate: float, key: Ed25519PrivateKey, root: Path) -> None:
     ports = [free_port() for _ in range(3)]
     for name in ("b", "c"):
@@ -105,14 +126,7 @@ def one_run(durability: Durability, scans: int, rate: float, key: Ed25519Private
             time.sleep(0.05)
         for feeder in feeders:
             feeder.start()
-        payloads = passes(key, 300)
-        timings = []
-        for index in range(scans):
-            started = time.perf_counter()
-            gate.scan(payloads[index % len(payloads)], "in" if (index // len(payloads)) % 2 == 0 else "out")
-            timings.append((time.perf_counter() - started) * 1000)
-            time.sleep(0.002)  # people come one after the other, not in a tight loop
-        measure(f"payload → decision, 2 peers exchanging ({durability})", timings)
+        measure(f"payload → decision, 2 peers exchanging ({durability})", decide_many(gate, key, scans))
         time.sleep(1.5)  # the last pushes and pulls
         print(
             f"{'':<44} merged from peers: {store.merged_count()} events;"
@@ -133,6 +147,7 @@ def main(scans: int, rate: float) -> None:
     durabilities: tuple[Durability, ...] = ("full", "normal")
     for durability in durabilities:
         with tempfile.TemporaryDirectory() as directory:
+            alone(durability, scans, key, Path(directory))
             one_run(durability, scans, rate, key, Path(directory))
     print("target: payload median < 2 ms (as without peers: python -m bench.gate)")
 

@@ -265,6 +265,10 @@ class PeerLink(threading.Thread):
         self.reachable = False
         self._failure = ""  # the last failure said, so that a peer down for hours is said once
         self._noted = -NOTE_EVERY
+        # What this peer acknowledged, kept here and written every NOTE_EVERY: a cursor lost in a crash
+        # only means events pushed again, which the peer counts as already known.
+        self._pushed: int | None = None
+        self._pushed_written = 0
 
     def stop(self) -> None:
         self._halt.set()
@@ -278,16 +282,18 @@ class PeerLink(threading.Thread):
         try:
             with httpx.Client(timeout=TIMEOUT) as client:
                 while not self._halt.is_set():
-                    self.wake.wait(delay)
+                    woken = self.wake.wait(delay)
                     self.wake.clear()
                     if self._halt.is_set():
                         return
-                    delay = self._exchange(client, store)
+                    delay = self._exchange(client, store, pull=not woken)
         finally:
+            self._write_pushed(store)
             store.close()
 
-    def _exchange(self, client: httpx.Client, store: StateStore) -> float:
-        """One round; the time to wait before the next unless woken."""
+    def _exchange(self, client: httpx.Client, store: StateStore, *, pull: bool) -> float:
+        """One round: pull when the peer comes back and when no scan woke the link (the peer pushes
+        its own at once); push what it has not acknowledged. The time to wait before the next round."""
         try:
             credentials = Credentials.of(store)
             if not self.reachable:
@@ -295,7 +301,8 @@ class PeerLink(threading.Thread):
                 logger.info("peer %s reachable", self.url)
                 self.reachable = True
             self._push(client, store, credentials)
-            self._pull(client, store, credentials)
+            if pull:
+                self._pull(client, store, credentials)
         except (PeerUnreachable, PeerRefused, ValueError) as failure:
             if str(failure) != self._failure:
                 logger.warning("peer %s: %s", self.url, failure)
@@ -305,6 +312,7 @@ class PeerLink(threading.Thread):
             return min(self.interval, 2.0)
         if self._failure or time.monotonic() - self._noted >= NOTE_EVERY:
             self._note(store, error=None)
+            self._write_pushed(store)
         self._failure = ""
         return self.interval
 
@@ -348,9 +356,16 @@ class PeerLink(threading.Thread):
             raise PeerRefused("the answer is not an object")
         return document
 
+    def _write_pushed(self, store: StateStore) -> None:
+        if self._pushed is not None and self._pushed != self._pushed_written:
+            with store.transaction() as db:
+                db.execute("UPDATE peers SET pushed_seq = ? WHERE url = ?", (self._pushed, self.url))
+            self._pushed_written = self._pushed
+
     def _push(self, client: httpx.Client, store: StateStore, credentials: Credentials) -> None:
         while True:
-            pushed, _pulled, device = self._cursor(store)
+            written, _pulled, device = self._cursor(store)
+            pushed = written if self._pushed is None else self._pushed
             rows = store.events_since(pushed, BATCH)
             if not rows:
                 return
@@ -360,8 +375,7 @@ class PeerLink(threading.Thread):
             ]
             if events:
                 self._call(client, credentials, "POST", PATH, json.dumps({"events": events}).encode())
-            with store.transaction() as db:
-                db.execute("UPDATE peers SET pushed_seq = ? WHERE url = ?", (rows[-1][0], self.url))
+            self._pushed = rows[-1][0]
 
     def _pull(self, client: httpx.Client, store: StateStore, credentials: Credentials) -> None:
         while True:
