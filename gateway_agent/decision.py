@@ -20,6 +20,12 @@ Reason codes are stable: the journal, the server and the gate's display all carr
     expired              no       entry at or after valid_until + grace
     already_inside       no       entry when the whole party is already counted inside (anti-passback)
 
+The gate staff's tools (``gateway_agent.desk``) add three codes to the journal::
+
+    override             yes      a guard let the holder in whatever the rules said (the reason is kept)
+    unknown_code         no       a booking code typed that the roster does not hold
+    ambiguous_code       no       a booking code two stays of the roster share
+
 Entries are checked in this order: format, key and signature, revoked, centre, window, anti-passback. The
 first failing check gives the reason, so a revoked pass says ``revoked`` even at the wrong centre.
 
