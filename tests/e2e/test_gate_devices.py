@@ -7,20 +7,12 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import NOW, hold, login
+from tests.conftest import NOW, login
+from tests.e2e.test_gate_fleet import _stay
 
 
-async def _pass_id(client: AsyncTestClient[Any], username: str, **stay: Any) -> str:
-    """A member's stay, booked and paid (test mode): the id of its pass."""
-    member = await login(client, username)
-    booking = (await hold(client, member, **stay)).json()
-    checkout = (
-        await client.post(f"/api/bookings/{booking['id']}/checkout", json={"method": "card"}, headers=member)
-    ).json()
-    await client.post(checkout["redirect_url"].split("?")[0] + "/confirm", follow_redirects=False)
-    issued = await client.get(f"/api/bookings/{booking['id']}/pass", headers=member)
-    assert issued.status_code == 200, issued.text
-    return str(issued.json()["pass_id"])
+async def _pass_id(client: AsyncTestClient[Any], username: str) -> str:
+    return str((await _stay(client, username))["pass_id"])
 
 
 async def _device(client: AsyncTestClient[Any], centre: str = "ifrane") -> tuple[str, dict[str, str]]:

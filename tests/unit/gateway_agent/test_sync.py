@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,21 +19,8 @@ from tests.unit.gateway_agent.stub_server import (
     StubServer,
     accept_every_event,
     json_answer,
-    stub_server,
 )
-from tests.unit.gateway_agent.support import DURING, PUBLIC_KEY, enrolled_store, issue, run_cli
-
-
-@pytest.fixture
-def server() -> Iterator[StubServer]:
-    with stub_server(PUBLIC_KEY) as stub:
-        yield stub
-
-
-@pytest.fixture
-def state(tmp_path: Path, server: StubServer) -> Path:
-    enrolled_store(tmp_path / "state", server.url).close()
-    return tmp_path / "state"
+from tests.unit.gateway_agent.support import DURING, PUBLIC_KEY, issue, run_cli
 
 
 def sync(state: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, object]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,12 +13,10 @@ from access.passformat import booking_code
 from gateway_agent import roster
 from gateway_agent.decision import unix_seconds
 from gateway_agent.journal import StateStore
-from tests.unit.gateway_agent.stub_server import Request, StubServer, json_answer, stub_server
+from tests.unit.gateway_agent.stub_server import Request, StubServer, json_answer
 from tests.unit.gateway_agent.support import (
     DEPARTURE,
     DURING,
-    PUBLIC_KEY,
-    enrolled_store,
     issue,
     run_cli,
 )
@@ -43,18 +40,6 @@ ROSTER = {
         }
     ],
 }
-
-
-@pytest.fixture
-def server() -> Iterator[StubServer]:
-    with stub_server(PUBLIC_KEY) as stub:
-        yield stub
-
-
-@pytest.fixture
-def state(tmp_path: Path, server: StubServer) -> Path:
-    enrolled_store(tmp_path / "state", server.url).close()
-    return tmp_path / "state"
 
 
 def sync(state: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
