@@ -12,8 +12,8 @@ still hears from all. Cursors are kept in the state database; a killed gate resu
     GET  /peer/events?since=SEQ&limit=N                  -> {"events": [...], "cursor": SEQ, "device_id"}
 
 Events are as ``gateway_agent.events`` writes them. Each request and each answer carries a header
-``X-Estivage-Peer: kid=K; device=D; mac=HEX``: HMAC-SHA256 with the centre's peer key ``K`` (handed to
-every gate of the centre at enrolment and each sync, ``access.peer_keys``) over
+``X-Estivage-Peer: kid=K; device=D; mac=HEX``: HMAC-SHA256 keyed with the text of the centre's peer
+key ``K`` as handed to every gate of the centre at enrolment and each sync (``access.peer_keys``), over
 
     request:  "estivage-peer-1\\n" centre "\\n" K "\\n" D "\\n" METHOD " " PATH?QUERY "\\n" body
     answer:   "estivage-peer-1 answer\\n" the request's mac "\\n" STATUS "\\n" body
@@ -47,7 +47,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from gateway_agent.events import EventRefused, from_wire, to_wire
-from gateway_agent.journal import Durability, StateStore
+from gateway_agent.journal import Durability, JournalEntry, StateStore
 
 logger = logging.getLogger("gateway_agent.peers")
 
@@ -135,7 +135,7 @@ class Credentials:
             raise PeerRefused("the answer's mac does not hold")
 
 
-def _read_events(items: Any, clock: Clock, sender: str) -> list[Any]:
+def _read_events(items: Any, clock: Clock, sender: str) -> list[JournalEntry]:
     if not isinstance(items, list) or len(items) > 5 * BATCH:
         raise PeerRefused("events is not a list of a few hundred")
     entries = []
