@@ -295,3 +295,30 @@ def test_a_scan_the_server_refuses_is_set_aside_and_a_revoked_gate_loses_nothing
         code, [status] = agent(state, "status", now=None)
         assert (status["pending_upload"], status["rejected"], status["journal"]) == (0, 1, 4)
         assert len(asyncio.run(stored_events(settings))) == 3
+
+
+def test_two_gates_that_cannot_see_each_other_agree_through_the_servers_scan_feed(
+    app: Litestar, clock: Clock, tmp_path: Path
+) -> None:
+    north, south = tmp_path / "north", tmp_path / "south"
+    with live_server(app) as server, httpx.Client(base_url=server, timeout=30) as http:
+        enrol(http, server, north)
+        enrol(http, server, south)
+        _booking, payload, _member = paid_pass(http, "M0001")
+        clock.now = datetime.fromisoformat(DURING_STAY)
+        assert agent(north, "scan", payload)[1][0]["reason"] == "ok"
+        assert agent(north, "sync", now=DURING_STAY)[1][0]["uploaded"] == 1
+        code, [synced] = agent(south, "sync", now=DURING_STAY)
+        assert (code, synced["merged"], synced["roster"]) == (0, 1, 1)
+        code, [refused] = agent(south, "scan", payload)
+        assert (code, refused["reason"], refused["inside"], refused["party_size"]) == (
+            1,
+            "already_inside",
+            1,
+            1,
+        )
+        assert refused["holder"]  # the roster the sync brought names the member
+        assert agent(south, "scan", "--direction", "out", payload)[1][0]["reason"] == "ok"
+        agent(south, "sync", now=DURING_STAY)
+        agent(north, "sync", now=DURING_STAY)
+        assert agent(north, "scan", payload)[1][0]["reason"] == "ok"  # out at the south gate: in again
