@@ -226,8 +226,8 @@ async def store_scans(
             refused.append(Refusal(e.event_id, code))
             continue
         booking = passes[e.pass_id][0] if e.pass_id is not None else e.booking_id
+        # One flush for the batch: the unit of work inserts gate_events before scan_feed (its foreign key).
         session.add(_event_row(e, gate, booking, now))
-        await session.flush()
         session.add(ScanFeedEntry(centre_id=gate.centre_id, event_id=e.event_id))
         accepted += 1
     await session.flush()
