@@ -14,31 +14,29 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from access import fleet, passes, peer_keys, services
+from access import fleet, passes, services
 from access import keys as pass_keys
 from access import roster as gate_roster
 from access import schemas as s
-from access.models import Device, IssuedPass
+from access.models import Device, GateEvent, IssuedPass
 from access.passformat import booking_code
-from access.render import PassCard, render_png
-from booking import services as booking_services
+from access.render import render_png
+from accounts.domain.identity import Identity
+from accounts.guards import requires_manager_or_staff, requires_member, requires_staff
 from booking.services import BookingView
-from estivage.accounts.models import Member
-from estivage.auth import Identity, requires_manager_or_staff, requires_member, requires_staff
 from inventory import schemas as inventory_schemas
-from inventory.domain.errors import NotFound
 from inventory.models import Centre
 from inventory.occupancy import occupancy
 from inventory.repository import centre_by_code
-from inventory.snapshot import centre_view
+from kernel.uow import UnitOfWork
 
 
 async def provide_gate(
-    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], now: NamedDependency[datetime]
+    request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork], now: NamedDependency[datetime]
 ) -> services.GateIdentity:
     header = request.headers.get("authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else None
-    gate = await services.device_from_token(db_session, token, now)
+    gate = await services.authenticate_device(uow, token, now)
     if gate is None:
         raise NotAuthorizedException(detail="a valid, unrevoked device token is required")
     return gate
@@ -52,25 +50,17 @@ class GateController(Controller):
     @get("/device", exclude_from_auth=True, summary="The calling gate's own enrolment (device)")
     async def whoami(
         self,
-        db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         gate: NamedDependency[services.GateIdentity],
     ) -> s.GateSelf:
-        device, centre = (
-            await db_session.execute(
-                select(Device, Centre)
-                .join(Centre, Centre.id == Device.centre_id)
-                .where(Device.id == gate.device_id)
-            )
-        ).one()
-        keys = await peer_keys.published(db_session, centre.id, now)
-        await db_session.commit()
+        me = await services.whoami(uow, gate, now)
         return s.GateSelf(
-            device.id,
-            centre.code,
-            device.name,
-            centre.time_zone,
-            [s.PeerKeyOut(str(k.generation), k.secret) for k in keys],
+            me.device_id,
+            me.centre,
+            me.name,
+            me.time_zone,
+            [s.PeerKeyOut(str(k.generation), k.secret) for k in me.peer_keys],
         )
 
     @get("/revocations", exclude_from_auth=True, summary="Passes revoked after the cursor (device)")
@@ -100,7 +90,7 @@ class GateController(Controller):
     )
     async def scans(
         self,
-        db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         gate: NamedDependency[services.GateIdentity],
         data: JSONBody[s.ScansIn],
@@ -119,8 +109,7 @@ class GateController(Controller):
             )
             for e in data.events
         ]
-        stored = await services.store_scans(db_session, gate, events, now)
-        await db_session.commit()
+        stored = await services.store_scans(uow, gate, events, now)
         return s.ScansOut(
             accepted=stored.accepted,
             duplicates=stored.duplicates,
@@ -140,24 +129,7 @@ class GateController(Controller):
         since: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> s.ScanFeedOut:
         events, cursor = await services.scans_since(db_session, gate, since, now)
-        return s.ScanFeedOut(
-            events=[
-                s.FeedEvent(
-                    e.event_id,
-                    e.device_id,
-                    e.pass_id,
-                    e.booking_id,
-                    e.direction,
-                    e.decision,
-                    e.reason,
-                    e.note,
-                    e.scanned_at,
-                    e.ordered_at,
-                )
-                for e in events
-            ],
-            cursor=cursor,
-        )
+        return s.ScanFeedOut(events=[_feed_event(e) for e in events], cursor=cursor)
 
     @get(
         "/roster",
@@ -171,25 +143,7 @@ class GateController(Controller):
         gate: NamedDependency[services.GateIdentity],
     ) -> s.RosterOut:
         stays = await gate_roster.roster(db_session, gate.centre_code, now)
-        await db_session.commit()
-        return s.RosterOut(
-            days=gate_roster.ROSTER_DAYS,
-            stays=[
-                s.RosterStayOut(
-                    r.booking_id,
-                    r.code,
-                    r.pass_id,
-                    r.pass_ids,
-                    r.valid_from,
-                    r.valid_until,
-                    r.party_size,
-                    r.holder,
-                    r.holder_ar,
-                    r.unit,
-                )
-                for r in stays
-            ],
-        )
+        return s.RosterOut(days=gate_roster.ROSTER_DAYS, stays=[_roster_stay(r) for r in stays])
 
     @post(
         "/device/report",
@@ -199,16 +153,44 @@ class GateController(Controller):
     )
     async def report(
         self,
-        db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         gate: NamedDependency[services.GateIdentity],
         data: JSONBody[s.GateReportIn],
     ) -> s.GateReportOut:
-        offset = await fleet.record_report(
-            db_session, gate, fleet.GateReport(data.version, data.backlog, data.clock), now
-        )
-        await db_session.commit()
+        report = fleet.GateReport(data.version, data.backlog, data.clock)
+        offset = await fleet.record_report(uow, gate, report, now)
         return s.GateReportOut(server_time=now, clock_offset_seconds=offset / 1000)
+
+
+def _feed_event(e: GateEvent) -> s.FeedEvent:
+    return s.FeedEvent(
+        e.event_id,
+        e.device_id,
+        e.pass_id,
+        e.booking_id,
+        e.direction,
+        e.decision,
+        e.reason,
+        e.note,
+        e.scanned_at,
+        e.ordered_at,
+    )
+
+
+def _roster_stay(r: gate_roster.RosterStay) -> s.RosterStayOut:
+    return s.RosterStayOut(
+        r.booking_id,
+        r.code,
+        r.pass_id,
+        r.pass_ids,
+        r.valid_from,
+        r.valid_until,
+        r.party_size,
+        r.holder,
+        r.holder_ar,
+        r.unit,
+    )
 
 
 def device_out(device: Device, centre: str, now: datetime) -> s.DeviceOut:
@@ -236,11 +218,11 @@ class DeviceController(Controller):
     @post("/devices", summary="Enrol a gate device for a centre; its token is shown this once")
     async def create(
         self,
-        db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         data: JSONBody[s.DeviceIn],
     ) -> s.DeviceCreated:
-        device, token = await services.create_device(db_session, data.centre, data.name, now)
+        device, token = await services.create_device(uow, data.centre, data.name, now)
         return s.DeviceCreated(device_id=device.id, token=token, centre=data.centre, name=device.name)
 
     @get("/devices", summary="Enrolled devices, with what each reported at its last sync")
@@ -258,10 +240,11 @@ class DeviceController(Controller):
     async def revoke(
         self,
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         device_id: FromPath[uuid.UUID],
     ) -> s.DeviceOut:
-        device = await services.revoke_device(db_session, device_id, now)
+        device = await services.revoke_device(uow, device_id, now)
         code = await db_session.scalar(select(Centre.code).where(Centre.id == device.centre_id))
         return device_out(device, code or "", now)
 
@@ -269,11 +252,12 @@ class DeviceController(Controller):
     async def revoke_pass(
         self,
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         pass_id: FromPath[uuid.UUID],
         data: JSONBody[s.RevokeIn],
     ) -> s.RevocationsOut:
-        await services.revoke_pass(db_session, pass_id, data.reason, now)
+        await services.revoke_pass(uow, pass_id, data.reason, now)
         revoked, cursor = await services.revocations_since(db_session, 0)
         return s.RevocationsOut(revoked=[p for p in revoked if p == pass_id], cursor=cursor)
 
@@ -325,27 +309,6 @@ class PassController(Controller):
     path = "/api/bookings"
     tags = ["access"]
 
-    async def _own(
-        self, request: Request[Identity, Any, Any], session: AsyncSession, booking_id: uuid.UUID
-    ) -> BookingView:
-        """The caller's own booking; another member's is 404 like everywhere."""
-        view = await booking_services.get_booking(session, request.user, booking_id)
-        if view.booking.member_id != request.user.user_id:
-            raise NotFound("booking_not_found", f"no booking {booking_id}")
-        return view
-
-    async def _issued(
-        self,
-        request: Request[Identity, Any, Any],
-        session: AsyncSession,
-        booking_id: uuid.UUID,
-        now: datetime,
-    ) -> tuple[BookingView, IssuedPass]:
-        view = await self._own(request, session, booking_id)
-        issued = await passes.current_pass(session, view, request.app.state.settings.pass_keys_path, now)
-        await session.commit()
-        return view, issued
-
     @post(
         "/{booking_id:uuid}/pass/reissue",
         guards=[requires_member],
@@ -355,13 +318,13 @@ class PassController(Controller):
     async def reissue(
         self,
         request: Request[Identity, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         booking_id: FromPath[uuid.UUID],
     ) -> s.PassOut:
-        view = await self._own(request, db_session, booking_id)
-        issued = await passes.reissue(db_session, view, request.app.state.settings.pass_keys_path, now)
-        await db_session.commit()
+        view, issued = await passes.reissue(
+            uow, request.user, booking_id, request.app.state.settings.pass_keys_path, now
+        )
         return pass_out(view, issued)
 
     @get(
@@ -370,11 +333,13 @@ class PassController(Controller):
     async def pass_json(
         self,
         request: Request[Identity, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         booking_id: FromPath[uuid.UUID],
     ) -> s.PassOut:
-        view, issued = await self._issued(request, db_session, booking_id, now)
+        view, issued = await passes.pass_of(
+            uow, request.user, booking_id, request.app.state.settings.pass_keys_path, now
+        )
         return pass_out(view, issued)
 
     @get(
@@ -386,21 +351,12 @@ class PassController(Controller):
     async def pass_png(
         self,
         request: Request[Identity, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         booking_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
-        view, issued = await self._issued(request, db_session, booking_id, now)
-        centre = await centre_view(db_session, view.centre)
-        member = await db_session.get(Member, view.booking.member_id)
-        card = PassCard(
-            payload=issued.payload,
-            centre_fr=f"{centre.name_fr} — {view.unit}",
-            centre_ar=centre.name_ar,
-            holder_fr=f"{member.first_name} {member.last_name}" if member else "",
-            holder_ar=f"{member.first_name_ar} {member.last_name_ar}" if member else "",
-            dates=f"{view.booking.arrival:%d/%m/%Y} → {view.booking.departure:%d/%m/%Y}",
-            party_size=issued.party_size,
-            code=booking_code(view.booking.id),
+        view, issued = await passes.pass_of(
+            uow, request.user, booking_id, request.app.state.settings.pass_keys_path, now
         )
+        card = await passes.card_of(uow.session, view, issued)
         return Response(await asyncio.to_thread(render_png, card), media_type="image/png")

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.models import Device, GateEvent
 from access.services import GateIdentity
+from kernel.uow import use_case
 
 STALE_AFTER = timedelta(minutes=10)
 OVERRIDES_SHOWN = timedelta(days=7)
@@ -46,6 +47,7 @@ class Override:
     note: str
 
 
+@use_case
 async def record_report(session: AsyncSession, gate: GateIdentity, report: GateReport, now: datetime) -> int:
     """Keep the report on the device; answer the gate's clock offset in milliseconds (theirs - ours).
     Measured on one request, so it is off by the request's latency: fine for a warning in minutes."""

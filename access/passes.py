@@ -11,18 +11,24 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access import keys
+from access.events import PassReissued
 from access.models import IssuedPass, Revocation
-from access.passformat import PassClaims, sign_pass
-from access.services import revoke_pass
-from booking.models import Booking
-from booking.services import BookingView
+from access.passformat import PassClaims, booking_code, sign_pass
+from access.render import PassCard
+from access.services import add_to_feed
+from accounts.domain.identity import Identity
+from accounts.models import Member
+from booking.domain import states
+from booking.events import BookingCancelled
+from booking.services import BookingView, own_booking
 from inventory.domain.calendar import Stay, stay_window
-from inventory.domain.errors import Conflict, RateLimited
 from inventory.snapshot import centre_view
+from kernel.errors import Conflict, RateLimited
+from kernel.uow import UnitOfWork
 
 logger = logging.getLogger("estivage.access")
 
-PASSABLE = ("confirmed", "checked_in")
+PASSABLE = tuple(sorted(states.ACTIVE))
 REISSUES_PER_DAY = 3
 REISSUE_WINDOW = timedelta(hours=24)
 
@@ -42,7 +48,7 @@ async def current_pass(
     if existing is not None:
         if existing.kid in {k.kid for k in keys.published(all_keys, now)}:
             return existing
-        await revoke_booking_passes(session, booking, "key_retired", now)
+        await revoke_booking_passes(session, booking.id, "key_retired", now)
     centre = await centre_view(session, view.centre)
     start, end = stay_window(
         Stay(booking.arrival, booking.departure, booking.guests),
@@ -71,25 +77,44 @@ async def current_pass(
     return issued
 
 
-async def revoke_booking_passes(session: AsyncSession, booking: Booking, reason: str, now: datetime) -> None:
+async def pass_of(
+    uow: UnitOfWork, identity: Identity, booking_id: uuid.UUID, keys_path: Path, now: datetime
+) -> tuple[BookingView, IssuedPass]:
+    """The member's own booking and its live pass (issued on first request)."""
+    async with uow:
+        view = await own_booking(uow.session, identity, booking_id)
+        issued = await current_pass(uow.session, view, keys_path, now)
+        await uow.commit()
+        return view, issued
+
+
+async def revoke_booking_passes(
+    session: AsyncSession, booking_id: uuid.UUID, reason: str, now: datetime
+) -> list[uuid.UUID]:
     passes = list(
         await session.scalars(
-            select(IssuedPass).where(IssuedPass.booking_id == booking.id, IssuedPass.revoked_at.is_(None))
+            select(IssuedPass).where(IssuedPass.booking_id == booking_id, IssuedPass.revoked_at.is_(None))
         )
     )
     for issued in passes:
         issued.revoked_at = now
-        await revoke_pass(session, issued.id, reason, now)
+        await add_to_feed(session, issued.id, reason, now)
+    return [issued.id for issued in passes]
 
 
-async def reissues_since(session: AsyncSession, booking: Booking, since: datetime) -> int:
+async def revoke_on_cancel(uow: UnitOfWork, event: BookingCancelled) -> None:
+    """A cancelled stay's pass is refused at every gate (a handler of ``BookingCancelled``)."""
+    await revoke_booking_passes(uow.session, event.booking_id, "booking_cancelled", event.occurred_at)
+
+
+async def reissues_since(session: AsyncSession, booking_id: uuid.UUID, since: datetime) -> int:
     """The booking's passes revoked by a reissue since ``since``."""
     count = await session.scalar(
         select(func.count())
         .select_from(Revocation)
         .join(IssuedPass, IssuedPass.id == Revocation.pass_id)
         .where(
-            IssuedPass.booking_id == booking.id,
+            IssuedPass.booking_id == booking_id,
             Revocation.reason == "reissued",
             Revocation.revoked_at > since,
         )
@@ -97,23 +122,50 @@ async def reissues_since(session: AsyncSession, booking: Booking, since: datetim
     return int(count or 0)
 
 
-async def reissue(session: AsyncSession, view: BookingView, keys_path: Path, now: datetime) -> IssuedPass:
+async def reissue(
+    uow: UnitOfWork, identity: Identity, booking_id: uuid.UUID, keys_path: Path, now: datetime
+) -> tuple[BookingView, IssuedPass]:
     """A new pass (e.g. after a lost phone); the old one is revoked first, so it can never stay valid
     beside the new one. It continues the old one's count at the gates (same booking), and a booking
     gets at most ``REISSUES_PER_DAY`` in 24 hours: each is logged, and is a row of the revocation feed."""
-    booking = view.booking
-    if booking.status not in PASSABLE:
-        raise Conflict("no_pass_yet", f"a {booking.status} booking has no pass; it comes once paid")
-    if await reissues_since(session, booking, now - REISSUE_WINDOW) >= REISSUES_PER_DAY:
-        raise RateLimited(
-            "too_many_reissues",
-            f"a pass may be reissued {REISSUES_PER_DAY} times in 24 hours; try again later",
-            params={"limit": REISSUES_PER_DAY},
+    async with uow:
+        view = await own_booking(uow.session, identity, booking_id)
+        if view.booking.status not in PASSABLE:
+            raise Conflict("no_pass_yet", f"a {view.booking.status} booking has no pass; it comes once paid")
+        if await reissues_since(uow.session, view.booking.id, now - REISSUE_WINDOW) >= REISSUES_PER_DAY:
+            raise RateLimited(
+                "too_many_reissues",
+                f"a pass may be reissued {REISSUES_PER_DAY} times in 24 hours; try again later",
+                params={"limit": REISSUES_PER_DAY},
+            )
+        replaced = await revoke_booking_passes(uow.session, view.booking.id, "reissued", now)
+        issued = await current_pass(uow.session, view, keys_path, now)
+        uow.record(
+            PassReissued(
+                occurred_at=now,
+                booking_id=view.booking.id,
+                member_id=view.booking.member_id,
+                pass_id=issued.id,
+                replaced=tuple(replaced),
+            )
         )
-    old = await session.scalar(
-        select(IssuedPass.id).where(IssuedPass.booking_id == booking.id, IssuedPass.revoked_at.is_(None))
+        await uow.commit()
+    logger.info("pass reissued: booking %s, pass %s replaced by %s", view.booking.id, replaced, issued.id)
+    return view, issued
+
+
+async def card_of(session: AsyncSession, view: BookingView, issued: IssuedPass) -> PassCard:
+    """What the pass's picture says beside its QR code: the centre and unit, the holder, the dates, and
+    the booking code a guard types when the camera cannot read the phone."""
+    centre = await centre_view(session, view.centre)
+    member = await session.get(Member, view.booking.member_id)
+    return PassCard(
+        payload=issued.payload,
+        centre_fr=f"{centre.name_fr} — {view.unit}",
+        centre_ar=centre.name_ar,
+        holder_fr=f"{member.first_name} {member.last_name}" if member else "",
+        holder_ar=f"{member.first_name_ar} {member.last_name_ar}" if member else "",
+        dates=f"{view.booking.arrival:%d/%m/%Y} → {view.booking.departure:%d/%m/%Y}",
+        party_size=issued.party_size,
+        code=booking_code(view.booking.id),
     )
-    await revoke_booking_passes(session, booking, "reissued", now)
-    issued = await current_pass(session, view, keys_path, now)
-    logger.info("pass reissued: booking %s, pass %s replaced by %s", booking.id, old, issued.id)
-    return issued

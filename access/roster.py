@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from access.models import IssuedPass
 from access.passes import PASSABLE
 from access.passformat import booking_code
+from accounts.models import Member
 from booking.models import Booking
-from estivage.accounts.models import Member
 from inventory.domain.calendar import Stay, local_today, stay_window
 from inventory.models import Unit
 from inventory.snapshot import centre_view

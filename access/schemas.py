@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from inventory.schemas import Code
+from kernel.structs import Code
 
 
 class DeviceIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -7,6 +7,7 @@ import hmac
 import logging
 import secrets
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,11 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from access import peer_keys
 from access.domain.presence import Inside, parties_inside
-from access.models import Device, FeedLock, GateEvent, IssuedPass, Revocation, ScanFeedEntry
+from access.events import GateScansStored
+from access.models import Device, FeedLock, GateEvent, IssuedPass, PeerKey, Revocation, ScanFeedEntry
 from booking.models import Booking
-from inventory.domain.errors import NotFound, RuleViolation
 from inventory.models import Centre
 from inventory.repository import centre_by_code
+from kernel.errors import NotFound, RuleViolation
+from kernel.uow import UnitOfWork
 
 logger = logging.getLogger("estivage.access")
 
@@ -39,10 +42,17 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def create_device(
+async def create_device(uow: UnitOfWork, centre_code: str, name: str, now: datetime) -> tuple[Device, str]:
+    """A device for one centre and its token, returned this once (only its digest is stored)."""
+    async with uow:
+        device, token = await _new_device(uow.session, centre_code, name, now)
+        await uow.commit()
+        return device, token
+
+
+async def _new_device(
     session: AsyncSession, centre_code: str, name: str, now: datetime
 ) -> tuple[Device, str]:
-    """A device for one centre and its token, returned this once (only its digest is stored)."""
     centre = await centre_by_code(session, centre_code)
     device_id = uuid.uuid4()
     token = f"{TOKEN_PREFIX}{device_id.hex}.{secrets.token_urlsafe(32)}"
@@ -52,16 +62,17 @@ async def create_device(
     return device, token
 
 
-async def revoke_device(session: AsyncSession, device_id: uuid.UUID, now: datetime) -> Device:
+async def revoke_device(uow: UnitOfWork, device_id: uuid.UUID, now: datetime) -> Device:
     """End a device's token; its centre's gates get a new peer key, so its copy soon opens nothing."""
-    device = await session.get(Device, device_id)
-    if device is None:
-        raise NotFound("device_not_found", f"no device {device_id}")
-    if device.revoked_at is None:
-        device.revoked_at = now
-        await peer_keys.rotate(session, device.centre_id, now)
-    await session.flush()
-    return device
+    async with uow:
+        device = await uow.session.get(Device, device_id)
+        if device is None:
+            raise NotFound("device_not_found", f"no device {device_id}")
+        if device.revoked_at is None:
+            device.revoked_at = now
+            await peer_keys.rotate(uow.session, device.centre_id, now)
+        await uow.commit()
+        return device
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +80,15 @@ class GateIdentity:
     device_id: uuid.UUID
     centre_id: int
     centre_code: str
+
+
+async def authenticate_device(uow: UnitOfWork, token: str | None, now: datetime) -> GateIdentity | None:
+    """The enrolled, unrevoked device a bearer token belongs to, or None; the device is seen now."""
+    async with uow:
+        gate = await device_from_token(uow.session, token, now)
+        if gate is not None:
+            await uow.commit()
+        return gate
 
 
 async def device_from_token(session: AsyncSession, token: str | None, now: datetime) -> GateIdentity | None:
@@ -93,6 +113,32 @@ async def device_from_token(session: AsyncSession, token: str | None, now: datet
         return None
     device.last_seen_at = now
     return GateIdentity(device.id, device.centre_id, centre_code)
+
+
+@dataclass(frozen=True, slots=True)
+class GateSelf:
+    """What a gate learns about itself: where it stands, its clock's zone, its centre's peer keys."""
+
+    device_id: uuid.UUID
+    centre: str
+    name: str
+    time_zone: str
+    peer_keys: list[PeerKey]
+
+
+async def whoami(uow: UnitOfWork, gate: GateIdentity, now: datetime) -> GateSelf:
+    """The calling gate's own enrolment; its centre's peer key is made on first need."""
+    async with uow:
+        device, centre = (
+            await uow.session.execute(
+                select(Device, Centre)
+                .join(Centre, Centre.id == Device.centre_id)
+                .where(Device.id == gate.device_id)
+            )
+        ).one()
+        keys = await peer_keys.published(uow.session, centre.id, now)
+        await uow.commit()
+        return GateSelf(device.id, centre.code, device.name, centre.time_zone, keys)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +167,7 @@ class Stored:
     accepted: int
     duplicates: int
     refused: list[Refusal]
+    events: list[ScanIn]  # the ones stored
 
 
 def _check_instants(events: Sequence[ScanIn]) -> None:
@@ -194,19 +241,34 @@ def _refusal(
     return None
 
 
-async def store_scans(
-    session: AsyncSession, gate: GateIdentity, events: Sequence[ScanIn], now: datetime
-) -> Stored:
+async def store_scans(uow: UnitOfWork, gate: GateIdentity, events: Sequence[ScanIn], now: datetime) -> Stored:
     """Store each event once by its id; an id already stored (a retry, a replay) is a duplicate. An
     event the gate may not send (``_refusal``) is refused on its own, reported and logged."""
     _check_instants(events)
+    async with uow:
+        stored = await _store_new_scans(uow.session, gate, events, now)
+        counts = Counter((e.decision, e.direction) for e in stored.events)
+        uow.record(
+            GateScansStored(
+                occurred_at=now,
+                centre_id=gate.centre_id,
+                counts=tuple((decision, direction, n) for (decision, direction), n in sorted(counts.items())),
+            )
+        )
+        await uow.commit()
+        return stored
+
+
+async def _store_new_scans(
+    session: AsyncSession, gate: GateIdentity, events: Sequence[ScanIn], now: datetime
+) -> Stored:
     await session.execute(
         update(FeedLock).where(FeedLock.name == "scans").values(version=FeedLock.version + 1)
     )
     ids = {e.event_id for e in events}
     known = set(await session.scalars(select(GateEvent.event_id).where(GateEvent.event_id.in_(ids))))
     passes, bookings = await _bookings_at(session, events)
-    accepted = 0
+    stored: list[ScanIn] = []
     refused: list[Refusal] = []
     for e in events:
         if e.event_id in known:
@@ -229,9 +291,9 @@ async def store_scans(
         # One flush for the batch: the unit of work inserts gate_events before scan_feed (its foreign key).
         session.add(_event_row(e, gate, booking, now))
         session.add(ScanFeedEntry(centre_id=gate.centre_id, event_id=e.event_id))
-        accepted += 1
+        stored.append(e)
     await session.flush()
-    return Stored(accepted, len(events) - accepted - len(refused), refused)
+    return Stored(len(stored), len(events) - len(stored) - len(refused), refused, stored)
 
 
 def _event_row(e: ScanIn, gate: GateIdentity, booking: uuid.UUID | None, now: datetime) -> GateEvent:
@@ -297,7 +359,14 @@ async def on_site_now(session: AsyncSession, centre_id: int, now: datetime) -> i
     return sum(party.persons for party in (await inside_by_party(session, centre_id, now)).values())
 
 
-async def revoke_pass(session: AsyncSession, pass_id: uuid.UUID, reason: str, now: datetime) -> None:
+async def revoke_pass(uow: UnitOfWork, pass_id: uuid.UUID, reason: str, now: datetime) -> None:
+    """Staff revoke a pass: it joins the feed every gate pulls."""
+    async with uow:
+        await add_to_feed(uow.session, pass_id, reason, now)
+        await uow.commit()
+
+
+async def add_to_feed(session: AsyncSession, pass_id: uuid.UUID, reason: str, now: datetime) -> None:
     """Add a pass to the feed once; the feed lock keeps `seq` in commit order."""
     await session.execute(
         update(FeedLock).where(FeedLock.name == "revocations").values(version=FeedLock.version + 1)

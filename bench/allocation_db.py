@@ -26,14 +26,15 @@ from typing import TypeVar
 
 from sqlalchemy import func, insert, select
 
+from accounts.models import Member, User
 from bench.harness import throwaway_postgres
 from booking.campaigns import draw, services, settle, views
+from booking.campaigns.commands import CampaignIn
 from booking.campaigns.models import CampaignApplication
-from booking.campaigns.schemas import CampaignIn
-from estivage.accounts.models import Member, User
-from estivage.db import create_disposable_engine, session_factory
 from estivage.migrate import upgrade
 from estivage.seed import seed_demo
+from kernel.db import create_disposable_engine, session_factory
+from kernel.uow import UnitOfWork
 
 T = TypeVar("T")
 CENTRE_WEIGHT = {"ifrane": 1, "sidi-bouzid": 3, "saidia": 4, "mdiq": 3}
@@ -113,7 +114,7 @@ async def run(url: str, count: int) -> None:
     async with sessions() as session:
         await seed_demo(session, now)
         campaign = await services.create_campaign(
-            session,
+            UnitOfWork(session),
             CampaignIn(
                 season=f"summer-{now.year + (now.month >= 7)}",
                 applications_close_at=now + timedelta(days=1),
@@ -122,20 +123,18 @@ async def run(url: str, count: int) -> None:
             now,
         )
         code = campaign.code
-        await session.commit()
     members = await _members(url, count, now, rng)
     await _applications(url, code, members, now, rng)
     closing = now + timedelta(days=1, seconds=1)
     started = time.perf_counter()
     async with sessions() as session:
-        await timed("close: scores, digest, close seed", draw.close(session, code, "bench", closing))
-        await timed("commit", session.commit())
+        closed = draw.close(UnitOfWork(session), code, "bench", closing)
+        await timed("close: scores, digest, close seed, committed", closed)
     async with sessions() as session:
         summary = await timed(
-            "draw: lottery, allocation, results stored, offers held",
-            draw.draw(session, code, "bench", closing),
+            "draw: lottery, allocation, results stored, offers held, committed",
+            draw.draw(UnitOfWork(session), code, "bench", closing),
         )
-        await timed("commit", session.commit())
     total = time.perf_counter() - started
     async with sessions() as session:
         reading = views.published_results(session, code, "json")
@@ -144,7 +143,7 @@ async def run(url: str, count: int) -> None:
     async with sessions() as session:
         lapse_at = closing + timedelta(hours=campaign.offer_validity_hours, seconds=1)
         # the worker's round: every drawn campaign (here one), each committed in its own transaction
-        round_ = settle.settle_all(session, lapse_at)
+        round_ = settle.settle_all(UnitOfWork(session), lapse_at)
         settled = await timed("settle after every offer lapsed (re-offers), committed", round_)
         bookings = await session.scalar(select(func.count()).select_from(CampaignApplication))
     await engine.dispose()

@@ -11,18 +11,21 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.domain.identity import Identity
+from accounts.guards import requires_member, requires_member_or_staff, requires_staff
+from booking import commands as c
 from booking import pricing_service, promotions_admin, reminders, services
 from booking import repository as repo
 from booking import schemas as s
 from booking.domain import states
 from booking.domain.promotions import Quote, Usage
 from booking.models import BookingPolicy, Promotion
-from estivage.auth import Identity, requires_member, requires_member_or_staff, requires_staff
-from estivage.idempotency import Idempotency, provide_idempotency
-from inventory.controllers import language_of, money_out
-from inventory.domain.money import Money
-from inventory.schemas import MoneyIn
-from inventory.services import TypeOffer, search_stay
+from inventory.services import TypeOffer
+from kernel.http.idempotency import Idempotency, provide_idempotency
+from kernel.http.schemas import language_of, money_out
+from kernel.money import MAD, Money
+from kernel.structs import MoneyIn
+from kernel.uow import UnitOfWork
 
 
 def price_out(view: services.BookingView) -> s.PriceOut:
@@ -54,7 +57,7 @@ def booking_out(view: services.BookingView, now: datetime) -> s.BookingOut:
         guests=b.guests,
         price=price_out(view),
         created_at=b.created_at,
-        hold_expires_at=b.hold_expires_at if status == "held" else None,
+        hold_expires_at=b.hold_expires_at if status == states.HELD else None,
         confirmed_at=b.confirmed_at,
         cancelled_at=b.cancelled_at,
         refund=money_out(Money(b.refund_minor, b.currency)) if b.refund_minor is not None else None,
@@ -78,21 +81,20 @@ class BookingController(Controller):
     async def hold(
         self,
         request: Request[Identity, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         idempotency: NamedDependency[Idempotency],
-        data: JSONBody[s.HoldIn],
+        data: JSONBody[c.HoldIn],
     ) -> Response[s.BookingOut]:
         async def produce() -> tuple[int, s.BookingOut]:
             view = await services.hold(
-                db_session,
+                uow,
                 request.user,
                 services.HoldRequest(
                     data.centre, data.unit_type, data.arrival, data.departure, data.guests, data.promo_code
                 ),
                 now,
             )
-            await db_session.commit()
             return 201, booking_out(view, now)
 
         return await idempotency.run(data, produce)
@@ -132,17 +134,14 @@ class BookingController(Controller):
     async def cancel(
         self,
         request: Request[Identity, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         idempotency: NamedDependency[Idempotency],
         booking_id: FromPath[uuid.UUID],
     ) -> Response[s.CancelOut]:
         async def produce() -> tuple[int, s.CancelOut]:
-            booking, refund = await services.cancel(db_session, request.user, booking_id, now)
-            # The money side (refund through the provider, credit instalments) is wired in by the app.
-            for on_cancelled in request.app.state.cancel_hooks:
-                await on_cancelled(db_session, booking, refund, now)
-            await db_session.commit()
+            # The refund and the pass's revocation follow from BookingCancelled (estivage.bootstrap).
+            booking, refund = await services.cancel(uow, request.user, booking_id, now)
             return 200, s.CancelOut(id=booking.id, status=booking.status, refund=money_out(refund))
 
         return await idempotency.run(str(booking_id), produce)
@@ -157,12 +156,12 @@ class BookingController(Controller):
         self,
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         booking_id: FromPath[uuid.UUID],
-        data: JSONBody[s.MoveIn],
+        data: JSONBody[c.MoveIn],
     ) -> s.BookingOut:
-        await services.move_unit(db_session, booking_id, data.unit, now)
-        await db_session.commit()
+        await services.move_unit(uow, booking_id, data.unit, now)
         return booking_out(await services.get_booking(db_session, request.user, booking_id), now)
 
 
@@ -185,21 +184,17 @@ class AvailabilityController(Controller):
         departure: FromQuery[date],
         guests: Annotated[int, QueryParameter(ge=1, le=50)] = 1,
     ) -> list[s.AvailabilityOut]:
-        category = request.user.category or ""
-        result = await search_stay(
+        priced = await pricing_service.search_with_quotes(
             db_session,
-            centre_code=centre,
+            request.user,
+            centre=centre,
             arrival=arrival,
             departure=departure,
             guests=guests,
-            category=category,
             now=now,
         )
-        quotes = await pricing_service.quotes_for_search(
-            db_session, result, category, request.user.user_id, now
-        )
         arabic = language_of(request) == "ar"
-        return [availability_out(o, quotes[o.unit_type.code], arabic) for o in result.offers]
+        return [availability_out(p.offer, p.quote, arabic) for p in priced]
 
 
 def availability_out(offer: TypeOffer, quote: Quote, arabic: bool) -> s.AvailabilityOut:
@@ -225,28 +220,18 @@ class BookingPolicyController(Controller):
     guards = [requires_staff]
 
     @get("/", summary="Hold duration and per-member limits")
-    async def read(self, db_session: NamedDependency[AsyncSession]) -> s.BookingPolicyIO:
+    async def read(self, db_session: NamedDependency[AsyncSession]) -> c.BookingPolicyIO:
         return policy_out(await repo.policy(db_session))
 
     @put("/", summary="Set the hold duration, per-member limits and holiday-credit terms")
     async def write(
-        self, db_session: NamedDependency[AsyncSession], data: JSONBody[s.BookingPolicyIO]
-    ) -> s.BookingPolicyIO:
-        found = await db_session.get(BookingPolicy, 1)
-        if found is None:
-            found = BookingPolicy(id=1)
-            db_session.add(found)
-        found.hold_minutes = data.hold_minutes
-        found.max_open_holds = data.max_open_holds
-        found.max_off_season_nights_per_year = data.max_off_season_nights_per_year
-        found.credit_max_instalments = data.credit_max_instalments
-        found.credit_min_instalment_minor = data.credit_min_instalment.amount_minor
-        found.credit_categories = sorted(set(data.credit_categories))
-        return data
+        self, uow: NamedDependency[UnitOfWork], data: JSONBody[c.BookingPolicyIO]
+    ) -> c.BookingPolicyIO:
+        return policy_out(await services.set_policy(uow, data))
 
 
-def policy_out(found: BookingPolicy) -> s.BookingPolicyIO:
-    return s.BookingPolicyIO(
+def policy_out(found: BookingPolicy) -> c.BookingPolicyIO:
+    return c.BookingPolicyIO(
         hold_minutes=found.hold_minutes,
         max_open_holds=found.max_open_holds,
         max_off_season_nights_per_year=found.max_off_season_nights_per_year,
@@ -266,7 +251,7 @@ def promotion_out(promotion: Promotion, usage: Usage) -> s.PromotionOut:
         exclusive=promotion.exclusive,
         paused=promotion.paused,
         percent_bp=promotion.percent_bp,
-        amount=money_out(Money(promotion.amount_minor)) if promotion.amount_minor is not None else None,
+        amount=money_out(Money(promotion.amount_minor, MAD)) if promotion.amount_minor is not None else None,
         stay_nights=promotion.stay_nights,
         pay_nights=promotion.pay_nights,
         centres=promotion.centres,
@@ -280,7 +265,7 @@ def promotion_out(promotion: Promotion, usage: Usage) -> s.PromotionOut:
         min_nights=promotion.min_nights,
         max_uses=promotion.max_uses,
         max_uses_per_member=promotion.max_uses_per_member,
-        budget=money_out(Money(promotion.budget_minor)) if promotion.budget_minor is not None else None,
+        budget=money_out(Money(promotion.budget_minor, MAD)) if promotion.budget_minor is not None else None,
         uses=usage.uses,
         spent=money_out(usage.spent),
     )
@@ -299,9 +284,11 @@ class PromotionController(Controller):
 
     @post("/", summary="Create a promotion")
     async def create(
-        self, db_session: NamedDependency[AsyncSession], data: JSONBody[s.PromotionIn]
+        self,
+        uow: NamedDependency[UnitOfWork],
+        data: JSONBody[c.PromotionIn],
     ) -> s.PromotionOut:
-        promotion = await promotions_admin.create_promotion(db_session, data)
+        promotion = await promotions_admin.create_promotion(uow, data)
         return promotion_out(promotion, Usage())
 
     @get("/{promotion_id:int}", summary="One promotion with its uses")
@@ -319,11 +306,12 @@ class PromotionController(Controller):
     async def update(
         self,
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         promotion_id: FromPath[int],
-        data: JSONBody[s.PromotionPatch],
+        data: JSONBody[c.PromotionPatch],
     ) -> s.PromotionOut:
-        await promotions_admin.update_promotion(db_session, promotion_id, data)
+        await promotions_admin.update_promotion(uow, promotion_id, data)
         [(promotion, usage)] = await promotions_admin.promotions_with_usage(db_session, now, promotion_id)
         return promotion_out(promotion, usage)
 

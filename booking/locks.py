@@ -17,11 +17,11 @@ from datetime import date, datetime
 from sqlalchemy import Table, bindparam, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.models import Member
 from booking.models import Booking
 from booking.repository import member_category_for_update
-from estivage.accounts.models import Member
-from inventory.domain.errors import NotFound
 from inventory.models import Centre, StayNight, UnitType
+from kernel.errors import NotFound
 
 ALLOCATION_LOCK = {"enabled": True}
 

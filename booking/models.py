@@ -9,10 +9,9 @@ from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from estivage.db import Base
+from booking.domain.states import BookingStatus
 from inventory.snapshot import register_configuration_model
-
-BOOKING_STATES = ("held", "confirmed", "checked_in", "completed", "cancelled", "expired", "no_show")
+from kernel.db import Base
 
 
 class Booking(Base):
@@ -42,7 +41,7 @@ class Booking(Base):
     departure: Mapped[date] = mapped_column(Date())
     guests: Mapped[int] = mapped_column(Integer())
     category: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="held")
+    status: Mapped[str] = mapped_column(String(16), default=BookingStatus.HELD)
     hold_expires_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))

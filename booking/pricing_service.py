@@ -8,18 +8,20 @@ or the last of a budget.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import Integer, Table, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.domain.identity import Identity
 from booking.domain import promotions as rules
 from booking.models import Promotion
 from booking.repository import BOOKINGS, live_booking_row
 from inventory.domain.calendar import local_today
-from inventory.domain.money import Money
-from inventory.services import StaySearch, TypeOffer
+from inventory.services import StaySearch, TypeOffer, search_stay
 from inventory.snapshot import versioned
+from kernel.money import MAD, Money
 
 
 def promotion_rule(row: Promotion) -> rules.Promotion:
@@ -28,7 +30,7 @@ def promotion_rule(row: Promotion) -> rules.Promotion:
         name=row.name,
         kind=rules.PromotionKind(row.kind),
         percent_bp=row.percent_bp or 0,
-        amount=Money(row.amount_minor or 0),
+        amount=Money(row.amount_minor or 0, MAD),
         stay_nights=row.stay_nights or 0,
         pay_nights=row.pay_nights or 0,
         code=row.code,
@@ -45,7 +47,7 @@ def promotion_rule(row: Promotion) -> rules.Promotion:
         paused=row.paused,
         max_uses=row.max_uses,
         max_uses_per_member=row.max_uses_per_member,
-        budget=Money(row.budget_minor) if row.budget_minor is not None else None,
+        budget=Money(row.budget_minor, MAD) if row.budget_minor is not None else None,
     )
 
 
@@ -91,7 +93,9 @@ async def usage_of(
         return {}
     parameters = {"promotion_ids": list(promotion_ids), "member_id": member_id, "now": now}
     rows = await session.execute(_USAGE, parameters)
-    return {pid: rules.Usage(uses, member_uses or 0, Money(spent)) for pid, uses, member_uses, spent in rows}
+    return {
+        pid: rules.Usage(uses, member_uses or 0, Money(spent, MAD)) for pid, uses, member_uses, spent in rows
+    }
 
 
 def stay_facts(search: StaySearch, offer: TypeOffer, category: str, now: datetime) -> rules.StayFacts:
@@ -148,3 +152,35 @@ async def quote_for_hold(
 
 def _same_code(code: str, given: str | None) -> bool:
     return given is not None and code.upper() == given.strip().upper()
+
+
+@dataclass(frozen=True, slots=True)
+class PricedOffer:
+    offer: TypeOffer
+    quote: rules.Quote
+
+
+async def search_with_quotes(
+    session: AsyncSession,
+    member: Identity,
+    *,
+    centre: str,
+    arrival: date,
+    departure: date,
+    guests: int,
+    now: datetime,
+) -> list[PricedOffer]:
+    """What the member can book for a stay, at their tariff and the automatic promotions: the one
+    function behind GET /api/availability and the search page."""
+    category = member.category or ""
+    found = await search_stay(
+        session,
+        centre_code=centre,
+        arrival=arrival,
+        departure=departure,
+        guests=guests,
+        category=category,
+        now=now,
+    )
+    quotes = await quotes_for_search(session, found, category, member.user_id, now)
+    return [PricedOffer(offer, quotes[offer.unit_type.code]) for offer in found.offers]

@@ -7,11 +7,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking import schemas as s
+from booking import commands as s
 from booking.domain.promotions import Usage
 from booking.models import Promotion
 from booking.pricing_service import usage_of
-from inventory.domain.errors import Conflict, NotFound, RuleViolation
+from kernel.errors import Conflict, NotFound, RuleViolation
+from kernel.uow import use_case
 
 
 def _check_shape(data: s.PromotionIn) -> None:
@@ -31,6 +32,7 @@ def _check_shape(data: s.PromotionIn) -> None:
             raise RuleViolation("invalid_dates", f"{name} is before its start", field=name)
 
 
+@use_case
 async def create_promotion(session: AsyncSession, data: s.PromotionIn) -> Promotion:
     _check_shape(data)
     code = data.code.upper() if data.code else None
@@ -80,6 +82,7 @@ _CAP_COLUMNS = {
 }
 
 
+@use_case
 async def update_promotion(session: AsyncSession, promotion_id: int, patch: s.PromotionPatch) -> Promotion:
     """Set what the patch gives, then lift the caps it clears; a cap both set and cleared is refused
     before anything changes."""

@@ -16,16 +16,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from accounts.domain.identity import Identity
 from booking import services
 from booking.domain import states
-from estivage.auth import Identity
-from estivage.db import Base
 from inventory.domain.calendar import local_today
-from inventory.domain.errors import Conflict, NotFound, RuleViolation
 from inventory.snapshot import centre_view
+from kernel.db import Base
+from kernel.errors import Conflict, NotFound, RuleViolation
+from kernel.uow import use_case
 
 MAX_COMMENT = 1000
-RATEABLE = ("confirmed", "checked_in", "completed")
+RATEABLE = (states.CONFIRMED, states.CHECKED_IN, states.COMPLETED)
 
 
 class StayRating(Base):
@@ -59,6 +60,7 @@ async def rating_of(session: AsyncSession, booking_id: uuid.UUID) -> StayRating 
     return await session.get(StayRating, booking_id)
 
 
+@use_case
 async def rate_stay(
     session: AsyncSession, member: Identity, booking_id: uuid.UUID, score: int, comment: str, now: datetime
 ) -> StayRating:

@@ -19,10 +19,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from booking.domain import states
 from booking.models import Booking
-from estivage.db import Base
 from inventory.domain.calendar import Stay, stay_window
 from inventory.models import Centre
+from kernel.db import Base
+from kernel.uow import UnitOfWork
 
 PAYMENT_NOTICE = timedelta(hours=24)  # the payment reminder comes this long before the deadline
 ARRIVAL_NOTICE_DAYS = 3  # the arrival reminder comes this many days before the arrival day
@@ -63,11 +65,18 @@ async def _write(session: AsyncSession, rows: list[dict[str, object]]) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def write_reminders(session: AsyncSession, now: datetime) -> int:
+async def write_reminders(uow: UnitOfWork, now: datetime) -> int:
     """The worker's job: reminders due now that were not written yet. Returns how many were written."""
+    async with uow:
+        written = await _due_reminders(uow.session, now)
+        await uow.commit()
+        return written
+
+
+async def _due_reminders(session: AsyncSession, now: datetime) -> int:
     payment_due = await session.execute(
         select(Booking.id, Booking.member_id, Booking.hold_expires_at, Booking.created_at).where(
-            Booking.status == "held",
+            Booking.status == states.HELD,
             Booking.hold_expires_at > now,
             Booking.hold_expires_at <= now + PAYMENT_NOTICE,
         )
@@ -91,7 +100,7 @@ async def write_reminders(session: AsyncSession, now: datetime) -> int:
         )
         .join(Centre, Centre.id == Booking.centre_id)
         .where(
-            Booking.status == "confirmed",
+            Booking.status == states.CONFIRMED,
             Booking.arrival >= now.date(),
             Booking.arrival <= now.date() + timedelta(days=ARRIVAL_NOTICE_DAYS),
         )
@@ -106,9 +115,7 @@ async def write_reminders(session: AsyncSession, now: datetime) -> int:
         }
         for b, m, arrival, departure, guests, opens, closes, zone in arriving.tuples()
     ]
-    written = await _write(session, rows)
-    await session.commit()
-    return written
+    return await _write(session, rows)
 
 
 async def reminders_of(session: AsyncSession, member_id: int) -> list[ReminderView]:

@@ -28,15 +28,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.models import Member
+from booking.domain import states
 from booking.domain.limits import MemberLimits, MemberUsage
 from booking.models import Booking, BookingPolicy
-from estivage.accounts.models import Member
 from inventory.domain.availability import TakenNight
-from inventory.domain.errors import NotFound
 from inventory.models import Season, StayNight
 from inventory.snapshot import versioned
+from kernel.errors import NotFound
 
-LIVE_STATES = ("confirmed", "checked_in", "completed", "no_show")
+LIVE_STATES = tuple(sorted(states.PAID))  # a tuple: SQL IN wants a sequence
 
 # A hold runs about ten statements. Built once here on the tables (not the mapped classes) and run with
 # parameters, each costs a third of the CPU of an ORM statement built per call: no statement to build,
@@ -51,7 +52,7 @@ def live_booking(now: datetime) -> ColumnElement[bool]:
     """A booking that holds its inventory or its promotion: confirmed onwards, or a hold not yet expired."""
     return or_(
         Booking.status.in_(LIVE_STATES),
-        and_(Booking.status == "held", Booking.hold_expires_at > now),
+        and_(Booking.status == states.HELD, Booking.hold_expires_at > now),
     )
 
 
@@ -59,7 +60,7 @@ def live_booking_row(now: ColumnElement[datetime]) -> ColumnElement[bool]:
     """``live_booking`` on the bookings table, for statements built once (``now`` a bound parameter)."""
     return or_(
         BOOKINGS.c.status.in_(LIVE_STATES),
-        and_(BOOKINGS.c.status == "held", BOOKINGS.c.hold_expires_at > now),
+        and_(BOOKINGS.c.status == states.HELD, BOOKINGS.c.hold_expires_at > now),
     )
 
 
@@ -128,7 +129,7 @@ async def member_usage(session: AsyncSession, user_id: int, year: int, now: date
 def _usage(bookings: Iterable[tuple[str, date, date, str]], year: int) -> MemberUsage:
     open_holds = nights = 0
     for status, arrival, departure, kind in bookings:
-        open_holds += status == "held"
+        open_holds += status == states.HELD
         if kind == "off_season" and arrival.year == year:
             nights += (departure - arrival).days
     return MemberUsage(open_holds=open_holds, nights_this_year=nights)

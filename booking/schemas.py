@@ -8,18 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from inventory.schemas import Code, MoneyIn, MoneyOut
-
-PromoCode = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9-]+$")]
-
-
-class HoldIn(msgspec.Struct, forbid_unknown_fields=True):
-    centre: Code
-    unit_type: Code
-    arrival: date
-    departure: date
-    guests: Annotated[int, msgspec.Meta(ge=1, le=50)]
-    promo_code: PromoCode | None = None
+from kernel.structs import MoneyOut
 
 
 class PromotionApplied(msgspec.Struct):
@@ -68,79 +57,6 @@ class CancelOut(msgspec.Struct):
     id: uuid.UUID
     status: str
     refund: MoneyOut
-
-
-class MoveIn(msgspec.Struct, forbid_unknown_fields=True):
-    unit: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
-
-
-class BookingPolicyIO(msgspec.Struct, forbid_unknown_fields=True):
-    hold_minutes: Annotated[int, msgspec.Meta(ge=1, le=240)]
-    max_open_holds: Annotated[int, msgspec.Meta(ge=1, le=10)]
-    max_off_season_nights_per_year: Annotated[int, msgspec.Meta(ge=1, le=366)]
-    credit_max_instalments: Annotated[int, msgspec.Meta(ge=1, le=24)] = 10
-    credit_min_instalment: MoneyIn = msgspec.field(default_factory=lambda: MoneyIn(amount_minor=20_000))
-    credit_categories: list[Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z_]*$")]] = msgspec.field(
-        default_factory=lambda: ["active"]
-    )
-
-
-PromotionKind = Literal["percentage", "fixed", "stay_pay"]
-Weekday = Annotated[int, msgspec.Meta(ge=1, le=7)]
-
-
-# A count of uses: at least one, and within a 32-bit integer column on every database.
-Uses = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
-
-
-class PromotionIn(msgspec.Struct, forbid_unknown_fields=True):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
-    kind: PromotionKind
-    percent_bp: Annotated[int, msgspec.Meta(ge=1, le=10_000)] | None = None
-    amount: MoneyIn | None = None
-    stay_nights: Annotated[int, msgspec.Meta(ge=2, le=60)] | None = None
-    pay_nights: Annotated[int, msgspec.Meta(ge=1, le=59)] | None = None
-    code: PromoCode | None = None
-    centres: list[Code] = msgspec.field(default_factory=list)
-    unit_types: list[Code] = msgspec.field(default_factory=list)
-    categories: list[str] = msgspec.field(default_factory=list)
-    arrival_weekdays: list[Weekday] = msgspec.field(default_factory=list)
-    stay_from: date | None = None
-    stay_until: date | None = None
-    book_from: date | None = None
-    book_until: date | None = None
-    min_nights: Annotated[int, msgspec.Meta(ge=1, le=60)] = 1
-    exclusive: bool = False
-    paused: bool = False
-    max_uses: Uses | None = None
-    max_uses_per_member: Uses | None = None
-    budget: MoneyIn | None = None
-
-
-# The caps of a promotion that a change may lift ("no limit").
-Cap = Literal["max_uses", "max_uses_per_member", "budget"]
-
-
-class PromotionPatch(msgspec.Struct, forbid_unknown_fields=True):
-    """The same limits as PromotionIn: a change is validated as strictly as a creation."""
-
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=120)] | None = None
-    paused: bool | None = None
-    exclusive: bool | None = None
-    max_uses: Uses | None = None
-    max_uses_per_member: Uses | None = None
-    budget: MoneyIn | None = None
-    book_until: date | None = None
-    stay_until: date | None = None
-    clear: Annotated[
-        list[Cap],
-        msgspec.Meta(
-            description=(
-                "Caps to lift (no limit from now on): a cap left out, or null, is unchanged. A cap may "
-                "not be both set and cleared in one patch (422 naming it)."
-            )
-        ),
-    ] = msgspec.field(default_factory=list)
 
 
 class PromotionOut(msgspec.Struct):

@@ -15,20 +15,23 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.domain.identity import MANAGER, MEMBER, STAFF, Identity
 from booking import pricing_service
 from booking import repository as repo
+from booking.commands import BookingPolicyIO
 from booking.domain import cancellation, states
 from booking.domain.limits import check_member_limits
+from booking.events import BookingCancelled, BookingConfirmed, BookingHeld, BookingMoved
 from booking.locks import lock_for_booking, lock_for_hold
-from booking.models import Booking
-from estivage.auth import MANAGER, MEMBER, STAFF, Identity
+from booking.models import Booking, BookingPolicy
 from inventory.domain.availability import TakenNight
 from inventory.domain.calendar import SeasonKind, season_of
-from inventory.domain.errors import Conflict, NotFound, RuleViolation
-from inventory.domain.money import Money
 from inventory.models import Centre, Season, Unit, UnitType
 from inventory.services import StaySearch, TypeOffer, search_stay
 from inventory.snapshot import CentreView, centre_view
+from kernel.errors import Conflict, NotFound, RuleViolation
+from kernel.money import Money
+from kernel.uow import UnitOfWork, use_case
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +93,18 @@ async def _offer(
     return result, result.offers[0]
 
 
-async def hold(session: AsyncSession, member: Identity, request: HoldRequest, now: datetime) -> BookingView:
+async def hold(uow: UnitOfWork, member: Identity, request: HoldRequest, now: datetime) -> BookingView:
+    """A member's hold: one unit of the type reserved until the policy's hold time runs out."""
+    async with uow:
+        view = await _place_hold(uow.session, member, request, now)
+        uow.record(BookingHeld(occurred_at=now, booking_id=view.booking.id, member_id=member.user_id))
+        await uow.commit()
+        return view
+
+
+async def _place_hold(
+    session: AsyncSession, member: Identity, request: HoldRequest, now: datetime
+) -> BookingView:
     # A read-only look first, outside any lock: in a rush most requests meet a sold-out type, and those
     # are answered without queueing for the lock or writing anything. The read transaction is closed
     # before the locked unit of work begins (SQLite must start that one with its write).
@@ -126,7 +140,7 @@ async def hold(session: AsyncSession, member: Identity, request: HoldRequest, no
         departure=request.departure,
         guests=request.guests,
         category=category,
-        status="held",
+        status=states.HELD,
         hold_expires_at=expires,
         created_at=now,
         currency=quote.total.currency,
@@ -174,6 +188,15 @@ async def get_booking(session: AsyncSession, identity: Identity, booking_id: uui
     return BookingView(*row)
 
 
+async def own_booking(session: AsyncSession, identity: Identity, booking_id: uuid.UUID) -> BookingView:
+    """The caller's own booking (paying it, its pass, cancelling it from the member's pages); anyone
+    else's, staff's and managers' included, is 404 on this path like everywhere."""
+    view = await get_booking(session, identity, booking_id)
+    if view.booking.member_id != identity.user_id:
+        raise NotFound("booking_not_found", f"no booking {booking_id}")
+    return view
+
+
 async def list_bookings(
     session: AsyncSession,
     identity: Identity,
@@ -197,17 +220,19 @@ async def list_bookings(
     return [BookingView(*row) for row in (await session.execute(query)).tuples()]
 
 
-async def confirm(session: AsyncSession, booking_id: uuid.UUID, now: datetime) -> Booking:
-    """Money is secured: the hold becomes a confirmed stay. Called by the payments package.
+async def confirm(uow: UnitOfWork, booking_id: uuid.UUID, now: datetime) -> Booking:
+    """Money is secured: the hold becomes a confirmed stay. A step of the payments' use cases (it records
+    ``BookingConfirmed`` and does not commit).
 
     A hold that expired meanwhile is taken again when its unit is still free; otherwise the caller
     (payments) must refund at once — never money without a stay."""
+    session = uow.session
     await lock_for_booking(session, booking_id)
     booking = await session.get(Booking, booking_id, with_for_update=True)
     if booking is None:
         raise NotFound("booking_not_found", f"no booking {booking_id}")
     current = states.effective_status(booking.status, booking.hold_expires_at, now)
-    if current == "expired":
+    if current == states.EXPIRED:
         if not await repo.unit_is_free(
             session, booking.unit_id, booking.arrival, booking.departure, now, booking.id
         ):
@@ -217,21 +242,40 @@ async def confirm(session: AsyncSession, booking_id: uuid.UUID, now: datetime) -
             session, booking.unit_type_id, booking.arrival, booking.departure, now
         )
         session.add_all(repo.nights_rows(booking, None))
-        current = "held"
+        current = states.HELD
     booking.status = states.transition(current, "pay")
     booking.confirmed_at, booking.hold_expires_at = now, None
     await session.flush()
     await repo.confirm_nights(session, booking.id)
+    uow.record(
+        BookingConfirmed(
+            occurred_at=now,
+            booking_id=booking.id,
+            member_id=booking.member_id,
+            total=Money(booking.total_minor, booking.currency),
+        )
+    )
     return booking
 
 
-async def move_unit(session: AsyncSession, booking_id: uuid.UUID, unit_number: str, now: datetime) -> Booking:
+async def move_unit(uow: UnitOfWork, booking_id: uuid.UUID, unit_number: str, now: datetime) -> Booking:
     """Staff move a booking to another free unit of the same type."""
+    async with uow:
+        booking = await _move(uow.session, booking_id, unit_number, now)
+        uow.record(BookingMoved(occurred_at=now, booking_id=booking.id, unit_id=booking.unit_id))
+        await uow.commit()
+        return booking
+
+
+async def _move(session: AsyncSession, booking_id: uuid.UUID, unit_number: str, now: datetime) -> Booking:
     await lock_for_booking(session, booking_id)
     booking = await session.get(Booking, booking_id)
     if booking is None:
         raise NotFound("booking_not_found", f"no booking {booking_id}")
-    if states.effective_status(booking.status, booking.hold_expires_at, now) not in {"held", "confirmed"}:
+    if states.effective_status(booking.status, booking.hold_expires_at, now) not in {
+        states.HELD,
+        states.CONFIRMED,
+    }:
         raise Conflict("invalid_transition", f"a {booking.status} booking cannot move")
     unit = (
         await session.scalars(
@@ -247,18 +291,48 @@ async def move_unit(session: AsyncSession, booking_id: uuid.UUID, unit_number: s
     await repo.release_nights(session, booking.id)
     await repo.clear_expired_nights(session, booking.unit_type_id, booking.arrival, booking.departure, now)
     booking.unit_id = unit.id
-    session.add_all(repo.nights_rows(booking, booking.hold_expires_at if booking.status == "held" else None))
+    session.add_all(
+        repo.nights_rows(booking, booking.hold_expires_at if booking.status == states.HELD else None)
+    )
     await session.flush()
     return booking
 
 
 async def cancel(
-    session: AsyncSession, identity: Identity, booking_id: uuid.UUID, now: datetime
+    uow: UnitOfWork, identity: Identity, booking_id: uuid.UUID, now: datetime
 ) -> tuple[Booking, Money]:
     """Cancel by the member (own bookings) or staff; the refund follows the season's policy.
 
-    The amount is computed here and recorded on the booking; moving the money is the payments
-    package's refund path, which reads ``refund_minor``."""
+    The amount is computed here and recorded on the booking; ``BookingCancelled`` moves the money (the
+    payments package refunds) and revokes the pass (access), in the same transaction."""
+    async with uow:
+        booking, refund = await cancel_step(uow, identity, booking_id, now)
+        await uow.commit()
+        return booking, refund
+
+
+async def cancel_step(
+    uow: UnitOfWork, identity: Identity, booking_id: uuid.UUID, now: datetime
+) -> tuple[Booking, Money]:
+    """The cancellation as a step of a larger use case (a declined summer offer): records
+    ``BookingCancelled``, does not commit."""
+    booking, refund, was_paid = await _cancel(uow.session, identity, booking_id, now)
+    uow.record(
+        BookingCancelled(
+            occurred_at=now,
+            booking_id=booking.id,
+            member_id=booking.member_id,
+            refund=refund,
+            was_paid=was_paid,
+            by_role=str(identity.role),
+        )
+    )
+    return booking, refund
+
+
+async def _cancel(
+    session: AsyncSession, identity: Identity, booking_id: uuid.UUID, now: datetime
+) -> tuple[Booking, Money, bool]:
     await lock_for_booking(session, booking_id)
     view = await get_booking(session, identity, booking_id)
     booking, centre_code = view.booking, view.centre
@@ -266,14 +340,14 @@ async def cancel(
         raise NotFound("booking_not_found", f"no booking {booking_id}")
     current = states.effective_status(booking.status, booking.hold_expires_at, now)
     booking.status = states.transition(current, "cancel")
-    paid = Money(booking.total_minor if current == "confirmed" else 0, booking.currency)
+    paid = Money(booking.total_minor if current == states.CONFIRMED else 0, booking.currency)
     refund = await _refund_due(session, booking, centre_code, paid, now)
     booking.cancelled_at, booking.cancelled_by = now, identity.role
     booking.refund_minor = refund.amount_minor
     booking.hold_expires_at = None
     await repo.release_nights(session, booking.id)
     await session.flush()
-    return booking, refund
+    return booking, refund, current == states.CONFIRMED
 
 
 async def _refund_due(
@@ -287,3 +361,20 @@ async def _refund_due(
     policy = cancellation.policy_from_tiers(tiers) if tiers is not None else cancellation.DEFAULT_POLICY
     arrival_at = datetime.combine(booking.arrival, centre.arrival_time, tzinfo=ZoneInfo(centre.time_zone))
     return cancellation.refund_for(policy, paid, arrival_at, now).amount
+
+
+@use_case
+async def set_policy(session: AsyncSession, data: BookingPolicyIO) -> BookingPolicy:
+    """Staff set the hold duration, the per-member limits and the holiday-credit terms."""
+    found = await session.get(BookingPolicy, 1)
+    if found is None:
+        found = BookingPolicy(id=1)
+        session.add(found)
+    found.hold_minutes = data.hold_minutes
+    found.max_open_holds = data.max_open_holds
+    found.max_off_season_nights_per_year = data.max_off_season_nights_per_year
+    found.credit_max_instalments = data.credit_max_instalments
+    found.credit_min_instalment_minor = data.credit_min_instalment.amount_minor
+    found.credit_categories = sorted(set(data.credit_categories))
+    await session.flush()
+    return found

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
@@ -19,7 +18,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.controllers import DeviceController, GateController, OccupancyController, PassController
-from access.passes import revoke_booking_passes
+from accounts.controllers import make_auth_controller
+from accounts.tokens import jwt_auth
 from booking.campaigns.controllers import CampaignController
 from booking.controllers import (
     AvailabilityController,
@@ -28,27 +28,17 @@ from booking.controllers import (
     PromotionController,
     ReminderController,
 )
-from booking.models import Booking
-from estivage import observability
-from estivage.accounts.controllers import make_auth_controller
-from estivage.auth import jwt_auth
-from estivage.db import create_engine
+from estivage import bootstrap, observability
 from estivage.openapi import ProblemAwareJsonPlugin
 from estivage.problems import bad_data_handler, internal_error_handler, problem_details_config
-from estivage.settings import Settings
 from estivage.stores import store_registry, store_state
-from estivage.web import csrf_config, template_config, web_handlers
+from estivage.web import csrf_middleware, template_config, web_handlers
 from inventory.controllers import CentreController, SeasonController
-from inventory.domain.money import Money
-from payments.controllers import CheckoutController, StripeWebhookController, TestModeController
-from payments.providers import CardProvider, StripeProvider, TestModeProvider
-from payments.services import refund_cancelled
-
-Clock = Callable[[], datetime]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
+from kernel.clock import Clock, utc_now
+from kernel.db import create_engine
+from kernel.settings import Settings
+from kernel.uow import UnitOfWork
+from payments.controllers import CheckoutController, StripeWebhookController
 
 
 @get("/health", exclude_from_auth=True, tags=["operations"], summary="Liveness")
@@ -86,33 +76,22 @@ def provide_now(state: State) -> datetime:
     return clock()
 
 
-def card_provider(settings: Settings) -> CardProvider:
-    """Stripe when a key is configured; otherwise the built-in test mode, so the demo pays offline."""
-    if settings.stripe_api_key:
-        return StripeProvider(settings.stripe_api_key, settings.stripe_api_base)
-    return TestModeProvider()
+def provide_uow(db_session: NamedDependency[AsyncSession], state: State) -> UnitOfWork:
+    """The request's unit of work: its session and the app's event handlers (estivage.bootstrap)."""
+    return UnitOfWork(db_session, state.event_handlers)
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock = _utc_now) -> Litestar:
+def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> Litestar:
     settings = settings or Settings.from_env()
     observability.configure_logging(settings.log_format)
-    observability.install_business_metrics()
-    provider = card_provider(settings)
-
-    async def refund_on_cancel(session: AsyncSession, booking: Booking, refund: Money, now: datetime) -> None:
-        await refund_cancelled(session, provider, booking, refund, now)
-
-    async def revoke_on_cancel(
-        session: AsyncSession, booking: Booking, _refund: Money, now: datetime
-    ) -> None:
-        await revoke_booking_passes(session, booking, "booking_cancelled", now)
-
+    provider = bootstrap.card_provider(settings)
     engine = create_engine(settings.database_url, echo=settings.sql_echo)
     jwt = jwt_auth(settings.jwt_secret, settings.token_minutes)
     db_config = SQLAlchemyAsyncConfig(
         engine_instance=engine,
         session_config=AsyncSessionConfig(expire_on_commit=False),
-        before_send_handler="autocommit",
+        # No autocommit: a use case commits once, in its service (kernel.uow); the session of a request
+        # that did not commit is rolled back when it closes.
         set_default_exception_handler=False,
     )
     auth_controller = make_auth_controller(jwt, settings.token_minutes, settings.login_attempts_per_minute)
@@ -136,19 +115,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock = _utc_now) -> 
         PassController,
         observability.metrics_controller(settings.metrics_token),
     ]
-    if provider.name == "test":
-        handlers.append(TestModeController)
-    handlers.extend(web_handlers(jwt, settings, engine))
+    handlers.extend(web_handlers(jwt, settings, engine, test_payments=provider.name == "test"))
     app = Litestar(
         route_handlers=handlers,
-        middleware=[observability.prometheus_config().middleware],
+        middleware=[observability.prometheus_config().middleware, csrf_middleware(settings.jwt_secret)],
         plugins=[
             SQLAlchemyPlugin(config=db_config),
             ProblemDetailsPlugin(problem_details_config()),
             HTMXPlugin(),
         ],
         template_config=template_config(),
-        csrf_config=csrf_config(settings.jwt_secret),
         on_app_init=[jwt.on_app_init],
         stores=store_registry(settings),
         state=State(
@@ -156,10 +132,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock = _utc_now) -> 
                 "settings": settings,
                 "clock": clock,
                 "card_provider": provider,
-                "cancel_hooks": [refund_on_cancel, revoke_on_cancel],
+                "event_handlers": bootstrap.event_handlers(provider),
             }
         ),
-        dependencies={"now": Provide(provide_now, sync_to_thread=False)},
+        dependencies={
+            "now": Provide(provide_now, sync_to_thread=False),
+            "uow": Provide(provide_uow, sync_to_thread=False),
+        },
         exception_handlers={
             Exception: internal_error_handler,
             DBAPIError: bad_data_handler,

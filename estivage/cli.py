@@ -1,7 +1,7 @@
 """`estivage`: the operators' command (serve, migrate, seed-demo, demo and the staff tools).
 
-It is a click group, the toolkit Litestar's own CLI is built on, so the same commands are also
-available as `litestar estivage …` through the CLI plugin in ``estivage.app``.
+A click group (the toolkit Litestar's own CLI is built on). Each command imports its work lazily, so
+that `estivage --help` starts at once.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import asyncio
 
 import click
 
-from booking.campaigns.commands import COMMANDS as CAMPAIGN_COMMANDS
-from estivage.settings import Settings
+from estivage.allocation_commands import COMMANDS as CAMPAIGN_COMMANDS
+from kernel.settings import Settings
 
 
 @click.group(help="Estivage: bookings and access passes for the foundation's holiday centres.")
@@ -29,8 +29,8 @@ def migrate() -> None:
 
 
 async def _seed(settings: Settings) -> None:
-    from estivage.db import create_disposable_engine, session_factory
     from estivage.seed import seed_demo, seed_demo_campaign
+    from kernel.db import create_disposable_engine, session_factory
 
     engine = create_disposable_engine(settings.database_url)
     async with session_factory(engine)() as session:
@@ -101,7 +101,6 @@ def demo(host: str, port: int) -> None:
 def worker(interval: float) -> None:
     from estivage.observability import (
         configure_logging,
-        install_business_metrics,
         metrics_port_server,
         run_until_terminated,
     )
@@ -109,7 +108,6 @@ def worker(interval: float) -> None:
 
     settings = Settings.from_env()
     configure_logging(settings.log_format)
-    install_business_metrics()
     metrics_port_server(settings.worker_metrics_port, settings.metrics_token)
     asyncio.run(run_until_terminated(run_forever(settings, interval)))
 
@@ -121,7 +119,7 @@ def worker(interval: float) -> None:
 def payroll_export_command(month: str, output: str | None, dry_run: bool) -> None:
     from datetime import date
 
-    from estivage.db import create_disposable_engine, session_factory
+    from kernel.db import create_disposable_engine, session_factory
     from payments.reports import payroll_export
 
     try:
@@ -148,8 +146,8 @@ def payroll_export_command(month: str, output: str | None, dry_run: bool) -> Non
 
 @cli.command(help="Compare card payments recorded here with the provider's PaymentIntents.")
 def reconcile() -> None:
-    from estivage.app import card_provider
-    from estivage.db import create_disposable_engine, session_factory
+    from estivage.bootstrap import card_provider
+    from kernel.db import create_disposable_engine, session_factory
     from payments.reports import ledger_mismatches
     from payments.reports import reconcile as compare
 
@@ -252,7 +250,7 @@ def allocation() -> None:
     "--format", "output_format", type=click.Choice(["csv", "json"]), default="csv", show_default=True
 )
 def allocation_run(inputs: str, output_format: str) -> None:
-    from booking.domain.allocation.publication import main as publication
+    from estivage.draw_check import main as publication
 
     raise SystemExit(publication(["run", inputs, "--format", output_format]))
 
@@ -265,7 +263,7 @@ def allocation_run(inputs: str, output_format: str) -> None:
 @click.argument("inputs", type=click.Path(exists=True, dir_okay=False))
 @click.argument("results", type=click.Path(exists=True, dir_okay=False))
 def allocation_verify(inputs: str, results: str) -> None:
-    from booking.domain.allocation.publication import main as publication
+    from estivage.draw_check import main as publication
 
     raise SystemExit(publication(["verify", inputs, results]))
 

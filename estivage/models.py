@@ -1,12 +1,11 @@
 """Every mapped table, imported once so that the metadata Alembic compares against is complete."""
 
 from access.models import Device, FeedLock, GateEvent, IssuedPass, PeerKey, Revocation, ScanFeedEntry
+from accounts.models import Member, User, manager_centres
 from booking.campaigns.models import Campaign, CampaignApplication, CampaignEvent, CampaignOffer, WaitingPlace
 from booking.models import Booking, BookingPolicy, Promotion
 from booking.ratings import StayRating
 from booking.reminders import Reminder
-from estivage.accounts.models import Member, User, manager_centres
-from estivage.db import Base
 from inventory.models import (
     Centre,
     InventoryVersion,
@@ -19,6 +18,7 @@ from inventory.models import (
     UnitClosure,
     UnitType,
 )
+from kernel.db import Base
 from payments.models import Instalment, Payment, PaymentRefund, ProcessedEvent
 
 __all__ = [

@@ -7,9 +7,8 @@ renderer, so every line of a request carries its ``request_id``: the caller's ``
 is sane, a new one otherwise, returned in the response's ``X-Request-ID`` header.
 
 Metrics at ``/metrics``: request latencies per route template (Litestar's Prometheus middleware) and
-business counters. The business events are counted from the ORM, not from the domain code: new rows and
-status changes seen at flush time are counted when their transaction commits (a rolled-back hold counts
-nothing), and the worker's bulk ``UPDATE … SET status='expired'`` is counted by its row count.
+business counters, counted from the domain events once their transaction has committed (a rolled-back
+hold counts nothing; ``estivage.bootstrap`` subscribes them).
 See docs/operations.md for multiprocess mode and who may read ``/metrics``.
 """
 
@@ -28,7 +27,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import structlog
@@ -40,9 +39,12 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import Counter, make_wsgi_app, start_http_server
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import ORMExecuteState, Session
-from sqlalchemy.sql import Insert, visitors
+
+from access.events import GateScansStored
+from booking.domain.states import BookingStatus
+from booking.events import BookingCancelled, BookingConfirmed, BookingHeld, HoldsLapsed
+from kernel.events import EventHandlers
+from payments.events import PaymentSucceeded, RefundIssued
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -75,8 +77,6 @@ STORE_ERRORS = Counter(
     ["operation"],
 )
 
-_COUNTED_STATUSES = frozenset({"confirmed", "cancelled", "expired"})
-_PENDING_KEY = "estivage_metrics_pending"
 
 logger = structlog.get_logger("estivage.observability")
 
@@ -231,152 +231,42 @@ def metrics_controller(token: str | None) -> type[PrometheusController]:
     return MetricsController
 
 
-# --- business counters from the ORM ---------------------------------------------------------------
-
-Increment = tuple[Counter, tuple[str, ...], float]
+# --- business counters from the domain events ------------------------------------------------------
 
 
-def _table(instance_or_class: object) -> str:
-    cls = instance_or_class if isinstance(instance_or_class, type) else type(instance_or_class)
-    return str(getattr(cls, "__tablename__", ""))
+def _count(counter: Counter, *labels: str, amount: float = 1) -> None:
+    (counter.labels(*labels) if labels else counter).inc(amount)
 
 
-def _new_status(instance: object) -> str | None:
-    state: Any = inspect(instance)
-    added = state.attrs.status.history.added
-    return str(added[-1]) if added else None
+def count_business_events(handlers: EventHandlers) -> None:
+    """Subscribe the business counters to the domain events, after commit: a rolled-back hold counts
+    nothing, and nothing here guesses from tables or status strings."""
 
-
-def _payment_succeeded(instance: Any) -> list[Increment]:
-    provider, currency = str(instance.provider), str(instance.currency)
-    return [
-        (PAYMENTS_SUCCEEDED, (provider,), 1),
-        (PAYMENTS_SUCCEEDED_AMOUNT, (provider, currency), float(instance.amount_minor)),
-    ]
-
-
-def _inserted(instance: Any) -> list[Increment]:
-    table = _table(instance)
-    if table == "bookings":
-        if instance.status == "held":
-            return [(HOLDS_CREATED, (), 1)]
-        return (
-            [(BOOKING_TRANSITIONS, (str(instance.status),), 1)]
-            if instance.status in _COUNTED_STATUSES
-            else []
+    def paid(event: PaymentSucceeded) -> None:
+        _count(PAYMENTS_SUCCEEDED, event.provider)
+        _count(
+            PAYMENTS_SUCCEEDED_AMOUNT, event.provider, event.amount.currency, amount=event.amount.amount_minor
         )
-    if table == "payments" and instance.status == "succeeded":
-        return _payment_succeeded(instance)
-    if table == "payment_refunds":
-        return [
-            (REFUNDS, (str(instance.reason),), 1),
-            (REFUNDS_AMOUNT, (str(instance.currency),), float(instance.amount_minor)),
-        ]
-    if table == "gate_events":
-        return [(GATE_SCANS, (str(instance.decision), str(instance.direction)), 1)]
-    return []
 
+    def refunded(event: RefundIssued) -> None:
+        _count(REFUNDS, event.reason)
+        _count(REFUNDS_AMOUNT, event.amount.currency, amount=event.amount.amount_minor)
 
-def _changed(instance: Any) -> list[Increment]:
-    table = _table(instance)
-    if table not in {"bookings", "payments"}:
-        return []
-    status = _new_status(instance)
-    if table == "bookings" and status in _COUNTED_STATUSES:
-        return [(BOOKING_TRANSITIONS, (str(status),), 1)]
-    if table == "payments" and status == "succeeded":
-        return _payment_succeeded(instance)
-    return []
+    def scanned(event: GateScansStored) -> None:
+        for decision, direction, count in event.counts:
+            _count(GATE_SCANS, decision, direction, amount=count)
 
+    def lapsed(event: HoldsLapsed) -> None:
+        if event.booking_ids:
+            _count(BOOKING_TRANSITIONS, BookingStatus.EXPIRED, amount=len(event.booking_ids))
 
-def _pending(session: Session) -> list[Increment]:
-    pending: list[Increment] = session.info.setdefault(_PENDING_KEY, [])
-    return pending
-
-
-def _after_flush(session: Session, _context: Any) -> None:
-    pending = _pending(session)
-    for instance in session.new:
-        pending.extend(_inserted(instance))
-    for instance in session.dirty:
-        pending.extend(_changed(instance))
-
-
-def _after_commit(session: Session) -> None:
-    for counter, labels, amount in session.info.pop(_PENDING_KEY, []):
-        (counter.labels(*labels) if labels else counter).inc(amount)
-
-
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_PENDING_KEY, None)
-
-
-def _rows(state: ORMExecuteState) -> list[dict[str, Any]]:
-    """The rows of an INSERT written as `execute(insert(table), rows)` or `insert(table).values(row)`."""
-    parameters = state.parameters
-    if isinstance(parameters, dict) and parameters:
-        return [parameters]
-    if isinstance(parameters, list | tuple) and parameters:
-        return [dict(row) for row in parameters]
-    values = getattr(state.statement, "_values", None) or {}
-    row = {getattr(k, "key", k): getattr(v, "value", v) for k, v in values.items()}
-    return [row] if row else []
-
-
-def _statement_table(state: ORMExecuteState) -> str:
-    table = getattr(state.statement, "table", None)
-    return str(getattr(table, "name", ""))
-
-
-def _inserts_into(state: ORMExecuteState, table: str) -> bool:
-    """Whether an INSERT writes rows of `table`, itself or in a CTE (`WITH new_booking AS (INSERT …)
-    INSERT INTO stay_nights SELECT … FROM new_booking` writes a booking)."""
-    return any(
-        isinstance(element, Insert) and getattr(element.table, "name", None) == table
-        for element in visitors.iterate(cast(Any, state.statement))
-    )
-
-
-def _statements(state: ORMExecuteState) -> Any:
-    """Statements that bypass the unit of work: a hold's plain INSERT (booking.repository.insert_hold)
-    and the worker's `UPDATE bookings SET status='expired'`. Counted once they have run."""
-    if state.is_insert and _inserts_into(state, "bookings"):
-        increments = [_inserted(_Row(row)) for row in _rows(state)]
-        result = state.invoke_statement()
-        _pending(state.session).extend(increment for row in increments for increment in row)
-        return result
-    if not state.is_update or _statement_table(state) != "bookings":
-        return None
-    status = next(iter(_rows(state)), {}).get("status")
-    if status not in _COUNTED_STATUSES:
-        return None
-    result = state.invoke_statement()
-    rows = int(getattr(result, "rowcount", 0) or 0)
-    if rows:
-        _pending(state.session).append((BOOKING_TRANSITIONS, (str(status),), float(rows)))
-    return result
-
-
-class _Row:
-    """A row given to a plain INSERT, read like the mapped object it stands for."""
-
-    __tablename__ = "bookings"
-
-    def __init__(self, row: dict[str, Any]) -> None:
-        self.__dict__.update(row)
-
-
-def install_business_metrics() -> None:
-    """Listen on every ORM session of the process (API and worker); safe to call more than once."""
-    listeners: list[tuple[str, Callable[..., Any]]] = [
-        ("after_flush", _after_flush),
-        ("after_commit", _after_commit),
-        ("after_rollback", _after_rollback),
-        ("do_orm_execute", _statements),
-    ]
-    for name, listener in listeners:
-        if not event.contains(Session, name, listener):
-            event.listen(Session, name, listener)
+    handlers.after_commit(BookingHeld, lambda _e: _count(HOLDS_CREATED))
+    handlers.after_commit(BookingConfirmed, lambda _e: _count(BOOKING_TRANSITIONS, BookingStatus.CONFIRMED))
+    handlers.after_commit(BookingCancelled, lambda _e: _count(BOOKING_TRANSITIONS, BookingStatus.CANCELLED))
+    handlers.after_commit(HoldsLapsed, lapsed)
+    handlers.after_commit(PaymentSucceeded, paid)
+    handlers.after_commit(RefundIssued, refunded)
+    handlers.after_commit(GateScansStored, scanned)
 
 
 def metrics_port_server(port: int | None, token: str | None = None) -> None:

@@ -16,8 +16,8 @@ from litestar.exceptions import (
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException
 from litestar.status_codes import HTTP_429_TOO_MANY_REQUESTS, HTTP_500_INTERNAL_SERVER_ERROR
 
-from estivage.accounts.services import BadCredentials
-from inventory.domain.errors import Conflict, DomainError, Forbidden, NotFound, RateLimited, RuleViolation
+from accounts.services import BadCredentials
+from kernel.errors import Conflict, DomainError, Forbidden, NotFound, RateLimited, RuleViolation
 
 logger = logging.getLogger("estivage")
 

@@ -13,13 +13,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.campaigns import schemas as campaign_schemas
+from accounts.models import Member, User
+from accounts.passwords import hash_password
+from booking.campaigns import commands as campaign_commands
 from booking.campaigns.models import Campaign
 from booking.campaigns.services import create_campaign
 from booking.models import Promotion
-from estivage.accounts.models import Member, User
-from estivage.auth import hash_password
 from inventory.models import Centre, Quota, Rotation, Season, Tariff, Unit, UnitType
+from kernel.uow import UnitOfWork
 
 DEMO_PASSWORD = "estivage-demo"  # noqa: S105 - the documented password of demo data only
 MEMBER_COUNT = 500
@@ -429,14 +430,13 @@ async def seed_demo_campaign(session: AsyncSession, now: datetime | None = None)
     if summer is None or await session.scalar(select(Campaign.id).where(Campaign.season_id == summer.id)):
         return None
     closes = datetime.combine(summer.starts_on - timedelta(days=60), time(23, 59), tzinfo=UTC)
-    await create_campaign(
-        session,
-        campaign_schemas.CampaignIn(
+    await create_campaign(  # a use case: it commits
+        UnitOfWork(session),
+        campaign_commands.CampaignIn(
             season=summer.code,
             applications_close_at=max(closes, now + timedelta(days=7)),
             reserved_percent={"retired": 30},
         ),
         now,
     )
-    await session.commit()
     return summer.code

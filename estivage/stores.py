@@ -32,7 +32,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from estivage.observability import STORE_ERRORS
-from estivage.settings import Settings
+from kernel.settings import Settings
 
 RETRY_AFTER_SECONDS = 2.0
 WARN_EVERY_SECONDS = 30.0

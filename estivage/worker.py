@@ -16,13 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.campaigns.settle import settle_job as settle_summer_offers
 from booking.reminders import write_reminders
 from booking.sweeper import mark_lapsed_holds_expired
-from estivage.db import create_engine, session_factory
-from estivage.settings import Settings
+from estivage import bootstrap
 from inventory.sweeper import delete_expired_hold_nights
+from kernel.db import create_engine, session_factory
+from kernel.events import NO_HANDLERS, EventHandlers
+from kernel.settings import Settings
+from kernel.uow import UnitOfWork
 
 logger = logging.getLogger("estivage.worker")
 
-Job = Callable[[AsyncSession, datetime], Awaitable[int]]
+Job = Callable[[UnitOfWork, datetime], Awaitable[int]]
 JOBS: dict[str, Job] = {
     "lapsed holds marked expired": mark_lapsed_holds_expired,
     "expired hold nights deleted": delete_expired_hold_nights,
@@ -31,21 +34,25 @@ JOBS: dict[str, Job] = {
 }
 
 
-async def run_once(sessions: Callable[[], AsyncSession], now: datetime) -> dict[str, int]:
+async def run_once(
+    sessions: Callable[[], AsyncSession], now: datetime, handlers: EventHandlers = NO_HANDLERS
+) -> dict[str, int]:
+    """Each job in its own unit of work (and its own transaction): one failing does not undo another."""
     done = {}
     for name, job in JOBS.items():
         async with sessions() as session:
-            done[name] = await job(session, now)
+            done[name] = await job(UnitOfWork(session, handlers), now)
     return done
 
 
 async def run_forever(settings: Settings, interval_seconds: float) -> None:
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
+    handlers = bootstrap.event_handlers(bootstrap.card_provider(settings))
     try:
         while True:
             try:
-                for name, count in (await run_once(sessions, datetime.now(UTC))).items():
+                for name, count in (await run_once(sessions, datetime.now(UTC), handlers)).items():
                     if count:
                         logger.info("%s: %d", name, count)
             except Exception:

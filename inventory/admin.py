@@ -13,10 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from inventory import commands as s
 from inventory import repository as repo
-from inventory import schemas as s
-from inventory.domain.errors import Conflict, NotFound, RuleViolation
 from inventory.models import Centre, Quota, Rotation, Season, Tariff, Unit, UnitClosure, UnitType
+from kernel.errors import Conflict, NotFound, RuleViolation
+from kernel.structs import MoneyIn
+from kernel.uow import use_case
 
 _TIME_ZONES = frozenset(available_timezones())
 
@@ -26,6 +28,7 @@ def _check_time_zone(name: str | None) -> None:
         raise RuleViolation("invalid_time_zone", f"unknown time zone {name!r}", field="time_zone")
 
 
+@use_case
 async def create_centre(session: AsyncSession, data: s.CentreIn) -> Centre:
     _check_time_zone(data.time_zone)
     if await session.scalar(select(Centre.id).where(Centre.code == data.code)):
@@ -54,6 +57,7 @@ def _apply_patch(target: object, patch: object) -> None:
             setattr(target, name, value)
 
 
+@use_case
 async def update_centre(session: AsyncSession, code: str, patch: s.CentrePatch) -> Centre:
     _check_time_zone(patch.time_zone)
     centre = await repo.centre_by_code(session, code)
@@ -62,6 +66,7 @@ async def update_centre(session: AsyncSession, code: str, patch: s.CentrePatch) 
     return centre
 
 
+@use_case
 async def create_unit_type(session: AsyncSession, centre_code: str, data: s.UnitTypeIn) -> UnitType:
     centre = await repo.centre_by_code(session, centre_code)
     if any(t.code == data.code for t in centre.unit_types):
@@ -79,6 +84,7 @@ async def create_unit_type(session: AsyncSession, centre_code: str, data: s.Unit
     return unit_type
 
 
+@use_case
 async def update_unit_type(
     session: AsyncSession, centre_code: str, code: str, patch: s.UnitTypePatch
 ) -> UnitType:
@@ -112,6 +118,7 @@ async def _unit_by_number(session: AsyncSession, centre: Centre, number: str) ->
     return unit
 
 
+@use_case
 async def create_unit(session: AsyncSession, centre_code: str, data: s.UnitIn) -> Unit:
     centre = await repo.centre_by_code(session, centre_code)
     unit_type = repo.unit_type_by_code(centre, data.unit_type)
@@ -125,6 +132,7 @@ async def create_unit(session: AsyncSession, centre_code: str, data: s.UnitIn) -
     return await _unit_by_number(session, centre, data.number)
 
 
+@use_case
 async def update_unit(session: AsyncSession, centre_code: str, number: str, patch: s.UnitPatch) -> Unit:
     centre = await repo.centre_by_code(session, centre_code)
     unit = await _unit_by_number(session, centre, number)
@@ -135,6 +143,7 @@ async def update_unit(session: AsyncSession, centre_code: str, number: str, patc
     return await _unit_by_number(session, centre, number)
 
 
+@use_case
 async def add_closure(session: AsyncSession, centre_code: str, number: str, data: s.ClosureIn) -> Unit:
     if data.ends_on <= data.starts_on:
         raise RuleViolation("invalid_dates", "ends_on must be after starts_on", field="ends_on")
@@ -161,6 +170,7 @@ def _check_season_shape(
         raise RuleViolation("invalid_rotation", "rotation codes must be unique", field="rotations")
 
 
+@use_case
 async def create_season(session: AsyncSession, data: s.SeasonIn) -> Season:
     _check_season_shape(data.starts_on, data.ends_on, data.min_nights, data.max_nights, data.rotations)
     if await session.scalar(select(Season.id).where(Season.code == data.code)):
@@ -191,6 +201,7 @@ def _policy(tiers: list[s.RefundTierIO] | None) -> list[dict[str, int]] | None:
     return [{"days_before": t.days_before, "refund_bp": t.refund_bp} for t in tiers]
 
 
+@use_case
 async def update_season(session: AsyncSession, code: str, patch: s.SeasonPatch) -> Season:
     season = await repo.season_by_code(session, code)
     rotations = (
@@ -242,6 +253,7 @@ async def _season_and_type(
     return season, repo.unit_type_by_code(centre, type_code)
 
 
+@use_case
 async def put_tariff(session: AsyncSession, data: s.TariffIO) -> Tariff:
     """Create or replace the tariff of (season, unit type, category)."""
     season, unit_type = await _season_and_type(session, data.season, data.centre, data.unit_type)
@@ -258,6 +270,7 @@ async def put_tariff(session: AsyncSession, data: s.TariffIO) -> Tariff:
     return tariff
 
 
+@use_case
 async def put_quota(session: AsyncSession, data: s.QuotaIO) -> Quota:
     """Create or replace the quota of (season, unit type, category): a unit count or a share."""
     if (data.units is None) == (data.share_bp is None):
@@ -289,7 +302,7 @@ async def list_tariffs(session: AsyncSession) -> list[s.TariffIO]:
             centre=centre,
             unit_type=unit_type,
             category=t.category,
-            nightly=s.MoneyIn(amount_minor=t.nightly_minor, currency="MAD"),
+            nightly=MoneyIn(amount_minor=t.nightly_minor, currency="MAD"),
         )
         for t, season, centre, unit_type in await session.execute(query)
     ]

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from estivage.db import Base
+from kernel.db import Base
 
 
 class Centre(Base):

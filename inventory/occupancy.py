@@ -13,9 +13,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inventory.domain.errors import RuleViolation
 from inventory.models import StayNight
 from inventory.snapshot import centre_view
+from kernel.errors import RuleViolation
 
 MAX_DAYS = 366
 

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from inventory.domain.availability import TakenNight
-from inventory.domain.errors import NotFound
 from inventory.models import Centre, InventoryVersion, Season, StayNight, UnitType
+from kernel.errors import NotFound
 
 
 async def centre_by_code(session: AsyncSession, code: str) -> Centre:

@@ -2,30 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, time
-from typing import Annotated, Literal
+from datetime import date
 
 import msgspec
 
-from inventory.domain.calendar import MAX_STAY_NIGHTS
-
-Code = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[a-z0-9][a-z0-9-]*$")]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
-Category = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[a-z][a-z_]*$")]
-Capacity = Annotated[int, msgspec.Meta(ge=1, le=50)]
-Nights = Annotated[int, msgspec.Meta(ge=1, le=MAX_STAY_NIGHTS)]
-Weekday = Annotated[int, msgspec.Meta(ge=1, le=7)]
-SeasonKind = Literal["summer", "off_season", "closed"]
-
-
-class MoneyOut(msgspec.Struct):
-    amount_minor: int
-    currency: str
-
-
-class MoneyIn(msgspec.Struct):
-    amount_minor: Annotated[int, msgspec.Meta(ge=0, le=100_000_000)]
-    currency: Literal["MAD"] = "MAD"
+from inventory.commands import RefundTierIO, RotationIO
 
 
 class UnitTypeSummary(msgspec.Struct):
@@ -50,44 +31,6 @@ class CentreOut(msgspec.Struct):
     unit_types: list[UnitTypeSummary]
 
 
-class CentreIn(msgspec.Struct, forbid_unknown_fields=True):
-    code: Code
-    name_fr: Name
-    name_ar: Name
-    town_fr: Name
-    town_ar: str = ""
-    arrival_time: time = time(14, 0)
-    departure_time: time = time(12, 0)
-    time_zone: str = "Africa/Casablanca"
-    description: str = ""
-
-
-class CentrePatch(msgspec.Struct, forbid_unknown_fields=True):
-    name_fr: Name | None = None
-    name_ar: Name | None = None
-    town_fr: Name | None = None
-    town_ar: str | None = None
-    arrival_time: time | None = None
-    departure_time: time | None = None
-    time_zone: str | None = None
-    description: str | None = None
-
-
-class UnitTypeIn(msgspec.Struct, forbid_unknown_fields=True):
-    code: Code
-    name_fr: Name
-    name_ar: Name
-    capacity: Capacity
-    description: str = ""
-
-
-class UnitTypePatch(msgspec.Struct, forbid_unknown_fields=True):
-    name_fr: Name | None = None
-    name_ar: Name | None = None
-    capacity: Capacity | None = None
-    description: str | None = None
-
-
 class ClosureOut(msgspec.Struct):
     id: int
     starts_on: date
@@ -99,59 +42,6 @@ class UnitOut(msgspec.Struct):
     number: str
     unit_type: str
     closures: list[ClosureOut]
-
-
-class UnitIn(msgspec.Struct, forbid_unknown_fields=True):
-    number: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
-    unit_type: Code
-
-
-class UnitPatch(msgspec.Struct, forbid_unknown_fields=True):
-    unit_type: Code
-
-
-class ClosureIn(msgspec.Struct, forbid_unknown_fields=True):
-    starts_on: date
-    ends_on: date
-    reason: str = ""
-
-
-class RotationIO(msgspec.Struct, forbid_unknown_fields=True):
-    code: Code
-    starts_on: date
-    ends_on: date
-
-
-class RefundTierIO(msgspec.Struct, forbid_unknown_fields=True):
-    days_before: Annotated[int, msgspec.Meta(ge=0, le=365)]
-    refund_bp: Annotated[int, msgspec.Meta(ge=0, le=10_000)]
-
-
-class SeasonIn(msgspec.Struct, forbid_unknown_fields=True):
-    code: Annotated[str, msgspec.Meta(min_length=1, max_length=48, pattern=r"^[a-z0-9][a-z0-9-]*$")]
-    name_fr: Name
-    kind: SeasonKind
-    starts_on: date
-    ends_on: date
-    name_ar: str = ""
-    centre: Code | None = None
-    min_nights: Nights = 1
-    max_nights: Nights = 14
-    arrival_weekdays: list[Weekday] = msgspec.field(default_factory=lambda: [1, 2, 3, 4, 5, 6, 7])
-    rotations: list[RotationIO] = msgspec.field(default_factory=list)
-    cancellation_policy: list[RefundTierIO] | None = None
-
-
-class SeasonPatch(msgspec.Struct, forbid_unknown_fields=True):
-    name_fr: Name | None = None
-    name_ar: str | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
-    min_nights: Nights | None = None
-    max_nights: Nights | None = None
-    arrival_weekdays: list[Weekday] | None = None
-    rotations: list[RotationIO] | None = None
-    cancellation_policy: list[RefundTierIO] | None = None
 
 
 class SeasonOut(msgspec.Struct):
@@ -167,23 +57,6 @@ class SeasonOut(msgspec.Struct):
     arrival_weekdays: list[int]
     rotations: list[RotationIO]
     cancellation_policy: list[RefundTierIO] | None
-
-
-class TariffIO(msgspec.Struct, forbid_unknown_fields=True):
-    season: str
-    centre: Code
-    unit_type: Code
-    category: Category
-    nightly: MoneyIn
-
-
-class QuotaIO(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    season: str
-    centre: Code
-    unit_type: Code
-    category: Category
-    units: Annotated[int, msgspec.Meta(ge=0, le=10_000)] | None = None
-    share_bp: Annotated[int, msgspec.Meta(ge=0, le=10_000)] | None = None
 
 
 class NightOut(msgspec.Struct):

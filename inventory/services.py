@@ -9,17 +9,13 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory import repository as repo
-from inventory.domain.availability import (
-    TakenNight,
-    available_units,
-    free_units,
-    nightly_prices,
-    quota_room,
-)
+from inventory.domain.availability import TakenNight, free_units
 from inventory.domain.calendar import SeasonRule, Stay, check_dates, direct_booking_seasons, local_today
-from inventory.domain.errors import DomainError
-from inventory.domain.money import Money
+from inventory.domain.pricing import nightly_prices
+from inventory.domain.quotas import available_units, quota_room
 from inventory.snapshot import CentreView, UnitTypeView, centre_view, last_centre_view
+from kernel.errors import DomainError
+from kernel.money import Money
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,10 +19,8 @@ from sqlalchemy import Table, event, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, UOWTransaction
 
-from inventory.domain.availability import QuotaRule
 from inventory.domain.calendar import SeasonKind, SeasonRule
-from inventory.domain.errors import NotFound
-from inventory.domain.money import Money
+from inventory.domain.quotas import QuotaRule
 from inventory.models import (
     CONFIGURATION_MODELS,
     Centre,
@@ -34,6 +32,8 @@ from inventory.models import (
     UnitClosure,
     UnitType,
 )
+from kernel.errors import NotFound
+from kernel.money import Money
 
 
 @dataclass(frozen=True, slots=True)

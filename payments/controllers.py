@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import html
 import uuid
 from datetime import datetime
 from typing import Any
 
-from litestar import Controller, MediaType, Request, Response, get, post
+from litestar import Controller, Request, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from estivage.auth import Identity, requires_member
-from inventory.controllers import money_out
-from inventory.domain.errors import NotFound
-from inventory.domain.money import Money
+from accounts.domain.identity import Identity
+from accounts.guards import requires_member
+from kernel.http.schemas import money_out
+from kernel.money import Money
+from kernel.uow import UnitOfWork
 from payments import schemas as s
 from payments import services, webhooks
-from payments.models import Payment
-from payments.providers import CardProvider, TestModeProvider
+from payments.providers import CardProvider
 
 
 def provider_of(request: Request[Any, Any, Any]) -> CardProvider:
@@ -41,15 +38,14 @@ class CheckoutController(Controller):
     async def checkout(
         self,
         request: Request[Identity, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         booking_id: FromPath[uuid.UUID],
         data: JSONBody[s.CheckoutIn],
     ) -> s.CheckoutOut:
         if data.method == "card":
             provider = provider_of(request)
-            payment = await services.checkout_card(db_session, request.user, booking_id, provider, now)
-            await db_session.commit()
+            payment = await services.checkout_card(uow, request.user, booking_id, provider, now)
             redirect = f"/payments/test/{payment.provider_ref}" if payment.provider == "test" else None
             return s.CheckoutOut(
                 booking_id=booking_id,
@@ -61,9 +57,8 @@ class CheckoutController(Controller):
                 redirect_url=redirect,
             )
         instalments = await services.checkout_payroll(
-            db_session, request.user, booking_id, data.instalments or 1, now
+            uow, request.user, booking_id, data.instalments or 1, now
         )
-        await db_session.commit()
         return s.CheckoutOut(
             booking_id=booking_id,
             method="payroll",
@@ -86,86 +81,12 @@ class StripeWebhookController(Controller):
     async def webhook(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
     ) -> s.WebhookOut:
         settings = request.app.state.settings
         event = webhooks.verify(
             await request.body(), request.headers.get("stripe-signature"), settings.stripe_webhook_secret
         )
-        first_time = await webhooks.handle(db_session, provider_of(request), event, now)
-        await db_session.commit()
+        first_time = await webhooks.handle(uow, provider_of(request), event, now)
         return s.WebhookOut(received=True, duplicate=not first_time)
-
-
-_PAGE = """<!doctype html><html lang="{lang}" dir="{dir}"><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · Estivage</title>
-<body style="font-family:sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;line-height:1.5">
-<p style="background:#b00;color:#fff;padding:.5rem;font-weight:bold" id="test-mode">{banner}</p>
-<h1>{title}</h1>
-<p>{booking_label} <bdi>{booking}</bdi></p><p>{amount_label}{colon} <strong><bdi>{amount}</bdi></strong></p>
-<p>{status_label}{colon} <strong id="payment-status" data-status="{status_code}">{status}</strong></p>
-{confirm}
-<p><a href="/bookings/{booking}" id="back-to-booking">{back}</a></p>
-</body></html>"""
-_CONFIRM = """<form method="post" action="/payments/test/{ref}/confirm">
-<button type="submit" style="font:inherit;padding:.6rem 1rem">{label}</button></form>"""
-
-
-class TestModeController(Controller):
-    """The built-in provider's page: the demo pays offline, and says loudly that it is a test."""
-
-    __test__ = False
-    path = "/payments/test"
-    tags = ["payments"]
-    include_in_schema = False
-
-    async def _payment(self, session: AsyncSession, ref: str) -> Payment:
-        payment = await session.scalar(
-            select(Payment).where(Payment.provider_ref == ref, Payment.provider == "test")
-        )
-        if payment is None:
-            raise NotFound("payment_not_found", f"no test payment {ref}")
-        return payment
-
-    @get("/{ref:str}", exclude_from_auth=True, media_type=MediaType.HTML)
-    async def page(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], ref: FromPath[str]
-    ) -> str:
-        """In the member's language (the pages' cookie), right to left in Arabic; back to the booking."""
-        # Imported here: the pages import this module (provider_of) when the app is built.
-        from estivage.web.common import language, money  # noqa: PLC0415
-        from estivage.web.i18n import DIRECTION, translate  # noqa: PLC0415
-
-        payment = await self._payment(db_session, ref)
-        lang = language(request)
-
-        def words(key: str) -> str:
-            return html.escape(translate(lang, key))
-
-        confirm = _CONFIRM.format(ref=html.escape(ref), label=words("paytest.confirm"))
-        return _PAGE.format(
-            lang=lang,
-            dir=DIRECTION[lang],
-            colon=":" if lang == "ar" else "\u00a0:",
-            title=words("paytest.title"),
-            banner=words("paytest.banner"),
-            booking_label=words("paytest.booking"),
-            booking=html.escape(str(payment.booking_id)),
-            amount_label=words("paytest.amount"),
-            amount=html.escape(money(Money(payment.amount_minor, payment.currency), lang)),
-            status_label=words("paytest.status"),
-            status_code=html.escape(payment.status),
-            status=words(f"payment.{payment.status}"),
-            confirm=confirm if payment.status == "pending" else "",
-            back=words("paytest.back"),
-        )
-
-    @post("/{ref:str}/confirm", exclude_from_auth=True, status_code=303)
-    async def confirm(
-        self, db_session: NamedDependency[AsyncSession], now: NamedDependency[datetime], ref: FromPath[str]
-    ) -> Response[None]:
-        await self._payment(db_session, ref)
-        await services.money_secured(db_session, TestModeProvider(), ref, now)
-        await db_session.commit()
-        return Response(None, status_code=303, headers={"Location": f"/payments/test/{ref}"})

@@ -9,7 +9,8 @@ from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from estivage.db import Base
+from kernel.db import Base
+from payments.domain.states import InstalmentStatus, PaymentStatus
 
 
 class Payment(Base):
@@ -30,7 +31,7 @@ class Payment(Base):
     client_secret: Mapped[str | None] = mapped_column(String(128))
     amount_minor: Mapped[int] = mapped_column(Integer())
     currency: Mapped[str] = mapped_column(String(3), default="MAD")
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=PaymentStatus.PENDING)
     note: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     succeeded_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
@@ -68,7 +69,7 @@ class Instalment(Base):
     month: Mapped[date] = mapped_column(Date(), index=True)
     amount_minor: Mapped[int] = mapped_column(Integer())
     currency: Mapped[str] = mapped_column(String(3), default="MAD")
-    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    status: Mapped[str] = mapped_column(String(16), default=InstalmentStatus.SCHEDULED)
 
 
 class ProcessedEvent(Base):

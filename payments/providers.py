@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Protocol
 
-from inventory.domain.money import Money
+from kernel.money import MAD, Money
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +55,7 @@ class TestModeProvider:
 
     async def retrieve(self, ref: str) -> IntentState:
         # Test-mode intents are confirmed by the page itself, which is the source of truth.
-        return IntentState(ref, "succeeded", Money(0), None)
+        return IntentState(ref, "succeeded", Money(0, MAD), None)
 
     async def refund(self, ref: str, amount: Money, idempotency_key: str) -> str:
         del amount, idempotency_key

@@ -10,10 +10,12 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.models import Member
+from booking.domain import states
 from booking.models import Booking
 from booking.repository import LIVE_STATES
-from estivage.accounts.models import Member
-from inventory.domain.money import Money
+from kernel.money import Money
+from payments.domain.states import InstalmentStatus, PaymentStatus
 from payments.models import Instalment, Payment, PaymentRefund
 from payments.providers import CardProvider
 
@@ -41,7 +43,10 @@ async def payroll_export(session: AsyncSession, month: date, *, mark_exported: b
             await session.execute(
                 select(Instalment, Member)
                 .join(Member, Member.user_id == Instalment.member_id)
-                .where(Instalment.month == month, Instalment.status.in_(("scheduled", "exported")))
+                .where(
+                    Instalment.month == month,
+                    Instalment.status.in_((InstalmentStatus.SCHEDULED, InstalmentStatus.EXPORTED)),
+                )
                 .order_by(Member.member_number, Instalment.booking_id, Instalment.number)
             )
         )
@@ -67,7 +72,7 @@ async def payroll_export(session: AsyncSession, month: date, *, mark_exported: b
             )
         )
         if mark_exported:
-            instalment.status = "exported"
+            instalment.status = InstalmentStatus.EXPORTED
     await session.flush()
     return out.getvalue()
 
@@ -90,7 +95,11 @@ async def reconcile(session: AsyncSession, provider: CardProvider) -> list[Diffe
     differences = []
     for payment in payments:
         state = await provider.retrieve(payment.provider_ref or "")
-        expected = "succeeded" if payment.status in {"succeeded", "refunded"} else state.status
+        expected = (
+            PaymentStatus.SUCCEEDED
+            if payment.status in {PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED}
+            else state.status
+        )
         if state.status != expected or (state.amount.amount_minor not in (0, payment.amount_minor)):
             differences.append(
                 Difference(
@@ -112,7 +121,7 @@ async def ledger_mismatches(session: AsyncSession) -> list[str]:
     rows = await session.execute(
         select(Booking, Payment)
         .join(Payment, Payment.booking_id == Booking.id)
-        .where(Payment.status.in_(("succeeded", "refunded")))
+        .where(Payment.status.in_((PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED)))
     )
     for booking, payment in rows.tuples():
         refunded = sum(
@@ -126,13 +135,13 @@ async def ledger_mismatches(session: AsyncSession) -> list[str]:
                 i.amount_minor
                 for i in await session.scalars(
                     select(Instalment).where(
-                        Instalment.booking_id == booking.id, Instalment.status != "cancelled"
+                        Instalment.booking_id == booking.id, Instalment.status != InstalmentStatus.CANCELLED
                     )
                 )
             )
         else:
             received = payment.amount_minor
-        if booking.status == "cancelled":
+        if booking.status == states.CANCELLED:
             expected = booking.total_minor - (booking.refund_minor or 0)
         elif booking.status in LIVE_STATES:
             expected = booking.total_minor

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from inventory.schemas import MoneyOut
+from kernel.structs import MoneyOut
 
 
 class CheckoutIn(msgspec.Struct, forbid_unknown_fields=True):

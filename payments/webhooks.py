@@ -10,9 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from inventory.domain.errors import DomainError
+from kernel.errors import DomainError
+from kernel.uow import UnitOfWork
 from payments.models import ProcessedEvent
 from payments.providers import CardProvider
 from payments.services import money_secured
@@ -36,16 +36,18 @@ def verify(payload: bytes, signature: str | None, secret: str | None) -> dict[st
     return dict(event.to_dict())
 
 
-async def handle(session: AsyncSession, provider: CardProvider, event: dict[str, Any], now: datetime) -> bool:
+async def handle(uow: UnitOfWork, provider: CardProvider, event: dict[str, Any], now: datetime) -> bool:
     """Act on one verified event; False when it was seen before (nothing is done twice)."""
-    event_id, kind = str(event.get("id", "")), str(event.get("type", ""))
-    if await session.scalar(select(ProcessedEvent.event_id).where(ProcessedEvent.event_id == event_id)):
-        return False
-    if kind in HANDLED:
-        ref = str(event.get("data", {}).get("object", {}).get("id", ""))
-        state = await provider.retrieve(ref)
-        if state.status == "succeeded":
-            await money_secured(session, provider, ref, now)
-    session.add(ProcessedEvent(event_id=event_id, type=kind, received_at=now))
-    await session.flush()
-    return True
+    async with uow:
+        session = uow.session
+        event_id, kind = str(event.get("id", "")), str(event.get("type", ""))
+        if await session.scalar(select(ProcessedEvent.event_id).where(ProcessedEvent.event_id == event_id)):
+            return False
+        if kind in HANDLED:
+            ref = str(event.get("data", {}).get("object", {}).get("id", ""))
+            state = await provider.retrieve(ref)
+            if state.status == "succeeded":  # Stripe's own word for a captured intent
+                await money_secured(uow, provider, ref, now)
+        session.add(ProcessedEvent(event_id=event_id, type=kind, received_at=now))
+        await uow.commit()
+        return True

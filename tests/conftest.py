@@ -16,8 +16,9 @@ from sqlalchemy import update
 from booking import services
 from booking.models import Promotion
 from estivage.app import create_app
-from estivage.db import create_disposable_engine, session_factory
-from estivage.settings import Settings
+from kernel.db import create_disposable_engine, session_factory
+from kernel.settings import Settings
+from kernel.uow import UnitOfWork
 from payments.reports import ledger_mismatches
 from tests.support.databases import PostgresDatabases, SqliteDatabases
 from tests.support.servers import postgres_server, redis_server
@@ -149,8 +150,9 @@ async def confirm_booking(settings: Settings, booking_id: str, now: datetime = N
     """Mark a hold paid, as the payments package does once money is secured."""
     engine = create_disposable_engine(settings.database_url)
     async with session_factory(engine)() as session:
-        await services.confirm(session, uuid.UUID(booking_id), now)
-        await session.commit()
+        uow = UnitOfWork(session)
+        await services.confirm(uow, uuid.UUID(booking_id), now)
+        await uow.commit()
     await engine.dispose()
 
 

@@ -10,15 +10,19 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.domain.identity import Identity
+from accounts.guards import requires_member, requires_member_or_staff, requires_staff
 from booking.campaigns import audit, draw, services, views
+from booking.campaigns import commands as c
 from booking.campaigns import schemas as s
 from booking.campaigns import settle as settling
 from booking.campaigns.models import Campaign
-from estivage.auth import Identity, requires_member, requires_member_or_staff, requires_staff
+from booking.domain.campaign_states import CampaignStatus
+from kernel.uow import UnitOfWork
 
 
 def _draw_out(campaign: Campaign, applications: int, summary: draw.DrawSummary | None = None) -> s.DrawOut:
-    revealed = campaign.status == "drawn"
+    revealed = campaign.status == CampaignStatus.DRAWN
     return s.DrawOut(
         campaign=campaign.code,
         status=campaign.status,
@@ -42,11 +46,11 @@ class CampaignController(Controller):
         self,
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
-        data: JSONBody[s.CampaignIn],
+        data: JSONBody[c.CampaignIn],
     ) -> s.CampaignOut:
-        campaign = await services.create_campaign(db_session, data, now, request.user.username)
-        await db_session.commit()
+        campaign = await services.create_campaign(uow, data, now, request.user.username)
         return await views.campaign_out(db_session, campaign)
 
     @get("/", summary="Campaigns, newest first")
@@ -62,12 +66,12 @@ class CampaignController(Controller):
         self,
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         code: FromPath[str],
-        data: JSONBody[s.CampaignPatch],
+        data: JSONBody[c.CampaignPatch],
     ) -> s.CampaignOut:
-        campaign = await services.update_campaign(db_session, code, data, now, request.user.username)
-        await db_session.commit()
+        campaign = await services.update_campaign(uow, code, data, now, request.user.username)
         return await views.campaign_out(db_session, campaign)
 
     @post(
@@ -80,11 +84,11 @@ class CampaignController(Controller):
         self,
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         code: FromPath[str],
     ) -> s.DrawOut:
-        campaign = await draw.close(db_session, code, request.user.username, now)
-        await db_session.commit()
+        campaign = await draw.close(uow, code, request.user.username, now)
         return _draw_out(campaign, await services.count_applications(db_session, campaign.id))
 
     @post(
@@ -97,11 +101,11 @@ class CampaignController(Controller):
         self,
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         code: FromPath[str],
     ) -> s.DrawOut:
-        summary = await draw.draw(db_session, code, request.user.username, now)
-        await db_session.commit()
+        summary = await draw.draw(uow, code, request.user.username, now)
         campaign = await services.campaign_by_code(db_session, code)
         return _draw_out(campaign, summary.applications, summary)
 
@@ -112,10 +116,12 @@ class CampaignController(Controller):
         summary="Now: record paid and cancelled offers, lapse unpaid ones past their deadline, re-offer",
     )
     async def settle(
-        self, db_session: NamedDependency[AsyncSession], now: NamedDependency[datetime], code: FromPath[str]
+        self,
+        uow: NamedDependency[UnitOfWork],
+        now: NamedDependency[datetime],
+        code: FromPath[str],
     ) -> s.SettleOut:
-        done = await settling.settle(db_session, now, code)  # the campaign's lock is its first statement
-        await db_session.commit()
+        done = await settling.settle(uow, now, code)  # the campaign's lock is its first statement
         return s.SettleOut(
             paid=done.paid,
             lapsed=done.lapsed,
@@ -198,12 +204,12 @@ class CampaignController(Controller):
         self,
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         code: FromPath[str],
-        data: JSONBody[s.ApplicationIn],
+        data: JSONBody[c.ApplicationIn],
     ) -> Response[s.ApplicationOut]:
-        application, created = await services.apply(db_session, request.user, code, data, now)
-        await db_session.commit()
+        application, created = await services.apply(uow, request.user, code, data, now)
         campaign = await services.campaign_by_code(db_session, code)
         out = await views.application_out(db_session, campaign, application, now)
         return Response(out, status_code=201 if created else 200)
@@ -231,12 +237,11 @@ class CampaignController(Controller):
     async def withdraw(
         self,
         request: Request[Identity, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         code: FromPath[str],
     ) -> None:
-        await services.withdraw(db_session, request.user, code, now)
-        await db_session.commit()
+        await services.withdraw(uow, request.user, code, now)
 
     @post(
         "/{code:str}/application/decline",
@@ -248,11 +253,11 @@ class CampaignController(Controller):
         self,
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         code: FromPath[str],
     ) -> s.ApplicationOut:
-        await settling.decline(db_session, request.user, code, now)
-        await db_session.commit()
+        await settling.decline(uow, request.user, code, now)
         campaign, application = await services.find_application(db_session, request.user, code)
         return await views.application_out(db_session, campaign, application, now)
 

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.models import Member
 from booking.campaigns import audit
 from booking.campaigns.models import Campaign, CampaignApplication, WaitingPlace
 from booking.campaigns.offers import NewOffer, hold_offers, supply_of
@@ -43,9 +44,10 @@ from booking.domain.allocation.publication import (
     rows_to_json,
     run_draw,
 )
-from estivage.accounts.models import Member
-from inventory.domain.errors import Conflict
+from booking.domain.campaign_states import ApplicationStatus, CampaignStatus
 from inventory.models import Season
+from kernel.errors import Conflict
+from kernel.uow import UnitOfWork
 
 # (stage, done, total). Close has "scores" (computed) and "stored"; the draw "results" (positions and
 # waiting lists stored) and "offers" (planned, then written). The last stage of each counts the commit as
@@ -73,12 +75,21 @@ def _applicant(category: str, last_summer_stay_year: int | None, family_size: in
 
 
 async def close(
-    session: AsyncSession, code: str, actor: str, now: datetime, progress: DrawProgress | None = None
+    uow: UnitOfWork, code: str, actor: str, now: datetime, progress: DrawProgress | None = None
 ) -> Campaign:
     """Close applications: freeze the scores and publish the inputs with the applications' digest."""
+    async with uow:
+        campaign = await _close(uow.session, code, actor, now, progress)
+        await uow.commit()
+        return campaign
+
+
+async def _close(
+    session: AsyncSession, code: str, actor: str, now: datetime, progress: DrawProgress | None
+) -> Campaign:
     await lock_campaigns(session, code=code)
     campaign = await campaign_by_code(session, code)
-    if campaign.status != "open":
+    if campaign.status != CampaignStatus.OPEN:
         raise Conflict("campaign_closed", f"applications to {code} are already closed")
     if now < campaign.applications_close_at:
         raise Conflict(
@@ -95,7 +106,7 @@ async def close(
     inputs = prepare_draw(campaign.code, supply_of(campaign), applications, seed, close_seed)
     if inputs.seed_commitment != campaign.seed_commitment:
         raise Conflict("seed_commitment_mismatch", f"the stored seed of {code} is not the one committed to")
-    campaign.status, campaign.closed_at = "closed", now
+    campaign.status, campaign.closed_at = CampaignStatus.CLOSED, now
     campaign.applications_digest = inputs.applications_digest
     campaign.published_inputs = inputs_to_json(inputs)
     audit.record(session, campaign.id, "closed", actor, now, applications=len(applications))
@@ -138,7 +149,10 @@ async def _scores(
                 Member.salary_scale,
             )
             .join(Member, Member.user_id == CampaignApplication.member_id)
-            .where(CampaignApplication.campaign_id == campaign.id, CampaignApplication.status == "submitted")
+            .where(
+                CampaignApplication.campaign_id == campaign.id,
+                CampaignApplication.status == ApplicationStatus.SUBMITTED,
+            )
             .order_by(CampaignApplication.public_id)
         )
     ).all()
@@ -153,14 +167,23 @@ async def _scores(
 
 
 async def draw(
-    session: AsyncSession, code: str, actor: str, now: datetime, progress: DrawProgress | None = None
+    uow: UnitOfWork, code: str, actor: str, now: datetime, progress: DrawProgress | None = None
 ) -> DrawSummary:
     """Reveal both seeds, run the allocation on the published inputs, store the results, hold the offers."""
+    async with uow:
+        summary = await _draw(uow.session, code, actor, now, progress)
+        await uow.commit()
+        return summary
+
+
+async def _draw(
+    session: AsyncSession, code: str, actor: str, now: datetime, progress: DrawProgress | None
+) -> DrawSummary:
     await lock_campaigns(session, code=code)
     campaign = await campaign_by_code(session, code)
-    if campaign.status != "closed":
+    if campaign.status != CampaignStatus.CLOSED:
         raise Conflict(
-            "not_closed" if campaign.status == "open" else "already_drawn",
+            "not_closed" if campaign.status == CampaignStatus.OPEN else "already_drawn",
             f"{code} is {campaign.status}; the draw runs once, after applications close",
         )
     published = await session.scalar(select(Campaign.published_inputs).where(Campaign.id == campaign.id))
@@ -181,7 +204,7 @@ async def draw(
     # Both files once, here: the public endpoints serve them as stored, whoever asks and how often.
     campaign.published_results = rows_to_csv(rows)
     campaign.published_results_json = rows_to_json(rows)
-    campaign.status, campaign.drawn_at = "drawn", now
+    campaign.status, campaign.drawn_at = CampaignStatus.DRAWN, now
     ids = await _application_ids(session, campaign.id)
     await _store_standing(session, campaign, run, ids, progress)
     pending = await _pending_offers(session, campaign, run)
@@ -236,7 +259,8 @@ def _revealed(published: str, inputs: DrawInputs) -> str:
 async def _application_ids(session: AsyncSession, campaign_id: int) -> dict[str, int]:
     rows = await session.execute(
         select(CampaignApplication.public_id, CampaignApplication.id).where(
-            CampaignApplication.campaign_id == campaign_id, CampaignApplication.status == "submitted"
+            CampaignApplication.campaign_id == campaign_id,
+            CampaignApplication.status == ApplicationStatus.SUBMITTED,
         )
     )
     return dict(rows.tuples().all())

@@ -10,7 +10,8 @@ from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from estivage.db import Base
+from booking.domain.campaign_states import ApplicationStatus, CampaignStatus, OfferStatus
+from kernel.db import Base
 
 
 class Campaign(Base):
@@ -33,7 +34,7 @@ class Campaign(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(48), unique=True)
     season_id: Mapped[int] = mapped_column(ForeignKey("seasons.id", ondelete="RESTRICT"), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=CampaignStatus.OPEN)
     applications_close_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     offer_validity_hours: Mapped[int] = mapped_column(Integer())
     reserved_percent: Mapped[dict[str, int]] = mapped_column(JSON())
@@ -70,7 +71,7 @@ class CampaignApplication(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     member_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="submitted")
+    status: Mapped[str] = mapped_column(String(16), default=ApplicationStatus.SUBMITTED)
     party_size: Mapped[int] = mapped_column(Integer())
     # [[centre, rotation, unit_type], ...] in the member's order of preference.
     choices: Mapped[list[list[str]]] = mapped_column(JSON())
@@ -122,7 +123,7 @@ class CampaignOffer(Base):
     rotation: Mapped[str] = mapped_column(String(32))
     unit_type: Mapped[str] = mapped_column(String(32))
     choice_rank: Mapped[int] = mapped_column(Integer())
-    status: Mapped[str] = mapped_column(String(16), default="offered")
+    status: Mapped[str] = mapped_column(String(16), default=OfferStatus.OFFERED)
     booking_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
     offered_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     payment_deadline: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))

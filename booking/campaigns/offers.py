@@ -27,6 +27,7 @@ from booking.campaigns.services import (
     closed_during,
     rotations_of,
 )
+from booking.domain import states
 from booking.domain.allocation import (
     AllocationResult,
     Offer,
@@ -36,11 +37,12 @@ from booking.domain.allocation import (
     next_offer_after_lapse,
 )
 from booking.domain.allocation import Campaign as Supply
+from booking.domain.campaign_states import OfferStatus
 from booking.locks import lock_unit_type
 from booking.models import Booking
-from inventory.domain.errors import Conflict
 from inventory.models import Rotation, StayNight
 from inventory.snapshot import CentreView, UnitTypeView, centre_view
+from kernel.errors import Conflict
 
 Progress = Callable[[int], None]
 
@@ -190,7 +192,7 @@ def _offer_row(
         "rotation": item.slot.rotation,
         "unit_type": item.slot.unit_type,
         "choice_rank": item.choice_rank,
-        "status": "offered",
+        "status": OfferStatus.OFFERED,
         "booking_id": booking_id,
         "offered_at": now,
         "payment_deadline": deadline,
@@ -275,7 +277,7 @@ def _summer_hold(
         "departure": rotation.ends_on,
         "guests": item.application.party_size,
         "category": category,
-        "status": "held",
+        "status": states.HELD,
         "hold_expires_at": deadline,
         "created_at": now,
         "currency": tariff.currency,
@@ -357,7 +359,7 @@ async def _offer_book(session: AsyncSession, campaign: Campaign, freed_offer_ids
     live: dict[str, Offer] = {}
     withdrawn: set[str] = set()
     for offer, public_id, category in rows.tuples():
-        if offer.status in {"offered", "paid"} or offer.id in freed_offer_ids:
+        if offer.status in {OfferStatus.OFFERED, OfferStatus.PAID} or offer.id in freed_offer_ids:
             live[public_id] = Offer(public_id, category or "", _slot(offer), offer.choice_rank)
         else:
             withdrawn.add(public_id)

@@ -4,47 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 
-from inventory.schemas import Category, Code
-
-Percent = Annotated[int, msgspec.Meta(ge=0, le=100)]
-# An instant with its offset: a naive one is refused as bad input (comparing it with the clock would fail).
-Instant = Annotated[datetime, msgspec.Meta(tz=True)]
-# A campaign offers at least one centre (left out: every centre).
-Centres = Annotated[list[Code], msgspec.Meta(min_length=1)]
-Weight = Annotated[int, msgspec.Meta(ge=0, le=1000)]
-
-
-class WeightsIn(msgspec.Struct, forbid_unknown_fields=True):
-    """The score weights (booking.domain.allocation.score); any left out keep their default."""
-
-    points_per_year_without_stay: Weight | None = None
-    max_years_counted: Weight | None = None
-    points_if_retired: Weight | None = None
-    points_per_family_member: Weight | None = None
-    max_family_members_counted: Weight | None = None
-    points_per_scale_step: Weight | None = None
-    reference_salary_scale: Weight | None = None
-
-
-class CampaignIn(msgspec.Struct, forbid_unknown_fields=True):
-    season: Annotated[str, msgspec.Meta(min_length=1, max_length=48)]
-    applications_close_at: Instant
-    offer_validity_hours: Annotated[int, msgspec.Meta(ge=1, le=24 * 60)] = 72
-    reserved_percent: dict[Category, Percent] = msgspec.field(default_factory=dict)
-    weights: WeightsIn | None = None
-    centres: Centres | None = None
-
-
-class CampaignPatch(msgspec.Struct, forbid_unknown_fields=True):
-    applications_close_at: Instant | None = None
-    offer_validity_hours: Annotated[int, msgspec.Meta(ge=1, le=24 * 60)] | None = None
-    reserved_percent: dict[Category, Percent] | None = None
-    weights: WeightsIn | None = None
-    centres: Centres | None = None
+from booking.campaigns.commands import ChoiceIn
 
 
 class SlotOut(msgspec.Struct):
@@ -78,17 +42,6 @@ class CampaignOut(msgspec.Struct):
     close_seed_commitment: str | None = None
     closed_at: datetime | None = None
     drawn_at: datetime | None = None
-
-
-class ChoiceIn(msgspec.Struct, forbid_unknown_fields=True):
-    centre: Code
-    rotation: Code
-    unit_type: Code
-
-
-class ApplicationIn(msgspec.Struct, forbid_unknown_fields=True):
-    choices: list[ChoiceIn]
-    party_size: Annotated[int, msgspec.Meta(ge=1, le=50)]
 
 
 class OfferOut(msgspec.Struct):

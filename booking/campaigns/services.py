@@ -18,8 +18,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.domain.identity import MEMBER, STAFF, Identity
 from booking.campaigns import audit
-from booking.campaigns import schemas as s
+from booking.campaigns import commands as s
 from booking.campaigns.models import Campaign, CampaignApplication
 from booking.domain.allocation import (
     MAX_CHOICES,
@@ -29,10 +30,11 @@ from booking.domain.allocation import (
     commit,
     reserve_by_share,
 )
-from estivage.auth import MEMBER, STAFF, Identity
-from inventory.domain.errors import Conflict, NotFound, RuleViolation
+from booking.domain.campaign_states import ApplicationStatus, CampaignStatus
 from inventory.models import Centre, Rotation, Season
 from inventory.snapshot import CentreView, centre_view
+from kernel.errors import Conflict, NotFound, RuleViolation
+from kernel.uow import use_case
 
 # Public ids name no member: a prefix for the season, then random letters and digits without look-alikes.
 _ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -58,7 +60,7 @@ async def lock_campaigns(
     if code is not None:
         statement = statement.where(Campaign.code == code)
     if drawn_only:
-        statement = statement.where(Campaign.status == "drawn")
+        statement = statement.where(Campaign.status == CampaignStatus.DRAWN)
     statement = statement.returning(Campaign.id).execution_options(synchronize_session=False)
     return list(await session.scalars(statement))
 
@@ -115,6 +117,7 @@ def new_seed() -> tuple[str, str]:
     return seed.hex(), commit(seed)
 
 
+@use_case
 async def create_campaign(
     session: AsyncSession, data: s.CampaignIn, now: datetime, actor: str = audit.SYSTEM
 ) -> Campaign:
@@ -134,7 +137,7 @@ async def create_campaign(
     campaign = Campaign(
         code=season.code,
         season_id=season.id,
-        status="open",
+        status=CampaignStatus.OPEN,
         created_at=now,
         seed_hex=seed_hex,
         seed_commitment=commitment,
@@ -164,12 +167,13 @@ def _logged_settings(campaign: Campaign) -> dict[str, Any]:
     }
 
 
+@use_case
 async def update_campaign(
     session: AsyncSession, code: str, data: s.CampaignPatch, now: datetime, actor: str = audit.SYSTEM
 ) -> Campaign:
     await lock_campaigns(session, code=code)
     campaign = await campaign_by_code(session, code)
-    if campaign.status != "open":
+    if campaign.status != CampaignStatus.OPEN:
         raise Conflict("campaign_closed", "a campaign cannot change once its applications are closed")
     season = await session.get(Season, campaign.season_id)
     assert season is not None  # RESTRICT keeps it
@@ -226,7 +230,10 @@ async def _check_applications_fit(
     offered = {(slot["centre"], slot["rotation"], slot["unit_type"]): slot for slot in slots}
     rows = await session.execute(
         select(CampaignApplication.public_id, CampaignApplication.choices, CampaignApplication.party_size)
-        .where(CampaignApplication.campaign_id == campaign.id, CampaignApplication.status == "submitted")
+        .where(
+            CampaignApplication.campaign_id == campaign.id,
+            CampaignApplication.status == ApplicationStatus.SUBMITTED,
+        )
         .order_by(CampaignApplication.public_id)
     )
     for public_id, choices, party_size in rows.tuples():
@@ -312,7 +319,10 @@ async def count_applications(session: AsyncSession, campaign_id: int) -> int:
     count = await session.scalar(
         select(func.count())
         .select_from(CampaignApplication)
-        .where(CampaignApplication.campaign_id == campaign_id, CampaignApplication.status == "submitted")
+        .where(
+            CampaignApplication.campaign_id == campaign_id,
+            CampaignApplication.status == ApplicationStatus.SUBMITTED,
+        )
     )
     return int(count or 0)
 
@@ -321,7 +331,7 @@ async def count_applications(session: AsyncSession, campaign_id: int) -> int:
 
 
 def check_open(campaign: Campaign, now: datetime) -> None:
-    if campaign.status != "open" or now >= campaign.applications_close_at:
+    if campaign.status != CampaignStatus.OPEN or now >= campaign.applications_close_at:
         raise Conflict(
             "applications_closed",
             f"applications to {campaign.code} closed at {campaign.applications_close_at.isoformat()}",
@@ -387,6 +397,7 @@ async def own_application(
     return (await session.scalars(query.with_for_update() if for_update else query)).one_or_none()
 
 
+@use_case
 async def apply(
     session: AsyncSession, identity: Identity, code: str, data: s.ApplicationIn, now: datetime
 ) -> tuple[CampaignApplication, bool]:
@@ -400,7 +411,7 @@ async def apply(
             campaign_id=campaign.id,
             member_id=identity.user_id,
             public_id=_public_id(campaign),
-            status="submitted",
+            status=ApplicationStatus.SUBMITTED,
             party_size=data.party_size,
             choices=choices,
             submitted_at=now,
@@ -409,7 +420,7 @@ async def apply(
         session.add(application)
         created = True
     else:
-        application, created = existing, existing.status == "withdrawn"
+        application, created = existing, existing.status == ApplicationStatus.WITHDRAWN
         application.status, application.party_size, application.choices = (
             "submitted",
             data.party_size,
@@ -434,13 +445,14 @@ async def apply(
     return application, created
 
 
+@use_case
 async def withdraw(session: AsyncSession, identity: Identity, code: str, now: datetime) -> None:
     campaign = await lock_for_application(session, code)
     check_open(campaign, now)
     application = await own_application(session, campaign, identity.user_id, for_update=True)
-    if application is None or application.status == "withdrawn":
+    if application is None or application.status == ApplicationStatus.WITHDRAWN:
         raise NotFound("application_not_found", f"you have no application to {code}")
-    application.status, application.updated_at = "withdrawn", now
+    application.status, application.updated_at = ApplicationStatus.WITHDRAWN, now
     audit.record(session, campaign.id, "withdrawn", identity.username, now, application.public_id)
     await session.flush()
 

@@ -26,6 +26,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.domain.identity import Identity
+from accounts.models import Member
 from booking import repository as repo
 from booking import services as bookings
 from booking.campaigns import audit
@@ -33,12 +35,12 @@ from booking.campaigns.models import Campaign, CampaignApplication, CampaignEven
 from booking.campaigns.offers import Settled, reoffer
 from booking.campaigns.services import campaign_by_code, lock_campaigns, own_application
 from booking.domain import states
+from booking.domain.campaign_states import CampaignStatus, OfferStatus
 from booking.locks import end_lock_free_read
 from booking.models import Booking
-from estivage.accounts.models import Member
-from estivage.auth import Identity
-from inventory.domain.errors import Conflict, NotFound
 from inventory.models import Season
+from kernel.errors import Conflict, NotFound
+from kernel.uow import UnitOfWork
 
 # The member's last summer stay before this one, kept in the ``paid`` entry so that a cancelled stay
 # gives it back.
@@ -46,33 +48,53 @@ STAY_BEFORE = "last_summer_stay_year_before"
 _CHUNK = 2000
 
 
-async def settle(session: AsyncSession, now: datetime, code: str) -> Settled:
-    """One drawn campaign's offers brought up to date with their bookings; the caller commits."""
-    locked = await lock_campaigns(session, code=code, drawn_only=True)
-    if not locked:
-        campaign = await campaign_by_code(session, code)  # 404 for an unknown code
-        raise Conflict("not_drawn", f"{code} is {campaign.status}; offers are settled after the draw")
-    return await _settle_campaign(session, await _campaign(session, locked[0]), now)
+async def settle(uow: UnitOfWork, now: datetime, code: str) -> Settled:
+    """One drawn campaign's offers brought up to date with their bookings."""
+    async with uow:
+        session = uow.session
+        locked = await lock_campaigns(session, code=code, drawn_only=True)
+        if not locked:
+            campaign = await campaign_by_code(session, code)  # 404 for an unknown code
+            raise Conflict("not_drawn", f"{code} is {campaign.status}; offers are settled after the draw")
+        done = await _settle_campaign(session, await _campaign(session, locked[0]), now)
+        await uow.commit()
+        return done
 
 
-async def settle_all(session: AsyncSession, now: datetime) -> Settled:
-    """Every drawn campaign settled, each in its own transaction, committed here (see the lock order)."""
+async def settle_all(uow: UnitOfWork, now: datetime) -> Settled:
+    """Every drawn campaign settled, each in its own transaction (see the lock order)."""
+    async with uow:
+        done = Settled()
+        for code in await _drawn_campaigns(uow):
+            done.add(await _settle_one(uow, code, now))
+        return done
+
+
+async def _drawn_campaigns(uow: UnitOfWork) -> list[str]:
+    session = uow.session
     codes = list(
-        await session.scalars(select(Campaign.code).where(Campaign.status == "drawn").order_by(Campaign.id))
+        await session.scalars(
+            select(Campaign.code).where(Campaign.status == CampaignStatus.DRAWN).order_by(Campaign.id)
+        )
     )
     await end_lock_free_read(session)  # SQLite: the campaign's lock must be its unit of work's first write
-    done = Settled()
-    for code in codes:
-        locked = await lock_campaigns(session, code=code, drawn_only=True)
-        if locked:
-            done.add(await _settle_campaign(session, await _campaign(session, locked[0]), now))
-        await session.commit()
+    return codes
+
+
+async def _settle_one(uow: UnitOfWork, code: str, now: datetime) -> Settled:
+    locked = await lock_campaigns(uow.session, code=code, drawn_only=True)
+    done = (
+        await _settle_campaign(uow.session, await _campaign(uow.session, locked[0]), now)
+        if locked
+        else Settled()
+    )
+    await uow.commit()
     return done
 
 
-async def settle_job(session: AsyncSession, now: datetime) -> int:
+async def settle_job(uow: UnitOfWork, now: datetime) -> int:
     """The worker's round: settle every drawn campaign; the number of offers changed or made."""
-    done = await settle_all(session, now)
+    done = await settle_all(uow, now)
     return done.paid + done.lapsed + done.declined + done.cancelled + done.offered
 
 
@@ -107,7 +129,7 @@ class _Settling:
     def paid(self, seen: _Seen, **detail: Any) -> None:
         """Paid: stamped with the payment's time; the summer becomes the member's last summer stay."""
         offer = seen.offer
-        offer.status, offer.settled_at = "paid", self.now
+        offer.status, offer.settled_at = OfferStatus.PAID, self.now
         member = self.members[seen.member_id]
         before = member.last_summer_stay_year
         member.last_summer_stay_year = max(before or self.summer, self.summer)
@@ -136,7 +158,7 @@ class _Settling:
         """Paid, then the booking was cancelled (by the member or staff): the summer is no longer the
         member's last stay, and the unit is freed for the next in line."""
         offer = seen.offer
-        offer.status, offer.settled_at = "cancelled", self.now
+        offer.status, offer.settled_at = OfferStatus.CANCELLED, self.now
         member = self.members[seen.member_id]
         if member.last_summer_stay_year == self.summer:
             member.last_summer_stay_year = stay_before
@@ -156,20 +178,22 @@ async def _settle_campaign(session: AsyncSession, campaign: Campaign, now: datet
     seen = await _open_and_paid(session, campaign, now)
     round_ = _Settling(session, campaign, season.starts_on.year, now)
     round_.members = await _members(session, {s.member_id for s in seen})
-    cancelled_paid = [s.public_id for s in seen if s.offer.status == "paid" and s.current == "cancelled"]
+    cancelled_paid = [
+        s.public_id for s in seen if s.offer.status == OfferStatus.PAID and s.current == OfferStatus.CANCELLED
+    ]
     stay_before = await _stays_before(session, campaign.id, cancelled_paid)
     for item in seen:
-        if item.offer.status == "paid":
-            if item.current == "cancelled":
+        if item.offer.status == OfferStatus.PAID:
+            if item.current == states.CANCELLED:
                 round_.cancelled(item, stay_before.get(item.public_id))
         elif item.current in repo.LIVE_STATES:
             round_.paid(item)
-        elif item.current == "expired":
+        elif item.current == states.EXPIRED:
             round_.withdrawn(item, "lapsed")
-        elif item.current == "cancelled" and item.confirmed_at is not None:
+        elif item.current == states.CANCELLED and item.confirmed_at is not None:
             round_.paid(item)  # paid and cancelled between two rounds: both are recorded
             round_.cancelled(item, round_.stay_before[item.public_id])
-        elif item.current == "cancelled":
+        elif item.current == states.CANCELLED:
             round_.withdrawn(item, "declined")
     await _paid_after_lapse(session, campaign, round_)
     await session.flush()
@@ -194,7 +218,10 @@ async def _open_and_paid(session: AsyncSession, campaign: Campaign, now: datetim
         )
         .join(CampaignApplication, CampaignApplication.id == CampaignOffer.application_id)
         .outerjoin(Booking, Booking.id == CampaignOffer.booking_id)
-        .where(CampaignOffer.campaign_id == campaign.id, CampaignOffer.status.in_(("offered", "paid")))
+        .where(
+            CampaignOffer.campaign_id == campaign.id,
+            CampaignOffer.status.in_((OfferStatus.OFFERED, OfferStatus.PAID)),
+        )
         .order_by(CampaignOffer.id)
     )
     return [
@@ -202,7 +229,7 @@ async def _open_and_paid(session: AsyncSession, campaign: Campaign, now: datetim
             offer,
             public_id,
             member_id,
-            "expired" if stored is None else states.effective_status(stored, expires, now),
+            states.EXPIRED if stored is None else states.effective_status(stored, expires, now),
             confirmed_at,
             cancelled_at,
             cancelled_by,
@@ -252,7 +279,7 @@ async def _paid_after_lapse(session: AsyncSession, campaign: Campaign, round_: _
         .join(Booking, Booking.id == CampaignOffer.booking_id)
         .where(
             CampaignOffer.campaign_id == campaign.id,
-            CampaignOffer.status == "lapsed",
+            CampaignOffer.status == OfferStatus.LAPSED,
             Booking.status.in_(repo.LIVE_STATES),
         )
         .order_by(CampaignOffer.id)
@@ -269,12 +296,20 @@ async def _paid_after_lapse(session: AsyncSession, campaign: Campaign, round_: _
 # --- a member's decline ----------------------------------------------------------------------------
 
 
-async def decline(session: AsyncSession, identity: Identity, code: str, now: datetime) -> Settled:
+async def decline(uow: UnitOfWork, identity: Identity, code: str, now: datetime) -> Settled:
     """The member turns their open offer down: its hold is cancelled and the unit goes to the next in line.
 
     An offer whose booking is no longer held when the member declines (its hold expired, or it was
     cancelled, perhaps after it was paid) is not declined: the campaign is settled, which records what
     did happen (lapsed; declined; paid and then cancelled) and offers the unit, as the worker would."""
+    async with uow:
+        done = await _decline(uow, identity, code, now)
+        await uow.commit()
+        return done
+
+
+async def _decline(uow: UnitOfWork, identity: Identity, code: str, now: datetime) -> Settled:
+    session = uow.session
     await lock_campaigns(session, code=code)
     campaign = await campaign_by_code(session, code)
     application = await own_application(session, campaign, identity.user_id)
@@ -282,19 +317,21 @@ async def decline(session: AsyncSession, identity: Identity, code: str, now: dat
     if application is not None:
         offer = await session.scalar(
             select(CampaignOffer).where(
-                CampaignOffer.application_id == application.id, CampaignOffer.status == "offered"
+                CampaignOffer.application_id == application.id, CampaignOffer.status == OfferStatus.OFFERED
             )
         )
     if application is None or offer is None:
         raise NotFound("offer_not_found", f"you hold no open offer in {code}")
     booking = await session.get(Booking, offer.booking_id) if offer.booking_id else None
-    status = states.effective_status(booking.status, booking.hold_expires_at, now) if booking else "expired"
+    status = (
+        states.effective_status(booking.status, booking.hold_expires_at, now) if booking else states.EXPIRED
+    )
     if status in repo.LIVE_STATES:
         raise Conflict("offer_paid", "this stay is paid; cancel the booking to give it up")
-    if booking is None or status != "held":
+    if booking is None or status != states.HELD:
         return await _settle_campaign(session, campaign, now)
-    await bookings.cancel(session, identity, booking.id, now)
-    offer.status, offer.settled_at = "declined", now
+    await bookings.cancel_step(uow, identity, booking.id, now)
+    offer.status, offer.settled_at = OfferStatus.DECLINED, now
     audit.record(
         session, campaign.id, "declined", identity.username, now, application.public_id,
         slot=f"{offer.centre}/{offer.rotation}/{offer.unit_type}",

@@ -13,14 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from booking import repository as repo
+from booking.campaigns import commands as c
 from booking.campaigns import schemas as s
 from booking.campaigns.models import Campaign, CampaignApplication, CampaignEvent, CampaignOffer, WaitingPlace
 from booking.campaigns.services import campaign_by_code, count_applications, rotations_of
 from booking.domain import states
 from booking.domain.allocation.publication import ReofferRow, reoffers_to_csv, rows_from_csv, rows_to_json
+from booking.domain.campaign_states import ApplicationStatus, CampaignStatus, OfferStatus
 from booking.models import Booking
-from inventory.domain.errors import Conflict, NotFound
 from inventory.models import Season
+from kernel.errors import Conflict, NotFound
 
 
 async def campaign_out(session: AsyncSession, campaign: Campaign) -> s.CampaignOut:
@@ -65,7 +67,7 @@ async def application_out(
         public_id=application.public_id,
         status=application.status,
         party_size=application.party_size,
-        choices=[s.ChoiceIn(*choice) for choice in application.choices],
+        choices=[c.ChoiceIn(*choice) for choice in application.choices],
         submitted_at=application.submitted_at,
         updated_at=application.updated_at,
         editable_until=campaign.applications_close_at,
@@ -74,12 +76,12 @@ async def application_out(
         position=application.position,
         lottery_rank=application.lottery_rank,
     )
-    if campaign.status != "drawn" or application.status != "submitted":
+    if campaign.status != CampaignStatus.DRAWN or application.status != ApplicationStatus.SUBMITTED:
         return out
     offer = await _latest_offer(session, application.id, now)
     if offer is not None:
         out.offer = offer
-        out.result = "offer" if offer.status in {"offered", "paid"} else offer.status
+        out.result = "offer" if offer.status in {OfferStatus.OFFERED, OfferStatus.PAID} else offer.status
         return out
     out.result = "waiting"
     out.waiting = await _live_places(session, application.id)
@@ -131,14 +133,14 @@ async def _latest_offer(session: AsyncSession, application_id: int, now: datetim
         return None
     offer, stored, expires, confirmed_at = row
     status = offer.status
-    if status in {"offered", "paid"}:
-        current = "expired" if stored is None else states.effective_status(stored, expires, now)
+    if status in {OfferStatus.OFFERED, OfferStatus.PAID}:
+        current = states.EXPIRED if stored is None else states.effective_status(stored, expires, now)
         if current in repo.LIVE_STATES:
-            status = "paid"
-        elif current == "cancelled":
-            status = "cancelled" if confirmed_at is not None else "declined"
-        elif current == "expired" and status == "offered":
-            status = "lapsed"
+            status = OfferStatus.PAID
+        elif current == states.CANCELLED:
+            status = OfferStatus.CANCELLED if confirmed_at is not None else OfferStatus.DECLINED
+        elif current == states.EXPIRED and status == OfferStatus.OFFERED:
+            status = OfferStatus.LAPSED
     return s.OfferOut(
         centre=offer.centre,
         rotation=offer.rotation,
@@ -176,7 +178,7 @@ async def published_reoffers(session: AsyncSession, code: str) -> str:
     """``offers.csv``: every unit freed after the draw, in order, and whom it was offered to (or why
     nobody), from the audit log's ``offered`` (those naming the offer they replace) and ``not_offered``."""
     campaign = await campaign_by_code(session, code)
-    if campaign.status != "drawn":
+    if campaign.status != CampaignStatus.DRAWN:
         raise Conflict("not_drawn", f"the offers of {code} are published after the draw")
     entries = list(
         await session.scalars(

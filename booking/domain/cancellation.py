@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from inventory.domain.money import Money
+from kernel.money import Money
 
 
 @dataclass(frozen=True, slots=True)

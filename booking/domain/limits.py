@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inventory.domain.errors import RuleViolation
+from kernel.errors import RuleViolation
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from inventory.domain.errors import RuleViolation
-from inventory.domain.money import Money
+from kernel.errors import RuleViolation
+from kernel.money import MAD, Money
 
 
 class PromotionKind(StrEnum):
@@ -45,7 +45,7 @@ class Promotion:
     name: str
     kind: PromotionKind
     percent_bp: int = 0
-    amount: Money = field(default_factory=Money.zero)
+    amount: Money = field(default_factory=lambda: Money.zero(MAD))
     stay_nights: int = 0
     pay_nights: int = 0
     code: str | None = None
@@ -75,7 +75,7 @@ class Usage:
 
     uses: int = 0
     member_uses: int = 0
-    spent: Money = field(default_factory=Money.zero)
+    spent: Money = field(default_factory=lambda: Money.zero(MAD))
 
 
 @dataclass(frozen=True, slots=True)

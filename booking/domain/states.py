@@ -7,17 +7,46 @@ no job has to run for the inventory to be free again.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from inventory.domain.errors import Conflict
+from kernel.errors import Conflict
 
-_TRANSITIONS: dict[tuple[str, str], str] = {
-    ("held", "pay"): "confirmed",
-    ("held", "cancel"): "cancelled",
-    ("held", "expire"): "expired",
-    ("confirmed", "check_in"): "checked_in",
-    ("confirmed", "cancel"): "cancelled",
-    ("confirmed", "no_show"): "no_show",
-    ("checked_in", "check_out"): "completed",
+
+class BookingStatus(StrEnum):
+    """Stored as these strings; a StrEnum compares equal to them, so rows and JSON need no mapping."""
+
+    HELD = "held"
+    CONFIRMED = "confirmed"
+    CHECKED_IN = "checked_in"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    NO_SHOW = "no_show"
+
+
+HELD, CONFIRMED, CHECKED_IN, COMPLETED = (
+    BookingStatus.HELD,
+    BookingStatus.CONFIRMED,
+    BookingStatus.CHECKED_IN,
+    BookingStatus.COMPLETED,
+)
+CANCELLED, EXPIRED, NO_SHOW = BookingStatus.CANCELLED, BookingStatus.EXPIRED, BookingStatus.NO_SHOW
+
+# Paid for, whatever happened since: these hold their nights, their promotion use and their quota.
+PAID = frozenset({CONFIRMED, CHECKED_IN, COMPLETED, NO_SHOW})
+# A stay still to come or going on: what the desk and the gate care about.
+ACTIVE = frozenset({CONFIRMED, CHECKED_IN})
+# Nothing more happens to these.
+ENDED = frozenset({COMPLETED, CANCELLED, EXPIRED, NO_SHOW})
+
+_TRANSITIONS: dict[tuple[str, str], BookingStatus] = {
+    (HELD, "pay"): CONFIRMED,
+    (HELD, "cancel"): CANCELLED,
+    (HELD, "expire"): EXPIRED,
+    (CONFIRMED, "check_in"): CHECKED_IN,
+    (CONFIRMED, "cancel"): CANCELLED,
+    (CONFIRMED, "no_show"): NO_SHOW,
+    (CHECKED_IN, "check_out"): COMPLETED,
 }
 
 EVENTS = frozenset(event for _state, event in _TRANSITIONS)
@@ -32,7 +61,7 @@ class InvalidTransition(Conflict):
         self.event = event
 
 
-def transition(current: str, event: str) -> str:
+def transition(current: str, event: str) -> BookingStatus:
     """The state after `event`, or `InvalidTransition`. Pass `effective_status(...)` as `current`, so that
     a lapsed hold is refused as expired rather than paid."""
     try:
@@ -41,13 +70,13 @@ def transition(current: str, event: str) -> str:
         raise InvalidTransition(current, event) from None
 
 
-def effective_status(stored: str, hold_expires_at: datetime | None, now: datetime) -> str:
+def effective_status(stored: str, hold_expires_at: datetime | None, now: datetime) -> BookingStatus:
     """The status every reader sees: a held booking at or past its expiry is expired."""
-    if stored == "held" and hold_expires_at is not None and hold_expires_at <= now:
-        return "expired"
-    return stored
+    if stored == HELD and hold_expires_at is not None and hold_expires_at <= now:
+        return EXPIRED
+    return BookingStatus(stored)
 
 
 def is_hold_live(stored: str, hold_expires_at: datetime | None, now: datetime) -> bool:
     """Whether a booking still holds its inventory unpaid; at the expiry instant itself it no longer does."""
-    return effective_status(stored, hold_expires_at, now) == "held"
+    return effective_status(stored, hold_expires_at, now) == HELD

@@ -7,9 +7,9 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from estivage.db import create_disposable_engine
 from estivage.models import Base
-from estivage.settings import Settings
+from kernel.db import create_disposable_engine
+from kernel.settings import Settings
 
 config = context.config
 target_metadata = Base.metadata

@@ -1,47 +1,88 @@
 """Server-rendered pages (Jinja + HTMX) over the same services as the JSON API.
 
-`web_handlers` gives the app its page routes and the static files; `csrf_config` protects the pages'
-form posts (the JSON API under /api is excluded: it authenticates with bearer tokens or the SameSite
-session cookie and takes JSON, not forms).
+`web_handlers` gives the app its page routes and the static files; `csrf_middleware` protects every
+change that the browser's session cookie would authenticate (see ``SessionCSRFMiddleware``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from litestar import Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader
+from litestar.enums import ScopeType
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.csrf import CSRFMiddleware
 from litestar.security.jwt import JWTCookieAuth
 from litestar.static_files import create_static_files_router
+from litestar.types import Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from estivage.auth import Identity
-from estivage.settings import Settings
+from accounts.domain.identity import Identity
+from accounts.tokens import SESSION_COOKIE
 from estivage.web.account import make_account_controller
 from estivage.web.common import HERE, PAGE_EXCEPTION_HANDLERS, template_config
 from estivage.web.manager import make_manager_pages
 from estivage.web.member import MemberPages
+from estivage.web.paytest import TestModeController
 from estivage.web.staff import StaffPages
 from estivage.web.summer import SummerPages
+from kernel.settings import Settings
 
-__all__ = ["csrf_config", "template_config", "web_handlers"]
+__all__ = ["csrf_middleware", "template_config", "web_handlers"]
 
 
-def csrf_config(secret: str) -> CSRFConfig:
-    return CSRFConfig(
+def csrf_middleware(secret: str) -> DefineMiddleware:
+    config = CSRFConfig(
         secret=hashlib.sha256(b"estivage-csrf:" + secret.encode()).hexdigest(),
         cookie_name="estivage_csrf",
         cookie_httponly=True,
-        exclude=["^/api/", "^/payments/test/", "^/schema", "^/health", "^/ready"],
+        exclude=["^/schema", "^/health$", "^/ready$", "^/metrics$"],
     )
+    return DefineMiddleware(SessionCSRFMiddleware, config=config)
 
 
-def web_handlers(jwt: JWTCookieAuth[Identity], settings: Settings, engine: AsyncEngine) -> list[Any]:
+class SessionCSRFMiddleware(CSRFMiddleware):
+    """Litestar's double-submit CSRF check, for the requests a browser's ambient cookie would authenticate.
+
+    Another site can make a browser send the session cookie, never an ``Authorization`` header; so a
+    request carrying its own credentials (the mobile app, a gate, a script) is not asked for the token,
+    and neither is a JSON API call that carries no session cookie (logging in, a webhook): nothing rides
+    on it. A page's form, or an API call made with the session cookie alone, must carry the page's token
+    (a form field, or the ``X-CSRFToken`` header), whatever its content type.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == ScopeType.HTTP and not _rides_on_the_cookie(scope):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def _rides_on_the_cookie(scope: Scope) -> bool:
+    headers = dict(scope.get("headers", ()))
+    if headers.get(b"authorization", b"").lower().startswith(b"bearer "):
+        return False
+    if scope["path"].startswith("/api/"):
+        return _SESSION_IN_COOKIES.search(headers.get(b"cookie", b"")) is not None
+    return True
+
+
+_SESSION_IN_COOKIES = re.compile(rb"(?:^|;)\s*" + re.escape(SESSION_COOKIE.encode()) + rb"=")
+
+
+def web_handlers(
+    jwt: JWTCookieAuth[Identity], settings: Settings, engine: AsyncEngine, *, test_payments: bool
+) -> list[Any]:
+    """The pages; with ``test_payments`` also the built-in test mode's payment page."""
+    test_page: list[Any] = [TestModeController] if test_payments else []
     pages = Router(
         path="/",
         route_handlers=[
+            *test_page,
             make_account_controller(jwt, settings.token_minutes, settings.login_attempts_per_minute),
             MemberPages,
             SummerPages,

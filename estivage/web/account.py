@@ -12,10 +12,12 @@ from litestar.response import Redirect, Template
 from litestar.security.jwt import JWTCookieAuth
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from estivage.accounts.controllers import login_rate_limit
-from estivage.accounts.models import Member
-from estivage.accounts.services import BadCredentials, authenticate
-from estivage.auth import MANAGER, MEMBER, SESSION_COOKIE, STAFF, Identity
+from accounts import services as accounts
+from accounts.controllers import login_rate_limit
+from accounts.domain.identity import MANAGER, MEMBER, STAFF, Identity
+from accounts.models import Member
+from accounts.services import BadCredentials, authenticate
+from accounts.tokens import SESSION_COOKIE
 from estivage.web.common import (
     LANG_COOKIE,
     YEAR_SECONDS,
@@ -25,8 +27,9 @@ from estivage.web.common import (
     safe_next,
 )
 from estivage.web.i18n import LANGUAGES, translate
+from kernel.uow import UnitOfWork
 
-HOME = {MEMBER: "/search", MANAGER: "/manage", STAFF: "/staff"}
+HOME: dict[str, str] = {MEMBER: "/search", MANAGER: "/manage", STAFF: "/staff"}
 
 
 def lang_cookie(request: Request[Any, Any, Any], lang: str) -> Cookie:
@@ -111,7 +114,7 @@ def make_account_controller(
 
         @post("/lang", status_code=303)
         async def switch_language(
-            self, request: Request[Identity, Any, Any], db_session: NamedDependency[AsyncSession]
+            self, request: Request[Identity, Any, Any], uow: NamedDependency[UnitOfWork]
         ) -> Response[Any]:
             """Remembered on the member (every device) and in a cookie (this browser)."""
             form = await request.form()
@@ -120,10 +123,7 @@ def make_account_controller(
                 lang = language(request)
             user = current_user(request)
             if user is not None and user.role == MEMBER:
-                member = await db_session.get(Member, user.user_id)
-                if member is not None:
-                    member.preferred_language = lang
-                    await db_session.commit()  # a redirect is not committed by the plugin
+                await accounts.set_language(uow, user.user_id, lang)
             target = safe_next(str(form.get("next") or ""), "/")
             return Redirect(target, status_code=303, cookies=[lang_cookie(request, lang)])
 

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking import services
 from booking.domain import cancellation, states
-from inventory.domain.money import Money
 from inventory.models import Season
 from inventory.snapshot import centre_view
+from kernel.money import Money
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,7 @@ async def refund_preview(
     show when nothing was paid."""
     b = view.booking
     current = states.effective_status(b.status, b.hold_expires_at, now)
-    paid = Money(b.total_minor if current == "confirmed" else 0, b.currency)
+    paid = Money(b.total_minor if current == states.CONFIRMED else 0, b.currency)
     if paid.amount_minor == 0:
         return paid, None
     centre = await centre_view(session, view.centre)

@@ -21,11 +21,12 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ExceptionHandlersMap
 from markupsafe import Markup
 
-from estivage.auth import Identity
+from accounts.domain.identity import Identity
+from booking.domain import states
 from estivage.problems import status_of
 from estivage.web.i18n import DIRECTION, choose_language, error_text, translate
-from inventory.domain.errors import DomainError
-from inventory.domain.money import Money
+from kernel.errors import DomainError
+from kernel.money import MAD, Money
 
 HERE = Path(__file__).parent
 LANG_COOKIE = "estivage_lang"
@@ -34,7 +35,7 @@ YEAR_SECONDS = 365 * 24 * 3600
 # form error here rather than a value the database (or SQLite's driver) refuses.
 MAX_WHOLE = 2**31 - 1
 # A booking from its confirmation onwards: a stay that takes (or took) place, not a hold.
-STAYS = ("confirmed", "checked_in", "completed")
+STAYS = (states.CONFIRMED, states.CHECKED_IN, states.COMPLETED)
 
 Errors = dict[str, str]
 
@@ -55,7 +56,7 @@ def language(request: Request[Any, Any, Any]) -> str:
 def money(value: Money | int, lang: str = "fr") -> str:
     """Thousands split by a no-break space: a bidi "common number separator", so that right to left
     "1 292.00" stays one number instead of reading "292.00 1"."""
-    amount, currency = str(value if isinstance(value, Money) else Money(value)).rsplit(" ", 1)
+    amount, currency = str(value if isinstance(value, Money) else Money(value, MAD)).rsplit(" ", 1)
     number = amount.replace(" ", "\u00a0")
     return f"{number} درهم" if lang == "ar" and currency == "MAD" else f"{number} {currency}"
 

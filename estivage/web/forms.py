@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from estivage.web.common import MAX_WHOLE, Errors
 from estivage.web.i18n import error_text, translate
-from inventory.domain.errors import DomainError
+from kernel.errors import DomainError
 
 MAX_UNITS = MAX_WHOLE // 100  # MAD or percent typed in a form: its hundredths still fit an integer
 # The API's field names and the forms' ones where they differ (the forms take percent, not basis points).

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from access import fleet
 from access.models import Device
+from accounts.models import Member
 from booking.models import Booking
-from estivage.accounts.models import Member
 from estivage.web.on_site import member_name
 from inventory.models import Centre, Unit
 

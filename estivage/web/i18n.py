@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 
 from estivage.web.error_words import ERROR_WORDS
-from inventory.domain.errors import DomainError
+from kernel.errors import DomainError
 
 LANGUAGES = ("ar", "fr")
 DEFAULT_LANGUAGE = "fr"

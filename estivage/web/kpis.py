@@ -17,14 +17,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.models import Member
 from booking.models import Booking
 from booking.ratings import Satisfaction, StayRating
-from estivage.accounts.models import Member
 from estivage.web.common import STAYS
 from inventory.domain.calendar import SeasonKind, local_today, season_of
-from inventory.domain.money import Money
 from inventory.models import Centre, StayNight
 from inventory.snapshot import CentreView, centre_view
+from kernel.money import MAD, Money
 
 FOUNDATION_ZONE = "Africa/Casablanca"
 
@@ -129,7 +129,7 @@ async def revenue_by_centre(session: AsyncSession, first: date, last: date) -> d
         .where(Booking.confirmed_at.is_not(None), Booking.arrival >= first, Booking.arrival <= last)
         .group_by(Booking.centre_id)
     )
-    return {centre_id: Money(int(total or 0)) for centre_id, total in rows}
+    return {centre_id: Money(int(total or 0), MAD) for centre_id, total in rows}
 
 
 async def kpis(session: AsyncSession, now: datetime) -> dict[str, Any]:
@@ -146,7 +146,9 @@ async def kpis(session: AsyncSession, now: datetime) -> dict[str, Any]:
     for code in await session.scalars(select(Centre.code).order_by(Centre.name_fr)):
         view = await centre_view(session, code)
         rate = await occupancy_rate(session, view, first, last)
-        centres.append(CentreKpi(view.code, view.name_fr, view.name_ar, rate, revenue.get(view.id, Money(0))))
+        centres.append(
+            CentreKpi(view.code, view.name_fr, view.name_ar, rate, revenue.get(view.id, Money(0, MAD)))
+        )
     return {
         "year": year,
         "stays": int(stays or 0),

@@ -25,21 +25,22 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from access.services import inside_by_party, on_site_now
+from accounts.domain.identity import STAFF, Identity
+from accounts.guards import requires_manager_or_staff
+from accounts.models import Member
 from booking.models import Booking
-from estivage.accounts.models import Member
-from estivage.auth import STAFF, Identity, requires_manager_or_staff
-from estivage.db import session_factory
 from estivage.web.common import STAYS, Errors, language, page, parse_date
 from estivage.web.gates import gate_lines, override_lines
 from estivage.web.i18n import error_text
 from estivage.web.names import load_names
 from estivage.web.on_site import member_name, people_on_site
 from inventory.domain.calendar import local_today, season_of
-from inventory.domain.errors import RuleViolation
 from inventory.models import Centre, StayNight, Unit
 from inventory.occupancy import NightOccupancy, occupancy
 from inventory.repository import centre_by_code
 from inventory.snapshot import CentreView, centre_view
+from kernel.db import session_factory
+from kernel.errors import RuleViolation
 
 POLL_SECONDS = 2.0
 STREAM_SECONDS = 30 * 60

@@ -16,9 +16,10 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.domain.identity import Identity
+from accounts.guards import requires_member
 from booking import pricing_service, ratings, services
 from booking.domain import states
-from estivage.auth import Identity, requires_member
 from estivage.web.booking_facts import refund_preview
 from estivage.web.common import (
     Errors,
@@ -32,11 +33,11 @@ from estivage.web.common import (
 from estivage.web.i18n import translate
 from estivage.web.names import load_names
 from inventory.domain.calendar import local_today
-from inventory.domain.errors import DomainError, NotFound
-from inventory.domain.money import Money
 from inventory.models import Centre
-from inventory.services import search_stay
 from inventory.snapshot import centre_view
+from kernel.errors import DomainError
+from kernel.money import Money
+from kernel.uow import UnitOfWork
 from payments import services as payments
 from payments.controllers import provider_of
 
@@ -69,21 +70,17 @@ class MemberPages(Controller):
             departure = parse_date(values["departure"], "departure", errors, lang)
             guests = parse_int(values.get("guests") or "1", "guests", errors, lang)
             if arrival and departure and guests is not None and not errors:
-                category = request.user.category or ""
                 try:
-                    result = await search_stay(
+                    priced = await pricing_service.search_with_quotes(
                         session,
-                        centre_code=values["centre"],
+                        request.user,
+                        centre=values["centre"],
                         arrival=arrival,
                         departure=departure,
                         guests=guests,
-                        category=category,
                         now=now,
                     )
-                    quotes = await pricing_service.quotes_for_search(
-                        session, result, category, request.user.user_id, now
-                    )
-                    offers = [(o, quotes[o.unit_type.code]) for o in result.offers]
+                    offers = [(p.offer, p.quote) for p in priced]
                 except DomainError as error:
                     errors.update(form_errors(request, error))
         return {"centres": centres, "values": values, "offers": offers, "errors": errors}
@@ -119,6 +116,7 @@ class MemberPages(Controller):
         self,
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
     ) -> Response[Any]:
         form = await request.form()
@@ -131,7 +129,7 @@ class MemberPages(Controller):
         if arrival and departure and guests is not None and not errors:
             try:
                 view = await services.hold(
-                    db_session,
+                    uow,
                     request.user,
                     services.HoldRequest(
                         values["centre"],
@@ -143,10 +141,8 @@ class MemberPages(Controller):
                     ),
                     now,
                 )
-                await db_session.commit()
                 return Redirect(f"/bookings/{view.booking.id}", status_code=303)
             except DomainError as error:
-                await db_session.rollback()
                 errors = form_errors(request, error)
                 if error.field is None or error.field in {"unit_type", "promotion"}:
                     errors = {"offers": next(iter(errors.values()))}
@@ -172,10 +168,7 @@ class MemberPages(Controller):
     async def _own(
         self, request: Request[Identity, Any, Any], session: AsyncSession, booking_id: uuid.UUID
     ) -> services.BookingView:
-        view = await services.get_booking(session, request.user, booking_id)
-        if view.booking.member_id != request.user.user_id:
-            raise NotFound("booking_not_found", f"no booking {booking_id}")
-        return view
+        return await services.own_booking(session, request.user, booking_id)
 
     async def _booking_page(
         self,
@@ -221,6 +214,7 @@ class MemberPages(Controller):
         self,
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         booking_id: FromPath[uuid.UUID],
     ) -> Response[Any]:
@@ -234,8 +228,7 @@ class MemberPages(Controller):
                 )
                 if count is None:
                     return await self._booking_page(request, db_session, now, booking_id, errors, 422)
-                await payments.checkout_payroll(db_session, request.user, booking_id, count, now)
-                await db_session.commit()
+                await payments.checkout_payroll(uow, request.user, booking_id, count, now)
                 return Redirect(f"/bookings/{booking_id}", status_code=303)
             settings = request.app.state.settings
             if settings.stripe_api_key and not settings.stripe_publishable_key:
@@ -246,10 +239,8 @@ class MemberPages(Controller):
                 problem = {"pay": translate(language(request), "pay.card_unavailable")}
                 return await self._booking_page(request, db_session, now, booking_id, problem, 503)
             provider = provider_of(request)
-            payment = await payments.checkout_card(db_session, request.user, booking_id, provider, now)
-            await db_session.commit()
+            payment = await payments.checkout_card(uow, request.user, booking_id, provider, now)
         except DomainError as error:
-            await db_session.rollback()
             found = form_errors(request, error)
             errors = {"pay": next(iter(found.values()))} if error.field is None else found
             return await self._booking_page(request, db_session, now, booking_id, errors, 422)
@@ -277,7 +268,7 @@ class MemberPages(Controller):
         b = view.booking
         status = states.effective_status(b.status, b.hold_expires_at, now)
         refund, policy = await refund_preview(db_session, view, now)
-        paid = Money(b.total_minor if status == "confirmed" else 0, b.currency)
+        paid = Money(b.total_minor if status == states.CONFIRMED else 0, b.currency)
         return page(
             request,
             "cancel.html",
@@ -295,17 +286,14 @@ class MemberPages(Controller):
         self,
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         booking_id: FromPath[uuid.UUID],
     ) -> Response[Any]:
         await self._own(request, db_session, booking_id)
         try:
-            booking, refund = await services.cancel(db_session, request.user, booking_id, now)
-            for on_cancelled in request.app.state.cancel_hooks:
-                await on_cancelled(db_session, booking, refund, now)
-            await db_session.commit()
+            await services.cancel(uow, request.user, booking_id, now)
         except DomainError as error:
-            await db_session.rollback()
             return await self._booking_page(
                 request,
                 db_session,
@@ -321,6 +309,7 @@ class MemberPages(Controller):
         self,
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         booking_id: FromPath[uuid.UUID],
     ) -> Response[Any]:
@@ -330,11 +319,9 @@ class MemberPages(Controller):
         if score is not None:
             try:
                 await ratings.rate_stay(
-                    db_session, request.user, booking_id, score, str(form.get("comment") or ""), now
+                    uow, request.user, booking_id, score, str(form.get("comment") or ""), now
                 )
-                await db_session.commit()
                 return Redirect(f"/bookings/{booking_id}", status_code=303)
             except DomainError as error:
-                await db_session.rollback()
                 errors = form_errors(request, error)
         return await self._booking_page(request, db_session, now, booking_id, errors, 422)

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.domain.presence import Inside
+from accounts.models import Member
 from booking.models import Booking
-from estivage.accounts.models import Member
 from inventory.models import Unit
 
 

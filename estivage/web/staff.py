@@ -21,10 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from access import services as access
 from access.models import Device
+from accounts.domain.identity import Identity
+from accounts.guards import requires_staff
+from accounts.models import Member
+from booking import commands as c
 from booking import promotions_admin
-from booking import schemas as s
-from estivage.accounts.models import Member
-from estivage.auth import Identity, requires_staff
 from estivage.web.common import Errors, language, page
 from estivage.web.forms import FieldError, day_of, form_problems, hundredths, whole
 from estivage.web.gates import gate_lines
@@ -41,9 +42,10 @@ from estivage.web.staff_forms import (
     season_in,
 )
 from inventory import admin
-from inventory.domain.errors import DomainError
+from inventory.commands import QuotaIO, SeasonPatch, TariffIO
 from inventory.models import Centre, Tariff
-from inventory.schemas import QuotaIO, SeasonPatch, TariffIO
+from kernel.errors import DomainError
+from kernel.uow import UnitOfWork
 
 MAX_DEVICE_NAME = 120  # access.models.Device.name
 CONFIG_FIELDS = {
@@ -112,14 +114,13 @@ class StaffPages(Controller):
         self,
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
     ) -> Response[Any]:
         values = form_values(await request.form(), PROMOTION_FIELDS)
         try:
-            await promotions_admin.create_promotion(db_session, promotion_in(values))
-            await db_session.commit()
+            await promotions_admin.create_promotion(uow, promotion_in(values))
         except FORM_ERRORS as error:
-            await db_session.rollback()
             errors = form_problems(error, language(request), PROMOTION_FIELDS)
             return await self._promotions_page(request, db_session, now, errors, values)
         return Redirect("/staff/promotions", status_code=303)
@@ -154,19 +155,18 @@ class StaffPages(Controller):
         self,
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         promotion_id: FromPath[int],
     ) -> Response[Any]:
         form = {k: str(v) for k, v in (await request.form()).items()}
         try:
             if "paused" in form and len(form) <= 2:  # the pause / resume button (with the CSRF field)
-                patch = s.PromotionPatch(paused=form["paused"] == "1")
+                patch = c.PromotionPatch(paused=form["paused"] == "1")
             else:
                 patch = promotion_patch(form)
-            await promotions_admin.update_promotion(db_session, promotion_id, patch)
-            await db_session.commit()
+            await promotions_admin.update_promotion(uow, promotion_id, patch)
         except FORM_ERRORS as error:
-            await db_session.rollback()
             errors = form_problems(error, language(request), PROMOTION_EDIT_FIELDS)
             return await self._promotion_page(request, db_session, now, promotion_id, errors)
         return Redirect("/staff/promotions", status_code=303)
@@ -198,6 +198,7 @@ class StaffPages(Controller):
         self,
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         what: FromPath[str],
     ) -> Response[Any]:
         """Set one tariff (nightly price) or one quota (units, or a share in %), as PUT /api/tariffs and
@@ -210,10 +211,8 @@ class StaffPages(Controller):
         if what == "new-season":
             form = form_values(sent, SEASON_FIELDS)
         try:
-            await _configure(db_session, what, form)
-            await db_session.commit()
+            await _configure(uow, what, form)
         except FORM_ERRORS as error:
-            await db_session.rollback()
             errors = form_problems(error, language(request), CONFIG_FIELDS[what])
             return await self._config_page(request, db_session, errors={what: errors}, form={what: form})
         return Redirect("/staff/config", status_code=303)
@@ -254,6 +253,7 @@ class StaffPages(Controller):
         self,
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
     ) -> Template:
         """The token is in this one answer only (the database keeps its hash)."""
@@ -267,10 +267,8 @@ class StaffPages(Controller):
             problem = translate(lang, "error.too_long").format(MAX_DEVICE_NAME)
             return await self._devices_page(request, db_session, now, errors={"name": problem})
         try:
-            device, token = await access.create_device(db_session, centre, name, now)
-            await db_session.commit()
+            device, token = await access.create_device(uow, centre, name, now)
         except DomainError as error:
-            await db_session.rollback()
             errors = form_problems(error, lang, ("centre", "name"))
             return await self._devices_page(request, db_session, now, errors=errors)
         return await self._devices_page(request, db_session, now, created=device, token=token)
@@ -278,32 +276,29 @@ class StaffPages(Controller):
     @post("/devices/{device_id:uuid}/revoke", status_code=303)
     async def revoke_device(
         self,
-        db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         device_id: FromPath[uuid.UUID],
     ) -> Response[Any]:
         """As DELETE /api/access/devices/{id}: the device's token stops working at once."""
-        await access.revoke_device(db_session, device_id, now)
-        await db_session.commit()
+        await access.revoke_device(uow, device_id, now)
         return Redirect("/staff/devices", status_code=303)
 
 
-async def _configure(session: AsyncSession, what: str, form: dict[str, str]) -> None:
+async def _configure(uow: UnitOfWork, what: str, form: dict[str, str]) -> None:
     key = {k: form.get(k, "") for k in ("season", "centre", "unit_type", "category")}
     if what == "tariff":
         minor = hundredths(form, "nightly")
         if minor is None:
             raise FieldError("nightly", "error.required")
-        await admin.put_tariff(
-            session, msgspec.convert({**key, "nightly": {"amount_minor": minor}}, TariffIO)
-        )
+        await admin.put_tariff(uow, msgspec.convert({**key, "nightly": {"amount_minor": minor}}, TariffIO))
     elif what == "quota":
         quota: dict[str, Any] = dict(key)
         if (units := whole(form, "units")) is not None:
             quota["units"] = units
         if (share := hundredths(form, "share")) is not None:
             quota["share_bp"] = share
-        await admin.put_quota(session, msgspec.convert(quota, QuotaIO))
+        await admin.put_quota(uow, msgspec.convert(quota, QuotaIO))
     elif what == "season":
         changes: dict[str, Any] = {}
         for name in ("starts_on", "ends_on"):
@@ -312,6 +307,6 @@ async def _configure(session: AsyncSession, what: str, form: dict[str, str]) -> 
         for name in ("min_nights", "max_nights"):
             if (nights := whole(form, name)) is not None:
                 changes[name] = nights
-        await admin.update_season(session, key["season"], msgspec.convert(changes, SeasonPatch))
+        await admin.update_season(uow, key["season"], msgspec.convert(changes, SeasonPatch))
     else:
-        await admin.create_season(session, season_in(form))
+        await admin.create_season(uow, season_in(form))

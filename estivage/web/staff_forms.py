@@ -9,9 +9,9 @@ from typing import Any
 
 import msgspec
 
-from booking import schemas as s
+from booking import commands as c
 from estivage.web.forms import FieldError, codes, day_of, hundredths, whole
-from inventory.schemas import SeasonIn
+from inventory.commands import SeasonIn
 
 # A form's values by name; a field sent several times (checkboxes) joined with commas.
 FormValues = dict[str, str]
@@ -65,7 +65,7 @@ def _money(form: Mapping[str, str], data: dict[str, Any], names: tuple[str, ...]
             data[name] = {"amount_minor": minor}
 
 
-def promotion_in(form: Mapping[str, str]) -> s.PromotionIn:
+def promotion_in(form: Mapping[str, str]) -> c.PromotionIn:
     """A new promotion; empty lists mean "any" (centre, unit type, category, weekday)."""
     data: dict[str, Any] = {"name": form.get("name", "").strip(), "kind": form.get("kind", "")}
     if (percent := hundredths(form, "percent")) is not None:
@@ -79,10 +79,10 @@ def promotion_in(form: Mapping[str, str]) -> s.PromotionIn:
         data[name] = codes(form, name)
     data["arrival_weekdays"] = weekdays(form)
     data["exclusive"] = form.get("exclusive") == "on"
-    return msgspec.convert(data, s.PromotionIn)
+    return msgspec.convert(data, c.PromotionIn)
 
 
-def promotion_patch(form: Mapping[str, str]) -> s.PromotionPatch:
+def promotion_patch(form: Mapping[str, str]) -> c.PromotionPatch:
     """The edit form as a PromotionPatch held to a new promotion's limits (the patch schema has the same
     ones, but a Struct built by its constructor is not validated); the form shows each cap's value, so a
     cap left blank is cleared ("no limit")."""
@@ -93,9 +93,9 @@ def promotion_patch(form: Mapping[str, str]) -> s.PromotionPatch:
     _money(form, data, ("budget",))
     _days(form, data, ("stay_until",))
     limits = {k: v for k, v in data.items() if k in {"name", *CAPS}}
-    msgspec.convert({"name": "-", "kind": "percentage", "percent_bp": 1, **limits}, s.PromotionIn)
+    msgspec.convert({"name": "-", "kind": "percentage", "percent_bp": 1, **limits}, c.PromotionIn)
     data["clear"] = [cap for cap in CAPS if cap in form and not form[cap].strip()]
-    return msgspec.convert(data, s.PromotionPatch)
+    return msgspec.convert(data, c.PromotionPatch)
 
 
 def season_in(form: Mapping[str, str]) -> SeasonIn:

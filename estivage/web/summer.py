@@ -20,18 +20,22 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.domain.identity import Identity
+from accounts.guards import requires_member
+from booking.campaigns import commands as cmd
 from booking.campaigns import schemas as s
 from booking.campaigns import services, settle, views
 from booking.campaigns.models import Campaign
 from booking.domain.allocation import MAX_CHOICES
+from booking.domain.campaign_states import ApplicationStatus, CampaignStatus, OfferStatus
 from booking.models import Booking
-from estivage.auth import Identity, requires_member
 from estivage.problems import status_of
 from estivage.web.common import Errors, form_errors, language, page, parse_int
 from estivage.web.i18n import translate
-from inventory.domain.errors import DomainError, NotFound
 from inventory.models import Rotation
 from inventory.snapshot import CentreView, centre_view
+from kernel.errors import DomainError, NotFound
+from kernel.uow import UnitOfWork
 
 CHOICE_PARTS = ("centre", "rotation", "unit_type")
 FIELDS = ("party_size", *(f"choices[{i}].{part}" for i in range(MAX_CHOICES) for part in CHOICE_PARTS))
@@ -81,12 +85,12 @@ class CampaignPage:
     @property
     def seed(self) -> str | None:
         """The opening seed once the draw revealed it; before, the campaign's secret (never on a page)."""
-        return self.campaign.seed_hex if self.campaign.status == "drawn" else None
+        return self.campaign.seed_hex if self.campaign.status == CampaignStatus.DRAWN else None
 
     @property
     def close_seed(self) -> str | None:
         """The close seed once the draw revealed it (none for a campaign closed before it existed)."""
-        return self.campaign.close_seed_hex if self.campaign.status == "drawn" else None
+        return self.campaign.close_seed_hex if self.campaign.status == CampaignStatus.DRAWN else None
 
 
 class Labels:
@@ -155,7 +159,7 @@ def _dates(first: date, last: date) -> str:
 def form_values(application: s.ApplicationOut | None) -> dict[str, str]:
     """The form as the member left it: their current choices, or empty."""
     values = dict.fromkeys(FIELDS, "")
-    if application is not None and application.status == "submitted":
+    if application is not None and application.status == ApplicationStatus.SUBMITTED:
         values["party_size"] = str(application.party_size)
         for i, choice in enumerate(application.choices):
             for part in CHOICE_PARTS:
@@ -165,7 +169,7 @@ def form_values(application: s.ApplicationOut | None) -> dict[str, str]:
 
 def parse_application(
     values: dict[str, str], errors: Errors, lang: str
-) -> tuple[s.ApplicationIn | None, list[int]]:
+) -> tuple[cmd.ApplicationIn | None, list[int]]:
     """The application the form describes, and the form row of each choice (blank rows are skipped)."""
     party = parse_int(values["party_size"], "party_size", errors, lang)
     if party is not None and not 1 <= party <= MAX_PARTY:
@@ -178,11 +182,11 @@ def parse_application(
         for part, value in parts.items():
             if not value:
                 errors[f"choices[{row}].{part}"] = translate(lang, "error.required")
-        choices.append(s.ChoiceIn(**parts))
+        choices.append(cmd.ChoiceIn(**parts))
         rows.append(row)
     if errors or party is None:
         return None, rows
-    return s.ApplicationIn(choices=choices, party_size=party), rows
+    return cmd.ApplicationIn(choices=choices, party_size=party), rows
 
 
 def on_form_rows(errors: Errors, rows: list[int]) -> Errors:
@@ -220,7 +224,7 @@ async def campaign_page(
     centre_options, rotation_options, unit_type_options = labels.options()
     return CampaignPage(
         campaign=campaign,
-        accepting=campaign.status == "open" and now < campaign.applications_close_at,
+        accepting=campaign.status == CampaignStatus.OPEN and now < campaign.applications_close_at,
         closes_at=campaign.applications_close_at.astimezone(ZoneInfo(LOCAL_ZONE)),
         slots=[
             labels.slot(x["centre"], x["rotation"], x["unit_type"]) for x in campaign.slots if x["units"] > 0
@@ -281,6 +285,7 @@ class SummerPages(Controller):
         self,
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         code: FromPath[str],
     ) -> Response[Any]:
@@ -291,11 +296,9 @@ class SummerPages(Controller):
         status = 422
         if data is not None:
             try:
-                await services.apply(db_session, request.user, code, data, now)
-                await db_session.commit()
+                await services.apply(uow, request.user, code, data, now)
                 return Redirect(f"/summer#campaign-{code}", status_code=303)
             except DomainError as error:
-                await db_session.rollback()
                 if isinstance(error, NotFound):
                     raise
                 errors, status = on_form_rows(form_errors(request, error), rows), status_of(error)
@@ -306,14 +309,13 @@ class SummerPages(Controller):
         self,
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         code: FromPath[str],
     ) -> Response[Any]:
         try:
-            await services.withdraw(db_session, request.user, code, now)
-            await db_session.commit()
+            await services.withdraw(uow, request.user, code, now)
         except DomainError as error:
-            await db_session.rollback()
             if isinstance(error, NotFound):
                 raise
             errors = {"application": next(iter(form_errors(request, error).values()))}
@@ -325,7 +327,7 @@ class SummerPages(Controller):
     ) -> CampaignPage:
         campaign = await services.campaign_by_code(session, code)
         shown = await campaign_page(session, request.user, campaign, now, language(request))
-        if shown.offer is None or shown.offer.offer.status != "offered":
+        if shown.offer is None or shown.offer.offer.status != OfferStatus.OFFERED:
             raise NotFound("offer_not_found", f"you hold no open offer in {code}")
         return shown
 
@@ -345,14 +347,13 @@ class SummerPages(Controller):
         self,
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         code: FromPath[str],
     ) -> Response[Any]:
         try:
-            await settle.decline(db_session, request.user, code, now)
-            await db_session.commit()
+            await settle.decline(uow, request.user, code, now)
         except DomainError as error:
-            await db_session.rollback()
             if isinstance(error, NotFound):
                 raise
             errors = {"decline": next(iter(form_errors(request, error).values()))}

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from inventory.domain.errors import RuleViolation
+from kernel.errors import RuleViolation
 
 # How far ahead a stay may be searched or booked; beyond it no season is configured anyway.
 MAX_DAYS_AHEAD = 550

@@ -12,14 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from inventory.domain.errors import RuleViolation
-from inventory.domain.money import Money
+from kernel.errors import RuleViolation
+from kernel.money import MAD, Money
 
 
 @dataclass(frozen=True, slots=True)
 class CreditTerms:
     max_instalments: int = 10
-    min_instalment: Money = Money(20_000)
+    min_instalment: Money = Money(20_000, MAD)
     categories: frozenset[str] = frozenset({"active"})
 
 

@@ -89,7 +89,7 @@ async def test_manager_sees_the_occupancy_change_and_a_scan_arrive_live(
         checkout = await api.post(
             f"/api/bookings/{booking_id}/checkout", json={"method": "card"}, headers=member
         )
-        paid = await api.post(checkout.json()["redirect_url"] + "/confirm")
+        paid = await api.post(checkout.json()["redirect_url"] + "/confirm", headers=member)
         assert paid.status_code == 303, paid.text
 
         await page.reload()

@@ -24,7 +24,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from estivage.app import create_app
-from estivage.settings import Settings
+from kernel.settings import Settings
 from tests.conftest import NOW, PASSWORD, STAY, Clock, hold, login
 
 CALLERS = ("anonymous", "member", "other_member", "manager_elsewhere", "manager", "staff", "device")
@@ -143,9 +143,9 @@ ACCESS: dict[str, Route] = {
     # Payments
     f"POST {BOOKING}/checkout": Route(OWN_OBJECT, body={"method": "card"}),
     "POST /api/payments/stripe/webhook": Route(PUBLIC, body={}),  # Stripe's signature, checked inside
-    # The test-mode payment page: reached by its unguessable reference, as Stripe's hosted page would be.
-    "GET /payments/test/{ref:str}": Route(PUBLIC),
-    "POST /payments/test/{ref:str}/confirm": Route(PUBLIC),
+    # The test-mode payment page: the member's own payment only (a page of the member's).
+    "GET /payments/test/{ref:str}": Route(PAGE_OWN),
+    "POST /payments/test/{ref:str}/confirm": Route(PAGE_OWN, form=True),
     # Access: passes (the member's own), devices (staff), the gates' endpoints (device token)
     f"GET {BOOKING}/pass": Route(OWN_OBJECT),
     f"GET {BOOKING}/pass.png": Route(OWN_OBJECT),
@@ -258,7 +258,8 @@ async def _world(client: AsyncTestClient[Any]) -> World:
         await client.post(f"/api/bookings/{booking['id']}/checkout", json={"method": "card"}, headers=member)
     ).json()
     ref = checkout["redirect_url"].split("?")[0].rsplit("/", 1)[1]
-    assert (await client.post(f"/payments/test/{ref}/confirm", follow_redirects=False)).status_code == 303
+    confirmed = await client.post(f"/payments/test/{ref}/confirm", headers=member, follow_redirects=False)
+    assert confirmed.status_code == 303
     issued = (await client.get(f"/api/bookings/{booking['id']}/pass", headers=member)).json()
     devices = []
     for name in ("gate", "spare"):
@@ -395,7 +396,8 @@ async def test_a_device_token_is_no_user_token_and_a_forged_token_is_nobody(
 async def test_a_form_post_without_its_csrf_token_is_refused(sweep_client: AsyncTestClient[Any]) -> None:
     client = sweep_client
     member = await login(client, "M0001")
-    assert (await client.get("/login")).status_code == 200  # the cookie alone is not enough
+    session = {"Cookie": f'estivage_session="{member["Authorization"]}"'}  # as the login page sets it
+    assert (await client.get("/login")).status_code == 200  # the CSRF cookie alone is not enough
     for path in ("/logout", "/lang", "/search/hold"):
-        refused = await client.post(path, headers=member, data={"lang": "ar"}, follow_redirects=False)
+        refused = await client.post(path, headers=session, data={"lang": "ar"}, follow_redirects=False)
         assert refused.status_code == 403, path

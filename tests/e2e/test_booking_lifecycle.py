@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
-from estivage.settings import Settings
+from kernel.settings import Settings
 from tests.conftest import Clock, available, confirm_booking, hold, login
 
 

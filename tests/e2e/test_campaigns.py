@@ -14,7 +14,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from booking.domain.allocation.publication import main as publication
+from estivage.draw_check import main as publication
 from tests.conftest import NOW, Clock, login
 
 Client = AsyncTestClient[Litestar]

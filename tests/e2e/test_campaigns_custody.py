@@ -16,9 +16,9 @@ from sqlalchemy import select, update
 
 from booking.campaigns.models import Campaign
 from booking.domain.allocation.publication import inputs_from_json, inputs_to_json
-from booking.domain.allocation.publication import main as publication
-from estivage.db import create_disposable_engine, session_factory
-from estivage.settings import Settings
+from estivage.draw_check import main as publication
+from kernel.db import create_disposable_engine, session_factory
+from kernel.settings import Settings
 from tests.conftest import Clock, login
 from tests.e2e.test_campaigns import BUNGALOW, CODE, DEADLINE, Client, apply, open_campaign
 

@@ -19,16 +19,17 @@ from click.testing import CliRunner
 from litestar.testing import AsyncTestClient
 from sqlalchemy import Engine, event, select
 
+from accounts.models import Member
 from booking.campaigns import offers, settle
 from booking.campaigns.draw import applicant_of
 from booking.domain.allocation import ScoreWeights, score
 from booking.domain.allocation.publication import inputs_from_json, run_draw
-from estivage.accounts.models import Member
 from estivage.app import create_app
 from estivage.cli import cli
-from estivage.db import create_disposable_engine, session_factory
-from estivage.settings import Settings
 from estivage.worker import run_once
+from kernel.db import create_disposable_engine, session_factory
+from kernel.settings import Settings
+from kernel.uow import UnitOfWork
 from tests.conftest import Clock, login
 from tests.e2e.test_campaigns import APT, BUNGALOW, CODE, Client, apply, open_campaign
 
@@ -288,10 +289,8 @@ async def test_the_worker_and_the_staff_settling_at_once_lapse_and_re_offer_each
     async def settle_with(engine: Any, code: str | None) -> offers.Settled:
         async with session_factory(engine)() as session:
             if code is None:  # the worker: every drawn campaign, each committed in its turn
-                return await settle.settle_all(session, late)
-            done = await settle.settle(session, late, code)  # the staff: one campaign
-            await session.commit()
-            return done
+                return await settle.settle_all(UnitOfWork(session), late)
+            return await settle.settle(UnitOfWork(session), late, code)  # the staff: one campaign
 
     try:
         runs = await asyncio.gather(
@@ -333,7 +332,7 @@ async def test_money_that_arrives_after_a_lapse_while_the_unit_is_free_makes_the
     assert (await _own(client, member))["result"] == "lapsed"
     # Then the money arrives: the unit is still free, so the stay is confirmed, and the offer is paid.
     confirm = await client.post(
-        checkout.json()["redirect_url"].split("?")[0] + "/confirm", follow_redirects=False
+        checkout.json()["redirect_url"].split("?")[0] + "/confirm", headers=member, follow_redirects=False
     )
     assert confirm.status_code == 303
     booking = await client.get(f"/api/bookings/{offer['booking_id']}", headers=member)
@@ -398,7 +397,7 @@ async def test_a_settle_round_never_locks_a_member_after_a_unit_type_in_one_tran
     event.listen(engine.sync_engine, "commit", lambda _connection: transactions.append([]))
     try:
         async with session_factory(engine)() as session:
-            done = await settle.settle_all(session, clock.now + timedelta(hours=49))
+            done = await settle.settle_all(UnitOfWork(session), clock.now + timedelta(hours=49))
     finally:
         await engine.dispose()
     assert (done.lapsed, done.offered, done.paid) == (3, 1, 1)

@@ -10,11 +10,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from accounts.models import Member
 from booking.campaigns.draw import applicant_of
 from booking.domain.allocation import ScoreWeights, score
-from estivage.accounts.models import Member
-from estivage.db import create_disposable_engine, session_factory
-from estivage.settings import Settings
+from kernel.db import create_disposable_engine, session_factory
+from kernel.settings import Settings
 from tests.conftest import Clock, login
 from tests.e2e.test_campaigns import BUNGALOW, CODE, Client, apply, open_campaign
 

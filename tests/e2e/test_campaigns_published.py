@@ -10,8 +10,8 @@ from sqlalchemy import update
 
 from booking.campaigns.models import Campaign
 from booking.domain.allocation.publication import rows_from_csv, rows_from_json
-from estivage.db import create_disposable_engine, session_factory
-from estivage.settings import Settings
+from kernel.db import create_disposable_engine, session_factory
+from kernel.settings import Settings
 from tests.conftest import Clock, login
 from tests.e2e.test_campaigns import BUNGALOW, CODE, Client, apply, open_campaign
 
@@ -127,7 +127,7 @@ async def test_offers_csv_follows_each_freeing_even_when_an_application_frees_a_
     clock.advance(hours=48)
     assert (await settled())["lapsed"] == 1  # the card payment is slow: the offer lapses first
     confirmed = await client.post(
-        card.json()["redirect_url"].split("?")[0] + "/confirm", follow_redirects=False
+        card.json()["redirect_url"].split("?")[0] + "/confirm", headers=late, follow_redirects=False
     )
     assert confirmed.status_code == 303
     assert (await settled())["paid"] == 1  # then the money arrives while the unit is free: paid after all

@@ -36,7 +36,9 @@ async def _stay(client: AsyncTestClient[Any], username: str, **stay: Any) -> dic
     checkout = (
         await client.post(f"/api/bookings/{booking['id']}/checkout", json={"method": "card"}, headers=member)
     ).json()
-    await client.post(checkout["redirect_url"].split("?")[0] + "/confirm", follow_redirects=False)
+    await client.post(
+        checkout["redirect_url"].split("?")[0] + "/confirm", headers=member, follow_redirects=False
+    )
     issued = await client.get(f"/api/bookings/{booking['id']}/pass", headers=member)
     assert issued.status_code == 200, issued.text
     return {"booking_id": booking["id"], "member": member, **issued.json()}

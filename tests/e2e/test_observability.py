@@ -19,9 +19,9 @@ from sqlalchemy import update
 
 from booking.models import Booking
 from estivage.app import create_app
-from estivage.db import create_disposable_engine, session_factory
-from estivage.settings import Settings
 from estivage.worker import run_once
+from kernel.db import create_disposable_engine, session_factory
+from kernel.settings import Settings
 from tests.conftest import NOW, Clock, hold, login
 
 Metrics = dict[str, float]
@@ -123,8 +123,8 @@ async def test_business_events_are_counted_once_committed(
         f"/api/bookings/{booking['id']}/checkout", json={"method": "card"}, headers=member
     )
     confirm_url = checkout.json()["redirect_url"].split("?")[0] + "/confirm"
-    assert (await client.post(confirm_url, follow_redirects=False)).status_code == 303
-    await client.post(confirm_url, follow_redirects=False)  # a second confirmation counts nothing
+    assert (await client.post(confirm_url, headers=member, follow_redirects=False)).status_code == 303
+    await client.post(confirm_url, headers=member, follow_redirects=False)  # a second one counts nothing
     price = booking["price"]["total"]["amount_minor"]
     cancelled = await client.post(f"/api/bookings/{booking['id']}/cancel", headers=member)
     assert cancelled.status_code == 200, cancelled.text
@@ -163,7 +163,8 @@ async def test_business_events_are_counted_once_committed(
             .values(hold_expires_at=NOW - timedelta(seconds=1))
         )
         await session.commit()
-    assert (await run_once(sessions, NOW))["lapsed holds marked expired"] == 1
+    handlers = client.app.state.event_handlers  # the app's: the worker subscribes the same counters
+    assert (await run_once(sessions, NOW, handlers))["lapsed holds marked expired"] == 1
     await engine.dispose()
 
     after = await scrape(client)

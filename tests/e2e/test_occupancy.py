@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
-from estivage.settings import Settings
+from kernel.settings import Settings
 from tests.conftest import confirm_booking, hold, login
 
 RANGE = {"from": "2026-12-19", "to": "2026-12-24"}

@@ -9,10 +9,10 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select, update
 
 from booking.models import Booking
-from estivage.db import create_disposable_engine, session_factory
-from estivage.settings import Settings
 from estivage.worker import run_once
 from inventory.models import StayNight
+from kernel.db import create_disposable_engine, session_factory
+from kernel.settings import Settings
 from tests.conftest import NOW, hold, login
 
 

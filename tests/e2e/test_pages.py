@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import uuid
 from datetime import timedelta
@@ -12,7 +13,7 @@ import httpx
 from litestar.testing import AsyncTestClient
 
 from estivage.app import create_app
-from estivage.settings import Settings
+from kernel.settings import Settings
 from tests.conftest import PASSWORD, STAY, login
 
 
@@ -61,15 +62,30 @@ async def switch_language(client: AsyncTestClient[Any], lang: str, where: str = 
     assert response.status_code == 303
 
 
-async def test_form_post_without_csrf_token_is_refused_and_the_api_is_not(
+async def test_a_change_the_session_cookie_alone_authenticates_needs_the_pages_csrf_token(
     client: AsyncTestClient[Any],
 ) -> None:
     await page_login(client, "M0002")
     refused = await client.post("/lang", data={"lang": "ar"}, follow_redirects=False)
     assert refused.status_code == 403
-    # The JSON API takes no CSRF token: it is excluded, bearer or cookie alike.
-    api = await client.post("/api/bookings", json=STAY)
-    assert api.status_code == 201, api.text
+    # The JSON API too, when the cookie is what authenticates it: another site could send it, as a
+    # text/plain "JSON" body from a foreign origin. Nothing is held.
+    forged = await client.post(
+        "/api/bookings",
+        content=json.dumps(STAY),
+        headers={"content-type": "text/plain", "origin": "https://evil.example"},
+    )
+    assert forged.status_code == 403
+    assert (await client.get("/api/bookings")).json() == []
+    # With the page's token (the X-CSRFToken header, as the pages' HTMX sends it) it is the member's own.
+    token = client.cookies.get("estivage_csrf")
+    assert token
+    held = await client.post("/api/bookings", json=STAY, headers={"x-csrftoken": token})
+    assert held.status_code == 201, held.text
+    # A Bearer call carries its own credentials, which no other site can make a browser send: no token.
+    client.cookies.clear()
+    bearer = await login(client, "M0003")
+    assert (await client.post("/api/bookings", json=STAY, headers=bearer)).status_code == 201
 
 
 async def test_member_books_pays_sees_pass_and_cancels_with_refund_shown_first(
@@ -96,7 +112,8 @@ async def test_member_books_pays_sees_pass_and_cancels_with_refund_shown_first(
     pay = await post_form(client, booking_url, booking_url + "/pay", {"method": "card"})
     assert pay.status_code == 303
     assert pay.headers["location"].startswith("/payments/test/")
-    confirmed = await client.post(pay.headers["location"] + "/confirm", follow_redirects=False)
+    payment_url = pay.headers["location"]
+    confirmed = await post_form(client, payment_url, payment_url + "/confirm", {})
     assert confirmed.status_code == 303
     paid = await client.get(booking_url)
     assert "Confirmée" in paid.text
@@ -231,7 +248,7 @@ async def test_rating_after_departure_shows_in_staff_kpis(client: AsyncTestClien
     checkout = await client.post(
         f"/api/bookings/{booking_id}/checkout", json={"method": "card"}, headers=headers
     )
-    await client.post(checkout.json()["redirect_url"] + "/confirm")
+    await client.post(checkout.json()["redirect_url"] + "/confirm", headers=headers)
     await page_login(client, "M0002")
     url = f"/bookings/{booking_id}"
     assert 'action="' + url + '/rate"' not in (await client.get(url)).text  # not before departure
@@ -327,7 +344,7 @@ async def test_manager_sees_todays_arrivals_with_unit_numbers(
     checkout = await client.post(
         f"/api/bookings/{booking['id']}/checkout", json={"method": "card"}, headers=headers
     )
-    await client.post(checkout.json()["redirect_url"] + "/confirm")
+    await client.post(checkout.json()["redirect_url"] + "/confirm", headers=headers)
     clock.advance(days=27)  # 2026-12-20, the arrival day
     await page_login(client, "manager-ifrane")
     page = (await client.get("/manage/ifrane")).text
@@ -387,7 +404,7 @@ async def test_refund_shown_before_cancelling_is_the_refund_given(
     checkout = await client.post(
         f"/api/bookings/{booking_id}/checkout", json={"method": "card"}, headers=headers
     )
-    await client.post(checkout.json()["redirect_url"] + "/confirm")
+    await client.post(checkout.json()["redirect_url"] + "/confirm", headers=headers)
     total = (await client.get(f"/api/bookings/{booking_id}", headers=headers)).json()["price"]["total"]
     clock.advance(days=25)  # 2026-12-18: two days' notice, half back under the default policy
     await page_login(client, "M0002")
@@ -538,7 +555,7 @@ async def test_a_member_may_rate_from_the_centres_departure_day_not_utcs(
     checkout = await client.post(
         f"/api/bookings/{booking_id}/checkout", json={"method": "card"}, headers=headers
     )
-    await client.post(checkout.json()["redirect_url"] + "/confirm")
+    await client.post(checkout.json()["redirect_url"] + "/confirm", headers=headers)
     await page_login(client, "M0002")
     url = f"/bookings/{booking_id}"
     clock.advance(days=30, hours=13, minutes=59)  # 2026-12-23 22:59 UTC, 23:59 in Casablanca
@@ -694,7 +711,7 @@ async def paid_stay(client: AsyncTestClient[Any], username: str = "M0002", **cha
     checkout = await client.post(
         f"/api/bookings/{booking['id']}/checkout", json={"method": "card"}, headers=headers
     )
-    await client.post(checkout.json()["redirect_url"] + "/confirm")
+    await client.post(checkout.json()["redirect_url"] + "/confirm", headers=headers)
     return dict(booking)
 
 
@@ -764,7 +781,7 @@ async def test_a_payment_arriving_after_the_hold_was_lost_is_explained_in_arabic
             "/api/bookings", json={**STAY, **stay}, headers=await login(client, username)
         )
         assert taken.status_code == 201
-    await client.post(checkout.json()["redirect_url"] + "/confirm")
+    await client.post(checkout.json()["redirect_url"] + "/confirm", headers=first)
     await page_login(client, "M0001")
     page = (await client.get(f"/bookings/{booking['id']}")).text
     notice = re.search(r'<p class="notice" id="notice">(.*?)</p>', page)
@@ -787,7 +804,7 @@ async def test_the_test_payment_page_speaks_the_members_language_and_leads_back(
     assert "وضع الاختبار" in before.text
     assert 'data-status="pending">في انتظار التأكيد</strong>' in before.text
     assert f'action="{payment_url}/confirm"' in before.text
-    await client.post(payment_url + "/confirm")
+    await post_form(client, payment_url, payment_url + "/confirm", {})
     after = await client.get(payment_url)
     assert 'data-status="succeeded">تم استلام الدفع: حجزك مؤكد.</strong>' in after.text
     assert "/confirm" not in after.text  # nothing left to confirm
@@ -860,7 +877,7 @@ async def test_staff_occupancy_counts_paid_stays_not_holds_and_satisfaction_is_t
     checkout = await client.post(
         f"/api/bookings/{held.json()['id']}/checkout", json={"method": "card"}, headers=member
     )
-    await client.post(checkout.json()["redirect_url"] + "/confirm")
+    await client.post(checkout.json()["redirect_url"] + "/confirm", headers=member)
     assert float(await ifrane_rate()) > 0
     clock.advance(days=31)  # 2026-12-24, departure day: the member rates the stay
     client.cookies.clear()

@@ -14,7 +14,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from estivage.app import create_app
-from estivage.settings import Settings
+from kernel.settings import Settings
 from tests.conftest import STAY, Clock
 from tests.e2e.test_pages import page_login, post_form
 from tests.support.localstripe import localstripe_server

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from estivage.settings import Settings
+from kernel.settings import Settings
 from tests.conftest import NOW, Clock, login
 from tests.e2e.test_campaigns import APT, BUNGALOW, CODE, DEADLINE, Client, apply, open_campaign
 from tests.e2e.test_pages import page_login, post_form, switch_language
@@ -199,9 +199,8 @@ async def test_after_the_draw_offer_paid_waiting_and_declined(client: Client, cl
     assert f"<strong>{price.group(1)}</strong>" in held.text
     pay = await post_form(client, booking_url, booking_url + "/pay", {"method": "card"})
     assert pay.status_code == 303, pay.text
-    assert (
-        await client.post(pay.headers["location"] + "/confirm", follow_redirects=False)
-    ).status_code == 303
+    payment_url = pay.headers["location"]
+    assert (await post_form(client, payment_url, payment_url + "/confirm", {})).status_code == 303
     paid = await client.get("/summer")
     assert "Séjour payé" in paid.text
     assert f'id="decline-offer-{CODE}"' not in paid.text

@@ -14,7 +14,7 @@ from PIL import Image
 
 from access import keys as pass_keys
 from access.passformat import public_key_from_base64url, verify_pass
-from estivage.settings import Settings
+from kernel.settings import Settings
 from tests.conftest import Clock, hold, login
 
 
@@ -26,7 +26,9 @@ async def _confirmed(
     checkout = (
         await client.post(f"/api/bookings/{booking['id']}/checkout", json={"method": "card"}, headers=member)
     ).json()
-    await client.post(checkout["redirect_url"].split("?")[0] + "/confirm", follow_redirects=False)
+    await client.post(
+        checkout["redirect_url"].split("?")[0] + "/confirm", headers=member, follow_redirects=False
+    )
     return member, booking
 
 

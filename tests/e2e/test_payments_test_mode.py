@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
-from estivage.settings import Settings
+from kernel.settings import Settings
 from tests.conftest import Clock, assert_ledger_balanced, hold, login
 
 
@@ -29,17 +29,18 @@ async def test_a_card_payment_in_test_mode_confirms_the_booking(client: AsyncTes
     assert body["client_secret"]
     again = await _checkout(client, member, booking["id"])
     assert again.json()["payment_id"] == body["payment_id"]  # one intent per booking, however often asked
-    page = await client.get(body["redirect_url"])
+    page = await client.get(body["redirect_url"], headers=member)
     assert page.status_code == 200
     assert "MODE TEST" in page.text
     assert "850.00 MAD" in page.text
-    confirmed = await client.post(body["redirect_url"].split("?")[0] + "/confirm", follow_redirects=False)
+    confirm = body["redirect_url"].split("?")[0] + "/confirm"
+    confirmed = await client.post(confirm, headers=member, follow_redirects=False)
     assert confirmed.status_code == 303
     read = (await client.get(f"/api/bookings/{booking['id']}", headers=member)).json()
     assert read["status"] == "confirmed"
     assert read["hold_expires_at"] is None
     # Confirming twice changes nothing.
-    await client.post(body["redirect_url"].split("?")[0] + "/confirm", follow_redirects=False)
+    await client.post(confirm, headers=member, follow_redirects=False)
     assert (await client.get(f"/api/bookings/{booking['id']}", headers=member)).json() == read
     after_paid = await _checkout(client, member, booking["id"])
     assert after_paid.status_code == 409
@@ -55,12 +56,12 @@ async def test_money_arriving_after_the_hold_was_lost_is_refunded_at_once(
     clock.advance(minutes=16)
     for username in ("M0002", "M0003", "M0004"):
         assert (await hold(client, await login(client, username), **stay)).status_code == 201
-    await client.post(redirect + "/confirm", follow_redirects=False)
+    await client.post(redirect + "/confirm", headers=first, follow_redirects=False)
     lost = (await client.get(f"/api/bookings/{booking['id']}", headers=first)).json()
     assert lost["status"] == "expired"
     assert "refunded in full" in lost["notice"]
     assert lost["notice_code"] == "hold_lost_refunded"
-    assert "refunded" in (await client.get(redirect)).text
+    assert "refunded" in (await client.get(redirect, headers=first)).text
     await assert_ledger_balanced(settings)
 
 
@@ -71,7 +72,7 @@ async def test_a_late_payment_retakes_the_hold_when_the_unit_is_still_free(
     booking = (await hold(client, member)).json()
     redirect = (await _checkout(client, member, booking["id"])).json()["redirect_url"].split("?")[0]
     clock.advance(minutes=30)
-    await client.post(redirect + "/confirm", follow_redirects=False)
+    await client.post(redirect + "/confirm", headers=member, follow_redirects=False)
     assert (await client.get(f"/api/bookings/{booking['id']}", headers=member)).json()[
         "status"
     ] == "confirmed"
@@ -112,10 +113,10 @@ async def test_cancelling_a_card_paid_stay_refunds_once_and_a_credit_drops_its_i
     member = await login(client, "M0001")
     booking = (await hold(client, member)).json()
     redirect = (await _checkout(client, member, booking["id"])).json()["redirect_url"].split("?")[0]
-    await client.post(redirect + "/confirm", follow_redirects=False)
+    await client.post(redirect + "/confirm", headers=member, follow_redirects=False)
     cancelled = (await client.post(f"/api/bookings/{booking['id']}/cancel", headers=member)).json()
     assert cancelled["refund"] == booking["price"]["total"]
-    assert "refunded" in (await client.get(redirect)).text
+    assert "refunded" in (await client.get(redirect, headers=member)).text
     await assert_ledger_balanced(settings)
 
 

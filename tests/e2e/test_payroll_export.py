@@ -7,8 +7,8 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
-from estivage.db import create_disposable_engine, session_factory
-from estivage.settings import Settings
+from kernel.db import create_disposable_engine, session_factory
+from kernel.settings import Settings
 from payments.reports import payroll_export
 from tests.conftest import assert_ledger_balanced, hold, login
 

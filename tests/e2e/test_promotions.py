@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from estivage.settings import Settings
+from kernel.settings import Settings
 from tests.conftest import confirm_booking, hold, login, pause_demo_promotions
 
 WINTER = {

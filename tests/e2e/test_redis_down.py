@@ -22,7 +22,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from estivage.app import create_app
-from estivage.settings import Settings
+from kernel.settings import Settings
 from tests.conftest import Clock, hold, login
 from tests.support.servers import free_port
 
@@ -99,7 +99,7 @@ async def _book_pay_and_get_the_pass(client: AsyncTestClient[Any], member: dict[
     )
     assert checkout.status_code == 200, checkout.text
     confirm = checkout.json()["redirect_url"].split("?")[0] + "/confirm"
-    assert (await client.post(confirm, follow_redirects=False)).status_code == 303
+    assert (await client.post(confirm, headers=member, follow_redirects=False)).status_code == 303
     issued = await client.get(f"/api/bookings/{booking_id}/pass", headers=member)
     assert issued.status_code == 200, issued.text
     assert (await client.get(f"/api/bookings/{booking_id}/pass.png", headers=member)).status_code == 200

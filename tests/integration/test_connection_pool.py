@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from estivage import db
+from kernel import db
 from tests.support.databases import PostgresDatabases
 
 

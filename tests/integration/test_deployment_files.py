@@ -20,7 +20,7 @@ COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text
 NGINX = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
 SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
 SERVER_SERVICES = [name for name, s in SERVICES.items() if s.get("build", {}).get("target") == "server"]
-# Read by uvicorn, not by estivage.settings.
+# Read by uvicorn, not by kernel.settings.
 NOT_OURS = {"FORWARDED_ALLOW_IPS"}
 
 
@@ -47,7 +47,7 @@ def test_every_server_command_in_compose_exists_with_its_options(service: str) -
 
 
 def test_every_setting_compose_passes_is_one_the_server_reads() -> None:
-    settings = (ROOT / "estivage" / "settings.py").read_text(encoding="utf-8")
+    settings = (ROOT / "kernel" / "settings.py").read_text(encoding="utf-8")
     read = set(re.findall(r'_env\("([A-Z_]+)"', settings)) | NOT_OURS
     for service in SERVER_SERVICES:
         passed = set(SERVICES[service]["environment"])

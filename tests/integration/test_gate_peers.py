@@ -28,9 +28,9 @@ import httpx
 import pytest
 
 from estivage.app import create_app
-from estivage.settings import Settings
 from gateway_agent.decision import GatePolicy, count_inside
 from gateway_agent.journal import StateStore
+from kernel.settings import Settings
 from tests.conftest import NOW, PASSWORD, STAY, Clock
 from tests.support.databases import SqliteDatabases
 from tests.support.live import live_server
@@ -65,7 +65,8 @@ def _paid_pass(http: httpx.Client, username: str) -> str:
     member = _bearer(http, username)
     booking = http.post("/api/bookings", json={**STAY, "guests": 1}, headers=member).json()
     checkout = http.post(f"/api/bookings/{booking['id']}/checkout", json={"method": "card"}, headers=member)
-    assert http.post(checkout.json()["redirect_url"].split("?")[0] + "/confirm").status_code in (200, 303)
+    confirm = checkout.json()["redirect_url"].split("?")[0] + "/confirm"
+    assert http.post(confirm, headers=member).status_code in (200, 303)
     return str(http.get(f"/api/bookings/{booking['id']}/pass", headers=member).json()["payload"])
 
 

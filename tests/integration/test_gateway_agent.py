@@ -28,8 +28,8 @@ from sqlalchemy import func, select
 
 from access.models import GateEvent
 from estivage.app import create_app
-from estivage.db import create_disposable_engine, session_factory
-from estivage.settings import Settings
+from kernel.db import create_disposable_engine, session_factory
+from kernel.settings import Settings
 from tests.conftest import PASSWORD, STAY, Clock
 from tests.support.live import live_server
 from tests.support.servers import free_port
@@ -65,7 +65,7 @@ def paid_pass(http: httpx.Client, username: str, **stay: Any) -> tuple[str, str,
     booking_id = booking.json()["id"]
     checkout = http.post(f"/api/bookings/{booking_id}/checkout", json={"method": "card"}, headers=member)
     redirect = checkout.json()["redirect_url"].split("?")[0]
-    assert http.post(redirect + "/confirm").status_code in (200, 303)
+    assert http.post(redirect + "/confirm", headers=member).status_code in (200, 303)
     issued = http.get(f"/api/bookings/{booking_id}/pass", headers=member)
     assert issued.status_code == 200, issued.text
     return booking_id, issued.json()["payload"], member

@@ -8,8 +8,8 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
-from estivage.db import create_disposable_engine
-from estivage.settings import Settings
+from kernel.db import create_disposable_engine
+from kernel.settings import Settings
 from tests.conftest import NOW
 from tests.e2e.test_gate_fleet import _device, _scan, _stay
 from tests.integration.test_migrations import _migrate

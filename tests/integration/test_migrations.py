@@ -11,12 +11,12 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Connection
 
+from accounts.models import Member
 from booking.campaigns.models import CampaignApplication, CampaignEvent
-from estivage.accounts.models import Member
-from estivage.db import create_disposable_engine, session_factory
 from estivage.migrate import alembic_config
 from estivage.models import Base
-from estivage.settings import Settings
+from kernel.db import create_disposable_engine, session_factory
+from kernel.settings import Settings
 from tests.conftest import Clock
 from tests.e2e.test_campaigns import CODE
 from tests.e2e.test_campaigns_offers import _drawn as drawn

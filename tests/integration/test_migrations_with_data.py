@@ -10,9 +10,9 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
-from estivage.db import create_disposable_engine
 from estivage.migrate import alembic_config
-from estivage.settings import Settings
+from kernel.db import create_disposable_engine
+from kernel.settings import Settings
 from tests.conftest import Clock, hold, login
 from tests.e2e.test_campaigns import BUNGALOW, CODE, apply, open_campaign
 from tests.support.databases import in_own_thread
@@ -43,7 +43,9 @@ async def _a_paid_stay_with_its_pass_and_a_drawn_campaign(client: AsyncTestClien
     checkout = await client.post(
         f"/api/bookings/{booking['id']}/checkout", json={"method": "card"}, headers=member
     )
-    await client.post(checkout.json()["redirect_url"].split("?")[0] + "/confirm", follow_redirects=False)
+    await client.post(
+        checkout.json()["redirect_url"].split("?")[0] + "/confirm", headers=member, follow_redirects=False
+    )
     assert (await client.get(f"/api/bookings/{booking['id']}/pass", headers=member)).status_code == 200
     staff = await login(client, "staff")
     await open_campaign(client, staff, reserved_percent={})

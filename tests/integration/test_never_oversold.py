@@ -21,14 +21,15 @@ from litestar import Litestar
 from litestar.security.jwt import Token
 from sqlalchemy import func, select
 
+from accounts.models import User
 from booking import repository as booking_repository
 from booking import services
 from booking.locks import ALLOCATION_LOCK
 from booking.models import Booking
-from estivage.accounts.models import User
-from estivage.db import create_disposable_engine, session_factory
-from estivage.settings import Settings
 from inventory.models import StayNight
+from kernel.db import create_disposable_engine, session_factory
+from kernel.settings import Settings
+from kernel.uow import UnitOfWork
 from tests.conftest import NOW, STAY, pause_demo_promotions
 from tests.support.live import live_server
 
@@ -100,8 +101,9 @@ async def confirm_all(settings: Settings) -> int:
 
     async def confirm(booking_id: Any) -> None:
         async with sessions() as session:
-            await services.confirm(session, booking_id, NOW)
-            await session.commit()
+            uow = UnitOfWork(session)
+            await services.confirm(uow, booking_id, NOW)
+            await uow.commit()
 
     await asyncio.gather(*(confirm(i) for i in ids))
     async with sessions() as session:

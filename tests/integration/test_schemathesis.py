@@ -21,7 +21,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from estivage.app import create_app
-from estivage.settings import Settings
+from kernel.settings import Settings
 from tests.conftest import PASSWORD, Clock, login
 from tests.support.live import live_server
 

@@ -10,7 +10,7 @@ import requests
 import schemathesis
 
 from estivage.app import create_app
-from estivage.settings import Settings
+from kernel.settings import Settings
 from tests.conftest import Clock
 from tests.integration.test_schemathesis import _fuzz, _token
 from tests.support.live import live_server

@@ -21,8 +21,8 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select, update
 
 from estivage.app import create_app
-from estivage.db import create_disposable_engine, session_factory
-from estivage.settings import Settings
+from kernel.db import create_disposable_engine, session_factory
+from kernel.settings import Settings
 from payments.models import Payment, ProcessedEvent
 from payments.providers import StripeProvider
 from payments.reports import reconcile

@@ -18,10 +18,10 @@ from typing import TypeVar
 
 import asyncpg
 
-from estivage.db import create_disposable_engine, session_factory
 from estivage.migrate import upgrade
 from estivage.seed import seed_demo
-from estivage.settings import normalise_database_url
+from kernel.db import create_disposable_engine, session_factory
+from kernel.settings import normalise_database_url
 
 T = TypeVar("T")
 

@@ -2,10 +2,8 @@
 
 ``score`` ranks applicants, ``lottery`` orders equal scores from two committed seeds, ``allocate`` gives
 offers and waiting lists, ``publication`` exports the results and re-runs a published draw. Standard
-library only, so that anyone can re-run a draw with this package alone (see docs/allocation.md).
-
-``publication`` is not re-exported here so that ``python -m booking.domain.allocation.publication``
-runs it without importing it twice.
+library only, so that anyone can re-run a draw with this package alone (see docs/allocation.md); the
+command that does it from the published files is ``estivage.draw_check``.
 """
 
 from booking.domain.allocation.allocate import (

@@ -20,11 +20,11 @@ from booking.domain.cancellation import (
     policy_from_tiers,
     refund_for,
 )
-from inventory.domain.money import Money
+from kernel.money import MAD, Money
 
 CASABLANCA = ZoneInfo("Africa/Casablanca")
 ARRIVAL = datetime(2027, 7, 10, 14, tzinfo=CASABLANCA)
-PAID = Money(240_000)
+PAID = Money(240_000, MAD)
 # A season that refunds 100% a month ahead, 75% a fortnight ahead, 25% up to the eve; given out of order.
 SUMMER = CancellationPolicy((RefundTier(1, 2_500), RefundTier(30, 10_000), RefundTier(14, 7_500)))
 
@@ -47,7 +47,7 @@ def test_a_seasons_tiers_apply_by_notice_whatever_order_they_were_given_in(
     cancelled_at: datetime, refund: int, rule: str
 ) -> None:
     refunded = refund_for(SUMMER, PAID, ARRIVAL, cancelled_at)
-    assert refunded.amount == Money(refund)
+    assert refunded.amount == Money(refund, MAD)
     assert rule in refunded.rule
 
 
@@ -67,7 +67,7 @@ def test_a_deadline_is_the_arrival_hour_on_the_centres_clock_across_a_clock_chan
     just_before = datetime(2027, 2, 3, 12, 59, tzinfo=UTC)
     just_after = datetime(2027, 2, 3, 13, 1, tzinfo=UTC)
     assert refund_for(DEFAULT_POLICY, PAID, arrival, just_before).amount == PAID
-    assert refund_for(DEFAULT_POLICY, PAID, arrival, just_after).amount == Money(120_000)
+    assert refund_for(DEFAULT_POLICY, PAID, arrival, just_after).amount == Money(120_000, MAD)
 
 
 def test_the_same_instant_gets_the_same_refund_whatever_zone_it_is_written_in() -> None:
@@ -85,7 +85,7 @@ def test_stored_tiers_become_a_policy_and_a_policy_without_tiers_refunds_nothing
     stored = [{"days_before": 7, "refund_bp": 10_000}, {"days_before": 1, "refund_bp": 5_000}]
     assert policy_from_tiers(stored) == DEFAULT_POLICY
     early = datetime(2027, 5, 1, tzinfo=UTC)
-    assert refund_for(CancellationPolicy(()), PAID, ARRIVAL, early).amount == Money(0)
+    assert refund_for(CancellationPolicy(()), PAID, ARRIVAL, early).amount == Money(0, MAD)
 
 
 tiers = st.lists(
@@ -101,8 +101,8 @@ notices = st.integers(min_value=-10 * 24 * 60, max_value=90 * 24 * 60).map(lambd
 def test_a_refund_is_never_negative_nor_more_than_paid_whatever_the_policy(
     tiers: list[RefundTier], paid: int, notice: timedelta
 ) -> None:
-    refunded = refund_for(CancellationPolicy(tuple(tiers)), Money(paid), ARRIVAL, ARRIVAL - notice)
-    assert Money(0) <= refunded.amount <= Money(max(paid, 0))
+    refunded = refund_for(CancellationPolicy(tuple(tiers)), Money(paid, MAD), ARRIVAL, ARRIVAL - notice)
+    assert Money(0, MAD) <= refunded.amount <= Money(max(paid, 0), MAD)
 
 
 @given(earlier=notices, later=notices)

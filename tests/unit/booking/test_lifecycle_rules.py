@@ -9,8 +9,8 @@ import pytest
 from booking.domain.cancellation import DEFAULT_POLICY, policy_from_tiers, refund_for
 from booking.domain.limits import MemberLimits, MemberUsage, check_member_limits
 from booking.domain.states import effective_status, transition
-from inventory.domain.errors import Conflict, RuleViolation
-from inventory.domain.money import Money
+from kernel.errors import Conflict, RuleViolation
+from kernel.money import MAD, Money
 
 NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
 
@@ -76,7 +76,7 @@ def test_the_yearly_nights_may_be_reached_but_not_passed() -> None:
 
 
 ARRIVAL = datetime(2027, 1, 10, 14, tzinfo=UTC)
-PAID = Money(100_000)
+PAID = Money(100_000, MAD)
 
 
 @pytest.mark.parametrize(
@@ -93,7 +93,7 @@ PAID = Money(100_000)
     ],
 )
 def test_the_default_policy_table(notice: timedelta, refund: int) -> None:
-    assert refund_for(DEFAULT_POLICY, PAID, ARRIVAL, ARRIVAL - notice).amount == Money(refund)
+    assert refund_for(DEFAULT_POLICY, PAID, ARRIVAL, ARRIVAL - notice).amount == Money(refund, MAD)
 
 
 def test_a_seasons_own_tiers_apply_in_order_of_notice_whatever_their_order_given() -> None:
@@ -101,13 +101,13 @@ def test_a_seasons_own_tiers_apply_in_order_of_notice_whatever_their_order_given
         [{"days_before": 3, "refund_bp": 2500}, {"days_before": 30, "refund_bp": 10000}]
     )
     assert refund_for(policy, PAID, ARRIVAL, ARRIVAL - timedelta(days=40)).amount == PAID
-    assert refund_for(policy, PAID, ARRIVAL, ARRIVAL - timedelta(days=10)).amount == Money(25_000)
-    assert refund_for(policy, PAID, ARRIVAL, ARRIVAL - timedelta(days=2)).amount == Money(0)
+    assert refund_for(policy, PAID, ARRIVAL, ARRIVAL - timedelta(days=10)).amount == Money(25_000, MAD)
+    assert refund_for(policy, PAID, ARRIVAL, ARRIVAL - timedelta(days=2)).amount == Money(0, MAD)
 
 
 def test_a_refund_rounds_down_to_the_centime_and_never_exceeds_what_was_paid() -> None:
-    odd = Money(333)
+    odd = Money(333, MAD)
     policy = policy_from_tiers([{"days_before": 0, "refund_bp": 5000}])
-    assert refund_for(policy, odd, ARRIVAL, ARRIVAL - timedelta(hours=1)).amount == Money(166)
-    nothing_paid = refund_for(DEFAULT_POLICY, Money(0), ARRIVAL, ARRIVAL - timedelta(days=30))
-    assert nothing_paid.amount == Money(0)
+    assert refund_for(policy, odd, ARRIVAL, ARRIVAL - timedelta(hours=1)).amount == Money(166, MAD)
+    nothing_paid = refund_for(DEFAULT_POLICY, Money(0, MAD), ARRIVAL, ARRIVAL - timedelta(days=30))
+    assert nothing_paid.amount == Money(0, MAD)

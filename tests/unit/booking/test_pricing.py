@@ -20,8 +20,8 @@ from booking.domain.promotions import (
     promotion_can_be_used,
     quote,
 )
-from inventory.domain.errors import RuleViolation
-from inventory.domain.money import Money
+from kernel.errors import RuleViolation
+from kernel.money import MAD, Money
 
 ARRIVAL = date(2027, 1, 10)
 BOOKED_ON = date(2026, 11, 23)
@@ -31,8 +31,10 @@ def stay_of(nights: int) -> StayFacts:
     return StayFacts("ifrane", "studio", ARRIVAL, ARRIVAL + timedelta(days=nights), "active", BOOKED_ON)
 
 
-nightly_prices = st.lists(st.integers(min_value=0, max_value=500_000).map(Money), min_size=1, max_size=21)
-money = st.integers(min_value=0, max_value=2_000_000).map(Money)
+nightly_prices = st.lists(
+    st.integers(min_value=0, max_value=500_000).map(lambda minor: Money(minor, MAD)), min_size=1, max_size=21
+)
+money = st.integers(min_value=0, max_value=2_000_000).map(lambda minor: Money(minor, MAD))
 promotions = st.builds(
     Promotion,
     id=st.integers(min_value=1, max_value=50),
@@ -45,13 +47,13 @@ promotions = st.builds(
     exclusive=st.booleans(),
     max_uses=st.none() | st.integers(min_value=0, max_value=5),
     max_uses_per_member=st.none() | st.integers(min_value=0, max_value=3),
-    budget=st.none() | st.integers(min_value=0, max_value=1_000_000).map(Money),
+    budget=st.none() | st.integers(min_value=0, max_value=1_000_000).map(lambda minor: Money(minor, MAD)),
 )
 usages = st.builds(
     Usage,
     uses=st.integers(min_value=0, max_value=6),
     member_uses=st.integers(min_value=0, max_value=4),
-    spent=st.integers(min_value=0, max_value=1_200_000).map(Money),
+    spent=st.integers(min_value=0, max_value=1_200_000).map(lambda minor: Money(minor, MAD)),
 )
 candidate_lists = st.lists(promotions, max_size=5, unique_by=lambda p: p.id)
 
@@ -64,10 +66,10 @@ def test_a_total_is_the_subtotal_less_one_discount_and_stays_within_nothing_and_
     by_id = {p.id: u for p, u in zip(candidates, usage, strict=False)}
     priced = quote(nightly, stay_of(len(nightly)), candidates, by_id)
     assert priced.nights == len(nightly)
-    assert priced.subtotal == Money(sum(m.amount_minor for m in nightly))
+    assert priced.subtotal == Money(sum(m.amount_minor for m in nightly), MAD)
     assert priced.total == priced.subtotal - priced.discount
-    assert Money(0) <= priced.total <= priced.subtotal
-    assert (priced.promotion is None) == (priced.discount == Money(0))
+    assert Money(0, MAD) <= priced.total <= priced.subtotal
+    assert (priced.promotion is None) == (priced.discount == Money(0, MAD))
 
 
 @given(nightly=nightly_prices, promotion=promotions, usage=usages)
@@ -77,7 +79,7 @@ def test_the_discount_never_exceeds_what_is_left_of_the_budget(
 ) -> None:
     priced = quote(nightly, stay_of(len(nightly)), [promotion], {promotion.id: usage})
     if promotion.budget is not None:
-        assert priced.discount <= (promotion.budget - usage.spent).clamp(Money(0), promotion.budget)
+        assert priced.discount <= (promotion.budget - usage.spent).clamp(Money(0, MAD), promotion.budget)
 
 
 @given(nightly=nightly_prices, candidates=candidate_lists)
@@ -100,7 +102,7 @@ def test_the_chosen_promotion_is_at_least_as_good_as_every_applicable_one_of_its
     stay = stay_of(len(nightly))
     priced = quote(nightly, stay, candidates, {})
     alone = [(p, quote(nightly, stay, [p], {}).discount) for p in candidates]
-    applicable = [(p, discount) for p, discount in alone if discount > Money(0)]
+    applicable = [(p, discount) for p, discount in alone if discount > Money(0, MAD)]
     pool = [(p, d) for p, d in applicable if p.exclusive] or applicable
     assert (priced.promotion is None) == (not pool)
     assert all(priced.discount >= discount for _p, discount in pool)
@@ -131,7 +133,7 @@ def test_caps_hold_when_bookings_quoted_on_stale_usage_are_recorded_one_after_an
     history: list[tuple[int, Money]] = []  # (member, discount) of each recorded use, oldest first
 
     def usage_for(member: int, recorded: list[tuple[int, Money]]) -> Usage:
-        spent = sum((discount for _m, discount in recorded), Money(0))
+        spent = sum((discount for _m, discount in recorded), Money(0, MAD))
         return Usage(len(recorded), sum(1 for m, _d in recorded if m == member), spent)
 
     for nightly, member, lag in bookings:
@@ -144,24 +146,24 @@ def test_caps_hold_when_bookings_quoted_on_stale_usage_are_recorded_one_after_an
     for member in {m for m, _d in history}:
         mine = sum(1 for m, _d in history if m == member)
         assert promotion.max_uses_per_member is None or mine <= promotion.max_uses_per_member
-    assert promotion.budget is None or sum((d for _m, d in history), Money(0)) <= promotion.budget
+    assert promotion.budget is None or sum((d for _m, d in history), Money(0, MAD)) <= promotion.budget
 
 
 CAPPED = Promotion(
-    id=1, name="winter", kind=PromotionKind.FIXED, amount=Money(30_000),
-    max_uses=3, max_uses_per_member=1, budget=Money(100_000),
+    id=1, name="winter", kind=PromotionKind.FIXED, amount=Money(30_000, MAD),
+    max_uses=3, max_uses_per_member=1, budget=Money(100_000, MAD),
 )  # fmt: skip
 
 
 @pytest.mark.parametrize(
     ("usage", "discount", "allowed"),
     [
-        (Usage(), Money(30_000), True),
-        (Usage(uses=3), Money(30_000), False),
-        (Usage(uses=2, member_uses=1), Money(30_000), False),
-        (Usage(uses=2, spent=Money(70_000)), Money(30_000), True),
-        (Usage(uses=2, spent=Money(70_001)), Money(30_000), False),
-        (Usage(uses=2, spent=Money(90_000)), Money(10_000), True),
+        (Usage(), Money(30_000, MAD), True),
+        (Usage(uses=3), Money(30_000, MAD), False),
+        (Usage(uses=2, member_uses=1), Money(30_000, MAD), False),
+        (Usage(uses=2, spent=Money(70_000, MAD)), Money(30_000, MAD), True),
+        (Usage(uses=2, spent=Money(70_001, MAD)), Money(30_000, MAD), False),
+        (Usage(uses=2, spent=Money(90_000, MAD)), Money(10_000, MAD), True),
     ],
 )
 def test_the_commit_check_refuses_a_use_past_any_cap(usage: Usage, discount: Money, allowed: bool) -> None:
@@ -170,7 +172,7 @@ def test_the_commit_check_refuses_a_use_past_any_cap(usage: Usage, discount: Mon
 
 def test_the_commit_check_refuses_a_paused_promotion() -> None:
     paused = Promotion(id=1, name="winter", kind=PromotionKind.PERCENTAGE, percent_bp=1000, paused=True)
-    assert not promotion_can_be_used(paused, Usage(), Money(1_000))
+    assert not promotion_can_be_used(paused, Usage(), Money(1_000, MAD))
 
 
 def test_a_stay_without_nights_has_no_price() -> None:

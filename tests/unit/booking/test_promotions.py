@@ -18,13 +18,13 @@ from booking.domain.promotions import (
     quote,
     raw_discount,
 )
-from inventory.domain.errors import RuleViolation
-from inventory.domain.money import Money
+from kernel.errors import RuleViolation
+from kernel.money import MAD, Money
 
 STAY = StayFacts(
     "ifrane", "studio", date(2027, 1, 10), date(2027, 1, 17), "active", booked_on=date(2026, 11, 23)
 )
-WEEK = [Money(25_000)] * 5 + [Money(30_000)] * 2  # Sunday to Saturday, weekend dearer
+WEEK = [Money(25_000, MAD)] * 5 + [Money(30_000, MAD)] * 2  # Sunday to Saturday, weekend dearer
 
 
 def promo(id_: int = 1, kind: PromotionKind = PromotionKind.PERCENTAGE, **fields: object) -> Promotion:
@@ -33,19 +33,19 @@ def promo(id_: int = 1, kind: PromotionKind = PromotionKind.PERCENTAGE, **fields
 
 def test_stay_7_pay_6_frees_the_cheapest_night() -> None:
     seven_six = promo(kind=PromotionKind.STAY_PAY, stay_nights=7, pay_nights=6)
-    assert raw_discount(seven_six, WEEK) == Money(25_000)
+    assert raw_discount(seven_six, WEEK) == Money(25_000, MAD)
 
 
 def test_stay_3_pay_2_counts_only_complete_blocks() -> None:
     three_two = promo(kind=PromotionKind.STAY_PAY, stay_nights=3, pay_nights=2)
-    assert raw_discount(three_two, WEEK) == Money(50_000)  # two blocks in seven nights
-    assert raw_discount(three_two, WEEK[:2]) == Money(0)
+    assert raw_discount(three_two, WEEK) == Money(50_000, MAD)  # two blocks in seven nights
+    assert raw_discount(three_two, WEEK[:2]) == Money(0, MAD)
 
 
 def test_a_percentage_rounds_down_and_a_fixed_amount_never_exceeds_the_stay() -> None:
-    assert raw_discount(promo(percent_bp=3333), [Money(10_001)]) == Money(3333)
-    assert raw_discount(promo(kind=PromotionKind.FIXED, amount=Money(999_999)), WEEK) == Money(
-        sum(m.amount_minor for m in WEEK)
+    assert raw_discount(promo(percent_bp=3333), [Money(10_001, MAD)]) == Money(3333, MAD)
+    assert raw_discount(promo(kind=PromotionKind.FIXED, amount=Money(999_999, MAD)), WEEK) == Money(
+        sum(m.amount_minor for m in WEEK), MAD
     )
 
 
@@ -53,7 +53,7 @@ def test_the_best_automatic_promotion_applies_and_only_one() -> None:
     ten, twenty = promo(1, percent_bp=1000), promo(2, percent_bp=2000)
     priced = quote(WEEK, STAY, [ten, twenty], {})
     assert priced.promotion == twenty
-    assert priced.total == Money(185_000 * 8 // 10)
+    assert priced.total == Money(185_000 * 8 // 10, MAD)
 
 
 def test_an_exclusive_promotion_wins_even_when_smaller() -> None:
@@ -108,27 +108,29 @@ def test_the_last_night_of_a_stay_window_counts_not_the_departure_day() -> None:
 
 
 def test_caps_stop_a_promotion_and_the_budget_shrinks_the_last_discount() -> None:
-    capped = promo(percent_bp=5000, max_uses=2, max_uses_per_member=1, budget=Money(100_000))
-    assert allowed_discount(capped, Usage(uses=2), Money(10)) == Money(0)
-    assert allowed_discount(capped, Usage(member_uses=1), Money(10)) == Money(0)
-    assert allowed_discount(capped, Usage(spent=Money(95_000)), Money(20_000)) == Money(5_000)
-    assert allowed_discount(capped, Usage(spent=Money(100_000)), Money(20_000)) == Money(0)
+    capped = promo(percent_bp=5000, max_uses=2, max_uses_per_member=1, budget=Money(100_000, MAD))
+    assert allowed_discount(capped, Usage(uses=2), Money(10, MAD)) == Money(0, MAD)
+    assert allowed_discount(capped, Usage(member_uses=1), Money(10, MAD)) == Money(0, MAD)
+    assert allowed_discount(capped, Usage(spent=Money(95_000, MAD)), Money(20_000, MAD)) == Money(5_000, MAD)
+    assert allowed_discount(capped, Usage(spent=Money(100_000, MAD)), Money(20_000, MAD)) == Money(0, MAD)
 
 
-nightly_prices = st.lists(st.integers(min_value=0, max_value=500_000).map(Money), min_size=1, max_size=21)
+nightly_prices = st.lists(
+    st.integers(min_value=0, max_value=500_000).map(lambda minor: Money(minor, MAD)), min_size=1, max_size=21
+)
 promotions = st.builds(
     Promotion,
     id=st.integers(min_value=1, max_value=50),
     name=st.just("p"),
     kind=st.sampled_from(PromotionKind),
     percent_bp=st.integers(min_value=0, max_value=10_000),
-    amount=st.integers(min_value=0, max_value=2_000_000).map(Money),
+    amount=st.integers(min_value=0, max_value=2_000_000).map(lambda minor: Money(minor, MAD)),
     stay_nights=st.integers(min_value=0, max_value=10),
     pay_nights=st.integers(min_value=0, max_value=10),
     exclusive=st.booleans(),
     max_uses=st.none() | st.integers(min_value=0, max_value=5),
     max_uses_per_member=st.none() | st.integers(min_value=0, max_value=3),
-    budget=st.none() | st.integers(min_value=0, max_value=1_000_000).map(Money),
+    budget=st.none() | st.integers(min_value=0, max_value=1_000_000).map(lambda minor: Money(minor, MAD)),
 )
 
 
@@ -145,7 +147,7 @@ def test_a_price_is_never_negative_nor_above_the_undiscounted_one(
 ) -> None:
     priced = quote(nightly, _stay(len(nightly)), candidates, {})
     assert 0 <= priced.total.amount_minor <= priced.subtotal.amount_minor
-    assert priced.subtotal == Money(sum(m.amount_minor for m in nightly))
+    assert priced.subtotal == Money(sum(m.amount_minor for m in nightly), MAD)
 
 
 @given(
@@ -174,7 +176,7 @@ def test_caps_hold_when_uses_are_recorded_one_after_another(
     promotion: Promotion, bookings: list[tuple[list[Money], int]]
 ) -> None:
     """Replays bookings as the service does under the promotion's lock: quote, then record the use."""
-    uses, spent, per_member = 0, Money(0), [0, 0, 0, 0]
+    uses, spent, per_member = 0, Money(0, MAD), [0, 0, 0, 0]
     for nightly, member in bookings:
         usage = Usage(uses, per_member[member], spent)
         priced = quote(nightly, _stay(len(nightly)), [promotion], {promotion.id: usage})

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from booking.domain.states import EVENTS, InvalidTransition, effective_status, is_hold_live, transition
-from inventory.domain.errors import Conflict
+from kernel.errors import Conflict
 
 NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
 STATES = ("held", "confirmed", "checked_in", "completed", "expired", "cancelled", "no_show")

@@ -6,15 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from inventory.domain.availability import (
-    QuotaRule,
-    TakenNight,
-    available_units,
-    free_units,
-    nightly_prices,
-    quota_room,
-)
-from inventory.domain.money import Money
+from inventory.domain.availability import TakenNight, free_units
+from inventory.domain.pricing import nightly_prices
+from inventory.domain.quotas import QuotaRule, available_units, quota_room
+from kernel.money import MAD, Money
 
 NIGHTS = [date(2026, 12, 20) + timedelta(days=i) for i in range(3)]
 
@@ -67,11 +62,11 @@ def test_a_share_quota_rounds_down(share_bp: int, units: int, limit: int) -> Non
 
 
 def test_a_night_without_tariff_makes_the_type_unpriced() -> None:
-    prices = {NIGHTS[0]: Money(100), NIGHTS[1]: Money(100)}
+    prices = {NIGHTS[0]: Money(100, MAD), NIGHTS[1]: Money(100, MAD)}
     assert nightly_prices(NIGHTS, prices) is None
-    prices[NIGHTS[2]] = Money(150)
+    prices[NIGHTS[2]] = Money(150, MAD)
     assert nightly_prices(NIGHTS, prices) == [
-        (NIGHTS[0], Money(100)),
-        (NIGHTS[1], Money(100)),
-        (NIGHTS[2], Money(150)),
+        (NIGHTS[0], Money(100, MAD)),
+        (NIGHTS[1], Money(100, MAD)),
+        (NIGHTS[2], Money(150, MAD)),
     ]

@@ -16,7 +16,7 @@ from inventory.domain.calendar import (
     season_of,
     stay_window,
 )
-from inventory.domain.errors import RuleViolation
+from kernel.errors import RuleViolation
 
 OFF = SeasonRule(
     1,

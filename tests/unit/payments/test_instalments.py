@@ -8,15 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inventory.domain.errors import RuleViolation
-from inventory.domain.money import Money
+from kernel.errors import RuleViolation
+from kernel.money import MAD, Money
 from payments.domain.instalments import CreditTerms, check_eligible, schedule, settle_on_cancel
 
-TERMS = CreditTerms(max_instalments=10, min_instalment=Money(20_000))
+TERMS = CreditTerms(max_instalments=10, min_instalment=Money(20_000, MAD))
 
 
 def test_the_first_instalment_carries_the_remainder_and_months_follow_the_booking() -> None:
-    plan = schedule(Money(100_001), 3, date(2026, 11, 23), TERMS)
+    plan = schedule(Money(100_001, MAD), 3, date(2026, 11, 23), TERMS)
     assert [(i.number, i.month, i.amount.amount_minor) for i in plan] == [
         (1, date(2026, 12, 1), 33_335),
         (2, date(2027, 1, 1), 33_333),
@@ -27,7 +27,7 @@ def test_the_first_instalment_carries_the_remainder_and_months_follow_the_bookin
 @given(total=st.integers(min_value=20_000, max_value=5_000_000), count=st.integers(min_value=1, max_value=10))
 def test_the_instalments_always_add_up_to_the_price(total: int, count: int) -> None:
     try:
-        plan = schedule(Money(total), count, date(2026, 12, 31), TERMS)
+        plan = schedule(Money(total, MAD), count, date(2026, 12, 31), TERMS)
     except RuleViolation:
         assert total // count < 20_000
         return
@@ -40,7 +40,7 @@ def test_the_instalments_always_add_up_to_the_price(total: int, count: int) -> N
 )
 def test_bad_counts_are_refused(count: int, code: str) -> None:
     with pytest.raises(RuleViolation) as refused:
-        schedule(Money(100_000), count, date(2026, 11, 23), TERMS)
+        schedule(Money(100_000, MAD), count, date(2026, 11, 23), TERMS)
     assert refused.value.code == code
     if code == "invalid_instalments":
         assert refused.value.params == {"min": 1, "max": TERMS.max_instalments}
@@ -61,6 +61,6 @@ def test_only_active_members_without_an_open_credit_may_borrow() -> None:
 def test_cancelling_a_credit_leaves_the_member_paying_the_price_less_the_refund(
     refund: int, deducted: int, still: int, credit: int
 ) -> None:
-    settled = settle_on_cancel(Money(100_000), Money(refund), Money(deducted))
-    assert (settled.still_to_deduct, settled.credit) == (Money(still), Money(credit))
+    settled = settle_on_cancel(Money(100_000, MAD), Money(refund, MAD), Money(deducted, MAD))
+    assert (settled.still_to_deduct, settled.credit) == (Money(still, MAD), Money(credit, MAD))
     assert deducted + settled.still_to_deduct.amount_minor - settled.credit.amount_minor == 100_000 - refund

@@ -14,13 +14,13 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from booking import schemas as s
+from booking import commands as c
 from booking.domain.limits import MemberLimits, MemberUsage, check_member_limits
 from estivage.web.forms import FieldError, hundredths, placed, schema_problem, validation_errors
 from estivage.web.i18n import CATALOGUE, error_text
+from inventory.commands import SeasonIn
 from inventory.domain.calendar import SeasonKind, SeasonRule, Stay, direct_booking_seasons
-from inventory.domain.errors import DomainError, RuleViolation
-from inventory.schemas import SeasonIn
+from kernel.errors import DomainError, RuleViolation
 
 ROOT = Path(__file__).resolve().parents[3]
 DOMAIN_PACKAGES = ("inventory", "booking", "payments", "access", "estivage/web")
@@ -154,7 +154,7 @@ def test_a_code_may_mean_something_else_on_another_field() -> None:
     assert error_text("ar", summer) == "هذه الوحدة غير معروضة في هذا الفوج."
 
 
-def schema_error(data: dict[str, object], schema: type = s.PromotionIn) -> Exception:
+def schema_error(data: dict[str, object], schema: type = c.PromotionIn) -> Exception:
     with pytest.raises(msgspec.ValidationError) as caught:
         msgspec.convert(data, schema)
     return caught.value

@@ -10,8 +10,8 @@ from pathlib import Path
 from estivage.web.common import money, safe_next, span
 from estivage.web.i18n import CATALOGUE, choose_language, error_text, translate
 from estivage.web.manager import chart
-from inventory.domain.errors import Conflict
 from inventory.occupancy import NightOccupancy
+from kernel.errors import Conflict
 from payments.services import NOTICE_CODES
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "estivage" / "web" / "templates"

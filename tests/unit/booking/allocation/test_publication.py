@@ -18,7 +18,6 @@ from booking.domain.allocation.publication import (
     PublishedRow,
     inputs_from_json,
     inputs_to_json,
-    main,
     prepare_draw,
     published_rows,
     rows_from_csv,
@@ -28,6 +27,7 @@ from booking.domain.allocation.publication import (
     run_draw,
     verify,
 )
+from estivage.draw_check import main
 
 SEED = bytes(range(100, 132))
 CLOSE_SEED = bytes(range(132, 164))

@@ -34,7 +34,7 @@ def _prepare_sqlite(engine: AsyncEngine) -> None:
 
     The sqlite3 module opens a transaction only before a write, so a read-then-write unit of work would
     read outside the transaction; this is SQLAlchemy's documented recipe for pysqlite, applied to aiosqlite.
-    A unit of work that must serialise with others starts with a write (see ``inventory.locks``), which
+    A unit of work that must serialise with others starts with a write (see ``booking.locks``), which
     takes SQLite's single write lock at once: that is SQLite's side of the never-oversold guarantee.
     """
 

@@ -18,7 +18,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.stores.base import Store
 
-from inventory.domain.errors import RuleViolation
+from kernel.errors import RuleViolation
 
 KEY_TTL_SECONDS = 24 * 3600
 MAX_KEY_LENGTH = 128

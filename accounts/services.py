@@ -6,9 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from estivage.accounts.models import User
-from estivage.auth import Identity, password_matches
-from inventory.domain.errors import DomainError
+from accounts.domain.identity import Identity
+from accounts.models import Member, User
+from accounts.passwords import password_matches
+from kernel.errors import DomainError
+from kernel.uow import use_case
 
 
 class BadCredentials(DomainError):
@@ -46,3 +48,11 @@ async def load_account(session: AsyncSession, identity: Identity) -> User:
     if user is None or user.id != identity.user_id:
         raise BadCredentials("bad_credentials", "this account no longer exists")
     return user
+
+
+@use_case
+async def set_language(session: AsyncSession, user_id: int, language: str) -> None:
+    """A member's language, kept on the member so that every device and every message uses it."""
+    member = await session.get(Member, user_id)
+    if member is not None:
+        member.preferred_language = language

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from estivage.db import Base
-from inventory.models import Centre
+from kernel.db import Base
+
+if TYPE_CHECKING:
+    from inventory.models import Centre
 
 manager_centres = Table(
     "manager_centres",
@@ -32,7 +35,7 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
 
     member: Mapped[Member | None] = relationship(back_populates="user", uselist=False)
-    centres: Mapped[list[Centre]] = relationship(secondary=manager_centres, order_by=Centre.code)
+    centres: Mapped[list[Centre]] = relationship("Centre", secondary=manager_centres, order_by="Centre.code")
 
 
 class Member(Base):

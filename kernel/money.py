@@ -1,14 +1,15 @@
 """Money as an integer of minor units with its currency.
 
 The foundation charges in Moroccan dirham (MAD, 100 centimes); the currency travels with every
-amount so that a sum of two currencies is an error rather than a silent bug.
+amount so that a sum of two currencies is an error rather than a silent bug. It is always said: there
+is no default currency, so an amount read from a column without one names ``MAD`` where it is read.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-DEFAULT_CURRENCY = "MAD"
+MAD = "MAD"
 
 
 class CurrencyMismatchError(ValueError):
@@ -18,14 +19,14 @@ class CurrencyMismatchError(ValueError):
 @dataclass(frozen=True, slots=True, order=True)
 class Money:
     amount_minor: int
-    currency: str = DEFAULT_CURRENCY
+    currency: str
 
     def __post_init__(self) -> None:
         if isinstance(self.amount_minor, bool) or not isinstance(self.amount_minor, int):
             raise TypeError("amount_minor must be an integer of minor units")
 
     @classmethod
-    def zero(cls, currency: str = DEFAULT_CURRENCY) -> Money:
+    def zero(cls, currency: str) -> Money:
         return cls(0, currency)
 
     def _same_currency(self, other: Money) -> None:

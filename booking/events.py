@@ -1,0 +1,48 @@
+"""What happens to a booking, told to whoever subscribed (``kernel.events``, ``estivage.bootstrap``)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from kernel.events import DomainEvent
+from kernel.money import Money
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class BookingHeld(DomainEvent):
+    booking_id: uuid.UUID
+    member_id: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class BookingConfirmed(DomainEvent):
+    """Money is secured (or nothing was owed): the hold is a stay."""
+
+    booking_id: uuid.UUID
+    member_id: int
+    total: Money
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class BookingCancelled(DomainEvent):
+    """By the member or staff; ``refund`` is what the published policy gives back of what was paid."""
+
+    booking_id: uuid.UUID
+    member_id: int
+    refund: Money
+    was_paid: bool
+    by_role: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class BookingMoved(DomainEvent):
+    booking_id: uuid.UUID
+    unit_id: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class HoldsLapsed(DomainEvent):
+    """Holds whose time ran out unpaid, now marked expired (their nights were free from the expiry on)."""
+
+    booking_ids: tuple[uuid.UUID, ...]
