@@ -1,28 +1,51 @@
 # Estivage — `make help` lists the targets.
 SHELL := /bin/bash
-UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+# uv lives in a virtual environment of its own (.tools), made with the machine's python3: a system
+# Python marked "externally managed" (PEP 668: Debian 12/13, Ubuntu 24.04) refuses `pip install uv`
+# but lets a virtual environment install anything. A uv on PATH is not used; `make UV=uv ...` picks one.
+TOOLS := .tools
+UV_VERSION := 0.13.9
+UV ?= $(TOOLS)/bin/uv
+# uv trusts its own copy of Mozilla's roots; where the machine has Debian's trust store, use that instead,
+# so that a root the site adds (a TLS-inspecting proxy, as on this project's machines) is trusted as by apt.
+ifneq ($(wildcard /etc/ssl/certs/ca-certificates.crt),)
+export UV_SYSTEM_CERTS ?= true
+endif
 HOST ?= 127.0.0.1
 PORT ?= 8000
-APT_PACKAGES := postgresql redis-server fonts-dejavu-core chromium fonts-noto-core
+# wrk and nginx: the load benchmark and the production topology started from installed binaries.
+APT_PACKAGES := postgresql redis-server fonts-dejavu-core chromium fonts-noto-core wrk nginx
 
-.PHONY: help deps system-deps uv venv demo serve test test-fast lint typecheck bench load clean
+# apt-get install $(1), through sudo unless we are root (sudo drops the environment, hence `env`).
+apt_install = if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null
+
+.PHONY: help deps system-deps uv venv demo serve test test-fast lint typecheck translations bench load clean
 
 help: ## This list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-uv: ## Install uv (the package manager) if it is missing
-	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+uv: ## Install uv (the package manager) into .tools if it is missing
+	@$(UV) --version >/dev/null 2>&1 || { \
+	  python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	    || { echo "Python 3.11 or newer is needed as python3 (found: $$(python3 --version 2>&1))"; exit 1; }; \
+	  if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then \
+	    echo "python3 cannot make a virtual environment: installing Debian's python3-venv"; \
+	    $(call apt_install,python3-venv); \
+	  fi; \
+	  rm -rf $(TOOLS) && python3 -m venv $(TOOLS) \
+	    && $(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION); \
+	}
 	@$(UV) --version
 
 venv: uv ## Create .venv from the lock file (server, gate agent and dev tools)
 	$(UV) sync --frozen --all-extras
 
-system-deps: ## Debian packages the tests use (PostgreSQL, Redis, Chromium, fonts); skipped when present
+system-deps: ## Debian packages the tests use (PostgreSQL, Redis, Chromium, fonts, wrk, nginx); skipped when present
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
-	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	  $(call apt_install,$$missing); \
 	fi
 
 deps: venv system-deps ## Everything the tests need
@@ -33,8 +56,14 @@ demo: venv ## Set up and run the service on the embedded default (SQLite, memory
 serve: venv ## Run the service with the environment's settings (no migration, no seed)
 	$(UV) run --frozen estivage serve --host $(HOST) --port $(PORT)
 
+# pytest-xdist: one test process per core (`auto`: 2 on the project's 2-core machines). Each worker has
+# its own database templates, copies, Redis namespaces, ports and servers (tests/conftest.py). Work
+# stealing: a worker that runs out of tests takes some from the other, so the slow ones do not end the
+# run on one worker while the other waits. `make test TEST_WORKERS=0` runs in one process.
+TEST_WORKERS ?= auto
+
 test: deps lint typecheck ## Set up, check (ruff, import contracts, mypy) and run the whole test suite
-	$(UV) run --frozen pytest -q -p no:cacheprovider
+	$(UV) run --frozen pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal
 
 lint: venv ## ruff, import contracts
 	$(UV) run --frozen ruff check .
@@ -43,6 +72,17 @@ lint: venv ## ruff, import contracts
 
 typecheck: venv ## mypy --strict
 	$(UV) run --frozen mypy
+
+CATALOGUES := kernel/locale
+PYBABEL := $(UV) run --frozen pybabel
+
+translations: venv ## Messages from the code and templates into kernel/locale's catalogues, updated and compiled
+	$(PYBABEL) extract -F babel.cfg --no-location --sort-output --add-comments=Translators: -w 100 \
+	  --project=Estivage --version=1 --msgid-bugs-address=dev@estivage.example \
+	  --header-comment="# The messages of Estivage (pages, mail, receipts); kernel/i18n.py says how they are written." \
+	  -o $(CATALOGUES)/messages.pot .
+	$(PYBABEL) update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) -w 100 --ignore-obsolete --ignore-pot-creation-date
+	$(PYBABEL) compile -d $(CATALOGUES) --statistics
 
 BENCH_PG ?= postgresql://postgres@127.0.0.1:5432/postgres
 
@@ -53,11 +93,12 @@ bench: venv ## Run every benchmark and print its figures (PostgreSQL ones on BEN
 	$(UV) run --frozen python -m bench.passes
 	$(UV) run --frozen python -m bench.gate
 	$(UV) run --frozen python -m bench.gate_peers
+	$(UV) run --frozen python -m bench.i18n
 	$(UV) run --frozen python bench/allocation.py
 	$(UV) run --frozen python -m bench.allocation_db
 
 load: venv ## The openings (bookings, summer applications) under locust for 60 s on PostgreSQL; docs/load.md
 	DATABASE_URL=$(BENCH_PG) $(UV) run --frozen python -m bench.load --seconds 60 --users 50
 
-clean: ## Remove the virtualenv, caches and the embedded database
-	rm -rf .venv var .pytest_cache .mypy_cache .ruff_cache test-output
+clean: ## Remove the virtualenvs (.venv, .tools), caches and the embedded database
+	rm -rf .venv $(TOOLS) var .pytest_cache .mypy_cache .ruff_cache test-output

@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import update
 
+import accounts.passwords
 from booking import services
 from booking.models import Promotion
 from estivage.app import create_app
@@ -27,6 +29,16 @@ from tests.support.servers import postgres_server, redis_server
 # the suite runs. 09:00 UTC is 10:00 in Casablanca.
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 PASSWORD = "estivage-demo"
+
+# The suite logs in many hundreds of times (nearly every API and page test, thirty members at a time in
+# the summer draws). At argon2's production cost (64 MiB, 3 passes, 4 lanes) each login costs ~0.15 s of CPU
+# here: minutes of the suite spent in the hash. In the test process passwords are hashed at argon2id's
+# lowest cost instead, through the same functions, so the demo accounts of the test databases (seeded
+# here) verify at once. A password is verified at the cost written in its hash: the servers the tests
+# start as processes verify those accounts cheaply too, unless a test stores a production-cost hash
+# (tests/integration/test_graceful_shutdown.py does, to keep logins slow).
+accounts.passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+accounts.passwords._DUMMY_HASH = accounts.passwords._hasher.hash("not-a-password")
 
 
 @pytest.fixture(scope="session")

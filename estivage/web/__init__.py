@@ -24,12 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from accounts.domain.identity import Identity
 from accounts.tokens import SESSION_COOKIE
 from estivage.web.account import make_account_controller
-from estivage.web.common import HERE, PAGE_EXCEPTION_HANDLERS, template_config
+from estivage.web.common import HERE, PAGE_EXCEPTION_HANDLERS
 from estivage.web.manager import make_manager_pages
 from estivage.web.member import MemberPages
 from estivage.web.paytest import TestModeController
 from estivage.web.staff import StaffPages
 from estivage.web.summer import SummerPages
+from estivage.web.templating import template_config
 from kernel.settings import Settings
 
 __all__ = ["csrf_middleware", "template_config", "web_handlers"]

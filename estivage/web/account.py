@@ -26,7 +26,7 @@ from estivage.web.common import (
     page,
     safe_next,
 )
-from estivage.web.i18n import LANGUAGES, translate
+from kernel.i18n import LOCALES, translator
 from kernel.uow import UnitOfWork
 
 HOME: dict[str, str] = {MEMBER: "/search", MANAGER: "/manage", STAFF: "/staff"}
@@ -64,7 +64,7 @@ def make_account_controller(
             lang: Annotated[str | None, QueryParameter(name="lang")] = None,
         ) -> Template:
             """`?lang=ar` switches the language before logging in (remembered in a cookie)."""
-            chosen = lang if lang in LANGUAGES else None
+            chosen = lang if lang in LOCALES else None
             response = page(request, "login.html", in_language=chosen, next=safe_next(next_path, ""))
             if chosen:
                 response.cookies.append(lang_cookie(request, chosen))
@@ -80,7 +80,7 @@ def make_account_controller(
             try:
                 identity = await authenticate(db_session, username, str(form.get("password") or ""))
             except BadCredentials:
-                message = translate(language(request), "login.bad")
+                message = translator(language(request)).gettext("Wrong username or password")
                 return page(
                     request,
                     "login.html",
@@ -119,7 +119,7 @@ def make_account_controller(
             """Remembered on the member (every device) and in a cookie (this browser)."""
             form = await request.form()
             lang = str(form.get("lang") or "")
-            if lang not in LANGUAGES:
+            if lang not in LOCALES:
                 lang = language(request)
             user = current_user(request)
             if user is not None and user.role == MEMBER:

@@ -27,8 +27,9 @@ class PolicyView:
     started: bool  # the stay has begun: nothing comes back
 
     @staticmethod
-    def share(tier: cancellation.RefundTier) -> str:
-        return f"{tier.refund_bp / 100:g}%"
+    def share(tier: cancellation.RefundTier) -> float:
+        """The part of the price a tier refunds (0.5 for half); the page writes it as its language does."""
+        return tier.refund_bp / 10_000
 
 
 async def refund_preview(

@@ -1,4 +1,5 @@
 """What every page shares: the language, the template context, form errors, and the pages' error handling.
+The words and formats are ``kernel.i18n``'s, put into the templates by ``estivage.web.templating``.
 
 Pages call the same service functions as the JSON API. A domain error on a form is shown next to the
 field it names (``DomainError.field``); anything else becomes a page with the right status, never a 500.
@@ -6,8 +7,7 @@ field it names (``DomainError.field``); anything else becomes a page with the ri
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from functools import partial
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -15,21 +15,19 @@ from urllib.parse import quote
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.plugins.htmx import HTMXTemplate
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
-from litestar.template.config import TemplateConfig
 from litestar.types import ExceptionHandlersMap
-from markupsafe import Markup
 
 from accounts.domain.identity import Identity
 from booking.domain import states
 from estivage.problems import status_of
-from estivage.web.i18n import DIRECTION, choose_language, error_text, translate
+from estivage.web import error_words as words
+from estivage.web.error_words import error_text
 from kernel.errors import DomainError
-from kernel.money import MAD, Money
+from kernel.i18n import DIRECTION, LOCALE_COOKIE, N_, negotiate_locale, translator
 
 HERE = Path(__file__).parent
-LANG_COOKIE = "estivage_lang"
+LANG_COOKIE = LOCALE_COOKIE
 YEAR_SECONDS = 365 * 24 * 3600
 # The largest whole number a form may carry: a PostgreSQL integer column's, so that a typed "999…9" is a
 # form error here rather than a value the database (or SQLite's driver) refuses.
@@ -40,35 +38,17 @@ STAYS = (states.CONFIRMED, states.CHECKED_IN, states.COMPLETED)
 Errors = dict[str, str]
 
 
-def template_config() -> TemplateConfig[JinjaTemplateEngine]:
-    return TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
-
-
 def current_user(request: Request[Any, Any, Any]) -> Identity | None:
     user = request.scope.get("user")
     return user if isinstance(user, Identity) else None
 
 
 def language(request: Request[Any, Any, Any]) -> str:
-    return choose_language(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language", ""))
-
-
-def money(value: Money | int, lang: str = "fr") -> str:
-    """Thousands split by a no-break space: a bidi "common number separator", so that right to left
-    "1 292.00" stays one number instead of reading "292.00 1"."""
-    amount, currency = str(value if isinstance(value, Money) else Money(value, MAD)).rsplit(" ", 1)
-    number = amount.replace(" ", "\u00a0")
-    return f"{number} درهم" if lang == "ar" and currency == "MAD" else f"{number} {currency}"
-
-
-def day(value: date | datetime | None) -> str:
-    return "" if value is None else f"{value:%d/%m/%Y}"
-
-
-def span(first: date, last: date, direction: str = "ltr") -> Markup:
-    """A date range that reads in the page's direction: each date isolated, the arrow pointing onwards."""
-    arrow = "←" if direction == "rtl" else "→"
-    return Markup("<bdi>{}</bdi> {} <bdi>{}</bdi>").format(day(first), arrow, day(last))
+    """The browser's remembered choice (the member's own is put in the cookie at login), else its
+    Accept-Language, else French."""
+    return negotiate_locale(
+        cookie=request.cookies.get(LANG_COOKIE), accept_language=request.headers.get("accept-language")
+    )
 
 
 def context(
@@ -78,11 +58,7 @@ def context(
     return {
         "lang": lang,
         "dir": DIRECTION[lang],
-        "t": partial(translate, lang),
         "user": current_user(request),
-        "money": partial(money, lang=lang),
-        "day": day,
-        "span": partial(span, direction=DIRECTION[lang]),
         "path": request.url.path,
         "errors": {},
         **values,
@@ -127,7 +103,7 @@ def parse_date(value: str | None, field: str, errors: Errors, lang: str) -> date
     try:
         return date.fromisoformat((value or "").strip())
     except ValueError:
-        errors[field] = translate(lang, "error.invalid" if value else "error.required")
+        errors[field] = translator(lang).gettext(words.INVALID if value else words.REQUIRED)
         return None
 
 
@@ -143,8 +119,11 @@ def parse_int(value: str | None, field: str, errors: Errors, lang: str) -> int |
     try:
         return whole_number(value or "")
     except ValueError:
-        errors[field] = translate(lang, "error.invalid" if value else "error.required")
+        errors[field] = translator(lang).gettext(words.INVALID if value else words.REQUIRED)
         return None
+
+
+NOT_FOUND = N_("Page not found.")
 
 
 def _error_page(request: Request[Any, Any, Any], status: int, message: str) -> Template:
@@ -162,16 +141,16 @@ def _on_unauthenticated(request: Request[Any, Any, Any], _exc: Exception) -> Res
 def _on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     lang = language(request)
     if isinstance(exc, PermissionDeniedException):
-        return _error_page(request, 403, translate(lang, "error.forbidden"))
+        return _error_page(request, 403, translator(lang).gettext("You have no access to this page."))
     if exc.status_code == 404:
-        return _error_page(request, 404, translate(lang, "error.not_found"))
+        return _error_page(request, 404, translator(lang).gettext(NOT_FOUND))
     return _error_page(request, exc.status_code, str(exc.detail))
 
 
 def _on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     status = status_of(exc)
     if status == 404:
-        return _error_page(request, 404, translate(language(request), "error.not_found"))
+        return _error_page(request, 404, translator(language(request)).gettext(NOT_FOUND))
     return _error_page(request, status, error_text(language(request), exc))
 
 

@@ -1,321 +1,233 @@
-"""The pages' words for problems, in French then Arabic: one entry per stable error code of the domain
-packages (``error.<code>``; a unit test scans their source for every code raised), the form checks of
-the pages themselves, and the schema checks of the staff forms.
+"""The pages' words for problems: one entry per stable error code of the domain packages (a unit test
+scans their source for every code raised), and the pages' own form checks. The words are English
+msgids; their French and Arabic are in the catalogues (``kernel/locale``, see ``kernel.i18n``), where a
+test holds every one of them to having both.
 
-Variants, looked up before the plain entry:
-- ``error.<code>.<field>``: the same code means something else on another field;
-- ``error.<code>.n``: the same words with the error's ``params`` by name (``{min_nights}``…), used when
-  the error carries every one they name; otherwise the plain entry is shown.
+Variants, looked up before the plain words:
+- ``ON_FIELD[(code, field)]``: the same code means something else on another field;
+- ``WITH_FIGURES[code]``: the words with the error's ``params`` by name (``%(min_nights)s``…), in the
+  plural form their count asks for; used when the error carries every param they name, otherwise the
+  plain words are shown.
 """
 
 from __future__ import annotations
 
-ERROR_WORDS: dict[str, tuple[str, str]] = {
-    "error.title": ("Erreur", "خطأ"),
-    "error.forbidden": ("Vous n'avez pas accès à cette page.", "لا يمكنك الوصول إلى هذه الصفحة."),
-    "error.not_found": ("Page introuvable.", "الصفحة غير موجودة."),
-    # Form checks (pages and the staff forms' schemas).
-    "error.invalid": ("Valeur invalide", "قيمة غير صالحة"),
-    "error.required": ("Champ obligatoire.", "حقل إلزامي."),
-    "error.not_a_number": ("Saisissez un nombre.", "أدخل رقما."),
-    "error.not_a_date": ("Saisissez une date (AAAA-MM-JJ).", "أدخل تاريخا (سنة-شهر-يوم)."),
-    "error.at_least": ("Au moins {0}.", "على الأقل {0}."),
-    "error.at_most": ("Au plus {0}.", "على الأكثر {0}."),
-    "error.too_long": ("Trop long : {0} caractères au plus.", "طويل جدا: {0} حرفا على الأكثر."),
-    "error.bad_format": (
-        "Lettres, chiffres et tirets seulement.",
-        "حروف وأرقام وشرطات فقط.",
-    ),
-    "error.two_decimals": ("Deux décimales au plus.", "رقمان بعد الفاصلة على الأكثر."),
-    "error.not_a_choice": ("Choisissez une valeur de la liste.", "اختر قيمة من القائمة."),
+import re
+from collections.abc import Callable, Mapping
+
+from kernel.errors import DomainError
+from kernel.i18n import N_, Translator, translator
+
+Params = Mapping[str, int | str]
+
+# The pages' own form checks (pages, and the staff forms' schemas).
+INVALID = N_("Invalid value")
+REQUIRED = N_("Required field.")
+NOT_A_NUMBER = N_("Type a number.")
+NOT_A_DATE = N_("Type a date (YYYY-MM-DD).")
+AT_LEAST = N_("At least %(limit)s.")
+AT_MOST = N_("At most %(limit)s.")
+BAD_FORMAT = N_("Letters, digits and hyphens only.")
+TWO_DECIMALS = N_("Two decimals at most.")
+NOT_A_CHOICE = N_("Choose a value from the list.")
+
+
+def too_long(t: Translator, limit: int) -> str:
+    return t.ngettext("Too long: at most %(num)s character.", "Too long: at most %(num)s characters.", limit)
+
+
+ERROR_WORDS: dict[str, str] = {
     # Bookings: dates, stays, limits.
-    "error.invalid_dates": ("Dates invalides.", "تواريخ غير صالحة."),
-    "error.departure_before_arrival": (
-        "Le départ doit suivre l'arrivée.",
-        "يجب أن يكون تاريخ المغادرة بعد تاريخ الوصول.",
+    "invalid_dates": N_("Invalid dates."),
+    "departure_before_arrival": N_("The departure must come after the arrival."),
+    "arrival_in_past": N_("The arrival has already passed."),
+    "arrival_too_far": N_("This arrival is too far ahead."),
+    "arrival_weekday": N_("Arrivals are not possible on that day in this season."),
+    "invalid_guests": N_("At least one person."),
+    "invalid_stay": N_("A stay has at least one night."),
+    "stay_too_short": N_("Stay too short for this season."),
+    "stay_too_long": N_("Stay too long for this season."),
+    "centre_closed": N_("The centre is closed on these dates."),
+    "summer_by_application": N_(
+        "These nights are in the summer season: they are allotted by application (Summer page)."
     ),
-    "error.arrival_in_past": ("L'arrivée est déjà passée.", "تاريخ الوصول قد مضى."),
-    "error.arrival_too_far": ("Cette arrivée est trop lointaine.", "تاريخ الوصول بعيد جدا."),
-    "error.arrival_too_far.n": (
-        "L'arrivée peut être au plus dans {max_days} jours.",
-        "يمكن أن يكون الوصول بعد {max_days} يوما على الأكثر.",
-    ),
-    "error.arrival_weekday": (
-        "Les arrivées ne sont pas possibles ce jour-là en cette saison.",
-        "لا يمكن الوصول في هذا اليوم خلال هذا الموسم.",
-    ),
-    "error.arrival_weekday.n": (
-        "En cette saison, les arrivées ont lieu le {weekdays}.",
-        "في هذا الموسم، يكون الوصول يوم {weekdays}.",
-    ),
-    "error.invalid_guests": ("Au moins une personne.", "شخص واحد على الأقل."),
-    "error.invalid_stay": ("Un séjour compte au moins une nuit.", "تتضمن الإقامة ليلة واحدة على الأقل."),
-    "error.stay_too_short": (
-        "Séjour trop court pour cette saison.",
-        "الإقامة قصيرة جدا بالنسبة لهذا الموسم.",
-    ),
-    "error.stay_too_short.n": (
-        "En cette saison, un séjour dure au moins {min_nights} nuits.",
-        "في هذا الموسم، تدوم الإقامة {min_nights} ليال على الأقل.",
-    ),
-    "error.stay_too_long": ("Séjour trop long pour cette saison.", "الإقامة طويلة جدا بالنسبة لهذا الموسم."),
-    "error.stay_too_long.n": (
-        "En cette saison, un séjour dure au plus {max_nights} nuits.",
-        "في هذا الموسم، تدوم الإقامة {max_nights} ليال على الأكثر.",
-    ),
-    "error.centre_closed": ("Le centre est fermé à ces dates.", "المركز مغلق في هذه التواريخ."),
-    "error.summer_by_application": (
-        "Ces nuits sont en saison d'été : elles sont attribuées sur candidature (page Été).",
-        "هذه الليالي في الموسم الصيفي: تمنح عن طريق الطلبات (صفحة الصيف).",
-    ),
-    "error.not_bookable": (
-        "Ces dates ne se réservent pas directement.",
-        "لا يمكن حجز هذه التواريخ مباشرة.",
-    ),
-    "error.open_hold_limit": (
-        "Vous avez déjà une réservation non payée : payez-la ou annulez-la avant d'en faire une autre.",
-        "لديك حجز غير مدفوع: ادفعه أو ألغه قبل القيام بحجز آخر.",
-    ),
-    "error.yearly_nights_limit": (
-        "Vous avez atteint le plafond annuel de nuits hors saison.",
-        "لقد بلغت الحد السنوي لليالي خارج الفترة الصيفية.",
-    ),
-    "error.yearly_nights_limit.n": (
-        "Au plus {max_nights} nuits hors saison par an ; il vous en reste {left}.",
-        "{max_nights} ليلة على الأكثر خارج الفترة الصيفية في السنة؛ يتبقى لك {left}.",
-    ),
-    "error.sold_out": (
-        "Plus aucun logement de ce type à ces dates.",
-        "لم يعد هذا النوع متاحا في هذه التواريخ.",
-    ),
-    "error.party_too_large": ("Trop de personnes pour ce logement.", "عدد الأشخاص يفوق سعة هذه الوحدة."),
-    "error.not_offered": (
-        "Ce logement n'est pas proposé pour ces dates.",
-        "هذه الوحدة غير معروضة في هذه التواريخ.",
-    ),
-    "error.not_offered.unit_type": (
-        "Ce logement n'est pas proposé à votre catégorie à ces dates.",
-        "هذه الوحدة غير معروضة لفئتك في هذه التواريخ.",
-    ),
-    "error.not_offered.choices": (
-        "Ce logement n'est pas proposé pour cette rotation.",
-        "هذه الوحدة غير معروضة في هذا الفوج.",
-    ),
-    "error.promo_not_applicable": (
-        "Ce code promotionnel ne s'applique pas à ce séjour.",
-        "رمز العرض هذا لا ينطبق على هذه الإقامة.",
-    ),
-    "error.hold_lost": (
-        "Le délai de réservation a expiré et le logement a été pris entre-temps.",
-        "انتهت مدة الحجز وأخذت الوحدة في الأثناء.",
-    ),
-    "error.invalid_transition": (
-        "L'état de la réservation ne permet plus cette action.",
-        "حالة الحجز لم تعد تسمح بهذا الإجراء.",
-    ),
-    "error.unit_not_suitable": (
-        "Ce logement n'est pas du type réservé.",
-        "هذه الوحدة ليست من النوع المحجوز.",
-    ),
-    "error.unit_taken": ("Ce logement est pris pendant ce séjour.", "هذه الوحدة مشغولة خلال هذه الإقامة."),
-    "error.member_not_found": ("Ce compte n'est pas celui d'un adhérent.", "هذا الحساب ليس حساب منخرط."),
-    "error.booking_not_found": ("Réservation introuvable.", "الحجز غير موجود."),
-    "error.no_pass_yet": (
-        "Le laissez-passer est délivré une fois le séjour payé.",
-        "تسلم بطاقة الدخول بعد دفع الإقامة.",
-    ),
+    "not_bookable": N_("These dates cannot be booked directly."),
+    "open_hold_limit": N_("You already have an unpaid booking: pay or cancel it before making another."),
+    "yearly_nights_limit": N_("You have reached the yearly limit of off-season nights."),
+    "sold_out": N_("No unit of this type is left for these dates."),
+    "party_too_large": N_("Too many persons for this unit."),
+    "not_offered": N_("This unit is not offered for these dates."),
+    "promo_not_applicable": N_("This promotion code does not apply to this stay."),
+    "hold_lost": N_("The booking time ran out and the unit was taken in the meantime."),
+    "invalid_transition": N_("The booking's state no longer allows this."),
+    "unit_not_suitable": N_("This unit is not of the booked type."),
+    "unit_taken": N_("This unit is taken during this stay."),
+    "member_not_found": N_("This account is not a member's."),
+    "booking_not_found": N_("Booking not found."),
+    "no_pass_yet": N_("The gate pass is issued once the stay is paid."),
     # Paying.
-    "error.not_payable": ("Cette réservation ne peut plus être payée.", "لم يعد من الممكن دفع هذا الحجز."),
-    "error.nothing_to_pay": (
-        "Ce séjour est gratuit : aucun paiement par carte n'est nécessaire.",
-        "هذه الإقامة مجانية: لا حاجة إلى الدفع بالبطاقة.",
-    ),
-    "error.invalid_instalments": ("Nombre de mensualités invalide.", "عدد الأقساط غير صالح."),
-    "error.invalid_instalments.n": (
-        "Choisissez de {min} à {max} mensualités.",
-        "اختر من {min} إلى {max} أقساط.",
-    ),
-    "error.instalment_too_small": (
-        "Mensualités trop petites : choisissez-en moins.",
-        "الأقساط صغيرة جدا: اختر عددا أقل.",
-    ),
-    "error.credit_not_available": (
-        "Le crédit estivage n'est pas proposé à votre catégorie : payez par carte.",
-        "قرض الاصطياف غير متاح لفئتك: ادفع بالبطاقة.",
-    ),
-    "error.credit_already_open": (
-        "Vous remboursez déjà un crédit estivage : payez ce séjour par carte.",
-        "أنت تسدد قرض اصطياف حاليا: ادفع هذه الإقامة بالبطاقة.",
-    ),
-    "error.payment_not_found": ("Paiement introuvable.", "الدفع غير موجود."),
-    "error.bad_signature": ("Signature de Stripe invalide.", "توقيع Stripe غير صالح."),
+    "not_payable": N_("This booking can no longer be paid."),
+    "nothing_to_pay": N_("This stay is free: no card payment is needed."),
+    "invalid_instalments": N_("Invalid number of instalments."),
+    "instalment_too_small": N_("Instalments too small: choose fewer."),
+    "credit_not_available": N_("The holiday credit is not offered to your category: pay by card."),
+    "credit_already_open": N_("You are already repaying a holiday credit: pay for this stay by card."),
+    "payment_not_found": N_("Payment not found."),
+    "bad_signature": N_("Invalid Stripe signature."),
     # Rating.
-    "error.already_rated": ("Ce séjour est déjà noté.", "تم تقييم هذه الإقامة من قبل."),
-    "error.not_rateable_yet": (
-        "Vous pourrez noter le séjour à partir du jour du départ.",
-        "يمكنك تقييم الإقامة ابتداء من يوم المغادرة.",
-    ),
-    "error.invalid_score": ("La note va de 1 à 5.", "التقييم من 1 إلى 5."),
-    "error.comment_too_long": ("Commentaire trop long.", "التعليق طويل جدا."),
-    "error.comment_too_long.n": (
-        "Le commentaire compte au plus {max_length} caractères.",
-        "يتضمن التعليق {max_length} حرفا على الأكثر.",
-    ),
-    "error.invalid_comment": (
-        "Le commentaire contient un caractère interdit.",
-        "يتضمن التعليق حرفا غير مسموح به.",
-    ),
+    "already_rated": N_("This stay has already been rated."),
+    "not_rateable_yet": N_("You may rate the stay from its departure day."),
+    "invalid_score": N_("The rating goes from 1 to 5."),
+    "comment_too_long": N_("Comment too long."),
+    "invalid_comment": N_("The comment holds a forbidden character."),
     # Summer applications and the draw.
-    "error.applications_closed": ("Les candidatures sont closes.", "انتهى أجل تقديم الطلبات."),
-    "error.applications_still_open": (
-        "Les candidatures sont encore ouvertes.",
-        "لا يزال تقديم الطلبات مفتوحا.",
-    ),
-    "error.already_applied": (
-        "Une candidature vient d'être enregistrée pour vous : modifiez-la.",
-        "سجل طلب باسمك للتو: عدله.",
-    ),
-    "error.application_not_found": ("Aucune candidature à cette campagne.", "لا يوجد طلب في هذه الحملة."),
-    "error.duplicate_choice": ("Ce choix figure déjà plus haut.", "هذا الاختيار مذكور من قبل."),
-    "error.choice_count": ("Choisissez de un à trois logements.", "اختر من وحدة إلى ثلاث وحدات."),
-    "error.unknown_centre": ("Centre absent de cette campagne.", "مركز غير موجود في هذه الحملة."),
-    "error.unknown_rotation": ("Rotation absente de cette campagne.", "فوج غير موجود في هذه الحملة."),
-    "error.unknown_unit_type": (
-        "Ce centre n'a pas ce type de logement.",
-        "هذا المركز لا يتوفر على هذا النوع.",
-    ),
-    "error.offer_paid": (
-        "Ce séjour est payé : annulez la réservation pour y renoncer.",
-        "هذه الإقامة مدفوعة: ألغ الحجز للتخلي عنها.",
-    ),
-    "error.offer_not_found": (
-        "Aucune offre en cours dans cette campagne.",
-        "لا يوجد عرض قائم في هذه الحملة.",
-    ),
-    "error.campaign_not_found": ("Campagne introuvable.", "الحملة غير موجودة."),
-    "error.campaign_exists": ("Cette saison d'été a déjà sa campagne.", "لهذا الموسم الصيفي حملته من قبل."),
-    "error.campaign_closed": (
-        "Les candidatures de cette campagne sont closes : elle ne change plus.",
-        "انتهى أجل الطلبات في هذه الحملة: لم يعد بالإمكان تغييرها.",
-    ),
-    "error.not_a_summer": ("Cette saison n'est pas une saison d'été.", "هذا الموسم ليس موسما صيفيا."),
-    "error.deadline_passed": ("La date limite doit être à venir.", "يجب أن يكون الأجل في المستقبل."),
-    "error.deadline_too_late": (
-        "Les candidatures doivent se clore avant le début de l'été.",
-        "يجب أن ينتهي أجل الطلبات قبل بداية الصيف.",
-    ),
-    "error.no_rotations": ("Cette saison n'a pas de rotations.", "هذا الموسم ليس له أفواج."),
-    "error.no_tariff": ("Aucun tarif d'été pour ce logement.", "لا يوجد سعر صيفي لهذه الوحدة."),
-    "error.slot_applied_for": (
-        "Une candidature porte sur un logement que ce changement retirerait.",
-        "يوجد طلب يخص وحدة سيحذفها هذا التغيير.",
-    ),
-    "error.bad_weights": ("Pondérations du score invalides.", "أوزان النقاط غير صالحة."),
-    "error.bad_share": (
-        "Les parts réservées vont de 0 à 100 % et ne dépassent pas 100 % en tout.",
-        "الحصص المحجوزة من 0 إلى 100٪ ولا يتجاوز مجموعها 100٪.",
-    ),
-    "error.not_closed": ("Les candidatures ne sont pas encore closes.", "لم ينته أجل الطلبات بعد."),
-    "error.already_drawn": ("Le tirage a déjà eu lieu.", "أجريت القرعة من قبل."),
-    "error.not_drawn": ("Le tirage n'a pas encore eu lieu.", "لم تجر القرعة بعد."),
-    "error.seed_not_revealed": (
-        "Le tirage attend la graine révélée.",
-        "تنتظر القرعة الكشف عن البذرة.",
-    ),
-    "error.seed_commitment_mismatch": (
-        "La graine enregistrée n'est pas celle de l'engagement publié.",
-        "البذرة المسجلة ليست هي التي تم الالتزام بها.",
-    ),
-    "error.bad_publication": ("Fichier du tirage illisible.", "ملف القرعة غير مقروء."),
-    "error.inputs_inconsistent": (
-        "Les données publiées du tirage sont incohérentes.",
-        "معطيات القرعة المنشورة غير متناسقة.",
-    ),
-    "error.duplicate_application": (
-        "Une candidature figure deux fois dans le tirage.",
-        "يوجد طلب مكرر في القرعة.",
-    ),
-    "error.lottery_mismatch": (
-        "L'ordre du tirage ne correspond pas aux candidatures.",
-        "ترتيب القرعة لا يطابق الطلبات.",
-    ),
-    "error.negative_units": (
-        "Un nombre de logements ne peut être négatif.",
-        "لا يمكن أن يكون عدد الوحدات سالبا.",
-    ),
-    "error.negative_reservation": (
-        "Une réservation de quota ne peut être négative.",
-        "لا يمكن أن تكون الحصة المحجوزة سالبة.",
-    ),
-    "error.reserve_exceeds_units": (
-        "La part réservée dépasse le nombre de logements.",
-        "الحصة المحجوزة تتجاوز عدد الوحدات.",
-    ),
-    "error.unknown_slot": ("Logement absent de cette campagne.", "وحدة غير موجودة في هذه الحملة."),
-    "error.no_live_offer": ("Aucune offre en cours pour cette candidature.", "لا يوجد عرض قائم لهذا الطلب."),
+    "applications_closed": N_("Applications are closed."),
+    "applications_still_open": N_("Applications are still open."),
+    "already_applied": N_("An application was just recorded for you: change it."),
+    "application_not_found": N_("No application in this campaign."),
+    "duplicate_choice": N_("This choice is already higher up."),
+    "choice_count": N_("Choose one to three units."),
+    "unknown_centre": N_("Centre not in this campaign."),
+    "unknown_rotation": N_("Rotation not in this campaign."),
+    "unknown_unit_type": N_("This centre does not have this unit type."),
+    "offer_paid": N_("This stay is paid: cancel the booking to give it up."),
+    "offer_not_found": N_("No current offer in this campaign."),
+    "campaign_not_found": N_("Campaign not found."),
+    "campaign_exists": N_("This summer season already has its campaign."),
+    "campaign_closed": N_("This campaign's applications are closed: it no longer changes."),
+    "not_a_summer": N_("This season is not a summer season."),
+    "deadline_passed": N_("The deadline must be in the future."),
+    "deadline_too_late": N_("Applications must close before the summer begins."),
+    "no_rotations": N_("This season has no rotations."),
+    "no_tariff": N_("No summer tariff for this unit."),
+    "slot_applied_for": N_("An application is for a unit this change would remove."),
+    "bad_weights": N_("Invalid score weights."),
+    "bad_share": N_("Reserved shares go from 0 to 100%% and add up to no more than 100%%."),
+    "not_closed": N_("Applications are not closed yet."),
+    "already_drawn": N_("The draw has already taken place."),
+    "not_drawn": N_("The draw has not taken place yet."),
+    "seed_not_revealed": N_("The draw awaits the revealed seed."),
+    "seed_commitment_mismatch": N_("The recorded seed is not the one of the published commitment."),
+    "bad_publication": N_("Unreadable draw file."),
+    "inputs_inconsistent": N_("The draw's published data are inconsistent."),
+    "duplicate_application": N_("An application appears twice in the draw."),
+    "lottery_mismatch": N_("The draw's order does not match the applications."),
+    "negative_units": N_("A number of units cannot be negative."),
+    "negative_reservation": N_("A quota reservation cannot be negative."),
+    "reserve_exceeds_units": N_("The reserved share exceeds the number of units."),
+    "unknown_slot": N_("Unit not in this campaign."),
+    "no_live_offer": N_("No current offer for this application."),
     # Configuration (staff).
-    "error.centre_not_found": ("Centre inconnu.", "مركز غير معروف."),
-    "error.centre_exists": ("Ce centre existe déjà.", "هذا المركز موجود من قبل."),
-    "error.invalid_time_zone": ("Fuseau horaire inconnu.", "منطقة زمنية غير معروفة."),
-    "error.unit_type_not_found": (
-        "Ce centre n'a pas ce type de logement.",
-        "هذا المركز لا يتوفر على هذا النوع.",
+    "centre_not_found": N_("Unknown centre."),
+    "centre_exists": N_("This centre already exists."),
+    "invalid_time_zone": N_("Unknown time zone."),
+    "unit_type_not_found": N_("This centre does not have this unit type."),
+    "unit_type_exists": N_("This unit type already exists."),
+    "unit_not_found": N_("Unknown unit."),
+    "unit_exists": N_("This unit number already exists."),
+    "season_not_found": N_("Unknown season."),
+    "season_exists": N_("This season code already exists."),
+    "season_of_other_centre": N_("This season belongs to another centre."),
+    "invalid_nights": N_("The maximum of nights must be at least the minimum."),
+    "invalid_rotation": N_("Rotations must be within the season, each with its own code."),
+    "invalid_quota": N_("Give either a number of units or a share."),
+    "range_too_long": N_("Period too long."),
+    "invalid_promotion": N_("This kind of promotion needs this field."),
+    "cap_set_and_cleared": N_("A limit cannot be both set and lifted."),
+    "promotion_code_exists": N_("A promotion already has this code."),
+    "promotion_not_found": N_("Promotion not found."),
+    "device_not_found": N_("Gate device not found."),
+    "pass_id_required": N_("A granted passage names its gate pass."),
+    "instant_without_offset": N_("A time without its offset from UTC (such as +01:00) is not an instant."),
+    "too_many_reissues": N_("This pass was reissued too often today; try again tomorrow."),
+}
+
+ON_FIELD: dict[tuple[str, str], str] = {
+    ("not_offered", "unit_type"): N_("This unit is not offered to your category on these dates."),
+    ("not_offered", "choices"): N_("This unit is not offered for this rotation."),
+    ("invalid_promotion", "pay_nights"): N_("There must be fewer nights paid than nights stayed."),
+}
+
+
+def _count(params: Params, name: str) -> int:
+    return int(params[name])
+
+
+def _weekdays(t: Translator, params: Params) -> str:
+    """ISO weekdays ("5,6") by their names in the page's language, as a list: "vendredi et samedi"."""
+    days = [t.weekday(int(d)) for d in str(params["weekdays"]).split(",")]
+    return t.gettext("In this season, arrivals are on %(weekdays)s.", weekdays=t.join(days))
+
+
+WITH_FIGURES: dict[str, Callable[[Translator, Params], str]] = {
+    "arrival_too_far": lambda t, p: t.ngettext(
+        "The arrival may be at most %(max_days)s day away.",
+        "The arrival may be at most %(max_days)s days away.",
+        _count(p, "max_days"),
+        **p,
     ),
-    "error.unit_type_exists": ("Ce type de logement existe déjà.", "هذا النوع موجود من قبل."),
-    "error.unit_not_found": ("Logement inconnu.", "وحدة غير معروفة."),
-    "error.unit_exists": ("Ce numéro de logement existe déjà.", "رقم الوحدة هذا موجود من قبل."),
-    "error.season_not_found": ("Saison inconnue.", "موسم غير معروف."),
-    "error.season_exists": ("Ce code de saison existe déjà.", "رمز الموسم هذا موجود من قبل."),
-    "error.season_of_other_centre": (
-        "Cette saison est celle d'un autre centre.",
-        "هذا الموسم خاص بمركز آخر.",
+    "arrival_weekday": _weekdays,
+    "stay_too_short": lambda t, p: t.ngettext(
+        "In this season, a stay lasts at least %(min_nights)s night.",
+        "In this season, a stay lasts at least %(min_nights)s nights.",
+        _count(p, "min_nights"),
+        **p,
     ),
-    "error.invalid_nights": (
-        "Le maximum de nuits doit être au moins égal au minimum.",
-        "يجب ألا يقل الحد الأقصى لليالي عن الحد الأدنى.",
+    "stay_too_long": lambda t, p: t.ngettext(
+        "In this season, a stay lasts at most %(max_nights)s night.",
+        "In this season, a stay lasts at most %(max_nights)s nights.",
+        _count(p, "max_nights"),
+        **p,
     ),
-    "error.invalid_rotation": (
-        "Les rotations doivent être dans la saison, chacune avec son propre code.",
-        "يجب أن تكون الأفواج داخل الموسم، ولكل منها رمزه.",
+    "yearly_nights_limit": lambda t, p: t.ngettext(
+        "At most %(max_nights)s off-season night a year; you have %(left)s left.",
+        "At most %(max_nights)s off-season nights a year; you have %(left)s left.",
+        _count(p, "max_nights"),
+        **p,
     ),
-    "error.invalid_quota": (
-        "Donnez soit un nombre de logements, soit une part.",
-        "حدد إما عدد الوحدات وإما النسبة.",
+    "invalid_instalments": lambda t, p: t.ngettext(
+        "Choose from %(min)s to %(max)s monthly instalment.",
+        "Choose from %(min)s to %(max)s monthly instalments.",
+        _count(p, "max"),
+        **p,
     ),
-    "error.range_too_long": ("Période trop longue.", "المدة طويلة جدا."),
-    "error.range_too_long.n": (
-        "Au plus {max_nights} nuits à la fois.",
-        "{max_nights} ليلة على الأكثر في كل مرة.",
+    "comment_too_long": lambda t, p: t.ngettext(
+        "A comment has at most %(max_length)s character.",
+        "A comment has at most %(max_length)s characters.",
+        _count(p, "max_length"),
+        **p,
     ),
-    "error.invalid_promotion": (
-        "Ce type de promotion demande ce champ.",
-        "هذا النوع من العروض يتطلب هذا الحقل.",
+    "range_too_long": lambda t, p: t.ngettext(
+        "At most %(max_nights)s night at a time.",
+        "At most %(max_nights)s nights at a time.",
+        _count(p, "max_nights"),
+        **p,
     ),
-    "error.invalid_promotion.pay_nights": (
-        "Il faut moins de nuits payées que de nuits séjournées.",
-        "يجب أن تكون الليالي المدفوعة أقل من ليالي الإقامة.",
-    ),
-    "error.cap_set_and_cleared": (
-        "Une limite ne peut être à la fois fixée et levée.",
-        "لا يمكن تحديد السقف ورفعه في آن واحد.",
-    ),
-    "error.promotion_code_exists": ("Une promotion a déjà ce code.", "يوجد عرض بهذا الرمز من قبل."),
-    "error.promotion_not_found": ("Promotion introuvable.", "العرض غير موجود."),
-    "error.device_not_found": ("Borne introuvable.", "الجهاز غير موجود."),
-    "error.pass_id_required": (
-        "Un passage accordé nomme son laissez-passer.",
-        "كل مرور مقبول يحدد بطاقة الدخول الخاصة به.",
-    ),
-    "error.instant_without_offset": (
-        "Une heure sans son décalage horaire (par exemple +01:00) n'est pas un instant.",
-        "الوقت بدون فارق التوقيت (مثلا ‎+01:00‎) ليس لحظة محددة.",
-    ),
-    "error.too_many_reissues": (
-        "Le laissez-passer a déjà été renouvelé trop souvent aujourd'hui ; réessayez demain.",
-        "تم تجديد بطاقة الدخول مرات كثيرة اليوم؛ أعد المحاولة غدا.",
-    ),
-    "error.too_many_reissues.n": (
-        "Le laissez-passer peut être renouvelé {limit} fois par 24 heures ; réessayez plus tard.",
-        "يمكن تجديد بطاقة الدخول {limit} مرات في 24 ساعة؛ أعد المحاولة لاحقا.",
+    "too_many_reissues": lambda t, p: t.ngettext(
+        "A pass may be reissued %(limit)s time in 24 hours; try again later.",
+        "A pass may be reissued %(limit)s times in 24 hours; try again later.",
+        _count(p, "limit"),
+        **p,
     ),
 }
+
+
+def error_text(lang: str, error: DomainError) -> str:
+    """The words for a known error code in the page's language, else the API's detail.
+
+    A variant for the field (the field's name without its index) comes first; then the words with the
+    error's params when it carries all they name; then the plain words."""
+    words = ERROR_WORDS.get(error.code)
+    if words is None:
+        return error.detail
+    t = translator(lang)
+    name = re.match(r"[a-z_]+", error.field or "")
+    if name and (error.code, name.group(0)) in ON_FIELD:
+        return t.gettext(ON_FIELD[(error.code, name.group(0))])
+    with_figures = WITH_FIGURES.get(error.code)
+    if with_figures is not None:
+        try:
+            return with_figures(t, error.params)
+        except (KeyError, ValueError):  # a param the words need is not carried: the plain words say it
+            pass
+    return t.gettext(words)

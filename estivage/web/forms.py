@@ -9,9 +9,11 @@ from collections.abc import Collection, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from estivage.web import error_words as words
 from estivage.web.common import MAX_WHOLE, Errors
-from estivage.web.i18n import error_text, translate
+from estivage.web.error_words import error_text
 from kernel.errors import DomainError
+from kernel.i18n import translator
 
 MAX_UNITS = MAX_WHOLE // 100  # MAD or percent typed in a form: its hundredths still fit an integer
 # The API's field names and the forms' ones where they differ (the forms take percent, not basis points).
@@ -24,14 +26,16 @@ TOP = ""  # the errors key of a problem shown at the top of the form
 class FieldError(ValueError):
     """A form value that is not a number or a date, or beyond what the field holds: shown next to it."""
 
-    def __init__(self, field: str, key: str = "error.invalid", *figures: object) -> None:
-        super().__init__(f"{field}: {key}")
+    def __init__(self, field: str, message: str = words.INVALID, **params: object) -> None:
+        super().__init__(f"{field}: {message}")
         self.field = field
-        self.key = key
-        self.figures = figures
+        self.message = message
+        self.params = params
 
     def text(self, lang: str) -> str:
-        return translate(lang, self.key).format(*self.figures)
+        t = translator(lang)
+        shown = {k: t.number(v) if isinstance(v, int) else v for k, v in self.params.items()}
+        return t.gettext(self.message, **shown)
 
 
 def hundredths(form: Mapping[str, str], key: str) -> int | None:
@@ -43,14 +47,14 @@ def hundredths(form: Mapping[str, str], key: str) -> int | None:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise FieldError(key, "error.not_a_number") from None
+        raise FieldError(key, words.NOT_A_NUMBER) from None
     exponent = value.as_tuple().exponent
     if not value.is_finite() or not isinstance(exponent, int):
-        raise FieldError(key, "error.not_a_number")
+        raise FieldError(key, words.NOT_A_NUMBER)
     if exponent < -2:
-        raise FieldError(key, "error.two_decimals")
+        raise FieldError(key, words.TWO_DECIMALS)
     if abs(value) > MAX_UNITS:
-        raise FieldError(key, "error.at_most", MAX_UNITS)
+        raise FieldError(key, words.AT_MOST, limit=MAX_UNITS)
     return int(value * 100)
 
 
@@ -61,9 +65,9 @@ def whole(form: Mapping[str, str], key: str) -> int | None:
     try:
         number = int(text)
     except ValueError:
-        raise FieldError(key, "error.not_a_number") from None
+        raise FieldError(key, words.NOT_A_NUMBER) from None
     if abs(number) > MAX_WHOLE:
-        raise FieldError(key, "error.at_most", MAX_WHOLE)
+        raise FieldError(key, words.AT_MOST, limit=MAX_WHOLE)
     return number
 
 
@@ -74,7 +78,7 @@ def day_of(form: Mapping[str, str], key: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise FieldError(key, "error.not_a_date") from None
+        raise FieldError(key, words.NOT_A_DATE) from None
 
 
 def codes(form: Mapping[str, str], key: str) -> list[str]:
@@ -95,23 +99,24 @@ def validation_errors(error: Exception, lang: str) -> Errors:
 
 def schema_problem(message: str, lang: str, scaled: bool = False) -> str:
     """msgspec's English message as the catalogue's words: required, not a number or a date, a bound."""
+    t = translator(lang)
     if "missing required field" in message or "of length >= 1" in message:
-        return translate(lang, "error.required")
+        return t.gettext(words.REQUIRED)
     if length := re.search(r"of length <= (\d+)", message):
-        return translate(lang, "error.too_long").format(length.group(1))
+        return words.too_long(t, int(length.group(1)))
     if bound := re.search(r"Expected `int[^`]*` ([<>]=?) (-?\d+)", message):
         limit = Decimal(bound.group(2)) / 100 if scaled else Decimal(bound.group(2))
-        key = "error.at_least" if bound.group(1).startswith(">") else "error.at_most"
-        return translate(lang, key).format(f"{limit.normalize():f}")
+        bound_words = words.AT_LEAST if bound.group(1).startswith(">") else words.AT_MOST
+        return t.gettext(bound_words, limit=t.number(limit))
     if "date" in message and ("RFC3339" in message or "Expected `date" in message):
-        return translate(lang, "error.not_a_date")
+        return t.gettext(words.NOT_A_DATE)
     if re.search(r"Expected `(int|float)", message):
-        return translate(lang, "error.not_a_number")
+        return t.gettext(words.NOT_A_NUMBER)
     if "matching regex" in message:
-        return translate(lang, "error.bad_format")
+        return t.gettext(words.BAD_FORMAT)
     if "Invalid enum value" in message:
-        return translate(lang, "error.not_a_choice")
-    return translate(lang, "error.invalid")
+        return t.gettext(words.NOT_A_CHOICE)
+    return t.gettext(words.INVALID)
 
 
 def domain_errors(error: DomainError, lang: str) -> Errors:

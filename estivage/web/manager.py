@@ -30,8 +30,8 @@ from accounts.guards import requires_manager_or_staff
 from accounts.models import Member
 from booking.models import Booking
 from estivage.web.common import STAYS, Errors, language, page, parse_date
+from estivage.web.error_words import error_text
 from estivage.web.gates import gate_lines, override_lines
-from estivage.web.i18n import error_text
 from estivage.web.names import load_names
 from estivage.web.on_site import member_name, people_on_site
 from inventory.domain.calendar import local_today, season_of

@@ -30,12 +30,12 @@ from estivage.web.common import (
     parse_date,
     parse_int,
 )
-from estivage.web.i18n import translate
 from estivage.web.names import load_names
 from inventory.domain.calendar import local_today
 from inventory.models import Centre
 from inventory.snapshot import centre_view
 from kernel.errors import DomainError
+from kernel.i18n import translator
 from kernel.money import Money
 from kernel.uow import UnitOfWork
 from payments import services as payments
@@ -236,7 +236,12 @@ class MemberPages(Controller):
                 logger.warning(
                     "card payment unavailable: STRIPE_API_KEY is set but STRIPE_PUBLISHABLE_KEY is not"
                 )
-                problem = {"pay": translate(language(request), "pay.card_unavailable")}
+                problem = {
+                    "pay": translator(language(request)).gettext(
+                        "Card payment is unavailable for the moment. Try again later or pay by payroll "
+                        "deduction.",
+                    )
+                }
                 return await self._booking_page(request, db_session, now, booking_id, problem, 503)
             provider = provider_of(request)
             payment = await payments.checkout_card(uow, request.user, booking_id, provider, now)

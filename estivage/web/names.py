@@ -1,20 +1,50 @@
 """What people read instead of codes: centres and unit types by their names in the inventory (French and
-Arabic), member categories and season kinds from the catalogue. An unknown code shows as itself."""
+Arabic); member categories, booking statuses, season and promotion kinds and booking notices by their
+words in the catalogues. An unknown code shows as itself."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from estivage.web.i18n import CATALOGUE, translate
 from inventory.models import Centre, UnitType
+from kernel.i18n import N_, Translator, translator
+
+CATEGORY = {"active": N_("Working"), "retired": N_("Retired")}
+BOOKING_STATUS = {
+    "held": N_("Awaiting payment"),
+    "confirmed": N_("Confirmed"),
+    "cancelled": N_("Cancelled"),
+    "expired": N_("Expired"),
+    "checked_in": N_("On site"),
+    "completed": N_("Completed"),
+    "no_show": N_("No-show"),
+}
+SEASON_KIND = {"summer": N_("Summer"), "off_season": N_("Off-season"), "closed": N_("Closed")}
+PROMOTION_KIND = {
+    "percentage": N_("Percentage"),
+    "fixed": N_("Fixed amount"),
+    "stay_pay": N_("Stay N nights, pay M"),
+}
+# By payments.services.NOTICE_CODES; `amount` is the booking's total.
+NOTICE = {
+    "hold_lost_refunded": N_(
+        "Your payment of %(amount)s arrived after your provisional booking had expired, and the unit was "
+        "taken in the meantime: it has been refunded in full."
+    ),
+}
+
+
+def named(t: Translator, table: Mapping[str, str], code: str) -> str:
+    words = table.get(code)
+    return code if words is None else t.gettext(words)
 
 
 def category_name(lang: str, code: str) -> str:
-    key = f"category.{code}"
-    return translate(lang, key) if key in CATALOGUE else code
+    return named(translator(lang), CATEGORY, code)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from accounts.domain.identity import Identity
 from accounts.guards import requires_member
 from estivage.web.common import language, page
+from kernel.i18n import N_
 from kernel.uow import UnitOfWork
 from payments import services
+
+# The page's words for each state of the payment.
+PAYMENT_STATUS = {
+    "pending": N_("Awaiting confirmation"),
+    "succeeded": N_("Payment received: your booking is confirmed."),
+    "failed": N_("Payment refused"),
+    "refunded": N_("Payment refunded"),
+}
 
 
 class TestModeController(Controller):
@@ -38,8 +47,8 @@ class TestModeController(Controller):
         """In the member's language, right to left in Arabic; back to the booking."""
         payment = await services.own_test_payment(db_session, request.user, ref)
         colon = ":" if language(request) == "ar" else "\u00a0:"
-        status_key = f"payment.{payment.status}"  # payment.pending, .succeeded, .refunded
-        return page(request, "paytest.html", payment=payment, colon=colon, status_key=status_key)
+        status_words = PAYMENT_STATUS.get(payment.status, payment.status)
+        return page(request, "paytest.html", payment=payment, colon=colon, status_words=status_words)
 
     @post("/{ref:str}/confirm", status_code=303)
     async def confirm(

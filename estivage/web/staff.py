@@ -26,10 +26,10 @@ from accounts.guards import requires_staff
 from accounts.models import Member
 from booking import commands as c
 from booking import promotions_admin
+from estivage.web import error_words as words
 from estivage.web.common import Errors, language, page
 from estivage.web.forms import FieldError, day_of, form_problems, hundredths, whole
 from estivage.web.gates import gate_lines
-from estivage.web.i18n import translate
 from estivage.web.kpis import kpis
 from estivage.web.names import load_names
 from estivage.web.staff_forms import (
@@ -45,6 +45,7 @@ from inventory import admin
 from inventory.commands import QuotaIO, SeasonPatch, TariffIO
 from inventory.models import Centre, Tariff
 from kernel.errors import DomainError
+from kernel.i18n import translator
 from kernel.uow import UnitOfWork
 
 MAX_DEVICE_NAME = 120  # access.models.Device.name
@@ -261,10 +262,10 @@ class StaffPages(Controller):
         name, centre = str(form.get("name") or "").strip(), str(form.get("centre") or "")
         lang = language(request)
         if not name or "\x00" in name:
-            problem = translate(lang, "error.invalid" if name else "error.required")
+            problem = translator(lang).gettext(words.INVALID if name else words.REQUIRED)
             return await self._devices_page(request, db_session, now, errors={"name": problem})
         if len(name) > MAX_DEVICE_NAME:
-            problem = translate(lang, "error.too_long").format(MAX_DEVICE_NAME)
+            problem = words.too_long(translator(lang), MAX_DEVICE_NAME)
             return await self._devices_page(request, db_session, now, errors={"name": problem})
         try:
             device, token = await access.create_device(uow, centre, name, now)
@@ -290,7 +291,7 @@ async def _configure(uow: UnitOfWork, what: str, form: dict[str, str]) -> None:
     if what == "tariff":
         minor = hundredths(form, "nightly")
         if minor is None:
-            raise FieldError("nightly", "error.required")
+            raise FieldError("nightly", words.REQUIRED)
         await admin.put_tariff(uow, msgspec.convert({**key, "nightly": {"amount_minor": minor}}, TariffIO))
     elif what == "quota":
         quota: dict[str, Any] = dict(key)

@@ -10,6 +10,7 @@ from typing import Any
 import msgspec
 
 from booking import commands as c
+from estivage.web import error_words as words
 from estivage.web.forms import FieldError, codes, day_of, hundredths, whole
 from inventory.commands import SeasonIn
 
@@ -42,7 +43,7 @@ def weekdays(form: Mapping[str, str]) -> list[int]:
     days = []
     for text in codes(form, "arrival_weekdays"):
         if not text.isdigit() or int(text) not in WEEKDAYS:
-            raise FieldError("arrival_weekdays", "error.not_a_choice")
+            raise FieldError("arrival_weekdays", words.NOT_A_CHOICE)
         days.append(int(text))
     return days
 

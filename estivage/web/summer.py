@@ -30,11 +30,12 @@ from booking.domain.allocation import MAX_CHOICES
 from booking.domain.campaign_states import ApplicationStatus, CampaignStatus, OfferStatus
 from booking.models import Booking
 from estivage.problems import status_of
+from estivage.web import error_words as words
 from estivage.web.common import Errors, form_errors, language, page, parse_int
-from estivage.web.i18n import translate
 from inventory.models import Rotation
 from inventory.snapshot import CentreView, centre_view
 from kernel.errors import DomainError, NotFound
+from kernel.i18n import Translator, translator
 from kernel.uow import UnitOfWork
 
 CHOICE_PARTS = ("centre", "rotation", "unit_type")
@@ -135,25 +136,23 @@ class Labels:
         for c, r, t in offered:
             name, seen = capacity.get(t, (self.unit_type(c, t), set()))
             capacity[t] = (name, seen | {self.supply[(c, r, t)]["capacity"]})
-        persons = translate(self.lang, "offer.capacity")
+        words = translator(self.lang)
         blank = [("", "—")]
         return (
             blank + [(c, self.centre(c)) for c in centres],
             blank
             + [
-                (r, f"{r} · {_dates(self.rotations[r].starts_on, self.rotations[r].ends_on)}")
+                (r, f"{r} · {words.span(self.rotations[r].starts_on, self.rotations[r].ends_on)}")
                 for r in rotations
             ],
-            blank
-            + [
-                (t, f"{name} · {'–'.join(str(n) for n in sorted({min(caps), max(caps)}))} {persons}")
-                for t, (name, caps) in capacity.items()
-            ],
+            blank + [(t, f"{name} · {_persons(words, caps)}") for t, (name, caps) in capacity.items()],
         )
 
 
-def _dates(first: date, last: date) -> str:
-    return f"{first:%d/%m/%Y} – {last:%d/%m/%Y}"
+def _persons(words: Translator, capacities: set[int]) -> str:
+    """ "up to 4 persons", or "up to 2–4 persons" when the type's units differ."""
+    shown = "–".join(str(n) for n in sorted({min(capacities), max(capacities)}))
+    return words.ngettext("up to %(num)s person", "up to %(num)s persons", max(capacities), num=shown)
 
 
 def form_values(application: s.ApplicationOut | None) -> dict[str, str]:
@@ -173,7 +172,7 @@ def parse_application(
     """The application the form describes, and the form row of each choice (blank rows are skipped)."""
     party = parse_int(values["party_size"], "party_size", errors, lang)
     if party is not None and not 1 <= party <= MAX_PARTY:
-        errors["party_size"] = translate(lang, "error.invalid")
+        errors["party_size"] = translator(lang).gettext(words.INVALID)
     choices, rows = [], []
     for row in range(MAX_CHOICES):
         parts = {part: values[f"choices[{row}].{part}"].strip() for part in CHOICE_PARTS}
@@ -181,7 +180,7 @@ def parse_application(
             continue
         for part, value in parts.items():
             if not value:
-                errors[f"choices[{row}].{part}"] = translate(lang, "error.required")
+                errors[f"choices[{row}].{part}"] = translator(lang).gettext(words.REQUIRED)
         choices.append(cmd.ChoiceIn(**parts))
         rows.append(row)
     if errors or party is None:

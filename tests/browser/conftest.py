@@ -37,8 +37,9 @@ def chromium_path() -> str | None:
     return str(CHROMIUM) if CHROMIUM.exists() else shutil.which("chromium")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
+    """One Chromium per test process (each test has its own context: cookies, storage, viewport)."""
     executable = chromium_path()
     if not executable:
         pytest.fail(

@@ -47,7 +47,7 @@ async def test_managers_see_their_centres_gates_and_a_warning_after_ten_minutes_
     fresh = _row(page, north["device_id"])
     assert fresh.startswith("no")
     assert "À jour" in fresh
-    assert "23/11/2026 10:00" in fresh  # 09:00 UTC on Ifrane's clock
+    assert "23 nov. 2026, 10:00" in fresh  # 09:00 UTC on Ifrane's clock
     assert "<td>3</td>" in fresh
     assert "+42 s" in fresh
     assert "0.1.0" in fresh

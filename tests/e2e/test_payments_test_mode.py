@@ -32,7 +32,7 @@ async def test_a_card_payment_in_test_mode_confirms_the_booking(client: AsyncTes
     page = await client.get(body["redirect_url"], headers=member)
     assert page.status_code == 200
     assert "MODE TEST" in page.text
-    assert "850.00 MAD" in page.text
+    assert "850,00\u00a0MAD" in page.text
     confirm = body["redirect_url"].split("?")[0] + "/confirm"
     confirmed = await client.post(confirm, headers=member, follow_redirects=False)
     assert confirmed.status_code == 303

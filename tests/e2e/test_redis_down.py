@@ -24,7 +24,7 @@ from litestar.testing import AsyncTestClient
 from estivage.app import create_app
 from kernel.settings import Settings
 from tests.conftest import Clock, hold, login
-from tests.support.servers import free_port
+from tests.support.servers import closed_port, free_port
 
 
 @pytest.fixture
@@ -106,10 +106,16 @@ async def _book_pay_and_get_the_pass(client: AsyncTestClient[Any], member: dict[
     return {"booking_id": booking_id, **issued.json()}
 
 
+@pytest.fixture
+def closed() -> Iterator[str]:
+    """A Redis address that refuses connections (held for the test: no other worker's server takes it)."""
+    with closed_port() as port:
+        yield f"redis://127.0.0.1:{port}/0"
+
+
 async def test_with_redis_unreachable_from_the_start_bookings_and_passes_work(
-    settings: Settings, clock: Clock
+    settings: Settings, clock: Clock, closed: str
 ) -> None:
-    closed = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
     async for client in _client(settings, clock, closed):
         before = await _store_errors(client)
         ready = await client.get("/ready")  # probes Redis itself: one more error counted
@@ -214,11 +220,12 @@ async def test_a_redis_that_never_answers_costs_a_request_at_most_its_timeout(
             assert time.monotonic() - started < 0.5
 
 
-async def test_with_redis_unreachable_search_gates_and_on_site_work(settings: Settings, clock: Clock) -> None:
+async def test_with_redis_unreachable_search_gates_and_on_site_work(
+    settings: Settings, clock: Clock, closed: str
+) -> None:
     """The rest of what docs/operations.md says keeps working: members' search, a gate's keys,
     revocations and scan uploads (each event stored once: the database, not the store, deduplicates),
     and who is on site in the managers' occupancy."""
-    closed = f"redis://127.0.0.1:{free_port()}/0"
     async for client in _client(settings, clock, closed):
         member = await login(client, "M0001")
         params = {"centre": "ifrane", "arrival": "2027-01-10", "departure": "2027-01-13", "guests": "2"}

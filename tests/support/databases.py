@@ -2,6 +2,11 @@
 
 The template is made once per session (migrations + demo seed); each test that writes gets its own
 copy (a file copy on SQLite, CREATE DATABASE … TEMPLATE on PostgreSQL), so tests never see each other.
+Under pytest-xdist every worker is a session of its own: its own templates, under a name of its own.
+
+On PostgreSQL a copy costs ~0.1 s to create and ~0.5–1.5 s to drop (DROP DATABASE waits for a checkpoint
+and for every backend of the server to let go of the files): copies are dropped by a thread of their own
+while the next tests run, and the session waits for the last drops before it drops the template.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ import asyncio
 import shutil
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -85,9 +90,12 @@ class PostgresDatabases:
     now: datetime
     prefix: str = field(default_factory=lambda: f"estivage_test_{uuid.uuid4().hex[:8]}")
     template: str = field(init=False)
+    _dropper: ThreadPoolExecutor = field(init=False)
+    _drops: list[Future[None]] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self.template = f"{self.prefix}_template"
+        self._dropper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drop-database")
         in_own_thread(lambda: asyncio.run(self._execute(f'CREATE DATABASE "{self.template}"')))
         migrate_and_seed(with_database(self.admin_url, self.template), self.now)
 
@@ -104,10 +112,14 @@ class PostgresDatabases:
         return with_database(self.admin_url, name)
 
     async def drop(self, url: str) -> None:
-        name = url.rpartition("/")[2]
-        await self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        """Drop a copy in the background (see the module's note); `drop_template` waits for it."""
+        sql = f'DROP DATABASE IF EXISTS "{url.rpartition("/")[2]}" WITH (FORCE)'
+        self._drops.append(self._dropper.submit(lambda: asyncio.run(self._execute(sql))))
 
     def drop_template(self) -> None:
+        self._dropper.shutdown(wait=True)
+        failed = [str(drop.exception()) for drop in self._drops if drop.exception() is not None]
         in_own_thread(
             lambda: asyncio.run(self._execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)'))
         )
+        assert not failed, f"test databases not dropped: {failed}"

@@ -7,6 +7,7 @@ Running the server in-process keeps test-only switches (such as the allocation l
 from __future__ import annotations
 
 import contextlib
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -14,17 +15,21 @@ from collections.abc import Iterator
 import uvicorn
 from litestar import Litestar
 
-from tests.support.servers import free_port
-
 
 @contextlib.contextmanager
 def live_server(app: Litestar, port: int | None = None) -> Iterator[str]:
-    """Serve ``app`` until the block ends; give ``port`` to come back on the same address after a stop."""
-    port = port or free_port()
+    """Serve ``app`` until the block ends; give ``port`` to come back on the same address after a stop.
+
+    The socket is bound here and handed to uvicorn: between choosing a free port and listening on it no
+    other process (another test worker) can take it."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port or 0))
+    port = int(sock.getsockname()[1])
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", access_log=False)
     )
-    thread = threading.Thread(target=server.run, name="live-server", daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="live-server", daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
@@ -36,3 +41,4 @@ def live_server(app: Litestar, port: int | None = None) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=20)
+        sock.close()

@@ -25,10 +25,21 @@ def _port_open(host: str, port: int) -> bool:
 
 
 def free_port() -> int:
+    """A port nothing listens on now, for a server about to start (the kernel picks it at random, so
+    test workers running at once do not pick the same one)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+@contextlib.contextmanager
+def closed_port() -> Iterator[int]:
+    """A port that refuses connections for as long as the block lasts: bound and never listening, so
+    no other process (another test worker's server) can take it meanwhile, as it could a `free_port`."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
 
 
 def _postgres_bin() -> Path:

@@ -1,6 +1,7 @@
 """Every problem a page can show reads in the page's language: each error code the domain packages
-raise (found by reading their source) has French and Arabic words; the staff forms' schema messages
-(msgspec's English) are said again in the catalogue's words, next to the form's own field."""
+raise (found by reading their source) has its words (their French and Arabic are held by the catalogue
+test, tests/unit/kernel/test_catalogues.py); the staff forms' schema messages (msgspec's English) are
+said again in the catalogue's words, next to the form's own field."""
 
 from __future__ import annotations
 
@@ -16,11 +17,12 @@ import pytest
 
 from booking import commands as c
 from booking.domain.limits import MemberLimits, MemberUsage, check_member_limits
+from estivage.web.error_words import ERROR_WORDS, ON_FIELD, WITH_FIGURES, error_text
 from estivage.web.forms import FieldError, hundredths, placed, schema_problem, validation_errors
-from estivage.web.i18n import CATALOGUE, error_text
 from inventory.commands import SeasonIn
 from inventory.domain.calendar import SeasonKind, SeasonRule, Stay, direct_booking_seasons
 from kernel.errors import DomainError, RuleViolation
+from kernel.i18n import translator
 
 ROOT = Path(__file__).resolve().parents[3]
 DOMAIN_PACKAGES = ("inventory", "booking", "payments", "access", "estivage/web")
@@ -88,29 +90,32 @@ def test_the_scan_finds_the_codes_raised_in_every_domain_package() -> None:
     assert len(codes) > 90
 
 
-def test_every_code_raised_in_the_domain_has_french_and_arabic_words() -> None:
-    missing = {code: where for code, where in raised_codes().items() if f"error.{code}" not in CATALOGUE}
+def test_every_code_raised_in_the_domain_has_words_read_in_arabic_and_french() -> None:
+    missing = {code: where for code, where in raised_codes().items() if code not in ERROR_WORDS}
     assert missing == {}
-    error_keys = [key for key in CATALOGUE if key.startswith("error.")]
-    not_arabic = [key for key in error_keys if not ARABIC.search(CATALOGUE[key][1])]
-    assert not_arabic == []
-    same = [key for key in error_keys if CATALOGUE[key][0] == CATALOGUE[key][1]]
-    assert same == []
+    arabic, french = translator("ar"), translator("fr")
+    every = [*ERROR_WORDS.values(), *ON_FIELD.values()]
+    assert [words for words in every if not ARABIC.search(arabic.gettext(words))] == []
+    assert [words for words in every if french.gettext(words) in {words, arabic.gettext(words)}] == []
+    assert {code for code, _field in ON_FIELD} <= set(ERROR_WORDS)
 
 
-def test_words_with_figures_name_the_same_ones_in_both_languages() -> None:
-    for key, (french, arabic) in CATALOGUE.items():
-        assert sorted(re.findall(r"\{(\w+)\}", french)) == sorted(re.findall(r"\{(\w+)\}", arabic)), key
-        if key.endswith(".n"):
-            assert key[:-2] in CATALOGUE, key
+def _sample(params: set[str]) -> dict[str, int | str]:
+    return {name: "5,6" if name == "weekdays" else 7 for name in params}
 
 
-def test_words_with_figures_name_exactly_the_params_their_code_is_raised_with() -> None:
+def test_words_with_figures_use_exactly_the_params_their_code_is_raised_with() -> None:
+    """Each code raised with params has words that show them (none missing, which would fall back to the
+    plain words), and no words wait for params no code sends."""
     params = raised_params()
-    for key, (french, _) in CATALOGUE.items():
-        if key.endswith(".n"):
-            code = key.removeprefix("error.").removesuffix(".n")
-            assert set(re.findall(r"\{(\w+)\}", french)) == params.get(code), key
+    assert set(WITH_FIGURES) == set(params)
+    for code, names in params.items():
+        error = RuleViolation(code, "detail", params=_sample(names))
+        for lang in ("fr", "ar"):
+            shown = error_text(lang, error)
+            assert shown != translator(lang).gettext(ERROR_WORDS[code]), (code, lang)
+            figure = translator(lang).weekday(6) if "weekdays" in names else "7"
+            assert figure in shown, (code, lang, shown)
 
 
 def refusal(rule: Callable[..., object], *args: object) -> DomainError:
@@ -134,8 +139,20 @@ def test_the_words_take_the_figures_from_the_errors_params() -> None:
     limit = refusal(check_member_limits, limits, usage, 5)
     assert error_text("fr", limit) == "Au plus 30 nuits hors saison par an ; il vous en reste 4."
     monday = refusal(direct_booking_seasons, Stay(date(2027, 3, 8), date(2027, 3, 11), 2), [WEEKENDS])
-    assert error_text("ar", monday) == "في هذا الموسم، يكون الوصول يوم الجمعة، السبت."
-    assert error_text("fr", monday) == "En cette saison, les arrivées ont lieu le vendredi, samedi."
+    assert error_text("ar", monday) == "في هذا الموسم، يكون الوصول يوم الجمعة والسبت."
+    assert error_text("fr", monday) == "En cette saison, les arrivées ont lieu le vendredi et samedi."
+
+
+def test_figures_take_the_plural_form_of_their_count() -> None:
+    def two(code: str, **params: int) -> str:
+        return error_text("ar", RuleViolation(code, "detail", params=params))
+
+    assert two("stay_too_short", min_nights=2) == "في هذا الموسم، تدوم الإقامة ليلتين على الأقل."
+    assert two("stay_too_long", max_nights=11) == "في هذا الموسم، تدوم الإقامة 11 ليلة على الأكثر."
+    assert two("arrival_too_far", max_days=1) == "يمكن أن يكون الوصول بعد يوم واحد على الأكثر."
+    assert two("comment_too_long", max_length=500) == "يتضمن التعليق 500 حرف على الأكثر."
+    short = RuleViolation("stay_too_short", "detail", params={"min_nights": 1})
+    assert error_text("fr", short) == "En cette saison, un séjour dure au moins 1 nuit."
 
 
 def test_without_its_params_an_error_reads_in_the_plain_words_never_its_detail() -> None:
@@ -166,7 +183,7 @@ def test_schema_messages_in_the_pages_words_under_the_forms_field() -> None:
     assert validation_errors(schema_error({**base, "percent_bp": 20_000}), "fr") == {
         "percent": "Au plus 100."
     }
-    assert validation_errors(schema_error({**base, "percent_bp": 0}), "ar") == {"percent": "على الأقل 0.01."}
+    assert validation_errors(schema_error({**base, "percent_bp": 0}), "ar") == {"percent": "على الأقل 0,01."}
     assert validation_errors(schema_error({**base, "min_nights": 0}), "fr") == {"min_nights": "Au moins 1."}
     assert validation_errors(schema_error({**base, "name": "x" * 121}), "fr") == {
         "name": "Trop long : 120 caractères au plus."

@@ -1,61 +1,79 @@
-"""The pages' pure parts: every word a template asks for exists in both languages; the occupancy chart's
-geometry; money and date ranges that read right to left."""
+"""The pages' pure parts: the templates' words, money and dates in the page's language (each render in
+its own, from one shared environment); problems by their code; the occupancy chart's geometry."""
 
 from __future__ import annotations
 
-import re
-from datetime import date
-from pathlib import Path
+from datetime import UTC, date, datetime
 
-from estivage.web.common import money, safe_next, span
-from estivage.web.i18n import CATALOGUE, choose_language, error_text, translate
+from booking.domain import states
+from booking.domain.promotions import PromotionKind
+from estivage.web import names
+from estivage.web.common import safe_next
+from estivage.web.error_words import error_text
 from estivage.web.manager import chart
+from estivage.web.templating import environment
+from inventory.domain.calendar import SeasonKind
 from inventory.occupancy import NightOccupancy
 from kernel.errors import Conflict
+from kernel.i18n import translator
+from kernel.money import Money
 from payments.services import NOTICE_CODES
 
-TEMPLATES = Path(__file__).resolve().parents[3] / "estivage" / "web" / "templates"
-# Keys built in templates from a value (status.<status>, lang.<code>, notice.<booking's notice code>…).
-DYNAMIC = {
-    "status.": ["held", "confirmed", "cancelled", "expired", "checked_in", "completed", "no_show"],
-    "lang.": ["ar", "fr"],
-    "promo.kind.": ["percentage", "fixed", "stay_pay"],
-    "weekday.": [str(d) for d in range(1, 8)],
-    "season.kind.": ["summer", "off_season", "closed"],
-    "notice.": list(NOTICE_CODES),
-}
+PAGE = (
+    '{{ _("Find a stay") }} · {{ pgettext("button", "Book") }} · '
+    "{% trans num=n %}{{ num }} night{% pluralize %}{{ num }} nights{% endtrans %} · "
+    "{{ money(total) }} · {{ money(12500) }} · {{ span(first, last) }} · {{ moment(at) }} · "
+    "{{ status_name(status) }}"
+)
 
 
-def test_every_key_the_templates_use_has_french_and_arabic() -> None:
-    used: set[str] = set()
-    for template in TEMPLATES.glob("*.html"):
-        text = template.read_text()
-        used |= set(re.findall(r"""\bt\(["']([a-z_.]+)["']\)""", text))
-        for prefix in re.findall(r"""\bt\(["']([a-z_.]+\.)["'] ~""", text):
-            used |= {prefix + value for value in DYNAMIC[prefix]}
-    assert len(used) > 80
-    missing = sorted(key for key in used if key not in CATALOGUE)
-    assert missing == []
-    assert [key for key in used if not all(CATALOGUE[key])] == []
-    arabic = re.compile(r"[\u0600-\u06ff]")
-    assert [key for key in used if not arabic.search(CATALOGUE[key][1]) and key != "lang.fr"] == []
+def render(lang: str, **values: object) -> str:
+    return environment().from_string(PAGE).render(lang=lang, **values)
 
 
-def test_language_choice_cookie_then_browser_then_french() -> None:
-    assert choose_language("ar", "fr-FR") == "ar"
-    assert choose_language(None, "ar-MA,fr;q=0.8") == "ar"
-    assert choose_language("xx", "en") == "fr"
-    assert translate("ar", "no.such.key") == "no.such.key"
-    assert error_text("ar", Conflict("sold_out", "detail")) == translate("ar", "error.sold_out")
-    assert error_text("ar", Conflict("brand_new_code", "the API's detail")) == "the API's detail"
-
-
-def test_money_keeps_its_digits_together_right_to_left() -> None:
-    assert money(129_200, "ar") == "1\u00a0292.00 درهم"
-    assert money(129_200, "fr") == "1\u00a0292.00 MAD"
-    assert str(span(date(2026, 12, 20), date(2026, 12, 24), "rtl")) == (
-        "<bdi>20/12/2026</bdi> ← <bdi>24/12/2026</bdi>"
+def test_one_environment_renders_each_page_in_its_own_language() -> None:
+    values = {
+        "n": 2,
+        "total": Money(129_200, "MAD"),
+        "first": date(2026, 12, 20),
+        "last": date(2026, 12, 24),
+        "at": datetime(2026, 12, 20, 13, 0, tzinfo=UTC),
+        "status": "held",
+    }
+    assert render("fr", **values) == (
+        "Rechercher un séjour · Réserver · 2 nuits · 1\u202f292,00\u00a0MAD · 125,00\u00a0MAD · "
+        "<bdi>20–24 déc. 2026</bdi> · 20 déc. 2026, 14:00 · En attente de paiement"
     )
+    assert render("ar", **values) == (
+        "البحث عن إقامة · احجز · ليلتان · \u200f1.292,00\u00a0د.م.\u200f · \u200f125,00\u00a0د.م.\u200f · "
+        "<bdi>20–24 دجنبر 2026</bdi> · 20 دجنبر 2026، 14:00 · في انتظار الدفع"
+    )
+
+
+def test_values_put_into_words_are_escaped_the_words_are_not() -> None:
+    page = environment().from_string(
+        '{{ _("Persons (at most %(peak)s)", peak=peak) }} {{ _("Discount (%%)") }}'
+    )
+    assert page.render(lang="fr", peak="<b>") == "Personnes (au plus &lt;b&gt;) Remise (%)"
+
+
+def test_every_status_kind_and_notice_a_page_shows_by_code_has_its_words() -> None:
+    statuses = {
+        state for transition in states._TRANSITIONS.items() for state in (transition[0][0], transition[1])
+    }
+    assert set(names.BOOKING_STATUS) == statuses
+    assert set(names.SEASON_KIND) == set(SeasonKind)
+    assert set(names.PROMOTION_KIND) == set(PromotionKind)
+    assert set(names.NOTICE) == set(NOTICE_CODES)
+    assert names.category_name("ar", "retired") == "متقاعدون"
+    assert names.category_name("ar", "new_category") == "new_category"
+
+
+def test_a_problem_reads_by_its_code_and_an_unknown_code_by_the_apis_detail() -> None:
+    assert error_text("ar", Conflict("sold_out", "detail")) == translator("ar").gettext(
+        "No unit of this type is left for these dates."
+    )
+    assert error_text("ar", Conflict("brand_new_code", "the API's detail")) == "the API's detail"
 
 
 def test_next_is_only_a_path_of_this_site() -> None:
