@@ -175,6 +175,7 @@ def cmd_status(_args: argparse.Namespace, store: StateStore) -> int:
             **store.counts(),
             "merged": store.merged_count(),
             "roster": roster.count(store),
+            "listening": store.setting("peer_listen"),
             "peers": [
                 {"url": url, "device_id": device, "last_ok_at": ok, "last_error": error}
                 for url, device, ok, error in peers

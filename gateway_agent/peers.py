@@ -421,6 +421,8 @@ class Peers:
         if self._server is not None:
             threading.Thread(target=self._server.serve_forever, name="peer server", daemon=True).start()
             host, port = self._server.server_address[:2]
+            with self._server.store() as store:  # `--listen HOST:0` picks a free port: `status` says which
+                store.set_settings({"peer_listen": f"{host}:{port}"})
             logger.info("listening for peers on %s:%s", host, port)
         for link in self.links:
             link.start()

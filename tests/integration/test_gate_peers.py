@@ -34,8 +34,7 @@ from kernel.settings import Settings
 from tests.conftest import NOW, PASSWORD, STAY, Clock
 from tests.support.databases import SqliteDatabases
 from tests.support.live import live_server
-from tests.support.servers import free_port
-from tests.support.tcp_proxy import proxies
+from tests.support.tcp_proxy import TcpProxy
 
 DURING_STAY = "2026-12-21T10:00:00+01:00"
 AGENT = [sys.executable, "-m", "gateway_agent"]
@@ -111,25 +110,32 @@ def centre(sqlite_databases: SqliteDatabases, tmp_path_factory: pytest.TempPathF
 
 
 class Agent:
-    """One `gateway-agent run` process, its scanner on stdin, its decisions on stdout."""
+    """One `gateway-agent run` process, its scanner on stdin, its decisions on stdout. It listens on a
+    port it picks itself (`--listen 127.0.0.1:0`: no port to race another test worker for) and reaches
+    its peers through the links given."""
 
-    def __init__(self, state: Path, port: int, peers: list[str]) -> None:
-        self.state, self.port, self.peers = state, port, peers
+    def __init__(self, state: Path, peers: list[str]) -> None:
+        self.state, self.peers = state, peers
         self.log = state / "agent.log"
         self.process: subprocess.Popen[str] | None = None
+        self.port = 0
         self.start()
 
     def start(self) -> None:
+        with closing(sqlite3.connect(self.state / "gate.sqlite3")) as db, db:
+            db.execute("DELETE FROM settings WHERE name = 'peer_listen'")
         links = [arg for url in self.peers for arg in ("--peer", url)]
         self.process = subprocess.Popen(
             [*AGENT, "--state", str(self.state), "--now", DURING_STAY, "run", "--sync-interval", "5",
-             "--peer-interval", "0.5", "--listen", f"127.0.0.1:{self.port}", *links],
+             "--peer-interval", "0.5", "--listen", "127.0.0.1:0", *links],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.log.open("a"),
             text=True,
             bufsize=1,
         )  # fmt: skip
+        assert wait_for(lambda: setting(self.state, "peer_listen") is not None), self.log.read_text()
+        self.port = int(str(setting(self.state, "peer_listen")).rsplit(":", 1)[1])
 
     @property
     def stdin(self) -> IO[str]:
@@ -198,23 +204,70 @@ def gates(centre: Centre, tmp_path: Path) -> dict[str, Path]:
     return copies
 
 
+def setting(state: Path, name: str) -> str | None:
+    with closing(sqlite3.connect(state / "gate.sqlite3")) as db:
+        row = db.execute("SELECT value FROM settings WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+
+class Network:
+    """Agents joined by one proxy per direction of each link (X reaches Y through ``link(X, Y)``), so
+    that a test can cut any of them; a restarted agent's new port is given to the links towards it."""
+
+    def __init__(self, gates: dict[str, Path]) -> None:
+        self.gates = gates
+        self.agents: dict[str, Agent] = {}
+        self.links: dict[tuple[str, str], TcpProxy] = {}
+
+    def link(self, source: str, target: str) -> TcpProxy:
+        if (source, target) not in self.links:
+            self.links[source, target] = TcpProxy(self.agents[target].port if target in self.agents else None)
+        return self.links[source, target]
+
+    def start(self, name: str, peers: str = "") -> Agent:
+        agent = Agent(self.gates[name], [self.link(name, peer).url for peer in peers])
+        self.agents[name] = agent
+        self._point_at(name)
+        return agent
+
+    def restart(self, name: str) -> None:
+        self.agents[name].start()
+        self._point_at(name)
+
+    def _point_at(self, name: str) -> None:
+        for (_source, target), proxy in self.links.items():
+            if target == name:
+                proxy.target_port = self.agents[name].port
+
+    def cut(self, name: str) -> None:
+        for (source, target), proxy in self.links.items():
+            if name in (source, target):
+                proxy.cut()
+
+    def heal(self, name: str) -> None:
+        for (source, target), proxy in self.links.items():
+            if name in (source, target):
+                proxy.heal()
+
+    def close(self) -> None:
+        for agent in self.agents.values():
+            agent.stop()
+        for proxy in self.links.values():
+            proxy.close()
+
+
 @pytest.fixture
-def started() -> Iterator[list[Agent]]:
-    running: list[Agent] = []
-    yield running
-    for agent in running:
-        agent.stop()
+def network(gates: dict[str, Path]) -> Iterator[Network]:
+    joined = Network(gates)
+    yield joined
+    joined.close()
 
 
 def test_an_entry_at_one_gate_is_refused_at_the_two_others_with_the_server_stopped(
-    centre: Centre, gates: dict[str, Path], started: list[Agent]
+    centre: Centre, gates: dict[str, Path], network: Network
 ) -> None:
-    ports = {name: free_port() for name in "ABC"}
-    for name in "ABC":
-        peers = [f"http://127.0.0.1:{port}" for other, port in ports.items() if other != name]
-        started.append(Agent(gates[name], ports[name], peers))
+    a, b, c = (network.start(name, peers) for name, peers in (("A", "BC"), ("B", "AC"), ("C", "AB")))
     assert wait_for(lambda: all(peers_up(gates[name], 2) for name in "ABC"))
-    a, b, c = started
     entered = a.scan(centre.passes[0])
     assert (entered["decision"], entered["inside"]) == ("granted", 1)
     # The contract's own figure, so a deadline here: B and C know of the entry within 2 seconds.
@@ -225,28 +278,21 @@ def test_an_entry_at_one_gate_is_refused_at_the_two_others_with_the_server_stopp
 
 
 def test_a_gate_cut_off_decides_alone_and_the_three_converge_once_the_link_heals(
-    centre: Centre, gates: dict[str, Path], started: list[Agent]
+    centre: Centre, gates: dict[str, Path], network: Network
 ) -> None:
-    ports = {name: free_port() for name in "ABC"}
-    with proxies(ports["C"], ports["C"], ports["A"], ports["B"]) as (a_to_c, b_to_c, c_to_a, c_to_b):
-        started.append(Agent(gates["A"], ports["A"], [f"http://127.0.0.1:{ports['B']}", a_to_c.url]))
-        started.append(Agent(gates["B"], ports["B"], [f"http://127.0.0.1:{ports['A']}", b_to_c.url]))
-        started.append(Agent(gates["C"], ports["C"], [c_to_a.url, c_to_b.url]))
-        assert wait_for(lambda: all(peers_up(gates[name], 2) for name in "ABC"))
-        a, b, c = started
-        for link in (a_to_c, b_to_c, c_to_a, c_to_b):
-            link.cut()
-        family, walker = centre.passes[1], centre.passes[2]
-        # Cut off, C lets the party of one in a second time (it cannot know), and decides its own.
-        assert a.scan(family)["decision"] == "granted"
-        assert wait_for(lambda: len(events(gates["B"])) == 1)
-        assert c.scan(family)["decision"] == "granted"
-        assert [c.scan(walker)["reason"] for _ in range(3)] == ["ok", "already_inside", "already_inside"]
-        assert b.scan(walker)["reason"] == "ok"  # B has not heard of C's entry either
-        assert len(events(gates["C"])) == 4
-        for link in (a_to_c, b_to_c, c_to_a, c_to_b):
-            link.heal()
-        assert wait_for(lambda: events(gates["A"]) == events(gates["B"]) == events(gates["C"]))
+    a, b, c = (network.start(name, peers) for name, peers in (("A", "BC"), ("B", "AC"), ("C", "AB")))
+    assert wait_for(lambda: all(peers_up(gates[name], 2) for name in "ABC"))
+    network.cut("C")
+    family, walker = centre.passes[1], centre.passes[2]
+    # Cut off, C lets the party of one in a second time (it cannot know), and decides its own.
+    assert a.scan(family)["decision"] == "granted"
+    assert wait_for(lambda: len(events(gates["B"])) == 1)
+    assert c.scan(family)["decision"] == "granted"
+    assert [c.scan(walker)["reason"] for _ in range(3)] == ["ok", "already_inside", "already_inside"]
+    assert b.scan(walker)["reason"] == "ok"  # B has not heard of C's entry either
+    assert len(events(gates["C"])) == 4
+    network.heal("C")
+    assert wait_for(lambda: events(gates["A"]) == events(gates["B"]) == events(gates["C"]))
     assert len(events(gates["A"])) == 6
     party = a.scan(family)
     assert (party["reason"], party["inside"]) == ("already_inside", 2)  # two went in: both are counted
@@ -255,29 +301,25 @@ def test_a_gate_cut_off_decides_alone_and_the_three_converge_once_the_link_heals
 
 
 def test_a_gate_of_another_centre_is_refused_and_logged(
-    centre: Centre, gates: dict[str, Path], started: list[Agent]
+    centre: Centre, gates: dict[str, Path], network: Network
 ) -> None:
-    ports = {name: free_port() for name in "AX"}
-    started.append(Agent(gates["A"], ports["A"], []))
-    started.append(Agent(gates["X"], ports["X"], [f"http://127.0.0.1:{ports['A']}"]))
-    _a, x = started
+    a = network.start("A")
+    x = network.start("X", "A")
     assert x.scan(centre.passes[3])["reason"] == "wrong_centre"  # a Saïdia gate; an Ifrane pass
-    assert wait_for(lambda: "refused a peer message" in gates["A"].joinpath("agent.log").read_text())
+    log = gates["A"] / "agent.log"
+    assert wait_for(lambda: "refused a peer message" in log.read_text())
     # Anything else sent to the port is refused too, and said.
-    stranger = httpx.post(f"http://127.0.0.1:{ports['A']}/peer/events", json={"events": []}, timeout=5)
+    stranger = httpx.post(f"http://127.0.0.1:{a.port}/peer/events", json={"events": []}, timeout=5)
     assert stranger.status_code == 401
-    assert wait_for(lambda: gates["A"].joinpath("agent.log").read_text().count("refused a peer message") >= 2)
+    assert wait_for(lambda: log.read_text().count("refused a peer message") >= 2)
     assert events(gates["A"]) == set()
-    assert "refuses this gate's key" in gates["X"].joinpath("agent.log").read_text()
+    assert "refuses this gate's key" in (gates["X"] / "agent.log").read_text()
 
 
 def test_a_gate_killed_mid_exchange_loses_nothing(
-    centre: Centre, gates: dict[str, Path], started: list[Agent]
+    centre: Centre, gates: dict[str, Path], network: Network
 ) -> None:
-    ports = {name: free_port() for name in "AB"}
-    started.append(Agent(gates["A"], ports["A"], [f"http://127.0.0.1:{ports['B']}"]))
-    started.append(Agent(gates["B"], ports["B"], [f"http://127.0.0.1:{ports['A']}"]))
-    a, b = started
+    a, b = network.start("A", "B"), network.start("B", "A")
     assert wait_for(lambda: peers_up(gates["A"], 1) and peers_up(gates["B"], 1))
     printed = []
     for index in range(60):  # A keeps deciding; B is killed while A's events stream to it
@@ -285,10 +327,10 @@ def test_a_gate_killed_mid_exchange_loses_nothing(
         if index == 20:
             b.kill()
         if index == 30:
-            b.start()
+            network.restart("B")
         if index == 45:
             a.kill()
-            a.start()
-    assert wait_for(lambda: peers_up(gates["B"], 1) and events(gates["A"]) == events(gates["B"]))
+            network.restart("A")
+    assert wait_for(lambda: events(gates["A"]) == events(gates["B"]))
     assert set(printed) <= events(gates["B"])
     assert len(events(gates["B"])) == 60

@@ -1,22 +1,22 @@
 """A TCP forwarder on loopback that a test can cut and heal: a network partition between two real
 processes, without touching the processes. Cut, it drops every open connection and closes each new one
-at once (as a dead switch would: the caller sees its connection fail)."""
+at once (as a dead switch would: the caller sees its connection fail).
+
+It binds its own port at once (port 0: no window for another test worker to take it), and may learn
+where to forward later (``target_port``), once the process behind it has picked its own."""
 
 from __future__ import annotations
 
 import contextlib
 import socket
 import threading
-from collections.abc import Iterator
-
-from tests.support.servers import free_port
 
 
 class TcpProxy:
-    def __init__(self, target_port: int) -> None:
+    def __init__(self, target_port: int | None = None) -> None:
         self.target_port = target_port
-        self.port = free_port()
-        self._listener = socket.create_server(("127.0.0.1", self.port))
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._listener.getsockname()[1]
         self._cut = threading.Event()
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
@@ -48,7 +48,7 @@ class TcpProxy:
                 client, _address = self._listener.accept()
             except OSError:
                 return
-            if self._cut.is_set():
+            if self._cut.is_set() or self.target_port is None:
                 client.close()
                 continue
             try:
@@ -77,13 +77,3 @@ class TcpProxy:
                 with contextlib.suppress(OSError):
                     end.shutdown(socket.SHUT_RDWR)
                 end.close()
-
-
-@contextlib.contextmanager
-def proxies(*target_ports: int) -> Iterator[list[TcpProxy]]:
-    opened = [TcpProxy(port) for port in target_ports]
-    try:
-        yield opened
-    finally:
-        for proxy in opened:
-            proxy.close()
