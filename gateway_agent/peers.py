@@ -420,7 +420,7 @@ class Peers:
     def start(self) -> None:
         if self._server is not None:
             threading.Thread(target=self._server.serve_forever, name="peer server", daemon=True).start()
-            host, port = self._server.server_address[:2]
+            host, port = str(self._server.server_address[0]), int(self._server.server_address[1])
             with self._server.store() as store:  # `--listen HOST:0` picks a free port: `status` says which
                 store.set_settings({"peer_listen": f"{host}:{port}"})
             logger.info("listening for peers on %s:%s", host, port)
