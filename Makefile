@@ -92,6 +92,7 @@ bench: venv ## Run every benchmark and print its figures (PostgreSQL ones on BEN
 	DATABASE_URL=$(BENCH_PG) $(UV) run --frozen python -m bench.rush
 	$(UV) run --frozen python -m bench.passes
 	$(UV) run --frozen python -m bench.gate
+	$(UV) run --frozen python -m bench.gate_peers
 	$(UV) run --frozen python -m bench.i18n
 	$(UV) run --frozen python bench/allocation.py
 	$(UV) run --frozen python -m bench.allocation_db

@@ -14,10 +14,12 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from access import fleet, passes, services
 from access import keys as pass_keys
-from access import passes, services
+from access import roster as gate_roster
 from access import schemas as s
-from access.models import Device, IssuedPass
+from access.models import Device, GateEvent, IssuedPass
+from access.passformat import booking_code
 from access.render import render_png
 from accounts.domain.identity import Identity
 from accounts.guards import requires_manager_or_staff, requires_member, requires_staff
@@ -47,16 +49,19 @@ class GateController(Controller):
 
     @get("/device", exclude_from_auth=True, summary="The calling gate's own enrolment (device)")
     async def whoami(
-        self, db_session: NamedDependency[AsyncSession], gate: NamedDependency[services.GateIdentity]
+        self,
+        uow: NamedDependency[UnitOfWork],
+        now: NamedDependency[datetime],
+        gate: NamedDependency[services.GateIdentity],
     ) -> s.GateSelf:
-        device, centre = (
-            await db_session.execute(
-                select(Device, Centre)
-                .join(Centre, Centre.id == Device.centre_id)
-                .where(Device.id == gate.device_id)
-            )
-        ).one()
-        return s.GateSelf(device.id, centre.code, device.name, centre.time_zone)
+        me = await services.whoami(uow, gate, now)
+        return s.GateSelf(
+            me.device_id,
+            me.centre,
+            me.name,
+            me.time_zone,
+            [s.PeerKeyOut(str(k.generation), k.secret) for k in me.peer_keys],
+        )
 
     @get("/revocations", exclude_from_auth=True, summary="Passes revoked after the cursor (device)")
     async def revocations(
@@ -91,11 +96,118 @@ class GateController(Controller):
         data: JSONBody[s.ScansIn],
     ) -> s.ScansOut:
         events = [
-            services.ScanIn(e.event_id, e.pass_id, e.direction, e.decision, e.reason, e.scanned_at)
+            services.ScanIn(
+                e.event_id,
+                e.pass_id,
+                e.direction,
+                e.decision,
+                e.reason,
+                e.scanned_at,
+                e.booking_id,
+                e.ordered_at,
+                e.note,
+            )
             for e in data.events
         ]
-        accepted, duplicates = await services.store_scans(uow, gate, events, now)
-        return s.ScansOut(accepted=accepted, duplicates=duplicates)
+        stored = await services.store_scans(uow, gate, events, now)
+        return s.ScansOut(
+            accepted=stored.accepted,
+            duplicates=stored.duplicates,
+            refused=[s.RefusedScan(r.event_id, r.code) for r in stored.refused],
+        )
+
+    @get(
+        "/scan-feed",
+        exclude_from_auth=True,
+        summary="The other gates' events of the device's centre after the cursor (device)",
+    )
+    async def scan_feed(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        gate: NamedDependency[services.GateIdentity],
+        since: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> s.ScanFeedOut:
+        events, cursor = await services.scans_since(db_session, gate, since, now)
+        return s.ScanFeedOut(events=[_feed_event(e) for e in events], cursor=cursor)
+
+    @get(
+        "/roster",
+        exclude_from_auth=True,
+        summary="The device's centre's stays of the coming days: codes, holders, parties (device)",
+    )
+    async def roster(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        gate: NamedDependency[services.GateIdentity],
+    ) -> s.RosterOut:
+        stays = await gate_roster.roster(db_session, gate.centre_code, now)
+        return s.RosterOut(days=gate_roster.ROSTER_DAYS, stays=[_roster_stay(r) for r in stays])
+
+    @post(
+        "/device/report",
+        exclude_from_auth=True,
+        status_code=200,
+        summary="A gate's report at the end of its sync: version, backlog, clock (device)",
+    )
+    async def report(
+        self,
+        uow: NamedDependency[UnitOfWork],
+        now: NamedDependency[datetime],
+        gate: NamedDependency[services.GateIdentity],
+        data: JSONBody[s.GateReportIn],
+    ) -> s.GateReportOut:
+        report = fleet.GateReport(data.version, data.backlog, data.clock)
+        offset = await fleet.record_report(uow, gate, report, now)
+        return s.GateReportOut(server_time=now, clock_offset_seconds=offset / 1000)
+
+
+def _feed_event(e: GateEvent) -> s.FeedEvent:
+    return s.FeedEvent(
+        e.event_id,
+        e.device_id,
+        e.pass_id,
+        e.booking_id,
+        e.direction,
+        e.decision,
+        e.reason,
+        e.note,
+        e.scanned_at,
+        e.ordered_at,
+    )
+
+
+def _roster_stay(r: gate_roster.RosterStay) -> s.RosterStayOut:
+    return s.RosterStayOut(
+        r.booking_id,
+        r.code,
+        r.pass_id,
+        r.pass_ids,
+        r.valid_from,
+        r.valid_until,
+        r.party_size,
+        r.holder,
+        r.holder_ar,
+        r.unit,
+    )
+
+
+def device_out(device: Device, centre: str, now: datetime) -> s.DeviceOut:
+    gate = fleet.view(device, now)
+    return s.DeviceOut(
+        device.id,
+        centre,
+        device.name,
+        device.created_at,
+        device.revoked_at,
+        device.last_seen_at,
+        gate.version,
+        gate.last_sync_at,
+        gate.backlog,
+        gate.clock_offset_seconds,
+        gate.stale and device.revoked_at is None,
+    )
 
 
 class DeviceController(Controller):
@@ -113,16 +225,16 @@ class DeviceController(Controller):
         device, token = await services.create_device(uow, data.centre, data.name, now)
         return s.DeviceCreated(device_id=device.id, token=token, centre=data.centre, name=device.name)
 
-    @get("/devices", summary="Enrolled devices")
-    async def list_devices(self, db_session: NamedDependency[AsyncSession]) -> list[s.DeviceOut]:
+    @get("/devices", summary="Enrolled devices, with what each reported at its last sync")
+    async def list_devices(
+        self, db_session: NamedDependency[AsyncSession], now: NamedDependency[datetime]
+    ) -> list[s.DeviceOut]:
         rows = await db_session.execute(
             select(Device, Centre.code)
             .join(Centre, Centre.id == Device.centre_id)
             .order_by(Device.created_at)
         )
-        return [
-            s.DeviceOut(d.id, code, d.name, d.created_at, d.revoked_at, d.last_seen_at) for d, code in rows
-        ]
+        return [device_out(d, code, now) for d, code in rows]
 
     @post("/devices/{device_id:uuid}/revoke", status_code=200, summary="Revoke a device's token")
     async def revoke(
@@ -134,9 +246,7 @@ class DeviceController(Controller):
     ) -> s.DeviceOut:
         device = await services.revoke_device(uow, device_id, now)
         code = await db_session.scalar(select(Centre.code).where(Centre.id == device.centre_id))
-        return s.DeviceOut(
-            device.id, code or "", device.name, device.created_at, device.revoked_at, device.last_seen_at
-        )
+        return device_out(device, code or "", now)
 
     @post("/passes/{pass_id:uuid}/revoke", status_code=200, summary="Revoke a pass (staff)")
     async def revoke_pass(
@@ -191,6 +301,7 @@ def pass_out(view: BookingView, issued: IssuedPass) -> s.PassOut:
         view.centre,
         issued.party_size,
         issued.kid,
+        booking_code(view.booking.id),
     )
 
 

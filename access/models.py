@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Uuid
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.db import Base
@@ -24,6 +24,11 @@ class Device(Base):
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    # What the gate said of itself at its last complete sync (the fleet view, access.fleet).
+    agent_version: Mapped[str | None] = mapped_column(String(32))
+    last_sync_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    backlog: Mapped[int | None] = mapped_column(Integer())
+    clock_offset_ms: Mapped[int | None] = mapped_column(BigInteger())  # the gate's clock minus ours
 
 
 class GateEvent(Base):
@@ -46,6 +51,40 @@ class GateEvent(Base):
     reason: Mapped[str] = mapped_column(String(32))
     scanned_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     received_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    # The booking of the pass (or of the code a guard typed): presence counts per booking.
+    booking_id: Mapped[uuid.UUID | None] = mapped_column(Uuid(), index=True)
+    # Its place in its party's order at the gates (gateway_agent.decision.next_stamp); None before 0017.
+    ordered_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    # A guard's reason for a manual override (reason "override").
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
+class ScanFeedEntry(Base):
+    """The per-centre scan feed gates pull by cursor: one row per stored event, `seq` in commit order
+    (writers take the 'scans' feed lock first, as for revocations)."""
+
+    __tablename__ = "scan_feed"
+
+    seq: Mapped[int] = mapped_column(Integer(), primary_key=True, autoincrement=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id", ondelete="RESTRICT"))
+    event_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("gate_events.event_id", ondelete="CASCADE"), unique=True
+    )
+
+
+class PeerKey(Base):
+    """The secret the gates of one centre prove themselves with to each other (HMAC per message).
+    Handed to each enrolled gate by `GET /api/access/device`; replaced when a gate is revoked."""
+
+    __tablename__ = "peer_keys"
+    __table_args__ = (UniqueConstraint("centre_id", "generation", name="uq_peer_keys_generation"),)
+
+    id: Mapped[int] = mapped_column(Integer(), primary_key=True, autoincrement=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id", ondelete="RESTRICT"))
+    generation: Mapped[int] = mapped_column(Integer())
+    secret: Mapped[str] = mapped_column(String(64))  # base64url of 32 random bytes
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    retired_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
 
 
 class Revocation(Base):

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access import keys
 from access.events import PassReissued
-from access.models import IssuedPass
-from access.passformat import PassClaims, sign_pass
+from access.models import IssuedPass, Revocation
+from access.passformat import PassClaims, booking_code, sign_pass
 from access.render import PassCard
 from access.services import add_to_feed
 from accounts.domain.identity import Identity
@@ -22,10 +23,14 @@ from booking.events import BookingCancelled
 from booking.services import BookingView, own_booking
 from inventory.domain.calendar import Stay, stay_window
 from inventory.snapshot import centre_view
-from kernel.errors import Conflict
+from kernel.errors import Conflict, RateLimited
 from kernel.uow import UnitOfWork
 
+logger = logging.getLogger("estivage.access")
+
 PASSABLE = tuple(sorted(states.ACTIVE))
+REISSUES_PER_DAY = 3
+REISSUE_WINDOW = timedelta(hours=24)
 
 
 async def current_pass(
@@ -54,7 +59,9 @@ async def current_pass(
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     signer = keys.signing_key(all_keys, now)
     pass_id = uuid.uuid4()
-    claims = PassClaims(pass_id, view.centre, int(start.timestamp()), int(end.timestamp()), booking.guests)
+    claims = PassClaims(
+        pass_id, view.centre, int(start.timestamp()), int(end.timestamp()), booking.guests, booking.id
+    )
     issued = IssuedPass(
         id=pass_id,
         booking_id=booking.id,
@@ -100,15 +107,37 @@ async def revoke_on_cancel(uow: UnitOfWork, event: BookingCancelled) -> None:
     await revoke_booking_passes(uow.session, event.booking_id, "booking_cancelled", event.occurred_at)
 
 
+async def reissues_since(session: AsyncSession, booking_id: uuid.UUID, since: datetime) -> int:
+    """The booking's passes revoked by a reissue since ``since``."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Revocation)
+        .join(IssuedPass, IssuedPass.id == Revocation.pass_id)
+        .where(
+            IssuedPass.booking_id == booking_id,
+            Revocation.reason == "reissued",
+            Revocation.revoked_at > since,
+        )
+    )
+    return int(count or 0)
+
+
 async def reissue(
     uow: UnitOfWork, identity: Identity, booking_id: uuid.UUID, keys_path: Path, now: datetime
 ) -> tuple[BookingView, IssuedPass]:
-    """A new pass (e.g. after a key rotation or a lost phone); the old one is revoked first, so it can
-    never stay valid beside the new one."""
+    """A new pass (e.g. after a lost phone); the old one is revoked first, so it can never stay valid
+    beside the new one. It continues the old one's count at the gates (same booking), and a booking
+    gets at most ``REISSUES_PER_DAY`` in 24 hours: each is logged, and is a row of the revocation feed."""
     async with uow:
         view = await own_booking(uow.session, identity, booking_id)
         if view.booking.status not in PASSABLE:
             raise Conflict("no_pass_yet", f"a {view.booking.status} booking has no pass; it comes once paid")
+        if await reissues_since(uow.session, view.booking.id, now - REISSUE_WINDOW) >= REISSUES_PER_DAY:
+            raise RateLimited(
+                "too_many_reissues",
+                f"a pass may be reissued {REISSUES_PER_DAY} times in 24 hours; try again later",
+                params={"limit": REISSUES_PER_DAY},
+            )
         replaced = await revoke_booking_passes(uow.session, view.booking.id, "reissued", now)
         issued = await current_pass(uow.session, view, keys_path, now)
         uow.record(
@@ -121,11 +150,13 @@ async def reissue(
             )
         )
         await uow.commit()
-        return view, issued
+    logger.info("pass reissued: booking %s, pass %s replaced by %s", view.booking.id, replaced, issued.id)
+    return view, issued
 
 
 async def card_of(session: AsyncSession, view: BookingView, issued: IssuedPass) -> PassCard:
-    """What the pass's picture says beside its QR code: the centre and unit, the holder, the dates."""
+    """What the pass's picture says beside its QR code: the centre and unit, the holder, the dates, and
+    the booking code a guard types when the camera cannot read the phone."""
     centre = await centre_view(session, view.centre)
     member = await session.get(Member, view.booking.member_id)
     return PassCard(
@@ -136,4 +167,5 @@ async def card_of(session: AsyncSession, view: BookingView, issued: IssuedPass) 
         holder_ar=f"{member.first_name_ar} {member.last_name_ar}" if member else "",
         dates=f"{view.booking.arrival:%d/%m/%Y} → {view.booking.departure:%d/%m/%Y}",
         party_size=issued.party_size,
+        code=booking_code(view.booking.id),
     )

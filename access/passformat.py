@@ -3,19 +3,25 @@
 This module is shared by the server (which signs passes) and the gate agent (which verifies them
 offline), so it imports only the standard library and ``cryptography``.
 
-Binary layout, version 1 (all integers unsigned, big-endian)::
+Binary layout, version 2 (all integers unsigned, big-endian)::
 
     offset  size  field
-    0       1     version       0x01
+    0       1     version       0x02
     1       16    pass_id       the UUID's 16 bytes (``uuid.UUID.bytes``)
-    17      1     C             length of the centre code, 1..24
-    18      C     centre        ASCII ``[a-z0-9-]``, e.g. ``ifrane``, ``sidi-bouzid``
-    18+C    4     valid_from    UTC unix seconds, first instant the pass opens the gate
-    22+C    4     valid_until   UTC unix seconds, first instant it no longer does; after valid_from
-    26+C    1     party_size    persons the pass admits, 1..255
-    27+C    1     K             length of the key id, 1..16
-    28+C    K     kid           ASCII ``[A-Za-z0-9._-]``, names the signing key, e.g. ``k1``, ``2026-07``
-    28+C+K  64    signature     Ed25519 over bytes ``0 .. 28+C+K`` (everything before it)
+    17      16    booking_id    the booking's UUID: gates count a party per booking, not per pass
+    33      1     C             length of the centre code, 1..24
+    34      C     centre        ASCII ``[a-z0-9-]``, e.g. ``ifrane``, ``sidi-bouzid``
+    34+C    4     valid_from    UTC unix seconds, first instant the pass opens the gate
+    38+C    4     valid_until   UTC unix seconds, first instant it no longer does; after valid_from
+    42+C    1     party_size    persons the pass admits, 1..255
+    43+C    1     K             length of the key id, 1..16
+    44+C    K     kid           ASCII ``[A-Za-z0-9._-]``, names the signing key, e.g. ``k1``, ``2026-07``
+    44+C+K  64    signature     Ed25519 over bytes ``0 .. 44+C+K`` (everything before it)
+
+Version 1 is the same without ``booking_id`` (every offset after ``pass_id`` 16 bytes earlier). Passes
+issued before version 2 stay valid: readers take both, and a version 1 pass has no booking reference
+(``PassClaims.booking_id`` is None), so a gate counts it by its pass id unless it learned the booking
+from the server. The server signs version 2 only.
 
 The version byte is the first signed byte, so a reader knows the layout before parsing the rest and
 nobody can relabel a pass as another version. Times are 32-bit: they last until 2106, and a wider field
@@ -25,7 +31,8 @@ pass for nothing today.
 Text form: ``"EST:"`` followed by the binary in base45 (RFC 9285). Both use only the QR alphanumeric
 characters ``0-9 A-Z space $ % * + - . / :``, so a QR encoder picks alphanumeric mode, where a byte
 of the pass costs 8.25 bits of code (base32 would cost 8.8, base64 in byte mode 10.7). A typical pass
-fits a version 6 or 7 code at error correction M; the longest allowed (202 characters) version 8.
+(version 2) fits a version 7 or 8 code at error correction M; the longest allowed (226 characters)
+version 9.
 The tag carries no version: the signed byte does. The text is upper case only, and may contain spaces
 (a base45 digit) but never at either end: it starts with the tag, and the last base45 digit of a group
 is at most ``W``. So a reader may strip a scanned line, but must not fold case or drop inner spaces.
@@ -35,6 +42,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 import struct
 import uuid
@@ -45,7 +53,8 @@ from typing import Literal, NamedTuple, TypeAlias, TypeVar
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-VERSION = 1
+VERSION = 2  # what the server signs; version 1 (no booking reference) is still read
+VERSIONS = (1, 2)
 SCHEME_TAG = "EST:"
 SIGNATURE_SIZE = 64
 MAX_CENTRE_LENGTH = 24
@@ -53,7 +62,7 @@ MAX_KID_LENGTH = 16
 MAX_UNIX_SECONDS = 2**32 - 1
 
 # The longest text the format allows: a gate refuses anything longer before decoding a byte of it.
-_MAX_BINARY_LENGTH = 28 + MAX_CENTRE_LENGTH + MAX_KID_LENGTH + SIGNATURE_SIZE
+_MAX_BINARY_LENGTH = 44 + MAX_CENTRE_LENGTH + MAX_KID_LENGTH + SIGNATURE_SIZE
 MAX_PAYLOAD_LENGTH = len(SCHEME_TAG) + (3 * _MAX_BINARY_LENGTH + 1) // 2  # base45: 3 characters per 2 bytes
 
 _CENTRE_CODE = re.compile(rf"[a-z0-9-]{{1,{MAX_CENTRE_LENGTH}}}")
@@ -92,6 +101,12 @@ class PassClaims:
     valid_from: int
     valid_until: int
     party_size: int
+    # The booking the pass belongs to (version 2); None for a version 1 pass, which carries none.
+    booking_id: uuid.UUID | None = None
+
+    @property
+    def version(self) -> int:
+        return 1 if self.booking_id is None else 2
 
     def __post_init__(self) -> None:
         # Checked here so that a pass that could not be signed cannot be decoded either.
@@ -163,10 +178,12 @@ def signed_part(claims: PassClaims, kid: str) -> bytes:
     """The bytes the signature covers: everything in the layout but the signature."""
     if not _KEY_ID.fullmatch(kid):
         raise ValueError(f"key id must match {_KEY_ID.pattern}: {kid!r}")
+    booking = b"" if claims.booking_id is None else claims.booking_id.bytes
     return b"".join(
         (
-            bytes([VERSION]),
+            bytes([claims.version]),
             claims.pass_id.bytes,
+            booking,
             _short_ascii(claims.centre),
             _WINDOW.pack(claims.valid_from, claims.valid_until, claims.party_size),
             _short_ascii(kid),
@@ -204,9 +221,10 @@ class _Reader:
 def _parse(data: bytes) -> DecodedPass:
     reader = _Reader(data)
     version = reader.take(1)[0]
-    if version != VERSION:
+    if version not in VERSIONS:
         raise PassFormatError("unsupported_version", f"version {version}")
     pass_id = uuid.UUID(bytes=reader.take(16))
+    booking_id = uuid.UUID(bytes=reader.take(16)) if version >= 2 else None
     centre = reader.short_ascii("centre")
     valid_from, valid_until, party_size = _WINDOW.unpack(reader.take(_WINDOW.size))
     kid = reader.short_ascii("kid")
@@ -217,7 +235,7 @@ def _parse(data: bytes) -> DecodedPass:
     if reader.offset != len(data):
         raise PassFormatError("malformed", "bytes after the signature")
     try:
-        claims = PassClaims(pass_id, centre, valid_from, valid_until, party_size)
+        claims = PassClaims(pass_id, centre, valid_from, valid_until, party_size, booking_id)
     except ValueError as exc:
         raise PassFormatError("malformed", str(exc)) from None
     return DecodedPass(claims, kid, signed_bytes, signature)
@@ -261,6 +279,36 @@ def verify_pass(text: str, public_keys: PublicKeyring) -> PassClaims:
     except InvalidSignature:
         raise PassRejected("bad_signature") from None
     return decoded.claims
+
+
+# --- the booking code -------------------------------------------------------------------------------
+# Eight characters printed under the QR code that a guard can type when the camera fails, e.g.
+# ``K7QM-2R4D``: the first 40 bits of SHA-256(``"estivage booking code" || 0x00 || booking UUID bytes``)
+# in Crockford's base32 (digits and upper-case letters without I, L, O, U: nothing to misread), as two
+# groups of four. A hash rather than the UUID's own first bits, so that the code stays random whatever
+# kind of UUID the bookings get. 40 bits: a centre's few hundred bookings of the coming days collide
+# with a chance near one in ten million, and a gate that meets two says so (``ambiguous_code``).
+# Typed input is read leniently: case, spaces and hyphens do not matter, O reads as 0, I and L as 1.
+
+BOOKING_CODE_LENGTH = 8
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_CODE_READS_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def booking_code(booking_id: uuid.UUID) -> str:
+    """The booking's short code, as printed: ``XXXX-XXXX``."""
+    digest = hashlib.sha256(b"estivage booking code\x00" + booking_id.bytes).digest()
+    number = int.from_bytes(digest[:5], "big")
+    chars = "".join(_CROCKFORD[(number >> shift) & 31] for shift in range(35, -1, -5))
+    return f"{chars[:4]}-{chars[4:]}"
+
+
+def normalise_booking_code(text: str) -> str | None:
+    """A code as a guard typed it, in its printed form; None when it cannot be a booking code."""
+    compact = "".join(text.split()).replace("-", "").upper().translate(_CODE_READS_AS)
+    if len(compact) != BOOKING_CODE_LENGTH or any(char not in _CROCKFORD for char in compact):
+        return None
+    return f"{compact[:4]}-{compact[4:]}"
 
 
 # --- keys -------------------------------------------------------------------------------------------

@@ -23,13 +23,20 @@ class DeviceCreated(msgspec.Struct):
     name: str
 
 
+class PeerKeyOut(msgspec.Struct):
+    kid: str
+    key: str  # base64url of 32 bytes, the HMAC-SHA256 key
+
+
 class GateSelf(msgspec.Struct):
-    """What an enrolled gate learns about itself: where it stands and the local clock it resets on."""
+    """What an enrolled gate learns about itself: where it stands, the local clock it resets on, and
+    the keys it proves itself with to the other gates of its centre (newest first: it signs with it)."""
 
     device_id: uuid.UUID
     centre: str
     name: str
     time_zone: str
+    peer_keys: list[PeerKeyOut] = msgspec.field(default_factory=list)
 
 
 class DeviceOut(msgspec.Struct):
@@ -39,6 +46,12 @@ class DeviceOut(msgspec.Struct):
     created_at: datetime
     revoked_at: datetime | None
     last_seen_at: datetime | None
+    # What the gate reported at its last complete sync (the fleet view).
+    version: str | None = None
+    last_sync_at: datetime | None = None
+    backlog: int | None = None
+    clock_offset_seconds: float | None = None
+    stale: bool = False  # no complete sync for 10 minutes
 
 
 class ScanEvent(msgspec.Struct, forbid_unknown_fields=True):
@@ -50,15 +63,76 @@ class ScanEvent(msgspec.Struct, forbid_unknown_fields=True):
     decision: Literal["granted", "denied"]
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[a-z_]+$")]
     scanned_at: datetime
+    # The booking, when the gate knows it (a version 2 pass, a code typed by a guard: then pass_id may
+    # be null); its place in its party's order at the gates; a guard's reason for an override.
+    booking_id: uuid.UUID | None = None
+    ordered_at: datetime | None = None
+    note: Annotated[str, msgspec.Meta(max_length=200)] | None = None
 
 
 class ScansIn(msgspec.Struct, forbid_unknown_fields=True):
     events: Annotated[list[ScanEvent], msgspec.Meta(max_length=1000)]
 
 
-class ScansOut(msgspec.Struct):
+class RefusedScan(msgspec.Struct):
+    event_id: uuid.UUID
+    code: str  # unknown_pass, unknown_booking, wrong_centre, wrong_booking, implausible_time
+
+
+class ScansOut(msgspec.Struct, omit_defaults=True):
     accepted: int
     duplicates: int
+    # Only when some were refused: each event the device may not upload, and why (never stored).
+    refused: list[RefusedScan] = msgspec.field(default_factory=list)
+
+
+class FeedEvent(msgspec.Struct):
+    """Another gate's event of the same centre, as the feed gives it."""
+
+    event_id: uuid.UUID
+    device_id: uuid.UUID
+    pass_id: uuid.UUID | None
+    booking_id: uuid.UUID | None
+    direction: str
+    decision: str
+    reason: str
+    note: str | None
+    scanned_at: datetime
+    ordered_at: datetime | None
+
+
+class ScanFeedOut(msgspec.Struct):
+    events: list[FeedEvent]
+    cursor: int
+
+
+class RosterStayOut(msgspec.Struct):
+    booking_id: uuid.UUID
+    code: str
+    pass_id: uuid.UUID | None
+    pass_ids: list[uuid.UUID]
+    valid_from: datetime
+    valid_until: datetime
+    party_size: int
+    holder: str
+    holder_ar: str
+    unit: str
+
+
+class RosterOut(msgspec.Struct):
+    days: int
+    stays: list[RosterStayOut]
+
+
+class GateReportIn(msgspec.Struct, forbid_unknown_fields=True):
+    version: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+    backlog: Annotated[int, msgspec.Meta(ge=0)]
+    clock: Annotated[datetime, msgspec.Meta(tz=True)]
+
+
+class GateReportOut(msgspec.Struct):
+    server_time: datetime
+    clock_offset_seconds: float
 
 
 class RevocationsOut(msgspec.Struct):
@@ -80,6 +154,7 @@ class PassOut(msgspec.Struct):
     centre: str
     party_size: int
     kid: str
+    booking_code: str  # printed on the pass: a guard types it when the camera cannot read the phone
 
 
 class KeyOut(msgspec.Struct, omit_defaults=True):

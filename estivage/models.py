@@ -1,6 +1,6 @@
 """Every mapped table, imported once so that the metadata Alembic compares against is complete."""
 
-from access.models import Device, FeedLock, GateEvent, IssuedPass, Revocation
+from access.models import Device, FeedLock, GateEvent, IssuedPass, PeerKey, Revocation, ScanFeedEntry
 from accounts.models import Member, User, manager_centres
 from booking.campaigns.models import Campaign, CampaignApplication, CampaignEvent, CampaignOffer, WaitingPlace
 from booking.models import Booking, BookingPolicy, Promotion
@@ -40,12 +40,14 @@ __all__ = [
     "Member",
     "Payment",
     "PaymentRefund",
+    "PeerKey",
     "ProcessedEvent",
     "Promotion",
     "Quota",
     "Reminder",
     "Revocation",
     "Rotation",
+    "ScanFeedEntry",
     "Season",
     "StayNight",
     "StayRating",

@@ -17,7 +17,7 @@ from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetail
 from litestar.status_codes import HTTP_429_TOO_MANY_REQUESTS, HTTP_500_INTERNAL_SERVER_ERROR
 
 from accounts.services import BadCredentials
-from kernel.errors import Conflict, DomainError, Forbidden, NotFound, RuleViolation
+from kernel.errors import Conflict, DomainError, Forbidden, NotFound, RateLimited, RuleViolation
 
 logger = logging.getLogger("estivage")
 
@@ -29,6 +29,7 @@ _STATUS_BY_KIND: list[tuple[type[DomainError], int]] = [
     (Conflict, 409),
     (Forbidden, 403),
     (RuleViolation, 422),
+    (RateLimited, 429),
 ]
 
 

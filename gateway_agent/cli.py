@@ -3,11 +3,15 @@
     gateway-agent --state DIR enroll --server URL --token TOKEN
     gateway-agent --state DIR sync
     gateway-agent --state DIR scan [--direction in|out] PAYLOAD | --image FILE
+    gateway-agent --state DIR lookup [--direction in|out] CODE
+    gateway-agent --state DIR override --reason TEXT (--code CODE | PAYLOAD)
     gateway-agent --state DIR run [--direction in|out] [--watch DIR] [--camera N] [--no-stdin]
+                                  [--listen HOST:PORT] [--peer URL ...]
     gateway-agent --state DIR status
 
-Decisions are JSON lines on standard output; logs go to standard error. `scan` exits 0 when granted,
-1 when denied, 2 on a usage error (bad arguments, a gate not enrolled, an image without a code).
+Decisions are JSON lines on standard output; logs go to standard error. `scan`, `lookup` and
+`override` exit 0 when granted, 1 when denied, 2 on a usage error (bad arguments, a gate not enrolled,
+an image without a code or refused, an override without its reason).
 `enroll` exits 1 when the server cannot say who the token is (nothing stored), and 0 once the identity
 is stored, even if the first sync then fails (its line says `"synced": false`, as `sync` does offline).
 
@@ -21,29 +25,19 @@ import argparse
 import json
 import logging
 import os
-import queue
-import signal
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from gateway_agent import desk, roster, runner
 from gateway_agent.door import Door, GpioRelayDoor, LogDoor
 from gateway_agent.gate import Clock, Gate, policy_for
-from gateway_agent.inputs import (
-    Debounce,
-    NoCodeFound,
-    camera_frames,
-    debounced,
-    decode_file,
-    stdin_payloads,
-    watched_folder,
-)
+from gateway_agent.inputs import NoCodeFound, decode_file
 from gateway_agent.journal import StateStore
-from gateway_agent.sync import SyncFailed, SyncLoop, fetch_identity, sync_once
+from gateway_agent.sync import SyncFailed, agent_version, fetch_identity, peer_settings, sync_once
 
 logger = logging.getLogger("gateway_agent")
 
@@ -89,7 +83,7 @@ def cmd_enroll(args: argparse.Namespace, store: StateStore) -> int:
     if args.reset_hour != "none" and not (args.reset_hour.isdigit() and 0 <= int(args.reset_hour) <= 23):
         raise UsageError("--reset-hour must be 0..23 or none")
     try:
-        identity = fetch_identity(args.server, args.token)
+        identity, me = fetch_identity(args.server, args.token)
     except SyncFailed as failure:
         # Enrolment must reach the server: the token alone does not say which centre this gate guards.
         _complain(f"enrolment failed: {failure}")
@@ -103,11 +97,12 @@ def cmd_enroll(args: argparse.Namespace, store: StateStore) -> int:
             "time_zone": identity.time_zone,
             "grace_seconds": str(int(args.grace_minutes * 60)),
             "daily_reset_hour": args.reset_hour,
+            **peer_settings(me),
         }
     )
     enrolled = {"enrolled": identity.device_id, "centre": identity.centre}
     try:
-        report = sync_once(store)
+        report = sync_once(store, _clock(args.now))
     except SyncFailed as failure:
         # The identity is stored: the gate is enrolled, and `sync` or `run`'s timer fetches the keys
         # later. Until then it refuses every pass (`unknown_key`), so the operator is told loudly.
@@ -118,11 +113,11 @@ def cmd_enroll(args: argparse.Namespace, store: StateStore) -> int:
     return GRANTED
 
 
-def cmd_sync(_args: argparse.Namespace, store: StateStore) -> int:
+def cmd_sync(args: argparse.Namespace, store: StateStore) -> int:
     if store.identity() is None:
         raise UsageError("this gate is not enrolled: run `gateway-agent enroll --server URL --token TOKEN`")
     try:
-        report = sync_once(store)
+        report = sync_once(store, _clock(args.now))
     except SyncFailed as failure:
         # Offline is the normal state of a gate now and then: a warning, not a failure.
         logger.warning("sync failed, will retry later: %s", failure)
@@ -139,26 +134,52 @@ def cmd_scan(args: argparse.Namespace, store: StateStore) -> int:
     if args.image is not None:
         try:
             payload = decode_file(Path(args.image))
-        except NoCodeFound as none:
+        except NoCodeFound as none:  # no code, or an image refused (too many pixels, not an image)
             raise UsageError(f"{args.image}: {none}") from none
         except OSError as error:
             raise UsageError(f"{args.image}: {error}") from error
     gate = _open_gate(args, store, LogDoor())
-    outcome = gate.scan(payload, args.direction)
-    _emit(outcome.as_json())
-    return GRANTED if outcome.decision.granted else DENIED
+    return _decided(desk.describe(gate, gate.scan(payload, args.direction)))
+
+
+def _decided(line: dict[str, Any]) -> int:
+    _emit(line)
+    return GRANTED if line["decision"] == "granted" else DENIED
+
+
+def cmd_lookup(args: argparse.Namespace, store: StateStore) -> int:
+    gate = _open_gate(args, store, LogDoor())
+    return _decided(desk.lookup(gate, args.code, args.direction))
+
+
+def cmd_override(args: argparse.Namespace, store: StateStore) -> int:
+    gate = _open_gate(args, store, LogDoor())
+    try:
+        return _decided(desk.override(gate, args.reason, code=args.code, payload=args.payload))
+    except desk.DeskError as error:
+        raise UsageError(str(error)) from error
 
 
 def cmd_status(_args: argparse.Namespace, store: StateStore) -> int:
     identity = store.identity()
+    peers = store.rows("SELECT url, device_id, last_ok_at, last_error FROM peers ORDER BY url")
     _emit(
         {
             "enrolled": identity is not None,
             "device_id": identity.device_id if identity else None,
             "centre": identity.centre if identity else None,
             "server": identity.server if identity else None,
+            "version": agent_version(),
             "last_sync_at": store.setting("last_sync_at"),
+            "clock_offset_seconds": store.setting("clock_offset_seconds"),
             **store.counts(),
+            "merged": store.merged_count(),
+            "roster": roster.count(store),
+            "listening": store.setting("peer_listen"),
+            "peers": [
+                {"url": url, "device_id": device, "last_ok_at": ok, "last_error": error}
+                for url, device, ok, error in peers
+            ],
         }
     )
     return GRANTED
@@ -175,62 +196,30 @@ def _door(args: argparse.Namespace) -> Door:
     return LogDoor(args.open_seconds)
 
 
-def _feed(source: Callable[[], Iterator[str]], name: str, into: queue.Queue[tuple[str, str | None]]) -> None:
-    try:
-        for payload in source():
-            into.put((name, payload))
-    except Exception:  # an input failing (camera unplugged) must not stop the others
-        logger.exception("input %s stopped", name)
-    into.put((name, None))
-
-
 def cmd_run(args: argparse.Namespace, store: StateStore) -> int:
+    try:
+        listen = None if args.listen is None else runner.listen_address(args.listen)
+    except ValueError as error:
+        raise UsageError(str(error)) from error
     door = _door(args)
     gate = _open_gate(args, store, door)
-    stop = threading.Event()
-    sources: dict[str, Callable[[], Iterator[str]]] = {}
-    if args.stdin:
-        sources["stdin"] = lambda: stdin_payloads(sys.stdin)
-    # Repeats are dropped only where a code stays in view (camera, dropped frames), never on stdin:
-    # there each line is someone scanning, and a family scans one pass once per person.
-    if args.watch is not None:
-        folder = Path(args.watch)
-        sources["folder"] = lambda: debounced(
-            watched_folder(folder, stop=stop), Debounce(args.repeat_seconds)
-        )
-    if args.camera is not None:
-        sources["camera"] = lambda: debounced(
-            camera_frames(args.camera, stop=stop), Debounce(args.repeat_seconds)
-        )
-    if not sources:
-        raise UsageError("nothing to read: keep stdin, or add --watch DIR or --camera N")
-    syncer = (
-        SyncLoop(Path(args.state), args.durability, args.sync_interval) if args.sync_interval > 0 else None
+    options = runner.RunOptions(
+        state=Path(args.state),
+        durability=args.durability,
+        direction=args.direction,
+        stdin=sys.stdin if args.stdin else None,
+        watch=None if args.watch is None else Path(args.watch),
+        camera=args.camera,
+        repeat_seconds=args.repeat_seconds,
+        sync_interval=args.sync_interval,
+        listen=listen,
+        peers=list(args.peer),
+        peer_interval=args.peer_interval,
     )
-    payloads: queue.Queue[tuple[str, str | None]] = queue.Queue()
-
-    def request_stop(_signum: int, _frame: Any) -> None:
-        stop.set()
-        payloads.put(("signal", None))
-
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
-    for name, source in sources.items():
-        threading.Thread(target=_feed, args=(source, name, payloads), name=name, daemon=True).start()
-    if syncer is not None:
-        syncer.start()
-    live = set(sources)
     try:
-        while live and not stop.is_set():
-            name, payload = payloads.get()
-            if payload is None:
-                live.discard(name)
-                continue
-            _emit(gate.scan(payload, args.direction).as_json())
-    finally:
-        if syncer is not None:
-            syncer.stop()
-        door.close()
+        runner.run(gate, options, gate.clock, _emit)
+    except ValueError as error:
+        raise UsageError(str(error)) from error
     return GRANTED
 
 
@@ -276,6 +265,17 @@ def parser() -> argparse.ArgumentParser:
     scan.add_argument("payload", nargs="?", help="the pass text, EST:...")
     scan.set_defaults(handler=cmd_scan)
 
+    lookup = commands.add_parser("lookup", help="decide for a booking by the code printed on its pass")
+    lookup.add_argument("--direction", choices=("in", "out"), default="in")
+    lookup.add_argument("code", help="the booking code, e.g. CA2F-DA8F")
+    lookup.set_defaults(handler=cmd_lookup)
+
+    override = commands.add_parser("override", help="let a booking's holder in whatever the rules say")
+    override.add_argument("--reason", required=True, help="why (journaled, shown to the manager)")
+    override.add_argument("--code", help="the booking code")
+    override.add_argument("payload", nargs="?", help="or the pass text, EST:...")
+    override.set_defaults(handler=cmd_override)
+
     run = commands.add_parser("run", help="decide passes as they come, drive the door, sync on a timer")
     run.add_argument("--direction", choices=("in", "out"), default="in")
     run.add_argument("--no-stdin", dest="stdin", action="store_false", help="do not read payloads from stdin")
@@ -285,6 +285,13 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--door", choices=("log", "gpio"), default="log")
     run.add_argument("--gpio-pin", type=int, help="BCM pin number of the door relay")
     run.add_argument("--open-seconds", type=float, default=3.0)
+    run.add_argument("--listen", help="HOST:PORT where the other gates of the centre reach this one")
+    run.add_argument(
+        "--peer", action="append", default=[], help="another gate of the centre, http://HOST:PORT (repeat)"
+    )
+    run.add_argument(
+        "--peer-interval", type=float, default=2.0, help="seconds between exchanges with an idle peer"
+    )
     run.add_argument(
         "--repeat-seconds",
         type=float,

@@ -2,12 +2,18 @@
 
 QR codes in images are read with zxing-cpp, restricted to QR codes (reading every symbology is ten times
 slower). A camera is read through OpenCV when it is installed; nothing else here needs it.
+
+An image file is outside input: anyone who can drop a file in the watched folder can drop a 20000×20000
+PNG of a few kilobytes that decompresses to 400 million pixels. Its size is read from its header and
+checked against ``MAX_IMAGE_PIXELS`` before a single pixel is decoded; a file that is refused, or that
+Pillow cannot decode, is ``ImageRefused``: ``scan`` says so (exit 2), ``run`` logs it and goes on.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+import warnings
 from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -19,10 +25,18 @@ logger = logging.getLogger("gateway_agent.inputs")
 
 QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"})
+# A 12-megapixel phone photo is the largest picture of a pass anyone should send; a gate camera's frame
+# is well below. Decoding this many pixels takes a fraction of a second and some 50 MB at most.
+MAX_IMAGE_PIXELS = 16_000_000
 
 
 class NoCodeFound(Exception):
     """The image holds no readable QR code."""
+
+
+class ImageRefused(NoCodeFound):
+    """The file is not an image the gate reads: more pixels than a camera frame (a decompression bomb),
+    or not an image Pillow can decode. A kind of :class:`NoCodeFound`: every caller treats both alike."""
 
 
 def decode_image(image: Any) -> str:
@@ -33,10 +47,36 @@ def decode_image(image: Any) -> str:
     return str(found[0].text)
 
 
+def _bound(size: tuple[int, int]) -> None:
+    """Refuse an image by the size its header gives, before any pixel is decoded."""
+    width, height = size
+    if width * height > MAX_IMAGE_PIXELS:
+        raise ImageRefused(
+            f"{width}×{height} pixels is more than a camera frame ({MAX_IMAGE_PIXELS:,} at most)"
+        )
+
+
 def decode_file(path: Path) -> str:
-    with Image.open(path) as image:
-        image.load()
-        return decode_image(image)
+    """The text of the first QR code in an image file; ``ImageRefused`` for a file too large to decode
+    or that is no image; ``OSError`` for a file that cannot be opened."""
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns from 89 megapixels and refuses from 179; the gate's own bound is far lower.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                _bound(image.size)
+                image.load()
+                return decode_image(image)
+    except (NoCodeFound, FileNotFoundError, PermissionError, IsADirectoryError):
+        raise
+    except Image.DecompressionBombError as bomb:  # past Pillow's own bound, refused as it opens
+        raise ImageRefused(
+            f"more than a camera frame ({MAX_IMAGE_PIXELS:,} pixels at most): {bomb}"
+        ) from bomb
+    # Any other failure is the file's: Pillow's decoders raise OSError, ValueError, SyntaxError,
+    # EOFError, struct.error and more on damaged files, and DecompressionBombError past its own bound.
+    except Exception as error:
+        raise ImageRefused(f"not an image the gate can read ({type(error).__name__}: {error})") from error
 
 
 def stdin_payloads(stream: IO[str]) -> Iterator[str]:
@@ -65,6 +105,8 @@ def watched_folder(folder: Path, poll_seconds: float = 0.2, stop: Any = None) ->
             try:
                 path.replace(target)
                 yield decode_file(target)
+            except ImageRefused as refused:
+                logger.warning("%s: refused: %s", path.name, refused)
             except NoCodeFound:
                 logger.info("%s: no QR code", path.name)
             except OSError as error:  # a half-written or vanished file: skip it, log it

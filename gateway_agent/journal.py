@@ -1,17 +1,22 @@
 """The gate's state directory: one SQLite database in WAL mode.
 
-It holds the device identity, the synced public keys and revocations, the anti-passback counts and the
-journal of every scan decided. A scan's journal row and its new anti-passback count are committed in
-one transaction *before* the door is driven, so a crash at any moment loses nothing already decided: a
-scan is either fully recorded (and then the door may have opened) or not recorded and not acted on.
+It holds the device identity, the synced public keys and revocations, the journal of every scan decided
+here and of those its peers and the server told it about, and what the gate staff's tools need (the
+roster, ``gateway_agent.roster``; the peers' cursors, ``gateway_agent.peers``). A scan's journal row is
+committed *before* the door is driven, so a crash at any moment loses nothing already decided: a scan
+is either fully recorded (and then the door may have opened) or not recorded and not acted on.
+
+The anti-passback count is not stored: it is folded from the party's granted crossings in the journal
+(``decision.count_inside``) at each scan. So merging another gate's events is inserting rows by event
+id, in any order and any number of times, and the count follows by itself.
 
 Durability: ``synchronous=FULL`` (the default here) makes each commit survive a power cut as well as a
 killed process, at the cost of one fsync per scan. ``normal`` survives a killed process but may lose
 the last scans in a power cut; it is for gates whose storage is too slow for FULL.
 
 SQLite from the standard library rather than a key-value file: a journal that must be appended to,
-marked uploaded in batches and read by a second thread (sync) while scans go on is what SQLite's WAL
-mode does, with nothing to install on the gate computer.
+marked uploaded in batches and read by other threads (sync, peers) while scans go on is what SQLite's
+WAL mode does, with nothing to install on the gate computer.
 """
 
 from __future__ import annotations
@@ -22,24 +27,24 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from access.passformat import PublicKeyring, public_key_from_base64url
-from gateway_agent.decision import PassbackState
+from gateway_agent.decision import Crossing, GatePolicy, PassbackState, count_inside
 
 Durability = Literal["full", "normal"]
 DATABASE_NAME = "gate.sqlite3"
-_STORED, _REJECTED = 1, 2  # journal.uploaded; 0 is waiting
+# journal.uploaded: 0 waiting, 1 stored by the server, 2 refused by the server (kept, never sent
+# again), 3 another gate's event (its own gate uploads it).
+_WAITING, _STORED, _REJECTED, _FOREIGN = 0, 1, 2, 3
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS keys (kid TEXT PRIMARY KEY, public_key TEXT NOT NULL, not_after TEXT);
 CREATE TABLE IF NOT EXISTS revocations (pass_id BLOB PRIMARY KEY) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS passback (
-    pass_id BLOB PRIMARY KEY, inside INTEGER NOT NULL, changed_at INTEGER
-) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS journal (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     event_id TEXT NOT NULL UNIQUE,
@@ -48,12 +53,52 @@ CREATE TABLE IF NOT EXISTS journal (
     decision TEXT NOT NULL CHECK (decision IN ('granted', 'denied')),
     reason TEXT NOT NULL,
     scanned_at INTEGER NOT NULL,
-    -- 0 waiting for upload, 1 stored by the server, 2 refused by the server as bad input (kept here,
-    -- never sent again). A state in this column rather than a new one: older gates need no migration.
     uploaded INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS journal_pending ON journal (seq) WHERE uploaded = 0;
 """
+
+# Schema 2 (gates of one centre share their scans): added to a journal of schema 1 in place, so a
+# gate upgraded mid-season keeps its journal and its counts (folded from the same rows).
+_JOURNAL_COLUMNS_2 = {
+    "booking_id": "TEXT",  # the booking, when the pass, the server or a peer said it
+    "party": "TEXT",  # what the crossing counts under: booking_id, else pass_id
+    "ordered_at": "INTEGER",  # milliseconds: its place in the party's order (decision.next_stamp)
+    "origin": "TEXT",  # the deciding gate's device id; NULL: this gate
+    "note": "TEXT",  # a manual override's reason, as the guard typed it
+}
+_SCHEMA_2 = """
+UPDATE journal SET ordered_at = scanned_at * 1000, party = pass_id WHERE ordered_at IS NULL;
+DROP TABLE IF EXISTS passback;
+CREATE INDEX IF NOT EXISTS journal_party ON journal (party) WHERE decision = 'granted';
+CREATE INDEX IF NOT EXISTS journal_pass ON journal (pass_id) WHERE booking_id IS NULL;
+CREATE TABLE IF NOT EXISTS pass_bookings (pass_id TEXT PRIMARY KEY, booking_id TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS roster (
+    booking_id TEXT PRIMARY KEY,
+    code TEXT NOT NULL,
+    pass_id TEXT,
+    centre TEXT NOT NULL,
+    valid_from INTEGER NOT NULL,
+    valid_until INTEGER NOT NULL,
+    party_size INTEGER NOT NULL,
+    holder TEXT NOT NULL,
+    holder_ar TEXT NOT NULL,
+    unit TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS roster_code ON roster (code);
+CREATE TABLE IF NOT EXISTS peers (
+    url TEXT PRIMARY KEY,
+    device_id TEXT,
+    pushed_seq INTEGER NOT NULL DEFAULT 0,
+    pulled_seq INTEGER NOT NULL DEFAULT 0,
+    last_ok_at TEXT,
+    last_error TEXT
+);
+"""
+_ENTRY_COLUMNS = (
+    "seq, event_id, pass_id, direction, decision, reason, scanned_at, booking_id, ordered_at, note, origin"
+)
+_COUNT_ONLY = GatePolicy(centre="-", timezone=UTC, daily_reset_hour=None)
 
 
 def _unix_seconds(instant: str) -> int:
@@ -64,6 +109,33 @@ def _unix_seconds(instant: str) -> int:
     return int(parsed.timestamp())
 
 
+def _text(value: uuid.UUID | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    return None if value is None else uuid.UUID(value)
+
+
+def _entry(
+    event: str, pass_id: str | None, direction: str, decision: str, reason: str, scanned_at: int, *rest: Any
+) -> JournalEntry:
+    """A journal row (``_ENTRY_COLUMNS`` but the first) as an entry."""
+    booking, ordered_at, note, origin = rest
+    return JournalEntry(
+        uuid.UUID(event),
+        _uuid(pass_id),
+        direction,
+        decision,
+        reason,
+        scanned_at,
+        _uuid(booking),
+        ordered_at,
+        note,
+        origin,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class JournalEntry:
     event_id: uuid.UUID
@@ -71,7 +143,19 @@ class JournalEntry:
     direction: str
     decision: str
     reason: str
-    scanned_at: int  # UTC unix seconds
+    scanned_at: int  # UTC unix seconds, on the deciding gate's clock
+    booking_id: uuid.UUID | None = None
+    ordered_at: int | None = None  # milliseconds; None: scanned_at's
+    note: str | None = None
+    origin: str | None = None  # the deciding gate's device id; None: this gate
+
+    @property
+    def order(self) -> int:
+        return self.scanned_at * 1000 if self.ordered_at is None else self.ordered_at
+
+    @property
+    def party(self) -> uuid.UUID | None:
+        return self.booking_id if self.booking_id is not None else self.pass_id
 
 
 class SyncedKeys(NamedTuple):
@@ -89,27 +173,45 @@ class Identity:
 
 
 class StateStore:
-    """One connection to the state database. Each thread (deciding, syncing) opens its own."""
+    """One connection to the state database. Each thread (deciding, syncing, peers) opens its own."""
 
     def __init__(self, directory: Path, durability: Durability = "full") -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / DATABASE_NAME
         # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE below), not the module's guess.
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={'FULL' if durability == 'full' else 'NORMAL'}")
         self._db.execute("PRAGMA busy_timeout=30000")
         self._db.executescript(_SCHEMA)
+        self._upgrade()
         self._key_rows: tuple[tuple[str, str, str | None], ...] = ()
         self._keys = SyncedKeys({}, {})
+
+    def _upgrade(self) -> None:
+        with self.transaction() as db:
+            if db.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+                return
+            present = {row[1] for row in db.execute("PRAGMA table_info(journal)")}
+            for column, kind in _JOURNAL_COLUMNS_2.items():
+                if column not in present:
+                    db.execute(f"ALTER TABLE journal ADD COLUMN {column} {kind}")
+            for statement in _SCHEMA_2.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:
         self._db.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``); nested calls join the outer one."""
         with self._lock:
+            if self._db.in_transaction:
+                yield self._db
+                return
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -118,14 +220,19 @@ class StateStore:
                 raise
             self._db.execute("COMMIT")
 
+    def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
+        """Read rows (the other modules of the agent keep their own statements)."""
+        with self._lock:
+            return self._db.execute(sql, parameters).fetchall()
+
     # --- settings and identity --------------------------------------------------------------------
 
     def setting(self, name: str) -> str | None:
-        row = self._db.execute("SELECT value FROM settings WHERE name = ?", (name,)).fetchone()
-        return None if row is None else str(row[0])
+        rows = self.rows("SELECT value FROM settings WHERE name = ?", (name,))
+        return None if not rows else str(rows[0][0])
 
     def set_settings(self, values: dict[str, str]) -> None:
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.executemany("INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)", values.items())
 
     def identity(self) -> Identity | None:
@@ -147,13 +254,13 @@ class StateStore:
             public_key_from_base64url(public_key)  # refuse a bad key before storing anything
             if not_after is not None:
                 _unix_seconds(not_after)
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.execute("DELETE FROM keys")
             db.executemany("INSERT INTO keys (kid, public_key, not_after) VALUES (?, ?, ?)", rows)
 
     def keys(self) -> SyncedKeys:
         """The synced keys, parsed once per change of the table (a scan reads them every time)."""
-        rows = tuple(self._db.execute("SELECT kid, public_key, not_after FROM keys ORDER BY kid").fetchall())
+        rows = tuple(self.rows("SELECT kid, public_key, not_after FROM keys ORDER BY kid"))
         if rows != self._key_rows:
             self._keys = SyncedKeys(
                 {kid: public_key_from_base64url(key) for kid, key, _ in rows},
@@ -167,7 +274,7 @@ class StateStore:
 
     def add_revocations(self, pass_ids: Sequence[uuid.UUID], cursor: int) -> None:
         """Revoked passes and the feed cursor after them, in one transaction: never one without the other."""
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.executemany(
                 "INSERT OR IGNORE INTO revocations (pass_id) VALUES (?)", [(p.bytes,) for p in pass_ids]
             )
@@ -179,87 +286,147 @@ class StateStore:
         return int(self.setting("revocation_cursor") or 0)
 
     def is_revoked(self, pass_id: uuid.UUID) -> bool:
-        return (
-            self._db.execute("SELECT 1 FROM revocations WHERE pass_id = ?", (pass_id.bytes,)).fetchone()
-            is not None
-        )
+        return bool(self.rows("SELECT 1 FROM revocations WHERE pass_id = ?", (pass_id.bytes,)))
 
     def revoked_count(self) -> int:
-        return int(self._db.execute("SELECT count(*) FROM revocations").fetchone()[0])
+        return int(self.rows("SELECT count(*) FROM revocations")[0][0])
 
-    # --- anti-passback and the journal (written by each scan) -------------------------------------
+    # --- parties: which booking a pass belongs to, and its crossings -------------------------------
 
-    def passback(self, pass_id: uuid.UUID) -> PassbackState | None:
-        row = self._db.execute(
-            "SELECT inside, changed_at FROM passback WHERE pass_id = ?", (pass_id.bytes,)
-        ).fetchone()
-        return None if row is None else PassbackState(inside=row[0], changed_at=row[1])
+    def booking_of(self, pass_id: uuid.UUID) -> uuid.UUID | None:
+        rows = self.rows("SELECT booking_id FROM pass_bookings WHERE pass_id = ?", (str(pass_id),))
+        return None if not rows else uuid.UUID(rows[0][0])
+
+    def learn_bookings(self, pairs: Iterable[tuple[uuid.UUID, uuid.UUID]]) -> None:
+        """Passes and their bookings (from the roster, the scan feed, a peer): the crossings already
+        journaled under such a pass id move to its booking's count."""
+        rows = [(str(pass_id), str(booking_id)) for pass_id, booking_id in pairs]
+        if not rows:
+            return
+        with self.transaction() as db:
+            db.executemany("INSERT OR IGNORE INTO pass_bookings (pass_id, booking_id) VALUES (?, ?)", rows)
+            db.executemany(
+                "UPDATE journal SET booking_id = ?2, party = ?2 WHERE pass_id = ?1 AND booking_id IS NULL",
+                rows,
+            )
+
+    def crossings(self, party: uuid.UUID) -> list[Crossing]:
+        """The party's granted crossings known here, its own and other gates'."""
+        return [
+            Crossing(direction, ordered_at, uuid.UUID(event_id))
+            for direction, ordered_at, event_id in self.rows(
+                "SELECT direction, ordered_at, event_id FROM journal"
+                " WHERE party = ? AND decision = 'granted'",
+                (str(party),),
+            )
+        ]
+
+    def passback(self, party: uuid.UUID) -> PassbackState | None:
+        """The party's count as folded from its crossings, before any daily reset; None if none."""
+        crossings = self.crossings(party)
+        if not crossings:
+            return None
+        latest = max(c.ordered_at for c in crossings) // 1000
+        return count_inside(crossings, _COUNT_ONLY, latest)
+
+    # --- the journal ------------------------------------------------------------------------------
 
     @contextmanager
     def scan_transaction(self) -> Iterator[None]:
-        """Read the pass's state, decide and record inside one write transaction: two agents sharing a
-        state directory (an entry and an exit reader) then never both count the same last place."""
-        with self._transaction():
+        """Read the party's crossings, decide and record inside one write transaction: two agents
+        sharing a state directory (an entry and an exit reader) then never both count the same last
+        place."""
+        with self.transaction():
             yield
 
-    def record(self, entry: JournalEntry, passback: PassbackState | None) -> None:
-        """The scan and its pass's new count, committed together (and to disk) before the door moves.
-        Call inside ``scan_transaction``."""
-        db = self._db
-        db.execute(
-            "INSERT INTO journal (event_id, pass_id, direction, decision, reason, scanned_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+    def record(self, entry: JournalEntry) -> None:
+        """A scan decided here, committed (and to disk) before the door moves; call it inside
+        ``scan_transaction``. Its booking, when unknown, is the one the gate learned for its pass."""
+        booking = entry.booking_id
+        if booking is None and entry.pass_id is not None:
+            booking = self.booking_of(entry.pass_id)
+        self._insert(entry, booking, _WAITING)
+
+    def _insert(self, entry: JournalEntry, booking: uuid.UUID | None, uploaded: int) -> bool:
+        party = booking if booking is not None else entry.pass_id
+        inserted = self._db.execute(
+            "INSERT OR IGNORE INTO journal (event_id, pass_id, direction, decision, reason, scanned_at,"
+            " uploaded, booking_id, party, ordered_at, origin, note)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 str(entry.event_id),
-                None if entry.pass_id is None else str(entry.pass_id),
+                _text(entry.pass_id),
                 entry.direction,
                 entry.decision,
                 entry.reason,
                 entry.scanned_at,
+                uploaded,
+                _text(booking),
+                _text(party),
+                entry.order,
+                entry.origin,
+                entry.note,
             ),
         )
-        if passback is not None and entry.pass_id is not None:
-            db.execute(
-                "INSERT OR REPLACE INTO passback (pass_id, inside, changed_at) VALUES (?, ?, ?)",
-                (entry.pass_id.bytes, passback.inside, passback.changed_at),
+        return inserted.rowcount == 1
+
+    def merge(self, entries: Iterable[JournalEntry]) -> int:
+        """Other gates' events (``origin`` set), stored once by event id whatever their order and
+        however often they come: the number new here. The bookings they name are learned."""
+        entries = list(entries)
+        with self.transaction():
+            self.learn_bookings(
+                (e.pass_id, e.booking_id) for e in entries if e.pass_id is not None and e.booking_id
             )
+            new = 0
+            for entry in entries:
+                booking = entry.booking_id
+                if booking is None and entry.pass_id is not None:
+                    booking = self.booking_of(entry.pass_id)
+                new += self._insert(entry, booking, _FOREIGN)
+        return new
 
     def pending(self, limit: int) -> list[tuple[int, JournalEntry]]:
-        """The oldest scans not yet uploaded, with their journal positions."""
+        """The oldest scans decided here not yet uploaded, with their journal positions."""
         return self._entries("WHERE uploaded = 0 ORDER BY seq LIMIT ?", (limit,))
 
     def journal(self) -> list[JournalEntry]:
-        """Every scan decided here, oldest first."""
-        return [entry for _seq, entry in self._entries("ORDER BY seq", ())]
+        """Every scan decided here, oldest first (not those other gates told this one about)."""
+        return [entry for _seq, entry in self._entries("WHERE origin IS NULL ORDER BY seq", ())]
+
+    def events_since(self, seq: int, limit: int) -> list[tuple[int, JournalEntry]]:
+        """Every event this gate knows (its own and others'), in the order it learned them."""
+        return self._entries("WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit))
+
+    def last_seq(self) -> int:
+        return int(self.rows("SELECT coalesce(max(seq), 0) FROM journal")[0][0])
 
     def _entries(self, clause: str, parameters: tuple[int, ...]) -> list[tuple[int, JournalEntry]]:
-        rows = self._db.execute(
+        rows = self.rows(
             # `clause` is one of this class's own constant strings, never outside text.
-            "SELECT seq, event_id, pass_id, direction, decision, reason, scanned_at FROM journal " + clause,  # noqa: S608
+            f"SELECT {_ENTRY_COLUMNS} FROM journal " + clause,  # noqa: S608
             parameters,
-        ).fetchall()
-        return [
-            (seq, JournalEntry(uuid.UUID(event), None if pass_id is None else uuid.UUID(pass_id), *rest))
-            for seq, event, pass_id, *rest in rows
-        ]
+        )
+        return [(row[0], _entry(*row[1:])) for row in rows]
 
     def mark_uploaded(self, seqs: Sequence[int]) -> None:
         self._mark(seqs, _STORED)
 
     def mark_rejected(self, seqs: Sequence[int]) -> None:
-        """Scans the server refused as bad input: kept in the journal, never offered again, counted."""
+        """Scans the server refused: kept in the journal, never offered again, counted."""
         self._mark(seqs, _REJECTED)
 
     def _mark(self, seqs: Sequence[int], state: int) -> None:
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.executemany("UPDATE journal SET uploaded = ? WHERE seq = ?", [(state, seq) for seq in seqs])
 
     def counts(self) -> dict[str, int]:
-        total, pending, rejected = self._db.execute(
-            "SELECT count(*), coalesce(sum(uploaded = 0), 0), coalesce(sum(uploaded = ?), 0) FROM journal",
-            (_REJECTED,),
-        ).fetchone()
-        keys = self._db.execute("SELECT count(*) FROM keys").fetchone()[0]
+        total, pending, rejected = self.rows(
+            "SELECT coalesce(sum(origin IS NULL), 0), coalesce(sum(uploaded = ?), 0),"
+            " coalesce(sum(uploaded = ?), 0) FROM journal",
+            (_WAITING, _REJECTED),
+        )[0]
+        keys = self.rows("SELECT count(*) FROM keys")[0][0]
         return {
             "journal": int(total),
             "pending_upload": int(pending),
@@ -267,3 +434,7 @@ class StateStore:
             "keys": int(keys),
             "revoked": self.revoked_count(),
         }
+
+    def merged_count(self) -> int:
+        """Events other gates decided that this one knows."""
+        return int(self.rows("SELECT count(*) FROM journal WHERE origin IS NOT NULL")[0][0])

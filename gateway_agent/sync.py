@@ -1,4 +1,5 @@
-"""Talking to the server: the device's enrolment, keys and revocations down, the journal up.
+"""Talking to the server: the device's enrolment, keys, revocations, the roster and the other gates'
+events (the centre's scan feed) down; the journal and a report of the gate's health up.
 
 Every exchange is safe to repeat. Revocations come by cursor and are stored with the cursor in one
 transaction; scans go up in batches and are marked uploaded only once the server has answered, and the
@@ -11,21 +12,28 @@ small functions below, which refuse anything not shaped as CONTRACT.md says.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 
+from access.passformat import normalise_booking_code
+from gateway_agent import roster
+from gateway_agent.events import EventRefused, from_wire, instant, to_wire
 from gateway_agent.journal import Durability, Identity, JournalEntry, StateStore
+from gateway_agent.roster import RosterStay
 
 logger = logging.getLogger("gateway_agent.sync")
 
@@ -33,6 +41,15 @@ UPLOAD_BATCH = 500  # the server takes up to 1000 events a request
 TIMEOUT_SECONDS = 10.0
 DEVICE_REFUSED = frozenset({401, 403})
 BAD_INPUT = frozenset({400, 422})  # CONTRACT.md: the answer to a request the server will never take
+CLOCK_WARNING_SECONDS = 60  # a gate whose clock is further off than this says so at each sync
+Clock = Callable[[], float]
+
+
+def agent_version() -> str:
+    try:
+        return metadata.version("estivage")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
 class SyncFailed(Exception):
@@ -44,6 +61,8 @@ class SyncReport:
     keys: int  # the keys the gate holds after the sync
     new_revocations: int
     upload: Upload
+    roster: int = 0  # stays of the coming days the gate now holds
+    merged: int = 0  # other gates' events new to this one, from the centre's scan feed
 
     def as_json(self) -> dict[str, int]:
         return {
@@ -52,6 +71,8 @@ class SyncReport:
             "uploaded": self.upload.accepted,
             "duplicates": self.upload.duplicates,
             "new_rejections": self.upload.rejected,
+            "roster": self.roster,
+            "merged": self.merged,
         }
 
 
@@ -109,34 +130,124 @@ def _string(value: Any, what: str) -> str:
     return value
 
 
-def _whoami(document: Any) -> tuple[str, str, str]:
-    """The device id, centre and time zone the server says this token belongs to."""
+@dataclass(frozen=True, slots=True)
+class WhoAmI:
+    device_id: str
+    centre: str
+    time_zone: str
+    peer_keys: list[tuple[str, str]]  # (kid, key), newest first; none from a server before peers
+
+
+def _whoami(document: Any) -> WhoAmI:
+    """The device id, centre and time zone the server says this token belongs to, and its peer keys."""
     with _reading("/api/access/device"):
         time_zone = _text(document, "time_zone")
         ZoneInfo(time_zone)  # a zone this computer cannot load would break every scan later
-        return _text(document, "device_id"), _text(document, "centre"), time_zone
+        keys = [(_text(k, "kid"), _text(k, "key")) for k in document.get("peer_keys", [])]
+        return WhoAmI(_text(document, "device_id"), _text(document, "centre"), time_zone, keys)
 
 
-def fetch_identity(server: str, token: str) -> Identity:
+def fetch_identity(server: str, token: str) -> tuple[Identity, WhoAmI]:
     """Who the token says this gate is: the enrolment step's check that server and token go together."""
     with _client(server, token) as client:
-        device_id, centre, time_zone = _whoami(_get(client, "/api/access/device"))
-    return Identity(server.rstrip("/"), token, device_id, centre, time_zone)
+        me = _whoami(_get(client, "/api/access/device"))
+    return Identity(server.rstrip("/"), token, me.device_id, me.centre, me.time_zone), me
 
 
-def sync_once(store: StateStore) -> SyncReport:
+def peer_settings(me: WhoAmI) -> dict[str, str]:
+    return {"peer_keys": json.dumps(me.peer_keys)}
+
+
+def sync_once(store: StateStore, clock: Clock = time.time) -> SyncReport:
     identity = store.identity()
     if identity is None:
         raise SyncFailed("this gate is not enrolled: run `gateway-agent enroll --server URL --token TOKEN`")
+    grace = int(store.setting("grace_seconds") or 0)
+    roster.forget_departed(store, int(clock()), grace)
     with _client(identity.server, identity.token) as client:
-        _device_id, centre, time_zone = _whoami(_get(client, "/api/access/device"))
-        store.set_settings({"centre": centre, "time_zone": time_zone})
+        me = _whoami(_get(client, "/api/access/device"))
+        store.set_settings({"centre": me.centre, "time_zone": me.time_zone, **peer_settings(me)})
         with _reading("/api/access/keys"):
             _replace_keys(store, _published_keys(_get(client, "/api/access/keys")))
         new_revocations = _pull_revocations(client, store)
         upload = _push_journal(client, store)
-    store.set_settings({"last_sync_at": datetime.now(UTC).isoformat(timespec="seconds")})
-    return SyncReport(len(store.keyring()), new_revocations, upload)
+        # After the revocations: a pass reissued in between is then live in the roster, not revoked.
+        held = _pull_roster(client, store, me.centre)
+        merged = _pull_feed(client, store, clock)
+        _report(client, store, clock)
+    roster.forget_departed(store, int(clock()), grace)
+    store.set_settings({"last_sync_at": instant(clock())})
+    return SyncReport(len(store.keyring()), new_revocations, upload, held, merged)
+
+
+def _report(client: httpx.Client, store: StateStore, clock: Clock) -> None:
+    """The gate's health for the fleet view; the server answers its view of this gate's clock."""
+    try:
+        response = client.post(
+            "/api/access/device/report",
+            json={
+                "version": agent_version(),
+                "backlog": store.counts()["pending_upload"],
+                "clock": instant(clock()),
+            },
+        )
+    except httpx.HTTPError as error:
+        raise SyncFailed(f"server unreachable: {error}") from error
+    with _reading("/api/access/device/report"):
+        offset = float(_json(response)["clock_offset_seconds"])
+    store.set_settings({"clock_offset_seconds": f"{offset:.3f}"})
+    if abs(offset) > CLOCK_WARNING_SECONDS:
+        logger.warning("this gate's clock is %+.0f s off the server's: set it right (NTP)", offset)
+
+
+def _roster_stay(document: Any, centre: str) -> tuple[RosterStay, list[uuid.UUID]]:
+    code = normalise_booking_code(_text(document, "code"))
+    if code is None:
+        raise ValueError(f"not a booking code: {document['code']!r}")
+    pass_id = document.get("pass_id")
+    stay = RosterStay(
+        booking_id=uuid.UUID(_text(document, "booking_id")),
+        code=code,
+        pass_id=None if pass_id is None else uuid.UUID(_string(pass_id, "pass_id")),
+        centre=centre,
+        valid_from=int(datetime.fromisoformat(_text(document, "valid_from")).timestamp()),
+        valid_until=int(datetime.fromisoformat(_text(document, "valid_until")).timestamp()),
+        party_size=int(document["party_size"]),
+        holder=str(document["holder"]),
+        holder_ar=str(document["holder_ar"]),
+        unit=str(document["unit"]),
+    )
+    return stay, [uuid.UUID(_string(p, "a pass id")) for p in document["pass_ids"]]
+
+
+def _pull_roster(client: httpx.Client, store: StateStore, centre: str) -> int:
+    document = _get(client, "/api/access/roster")
+    with _reading("/api/access/roster"):
+        read = [_roster_stay(item, centre) for item in document["stays"]]
+    stays = [stay for stay, _passes in read]
+    passes = [(pass_id, stay.booking_id) for stay, pass_ids in read for pass_id in pass_ids]
+    return roster.replace(store, stays, passes)
+
+
+def _pull_feed(client: httpx.Client, store: StateStore, clock: Clock) -> int:
+    """The other gates' events of the centre, by cursor; an event this gate refuses is logged and
+    skipped (the cursor moves on: it would be refused again)."""
+    merged = 0
+    while True:
+        since = int(store.setting("scan_feed_cursor") or 0)
+        document = _get(client, "/api/access/scan-feed", since=since)
+        with _reading("/api/access/scan-feed"):
+            cursor, items = int(document["cursor"]), list(document["events"])
+        if cursor <= since:
+            return merged
+        entries = []
+        for item in items:
+            try:
+                entries.append(from_wire(item, clock()))
+            except EventRefused as refused:
+                logger.warning("the scan feed sent an event this gate refuses: %s", refused)
+        merged += store.merge(entries)
+        store.set_settings({"scan_feed_cursor": str(cursor)})
 
 
 def _replace_keys(store: StateStore, keys: list[tuple[str, str, str | None]]) -> None:
@@ -176,14 +287,10 @@ def _pull_revocations(client: httpx.Client, store: StateStore) -> int:
 
 
 def _event(entry: JournalEntry) -> dict[str, str | None]:
-    return {
-        "event_id": str(entry.event_id),
-        "pass_id": None if entry.pass_id is None else str(entry.pass_id),
-        "direction": entry.direction,
-        "decision": entry.decision,
-        "reason": entry.reason,
-        "scanned_at": datetime.fromtimestamp(entry.scanned_at, UTC).isoformat(),
-    }
+    """One of this gate's events as ``POST /api/access/scans`` takes it (its device is the caller)."""
+    event = to_wire(entry, "")
+    del event["device_id"]
+    return event
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,8 +343,17 @@ def _upload(client: httpx.Client, store: StateStore, batch: list[tuple[int, Jour
         return Upload(rejected=1)
     answer = _json(response)
     with _reading("/api/access/scans"):
-        done = Upload(int(answer["accepted"]), int(answer["duplicates"]))
-    store.mark_uploaded([seq for seq, _entry in batch])
+        refused = {uuid.UUID(_text(r, "event_id")): _text(r, "code") for r in answer.get("refused", [])}
+        done = Upload(int(answer["accepted"]), int(answer["duplicates"]), len(refused))
+    for _seq, entry in batch:
+        if entry.event_id in refused:
+            logger.warning(
+                "the server refuses scan %s (%s); it stays in the journal and is not sent again",
+                entry.event_id,
+                refused[entry.event_id],
+            )
+    store.mark_rejected([seq for seq, entry in batch if entry.event_id in refused])
+    store.mark_uploaded([seq for seq, entry in batch if entry.event_id not in refused])
     return done
 
 
@@ -273,22 +389,32 @@ class SyncLoop(threading.Thread):
     never holds up a scan."""
 
     def __init__(
-        self, state_dir: Path, durability: Durability, interval: float, ceiling: float = 600.0
+        self,
+        state_dir: Path,
+        durability: Durability,
+        interval: float,
+        ceiling: float = 600.0,
+        clock: Clock = time.time,
     ) -> None:
         super().__init__(name="sync", daemon=True)
         self._state_dir = state_dir
         self._durability = durability
+        self._clock = clock
         self.backoff = Backoff(interval, max(ceiling, interval))
-        self._stop = threading.Event()
+        self._halt = threading.Event()  # not `_stop`: threading.Thread has a method of that name
 
     def run(self) -> None:
         store = StateStore(self._state_dir, self._durability)
         try:
             delay = 0.0
-            while not self._stop.wait(delay):
+            while not self._halt.wait(delay):
                 try:
-                    report = sync_once(store)
+                    report = sync_once(store, self._clock)
                 except SyncFailed as failure:
+                    # Offline: the departed stays' names go all the same.
+                    roster.forget_departed(
+                        store, int(self._clock()), int(store.setting("grace_seconds") or 0)
+                    )
                     delay = self.backoff.failure()
                     logger.warning("sync failed (%s); next try in %.0f s", failure, delay)
                 except Exception:  # a bug must not end syncing for good: log it and keep trying
@@ -301,4 +427,4 @@ class SyncLoop(threading.Thread):
             store.close()
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()

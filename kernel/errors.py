@@ -41,3 +41,7 @@ class NotFound(DomainError):
 
 class Forbidden(DomainError):
     """The caller may see the thing but not do this to it."""
+
+
+class RateLimited(DomainError):
+    """The caller did this too often; try again later."""

@@ -1,9 +1,10 @@
 """Who is inside a centre, from its granted gate scans: the rule behind the managers' live count and
 their list of parties on site, so that the list's persons always add up to the count.
 
-Per pass, granted entries less granted exits; a pass with nobody counted inside is left out (an exit
-without an entry, a gate offline for the entry, never counts below zero). A party is inside since the
-entry that took its pass from nobody inside to someone.
+Per party (a booking: its passes, reissued or not, count together), granted entries less granted
+exits; a party with nobody counted inside is left out (an exit without an entry, a gate offline for
+the entry, never counts below zero). A party is inside since the entry that took it from nobody
+inside to someone.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ class Inside:
 
 
 def parties_inside(scans: Iterable[tuple[uuid.UUID | None, str, datetime]]) -> dict[uuid.UUID, Inside]:
-    """`scans`: (pass id, direction "in"/"out", scanned at) of granted scans, oldest first."""
+    """`scans`: (party, direction "in"/"out", at) of granted scans, in their order at the gates."""
     count: Counter[uuid.UUID] = Counter()
     since: dict[uuid.UUID, datetime] = {}
     for pass_id, direction, scanned_at in scans:

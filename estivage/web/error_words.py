@@ -148,6 +148,8 @@ ERROR_WORDS: dict[str, str] = {
     "promotion_not_found": N_("Promotion not found."),
     "device_not_found": N_("Gate device not found."),
     "pass_id_required": N_("A granted passage names its gate pass."),
+    "instant_without_offset": N_("A time without its offset from UTC (such as +01:00) is not an instant."),
+    "too_many_reissues": N_("This pass was reissued too often today; try again tomorrow."),
 }
 
 ON_FIELD: dict[tuple[str, str], str] = {
@@ -209,6 +211,12 @@ WITH_FIGURES: dict[str, Callable[[Translator, Params], str]] = {
         "At most %(max_nights)s night at a time.",
         "At most %(max_nights)s nights at a time.",
         _count(p, "max_nights"),
+        **p,
+    ),
+    "too_many_reissues": lambda t, p: t.ngettext(
+        "A pass may be reissued %(limit)s time in 24 hours; try again later.",
+        "A pass may be reissued %(limit)s times in 24 hours; try again later.",
+        _count(p, "limit"),
         **p,
     ),
 }

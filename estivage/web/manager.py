@@ -24,13 +24,14 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage, Template
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from access.services import inside_by_pass, on_site_now
+from access.services import inside_by_party, on_site_now
 from accounts.domain.identity import STAFF, Identity
 from accounts.guards import requires_manager_or_staff
 from accounts.models import Member
 from booking.models import Booking
 from estivage.web.common import STAYS, Errors, language, page, parse_date
 from estivage.web.error_words import error_text
+from estivage.web.gates import gate_lines, override_lines
 from estivage.web.names import load_names
 from estivage.web.on_site import member_name, people_on_site
 from inventory.domain.calendar import local_today, season_of
@@ -197,7 +198,7 @@ def make_manager_pages(engine: AsyncEngine) -> type[Controller]:
                 except RuleViolation as error:
                     errors[error.field or "to"] = error_text(lang, error)
             arabic = lang == "ar"
-            inside = await inside_by_pass(db_session, view.id, now)  # the count and the list, one read
+            inside = await inside_by_party(db_session, view.id, now)  # the count and the list, one read
             return page(
                 request,
                 "manage_centre.html",
@@ -214,6 +215,10 @@ def make_manager_pages(engine: AsyncEngine) -> type[Controller]:
                 present=await people_on_site(db_session, inside, arabic, ZoneInfo(view.time_zone)),
                 names=await load_names(db_session, lang),
                 quotas=await quota_use(db_session, view, today, now),
+                gate_lines=await gate_lines(db_session, now, view.id),
+                override_lines=await override_lines(
+                    db_session, view.id, now, ZoneInfo(view.time_zone), arabic
+                ),
                 errors=errors,
             )
 

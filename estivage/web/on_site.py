@@ -1,6 +1,6 @@
-"""Who is on site now at a centre, for its managers: one line per pass with people inside.
+"""Who is on site now at a centre, for its managers: one line per booking with people inside.
 
-The parties come from ``access.services.inside_by_pass``, the same reading as the live count
+The parties come from ``access.services.inside_by_party``, the same reading as the live count
 (``access.domain.presence``), so the list's persons add up to it; here they get a unit and a name.
 """
 
@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.domain.presence import Inside
-from access.models import IssuedPass
 from accounts.models import Member
 from booking.models import Booking
 from inventory.models import Unit
@@ -39,24 +38,23 @@ def member_name(member: Member, arabic: bool) -> str:
 async def people_on_site(
     session: AsyncSession, present: Mapping[uuid.UUID, Inside], arabic: bool, zone: ZoneInfo
 ) -> list[Present]:
-    """The parties inside (``access.services.inside_by_pass``) by unit number, each entry time on the
-    centre's clock."""
+    """The parties inside (``access.services.inside_by_party``, by booking) by unit number, each entry
+    time on the centre's clock."""
     if not present:
         return []
     rows = await session.execute(
-        select(IssuedPass.id, Unit.number, Member)
-        .join(Booking, Booking.id == IssuedPass.booking_id)
+        select(Booking.id, Unit.number, Member)
         .join(Unit, Unit.id == Booking.unit_id)
         .join(Member, Member.user_id == Booking.member_id)
-        .where(IssuedPass.id.in_(present))
+        .where(Booking.id.in_(present))
     )
     lines = [
         Present(
             number,
             member_name(member, arabic),
-            present[pass_id].persons,
-            present[pass_id].since.astimezone(zone),
+            present[booking_id].persons,
+            present[booking_id].since.astimezone(zone),
         )
-        for pass_id, number, member in rows
+        for booking_id, number, member in rows
     ]
     return sorted(lines, key=lambda line: (line.unit, line.entered_at))

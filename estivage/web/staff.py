@@ -29,6 +29,7 @@ from booking import promotions_admin
 from estivage.web import error_words as words
 from estivage.web.common import Errors, language, page
 from estivage.web.forms import FieldError, day_of, form_problems, hundredths, whole
+from estivage.web.gates import gate_lines
 from estivage.web.kpis import kpis
 from estivage.web.names import load_names
 from estivage.web.staff_forms import (
@@ -218,7 +219,7 @@ class StaffPages(Controller):
         return Redirect("/staff/config", status_code=303)
 
     async def _devices_page(
-        self, request: Request[Identity, Any, Any], session: AsyncSession, **values: Any
+        self, request: Request[Identity, Any, Any], session: AsyncSession, now: datetime, **values: Any
     ) -> Template:
         rows = await session.execute(
             select(Device, Centre.code)
@@ -234,14 +235,19 @@ class StaffPages(Controller):
             devices=rows.all(),
             centres=centres,
             names=await load_names(session, language(request)),
+            gate_lines=await gate_lines(session, now),
+            with_centre=True,
             **values,
         )
 
     @get("/devices")
     async def devices(
-        self, request: Request[Identity, Any, Any], db_session: NamedDependency[AsyncSession]
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
     ) -> Template:
-        return await self._devices_page(request, db_session)
+        return await self._devices_page(request, db_session, now)
 
     @post("/devices")
     async def create_device(
@@ -257,16 +263,16 @@ class StaffPages(Controller):
         lang = language(request)
         if not name or "\x00" in name:
             problem = translator(lang).gettext(words.INVALID if name else words.REQUIRED)
-            return await self._devices_page(request, db_session, errors={"name": problem})
+            return await self._devices_page(request, db_session, now, errors={"name": problem})
         if len(name) > MAX_DEVICE_NAME:
             problem = words.too_long(translator(lang), MAX_DEVICE_NAME)
-            return await self._devices_page(request, db_session, errors={"name": problem})
+            return await self._devices_page(request, db_session, now, errors={"name": problem})
         try:
             device, token = await access.create_device(uow, centre, name, now)
         except DomainError as error:
             errors = form_problems(error, lang, ("centre", "name"))
-            return await self._devices_page(request, db_session, errors=errors)
-        return await self._devices_page(request, db_session, created=device, token=token)
+            return await self._devices_page(request, db_session, now, errors=errors)
+        return await self._devices_page(request, db_session, now, created=device, token=token)
 
     @post("/devices/{device_id:uuid}/revoke", status_code=303)
     async def revoke_device(

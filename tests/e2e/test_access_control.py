@@ -154,6 +154,11 @@ ACCESS: dict[str, Route] = {
     "GET /api/access/keys": Route(DEVICE_ONLY),
     "GET /api/access/revocations": Route(DEVICE_ONLY),
     "POST /api/access/scans": Route(DEVICE_ONLY, body={"events": []}),
+    "GET /api/access/scan-feed": Route(DEVICE_ONLY),
+    "GET /api/access/roster": Route(DEVICE_ONLY),
+    "POST /api/access/device/report": Route(
+        DEVICE_ONLY, body={"version": "0.1.0", "backlog": 0, "clock": "2026-11-23T09:00:00+00:00"}
+    ),
     "GET /api/access/devices": Route(STAFF_ONLY),
     "POST /api/access/devices": Route(STAFF_ONLY, body={"centre": "ifrane", "name": "sweep"}),
     "POST /api/access/devices/{device_id:uuid}/revoke": Route(STAFF_ONLY),

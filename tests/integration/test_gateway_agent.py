@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,8 @@ def test_enrol_scan_passback_cancel_and_an_offline_batch_reach_the_server_once(
     with live_server(app, port) as server, httpx.Client(base_url=server, timeout=30) as http:
         enrol(http, server, state)
         booking_id, payload, member = paid_pass(http, "M0001")
+        _booking, other, _member = paid_pass(http, "M0002")
+        clock.now = datetime.fromisoformat(DURING_STAY)  # the server refuses scans dated ahead of it
         decisions = []
         for direction in ("in", "in", "out", "in"):
             code, [line] = agent(state, "scan", "--direction", direction, payload)
@@ -113,7 +116,6 @@ def test_enrol_scan_passback_cancel_and_an_offline_batch_reach_the_server_once(
         assert (code, synced["synced"], synced["new_revocations"], synced["uploaded"]) == (0, True, 1, 4)
         code, [line] = agent(state, "scan", payload)
         assert (code, line["reason"]) == (1, "revoked")
-        _booking, other, _member = paid_pass(http, "M0002")
         assert len(asyncio.run(stored_events(settings))) == 4
 
     # The server is down: the gate goes on deciding, and sync says so without failing.
@@ -202,12 +204,13 @@ def test_an_agent_killed_mid_stream_loses_no_scan_it_decided(app: Litestar, tmp_
 
 
 def test_run_syncs_in_the_background_while_it_decides(
-    app: Litestar, settings: Settings, tmp_path: Path
+    app: Litestar, settings: Settings, clock: Clock, tmp_path: Path
 ) -> None:
     state = tmp_path / "gate"
     with live_server(app) as server, httpx.Client(base_url=server, timeout=30) as http:
         enrol(http, server, state)
         booking_id, payload, member = paid_pass(http, "M0001")
+        clock.now = datetime.fromisoformat(DURING_STAY)
         running = subprocess.Popen(
             [
                 *AGENT,
@@ -254,12 +257,13 @@ def test_run_syncs_in_the_background_while_it_decides(
 
 
 def test_a_scan_the_server_refuses_is_set_aside_and_a_revoked_gate_loses_nothing(
-    app: Litestar, settings: Settings, tmp_path: Path
+    app: Litestar, settings: Settings, clock: Clock, tmp_path: Path
 ) -> None:
     state = tmp_path / "gate"
     with live_server(app) as server, httpx.Client(base_url=server, timeout=30) as http:
         device_id = enrol(http, server, state)
         _booking, payload, _member = paid_pass(http, "M0001")
+        clock.now = datetime.fromisoformat(DURING_STAY)
         assert agent(state, "scan", payload)[0] == 0
         # A journal row damaged on disk, between two good scans: a reason no server takes (a 400).
         journal = sqlite3.connect(state / "gate.sqlite3")
@@ -291,3 +295,30 @@ def test_a_scan_the_server_refuses_is_set_aside_and_a_revoked_gate_loses_nothing
         code, [status] = agent(state, "status", now=None)
         assert (status["pending_upload"], status["rejected"], status["journal"]) == (0, 1, 4)
         assert len(asyncio.run(stored_events(settings))) == 3
+
+
+def test_two_gates_that_cannot_see_each_other_agree_through_the_servers_scan_feed(
+    app: Litestar, clock: Clock, tmp_path: Path
+) -> None:
+    north, south = tmp_path / "north", tmp_path / "south"
+    with live_server(app) as server, httpx.Client(base_url=server, timeout=30) as http:
+        enrol(http, server, north)
+        enrol(http, server, south)
+        _booking, payload, _member = paid_pass(http, "M0001")
+        clock.now = datetime.fromisoformat(DURING_STAY)
+        assert agent(north, "scan", payload)[1][0]["reason"] == "ok"
+        assert agent(north, "sync", now=DURING_STAY)[1][0]["uploaded"] == 1
+        code, [synced] = agent(south, "sync", now=DURING_STAY)
+        assert (code, synced["merged"], synced["roster"]) == (0, 1, 1)
+        code, [refused] = agent(south, "scan", payload)
+        assert (code, refused["reason"], refused["inside"], refused["party_size"]) == (
+            1,
+            "already_inside",
+            1,
+            1,
+        )
+        assert refused["holder"]  # the roster the sync brought names the member
+        assert agent(south, "scan", "--direction", "out", payload)[1][0]["reason"] == "ok"
+        agent(south, "sync", now=DURING_STAY)
+        agent(north, "sync", now=DURING_STAY)
+        assert agent(north, "scan", payload)[1][0]["reason"] == "ok"  # out at the south gate: in again

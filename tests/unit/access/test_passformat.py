@@ -18,6 +18,7 @@ from qrcode.constants import ERROR_CORRECT_M
 from qrcode.util import MODE_ALPHA_NUM
 
 from access.passformat import (
+    BOOKING_CODE_LENGTH,
     MAX_CENTRE_LENGTH,
     MAX_KID_LENGTH,
     MAX_PAYLOAD_LENGTH,
@@ -28,7 +29,9 @@ from access.passformat import (
     PassRejected,
     b45decode,
     b45encode,
+    booking_code,
     decode_pass,
+    normalise_booking_code,
     private_key_from_raw,
     private_key_to_raw,
     public_key_from_base64url,
@@ -56,7 +59,14 @@ KEYRING = {"k1": KEY.public_key()}
 
 def claims_of(vector: dict[str, Any]) -> PassClaims:
     fields = dict(vector["claims"])
-    return PassClaims(**{**fields, "pass_id": uuid.UUID(fields["pass_id"])})
+    booking = fields.get("booking_id")
+    return PassClaims(
+        **{
+            **fields,
+            "pass_id": uuid.UUID(fields["pass_id"]),
+            "booking_id": None if booking is None else uuid.UUID(booking),
+        }
+    )
 
 
 def qr_for(payload: str) -> qrcode.QRCode:  # type: ignore[type-arg]
@@ -161,6 +171,7 @@ def pass_claims(draw: st.DrawFn) -> PassClaims:
         valid_from=valid_from,
         valid_until=draw(st.integers(valid_from + 1, 2**32 - 1)),
         party_size=draw(st.integers(1, 255)),
+        booking_id=draw(st.none() | st.uuids()),
     )
 
 
@@ -214,7 +225,7 @@ def test_during_a_rotation_old_and_new_keys_are_both_honoured() -> None:
 
 def test_a_future_version_is_unsupported_rather_than_malformed() -> None:
     binary = bytearray(b45decode(sign_pass(SUMMER_PASS, KEY, "k1").removeprefix(SCHEME_TAG)))
-    binary[0] = 2
+    binary[0] = 3
 
     with pytest.raises(PassFormatError) as refused:
         decode_pass(SCHEME_TAG + b45encode(bytes(binary)))
@@ -283,11 +294,52 @@ def test_a_key_id_the_format_cannot_carry_is_refused(kid: str) -> None:
         sign_pass(SUMMER_PASS, KEY, kid)
 
 
+def test_a_version_2_pass_carries_its_booking_and_a_version_1_pass_still_verifies() -> None:
+    booking = uuid.uuid4()
+    current = sign_pass(PassClaims(**{**SUMMER_PASS.__dict__, "booking_id": booking}), KEY, "k1")
+    older = sign_pass(SUMMER_PASS, KEY, "k1")
+
+    assert decode_pass(current).signed_bytes[0] == 2
+    assert verify_pass(current, KEYRING).booking_id == booking
+    assert decode_pass(older).signed_bytes[0] == 1
+    assert verify_pass(older, KEYRING).booking_id is None
+
+
+def test_a_version_1_body_relabelled_version_2_is_refused() -> None:
+    binary = bytearray(b45decode(sign_pass(SUMMER_PASS, KEY, "k1").removeprefix(SCHEME_TAG)))
+    binary[0] = 2
+    assert rejection_code(SCHEME_TAG + b45encode(bytes(binary))) in {"malformed", "bad_signature"}
+
+
+# --- the booking code -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("vector", [v for v in VECTORS if "booking_code" in v], ids=lambda v: str(v["name"]))
+def test_the_booking_code_of_each_version_2_vector_is_as_published(vector: dict[str, Any]) -> None:
+    code = booking_code(uuid.UUID(vector["claims"]["booking_id"]))
+    assert code == vector["booking_code"]
+    assert f"`{code}`" in (DOCS / "pass-format.md").read_text()
+
+
+@given(st.uuids())
+def test_a_booking_code_is_eight_unambiguous_characters_read_back_however_typed(booking: uuid.UUID) -> None:
+    code = booking_code(booking)
+    assert len(code.replace("-", "")) == BOOKING_CODE_LENGTH
+    assert not set(code) & set("ILOU")
+    typed = code.lower().replace("-", " ").replace("0", "o").replace("1", "l")
+    assert normalise_booking_code(typed) == code
+
+
+@pytest.mark.parametrize("typed", ["", "ABC", "CA2F-DA8F-0", "CA2F-DA8U", "EST:CA2F"])
+def test_what_cannot_be_a_booking_code_is_refused(typed: str) -> None:
+    assert normalise_booking_code(typed) is None
+
+
 # --- QR code ----------------------------------------------------------------------------------------
 
 
 def test_the_largest_pass_fits_a_version_10_alphanumeric_qr_at_level_m() -> None:
-    longest = PassClaims(uuid.uuid4(), "x" * MAX_CENTRE_LENGTH, 0, 2**32 - 1, 255)
+    longest = PassClaims(uuid.uuid4(), "x" * MAX_CENTRE_LENGTH, 0, 2**32 - 1, 255, uuid.uuid4())
     payload = sign_pass(longest, KEY, "k" * MAX_KID_LENGTH)
     qr = qr_for(payload)
 

@@ -67,6 +67,11 @@ class StubServer:
             ),
             "GET /api/access/revocations": json_answer({"revoked": [], "cursor": 0}),
             "POST /api/access/scans": accept_every_event,
+            "GET /api/access/roster": json_answer({"days": 3, "stays": []}),
+            "GET /api/access/scan-feed": json_answer({"events": [], "cursor": 0}),
+            "POST /api/access/device/report": json_answer(
+                {"server_time": "2026-12-21T09:00:00Z", "clock_offset_seconds": 0.0}
+            ),
             **self.routes,
         }
 

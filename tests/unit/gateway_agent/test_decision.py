@@ -109,7 +109,7 @@ SCENARIOS: dict[str, tuple[Direction, datetime, Callable[[Gate], str]]] = {
     "ok": ("in", DURING_STAY, lambda _: issue()),
     "not_inside": ("out", DURING_STAY, lambda _: issue()),
     "malformed": ("in", DURING_STAY, lambda _: "https://example.org/not-a-pass"),
-    "unsupported_version": ("in", DURING_STAY, lambda _: _with_version(2)),
+    "unsupported_version": ("in", DURING_STAY, lambda _: _with_version(3)),
     "unknown_key": ("in", DURING_STAY, lambda _: issue(kid="k9")),
     "key_expired": ("in", DURING_STAY, lambda _: issue(kid="k0", key=RETIRED_KEY)),
     "bad_signature": ("in", DURING_STAY, lambda _: issue(key=Ed25519PrivateKey.generate())),

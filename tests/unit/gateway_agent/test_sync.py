@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,21 +19,8 @@ from tests.unit.gateway_agent.stub_server import (
     StubServer,
     accept_every_event,
     json_answer,
-    stub_server,
 )
-from tests.unit.gateway_agent.support import DURING, PUBLIC_KEY, enrolled_store, issue, run_cli
-
-
-@pytest.fixture
-def server() -> Iterator[StubServer]:
-    with stub_server(PUBLIC_KEY) as stub:
-        yield stub
-
-
-@pytest.fixture
-def state(tmp_path: Path, server: StubServer) -> Path:
-    enrolled_store(tmp_path / "state", server.url).close()
-    return tmp_path / "state"
+from tests.unit.gateway_agent.support import DURING, PUBLIC_KEY, issue, run_cli
 
 
 def sync(state: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, object]]:
@@ -201,7 +187,7 @@ def journal_reasons(state: Path, reasons: list[str]) -> list[str]:
     """Scans journaled with these reasons (an odd one stands for a row the server will refuse)."""
     store = StateStore(state)
     for index, reason in enumerate(reasons):
-        store.record(JournalEntry(uuid.uuid4(), None, "in", "denied", reason, 1_800_000_000 + index), None)
+        store.record(JournalEntry(uuid.uuid4(), None, "in", "denied", reason, 1_800_000_000 + index))
     return [str(e.event_id) for e in store.journal()]
 
 
