@@ -1,7 +1,7 @@
 """payments: free stays (amount 0), intents cancelled when a hold lapses, refunds owed, CMI orders
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-04 18:00:00.000000
 
 - ``payments.amount_minor`` may be 0: a stay priced at zero is confirmed with a receipt of nothing
@@ -21,8 +21,8 @@ import sqlalchemy as sa
 from advanced_alchemy.types import DateTimeUTC
 from alembic import op
 
-revision: str = "0017"
-down_revision: str | None = "0016"
+revision: str = "0018"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -84,7 +84,7 @@ def downgrade() -> None:
     owed = bind.execute(sa.text("SELECT count(*) FROM payment_refunds WHERE state = 'owed'")).scalar_one()
     if free or owed:
         raise RuntimeError(
-            f"{free} free stay receipt(s) and {owed} refund(s) owed cannot be said before 0017: "
+            f"{free} free stay receipt(s) and {owed} refund(s) owed cannot be said before 0018: "
             "record the refunds and keep this revision"
         )
     with op.batch_alter_table("cmi_orders", schema=None) as batch_op:
