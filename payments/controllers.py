@@ -20,6 +20,7 @@ from kernel.money import Money
 from kernel.uow import UnitOfWork
 from payments import cmi_service, refunds, services, webhooks
 from payments import schemas as s
+from payments.domain.cmi import CallbackAnswer
 from payments.domain.states import Provider, RefundState
 from payments.models import Payment, PaymentRefund
 from payments.providers import CardProvider, CmiProvider, Providers
@@ -155,8 +156,8 @@ class CmiCallbackController(Controller):
         now: NamedDependency[datetime],
     ) -> Response[str]:
         providers = providers_of(request)
-        if providers.cmi is None:
-            raise NotFound("provider_not_configured", "this service takes no payments through CMI")
+        if providers.cmi is None:  # nothing here can check the hash: nothing is confirmed
+            return Response(CallbackAnswer.FAILURE.value, media_type="text/plain")
         answer = await cmi_service.callback(uow, providers, providers.cmi, await request.body(), now)
         return Response(answer.value, media_type="text/plain")
 

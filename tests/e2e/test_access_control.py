@@ -143,6 +143,12 @@ ACCESS: dict[str, Route] = {
     # Payments
     f"POST {BOOKING}/checkout": Route(OWN_OBJECT, body={"method": "card"}),
     "POST /api/payments/stripe/webhook": Route(PUBLIC, body={}),  # Stripe's signature, checked inside
+    "POST /api/payments/cmi/callback": Route(PUBLIC, body={}),  # CMI's hash, checked inside (FAILURE)
+    f"GET {BOOKING}/refunds": Route(VISIBLE_BOOKING),
+    "GET /api/payments/refunds/owed": Route(STAFF_ONLY),
+    "POST /api/payments/refunds/{refund_id:uuid}/made": Route(
+        STAFF_ONLY, body={"transaction_id": "T1"}, nothing_to_find=True
+    ),
     # The test-mode payment page: the member's own payment only (a page of the member's).
     "GET /payments/test/{ref:str}": Route(PAGE_OWN),
     "POST /payments/test/{ref:str}/confirm": Route(PAGE_OWN, form=True),
@@ -302,6 +308,7 @@ async def _world(client: AsyncTestClient[Any]) -> World:
         "public_id": application.json()["public_id"],
         "campaign_code": CAMPAIGN_CODE,
         "csrf": csrf,
+        "refund_id": str(uuid.uuid4()),  # none owed in this world: staff's 404 is the handler's
     }
     # A season's code, for PATCH /api/seasons/{code}: the path's {code} is a centre's elsewhere.
     params["season_code"] = seasons[0]["code"]
