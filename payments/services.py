@@ -57,6 +57,8 @@ async def payable_hold(uow: UnitOfWork, identity: Identity, booking_id: uuid.UUI
     A step of every checkout: the member's own holds that lapsed are marked expired first (their card
     payments are given up, ``payments.late_money``). When this very hold is one of them, that is
     committed before the refusal, so that its open card page stops working now."""
+    # The member's row first, as a hold and a confirmation lock it: then their bookings' rows.
+    await booking_repository.member_category_for_update(uow.session, identity.user_id)
     lapsed = await sweeper.lapse_holds_of(uow, identity.user_id, now)
     if booking_id in lapsed:
         await bookings.own_booking(uow.session, identity, booking_id)  # another member's: 404, not 409

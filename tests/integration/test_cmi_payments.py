@@ -258,6 +258,8 @@ async def test_a_cancelled_cmi_stay_owes_its_refund_until_staff_record_it_and_re
     assert [o["id"] for o in (await api.get("/api/payments/refunds/owed", headers=staff)).json()] == [
         owed["id"]
     ]
+    booking_page = f"/bookings/{booking['id']}"
+    assert 'id="refund-pending"' in (await api.get(booking_page, headers=member)).text
     code, output = await _reconcile(cmi_settings, simulator.export_csv(), tmp_path)
     assert code == 1
     assert "refund owed" in output
@@ -279,6 +281,7 @@ async def test_a_cancelled_cmi_stay_owes_its_refund_until_staff_record_it_and_re
     )
     assert (other.status_code, other.json()["code"]) == (409, "refund_already_made")
     assert (await api.get("/api/payments/refunds/owed", headers=staff)).json() == []
+    assert 'id="refund-pending"' not in (await api.get(booking_page, headers=member)).text
     assert await _reconcile(cmi_settings, simulator.export_csv(), tmp_path) == (0, "no differences\n")
     await assert_ledger_balanced(cmi_settings)
 
