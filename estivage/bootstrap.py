@@ -4,9 +4,12 @@ handlers here, so a cancellation refunds and revokes whichever door it came in b
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from access import passes
-from booking.events import BookingCancelled
-from estivage import observability
+from accounts.contact.events import EmailChangeCodeIssued
+from booking.events import BookingCancelled, PartyNamed
+from estivage import code_mail, observability
 from kernel.events import EventHandlers
 from kernel.settings import Settings
 from kernel.uow import UnitOfWork
@@ -21,7 +24,9 @@ def card_provider(settings: Settings) -> CardProvider:
     return TestModeProvider()
 
 
-def event_handlers(provider: CardProvider) -> EventHandlers:
+def event_handlers(provider: CardProvider, *, mail_outbox: Path) -> EventHandlers:
+    """Who handles what; ``mail_outbox`` is where the stand-in mail writes its messages
+    (``estivage.code_mail``, until the mail outbox replaces it)."""
     handlers = EventHandlers()
 
     async def refund(uow: UnitOfWork, event: BookingCancelled) -> None:
@@ -29,5 +34,7 @@ def event_handlers(provider: CardProvider) -> EventHandlers:
 
     handlers.in_transaction(BookingCancelled, refund)
     handlers.in_transaction(BookingCancelled, passes.revoke_on_cancel)
+    handlers.in_transaction(PartyNamed, passes.revoke_on_party_change)
+    handlers.after_commit(EmailChangeCodeIssued, code_mail.writer(mail_outbox))
     observability.count_business_events(handlers)
     return handlers

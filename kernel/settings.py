@@ -66,6 +66,11 @@ class Settings:
         return self.pass_keys_file or self.data_dir / "pass-keys.json"
 
     @property
+    def mail_outbox(self) -> Path:
+        """Where mail goes as ``.eml`` files while no mail server is configured (the contract's default)."""
+        return self.data_dir / "outbox"
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
