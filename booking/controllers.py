@@ -18,8 +18,9 @@ from booking import on_behalf, party, promotions_admin, reminders, services
 from booking import repository as repo
 from booking import schemas as s
 from booking.domain import states
+from booking.domain.party import Companion
 from booking.domain.promotions import Quote, Usage
-from booking.models import BookingPolicy, PartyMember, Promotion
+from booking.models import BookingPolicy, Promotion
 from inventory.services import TypeOffer
 from kernel.http.idempotency import Idempotency, provide_idempotency
 from kernel.http.schemas import language_of, money_out
@@ -43,13 +44,11 @@ def price_out(view: services.BookingView) -> s.PriceOut:
     )
 
 
-def companion_out(companion: PartyMember) -> s.CompanionOut:
-    return s.CompanionOut(name=companion.name, relation=companion.relation, age_band=companion.age_band)
+def companion_out(companion: Companion) -> s.CompanionOut:
+    return s.CompanionOut(companion.name, companion.relation.value, companion.age_band.value)
 
 
-def booking_out(
-    view: services.BookingView, now: datetime, named: list[PartyMember] | None = None
-) -> s.BookingOut:
+def booking_out(view: services.BookingView, now: datetime) -> s.BookingOut:
     b = view.booking
     status = states.effective_status(b.status, b.hold_expires_at, now)
     return s.BookingOut(
@@ -70,7 +69,7 @@ def booking_out(
         notice=b.member_notice,
         notice_code=b.member_notice_code,
         booked_by=view.booked_by,
-        party=[companion_out(c) for c in named] if named is not None else None,
+        party=[companion_out(c) for c in view.party] if view.party is not None else None,
     )
 
 
@@ -113,8 +112,7 @@ class BookingController(Controller):
     ) -> Response[s.BookingOut]:
         async def produce() -> tuple[int, s.BookingOut]:
             view = await on_behalf.hold(uow, request.user, data.member, hold_request(data), now)
-            named = await party.party_of(uow.session, view.booking.id)
-            return 201, booking_out(view, now, named)
+            return 201, booking_out(view, now)
 
         return await idempotency.run(data, produce)
 
@@ -142,8 +140,7 @@ class BookingController(Controller):
         now: NamedDependency[datetime],
         booking_id: FromPath[uuid.UUID],
     ) -> s.BookingOut:
-        view, named = await party.booking_with_party(db_session, request.user, booking_id)
-        return booking_out(view, now, named)
+        return booking_out(await party.booking_with_party(db_session, request.user, booking_id), now)
 
     @put(
         "/{booking_id:uuid}/party",
@@ -162,8 +159,8 @@ class BookingController(Controller):
         booking_id: FromPath[uuid.UUID],
         data: JSONBody[c.PartyIn],
     ) -> s.BookingOut:
-        view, named = await party.name_party(uow, request.user, booking_id, party.companions(data.party), now)
-        return booking_out(view, now, named)
+        view = await party.name_party(uow, request.user, booking_id, party.companions(data.party), now)
+        return booking_out(view, now)
 
     @post(
         "/{booking_id:uuid}/cancel",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
@@ -56,12 +57,15 @@ async def parties_of(
     return found
 
 
-async def booking_with_party(
-    session: AsyncSession, identity: Identity, booking_id: uuid.UUID
-) -> tuple[BookingView, list[PartyMember]]:
+def as_companion(row: PartyMember) -> rules.Companion:
+    return rules.Companion(row.name, rules.Relation(row.relation), rules.AgeBand(row.age_band))
+
+
+async def booking_with_party(session: AsyncSession, identity: Identity, booking_id: uuid.UUID) -> BookingView:
     """A booking the caller may see (``get_booking``), with its named party."""
     view = await get_booking(session, identity, booking_id)
-    return view, await party_of(session, booking_id)
+    named = tuple(as_companion(row) for row in await party_of(session, booking_id))
+    return replace(view, party=named)
 
 
 async def name_party(
@@ -70,7 +74,7 @@ async def name_party(
     booking_id: uuid.UUID,
     named: Sequence[rules.Companion],
     now: datetime,
-) -> tuple[BookingView, list[PartyMember]]:
+) -> BookingView:
     """The party named again, whole: the guests become its count (on the booking and its nights), and
     ``PartyNamed`` lets access issue the pass again when the count moved."""
     async with uow:
@@ -114,4 +118,4 @@ async def name_party(
                 member_id=booking.member_id,
             )
         await uow.commit()
-        return view, await party_of(session, booking_id)
+        return replace(view, party=party)

@@ -61,6 +61,8 @@ class BookingView:
     unit: str
     # The username of the staff account that booked it for the member, if one did.
     booked_by: str | None = None
+    # The people named with the member, when read with the booking (``booking.party``); None: not read.
+    party: tuple[party_rules.Companion, ...] | None = None
 
 
 async def _offer(
@@ -183,6 +185,7 @@ async def place_hold(
         unit_type.code,
         result.centre.unit_numbers[booking.unit_id],
         booked_by.username if booked_by else None,
+        companions,
     )
 
 
