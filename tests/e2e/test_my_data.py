@@ -182,4 +182,5 @@ async def test_bad_addresses_and_other_roles_are_refused(client: AsyncTestClient
     assert bad.json()["field"] == "email"
     staff = await login(client, "staff")
     assert (await client.get("/api/me/contact", headers=staff)).status_code == 403
-    assert (await client.get("/api/me/data", headers=await login(client, "manager-ifrane"))).status_code == 403
+    manager = await login(client, "manager-ifrane")
+    assert (await client.get("/api/me/data", headers=manager)).status_code == 403
