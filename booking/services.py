@@ -256,7 +256,9 @@ async def list_bookings(
     status: str | None,
     limit: int,
     offset: int,
+    member_id: int | None = None,
 ) -> list[BookingView]:
+    """The bookings the caller may see, newest stay first; staff may narrow them to one member's."""
     query = (
         _with_codes().order_by(Booking.arrival.desc(), Booking.created_at.desc()).limit(limit).offset(offset)
     )
@@ -268,6 +270,8 @@ async def list_bookings(
         query = query.where(Centre.code == centre)
     if status:
         query = query.where(Booking.status == status)
+    if member_id is not None:
+        query = query.where(Booking.member_id == member_id)
     return [BookingView(*row) for row in (await session.execute(query)).tuples()]
 
 

@@ -93,8 +93,12 @@ def check_counts_guests(companions: Sequence[Companion], guests: int) -> None:
         )
 
 
-def check_may_name(status: str, arrival: date, today: date) -> None:
+def may_name(status: str, arrival: date, today: date) -> bool:
     """The party is named (or named again) before the stay begins: a held or confirmed booking, on or
     before its arrival day in the centre's time."""
-    if status not in NAMEABLE or today > arrival:
+    return status in NAMEABLE and today <= arrival
+
+
+def check_may_name(status: str, arrival: date, today: date) -> None:
+    if not may_name(status, arrival, today):
         raise Conflict("party_locked", f"the party of a {status} booking can no longer change", field="party")
