@@ -55,6 +55,10 @@ async def search(session: AsyncSession, text: str) -> list[Member]:
     words = _words(text)
     if not words:
         return []
+    if len(words) == 1:  # a member number typed whole: one indexed read, not a scan of every name
+        exact = await session.scalar(select(Member).where(Member.member_number == words[0]))
+        if exact is not None:
+            return [exact]
     query = (
         select(Member)
         .join(User, User.id == Member.user_id)

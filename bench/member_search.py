@@ -32,7 +32,8 @@ from kernel.db import create_engine, session_factory
 from kernel.settings import normalise_database_url
 
 QUERIES = {
-    "member number": "M04217",
+    "member number (whole)": "M04217",
+    "member number (start)": "M0421",
     "Latin last name": "benali",
     "Arabic last name, alef without hamza": "الادريسي",
     "first and last name": "amina alaoui",
