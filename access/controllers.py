@@ -218,11 +218,12 @@ class DeviceController(Controller):
     @post("/devices", summary="Enrol a gate device for a centre; its token is shown this once")
     async def create(
         self,
+        request: Request[Identity, Any, Any],
         uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         data: JSONBody[s.DeviceIn],
     ) -> s.DeviceCreated:
-        device, token = await services.create_device(uow, data.centre, data.name, now)
+        device, token = await services.create_device(uow, request.user, data.centre, data.name, now)
         return s.DeviceCreated(device_id=device.id, token=token, centre=data.centre, name=device.name)
 
     @get("/devices", summary="Enrolled devices, with what each reported at its last sync")
@@ -239,25 +240,27 @@ class DeviceController(Controller):
     @post("/devices/{device_id:uuid}/revoke", status_code=200, summary="Revoke a device's token")
     async def revoke(
         self,
+        request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
         uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         device_id: FromPath[uuid.UUID],
     ) -> s.DeviceOut:
-        device = await services.revoke_device(uow, device_id, now)
+        device = await services.revoke_device(uow, request.user, device_id, now)
         code = await db_session.scalar(select(Centre.code).where(Centre.id == device.centre_id))
         return device_out(device, code or "", now)
 
     @post("/passes/{pass_id:uuid}/revoke", status_code=200, summary="Revoke a pass (staff)")
     async def revoke_pass(
         self,
+        request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
         uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         pass_id: FromPath[uuid.UUID],
         data: JSONBody[s.RevokeIn],
     ) -> s.RevocationsOut:
-        await services.revoke_pass(uow, pass_id, data.reason, now)
+        await services.revoke_pass(uow, request.user, pass_id, data.reason, now)
         revoked, cursor = await services.revocations_since(db_session, 0)
         return s.RevocationsOut(revoked=[p for p in revoked if p == pass_id], cursor=cursor)
 

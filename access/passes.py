@@ -19,7 +19,7 @@ from access.services import add_to_feed
 from accounts.domain.identity import Identity
 from accounts.models import Member
 from booking.domain import states
-from booking.events import BookingCancelled
+from booking.events import BookingCancelled, PartyNamed
 from booking.services import BookingView, own_booking
 from inventory.domain.calendar import Stay, stay_window
 from inventory.snapshot import centre_view
@@ -105,6 +105,14 @@ async def revoke_booking_passes(
 async def revoke_on_cancel(uow: UnitOfWork, event: BookingCancelled) -> None:
     """A cancelled stay's pass is refused at every gate (a handler of ``BookingCancelled``)."""
     await revoke_booking_passes(uow.session, event.booking_id, "booking_cancelled", event.occurred_at)
+
+
+async def revoke_on_party_change(uow: UnitOfWork, event: PartyNamed) -> None:
+    """A pass carries its party size: when the named party changes the count, the pass issued with the
+    old one is revoked, and the next request for the pass issues one with the new count (a handler of
+    ``PartyNamed``)."""
+    if event.guests != event.guests_before:
+        await revoke_booking_passes(uow.session, event.booking_id, "party_changed", event.occurred_at)
 
 
 async def reissues_since(session: AsyncSession, booking_id: uuid.UUID, since: datetime) -> int:

@@ -19,6 +19,9 @@ from access import peer_keys
 from access.domain.presence import Inside, parties_inside
 from access.events import GateScansStored
 from access.models import Device, FeedLock, GateEvent, IssuedPass, PeerKey, Revocation, ScanFeedEntry
+from accounts.audit import log as audit
+from accounts.domain.audit import AuditKind, Subject
+from accounts.domain.identity import Identity
 from booking.models import Booking
 from inventory.models import Centre
 from inventory.repository import centre_by_code
@@ -42,10 +45,20 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def create_device(uow: UnitOfWork, centre_code: str, name: str, now: datetime) -> tuple[Device, str]:
+async def create_device(
+    uow: UnitOfWork, actor: Identity, centre_code: str, name: str, now: datetime
+) -> tuple[Device, str]:
     """A device for one centre and its token, returned this once (only its digest is stored)."""
     async with uow:
         device, token = await _new_device(uow.session, centre_code, name, now)
+        audit.record(
+            uow.session,
+            actor,
+            AuditKind.DEVICE_ENROLLED,
+            Subject("device", str(device.id)),
+            now,
+            after={"centre": centre_code, "name": name},
+        )
         await uow.commit()
         return device, token
 
@@ -62,7 +75,7 @@ async def _new_device(
     return device, token
 
 
-async def revoke_device(uow: UnitOfWork, device_id: uuid.UUID, now: datetime) -> Device:
+async def revoke_device(uow: UnitOfWork, actor: Identity, device_id: uuid.UUID, now: datetime) -> Device:
     """End a device's token; its centre's gates get a new peer key, so its copy soon opens nothing."""
     async with uow:
         device = await uow.session.get(Device, device_id)
@@ -71,6 +84,15 @@ async def revoke_device(uow: UnitOfWork, device_id: uuid.UUID, now: datetime) ->
         if device.revoked_at is None:
             device.revoked_at = now
             await peer_keys.rotate(uow.session, device.centre_id, now)
+            audit.record(
+                uow.session,
+                actor,
+                AuditKind.DEVICE_REVOKED,
+                Subject("device", str(device.id)),
+                now,
+                before={"revoked_at": None},
+                after={"revoked_at": now},
+            )
         await uow.commit()
         return device
 
@@ -359,10 +381,29 @@ async def on_site_now(session: AsyncSession, centre_id: int, now: datetime) -> i
     return sum(party.persons for party in (await inside_by_party(session, centre_id, now)).values())
 
 
-async def revoke_pass(uow: UnitOfWork, pass_id: uuid.UUID, reason: str, now: datetime) -> None:
+async def revoke_pass(
+    uow: UnitOfWork, actor: Identity, pass_id: uuid.UUID, reason: str, now: datetime
+) -> None:
     """Staff revoke a pass: it joins the feed every gate pulls."""
     async with uow:
-        await add_to_feed(uow.session, pass_id, reason, now)
+        session = uow.session
+        already = await session.scalar(select(Revocation.seq).where(Revocation.pass_id == pass_id))
+        await add_to_feed(session, pass_id, reason, now)
+        if already is None:
+            member_id = await session.scalar(
+                select(Booking.member_id)
+                .join(IssuedPass, IssuedPass.booking_id == Booking.id)
+                .where(IssuedPass.id == pass_id)
+            )
+            audit.record(
+                session,
+                actor,
+                AuditKind.PASS_REVOKED,
+                Subject("pass", str(pass_id)),
+                now,
+                after={"reason": reason},
+                member_id=member_id,
+            )
         await uow.commit()
 
 

@@ -13,6 +13,33 @@ from kernel.structs import Code, MoneyIn
 PromoCode = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9-]+$")]
 
 
+# A member number as the roster keys members (HR/payroll's own numbers).
+MemberNumber = Annotated[str, msgspec.Meta(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9-]+$")]
+
+
+class CompanionIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A person of the party besides the member (``booking.domain.party``)."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    relation: Literal["spouse", "child", "parent", "sibling", "other"]
+    age_band: Annotated[
+        Literal["adult", "teen", "child", "infant"],
+        msgspec.Meta(description="adult: 18 and over; teen: 12 to 17; child: 2 to 11; infant: under 2"),
+    ]
+
+
+Party = Annotated[
+    list[CompanionIn],
+    msgspec.Meta(
+        max_length=49,
+        description=(
+            "The people staying with the member, the member not included: the guests are the member and "
+            "these (a hold's party must count its guests)."
+        ),
+    ),
+]
+
+
 class HoldIn(msgspec.Struct, forbid_unknown_fields=True):
     centre: Code
     unit_type: Code
@@ -20,6 +47,15 @@ class HoldIn(msgspec.Struct, forbid_unknown_fields=True):
     departure: date
     guests: Annotated[int, msgspec.Meta(ge=1, le=50)]
     promo_code: PromoCode | None = None
+    member: Annotated[
+        MemberNumber | None,
+        msgspec.Meta(description="Staff only: the member number of the member the hold is made for"),
+    ] = None
+    party: Party | None = None
+
+
+class PartyIn(msgspec.Struct, forbid_unknown_fields=True):
+    party: Party
 
 
 class MoveIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -14,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from accounts.domain.identity import Identity
 from accounts.guards import requires_member, requires_member_or_staff, requires_staff
 from booking import commands as c
-from booking import pricing_service, promotions_admin, reminders, services
+from booking import on_behalf, party, promotions_admin, reminders, services
 from booking import repository as repo
 from booking import schemas as s
 from booking.domain import states
+from booking.domain.party import Companion
 from booking.domain.promotions import Quote, Usage
 from booking.models import BookingPolicy, Promotion
 from inventory.services import TypeOffer
@@ -43,6 +44,10 @@ def price_out(view: services.BookingView) -> s.PriceOut:
     )
 
 
+def companion_out(companion: Companion) -> s.CompanionOut:
+    return s.CompanionOut(companion.name, companion.relation.value, companion.age_band.value)
+
+
 def booking_out(view: services.BookingView, now: datetime) -> s.BookingOut:
     b = view.booking
     status = states.effective_status(b.status, b.hold_expires_at, now)
@@ -63,6 +68,20 @@ def booking_out(view: services.BookingView, now: datetime) -> s.BookingOut:
         refund=money_out(Money(b.refund_minor, b.currency)) if b.refund_minor is not None else None,
         notice=b.member_notice,
         notice_code=b.member_notice_code,
+        booked_by=view.booked_by,
+        party=[companion_out(c) for c in view.party] if view.party is not None else None,
+    )
+
+
+def hold_request(data: c.HoldIn) -> services.HoldRequest:
+    return services.HoldRequest(
+        data.centre,
+        data.unit_type,
+        data.arrival,
+        data.departure,
+        data.guests,
+        data.promo_code,
+        party.companions(data.party) if data.party is not None else None,
     )
 
 
@@ -73,8 +92,13 @@ class BookingController(Controller):
 
     @post(
         "/",
-        guards=[requires_member],
-        summary="Hold a unit for a stay (inventory reserved for a few minutes)",
+        guards=[requires_member_or_staff],
+        summary="Hold a unit for a stay (inventory reserved for a few minutes); staff hold for a member",
+        description=(
+            "A member holds for themselves. Staff hold for the member named by `member` (a member number), "
+            "at that member's tariff, limits and quota; the booking records who made it (`booked_by`) and "
+            "the audit log says so."
+        ),
         status_code=201,
         response_description="the held booking",
     )
@@ -87,14 +111,7 @@ class BookingController(Controller):
         data: JSONBody[c.HoldIn],
     ) -> Response[s.BookingOut]:
         async def produce() -> tuple[int, s.BookingOut]:
-            view = await services.hold(
-                uow,
-                request.user,
-                services.HoldRequest(
-                    data.centre, data.unit_type, data.arrival, data.departure, data.guests, data.promo_code
-                ),
-                now,
-            )
+            view = await on_behalf.hold(uow, request.user, data.member, hold_request(data), now)
             return 201, booking_out(view, now)
 
         return await idempotency.run(data, produce)
@@ -115,7 +132,7 @@ class BookingController(Controller):
         )
         return [booking_out(v, now) for v in views]
 
-    @get("/{booking_id:uuid}", summary="One booking (404 for another member's)")
+    @get("/{booking_id:uuid}", summary="One booking with its party (404 for another member's)")
     async def get_booking(
         self,
         request: Request[Identity, Any, Any],
@@ -123,7 +140,27 @@ class BookingController(Controller):
         now: NamedDependency[datetime],
         booking_id: FromPath[uuid.UUID],
     ) -> s.BookingOut:
-        return booking_out(await services.get_booking(db_session, request.user, booking_id), now)
+        return booking_out(await party.booking_with_party(db_session, request.user, booking_id), now)
+
+    @put(
+        "/{booking_id:uuid}/party",
+        guards=[requires_member_or_staff],
+        summary="Name the party: the people staying with the member (before the stay begins)",
+        description=(
+            "Replaces the named party; the booking's guests become the member and the people named (within "
+            "the unit's capacity), and the pass is issued again with that party size."
+        ),
+    )
+    async def name_party(
+        self,
+        request: Request[Identity, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        now: NamedDependency[datetime],
+        booking_id: FromPath[uuid.UUID],
+        data: JSONBody[c.PartyIn],
+    ) -> s.BookingOut:
+        view = await party.name_party(uow, request.user, booking_id, party.companions(data.party), now)
+        return booking_out(view, now)
 
     @post(
         "/{booking_id:uuid}/cancel",
@@ -161,7 +198,7 @@ class BookingController(Controller):
         booking_id: FromPath[uuid.UUID],
         data: JSONBody[c.MoveIn],
     ) -> s.BookingOut:
-        await services.move_unit(uow, booking_id, data.unit, now)
+        await services.move_unit(uow, request.user, booking_id, data.unit, now)
         return booking_out(await services.get_booking(db_session, request.user, booking_id), now)
 
 
@@ -171,8 +208,8 @@ class AvailabilityController(Controller):
 
     @get(
         "/",
-        guards=[requires_member],
-        summary="What the caller can book for a stay, at their tariff and promotions",
+        guards=[requires_member_or_staff],
+        summary="What the caller can book for a stay, at their tariff and promotions (staff: a member's)",
     )
     async def availability(
         self,
@@ -183,10 +220,14 @@ class AvailabilityController(Controller):
         arrival: FromQuery[date],
         departure: FromQuery[date],
         guests: Annotated[int, QueryParameter(ge=1, le=50)] = 1,
+        member: Annotated[
+            str | None, QueryParameter(description="Staff: the member number to search for", max_length=16)
+        ] = None,
     ) -> list[s.AvailabilityOut]:
-        priced = await pricing_service.search_with_quotes(
+        priced = await on_behalf.search(
             db_session,
             request.user,
+            member,
             centre=centre,
             arrival=arrival,
             departure=departure,
@@ -225,9 +266,13 @@ class BookingPolicyController(Controller):
 
     @put("/", summary="Set the hold duration, per-member limits and holiday-credit terms")
     async def write(
-        self, uow: NamedDependency[UnitOfWork], data: JSONBody[c.BookingPolicyIO]
+        self,
+        request: Request[Identity, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        now: NamedDependency[datetime],
+        data: JSONBody[c.BookingPolicyIO],
     ) -> c.BookingPolicyIO:
-        return policy_out(await services.set_policy(uow, data))
+        return policy_out(await services.set_policy(uow, request.user, data, now))
 
 
 def policy_out(found: BookingPolicy) -> c.BookingPolicyIO:
@@ -285,10 +330,12 @@ class PromotionController(Controller):
     @post("/", summary="Create a promotion")
     async def create(
         self,
+        request: Request[Identity, Any, Any],
         uow: NamedDependency[UnitOfWork],
+        now: NamedDependency[datetime],
         data: JSONBody[c.PromotionIn],
     ) -> s.PromotionOut:
-        promotion = await promotions_admin.create_promotion(uow, data)
+        promotion = await promotions_admin.create_promotion(uow, request.user, data, now)
         return promotion_out(promotion, Usage())
 
     @get("/{promotion_id:int}", summary="One promotion with its uses")
@@ -305,13 +352,14 @@ class PromotionController(Controller):
     @patch("/{promotion_id:int}", summary="Change, pause or resume a promotion")
     async def update(
         self,
+        request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
         uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         promotion_id: FromPath[int],
         data: JSONBody[c.PromotionPatch],
     ) -> s.PromotionOut:
-        await promotions_admin.update_promotion(uow, promotion_id, data)
+        await promotions_admin.update_promotion(uow, request.user, promotion_id, data, now)
         [(promotion, usage)] = await promotions_admin.promotions_with_usage(db_session, now, promotion_id)
         return promotion_out(promotion, usage)
 

@@ -46,3 +46,14 @@ class HoldsLapsed(DomainEvent):
     """Holds whose time ran out unpaid, now marked expired (their nights were free from the expiry on)."""
 
     booking_ids: tuple[uuid.UUID, ...]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PartyNamed(DomainEvent):
+    """The member (or staff for them) named the party: the guests are its count from now on. When the
+    count moved, a pass issued with the old one no longer says the party (access issues a new one)."""
+
+    booking_id: uuid.UUID
+    member_id: int
+    guests_before: int
+    guests: int

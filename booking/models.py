@@ -6,7 +6,18 @@ import uuid
 from datetime import date, datetime
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Uuid
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from booking.domain.states import BookingStatus
@@ -56,10 +67,34 @@ class Booking(Base):
     promotion_name: Mapped[str | None] = mapped_column(String(120))
     refund_minor: Mapped[int | None] = mapped_column(Integer())
     cancelled_by: Mapped[str | None] = mapped_column(String(16))
+    # The staff account that made the booking on the member's behalf (at the counter, on the phone);
+    # None when the member booked it themselves.
+    booked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     # Something the member must be told when they next look (e.g. a late payment refunded at once): in
     # English, and as a stable code the pages translate (payments.late_money.NOTICE_CODES).
     member_notice: Mapped[str | None] = mapped_column(String(300))
     member_notice_code: Mapped[str | None] = mapped_column(String(32))
+
+
+class PartyMember(Base):
+    """A person the member names in the party of a booking (``booking.domain.party``): the member and
+    these are the booking's guests, the party size on its pass."""
+
+    __tablename__ = "booking_party"
+    __table_args__ = (
+        UniqueConstraint("booking_id", "position"),
+        CheckConstraint(
+            "relation IN ('spouse', 'child', 'parent', 'sibling', 'other')", name="party_relation"
+        ),
+        CheckConstraint("age_band IN ('adult', 'teen', 'child', 'infant')", name="party_age_band"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer())
+    name: Mapped[str] = mapped_column(String(100))
+    relation: Mapped[str] = mapped_column(String(16))
+    age_band: Mapped[str] = mapped_column(String(8))
 
 
 class Promotion(Base):

@@ -1,12 +1,17 @@
-"""Staff manage promotions: create, change, pause, and see their uses and the budget spent."""
+"""Staff manage promotions: create, change, pause, and see their uses and the budget spent. Each change
+leaves its entry in the audit log, in its transaction."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.audit import log as audit
+from accounts.domain.audit import AuditKind, Subject, snapshot
+from accounts.domain.identity import Identity
 from booking import commands as s
 from booking.domain.promotions import Usage
 from booking.models import Promotion
@@ -33,7 +38,9 @@ def _check_shape(data: s.PromotionIn) -> None:
 
 
 @use_case
-async def create_promotion(session: AsyncSession, data: s.PromotionIn) -> Promotion:
+async def create_promotion(
+    session: AsyncSession, actor: Identity, data: s.PromotionIn, now: datetime
+) -> Promotion:
     _check_shape(data)
     code = data.code.upper() if data.code else None
     if code and await session.scalar(select(Promotion.id).where(Promotion.code == code)):
@@ -64,6 +71,14 @@ async def create_promotion(session: AsyncSession, data: s.PromotionIn) -> Promot
     )
     session.add(promotion)
     await session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditKind.PROMOTION_CREATED,
+        Subject("promotion", str(promotion.id)),
+        now,
+        after={"id": promotion.id, **msgspec.to_builtins(data)},
+    )
     return promotion
 
 
@@ -82,14 +97,30 @@ _CAP_COLUMNS = {
 }
 
 
+# What a promotion's change may move, as the audit log keeps it.
+_PATCHED = (
+    "name",
+    "paused",
+    "exclusive",
+    "max_uses",
+    "max_uses_per_member",
+    "budget_minor",
+    "book_until",
+    "stay_until",
+)
+
+
 @use_case
-async def update_promotion(session: AsyncSession, promotion_id: int, patch: s.PromotionPatch) -> Promotion:
+async def update_promotion(
+    session: AsyncSession, actor: Identity, promotion_id: int, patch: s.PromotionPatch, now: datetime
+) -> Promotion:
     """Set what the patch gives, then lift the caps it clears; a cap both set and cleared is refused
     before anything changes."""
     for cap in patch.clear:
         if getattr(patch, cap) is not None:
             raise RuleViolation("cap_set_and_cleared", f"{cap} is both set and cleared", field=cap)
     promotion = await get_promotion(session, promotion_id)
+    before = snapshot(promotion, _PATCHED)
     for name in (
         "name",
         "paused",
@@ -106,6 +137,15 @@ async def update_promotion(session: AsyncSession, promotion_id: int, patch: s.Pr
     for cap in patch.clear:
         setattr(promotion, _CAP_COLUMNS[cap], None)
     await session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditKind.PROMOTION_CHANGED,
+        Subject("promotion", str(promotion_id)),
+        now,
+        before=before,
+        after=snapshot(promotion, _PATCHED),
+    )
     return promotion
 
 

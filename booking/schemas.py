@@ -26,6 +26,14 @@ class PriceOut(msgspec.Struct):
     promotion: PromotionApplied | None = None
 
 
+class CompanionOut(msgspec.Struct):
+    """A person of the party besides the member."""
+
+    name: str
+    relation: str
+    age_band: str
+
+
 class BookingOut(msgspec.Struct):
     id: uuid.UUID
     status: str
@@ -49,6 +57,19 @@ class BookingOut(msgspec.Struct):
                 "The notice's stable code, to show it in the client's language: hold_lost_refunded (a card "
                 "payment arrived after the hold lapsed and the stay could no longer be kept: refunded in "
                 "full), hold_lost_released (the same through CMI: not taken, the bank releases the amount)"
+            )
+        ),
+    ] = None
+    booked_by: Annotated[
+        str | None,
+        msgspec.Meta(description="The staff account that made the booking for the member; null: the member"),
+    ] = None
+    party: Annotated[
+        list[CompanionOut] | None,
+        msgspec.Meta(
+            description=(
+                "The people named with the member (the guests are the member and these once named); "
+                "given when one booking is read, left out of lists"
             )
         ),
     ] = None

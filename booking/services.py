@@ -14,16 +14,21 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
+from accounts.audit import log as audit
+from accounts.domain.audit import AuditKind, Subject, snapshot
 from accounts.domain.identity import MANAGER, MEMBER, STAFF, Identity
+from accounts.models import User
 from booking import pricing_service, retake, sweeper
 from booking import repository as repo
 from booking.commands import BookingPolicyIO
 from booking.domain import cancellation, states
+from booking.domain import party as party_rules
 from booking.domain.limits import check_member_limits
 from booking.events import BookingCancelled, BookingConfirmed, BookingHeld, BookingMoved
 from booking.locks import lock_for_booking, lock_for_confirm, lock_for_hold
-from booking.models import Booking, BookingPolicy
+from booking.models import Booking, BookingPolicy, PartyMember
 from inventory.domain.availability import TakenNight
 from inventory.domain.calendar import SeasonKind, season_of
 from inventory.models import Centre, Season, Unit, UnitType
@@ -42,6 +47,8 @@ class HoldRequest:
     departure: date
     guests: int
     promo_code: str | None = None
+    # The people named with the member (``booking.domain.party``); None: not named at the hold.
+    party: tuple[party_rules.Companion, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +59,10 @@ class BookingView:
     centre: str
     unit_type: str
     unit: str
+    # The username of the staff account that booked it for the member, if one did.
+    booked_by: str | None = None
+    # The people named with the member, when read with the booking (``booking.party``); None: not read.
+    party: tuple[party_rules.Companion, ...] | None = None
 
 
 async def _offer(
@@ -96,20 +107,27 @@ async def _offer(
 async def hold(uow: UnitOfWork, member: Identity, request: HoldRequest, now: datetime) -> BookingView:
     """A member's hold: one unit of the type reserved until the policy's hold time runs out."""
     async with uow:
-        view = await _place_hold(uow.session, member, request, now)
+        view = await place_hold(uow.session, member, request, now)
         uow.record(BookingHeld(occurred_at=now, booking_id=view.booking.id, member_id=member.user_id))
         await sweeper.lapse_holds_of(uow, member.user_id, now)
         await uow.commit()
         return view
 
 
-async def _place_hold(
-    session: AsyncSession, member: Identity, request: HoldRequest, now: datetime
+async def place_hold(
+    session: AsyncSession,
+    member: Identity,
+    request: HoldRequest,
+    now: datetime,
+    booked_by: Identity | None = None,
 ) -> BookingView:
+    """The hold of a member's stay, as a step (records no event, does not commit): the member's own
+    hold, or one staff make for them (``booked_by``, ``booking.on_behalf``)."""
     # A read-only look first, outside any lock: in a rush most requests meet a sold-out type, and those
     # are answered without queueing for the lock or writing anything. The read transaction is closed
     # before the locked unit of work begins (SQLite must start that one with its write).
     looked, _ = await _offer(session, request, member.category or "", now)
+    companions = _named_at_hold(request, looked.centre.unit_type(request.unit_type).capacity)
     stay = (request.arrival, request.departure)
     locks = await lock_for_hold(session, request.centre, request.unit_type, member.user_id, stay, now)
     category = locks.category
@@ -151,6 +169,7 @@ async def _place_hold(
         nightly_minor=[p.amount_minor for _n, p in offer.nightly],
         promotion_id=quote.promotion.id if quote.promotion else None,
         promotion_name=quote.promotion.name if quote.promotion else None,
+        booked_by=booked_by.user_id if booked_by else None,
     )
     if not locks.expired_nights_cleared:
         await repo.clear_expired_nights(session, unit_type.id, request.arrival, request.departure, now)
@@ -159,9 +178,36 @@ async def _place_hold(
     except IntegrityError as race:
         # Only reachable with the allocation lock switched off: the database refuses the second sale.
         raise Conflict("sold_out", f"the last {unit_type.code} at {request.centre} was just taken") from race
+    if companions:
+        session.add_all(party_rows(booking.id, companions))
     return BookingView(
-        booking, result.centre.code, unit_type.code, result.centre.unit_numbers[booking.unit_id]
+        booking,
+        result.centre.code,
+        unit_type.code,
+        result.centre.unit_numbers[booking.unit_id],
+        booked_by.username if booked_by else None,
+        companions,
     )
+
+
+def _named_at_hold(request: HoldRequest, capacity: int) -> tuple[party_rules.Companion, ...]:
+    if request.party is None:
+        return ()
+    party_rules.check_counts_guests(request.party, request.guests)
+    return party_rules.cleaned(request.party, capacity)
+
+
+def party_rows(booking_id: uuid.UUID, companions: tuple[party_rules.Companion, ...]) -> list[PartyMember]:
+    return [
+        PartyMember(
+            booking_id=booking_id,
+            position=position,
+            name=c.name,
+            relation=c.relation.value,
+            age_band=c.age_band.value,
+        )
+        for position, c in enumerate(companions, start=1)
+    ]
 
 
 def visible_to(identity: Identity, booking: Booking, centre_code: str) -> bool:
@@ -172,12 +218,17 @@ def visible_to(identity: Identity, booking: Booking, centre_code: str) -> bool:
     return identity.role == MEMBER and booking.member_id == identity.user_id
 
 
-def _with_codes() -> Select[tuple[Booking, str, str, str]]:
+_BOOKED_BY = aliased(User)
+
+
+def _with_codes() -> Select[tuple[Booking, str, str, str, str]]:
+    # The last column is the username of the staff account that made the booking: NULL when none did.
     return (
-        select(Booking, Centre.code, UnitType.code, Unit.number)
+        select(Booking, Centre.code, UnitType.code, Unit.number, _BOOKED_BY.username)
         .join(Centre, Centre.id == Booking.centre_id)
         .join(UnitType, UnitType.id == Booking.unit_type_id)
         .join(Unit, Unit.id == Booking.unit_id)
+        .outerjoin(_BOOKED_BY, _BOOKED_BY.id == Booking.booked_by)
     )
 
 
@@ -206,7 +257,9 @@ async def list_bookings(
     status: str | None,
     limit: int,
     offset: int,
+    member_id: int | None = None,
 ) -> list[BookingView]:
+    """The bookings the caller may see, newest stay first; staff may narrow them to one member's."""
     query = (
         _with_codes().order_by(Booking.arrival.desc(), Booking.created_at.desc()).limit(limit).offset(offset)
     )
@@ -218,6 +271,8 @@ async def list_bookings(
         query = query.where(Centre.code == centre)
     if status:
         query = query.where(Booking.status == status)
+    if member_id is not None:
+        query = query.where(Booking.member_id == member_id)
     return [BookingView(*row) for row in (await session.execute(query)).tuples()]
 
 
@@ -253,16 +308,31 @@ async def confirm(uow: UnitOfWork, booking_id: uuid.UUID, now: datetime) -> Book
     return booking
 
 
-async def move_unit(uow: UnitOfWork, booking_id: uuid.UUID, unit_number: str, now: datetime) -> Booking:
+async def move_unit(
+    uow: UnitOfWork, actor: Identity, booking_id: uuid.UUID, unit_number: str, now: datetime
+) -> Booking:
     """Staff move a booking to another free unit of the same type."""
     async with uow:
-        booking = await _move(uow.session, booking_id, unit_number, now)
+        booking, was = await _move(uow.session, booking_id, unit_number, now)
         uow.record(BookingMoved(occurred_at=now, booking_id=booking.id, unit_id=booking.unit_id))
+        audit.record(
+            uow.session,
+            actor,
+            AuditKind.BOOKING_MOVED,
+            Subject("booking", str(booking.id)),
+            now,
+            before={"unit": was},
+            after={"unit": unit_number},
+            member_id=booking.member_id,
+        )
         await uow.commit()
         return booking
 
 
-async def _move(session: AsyncSession, booking_id: uuid.UUID, unit_number: str, now: datetime) -> Booking:
+async def _move(
+    session: AsyncSession, booking_id: uuid.UUID, unit_number: str, now: datetime
+) -> tuple[Booking, str]:
+    """The booking in its new unit, and the number of the unit it left."""
     await lock_for_booking(session, booking_id)
     booking = await session.get(Booking, booking_id)
     if booking is None:
@@ -283,6 +353,7 @@ async def _move(session: AsyncSession, booking_id: uuid.UUID, unit_number: str, 
         )
     if not await repo.unit_is_free(session, unit.id, booking.arrival, booking.departure, now, booking.id):
         raise Conflict("unit_taken", f"unit {unit_number} is taken on some night of this stay")
+    was = await session.scalar(select(Unit.number).where(Unit.id == booking.unit_id))
     await repo.release_nights(session, booking.id)
     await repo.clear_expired_nights(session, booking.unit_type_id, booking.arrival, booking.departure, now)
     booking.unit_id = unit.id
@@ -290,7 +361,7 @@ async def _move(session: AsyncSession, booking_id: uuid.UUID, unit_number: str, 
         repo.nights_rows(booking, booking.hold_expires_at if booking.status == states.HELD else None)
     )
     await session.flush()
-    return booking
+    return booking, was or ""
 
 
 async def cancel(
@@ -342,6 +413,17 @@ async def _cancel(
     booking.hold_expires_at = None
     await repo.release_nights(session, booking.id)
     await session.flush()
+    if identity.role == STAFF:
+        audit.record(
+            session,
+            identity,
+            AuditKind.BOOKING_CANCELLED_BY_STAFF,
+            Subject("booking", str(booking.id)),
+            now,
+            before={"status": current},
+            after={"status": booking.status, "refund": refund},
+            member_id=booking.member_id,
+        )
     return booking, refund, current == states.CONFIRMED
 
 
@@ -358,13 +440,26 @@ async def _refund_due(
     return cancellation.refund_for(policy, paid, arrival_at, now).amount
 
 
+_POLICY_FIELDS = (
+    "hold_minutes",
+    "max_open_holds",
+    "max_off_season_nights_per_year",
+    "credit_max_instalments",
+    "credit_min_instalment_minor",
+    "credit_categories",
+)
+
+
 @use_case
-async def set_policy(session: AsyncSession, data: BookingPolicyIO) -> BookingPolicy:
+async def set_policy(
+    session: AsyncSession, actor: Identity, data: BookingPolicyIO, now: datetime
+) -> BookingPolicy:
     """Staff set the hold duration, the per-member limits and the holiday-credit terms."""
     found = await session.get(BookingPolicy, 1)
     if found is None:
         found = BookingPolicy(id=1)
         session.add(found)
+    before = snapshot(found, _POLICY_FIELDS)
     found.hold_minutes = data.hold_minutes
     found.max_open_holds = data.max_open_holds
     found.max_off_season_nights_per_year = data.max_off_season_nights_per_year
@@ -372,4 +467,13 @@ async def set_policy(session: AsyncSession, data: BookingPolicyIO) -> BookingPol
     found.credit_min_instalment_minor = data.credit_min_instalment.amount_minor
     found.credit_categories = sorted(set(data.credit_categories))
     await session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditKind.BOOKING_POLICY_SET,
+        Subject("booking_policy", "1"),
+        now,
+        before=before,
+        after=snapshot(found, _POLICY_FIELDS),
+    )
     return found

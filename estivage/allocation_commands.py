@@ -30,7 +30,9 @@ def _run(work: Callable[[UnitOfWork], Awaitable[T]], bars: StageBars | None = No
     async def run() -> T:
         settings = Settings.from_env()
         engine = create_disposable_engine(settings.database_url)
-        handlers = bootstrap.event_handlers(bootstrap.payment_providers(settings))
+        handlers = bootstrap.event_handlers(
+            bootstrap.payment_providers(settings), mail_outbox=settings.mail_outbox
+        )
         try:
             async with session_factory(engine)() as session:
                 try:

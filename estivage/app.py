@@ -18,6 +18,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.controllers import DeviceController, GateController, OccupancyController, PassController
+from accounts.audit.controllers import AuditController
+from accounts.contact.controllers import ContactController
 from accounts.controllers import make_auth_controller
 from accounts.tokens import jwt_auth
 from booking.campaigns.controllers import CampaignController
@@ -30,6 +32,7 @@ from booking.controllers import (
 )
 from estivage import bootstrap, observability
 from estivage.openapi import ProblemAwareJsonPlugin
+from estivage.personal_data import PersonalDataController
 from estivage.problems import bad_data_handler, internal_error_handler, problem_details_config
 from estivage.stores import store_registry, store_state
 from estivage.web import csrf_middleware, template_config, web_handlers
@@ -104,6 +107,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         ready,
         health,
         auth_controller,
+        ContactController,
+        PersonalDataController,
+        AuditController,
         CentreController,
         SeasonController,
         OccupancyController,
@@ -139,7 +145,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
                 "settings": settings,
                 "clock": clock,
                 "payment_providers": providers,
-                "event_handlers": bootstrap.event_handlers(providers),
+                "event_handlers": bootstrap.event_handlers(providers, mail_outbox=settings.mail_outbox),
             }
         ),
         dependencies={

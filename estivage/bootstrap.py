@@ -5,10 +5,12 @@ handlers here, so a cancellation refunds and revokes whichever door it came in b
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from access import passes
-from booking.events import BookingCancelled, HoldsLapsed
-from estivage import observability
+from accounts.contact.events import EmailChangeCodeIssued
+from booking.events import BookingCancelled, HoldsLapsed, PartyNamed
+from estivage import code_mail, observability
 from kernel.events import EventHandlers
 from kernel.settings import Settings
 from kernel.uow import UnitOfWork
@@ -33,7 +35,9 @@ def payment_providers(settings: Settings) -> Providers:
     return providers
 
 
-def event_handlers(providers: Providers) -> EventHandlers:
+def event_handlers(providers: Providers, *, mail_outbox: Path) -> EventHandlers:
+    """Who handles what; ``mail_outbox`` is where the stand-in mail writes its messages
+    (``estivage.code_mail``, until the mail outbox replaces it)."""
     handlers = EventHandlers()
 
     async def refund(uow: UnitOfWork, event: BookingCancelled) -> None:
@@ -46,5 +50,7 @@ def event_handlers(providers: Providers) -> EventHandlers:
     handlers.in_transaction(BookingCancelled, passes.revoke_on_cancel)
     handlers.in_transaction(HoldsLapsed, late_money.give_up_lapsed)
     handlers.after_commit(PaymentsCancelled, cancel_intents)
+    handlers.in_transaction(PartyNamed, passes.revoke_on_party_change)
+    handlers.after_commit(EmailChangeCodeIssued, code_mail.writer(mail_outbox))
     observability.count_business_events(handlers)
     return handlers

@@ -1,9 +1,11 @@
 """Every mapped table, imported once so that the metadata Alembic compares against is complete."""
 
 from access.models import Device, FeedLock, GateEvent, IssuedPass, PeerKey, Revocation, ScanFeedEntry
+from accounts.audit.models import AuditEntry
+from accounts.contact.models import EmailChange
 from accounts.models import Member, User, manager_centres
 from booking.campaigns.models import Campaign, CampaignApplication, CampaignEvent, CampaignOffer, WaitingPlace
-from booking.models import Booking, BookingPolicy, Promotion
+from booking.models import Booking, BookingPolicy, PartyMember, Promotion
 from booking.ratings import StayRating
 from booking.reminders import Reminder
 from inventory.models import (
@@ -22,6 +24,7 @@ from kernel.db import Base
 from payments.models import CmiOrder, Instalment, Payment, PaymentRefund, ProcessedEvent
 
 __all__ = [
+    "AuditEntry",
     "Base",
     "Booking",
     "BookingPolicy",
@@ -32,12 +35,14 @@ __all__ = [
     "Centre",
     "CmiOrder",
     "Device",
+    "EmailChange",
     "FeedLock",
     "GateEvent",
     "Instalment",
     "InventoryVersion",
     "IssuedPass",
     "Member",
+    "PartyMember",
     "Payment",
     "PaymentRefund",
     "PeerKey",

@@ -48,7 +48,9 @@ async def run_once(
 async def run_forever(settings: Settings, interval_seconds: float) -> None:
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
-    handlers = bootstrap.event_handlers(bootstrap.payment_providers(settings))
+    handlers = bootstrap.event_handlers(
+        bootstrap.payment_providers(settings), mail_outbox=settings.mail_outbox
+    )
     try:
         while True:
             try:

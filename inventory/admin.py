@@ -1,18 +1,23 @@
 """Staff configuration of the inventory: centres, unit types, units, closures, seasons, tariffs, quotas.
 
 Every write checks what the database constraints would refuse first, so that staff get a clear 409/422
-naming the field rather than an integrity error.
+naming the field rather than an integrity error, and leaves its entry in the audit log (who, when, what
+before and after) in the same transaction.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import available_timezones
 
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from accounts.audit import log as audit
+from accounts.domain.audit import AuditKind, Subject, snapshot
+from accounts.domain.identity import Identity
 from inventory import commands as s
 from inventory import repository as repo
 from inventory.models import Centre, Quota, Rotation, Season, Tariff, Unit, UnitClosure, UnitType
@@ -29,7 +34,7 @@ def _check_time_zone(name: str | None) -> None:
 
 
 @use_case
-async def create_centre(session: AsyncSession, data: s.CentreIn) -> Centre:
+async def create_centre(session: AsyncSession, actor: Identity, data: s.CentreIn, now: datetime) -> Centre:
     _check_time_zone(data.time_zone)
     if await session.scalar(select(Centre.id).where(Centre.code == data.code)):
         raise Conflict("centre_exists", f"a centre {data.code!r} exists already", field="code")
@@ -47,27 +52,46 @@ async def create_centre(session: AsyncSession, data: s.CentreIn) -> Centre:
     )
     session.add(centre)
     await session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditKind.CENTRE_CREATED,
+        Subject("centre", centre.code),
+        now,
+        after=msgspec.to_builtins(data),
+    )
     return centre
 
 
-def _apply_patch(target: object, patch: object) -> None:
-    for name in patch.__struct_fields__:  # type: ignore[attr-defined]
+def _apply_patch(target: object, patch: msgspec.Struct) -> tuple[dict[str, object], dict[str, object]]:
+    """Set what the patch gives; the patched fields as they were and as they are (for the audit log)."""
+    names = patch.__struct_fields__
+    before = snapshot(target, names)
+    for name in names:
         value = getattr(patch, name)
         if value is not None:
             setattr(target, name, value)
+    return before, snapshot(target, names)
 
 
 @use_case
-async def update_centre(session: AsyncSession, code: str, patch: s.CentrePatch) -> Centre:
+async def update_centre(
+    session: AsyncSession, actor: Identity, code: str, patch: s.CentrePatch, now: datetime
+) -> Centre:
     _check_time_zone(patch.time_zone)
     centre = await repo.centre_by_code(session, code)
-    _apply_patch(centre, patch)
+    before, after = _apply_patch(centre, patch)
     await session.flush()
+    audit.record(
+        session, actor, AuditKind.CENTRE_CHANGED, Subject("centre", code), now, before=before, after=after
+    )
     return centre
 
 
 @use_case
-async def create_unit_type(session: AsyncSession, centre_code: str, data: s.UnitTypeIn) -> UnitType:
+async def create_unit_type(
+    session: AsyncSession, actor: Identity, centre_code: str, data: s.UnitTypeIn, now: datetime
+) -> UnitType:
     centre = await repo.centre_by_code(session, centre_code)
     if any(t.code == data.code for t in centre.unit_types):
         raise Conflict("unit_type_exists", f"{centre_code} has a unit type {data.code!r}", field="code")
@@ -81,17 +105,34 @@ async def create_unit_type(session: AsyncSession, centre_code: str, data: s.Unit
     )
     centre.unit_types.append(unit_type)
     await session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditKind.UNIT_TYPE_CREATED,
+        Subject("unit_type", f"{centre_code}/{data.code}"),
+        now,
+        after=msgspec.to_builtins(data),
+    )
     return unit_type
 
 
 @use_case
 async def update_unit_type(
-    session: AsyncSession, centre_code: str, code: str, patch: s.UnitTypePatch
+    session: AsyncSession, actor: Identity, centre_code: str, code: str, patch: s.UnitTypePatch, now: datetime
 ) -> UnitType:
     centre = await repo.centre_by_code(session, centre_code)
     unit_type = repo.unit_type_by_code(centre, code)
-    _apply_patch(unit_type, patch)
+    before, after = _apply_patch(unit_type, patch)
     await session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditKind.UNIT_TYPE_CHANGED,
+        Subject("unit_type", f"{centre_code}/{code}"),
+        now,
+        before=before,
+        after=after,
+    )
     return unit_type
 
 
@@ -119,7 +160,9 @@ async def _unit_by_number(session: AsyncSession, centre: Centre, number: str) ->
 
 
 @use_case
-async def create_unit(session: AsyncSession, centre_code: str, data: s.UnitIn) -> Unit:
+async def create_unit(
+    session: AsyncSession, actor: Identity, centre_code: str, data: s.UnitIn, now: datetime
+) -> Unit:
     centre = await repo.centre_by_code(session, centre_code)
     unit_type = repo.unit_type_by_code(centre, data.unit_type)
     exists = await session.scalar(
@@ -129,28 +172,58 @@ async def create_unit(session: AsyncSession, centre_code: str, data: s.UnitIn) -
         raise Conflict("unit_exists", f"{centre_code} has a unit {data.number!r}", field="number")
     session.add(Unit(centre_id=centre.id, unit_type_id=unit_type.id, number=data.number))
     await session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditKind.UNIT_CREATED,
+        Subject("unit", f"{centre_code}/{data.number}"),
+        now,
+        after=msgspec.to_builtins(data),
+    )
     return await _unit_by_number(session, centre, data.number)
 
 
 @use_case
-async def update_unit(session: AsyncSession, centre_code: str, number: str, patch: s.UnitPatch) -> Unit:
+async def update_unit(
+    session: AsyncSession, actor: Identity, centre_code: str, number: str, patch: s.UnitPatch, now: datetime
+) -> Unit:
     centre = await repo.centre_by_code(session, centre_code)
     unit = await _unit_by_number(session, centre, number)
     unit_type = repo.unit_type_by_code(centre, patch.unit_type)
+    was = unit.unit_type.code
     unit.unit_type_id = unit_type.id
     await session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditKind.UNIT_CHANGED,
+        Subject("unit", f"{centre_code}/{number}"),
+        now,
+        before={"unit_type": was},
+        after={"unit_type": unit_type.code},
+    )
     session.expire(unit)
     return await _unit_by_number(session, centre, number)
 
 
 @use_case
-async def add_closure(session: AsyncSession, centre_code: str, number: str, data: s.ClosureIn) -> Unit:
+async def add_closure(
+    session: AsyncSession, actor: Identity, centre_code: str, number: str, data: s.ClosureIn, now: datetime
+) -> Unit:
     if data.ends_on <= data.starts_on:
         raise RuleViolation("invalid_dates", "ends_on must be after starts_on", field="ends_on")
     centre = await repo.centre_by_code(session, centre_code)
     unit = await _unit_by_number(session, centre, number)
     unit.closures.append(UnitClosure(starts_on=data.starts_on, ends_on=data.ends_on, reason=data.reason))
     await session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditKind.UNIT_CLOSED,
+        Subject("unit", f"{centre_code}/{number}"),
+        now,
+        after=msgspec.to_builtins(data),
+    )
     return unit
 
 
@@ -171,7 +244,7 @@ def _check_season_shape(
 
 
 @use_case
-async def create_season(session: AsyncSession, data: s.SeasonIn) -> Season:
+async def create_season(session: AsyncSession, actor: Identity, data: s.SeasonIn, now: datetime) -> Season:
     _check_season_shape(data.starts_on, data.ends_on, data.min_nights, data.max_nights, data.rotations)
     if await session.scalar(select(Season.id).where(Season.code == data.code)):
         raise Conflict("season_exists", f"a season {data.code!r} exists already", field="code")
@@ -192,6 +265,14 @@ async def create_season(session: AsyncSession, data: s.SeasonIn) -> Season:
     )
     session.add(season)
     await session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditKind.SEASON_CREATED,
+        Subject("season", data.code),
+        now,
+        after=msgspec.to_builtins(data),
+    )
     return season
 
 
@@ -201,9 +282,31 @@ def _policy(tiers: list[s.RefundTierIO] | None) -> list[dict[str, int]] | None:
     return [{"days_before": t.days_before, "refund_bp": t.refund_bp} for t in tiers]
 
 
+# What a season's change may move, as the audit log keeps it.
+_SEASON_FIELDS = (
+    "name_fr",
+    "name_ar",
+    "starts_on",
+    "ends_on",
+    "min_nights",
+    "max_nights",
+    "arrival_weekdays",
+    "cancellation_policy",
+)
+
+
+def _season_facts(season: Season) -> dict[str, object]:
+    facts = snapshot(season, _SEASON_FIELDS)
+    facts["rotations"] = [[r.code, r.starts_on.isoformat(), r.ends_on.isoformat()] for r in season.rotations]
+    return facts
+
+
 @use_case
-async def update_season(session: AsyncSession, code: str, patch: s.SeasonPatch) -> Season:
+async def update_season(
+    session: AsyncSession, actor: Identity, code: str, patch: s.SeasonPatch, now: datetime
+) -> Season:
     season = await repo.season_by_code(session, code)
+    before = _season_facts(season)
     rotations = (
         patch.rotations
         if patch.rotations is not None
@@ -228,6 +331,15 @@ async def update_season(session: AsyncSession, code: str, patch: s.SeasonPatch) 
             Rotation(code=r.code, starts_on=r.starts_on, ends_on=r.ends_on) for r in rotations
         ]
     await session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditKind.SEASON_CHANGED,
+        Subject("season", code),
+        now,
+        before=before,
+        after=_season_facts(season),
+    )
     return season
 
 
@@ -253,8 +365,12 @@ async def _season_and_type(
     return season, repo.unit_type_by_code(centre, type_code)
 
 
+def _rate_key(data: s.TariffIO | s.QuotaIO) -> str:
+    return f"{data.season}/{data.centre}/{data.unit_type}/{data.category}"
+
+
 @use_case
-async def put_tariff(session: AsyncSession, data: s.TariffIO) -> Tariff:
+async def put_tariff(session: AsyncSession, actor: Identity, data: s.TariffIO, now: datetime) -> Tariff:
     """Create or replace the tariff of (season, unit type, category)."""
     season, unit_type = await _season_and_type(session, data.season, data.centre, data.unit_type)
     query = select(Tariff).where(
@@ -264,14 +380,24 @@ async def put_tariff(session: AsyncSession, data: s.TariffIO) -> Tariff:
     if tariff is None:
         tariff = Tariff(season_id=season.id, unit_type_id=unit_type.id, category=data.category)
         session.add(tariff)
+    before = {"nightly_minor": tariff.nightly_minor, "currency": tariff.currency}
     tariff.nightly_minor = data.nightly.amount_minor
     tariff.currency = data.nightly.currency
     await session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditKind.TARIFF_SET,
+        Subject("tariff", _rate_key(data)),
+        now,
+        before=before,
+        after={"nightly_minor": tariff.nightly_minor, "currency": tariff.currency},
+    )
     return tariff
 
 
 @use_case
-async def put_quota(session: AsyncSession, data: s.QuotaIO) -> Quota:
+async def put_quota(session: AsyncSession, actor: Identity, data: s.QuotaIO, now: datetime) -> Quota:
     """Create or replace the quota of (season, unit type, category): a unit count or a share."""
     if (data.units is None) == (data.share_bp is None):
         raise RuleViolation("invalid_quota", "give exactly one of units and share_bp", field="units")
@@ -283,8 +409,18 @@ async def put_quota(session: AsyncSession, data: s.QuotaIO) -> Quota:
     if quota is None:
         quota = Quota(season_id=season.id, unit_type_id=unit_type.id, category=data.category)
         session.add(quota)
+    before = {"units": quota.units, "share_bp": quota.share_bp}
     quota.units, quota.share_bp = data.units, data.share_bp
     await session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditKind.QUOTA_SET,
+        Subject("quota", _rate_key(data)),
+        now,
+        before=before,
+        after={"units": quota.units, "share_bp": quota.share_bp},
+    )
     return quota
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from litestar import Controller, Request, get, patch, post, put
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from accounts.domain.identity import Identity
 from accounts.guards import requires_staff
 from inventory import admin, repository
 from inventory import commands as c
@@ -101,46 +103,52 @@ class CentreController(Controller):
     @post("/", guards=[requires_staff], summary="Create a centre")
     async def create_centre(
         self,
-        request: Request[Any, Any, Any],
+        request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
         uow: NamedDependency[UnitOfWork],
+        now: NamedDependency[datetime],
         data: JSONBody[c.CentreIn],
     ) -> s.CentreOut:
-        centre = await admin.create_centre(uow, data)
+        centre = await admin.create_centre(uow, request.user, data, now)
         return await _centre_out(db_session, centre.code, language_of(request))
 
     @patch("/{code:str}", guards=[requires_staff], summary="Change a centre")
     async def update_centre(
         self,
-        request: Request[Any, Any, Any],
+        request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
         uow: NamedDependency[UnitOfWork],
+        now: NamedDependency[datetime],
         code: FromPath[str],
         data: JSONBody[c.CentrePatch],
     ) -> s.CentreOut:
-        await admin.update_centre(uow, code, data)
+        await admin.update_centre(uow, request.user, code, data, now)
         return await _centre_out(db_session, code, language_of(request))
 
     @post("/{code:str}/unit-types", guards=[requires_staff], summary="Add a unit type to a centre")
     async def create_unit_type(
         self,
+        request: Request[Identity, Any, Any],
         uow: NamedDependency[UnitOfWork],
+        now: NamedDependency[datetime],
         code: FromPath[str],
         data: JSONBody[c.UnitTypeIn],
     ) -> s.UnitTypeSummary:
-        unit_type = await admin.create_unit_type(uow, code, data)
+        unit_type = await admin.create_unit_type(uow, request.user, code, data, now)
         return unit_type_out(unit_type, 0, "fr")
 
     @patch("/{code:str}/unit-types/{type_code:str}", guards=[requires_staff], summary="Change a unit type")
     async def update_unit_type(
         self,
+        request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
         uow: NamedDependency[UnitOfWork],
+        now: NamedDependency[datetime],
         code: FromPath[str],
         type_code: FromPath[str],
         data: JSONBody[c.UnitTypePatch],
     ) -> s.UnitTypeSummary:
-        unit_type = await admin.update_unit_type(uow, code, type_code, data)
+        unit_type = await admin.update_unit_type(uow, request.user, code, type_code, data, now)
         return unit_type_out(unit_type, (await _unit_counts(db_session)).get(unit_type.id, 0), "fr")
 
     @get("/{code:str}/units", guards=[requires_staff], summary="List a centre's units")
@@ -152,21 +160,25 @@ class CentreController(Controller):
     @post("/{code:str}/units", guards=[requires_staff], summary="Add a unit")
     async def create_unit(
         self,
+        request: Request[Identity, Any, Any],
         uow: NamedDependency[UnitOfWork],
+        now: NamedDependency[datetime],
         code: FromPath[str],
         data: JSONBody[c.UnitIn],
     ) -> s.UnitOut:
-        return unit_out(await admin.create_unit(uow, code, data))
+        return unit_out(await admin.create_unit(uow, request.user, code, data, now))
 
     @patch("/{code:str}/units/{number:str}", guards=[requires_staff], summary="Change a unit's type")
     async def update_unit(
         self,
+        request: Request[Identity, Any, Any],
         uow: NamedDependency[UnitOfWork],
+        now: NamedDependency[datetime],
         code: FromPath[str],
         number: FromPath[str],
         data: JSONBody[c.UnitPatch],
     ) -> s.UnitOut:
-        return unit_out(await admin.update_unit(uow, code, number, data))
+        return unit_out(await admin.update_unit(uow, request.user, code, number, data, now))
 
     @post(
         "/{code:str}/units/{number:str}/closures",
@@ -175,12 +187,14 @@ class CentreController(Controller):
     )
     async def add_closure(
         self,
+        request: Request[Identity, Any, Any],
         uow: NamedDependency[UnitOfWork],
+        now: NamedDependency[datetime],
         code: FromPath[str],
         number: FromPath[str],
         data: JSONBody[c.ClosureIn],
     ) -> s.UnitOut:
-        return unit_out(await admin.add_closure(uow, code, number, data))
+        return unit_out(await admin.add_closure(uow, request.user, code, number, data, now))
 
 
 class SeasonController(Controller):
@@ -195,21 +209,25 @@ class SeasonController(Controller):
     @post("/seasons", summary="Create a season with its stay rules and rotations")
     async def create_season(
         self,
+        request: Request[Identity, Any, Any],
         uow: NamedDependency[UnitOfWork],
+        now: NamedDependency[datetime],
         data: JSONBody[c.SeasonIn],
     ) -> s.SeasonOut:
-        season = await admin.create_season(uow, data)
+        season = await admin.create_season(uow, request.user, data, now)
         return season_out(season, data.centre)
 
     @patch("/seasons/{code:str}", summary="Change a season")
     async def update_season(
         self,
+        request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
         uow: NamedDependency[UnitOfWork],
+        now: NamedDependency[datetime],
         code: FromPath[str],
         data: JSONBody[c.SeasonPatch],
     ) -> s.SeasonOut:
-        season = await admin.update_season(uow, code, data)
+        season = await admin.update_season(uow, request.user, code, data, now)
         centre = await db_session.get(Centre, season.centre_id) if season.centre_id else None
         return season_out(season, centre.code if centre else None)
 
@@ -220,10 +238,12 @@ class SeasonController(Controller):
     @put("/tariffs", summary="Set the nightly tariff of a season, unit type and member category")
     async def put_tariff(
         self,
+        request: Request[Identity, Any, Any],
         uow: NamedDependency[UnitOfWork],
+        now: NamedDependency[datetime],
         data: JSONBody[c.TariffIO],
     ) -> c.TariffIO:
-        await admin.put_tariff(uow, data)
+        await admin.put_tariff(uow, request.user, data, now)
         return data
 
     @get("/quotas", summary="List quotas")
@@ -233,8 +253,10 @@ class SeasonController(Controller):
     @put("/quotas", summary="Set the quota of a season, unit type and member category")
     async def put_quota(
         self,
+        request: Request[Identity, Any, Any],
         uow: NamedDependency[UnitOfWork],
+        now: NamedDependency[datetime],
         data: JSONBody[c.QuotaIO],
     ) -> c.QuotaIO:
-        await admin.put_quota(uow, data)
+        await admin.put_quota(uow, request.user, data, now)
         return data

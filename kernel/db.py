@@ -6,9 +6,10 @@ Nothing here is visible to the domain: the domain rules never learn which databa
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, inspect
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -26,6 +27,18 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def columns_of(row: Base, *, leaving_out: Collection[str] = ()) -> dict[str, Any]:
+    """A loaded row's column values by attribute name (deferred columns that were not loaded left out):
+    a record as it is held, for a member's own copy of their data."""
+    state = inspect(row)
+    unloaded = state.unloaded
+    return {
+        column.key: getattr(row, column.key)
+        for column in state.mapper.column_attrs
+        if column.key not in leaving_out and column.key not in unloaded
+    }
 
 
 def _prepare_sqlite(engine: AsyncEngine) -> None:

@@ -127,6 +127,11 @@ class Settings:
         return problems
 
     @property
+    def mail_outbox(self) -> Path:
+        """Where mail goes as ``.eml`` files while no mail server is configured (the contract's default)."""
+        return self.data_dir / "outbox"
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 

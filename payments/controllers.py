@@ -12,17 +12,17 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from accounts.domain.identity import Identity
-from accounts.guards import requires_member, requires_staff
+from accounts.domain.identity import STAFF, Identity
+from accounts.guards import requires_member_or_staff, requires_staff
 from kernel.errors import NotFound
 from kernel.http.schemas import language_of, money_out
 from kernel.money import Money
 from kernel.uow import UnitOfWork
-from payments import cmi_service, refunds, services, webhooks
+from payments import cmi_service, on_behalf, refunds, services, webhooks
 from payments import schemas as s
 from payments.domain.cmi import CallbackAnswer
 from payments.domain.states import Provider, RefundState
-from payments.models import Payment, PaymentRefund
+from payments.models import Instalment, Payment, PaymentRefund
 from payments.providers import CardProvider, CmiProvider, Providers
 
 
@@ -52,16 +52,35 @@ def checkout_out(booking_id: uuid.UUID, method: str, payment: Payment) -> s.Chec
     )
 
 
+def payroll_out(booking_id: uuid.UUID, instalments: list[Instalment]) -> s.CheckoutOut:
+    return s.CheckoutOut(
+        booking_id=booking_id,
+        method="payroll",
+        provider=Provider.FREE if not instalments else Provider.PAYROLL,
+        status="confirmed",
+        instalments=[
+            s.InstalmentOut(
+                i.number, i.count, i.month, money_out(Money(i.amount_minor, i.currency)), i.status
+            )
+            for i in instalments
+        ],
+    )
+
+
 class CheckoutController(Controller):
     path = "/api/bookings"
     tags = ["payments"]
 
     @post(
         "/{booking_id:uuid}/checkout",
-        guards=[requires_member],
+        guards=[requires_member_or_staff],
         status_code=200,
         summary="Pay a hold: by card (the intent), through CMI (the signed form), by payroll deduction "
         "(confirms at once); a stay priced at zero is confirmed at once whatever the method",
+        description=(
+            "Staff may pay a member's hold by payroll deduction on the member's behalf; a card payment is "
+            "the member's own (403 `card_by_member_only` for staff: the member pays on their booking page)."
+        ),
     )
     async def checkout(
         self,
@@ -71,6 +90,13 @@ class CheckoutController(Controller):
         booking_id: FromPath[uuid.UUID],
         data: JSONBody[s.CheckoutIn],
     ) -> s.CheckoutOut:
+        if request.user.role == STAFF:
+            if data.method != "payroll":
+                raise on_behalf.refuse_card_for_member(booking_id)
+            instalments = await on_behalf.pay_by_payroll_for_member(
+                uow, request.user, booking_id, data.instalments or 1, now
+            )
+            return payroll_out(booking_id, instalments)
         providers = providers_of(request)
         if data.method in {"card", "cmi"}:
             provider = providers.card if data.method == "card" else providers.named(Provider.CMI)
@@ -81,18 +107,7 @@ class CheckoutController(Controller):
         instalments = await services.checkout_payroll(
             uow, request.user, booking_id, data.instalments or 1, now
         )
-        return s.CheckoutOut(
-            booking_id=booking_id,
-            method="payroll",
-            provider=Provider.FREE if not instalments else Provider.PAYROLL,
-            status="confirmed",
-            instalments=[
-                s.InstalmentOut(
-                    i.number, i.count, i.month, money_out(Money(i.amount_minor, i.currency)), i.status
-                )
-                for i in instalments
-            ],
-        )
+        return payroll_out(booking_id, instalments)
 
     async def _by_card(
         self,

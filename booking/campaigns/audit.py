@@ -1,4 +1,8 @@
-"""The campaign audit log: one append-only row per transition, read by staff."""
+"""The campaign audit log: one append-only row per transition, read by staff.
+
+It stays the campaign's own, complete story (members' applications, offers, lapses). The transitions staff
+make (create, change, close, commit, draw) are also written to the audit log of every staff action
+(``accounts.audit``), in the same transaction, so "everything this person did" reads in one place."""
 
 from __future__ import annotations
 
@@ -7,8 +11,11 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
-from booking.campaigns.models import CampaignEvent
+from accounts.audit import log as staff_log
+from accounts.domain.audit import Actor, AuditKind, Subject
+from booking.campaigns.models import Campaign, CampaignEvent
 
 SYSTEM = "system"
 EVENTS = (
@@ -27,6 +34,14 @@ EVENTS = (
     "cancelled",
     "not_offered",
 )
+# The transitions staff make, and their kind in the log of every staff action.
+STAFF_EVENTS = {
+    "created": AuditKind.CAMPAIGN_CREATED,
+    "changed": AuditKind.CAMPAIGN_CHANGED,
+    "closed": AuditKind.CAMPAIGN_CLOSED,
+    "committed": AuditKind.CAMPAIGN_COMMITTED,
+    "drawn": AuditKind.CAMPAIGN_DRAWN,
+}
 
 
 def record(
@@ -44,6 +59,13 @@ def record(
             campaign_id=campaign_id, at=now, event=event, actor=actor, application=application, detail=detail
         )
     )
+    if event in STAFF_EVENTS and actor != SYSTEM:
+        # Campaign actors are kept by username (the campaign log's own convention): no account id here.
+        who = Actor(actor, "staff")
+        # Staff know a campaign by its code; the use cases that log a transition have it loaded.
+        campaign = session.identity_map.get(identity_key(Campaign, campaign_id))
+        subject = Subject("campaign", campaign.code if isinstance(campaign, Campaign) else str(campaign_id))
+        staff_log.record(session, who, STAFF_EVENTS[event], subject, now, after=detail)
 
 
 def row(

@@ -24,12 +24,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from accounts.domain.identity import Identity
 from accounts.tokens import SESSION_COOKIE
 from estivage.web.account import make_account_controller
+from estivage.web.audit_pages import AuditPages
 from estivage.web.common import HERE, PAGE_EXCEPTION_HANDLERS
 from estivage.web.manager import make_manager_pages
 from estivage.web.member import MemberPages
+from estivage.web.my_data import MyDataPages
 from estivage.web.paycmi import CmiPages, CmiReturnPages
 from estivage.web.paytest import TestModeController
 from estivage.web.staff import StaffPages
+from estivage.web.staff_members import StaffMemberPages
 from estivage.web.summer import SummerPages
 from estivage.web.templating import template_config
 from kernel.settings import Settings
@@ -92,9 +95,12 @@ def web_handlers(
             *payment_pages,
             make_account_controller(jwt, settings.token_minutes, settings.login_attempts_per_minute),
             MemberPages,
+            MyDataPages,
             SummerPages,
             make_manager_pages(engine),
             StaffPages,
+            StaffMemberPages,
+            AuditPages,
         ],
         exception_handlers=PAGE_EXCEPTION_HANDLERS,
         include_in_schema=False,

@@ -150,12 +150,34 @@ ERROR_WORDS: dict[str, str] = {
     "pass_id_required": N_("A granted passage names its gate pass."),
     "instant_without_offset": N_("A time without its offset from UTC (such as +01:00) is not an instant."),
     "too_many_reissues": N_("This pass was reissued too often today; try again tomorrow."),
+    # Accounts.
+    "bad_credentials": N_("Wrong username or password"),
+    "wrong_centre": N_("You have no access to this centre."),
+    # Staff booking for a member.
+    "member_required": N_("Say which member this is for (their member number)."),
+    "member_not_allowed": N_("Only staff book for another member."),
+    "member_inactive": N_("This member's account is disabled: no booking can be made for them."),
+    "card_by_member_only": N_("A card payment is the member's own: they pay on their booking page."),
+    # The party of a booking.
+    "party_name_missing": N_("Every person of the party needs a name."),
+    "party_name_too_long": N_("A name has at most 100 characters."),
+    "party_count_mismatch": N_("The party must count the persons booked: the member and the people named."),
+    "party_locked": N_("The party can no longer change: the stay has begun or ended."),
+    # A member's contact details.
+    "invalid_phone": N_("A phone number has 8 to 15 digits, with + first if any."),
+    "invalid_language": N_("Choose French or Arabic."),
+    "invalid_email": N_("This is not an e-mail address."),
+    "email_unchanged": N_("This is already the address on record."),
+    "too_many_codes": N_("Too many codes asked for today; try again tomorrow."),
+    "invalid_code": N_("Wrong code."),
+    "code_expired": N_("This code no longer works: ask for a new one."),
 }
 
 ON_FIELD: dict[tuple[str, str], str] = {
     ("not_offered", "unit_type"): N_("This unit is not offered to your category on these dates."),
     ("not_offered", "choices"): N_("This unit is not offered for this rotation."),
     ("invalid_promotion", "pay_nights"): N_("There must be fewer nights paid than nights stayed."),
+    ("member_not_found", "member"): N_("No member has this number."),
 }
 
 
@@ -216,6 +238,34 @@ WITH_FIGURES: dict[str, Callable[[Translator, Params], str]] = {
     "too_many_reissues": lambda t, p: t.ngettext(
         "A pass may be reissued %(limit)s time in 24 hours; try again later.",
         "A pass may be reissued %(limit)s times in 24 hours; try again later.",
+        _count(p, "limit"),
+        **p,
+    ),
+    "card_by_member_only": lambda t, p: t.gettext(
+        "A card payment is the member's own: they pay on their booking page, %(page)s, logged in.", **p
+    ),
+    "party_too_large": lambda t, p: t.ngettext(
+        "This unit takes at most %(capacity)s person, the member included.",
+        "This unit takes at most %(capacity)s persons, the member included.",
+        _count(p, "capacity"),
+        **p,
+    ),
+    "party_count_mismatch": lambda t, p: t.ngettext(
+        "A party of %(guests)s is the member alone: name no one, or book for more persons.",
+        "A party of %(guests)s is the member and %(others)s people named; %(named)s were named.",
+        _count(p, "guests"),
+        others=_count(p, "guests") - 1,
+        **p,
+    ),
+    "invalid_code": lambda t, p: t.ngettext(
+        "Wrong code: %(attempts_left)s try left.",
+        "Wrong code: %(attempts_left)s tries left.",
+        _count(p, "attempts_left"),
+        **p,
+    ),
+    "too_many_codes": lambda t, p: t.ngettext(
+        "At most %(limit)s code a day; try again tomorrow.",
+        "At most %(limit)s codes a day; try again tomorrow.",
         _count(p, "limit"),
         **p,
     ),

@@ -28,7 +28,8 @@ from access.services import inside_by_party, on_site_now
 from accounts.domain.identity import STAFF, Identity
 from accounts.guards import requires_manager_or_staff
 from accounts.models import Member
-from booking.models import Booking
+from booking.models import Booking, PartyMember
+from booking.party import parties_of
 from estivage.web.common import STAYS, Errors, language, page, parse_date
 from estivage.web.error_words import error_text
 from estivage.web.gates import gate_lines, override_lines
@@ -52,6 +53,8 @@ class Movement:
     unit: str
     name: str
     guests: int
+    # The people the member named with them (booking.party).
+    party: tuple[PartyMember, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,14 +118,20 @@ async def movements(
     session: AsyncSession, centre_id: int, today: date, arriving: bool, arabic: bool
 ) -> list[Movement]:
     day_column = Booking.arrival if arriving else Booking.departure
-    rows = await session.execute(
-        select(Booking.guests, Unit.number, Member)
-        .join(Unit, Unit.id == Booking.unit_id)
-        .join(Member, Member.user_id == Booking.member_id)
-        .where(Booking.centre_id == centre_id, day_column == today, Booking.status.in_(STAYS))
-        .order_by(Unit.number)
-    )
-    return [Movement(number, member_name(m, arabic), guests) for guests, number, m in rows]
+    rows = (
+        await session.execute(
+            select(Booking.id, Booking.guests, Unit.number, Member)
+            .join(Unit, Unit.id == Booking.unit_id)
+            .join(Member, Member.user_id == Booking.member_id)
+            .where(Booking.centre_id == centre_id, day_column == today, Booking.status.in_(STAYS))
+            .order_by(Unit.number)
+        )
+    ).all()
+    named = await parties_of(session, [booking_id for booking_id, *_ in rows])
+    return [
+        Movement(number, member_name(m, arabic), guests, tuple(named.get(booking_id, ())))
+        for booking_id, guests, number, m in rows
+    ]
 
 
 async def quota_use(session: AsyncSession, centre: CentreView, night: date, now: datetime) -> list[QuotaUse]:

@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.domain.identity import Identity
 from accounts.guards import requires_member
-from booking import pricing_service, ratings, services
+from booking import party, pricing_service, ratings, services
 from booking.domain import states
+from estivage.web import error_words as words
 from estivage.web.booking_facts import refund_preview
 from estivage.web.common import (
     Errors,
@@ -31,6 +32,8 @@ from estivage.web.common import (
     parse_int,
 )
 from estivage.web.names import load_names
+from estivage.web.party_form import companions as party_of_form
+from estivage.web.party_form import party_context
 from inventory.domain.calendar import local_today
 from inventory.models import Centre
 from inventory.snapshot import centre_view
@@ -181,6 +184,12 @@ class MemberPages(Controller):
     ) -> services.BookingView:
         return await services.own_booking(session, request.user, booking_id)
 
+    async def _own_with_party(
+        self, request: Request[Identity, Any, Any], session: AsyncSession, booking_id: uuid.UUID
+    ) -> services.BookingView:
+        """The member's own booking (``get_booking`` shows a member theirs only) with its party."""
+        return await party.booking_with_party(session, request.user, booking_id)
+
     async def _booking_page(
         self,
         request: Request[Identity, Any, Any],
@@ -190,12 +199,13 @@ class MemberPages(Controller):
         errors: Errors | None = None,
         status_code: int = 200,
     ) -> Template:
-        view = await self._own(request, session, booking_id)
+        view = await self._own_with_party(request, session, booking_id)
         b = view.booking
         centre = await centre_view(session, view.centre)
         return page(
             request,
             "booking.html",
+            **party_context(view, centre, now, f"/bookings/{b.id}/party"),
             status_code=status_code,
             view=view,
             b=b,
@@ -342,6 +352,28 @@ class MemberPages(Controller):
                 409,
             )
         return Redirect(f"/bookings/{booking_id}", status_code=303)
+
+    @post("/bookings/{booking_id:uuid}/party", status_code=303)
+    async def name_party(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        uow: NamedDependency[UnitOfWork],
+        now: NamedDependency[datetime],
+        booking_id: FromPath[uuid.UUID],
+    ) -> Response[Any]:
+        """The party named on the booking page (``PUT /api/bookings/{id}/party``)."""
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        await self._own(request, db_session, booking_id)
+        try:
+            await party.name_party(uow, request.user, booking_id, party_of_form(form), now)
+        except ValueError:
+            errors = {"party": translator(language(request)).gettext(words.NOT_A_CHOICE)}
+            return await self._booking_page(request, db_session, now, booking_id, errors, 422)
+        except DomainError as error:
+            errors = {"party": next(iter(form_errors(request, error).values()))}
+            return await self._booking_page(request, db_session, now, booking_id, errors, 422)
+        return Redirect(f"/bookings/{booking_id}#party", status_code=303)
 
     @post("/bookings/{booking_id:uuid}/rate", status_code=303)
     async def rate(

@@ -29,6 +29,52 @@ PROMOTION_KIND = {
     "fixed": N_("Fixed amount"),
     "stay_pay": N_("Stay N nights, pay M"),
 }
+# A person of a booking's party (booking.domain.party).
+RELATION = {
+    "spouse": N_("Spouse"),
+    "child": N_("Child"),
+    "parent": N_("Parent"),
+    "sibling": N_("Brother or sister"),
+    "other": N_("Other relative or friend"),
+}
+AGE_BAND = {
+    "adult": N_("Adult (18 and over)"),
+    "teen": N_("Teenager (12 to 17)"),
+    "child": N_("Child (2 to 11)"),
+    "infant": N_("Infant (under 2)"),
+}
+# The kinds of change of the audit log (accounts.domain.audit.AuditKind).
+AUDIT_KIND = {
+    "centre.created": N_("Centre created"),
+    "centre.changed": N_("Centre changed"),
+    "unit_type.created": N_("Unit type created"),
+    "unit_type.changed": N_("Unit type changed"),
+    "unit.created": N_("Unit created"),
+    "unit.changed": N_("Unit changed"),
+    "unit.closed": N_("Unit taken out of service"),
+    "season.created": N_("Season created"),
+    "season.changed": N_("Season changed"),
+    "tariff.set": N_("Tariff set"),
+    "quota.set": N_("Quota set"),
+    "booking_policy.set": N_("Booking rules set"),
+    "promotion.created": N_("Promotion created"),
+    "promotion.changed": N_("Promotion changed"),
+    "device.enrolled": N_("Gate device enrolled"),
+    "device.revoked": N_("Gate device revoked"),
+    "pass.revoked": N_("Pass revoked"),
+    "booking.held_for_member": N_("Booking made for a member"),
+    "booking.paid_for_member": N_("Paid by payroll for a member"),
+    "booking.cancelled_by_staff": N_("Booking cancelled by staff"),
+    "booking.moved": N_("Booking moved to another unit"),
+    "booking.party_named_by_staff": N_("Party named by staff"),
+    "campaign.created": N_("Summer campaign opened"),
+    "campaign.changed": N_("Summer campaign changed"),
+    "campaign.closed": N_("Summer applications closed"),
+    "campaign.committed": N_("Summer draw committed"),
+    "campaign.drawn": N_("Summer draw run"),
+    "account.created": N_("Account created"),
+    "account.changed": N_("Account changed"),
+}
 # By payments.late_money.NOTICE_CODES; `amount` is the booking's total.
 NOTICE = {
     "hold_lost_refunded": N_(

@@ -120,7 +120,7 @@ class StaffPages(Controller):
     ) -> Response[Any]:
         values = form_values(await request.form(), PROMOTION_FIELDS)
         try:
-            await promotions_admin.create_promotion(uow, promotion_in(values))
+            await promotions_admin.create_promotion(uow, request.user, promotion_in(values), now)
         except FORM_ERRORS as error:
             errors = form_problems(error, language(request), PROMOTION_FIELDS)
             return await self._promotions_page(request, db_session, now, errors, values)
@@ -166,7 +166,7 @@ class StaffPages(Controller):
                 patch = c.PromotionPatch(paused=form["paused"] == "1")
             else:
                 patch = promotion_patch(form)
-            await promotions_admin.update_promotion(uow, promotion_id, patch)
+            await promotions_admin.update_promotion(uow, request.user, promotion_id, patch, now)
         except FORM_ERRORS as error:
             errors = form_problems(error, language(request), PROMOTION_EDIT_FIELDS)
             return await self._promotion_page(request, db_session, now, promotion_id, errors)
@@ -200,6 +200,7 @@ class StaffPages(Controller):
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
         uow: NamedDependency[UnitOfWork],
+        now: NamedDependency[datetime],
         what: FromPath[str],
     ) -> Response[Any]:
         """Set one tariff (nightly price) or one quota (units, or a share in %), as PUT /api/tariffs and
@@ -212,7 +213,7 @@ class StaffPages(Controller):
         if what == "new-season":
             form = form_values(sent, SEASON_FIELDS)
         try:
-            await _configure(uow, what, form)
+            await _configure(uow, request.user, what, form, now)
         except FORM_ERRORS as error:
             errors = form_problems(error, language(request), CONFIG_FIELDS[what])
             return await self._config_page(request, db_session, errors={what: errors}, form={what: form})
@@ -268,7 +269,7 @@ class StaffPages(Controller):
             problem = words.too_long(translator(lang), MAX_DEVICE_NAME)
             return await self._devices_page(request, db_session, now, errors={"name": problem})
         try:
-            device, token = await access.create_device(uow, centre, name, now)
+            device, token = await access.create_device(uow, request.user, centre, name, now)
         except DomainError as error:
             errors = form_problems(error, lang, ("centre", "name"))
             return await self._devices_page(request, db_session, now, errors=errors)
@@ -277,29 +278,33 @@ class StaffPages(Controller):
     @post("/devices/{device_id:uuid}/revoke", status_code=303)
     async def revoke_device(
         self,
+        request: Request[Identity, Any, Any],
         uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
         device_id: FromPath[uuid.UUID],
     ) -> Response[Any]:
         """As DELETE /api/access/devices/{id}: the device's token stops working at once."""
-        await access.revoke_device(uow, device_id, now)
+        await access.revoke_device(uow, request.user, device_id, now)
         return Redirect("/staff/devices", status_code=303)
 
 
-async def _configure(uow: UnitOfWork, what: str, form: dict[str, str]) -> None:
+async def _configure(
+    uow: UnitOfWork, actor: Identity, what: str, form: dict[str, str], now: datetime
+) -> None:
     key = {k: form.get(k, "") for k in ("season", "centre", "unit_type", "category")}
     if what == "tariff":
         minor = hundredths(form, "nightly")
         if minor is None:
             raise FieldError("nightly", words.REQUIRED)
-        await admin.put_tariff(uow, msgspec.convert({**key, "nightly": {"amount_minor": minor}}, TariffIO))
+        tariff = msgspec.convert({**key, "nightly": {"amount_minor": minor}}, TariffIO)
+        await admin.put_tariff(uow, actor, tariff, now)
     elif what == "quota":
         quota: dict[str, Any] = dict(key)
         if (units := whole(form, "units")) is not None:
             quota["units"] = units
         if (share := hundredths(form, "share")) is not None:
             quota["share_bp"] = share
-        await admin.put_quota(uow, msgspec.convert(quota, QuotaIO))
+        await admin.put_quota(uow, actor, msgspec.convert(quota, QuotaIO), now)
     elif what == "season":
         changes: dict[str, Any] = {}
         for name in ("starts_on", "ends_on"):
@@ -308,6 +313,6 @@ async def _configure(uow: UnitOfWork, what: str, form: dict[str, str]) -> None:
         for name in ("min_nights", "max_nights"):
             if (nights := whole(form, name)) is not None:
                 changes[name] = nights
-        await admin.update_season(uow, key["season"], msgspec.convert(changes, SeasonPatch))
+        await admin.update_season(uow, actor, key["season"], msgspec.convert(changes, SeasonPatch), now)
     else:
-        await admin.create_season(uow, season_in(form))
+        await admin.create_season(uow, actor, season_in(form), now)

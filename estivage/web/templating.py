@@ -24,9 +24,12 @@ from litestar.template.config import TemplateConfig
 from markupsafe import Markup
 
 from estivage.web.names import (
+    AGE_BAND,
+    AUDIT_KIND,
     BOOKING_STATUS,
     NOTICE,
     PROMOTION_KIND,
+    RELATION,
     SEASON_KIND,
     named,
 )
@@ -146,6 +149,9 @@ def environment() -> Environment:
         status_name=_by_name(BOOKING_STATUS),
         season_kind_name=_by_name(SEASON_KIND),
         promotion_kind_name=_by_name(PROMOTION_KIND),
+        relation_name=_by_name(RELATION),
+        age_band_name=_by_name(AGE_BAND),
+        audit_kind_name=_by_name(AUDIT_KIND),
         autonym=AUTONYM,
     )
     return env

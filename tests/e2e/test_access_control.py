@@ -47,6 +47,8 @@ STAFF_ONLY = _profile(
     device="401",
 )
 MEMBER_ONLY = _profile(anonymous="401", manager_elsewhere="403", manager="403", staff="403", device="401")
+# A member for themselves, or staff for a member they name (booking on a member's behalf).
+MEMBER_OR_STAFF = {**MEMBER_ONLY, "staff": OK}
 # A member's own object: another member gets 404 (its existence is not confirmed), other roles 403.
 OWN_OBJECT = {**MEMBER_ONLY, "other_member": "404"}
 OWN_OR_STAFF = {**OWN_OBJECT, "staff": OK}
@@ -102,6 +104,13 @@ ACCESS: dict[str, Route] = {
     # Accounts
     "POST /api/auth/token": Route(PUBLIC, body={"username": "M0003", "password": PASSWORD}),
     "GET /api/me": Route(LOGGED_IN),
+    # A member's own contact details and data (law 09-08): each member's own, nobody else's to find.
+    "GET /api/me/contact": Route(MEMBER_ONLY),
+    "PATCH /api/me/contact": Route(MEMBER_ONLY, body={}),
+    "POST /api/me/email": Route(MEMBER_ONLY, body={"email": "sweep@example.org"}),
+    "POST /api/me/email/confirm": Route(MEMBER_ONLY, body={"code": "000000"}),
+    "GET /api/me/data": Route(MEMBER_ONLY),
+    "GET /api/audit": Route(STAFF_ONLY),
     # Inventory (staff configure, everyone reads the centres)
     "GET /api/centres": Route(PUBLIC),
     "POST /api/centres": Route(STAFF_ONLY, body={"code": "x"}),
@@ -124,16 +133,17 @@ ACCESS: dict[str, Route] = {
     "PUT /api/quotas": Route(STAFF_ONLY, body={}),
     # Booking
     "GET /api/availability": Route(
-        MEMBER_ONLY,
+        MEMBER_OR_STAFF,
         query={"centre": "ifrane", "arrival": "2027-01-10", "departure": "2027-01-13", "guests": "2"},
     ),
     "POST /api/bookings": Route(
-        MEMBER_ONLY, body={**STAY, "arrival": "2027-02-10", "departure": "2027-02-13"}
+        MEMBER_OR_STAFF, body={**STAY, "arrival": "2027-02-10", "departure": "2027-02-13"}
     ),
     "GET /api/bookings": Route(LOGGED_IN),
     "GET /api/reminders": Route(MEMBER_ONLY),  # each member's own list: nobody else's to find
     f"GET {BOOKING}": Route(VISIBLE_BOOKING),
     f"POST {BOOKING}/move": Route(STAFF_ONLY, body={"unit": "no-such-unit"}),
+    f"PUT {BOOKING}/party": Route(OWN_OR_STAFF, body={"party": []}),
     "GET /api/booking-policy": Route(STAFF_ONLY),
     "PUT /api/booking-policy": Route(STAFF_ONLY, body={}),
     "GET /api/promotions": Route(STAFF_ONLY),
@@ -141,6 +151,8 @@ ACCESS: dict[str, Route] = {
     "GET /api/promotions/{promotion_id:int}": Route(STAFF_ONLY),
     "PATCH /api/promotions/{promotion_id:int}": Route(STAFF_ONLY, body={}),
     # Payments
+    # Staff's 403 here is the handler's: a card payment is the member's own (staff pay by payroll for
+    # a member, tests/e2e/test_on_behalf.py).
     f"POST {BOOKING}/checkout": Route(OWN_OBJECT, body={"method": "card"}),
     "POST /api/payments/stripe/webhook": Route(PUBLIC, body={}),  # Stripe's signature, checked inside
     "POST /api/payments/cmi/callback": Route(PUBLIC, body={}),  # CMI's hash, checked inside (FAILURE)
@@ -206,6 +218,11 @@ ACCESS: dict[str, Route] = {
     "GET /bookings/{booking_id:uuid}/cancel": Route(PAGE_OWN),
     "POST /bookings/{booking_id:uuid}/pay": Route(PAGE_OWN, form=True),
     "POST /bookings/{booking_id:uuid}/rate": Route(PAGE_OWN, body={}, form=True),
+    "POST /bookings/{booking_id:uuid}/party": Route(PAGE_OWN, body={}, form=True),
+    "GET /me/data": Route(PAGE_MEMBER),
+    "POST /me/contact": Route(PAGE_MEMBER, body={}, form=True),
+    "POST /me/email": Route(PAGE_MEMBER, body={}, form=True),
+    "POST /me/email/confirm": Route(PAGE_MEMBER, body={}, form=True),
     # The summer page: a member's own application and offer, found by the campaign's code.
     "GET /summer": Route(PAGE_MEMBER),
     "POST /summer/{code:str}/application": Route(PAGE_MEMBER, body={}, form=True),
@@ -227,6 +244,13 @@ ACCESS: dict[str, Route] = {
     "GET /staff/promotions/{promotion_id:int}": Route(PAGE_STAFF),
     "POST /staff/promotions/{promotion_id:int}": Route(PAGE_STAFF, body={}, form=True),
     "POST /staff/config/{what:str}": Route(PAGE_STAFF, body={}, form=True),
+    "GET /staff/audit": Route(PAGE_STAFF),
+    "GET /staff/members": Route(PAGE_STAFF),
+    "GET /staff/members/{number:str}": Route(PAGE_STAFF),
+    "POST /staff/members/{number:str}/hold": Route(PAGE_STAFF, body={}, form=True),
+    "GET /staff/bookings/{booking_id:uuid}": Route(PAGE_STAFF),
+    "POST /staff/bookings/{booking_id:uuid}/pay": Route(PAGE_STAFF, body={}, form=True),
+    "POST /staff/bookings/{booking_id:uuid}/party": Route(PAGE_STAFF, body={}, form=True),
     # Last: they end the booking the routes above use.
     "POST /bookings/{booking_id:uuid}/cancel": Route(PAGE_OWN, form=True),
     f"POST {BOOKING}/cancel": Route(OWN_OR_STAFF),
@@ -312,6 +336,7 @@ async def _world(client: AsyncTestClient[Any]) -> World:
     }
     # A season's code, for PATCH /api/seasons/{code}: the path's {code} is a centre's elsewhere.
     params["season_code"] = seasons[0]["code"]
+    params["member_number"] = "M0001"
     return World(headers, params)
 
 
@@ -321,6 +346,8 @@ def _path(template: str, params: dict[str, str]) -> str:
         path = path.replace("{code:str}", params["season_code"])
     if template.startswith(("/api/campaigns/", "/summer/")):
         path = path.replace("{code:str}", params["campaign_code"])
+    if template.startswith("/staff/members/"):  # a member's number there, a unit's elsewhere
+        path = path.replace("{number:str}", params["member_number"])
     for name, value in params.items():
         for kind in ("uuid", "str", "int", "path"):
             path = path.replace(f"{{{name}:{kind}}}", value)

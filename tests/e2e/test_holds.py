@@ -111,9 +111,13 @@ async def test_bad_holds_are_refused_with_the_field_and_take_nothing(client: Asy
     assert (await client.get("/api/bookings", headers=member)).json() == []
 
 
-async def test_only_members_hold(client: AsyncTestClient[Any]) -> None:
+async def test_members_hold_for_themselves_and_staff_only_for_a_member_they_name(
+    client: AsyncTestClient[Any],
+) -> None:
     assert (await hold(client, {})).status_code == 401
-    assert (await hold(client, await login(client, "staff"))).status_code == 403
+    unnamed = await hold(client, await login(client, "staff"))
+    assert unnamed.status_code == 422
+    assert unnamed.json()["code"] == "member_required"
     assert (await hold(client, await login(client, "manager-ifrane"))).status_code == 403
 
 

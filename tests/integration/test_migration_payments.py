@@ -62,6 +62,8 @@ async def test_it_will_not_go_down_over_a_free_stays_receipt(
     assert (await client.post("/api/promotions", headers=staff, json=free)).status_code == 201
     booking = (await hold(client, member, promo_code="OFFERT")).json()
     await client.post(f"/api/bookings/{booking['id']}/checkout", json={"method": "free"}, headers=member)
+    head = await _column(settings.database_url, "SELECT version_num FROM alembic_version")
     with pytest.raises(RuntimeError, match="free stay receipt"):
         _migrate(settings.database_url, "down", BEFORE)
-    assert await _column(settings.database_url, "SELECT version_num FROM alembic_version") == [REVISION]
+    # PostgreSQL undoes the whole downgrade; SQLite keeps the steps done before the refusal.
+    assert await _column(settings.database_url, "SELECT version_num FROM alembic_version") in ([REVISION], head)

@@ -159,7 +159,8 @@ async def test_the_worker_gives_up_a_lapsed_holds_intent_at_stripe_so_it_can_no_
 ) -> None:
     _member, _late, intent = await _lapsed_with_a_card_intent(client, clock)
     engine = create_disposable_engine(with_stripe.database_url)
-    handlers = bootstrap.event_handlers(bootstrap.payment_providers(with_stripe))
+    providers = bootstrap.payment_providers(with_stripe)
+    handlers = bootstrap.event_handlers(providers, mail_outbox=with_stripe.mail_outbox)
     done = await run_once(session_factory(engine), clock.now, handlers)
     async with session_factory(engine)() as session:
         payment = await session.scalar(select(Payment))

@@ -25,7 +25,7 @@ from kernel.errors import DomainError, RuleViolation
 from kernel.i18n import translator
 
 ROOT = Path(__file__).resolve().parents[3]
-DOMAIN_PACKAGES = ("inventory", "booking", "payments", "access", "estivage/web")
+DOMAIN_PACKAGES = ("accounts", "inventory", "booking", "payments", "access", "estivage/web")
 ERROR_CLASSES = {"DomainError", "RuleViolation", "Conflict", "NotFound", "Forbidden", "AllocationError"}
 ARABIC = re.compile(r"[\u0600-\u06ff]")
 
