@@ -7,11 +7,14 @@ WORKDIR /app
 FROM base AS server
 COPY pyproject.toml uv.lock README.md ./
 RUN uv sync --frozen --no-dev --extra server --no-install-project
-COPY estivage estivage
+# Every package of the wheel (pyproject.toml's packages; tests/integration/test_deployment_files.py holds it).
+COPY kernel kernel
+COPY accounts accounts
 COPY inventory inventory
 COPY booking booking
 COPY payments payments
 COPY access access
+COPY estivage estivage
 COPY gateway_agent gateway_agent
 RUN uv sync --frozen --no-dev --extra server
 ENV PATH=/app/.venv/bin:$PATH ESTIVAGE_DATA_DIR=/data

@@ -7,6 +7,7 @@ import re
 import shlex
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -99,3 +100,13 @@ def test_the_gate_service_runs_the_agent_with_options_it_has() -> None:
 
     assert entrypoint[:3] == ["python", "-m", "gateway_agent"]
     gate_parser().parse_args([*entrypoint[3:], *gate["command"]])  # SystemExit(2) on an unknown option
+
+
+def test_the_server_image_copies_every_package_the_wheel_ships() -> None:
+    """A package left out of the image makes the server fail at its first import, only in production."""
+    wheel = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["hatch"]["build"]
+    packages = set(wheel["targets"]["wheel"]["packages"])
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    server = dockerfile.split("FROM base AS server", 1)[1].split("FROM base AS", 1)[0]
+    copied = set(re.findall(r"^COPY (\w+) \1$", server, flags=re.MULTILINE))
+    assert packages <= copied, f"the server image lacks {sorted(packages - copied)}"
