@@ -68,6 +68,11 @@ async def test_down_and_up_again_keeps_every_row(
 
     config = alembic_config(settings.database_url)
     in_own_thread(lambda: command.downgrade(config, BEFORE))
+    # A table a later revision created (the audit log, 0019) goes with its downgrade; every table that
+    # was there at BEFORE keeps every row.
+    kept = set(await _row_counts(settings.database_url))
     in_own_thread(lambda: command.upgrade(config, "head"))
 
-    assert await _row_counts(settings.database_url) == before
+    after = await _row_counts(settings.database_url)
+    assert {t: n for t, n in after.items() if t in kept} == {t: n for t, n in before.items() if t in kept}
+    assert {"bookings", "stay_nights", "payments", "passes", "campaign_offers"} <= kept
