@@ -61,7 +61,11 @@ _TAKEN_NAMES = (
     .outerjoin(_MEMBERS, _MEMBERS.c.user_id == _USERS.c.id)
     .where(or_(_MEMBERS.c.user_id.is_(None), _MEMBERS.c.member_number != _USERS.c.username))
 )
-_NEW_ACCOUNTS = insert(_USERS).returning(_USERS.c.id, _USERS.c.username, sort_by_parameter_order=True)
+# No RETURNING: with its rows in order SQLite inserts one row a statement; the ids are read back after.
+_NEW_ACCOUNTS = insert(_USERS)
+_ACCOUNT_IDS = select(_USERS.c.username, _USERS.c.id).where(
+    _USERS.c.username.in_(bindparam("names", expanding=True))
+)
 _NEW_MEMBERS = insert(_MEMBERS)
 _MEMBER_FACTS = (
     update(_MEMBERS)
@@ -182,8 +186,9 @@ async def _write(session: AsyncSession, changes: RosterPlan, now: datetime, prog
     done = 0
     for start in range(0, len(changes.created), _CHUNK):
         entries = changes.created[start : start + _CHUNK]
-        made = await session.execute(_NEW_ACCOUNTS, [_new_account(entry, now) for entry in entries])
-        ids = {name: user_id for user_id, name in made}
+        await session.execute(_NEW_ACCOUNTS, [_new_account(entry, now) for entry in entries])
+        names = [entry.member_number for entry in entries]
+        ids = dict((await session.execute(_ACCOUNT_IDS, {"names": names})).tuples().all())
         await session.execute(_NEW_MEMBERS, [_member_row(ids[e.member_number], e) for e in entries])
         done += len(entries)
         progress("saving", done, total)

@@ -34,9 +34,10 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from operator import attrgetter
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -72,6 +73,13 @@ _SMALL_NUMBER = re.compile(r"[0-9]{1,4}")
 _ARABIC_LETTER = re.compile(r"[\u0620-\u064A\u0671-\u06D3\u06FA-\u06FC]")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 _UNDECODED = re.compile(r"[\udc80-\udcff]")  # bytes that were not UTF-8, kept by "surrogateescape"
+# A plain ASCII address (dot-atoms, letters for a top-level domain): most of a roster. These are accepted
+# as email_validator accepts them (the domain lower-cased), without its cost (about 150 us an address,
+# two thirds of checking a line); anything else goes through email_validator itself.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_PLAIN_EMAIL = re.compile(rf"({_ATOM}(?:\.{_ATOM})*)@((?:{_LABEL}\.)+([A-Za-z]{{2,63}}))")
+_SPECIAL_USE = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test"})
 
 
 class RosterUnreadable(DomainError):
@@ -159,11 +167,14 @@ class RosterEntry:
 
     def values(self) -> tuple[object, ...]:
         """The facts in ``COLUMNS`` order, to compare with what is on file (``OnFile.values``)."""
-        return astuple(self)
+        return _FACTS_OF(self)
 
     @property
     def display_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+
+_FACTS_OF = attrgetter(*COLUMNS)  # dataclasses.astuple deep-copies: a tenth of an import's time
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,11 +318,13 @@ class _Checks:
         value = self._required("email")
         if not value:
             return ""
-        try:
-            normalised: str = validate_email(value, check_deliverability=False).normalized
-        except EmailNotValidError:
-            self._refuse("email", ProblemCode.BAD_EMAIL, value)
-            return value
+        normalised = plain_email(value)
+        if normalised is None:
+            try:
+                normalised = str(validate_email(value, check_deliverability=False).normalized)
+            except EmailNotValidError:
+                self._refuse("email", ProblemCode.BAD_EMAIL, value)
+                return value
         if len(normalised) > EMAIL_LENGTH:
             self._refuse("email", ProblemCode.TOO_LONG, limit=str(EMAIL_LENGTH))
         return normalised
@@ -351,6 +364,14 @@ class _Checks:
         if not bounds[0] <= number <= bounds[1]:
             self._refuse(column, ProblemCode.OUT_OF_RANGE, value, f"{bounds[0]} and {bounds[1]}")
         return number
+
+
+def plain_email(value: str) -> str | None:
+    """A plain address as email_validator would keep it, or None when it is not plain enough to say."""
+    plain = _PLAIN_EMAIL.fullmatch(value)
+    if plain is None or len(plain[1]) > 64 or "--" in plain[2] or plain[3].lower() in _SPECIAL_USE:
+        return None
+    return f"{plain[1]}@{plain[2].lower()}"
 
 
 # What an import changes ------------------------------------------------------------------------------
