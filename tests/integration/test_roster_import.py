@@ -25,6 +25,7 @@ from kernel.db import create_disposable_engine, session_factory
 from kernel.settings import Settings
 from kernel.uow import UnitOfWork
 from tests.conftest import NOW, PASSWORD, confirm_booking, hold, login
+from tests.e2e.test_campaigns import BUNGALOW, apply, open_campaign
 
 NEW = {
     "member_number": "R00001",
@@ -299,3 +300,15 @@ async def test_the_command_says_what_it_did_and_exits_as_the_contract_says(
     unusable = _estivage(settings, str(headerless))
     assert unusable.returncode == 2
     assert "lacks the column(s) last_name" in unusable.stderr
+
+
+async def test_a_member_off_the_roster_cannot_apply_for_the_summer(
+    client: AsyncTestClient[Any], settings: Settings, tmp_path: Path
+) -> None:
+    await open_campaign(client, await login(client, "staff"))
+    m10 = await login(client, "M0010")
+    await run(settings, tmp_path, roster(await demo_member(settings, "M0011")), Missing.DEACTIVATE)
+    refused = await apply(client, m10, BUNGALOW)
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "membership_inactive"
+    assert (await apply(client, await login(client, "M0011"), BUNGALOW)).status_code in {200, 201}
