@@ -96,6 +96,7 @@ bench: venv ## Run every benchmark and print its figures (PostgreSQL ones on BEN
 	$(UV) run --frozen python -m bench.i18n
 	$(UV) run --frozen python bench/allocation.py
 	$(UV) run --frozen python -m bench.allocation_db
+	DATABASE_URL=$(BENCH_PG) $(UV) run --frozen python -m bench.roster
 
 load: venv ## The openings (bookings, summer applications) under locust for 60 s on PostgreSQL; docs/load.md
 	DATABASE_URL=$(BENCH_PG) $(UV) run --frozen python -m bench.load --seconds 60 --users 50

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, CheckConstraint, Column, Date, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kernel.db import Base
@@ -61,5 +61,7 @@ class Member(Base):
     phone: Mapped[str] = mapped_column(String(32), default="")
     preferred_language: Mapped[str] = mapped_column(String(2), default="fr")
     last_summer_stay_year: Mapped[int | None] = mapped_column(Integer())
+    # From the roster (``accounts.roster``); None for a member loaded before it carried one.
+    birth_date: Mapped[date | None] = mapped_column(Date())
 
     user: Mapped[User] = relationship(back_populates="member")

@@ -16,7 +16,9 @@ def hash_password(password: str) -> str:
 
 
 def password_matches(password_hash: str | None, password: str) -> bool:
+    """Whether ``password`` is the account's. None (no such account) and "" (an account with no password
+    yet: a member loaded from the roster who has not activated) match nothing, at the same cost."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.models import Member
 from booking.models import Booking
-from booking.repository import member_category_for_update
+from booking.repository import ACCOUNT_ACTIVE, member_standing_for_update
 from inventory.models import Centre, StayNight, UnitType
 from kernel.errors import NotFound
 
@@ -48,7 +48,7 @@ async def lock_unit_type(session: AsyncSession, centre_code: str, unit_type_code
 
 _MEMBERS: Table = Member.__table__  # type: ignore[assignment]
 _MEMBER_ROW = (
-    select(_MEMBERS.c.category)
+    select(_MEMBERS.c.category, ACCOUNT_ACTIVE)
     .where(_MEMBERS.c.user_id == bindparam("user_id"))
     .with_for_update()
     .cte("member_row")
@@ -75,6 +75,7 @@ _CLEARED = (
 # (the delete reads the type's id) the expired holds' nights of the stay (``clear_expired_nights``).
 _LOCK_MEMBER_THEN_TYPE = select(
     _MEMBER_ROW.c.category,
+    _MEMBER_ROW.c.account_active,
     select(func.count()).select_from(_TYPE_ROW).scalar_subquery(),
     select(func.count()).select_from(_CLEARED).scalar_subquery(),
 )
@@ -83,6 +84,7 @@ _LOCK_MEMBER_THEN_TYPE = select(
 @dataclass(frozen=True, slots=True)
 class HoldLocks:
     category: str  # the member's, read under the lock
+    member_active: bool  # their account is active (on the roster, not disabled)
     expired_nights_cleared: bool  # the stay's nights of expired holds are gone already
 
 
@@ -105,7 +107,8 @@ async def lock_for_hold(
     if not ALLOCATION_LOCK["enabled"] or session.get_bind().dialect.name != "postgresql":
         await end_lock_free_read(session)
         await lock_unit_type(session, centre_code, unit_type_code)
-        return HoldLocks(await member_category_for_update(session, user_id), expired_nights_cleared=False)
+        category, active = await member_standing_for_update(session, user_id)
+        return HoldLocks(category, active, expired_nights_cleared=False)
     parameters = {
         "centre_code": centre_code,
         "unit_type_code": unit_type_code,
@@ -117,7 +120,7 @@ async def lock_for_hold(
     row = (await session.execute(_LOCK_MEMBER_THEN_TYPE, parameters)).one_or_none()
     if row is None:
         raise NotFound("member_not_found", "this account is not a member")
-    return HoldLocks(str(row[0]), expired_nights_cleared=True)
+    return HoldLocks(str(row[0]), bool(row[1]), expired_nights_cleared=True)
 
 
 async def end_lock_free_read(session: AsyncSession) -> None:

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from accounts.models import Member
+from accounts.models import Member, User
 from booking.domain import states
 from booking.domain.limits import MemberLimits, MemberUsage
 from booking.models import Booking, BookingPolicy
@@ -103,6 +103,31 @@ async def member_for_update(session: AsyncSession, user_id: int) -> Member:
 _MEMBER_CATEGORY_FOR_UPDATE = (
     select(_MEMBERS.c.category).where(_MEMBERS.c.user_id == bindparam("user_id")).with_for_update()
 )
+
+
+_USERS: Table = User.__table__  # type: ignore[assignment]
+# Whether the member's account is active (on the foundation's roster, not disabled), read beside their row.
+ACCOUNT_ACTIVE = (
+    select(_USERS.c.active).where(_USERS.c.id == _MEMBERS.c.user_id).scalar_subquery().label("account_active")
+)
+_MEMBER_STANDING_FOR_UPDATE = (
+    select(_MEMBERS.c.category, ACCOUNT_ACTIVE)
+    .where(_MEMBERS.c.user_id == bindparam("user_id"))
+    .with_for_update()
+)
+
+
+async def member_standing_for_update(session: AsyncSession, user_id: int) -> tuple[str, bool]:
+    """The member's category and whether their account is active, their row locked (a hold's read)."""
+    row = (await session.execute(_MEMBER_STANDING_FOR_UPDATE, {"user_id": user_id})).one_or_none()
+    if row is None:
+        raise NotFound("member_not_found", "this account is not a member")
+    return str(row[0]), bool(row[1])
+
+
+async def account_active(session: AsyncSession, user_id: int) -> bool:
+    """Whether the account is active: a member who left the roster (or a disabled account) is not."""
+    return bool(await session.scalar(select(_USERS.c.active).where(_USERS.c.id == user_id)))
 
 
 async def member_category_for_update(session: AsyncSession, user_id: int) -> str:

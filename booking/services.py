@@ -34,7 +34,7 @@ from inventory.domain.calendar import SeasonKind, season_of
 from inventory.models import Centre, Season, Unit, UnitType
 from inventory.services import StaySearch, TypeOffer, search_stay
 from inventory.snapshot import CentreView, centre_view
-from kernel.errors import Conflict, NotFound, RuleViolation
+from kernel.errors import Conflict, Forbidden, NotFound, RuleViolation
 from kernel.money import Money
 from kernel.uow import UnitOfWork, use_case
 
@@ -130,6 +130,12 @@ async def place_hold(
     companions = _named_at_hold(request, looked.centre.unit_type(request.unit_type).capacity)
     stay = (request.arrival, request.departure)
     locks = await lock_for_hold(session, request.centre, request.unit_type, member.user_id, stay, now)
+    if not locks.member_active:
+        raise Forbidden(
+            "membership_inactive",
+            "this member is no longer on the foundation's roster (or their account is disabled): no booking",
+            field="member",
+        )
     category = locks.category
     # The configuration read a few milliseconds ago is reused; the nights taken are read again, locked,
     # with the member's bookings.

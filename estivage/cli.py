@@ -11,6 +11,7 @@ import asyncio
 import click
 
 from estivage.allocation_commands import COMMANDS as CAMPAIGN_COMMANDS
+from estivage.roster_import import members
 from kernel.settings import Settings
 
 
@@ -322,6 +323,8 @@ def allocation_verify(inputs: str, results: str) -> None:
 
 for _command in CAMPAIGN_COMMANDS:  # close, draw, settle: the draw on the database
     allocation.add_command(_command)
+
+cli.add_command(members)  # members import: the roster
 
 
 def _redacted(url: str) -> str:

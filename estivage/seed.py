@@ -305,6 +305,8 @@ async def _seed_accounts(session: AsyncSession, now: datetime) -> None:
             phone=f"+2126{rng.randint(10000000, 99999999)}",
             preferred_language="ar" if i % 2 else "fr",
             last_summer_stay_year=rng.choice([None, now.year - 1, now.year - 2, now.year - 3, now.year - 5]),
+            # Not drawn from ``rng``: the draws above stay what they were before members had one.
+            birth_date=date(1960 + i % 40, 1 + i % 12, 1 + i % 28),
         )
         if username not in existing:
             session.add(

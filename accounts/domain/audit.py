@@ -52,6 +52,7 @@ class AuditKind(StrEnum):
     CAMPAIGN_DRAWN = "campaign.drawn"
     ACCOUNT_CREATED = "account.created"
     ACCOUNT_CHANGED = "account.changed"
+    ROSTER_IMPORTED = "roster.imported"
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,9 +31,10 @@ from booking.domain.allocation import (
     reserve_by_share,
 )
 from booking.domain.campaign_states import ApplicationStatus, CampaignStatus
+from booking.repository import account_active
 from inventory.models import Centre, Rotation, Season
 from inventory.snapshot import CentreView, centre_view
-from kernel.errors import Conflict, NotFound, RuleViolation
+from kernel.errors import Conflict, Forbidden, NotFound, RuleViolation
 from kernel.uow import use_case
 
 # Public ids name no member: a prefix for the season, then random letters and digits without look-alikes.
@@ -402,6 +403,10 @@ async def apply(
     session: AsyncSession, identity: Identity, code: str, data: s.ApplicationIn, now: datetime
 ) -> tuple[CampaignApplication, bool]:
     """Create or replace the member's application; True when it is new (or back after a withdrawal)."""
+    if not await account_active(session, identity.user_id):
+        raise Forbidden(
+            "membership_inactive", "this member is no longer on the foundation's roster: no application"
+        )
     campaign = await lock_for_application(session, code)
     check_open(campaign, now)
     choices = checked_choices(campaign, data)

@@ -157,6 +157,9 @@ ERROR_WORDS: dict[str, str] = {
     "member_required": N_("Say which member this is for (their member number)."),
     "member_not_allowed": N_("Only staff book for another member."),
     "member_inactive": N_("This member's account is disabled: no booking can be made for them."),
+    "membership_inactive": N_(
+        "This membership is no longer on the foundation's roster: no new booking or application can be made."
+    ),
     "card_by_member_only": N_("A card payment is the member's own: they pay on their booking page."),
     # The party of a booking.
     "party_name_missing": N_("Every person of the party needs a name."),

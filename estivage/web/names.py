@@ -74,6 +74,7 @@ AUDIT_KIND = {
     "campaign.drawn": N_("Summer draw run"),
     "account.created": N_("Account created"),
     "account.changed": N_("Account changed"),
+    "roster.imported": N_("Roster imported"),
 }
 # By payments.late_money.NOTICE_CODES; `amount` is the booking's total.
 NOTICE = {
