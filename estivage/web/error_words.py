@@ -160,6 +160,10 @@ ERROR_WORDS: dict[str, str] = {
     "membership_inactive": N_(
         "This membership is no longer on the foundation's roster: no new booking or application can be made."
     ),
+    "roster_unreadable": N_("The roster file cannot be read as CSV."),
+    "roster_empty": N_("The roster file is empty: it has no header row."),
+    "roster_encoding": N_("The roster file is not UTF-8 text."),
+    "roster_columns": N_("The roster file's header lacks required columns."),
     "card_by_member_only": N_("A card payment is the member's own: they pay on their booking page."),
     # The party of a booking.
     "party_name_missing": N_("Every person of the party needs a name."),
