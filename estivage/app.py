@@ -31,6 +31,7 @@ from booking.controllers import (
     ReminderController,
 )
 from estivage import bootstrap, observability
+from estivage.mail import mail_config
 from estivage.openapi import ProblemAwareJsonPlugin
 from estivage.personal_data import PersonalDataController
 from estivage.problems import bad_data_handler, internal_error_handler, problem_details_config
@@ -145,7 +146,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
                 "settings": settings,
                 "clock": clock,
                 "payment_providers": providers,
-                "event_handlers": bootstrap.event_handlers(providers, mail_outbox=settings.mail_outbox),
+                "event_handlers": bootstrap.event_handlers(providers, mail=mail_config(settings)),
             }
         ),
         dependencies={

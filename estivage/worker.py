@@ -17,6 +17,7 @@ from booking.campaigns.settle import settle_job as settle_summer_offers
 from booking.reminders import write_reminders
 from booking.sweeper import mark_lapsed_holds_expired
 from estivage import bootstrap
+from estivage.mail import mail_config
 from inventory.sweeper import delete_expired_hold_nights
 from kernel.db import create_engine, session_factory
 from kernel.events import NO_HANDLERS, EventHandlers
@@ -48,9 +49,7 @@ async def run_once(
 async def run_forever(settings: Settings, interval_seconds: float) -> None:
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
-    handlers = bootstrap.event_handlers(
-        bootstrap.payment_providers(settings), mail_outbox=settings.mail_outbox
-    )
+    handlers = bootstrap.event_handlers(bootstrap.payment_providers(settings), mail=mail_config(settings))
     try:
         while True:
             try:

@@ -1,0 +1,1 @@
+"""HTTP shapes of the outbox (staff) and the inbox (members)."""
