@@ -31,7 +31,7 @@ from booking.controllers import (
     ReminderController,
 )
 from estivage import bootstrap, observability
-from estivage.mail import mail_config
+from estivage.mail import in_app_sender, mail_config
 from estivage.openapi import ProblemAwareJsonPlugin
 from estivage.personal_data import PersonalDataController
 from estivage.problems import bad_data_handler, internal_error_handler, problem_details_config
@@ -140,6 +140,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         ],
         template_config=template_config(),
         on_app_init=[jwt.on_app_init],
+        lifespan=[in_app_sender(settings, engine)] if settings.mail_in_app else [],
         stores=store_registry(settings),
         state=State(
             {

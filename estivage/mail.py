@@ -4,11 +4,15 @@ transports (SMTP at ``ESTIVAGE_SMTP_URL``, else ``.eml`` files under the data di
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from kernel.db import session_factory
 from kernel.settings import Settings
 from notifications.delivery import Clock, Sender
 from notifications.domain.delivery import Channel
@@ -43,3 +47,21 @@ def _utc_now() -> datetime:
 
 def sender(settings: Settings, sessions: Callable[[], AsyncSession], clock: Clock = _utc_now) -> Sender:
     return Sender(sessions, transports(settings), clock)
+
+
+def in_app_sender(
+    settings: Settings, engine: AsyncEngine
+) -> Callable[[Any], AbstractAsyncContextManager[None]]:
+    """A Litestar lifespan that runs the sender beside the server (``estivage demo``: no worker needed)."""
+
+    @asynccontextmanager
+    async def running(_app: Any) -> AsyncIterator[None]:
+        task = asyncio.create_task(sender(settings, session_factory(engine)).run(idle_seconds=2.0))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+    return running

@@ -80,7 +80,7 @@ def render_html(letter: Letter) -> str:
 
 
 def to_mime(letter: Letter, *, recipient: str, date: datetime) -> EmailMessage:
-    """The message but its ``From`` and ``Message-ID``: the sender stamps them (``notifications.delivery``)."""
+    """The message but its ``From`` and ``Message-ID``, stamped by the sender (``notifications.delivery``)."""
     message = EmailMessage()
     message["To"] = recipient
     message["Subject"] = letter.subject
