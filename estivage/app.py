@@ -42,6 +42,7 @@ from kernel.clock import Clock, utc_now
 from kernel.db import create_engine
 from kernel.settings import Settings
 from kernel.uow import UnitOfWork
+from notifications.controllers import InboxController, OutboxController
 from payments.controllers import (
     CheckoutController,
     CmiCallbackController,
@@ -127,6 +128,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         GateController,
         DeviceController,
         PassController,
+        OutboxController,
+        InboxController,
         observability.metrics_controller(settings.metrics_token),
     ]
     handlers.extend(web_handlers(jwt, settings, engine, providers))

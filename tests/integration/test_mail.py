@@ -206,3 +206,33 @@ async def test_an_arabic_member_gets_the_message_right_to_left_in_arabic(
     assert 'dir="rtl"' in content
     assert 'lang="ar"' in content
     assert "تم تأكيد" in str(message["Subject"]) + content
+
+
+async def test_staff_see_a_failed_message_and_send_it_again_and_the_member_sees_it_in_their_inbox(
+    client: AsyncTestClient[Any], settings: Settings, inbox: tuple[Inbox, int]
+) -> None:
+    box, port = inbox
+    box.refuse.add("m0001@members.estivage.example")
+    member, _ = await _confirmed(client)
+    await deliver(settings, later(NOW, seconds=1), smtp_port=port)
+    staff = await login(client, "staff")
+    assert (await client.get("/api/outbox", headers=member)).status_code == 403
+    [failed] = (await client.get("/api/outbox?status=failed", headers=staff)).json()
+    assert (failed["kind"], failed["attempts"]) == ("booking_confirmed", 1)
+    assert failed["last_error"].startswith("550")
+    assert (await client.get("/api/outbox?status=sent", headers=staff)).json() == []
+    assert (await client.get("/api/outbox?status=lost", headers=staff)).status_code == 400
+    [mine] = (await client.get("/api/me/messages", headers=member)).json()
+    assert mine["id"] == failed["id"]
+    assert "14:00" in mine["body_text"]
+    assert (await client.get("/api/me/messages", headers=await login(client, "M0003"))).json() == []
+
+    box.refuse.clear()
+    again = await client.post(f"/api/outbox/{failed['id']}/resend", headers=staff)
+    assert again.status_code == 200, again.text
+    assert again.json()["status"] == "pending"
+    assert (await client.post(f"/api/outbox/{failed['id']}/resend", headers=staff)).status_code == 409
+    assert await deliver(settings, later(NOW, seconds=2), smtp_port=port) == 1
+    [sent] = (await client.get("/api/outbox?status=sent", headers=staff)).json()
+    assert sent["id"] == failed["id"]
+    assert len(box.messages) == 1
