@@ -14,6 +14,7 @@ COPY inventory inventory
 COPY booking booking
 COPY payments payments
 COPY access access
+COPY notifications notifications
 COPY estivage estivage
 COPY gateway_agent gateway_agent
 RUN uv sync --frozen --no-dev --extra server

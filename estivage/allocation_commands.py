@@ -17,6 +17,7 @@ import click
 
 from booking.campaigns import draw, offers, settle
 from estivage import bootstrap
+from estivage.mail import mail_config
 from kernel.db import create_disposable_engine, session_factory
 from kernel.errors import DomainError
 from kernel.settings import Settings
@@ -30,9 +31,7 @@ def _run(work: Callable[[UnitOfWork], Awaitable[T]], bars: StageBars | None = No
     async def run() -> T:
         settings = Settings.from_env()
         engine = create_disposable_engine(settings.database_url)
-        handlers = bootstrap.event_handlers(
-            bootstrap.payment_providers(settings), mail_outbox=settings.mail_outbox
-        )
+        handlers = bootstrap.event_handlers(bootstrap.payment_providers(settings), mail=mail_config(settings))
         try:
             async with session_factory(engine)() as session:
                 try:

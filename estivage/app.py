@@ -31,6 +31,7 @@ from booking.controllers import (
     ReminderController,
 )
 from estivage import bootstrap, observability
+from estivage.mail import in_app_sender, mail_config
 from estivage.openapi import ProblemAwareJsonPlugin
 from estivage.personal_data import PersonalDataController
 from estivage.problems import bad_data_handler, internal_error_handler, problem_details_config
@@ -41,6 +42,7 @@ from kernel.clock import Clock, utc_now
 from kernel.db import create_engine
 from kernel.settings import Settings
 from kernel.uow import UnitOfWork
+from notifications.controllers import InboxController, OutboxController
 from payments.controllers import (
     CheckoutController,
     CmiCallbackController,
@@ -126,6 +128,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         GateController,
         DeviceController,
         PassController,
+        OutboxController,
+        InboxController,
         observability.metrics_controller(settings.metrics_token),
     ]
     handlers.extend(web_handlers(jwt, settings, engine, providers))
@@ -139,13 +143,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         ],
         template_config=template_config(),
         on_app_init=[jwt.on_app_init],
+        lifespan=[in_app_sender(settings, engine)] if settings.mail_in_app else [],
         stores=store_registry(settings),
         state=State(
             {
                 "settings": settings,
                 "clock": clock,
                 "payment_providers": providers,
-                "event_handlers": bootstrap.event_handlers(providers, mail_outbox=settings.mail_outbox),
+                "event_handlers": bootstrap.event_handlers(providers, mail=mail_config(settings)),
             }
         ),
         dependencies={

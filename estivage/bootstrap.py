@@ -5,15 +5,15 @@ handlers here, so a cancellation refunds and revokes whichever door it came in b
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from access import passes
-from accounts.contact.events import EmailChangeCodeIssued
 from booking.events import BookingCancelled, HoldsLapsed, PartyNamed
-from estivage import code_mail, observability
+from estivage import observability
 from kernel.events import EventHandlers
 from kernel.settings import Settings
 from kernel.uow import UnitOfWork
+from notifications import handlers as mail_handlers
+from notifications.handlers import MailConfig
 from payments import late_money, refunds
 from payments.events import PaymentsCancelled
 from payments.providers import Providers, providers_from
@@ -35,9 +35,8 @@ def payment_providers(settings: Settings) -> Providers:
     return providers
 
 
-def event_handlers(providers: Providers, *, mail_outbox: Path) -> EventHandlers:
-    """Who handles what; ``mail_outbox`` is where the stand-in mail writes its messages
-    (``estivage.code_mail``, until the mail outbox replaces it)."""
+def event_handlers(providers: Providers, *, mail: MailConfig) -> EventHandlers:
+    """Who handles what; ``mail`` is what the outbox's messages need (``estivage.mail.mail_config``)."""
     handlers = EventHandlers()
 
     async def refund(uow: UnitOfWork, event: BookingCancelled) -> None:
@@ -51,6 +50,6 @@ def event_handlers(providers: Providers, *, mail_outbox: Path) -> EventHandlers:
     handlers.in_transaction(HoldsLapsed, late_money.give_up_lapsed)
     handlers.after_commit(PaymentsCancelled, cancel_intents)
     handlers.in_transaction(PartyNamed, passes.revoke_on_party_change)
-    handlers.after_commit(EmailChangeCodeIssued, code_mail.writer(mail_outbox))
+    mail_handlers.subscribe(handlers, mail)  # the outbox: a message row in the transaction of each event
     observability.count_business_events(handlers)
     return handlers

@@ -117,6 +117,9 @@ def demo(host: str, port: int) -> None:
     # The demo pays in the built-in test mode, offline, unless told otherwise (its page says TEST MODE,
     # and the log warns at every start).
     os.environ.setdefault("ESTIVAGE_PAYMENTS", "test")
+    # The demo's server delivers its own mail (.eml files under the data directory unless
+    # ESTIVAGE_SMTP_URL says a server): no worker to start.
+    os.environ.setdefault("ESTIVAGE_MAIL_IN_APP", "1")
     settings = Settings.from_env()
     upgrade(settings.database_url)
     asyncio.run(_seed(settings))

@@ -21,6 +21,7 @@ from inventory.models import (
     UnitType,
 )
 from kernel.db import Base
+from notifications.models import OutboxMessage
 from payments.models import CmiOrder, Instalment, Payment, PaymentRefund, ProcessedEvent
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "InventoryVersion",
     "IssuedPass",
     "Member",
+    "OutboxMessage",
     "PartyMember",
     "Payment",
     "PaymentRefund",

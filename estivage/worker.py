@@ -1,4 +1,5 @@
-"""`estivage worker`: periodic housekeeping (expired holds now; deadlines and reminders as they come).
+"""`estivage worker`: periodic housekeeping (expired holds, deadlines, reminders) and the mail outbox's
+sender (``notifications.delivery``).
 
 Nothing here is needed for correctness: an expired hold is already free for every reader. Running
 several workers is safe: each job is an idempotent statement.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.campaigns.settle import settle_job as settle_summer_offers
 from booking.reminders import write_reminders
 from booking.sweeper import mark_lapsed_holds_expired
-from estivage import bootstrap
+from estivage import bootstrap, mail
+from estivage.mail import mail_config
 from inventory.sweeper import delete_expired_hold_nights
 from kernel.db import create_engine, session_factory
 from kernel.events import NO_HANDLERS, EventHandlers
@@ -48,9 +51,9 @@ async def run_once(
 async def run_forever(settings: Settings, interval_seconds: float) -> None:
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
-    handlers = bootstrap.event_handlers(
-        bootstrap.payment_providers(settings), mail_outbox=settings.mail_outbox
-    )
+    handlers = bootstrap.event_handlers(bootstrap.payment_providers(settings), mail=mail_config(settings))
+    # The mail outbox's sender runs beside the housekeeping, on its own beat (notifications.delivery).
+    mail_sender = asyncio.create_task(mail.sender(settings, sessions).run(idle_seconds=5.0))
     try:
         while True:
             try:
@@ -62,4 +65,7 @@ async def run_forever(settings: Settings, interval_seconds: float) -> None:
                 logger.exception("housekeeping round failed")
             await asyncio.sleep(interval_seconds)
     finally:
+        mail_sender.cancel()
+        with suppress(asyncio.CancelledError):
+            await mail_sender
         await engine.dispose()

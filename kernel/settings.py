@@ -89,6 +89,14 @@ class Settings:
     log_format: str = "auto"
     metrics_token: str | None = None
     worker_metrics_port: int | None = None
+    # Mail (CONTRACT.md): unset SMTP URL, messages are .eml files under data_dir/outbox.
+    smtp_url: str | None = None
+    mail_from: str = "Estivage <no-reply@estivage.example>"
+    # The demo's server delivers its own mail; in production `estivage worker` does.
+    mail_in_app: bool = False
+    # SMS, off unless a gateway URL is set: an HTTP call per message (notifications.sms).
+    sms_url: str | None = None
+    sms_template: str = '{"to": "{to}", "text": "{text}"}'
 
     @property
     def pass_keys_path(self) -> Path:
@@ -164,4 +172,9 @@ class Settings:
             log_format=_env("ESTIVAGE_LOG_FORMAT", "auto"),
             metrics_token=_env("ESTIVAGE_METRICS_TOKEN") or None,
             worker_metrics_port=int(_env("ESTIVAGE_WORKER_METRICS_PORT", "0")) or None,
+            smtp_url=_env("ESTIVAGE_SMTP_URL") or None,
+            mail_from=_env("ESTIVAGE_MAIL_FROM") or "Estivage <no-reply@estivage.example>",
+            mail_in_app=_env("ESTIVAGE_MAIL_IN_APP") in {"1", "true", "yes"},
+            sms_url=_env("ESTIVAGE_SMS_URL") or None,
+            sms_template=_env("ESTIVAGE_SMS_TEMPLATE") or '{"to": "{to}", "text": "{text}"}',
         )

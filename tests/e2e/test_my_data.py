@@ -6,20 +6,22 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-from pathlib import Path
 from typing import Any
 
 from litestar.testing import AsyncTestClient
 
 from kernel.settings import Settings
-from tests.conftest import Clock, login
+from tests.conftest import NOW, Clock, login
 from tests.e2e.test_gate_fleet import _device, _scan, _stay
 from tests.e2e.test_party import CHILD, SPOUSE
+from tests.support.smtp import deliver, later
 
 
-def code_mails(outbox: Path, address: str) -> list[email.message.EmailMessage]:
+async def code_mails(settings: Settings, address: str) -> list[email.message.EmailMessage]:
+    """The messages sent to ``address``, once the outbox's sender has written them as ``.eml`` files."""
+    await deliver(settings, later(NOW, days=365))
     found = []
-    for path in sorted(outbox.glob("*.eml")):
+    for path in sorted(settings.mail_outbox.glob("*.eml")):
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         if message["To"] == address:
             found.append(message)  # type: ignore[arg-type]
@@ -106,8 +108,8 @@ async def test_a_new_email_replaces_the_old_only_once_its_code_comes_back(
     assert started.json()["email"] == "m0004@members.estivage.example"
     assert started.json()["pending_email"] == "Amina.New@example.org"
     assert started.json()["pending_until"] == "2026-11-23T09:15:00Z"
-    [message] = code_mails(settings.mail_outbox, "Amina.New@example.org")
-    assert code_mails(settings.mail_outbox, "m0004@members.estivage.example") == []
+    [message] = await code_mails(settings, "Amina.New@example.org")
+    assert await code_mails(settings, "m0004@members.estivage.example") == []
     code = code_in(message)
 
     wrong = await client.post(
@@ -133,7 +135,7 @@ async def test_a_code_dies_after_five_wrong_tries_or_fifteen_minutes(
 ) -> None:
     member = await login(client, "M0006")
     await client.post("/api/me/email", headers=member, json={"email": "first@example.org"})
-    code = code_in(code_mails(settings.mail_outbox, "first@example.org")[0])
+    code = code_in((await code_mails(settings, "first@example.org"))[0])
     wrong = "000000" if code != "000000" else "111111"
     for left in (4, 3, 2, 1, 0):
         response = await client.post("/api/me/email/confirm", headers=member, json={"code": wrong})
@@ -143,7 +145,7 @@ async def test_a_code_dies_after_five_wrong_tries_or_fifteen_minutes(
     assert dead.json()["code"] == "code_expired"
 
     await client.post("/api/me/email", headers=member, json={"email": "second@example.org"})
-    code = code_in(code_mails(settings.mail_outbox, "second@example.org")[0])
+    code = code_in((await code_mails(settings, "second@example.org"))[0])
     clock.advance(minutes=15)
     late = await client.post("/api/me/email/confirm", headers=member, json={"code": code})
     assert late.status_code == 400
@@ -159,8 +161,8 @@ async def test_a_new_request_supersedes_the_last_and_codes_are_rationed(
         assert (
             await client.post("/api/me/email", headers=member, json={"email": f"try{n}@example.org"})
         ).status_code == 202
-    first = code_in(code_mails(settings.mail_outbox, "try0@example.org")[0])
-    last = code_in(code_mails(settings.mail_outbox, "try4@example.org")[0])
+    first = code_in((await code_mails(settings, "try0@example.org"))[0])
+    last = code_in((await code_mails(settings, "try4@example.org"))[0])
     if first != last:
         stale = await client.post("/api/me/email/confirm", headers=member, json={"code": first})
         assert stale.status_code == 400

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from estivage import bootstrap
 from estivage.app import create_app
+from estivage.mail import mail_config
 from estivage.worker import run_once
 from kernel.db import create_disposable_engine, session_factory
 from kernel.settings import Settings
@@ -160,7 +161,7 @@ async def test_the_worker_gives_up_a_lapsed_holds_intent_at_stripe_so_it_can_no_
     _member, _late, intent = await _lapsed_with_a_card_intent(client, clock)
     engine = create_disposable_engine(with_stripe.database_url)
     providers = bootstrap.payment_providers(with_stripe)
-    handlers = bootstrap.event_handlers(providers, mail_outbox=with_stripe.mail_outbox)
+    handlers = bootstrap.event_handlers(providers, mail=mail_config(with_stripe))
     done = await run_once(session_factory(engine), clock.now, handlers)
     async with session_factory(engine)() as session:
         payment = await session.scalar(select(Payment))

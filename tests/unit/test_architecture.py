@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-DOMAIN_PACKAGES = ("accounts", "inventory", "booking", "payments", "access")
+DOMAIN_PACKAGES = ("accounts", "inventory", "booking", "payments", "access", "notifications")
 HTTP_SIDE = ("controllers", "schemas", "views", "guards", "tokens")
 
 

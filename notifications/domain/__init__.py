@@ -1,0 +1,1 @@
+"""The outbox's pure rules: message states, when to try again, which refusals are final."""

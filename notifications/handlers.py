@@ -1,0 +1,175 @@
+"""In-transaction handlers (``kernel.events``) that write the outbox: each runs in the transaction of the
+event it hears, so its message is committed with what it tells, or rolled back with it.
+
+``subscribe(handlers, config)`` is the wiring (``estivage.bootstrap`` calls it). ``enqueue_code`` is
+one function for any event that carries a one-time code (an e-mail change, an activation, a password
+reset): anything with ``address``, ``code``, ``minutes``, ``language`` and, optionally, ``purpose``::
+
+    handlers.in_transaction(AccountCodeIssued, notifications.handlers.enqueue_code)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from access.events import PassReissued
+from access.passes import card_of, current_pass
+from access.render import render_png
+from accounts.contact.events import EmailChangeCodeIssued
+from booking.events import BookingCancelled, BookingConfirmed
+from booking.models import Booking
+from booking.services import BookingView
+from inventory.models import Centre, Unit, UnitType
+from kernel.events import EventHandlers
+from kernel.i18n import translator
+from kernel.uow import UnitOfWork
+from notifications import facts, letters
+from notifications.calendar import stay_ics
+from notifications.compose import Letter
+from notifications.domain.delivery import Channel
+from notifications.outbox import enqueue
+from payments.events import HoldLostRefunded, HoldLostReleased
+
+
+@dataclass(frozen=True, slots=True)
+class MailConfig:
+    """What the messages need from the settings: the pass keys (a confirmation carries the pass) and
+    the address members reach the site at (links in the messages)."""
+
+    keys_path: Path
+    public_url: str
+    sms: bool = False
+
+
+async def enqueue_code(uow: UnitOfWork, event: Any) -> None:
+    """The message of a one-time code, to the address the event names (and to it only)."""
+    purpose = str(getattr(event, "purpose", "email_change"))
+    language = event.language if event.language in {"ar", "fr"} else "fr"
+    user_id = getattr(event, "user_id", None) or getattr(event, "account_id", None)
+    # Never the code itself in the key: the key is shown to staff.
+    fingerprint = hashlib.sha256(f"{event.address}|{event.code}|{event.occurred_at}".encode()).hexdigest()[
+        :24
+    ]
+    await enqueue(
+        uow.session,
+        key=f"code:{purpose}:{fingerprint}",
+        kind=f"code_{purpose}",
+        user_id=user_id,
+        recipient=event.address,
+        letter=letters.code(translator(language), purpose, event.code, event.minutes),
+        now=event.occurred_at,
+    )
+
+
+async def _view(uow: UnitOfWork, booking_id: Any) -> BookingView:
+    row = (
+        await uow.session.execute(
+            select(Booking, Centre.code, UnitType.code, Unit.number)
+            .join(Centre, Centre.id == Booking.centre_id)
+            .join(UnitType, UnitType.id == Booking.unit_type_id)
+            .join(Unit, Unit.id == Booking.unit_id)
+            .where(Booking.id == booking_id)
+        )
+    ).one()
+    return BookingView(*row)
+
+
+class StayMail:
+    """The handlers of stay events, with what they need from the settings."""
+
+    def __init__(self, config: MailConfig) -> None:
+        self.config = config
+
+    def _link(self, booking_id: Any) -> str:
+        return f"{self.config.public_url}/bookings/{booking_id}"
+
+    async def _send(
+        self, uow: UnitOfWork, key: str, kind: str, to: facts.Addressee, letter: Letter, now: Any
+    ) -> None:
+        await enqueue(
+            uow.session, key=key, kind=kind, user_id=to.user_id, recipient=to.address, letter=letter, now=now
+        )
+        if self.config.sms and to.phone and letter.short:
+            await enqueue(
+                uow.session,
+                key=f"{key}:sms",
+                kind=kind,
+                user_id=to.user_id,
+                recipient=to.phone,
+                letter=letter,
+                now=now,
+                channel=Channel.SMS,
+            )
+
+    async def confirmed(self, uow: UnitOfWork, event: BookingConfirmed) -> None:
+        to = await facts.addressee(uow.session, event.member_id)
+        if to is None:
+            return
+        t = translator(to.language)
+        stay = await facts.stay(uow.session, event.booking_id, to.language)
+        view = await _view(uow, event.booking_id)
+        issued = await current_pass(uow.session, view, self.config.keys_path, event.occurred_at)
+        png = render_png(await card_of(uow.session, view, issued))
+        summary = t.gettext("Stay at %(centre)s", centre=stay.centre_name)
+        ics = stay_ics(stay, summary, event.occurred_at)
+        letter = letters.confirmation(t, to.name, stay, png, ics, self._link(event.booking_id))
+        await self._send(
+            uow, f"booking_confirmed:{event.booking_id}", "booking_confirmed", to, letter, event.occurred_at
+        )
+
+    async def cancelled(self, uow: UnitOfWork, event: BookingCancelled) -> None:
+        to = await facts.addressee(uow.session, event.member_id)
+        if to is None:
+            return
+        stay = await facts.stay(uow.session, event.booking_id, to.language)
+        letter = letters.cancellation(translator(to.language), to.name, stay, event.refund, event.was_paid)
+        await self._send(
+            uow, f"booking_cancelled:{event.booking_id}", "booking_cancelled", to, letter, event.occurred_at
+        )
+
+    async def hold_lost_refunded(self, uow: UnitOfWork, event: HoldLostRefunded) -> None:
+        await self._hold_lost(uow, event.booking_id, event.member_id, event.amount, event.occurred_at, True)
+
+    async def hold_lost_released(self, uow: UnitOfWork, event: HoldLostReleased) -> None:
+        await self._hold_lost(uow, event.booking_id, event.member_id, event.amount, event.occurred_at, False)
+
+    async def _hold_lost(
+        self, uow: UnitOfWork, booking_id: Any, member_id: int, amount: Any, now: Any, refunded: bool
+    ) -> None:
+        to = await facts.addressee(uow.session, member_id)
+        if to is None:
+            return
+        stay = await facts.stay(uow.session, booking_id, to.language)
+        letter = letters.hold_lost(translator(to.language), to.name, stay, amount, refunded)
+        await self._send(uow, f"hold_lost:{booking_id}", "hold_lost", to, letter, now)
+
+    async def pass_reissued(self, uow: UnitOfWork, event: PassReissued) -> None:
+        to = await facts.addressee(uow.session, event.member_id)
+        if to is None:
+            return
+        stay = await facts.stay(uow.session, event.booking_id, to.language)
+        view = await _view(uow, event.booking_id)
+        issued = await current_pass(uow.session, view, self.config.keys_path, event.occurred_at)
+        png = render_png(await card_of(uow.session, view, issued))
+        letter = letters.pass_reissued(
+            translator(to.language), to.name, stay, png, self._link(event.booking_id)
+        )
+        await self._send(
+            uow, f"pass_reissued:{event.pass_id}", "pass_reissued", to, letter, event.occurred_at
+        )
+
+
+def subscribe(handlers: EventHandlers, config: MailConfig) -> None:
+    """Every event that writes a message, in its transaction."""
+    stays = StayMail(config)
+    handlers.in_transaction(BookingConfirmed, stays.confirmed)
+    handlers.in_transaction(BookingCancelled, stays.cancelled)
+    handlers.in_transaction(HoldLostRefunded, stays.hold_lost_refunded)
+    handlers.in_transaction(HoldLostReleased, stays.hold_lost_released)
+    handlers.in_transaction(PassReissued, stays.pass_reissued)
+    handlers.in_transaction(EmailChangeCodeIssued, enqueue_code)
