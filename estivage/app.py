@@ -21,7 +21,7 @@ from access.controllers import DeviceController, GateController, OccupancyContro
 from accounts.audit.controllers import AuditController
 from accounts.contact.controllers import ContactController
 from accounts.controllers import make_auth_controller
-from accounts.tokens import jwt_auth
+from accounts.tokens import AccountStates, jwt_auth
 from booking.campaigns.controllers import CampaignController
 from booking.controllers import (
     AvailabilityController,
@@ -38,7 +38,7 @@ from estivage.stores import store_registry, store_state
 from estivage.web import csrf_middleware, template_config, web_handlers
 from inventory.controllers import CentreController, SeasonController
 from kernel.clock import Clock, utc_now
-from kernel.db import create_engine
+from kernel.db import create_engine, session_factory
 from kernel.settings import Settings
 from kernel.uow import UnitOfWork
 from payments.controllers import (
@@ -102,7 +102,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         # that did not commit is rolled back when it closes.
         set_default_exception_handler=False,
     )
-    auth_controller = make_auth_controller(jwt, settings.token_minutes, settings.login_attempts_per_minute)
+    auth_controller = make_auth_controller(jwt, settings)
+    stores = store_registry(settings)
+    account_states = AccountStates(
+        session_factory(engine), stores.get("accounts"), clock, settings.token_minutes
+    )
     handlers: list[Any] = [
         ready,
         health,
@@ -139,13 +143,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         ],
         template_config=template_config(),
         on_app_init=[jwt.on_app_init],
-        stores=store_registry(settings),
+        stores=stores,
         state=State(
             {
                 "settings": settings,
                 "clock": clock,
                 "payment_providers": providers,
-                "event_handlers": bootstrap.event_handlers(providers, mail_outbox=settings.mail_outbox),
+                "event_handlers": bootstrap.event_handlers(
+                    providers, mail_outbox=settings.mail_outbox, account_states=account_states
+                ),
+                "account_states": account_states,
             }
         ),
         dependencies={

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from access import passes
 from accounts.contact.events import EmailChangeCodeIssued
+from accounts.events import AccountAccessChanged, AccountCodeIssued
+from accounts.tokens import AccountStates
 from booking.events import BookingCancelled, HoldsLapsed, PartyNamed
 from estivage import code_mail, observability
 from kernel.events import EventHandlers
@@ -35,9 +37,13 @@ def payment_providers(settings: Settings) -> Providers:
     return providers
 
 
-def event_handlers(providers: Providers, *, mail_outbox: Path) -> EventHandlers:
+def event_handlers(
+    providers: Providers, *, mail_outbox: Path, account_states: AccountStates | None = None
+) -> EventHandlers:
     """Who handles what; ``mail_outbox`` is where the stand-in mail writes its messages
-    (``estivage.code_mail``, until the mail outbox replaces it)."""
+    (``estivage.code_mail``, until the mail outbox replaces it); ``account_states`` is the app's cache of
+    what requests are checked against (none in a command or the worker: the cache's few seconds cover
+    what they change)."""
     handlers = EventHandlers()
 
     async def refund(uow: UnitOfWork, event: BookingCancelled) -> None:
@@ -52,5 +58,13 @@ def event_handlers(providers: Providers, *, mail_outbox: Path) -> EventHandlers:
     handlers.after_commit(PaymentsCancelled, cancel_intents)
     handlers.in_transaction(PartyNamed, passes.revoke_on_party_change)
     handlers.after_commit(EmailChangeCodeIssued, code_mail.writer(mail_outbox))
+    handlers.after_commit(AccountCodeIssued, code_mail.writer(mail_outbox))
+    if account_states is not None:
+        states = account_states
+
+        async def forget(event: AccountAccessChanged) -> None:
+            await states.forget(event.account_id)
+
+        handlers.after_commit(AccountAccessChanged, forget)
     observability.count_business_events(handlers)
     return handlers

@@ -93,7 +93,7 @@ def web_handlers(
         path="/",
         route_handlers=[
             *payment_pages,
-            make_account_controller(jwt, settings.token_minutes, settings.login_attempts_per_minute),
+            make_account_controller(jwt, settings),
             MemberPages,
             MyDataPages,
             SummerPages,
