@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import JSONBody
 from litestar.security.jwt import JWTAuth, JWTCookieAuth, Token
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from accounts import sessions
+from accounts import codes, sessions
 from accounts.domain.identity import Identity
 from accounts.login import LoginLimits, log_in
 from accounts.services import load_account
+from kernel.http.schemas import language_of
 from kernel.settings import Settings
 from kernel.uow import UnitOfWork
+
+logger = logging.getLogger("estivage.accounts")
 
 
 class Credentials(msgspec.Struct):
@@ -28,6 +34,30 @@ class Credentials(msgspec.Struct):
 
 class RefreshIn(msgspec.Struct, forbid_unknown_fields=True):
     refresh_token: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class ActivationStart(msgspec.Struct):
+    member_number: Annotated[str, msgspec.Meta(max_length=32)]
+    birth_date: date
+
+
+class ResetStart(msgspec.Struct):
+    username: Annotated[str, msgspec.Meta(max_length=200)]
+
+
+class CodeIn(msgspec.Struct):
+    """The code received by mail and the password chosen (10 to 128 characters)."""
+
+    username: Annotated[str, msgspec.Meta(max_length=200)]
+    code: Annotated[str, msgspec.Meta(max_length=12)]
+    password: Annotated[str, msgspec.Meta(max_length=1024)]
+
+
+class Accepted(msgspec.Struct):
+    detail: str
+
+
+ACCEPTED = Accepted("if an account matches, a code has gone to its address on record")
 
 
 class TokenOut(msgspec.Struct):
@@ -97,10 +127,28 @@ def session_of(request: Request[Any, Any, Any]) -> str | None:
     return str(sid) if sid else None
 
 
+def in_background(
+    request: Request[Any, Any, Any], work: Callable[[UnitOfWork, datetime], Awaitable[None]]
+) -> BackgroundTask:
+    """A code request's work, after the 202 has gone: the answer is the same, and as fast, whether or not
+    an account matched (no enumeration by status nor by time). Its own session; a failure is logged."""
+    state = request.app.state
+
+    async def run() -> None:
+        async with state.account_states.sessions() as session:
+            try:
+                await work(UnitOfWork(session, state.event_handlers), state.clock())
+            except Exception:  # the client was answered already; the log keeps it
+                logger.exception("a code request failed")
+
+    return BackgroundTask(run)
+
+
 def make_auth_controller(
     jwt: JWTAuth[Identity] | JWTCookieAuth[Identity], settings: Settings
 ) -> type[Controller]:
     minutes, days = settings.token_minutes, settings.refresh_days
+    limiter = login_rate_limit(settings.login_attempts_per_minute)
 
     class AuthController(Controller):
         path = "/api"
@@ -159,6 +207,72 @@ def make_auth_controller(
             now: NamedDependency[datetime],
         ) -> None:
             await sessions.sign_out(uow, request.user.user_id, session_of(request), now)
+
+        @post(
+            "/auth/activate/start",
+            status_code=202,
+            summary="Activate my account: a one-time code goes by mail to the address on record",
+            description="202 whatever the input: whether a member matched is never said. Rate-limited.",
+            exclude_from_auth=True,
+            exclude_from_csrf=True,
+            middleware=[limiter.middleware],
+        )
+        async def start_activation(
+            self, request: Request[Any, Any, Any], data: JSONBody[ActivationStart]
+        ) -> Response[Accepted]:
+            async def work(uow: UnitOfWork, now: datetime) -> None:
+                await codes.start_activation(uow, data.member_number, data.birth_date, now)
+
+            return Response(ACCEPTED, status_code=202, background=in_background(request, work))
+
+        @post(
+            "/auth/password-reset/start",
+            status_code=202,
+            summary="Forgot my password: a one-time code goes by mail to the address on record",
+            description="202 whatever the input: whether the account exists is never said. Rate-limited.",
+            exclude_from_auth=True,
+            exclude_from_csrf=True,
+            middleware=[limiter.middleware],
+        )
+        async def start_reset(
+            self, request: Request[Any, Any, Any], data: JSONBody[ResetStart]
+        ) -> Response[Accepted]:
+            language = language_of(request)
+
+            async def work(uow: UnitOfWork, now: datetime) -> None:
+                await codes.start_reset(uow, data.username, now, language)
+
+            return Response(ACCEPTED, status_code=202, background=in_background(request, work))
+
+        @post(
+            "/auth/activate",
+            status_code=200,
+            summary="Choose my first password with the code received; I am signed in",
+            description="400 for a wrong, used or expired code (nothing changes); 422 for a password "
+            "too short or too long.",
+            exclude_from_auth=True,
+            exclude_from_csrf=True,
+        )
+        async def activate(
+            self, uow: NamedDependency[UnitOfWork], now: NamedDependency[datetime], data: JSONBody[CodeIn]
+        ) -> TokenOut:
+            issued = await codes.activate(uow, data.username, data.code, data.password, now, days)
+            return token_out(jwt, issued, minutes, now)
+
+        @post(
+            "/auth/password-reset",
+            status_code=200,
+            summary="Choose a new password with the code received: every other session ends",
+            description="400 for a wrong, used or expired code (nothing changes); 422 for a password "
+            "too short or too long.",
+            exclude_from_auth=True,
+            exclude_from_csrf=True,
+        )
+        async def reset(
+            self, uow: NamedDependency[UnitOfWork], now: NamedDependency[datetime], data: JSONBody[CodeIn]
+        ) -> TokenOut:
+            issued = await codes.reset_password(uow, data.username, data.code, data.password, now, days)
+            return token_out(jwt, issued, minutes, now)
 
         @get("/me", summary="Who am I")
         async def me(

@@ -21,6 +21,7 @@ from access.controllers import DeviceController, GateController, OccupancyContro
 from accounts.audit.controllers import AuditController
 from accounts.contact.controllers import ContactController
 from accounts.controllers import make_auth_controller
+from accounts.staff.controllers import StaffAccountController
 from accounts.tokens import AccountStates, jwt_auth
 from booking.campaigns.controllers import CampaignController
 from booking.controllers import (
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         ContactController,
         PersonalDataController,
         AuditController,
+        StaffAccountController,
         CentreController,
         SeasonController,
         OccupancyController,

@@ -47,7 +47,9 @@ async def test_logout_refuses_that_token_and_its_refresh_token_but_not_another_d
     assert await _me(client, browser) == 200  # the other device stays signed in
 
 
-async def test_a_refresh_token_works_once_and_its_reuse_ends_the_session(client: AsyncTestClient[Any]) -> None:
+async def test_a_refresh_token_works_once_and_its_reuse_ends_the_session(
+    client: AsyncTestClient[Any],
+) -> None:
     first = await _log_in(client)
     second = (await client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})).json()
     assert second["refresh_token"] != first["refresh_token"]
@@ -93,7 +95,8 @@ async def test_the_role_comes_from_the_account_not_from_the_token(
 async def test_the_pages_log_out_for_real_the_old_cookie_is_refused(client: AsyncTestClient[Any]) -> None:
     await page_login(client, "manager-ifrane")
     old_cookie = client.cookies.get("estivage_session")
-    assert old_cookie and client.cookies.get("estivage_refresh")
+    assert old_cookie
+    assert client.cookies.get("estivage_refresh")
     bearer = {"Authorization": "Bearer " + old_cookie.strip('"').removeprefix("Bearer ")}
     assert (await client.get("/api/me", headers=bearer)).status_code == 200
     assert (await post_form(client, "/manage", "/logout", {})).status_code == 303
@@ -101,7 +104,9 @@ async def test_the_pages_log_out_for_real_the_old_cookie_is_refused(client: Asyn
     assert (await client.get("/api/me", headers=bearer)).status_code == 401
 
 
-async def test_the_pages_renew_an_expired_session_with_the_refresh_cookie(client: AsyncTestClient[Any]) -> None:
+async def test_the_pages_renew_an_expired_session_with_the_refresh_cookie(
+    client: AsyncTestClient[Any],
+) -> None:
     await page_login(client, "M0001")
     refresh = client.cookies.get("estivage_refresh")
     client.cookies.delete("estivage_session")  # the access cookie's minutes are over
