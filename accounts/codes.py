@@ -37,14 +37,6 @@ PENDING, USED, SUPERSEDED, EXHAUSTED = "pending", "used", "superseded", "exhaust
 INVITATION_MINUTES = 3 * 24 * 60
 
 
-def address_of(user: User) -> str:
-    return user.member.email if user.member is not None else user.email
-
-
-def language_of(user: User, fallback: str) -> str:
-    return user.member.preferred_language if user.member is not None else fallback
-
-
 async def issue_code(
     uow: UnitOfWork,
     user: User,
@@ -55,9 +47,11 @@ async def issue_code(
     below: Callable[[int], int] = secrets.randbelow,
 ) -> bool:
     """A step (the caller commits): a new code for ``purpose``, superseding the one pending, sent to the
-    address on record (``AccountCodeIssued``). False, and nothing sent, without an address or once the
-    day's codes are spent."""
-    address = address_of(user)
+    address on record (``AccountCodeIssued``), in the member's language or else ``language``. False, and
+    nothing sent, without an address or once the day's codes are spent. ``user`` comes with its member
+    loaded (or is new)."""
+    member = user.__dict__.get("member")  # a new account has none, and none to load
+    address = member.email if member is not None else user.email
     if not address:
         return False
     session = uow.session
@@ -96,7 +90,7 @@ async def issue_code(
             purpose=purpose,
             code=code,
             minutes=minutes,
-            language=language_of(user, language),
+            language=member.preferred_language if member is not None else language,
         )
     )
     return True
