@@ -10,6 +10,7 @@ An after-commit handler: a file cannot be rolled back, so it is written only onc
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -27,7 +28,8 @@ CodeIssued = EmailChangeCodeIssued | AccountCodeIssued
 def _name(event: CodeIssued) -> str:
     """What the message is, unique among the outbox's files."""
     if isinstance(event, AccountCodeIssued):
-        return f"{event.purpose}-{event.account_id}-{event.occurred_at:%Y%m%dT%H%M%S%f}"
+        # Two codes of one account in one instant (a clock that stands still) are two messages.
+        return f"{event.purpose}-{event.account_id}-{uuid.uuid4().hex[:12]}"
     return f"email-change-{event.request_id}"
 
 
@@ -49,6 +51,14 @@ def _wording(event: CodeIssued, t: Translator) -> tuple[str, str]:
     )
 
 
+def _lifetime(minutes: int, t: Translator) -> str:
+    if minutes >= 1440 and minutes % 1440 == 0:  # an invitation's days
+        return t.ngettext(
+            "It works once, for %(num)s day.", "It works once, for %(num)s days.", minutes // 1440
+        )
+    return t.ngettext("It works once, for %(num)s minute.", "It works once, for %(num)s minutes.", minutes)
+
+
 def code_message(event: CodeIssued) -> EmailMessage:
     t = translator(event.language)
     subject, code_line = _wording(event, t)
@@ -58,18 +68,17 @@ def code_message(event: CodeIssued) -> EmailMessage:
     message["Subject"] = subject
     message["Date"] = format_datetime(event.occurred_at)
     message["Message-ID"] = make_msgid(idstring=_name(event), domain="estivage.example")
-    message["Content-Language"] = event.language
     message.set_content(
         "\n".join(
             [
                 code_line,
-                t.ngettext(
-                    "It works once, for %(num)s minute.", "It works once, for %(num)s minutes.", event.minutes
-                ),
+                _lifetime(event.minutes, t),
                 t.gettext("If you did not ask for it, ignore this message."),
             ]
         )
     )
+    # After set_content, which drops every Content-* header set before it.
+    message["Content-Language"] = event.language
     return message
 
 
