@@ -73,7 +73,6 @@ async def _centres(session: AsyncSession, role: str, codes: list[str]) -> list[A
             "unknown_centre",
             f"no centre {', '.join(unknown)}",
             field="centres",
-            params={"centre": unknown[0]},
         )
     return found
 
