@@ -36,11 +36,18 @@ def identity_of(user: User) -> Identity:
     )
 
 
-async def authenticate(session: AsyncSession, username: str, password: str) -> Identity:
+async def authenticate_user(session: AsyncSession, username: str, password: str) -> User:
+    """The account of these credentials; an unknown, disabled or not yet activated account (no password:
+    an empty hash) costs the same hash as a wrong password, and says nothing of which it was."""
     user = await _load_user(session, username)
-    if not password_matches(user.password_hash if user and user.active else None, password) or user is None:
+    stored = (user.password_hash or None) if user and user.active else None
+    if not password_matches(stored, password) or user is None:
         raise BadCredentials("bad_credentials", "wrong username or password")
-    return identity_of(user)
+    return user
+
+
+async def authenticate(session: AsyncSession, username: str, password: str) -> Identity:
+    return identity_of(await authenticate_user(session, username, password))
 
 
 async def load_account(session: AsyncSession, identity: Identity) -> User:

@@ -1,37 +1,82 @@
 """JWT bearer tokens carrying the caller's identity, in the Authorization header or the pages' cookie.
 
-The token carries what authorisation needs (role, member category, managed centres) so that a request
-is authorised without a database round trip; tokens are short-lived for that reason.
+Every request's token is checked against its account (``accounts.domain.sessions``: a per-user token
+version and a per-session id), read from the database and cached in the shared store for a few seconds;
+whatever changes it forgets the cached copy after its commit (``AccountAccessChanged``). The role, the
+category and the centres are the account's current ones, not the token's: a change holds on the very next
+request. Tokens are short-lived; a refresh token keeps a device signed in.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.security.jwt import JWTCookieAuth, Token
+from litestar.stores.base import Store
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from accounts.domain.identity import Identity, Role
+from accounts.domain.sessions import AccountState
+from accounts.sessions import account_state
+from kernel.clock import Clock
 
 # The pages' session: the same signed token as the Bearer header, in an HttpOnly SameSite cookie.
 SESSION_COOKIE = "estivage_session"
+# The pages' refresh token, HttpOnly too: it keeps a browser signed in past the access token's minutes.
+REFRESH_COOKIE = "estivage_refresh"
+# How long a request may trust the cached copy of an account when nothing said it changed: what a change
+# made where the store could not be told (another process on the memory store, Redis down) waits at most.
+CACHE_SECONDS = 10
+
+
+class AccountStates:
+    """What a request of an account is checked against: the store's copy, else the database's."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        store: Store,
+        clock: Clock,
+        token_minutes: int,
+    ) -> None:
+        self.sessions = sessions
+        self.store = store
+        self.clock = clock
+        # A token may outlive its session's end by its own lifetime (and a minute of leeway).
+        self.lifetime = timedelta(minutes=token_minutes + 1)
+
+    @staticmethod
+    def _key(user_id: int) -> str:
+        return f"account:{user_id}"
+
+    async def get(self, user_id: int) -> AccountState | None:
+        cached = await self.store.get(self._key(user_id))
+        if cached:
+            return AccountState.from_json(json.loads(cached))
+        async with self.sessions() as session:
+            state = await account_state(session, user_id, self.clock(), self.lifetime)
+        if state is not None:
+            await self.store.set(self._key(user_id), json.dumps(state.to_json()), expires_in=CACHE_SECONDS)
+        return state
+
+    async def forget(self, user_id: int) -> None:
+        await self.store.delete(self._key(user_id))
 
 
 async def identity_from_token(
-    token: Token, _connection: ASGIConnection[Any, Any, Any, Any]
+    token: Token, connection: ASGIConnection[Any, Any, Any, Any]
 ) -> Identity | None:
     extras = token.extras
-    role = extras.get("role")
-    if role not in set(Role):
+    if extras.get("role") not in set(Role):
         return None
-    return Identity(
-        user_id=int(token.sub),
-        username=str(extras.get("username", "")),
-        role=Role(role),
-        category=extras.get("category"),
-        centres=tuple(extras.get("centres") or ()),
-    )
+    states: AccountStates = connection.app.state.account_states
+    state = await states.get(int(token.sub))
+    if state is None or not state.admits(extras.get("ver"), extras.get("sid")):
+        return None  # 401: logged out, disabled, reset, or the account is gone
+    return state.identity()
 
 
 def jwt_auth(secret: str, token_minutes: int) -> JWTCookieAuth[Identity]:

@@ -21,7 +21,8 @@ from access.controllers import DeviceController, GateController, OccupancyContro
 from accounts.audit.controllers import AuditController
 from accounts.contact.controllers import ContactController
 from accounts.controllers import make_auth_controller
-from accounts.tokens import jwt_auth
+from accounts.staff.controllers import StaffAccountController
+from accounts.tokens import AccountStates, jwt_auth
 from booking.campaigns.controllers import CampaignController
 from booking.controllers import (
     AvailabilityController,
@@ -39,7 +40,7 @@ from estivage.stores import store_registry, store_state
 from estivage.web import csrf_middleware, template_config, web_handlers
 from inventory.controllers import CentreController, SeasonController
 from kernel.clock import Clock, utc_now
-from kernel.db import create_engine
+from kernel.db import create_engine, session_factory
 from kernel.settings import Settings
 from kernel.uow import UnitOfWork
 from notifications.controllers import InboxController, OutboxController
@@ -104,7 +105,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         # that did not commit is rolled back when it closes.
         set_default_exception_handler=False,
     )
-    auth_controller = make_auth_controller(jwt, settings.token_minutes, settings.login_attempts_per_minute)
+    auth_controller = make_auth_controller(jwt, settings)
+    stores = store_registry(settings)
+    account_states = AccountStates(
+        session_factory(engine), stores.get("accounts"), clock, settings.token_minutes
+    )
     handlers: list[Any] = [
         ready,
         health,
@@ -112,6 +117,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         ContactController,
         PersonalDataController,
         AuditController,
+        StaffAccountController,
         CentreController,
         SeasonController,
         OccupancyController,
@@ -144,13 +150,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         template_config=template_config(),
         on_app_init=[jwt.on_app_init],
         lifespan=[in_app_sender(settings, engine)] if settings.mail_in_app else [],
-        stores=store_registry(settings),
+        stores=stores,
         state=State(
             {
                 "settings": settings,
                 "clock": clock,
                 "payment_providers": providers,
-                "event_handlers": bootstrap.event_handlers(providers, mail=mail_config(settings)),
+                "event_handlers": bootstrap.event_handlers(
+                    providers, mail=mail_config(settings), account_states=account_states
+                ),
+                "account_states": account_states,
             }
         ),
         dependencies={

@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 
 from access import passes
+from accounts.events import AccountAccessChanged
+from accounts.tokens import AccountStates
 from booking.events import BookingCancelled, HoldsLapsed, PartyNamed
 from estivage import observability
 from kernel.events import EventHandlers
@@ -35,8 +37,12 @@ def payment_providers(settings: Settings) -> Providers:
     return providers
 
 
-def event_handlers(providers: Providers, *, mail: MailConfig) -> EventHandlers:
-    """Who handles what; ``mail`` is what the outbox's messages need (``estivage.mail.mail_config``)."""
+def event_handlers(
+    providers: Providers, *, mail: MailConfig, account_states: AccountStates | None = None
+) -> EventHandlers:
+    """Who handles what; ``mail`` is what the outbox's messages need (``estivage.mail.mail_config``);
+    ``account_states`` is the app's cache of what requests are checked against (none in a command or the
+    worker: the cache's few seconds cover what they change)."""
     handlers = EventHandlers()
 
     async def refund(uow: UnitOfWork, event: BookingCancelled) -> None:
@@ -51,5 +57,12 @@ def event_handlers(providers: Providers, *, mail: MailConfig) -> EventHandlers:
     handlers.after_commit(PaymentsCancelled, cancel_intents)
     handlers.in_transaction(PartyNamed, passes.revoke_on_party_change)
     mail_handlers.subscribe(handlers, mail)  # the outbox: a message row in the transaction of each event
+    if account_states is not None:
+        states = account_states
+
+        async def forget(event: AccountAccessChanged) -> None:
+            await states.forget(event.account_id)
+
+        handlers.after_commit(AccountAccessChanged, forget)
     observability.count_business_events(handlers)
     return handlers

@@ -3,7 +3,7 @@
 from access.models import Device, FeedLock, GateEvent, IssuedPass, PeerKey, Revocation, ScanFeedEntry
 from accounts.audit.models import AuditEntry
 from accounts.contact.models import EmailChange
-from accounts.models import Member, User, manager_centres
+from accounts.models import AccountCode, AuthSession, Member, User, manager_centres
 from booking.campaigns.models import Campaign, CampaignApplication, CampaignEvent, CampaignOffer, WaitingPlace
 from booking.models import Booking, BookingPolicy, PartyMember, Promotion
 from booking.ratings import StayRating
@@ -25,7 +25,9 @@ from notifications.models import OutboxMessage
 from payments.models import CmiOrder, Instalment, Payment, PaymentRefund, ProcessedEvent
 
 __all__ = [
+    "AccountCode",
     "AuditEntry",
+    "AuthSession",
     "Base",
     "Booking",
     "BookingPolicy",

@@ -16,6 +16,7 @@ from litestar.exceptions import (
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException
 from litestar.status_codes import HTTP_429_TOO_MANY_REQUESTS, HTTP_500_INTERNAL_SERVER_ERROR
 
+from accounts.domain.sessions import RefreshRefused
 from accounts.services import BadCredentials
 from kernel.errors import Conflict, DomainError, Forbidden, NotFound, RateLimited, RuleViolation
 
@@ -25,6 +26,7 @@ PROBLEM_TYPE_BASE = "https://estivage.example/problems/"
 
 _STATUS_BY_KIND: list[tuple[type[DomainError], int]] = [
     (BadCredentials, 401),
+    (RefreshRefused, 401),
     (NotFound, 404),
     (Conflict, 409),
     (Forbidden, 403),

@@ -67,8 +67,15 @@ class Settings:
     database_url: str
     redis_url: str | None
     jwt_secret: str
-    token_minutes: int = 60
+    # Access tokens stay short; a refresh token (rotated at each use) keeps a device signed in.
+    token_minutes: int = 15
+    refresh_days: int = 30
+    # Requests per minute and address for the code requests (activation, password reset).
     login_attempts_per_minute: int = 10
+    # Failed logins counted per account and per address, in a window from the first (accounts.login).
+    login_failures_per_account: int = 10
+    login_failures_per_address: int = 100
+    login_failure_minutes: int = 15
     stripe_api_key: str | None = None
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None
@@ -154,8 +161,12 @@ class Settings:
             database_url=normalise_database_url(database_url),
             redis_url=_env("REDIS_URL") or None,
             jwt_secret=_env("ESTIVAGE_JWT_SECRET") or _secret_from_data_dir(data_dir, "jwt-secret"),
-            token_minutes=int(_env("ESTIVAGE_TOKEN_MINUTES", "60")),
+            token_minutes=int(_env("ESTIVAGE_TOKEN_MINUTES", "15")),
+            refresh_days=int(_env("ESTIVAGE_REFRESH_DAYS", "30")),
             login_attempts_per_minute=int(_env("ESTIVAGE_LOGIN_ATTEMPTS_PER_MINUTE", "10")),
+            login_failures_per_account=int(_env("ESTIVAGE_LOGIN_FAILURES_PER_ACCOUNT", "10")),
+            login_failures_per_address=int(_env("ESTIVAGE_LOGIN_FAILURES_PER_ADDRESS", "100")),
+            login_failure_minutes=int(_env("ESTIVAGE_LOGIN_FAILURE_MINUTES", "15")),
             stripe_api_key=_env("STRIPE_API_KEY") or None,
             stripe_webhook_secret=_env("STRIPE_WEBHOOK_SECRET") or None,
             stripe_api_base=_env("STRIPE_API_BASE") or None,

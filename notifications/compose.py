@@ -85,7 +85,6 @@ def to_mime(letter: Letter, *, recipient: str, date: datetime) -> EmailMessage:
     message["To"] = recipient
     message["Subject"] = letter.subject
     message["Date"] = format_datetime(date)
-    message["Content-Language"] = letter.language
     message.set_content(render_text(letter))
     message.add_alternative(render_html(letter), subtype="html")
     for attachment in letter.attachments:
@@ -96,4 +95,6 @@ def to_mime(letter: Letter, *, recipient: str, date: datetime) -> EmailMessage:
             filename=attachment.filename,
             params=dict(attachment.params),
         )
+    # After the parts: making a message multipart moves its Content-* headers into the first part.
+    message["Content-Language"] = letter.language
     return message

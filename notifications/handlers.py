@@ -21,6 +21,7 @@ from access.events import PassReissued
 from access.passes import card_of, current_pass
 from access.render import render_png
 from accounts.contact.events import EmailChangeCodeIssued
+from accounts.events import AccountCodeIssued
 from booking.events import BookingCancelled, BookingConfirmed
 from booking.models import Booking
 from booking.services import BookingView
@@ -173,3 +174,4 @@ def subscribe(handlers: EventHandlers, config: MailConfig) -> None:
     handlers.in_transaction(HoldLostReleased, stays.hold_lost_released)
     handlers.in_transaction(PassReissued, stays.pass_reissued)
     handlers.in_transaction(EmailChangeCodeIssued, enqueue_code)
+    handlers.in_transaction(AccountCodeIssued, enqueue_code)

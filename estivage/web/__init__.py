@@ -32,6 +32,7 @@ from estivage.web.my_data import MyDataPages
 from estivage.web.paycmi import CmiPages, CmiReturnPages
 from estivage.web.paytest import TestModeController
 from estivage.web.staff import StaffPages
+from estivage.web.staff_accounts import StaffAccountPages
 from estivage.web.staff_members import StaffMemberPages
 from estivage.web.summer import SummerPages
 from estivage.web.templating import template_config
@@ -93,13 +94,14 @@ def web_handlers(
         path="/",
         route_handlers=[
             *payment_pages,
-            make_account_controller(jwt, settings.token_minutes, settings.login_attempts_per_minute),
+            make_account_controller(jwt, settings),
             MemberPages,
             MyDataPages,
             SummerPages,
             make_manager_pages(engine),
             StaffPages,
             StaffMemberPages,
+            StaffAccountPages,
             AuditPages,
         ],
         exception_handlers=PAGE_EXCEPTION_HANDLERS,

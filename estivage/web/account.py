@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
@@ -10,14 +12,17 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 from litestar.security.jwt import JWTCookieAuth
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts import services as accounts
-from accounts.controllers import login_rate_limit
+from accounts import sessions
+from accounts.controllers import access_token, client_address, login_limits
 from accounts.domain.identity import MANAGER, MEMBER, STAFF, Identity
+from accounts.domain.sessions import RefreshRefused, parse_refresh
+from accounts.login import log_in
 from accounts.models import Member
-from accounts.services import BadCredentials, authenticate
-from accounts.tokens import SESSION_COOKIE
+from accounts.services import BadCredentials
+from accounts.sessions import Issued
+from accounts.tokens import REFRESH_COOKIE, SESSION_COOKIE
 from estivage.web.common import (
     LANG_COOKIE,
     YEAR_SECONDS,
@@ -26,7 +31,9 @@ from estivage.web.common import (
     page,
     safe_next,
 )
+from kernel.errors import RateLimited
 from kernel.i18n import LOCALES, translator
+from kernel.settings import Settings
 from kernel.uow import UnitOfWork
 
 HOME: dict[str, str] = {MEMBER: "/search", MANAGER: "/manage", STAFF: "/staff"}
@@ -43,11 +50,46 @@ def lang_cookie(request: Request[Any, Any, Any], lang: str) -> Cookie:
     )
 
 
-def make_account_controller(
-    jwt: JWTCookieAuth[Identity], token_minutes: int, attempts: int
-) -> type[Controller]:
-    limiter = login_rate_limit(attempts)
+def session_cookies(
+    request: Request[Any, Any, Any],
+    jwt: JWTCookieAuth[Identity],
+    issued: Issued,
+    settings: Settings,
+    now: datetime,
+) -> list[Cookie]:
+    """The short access token, and the refresh token that renews it (``/session/refresh``)."""
+    secure = request.url.scheme == "https"
+    refresh_seconds = max(0, int((issued.refresh_expires_at - now).total_seconds()))
+    return [
+        Cookie(
+            key=SESSION_COOKIE,
+            value=f"Bearer {access_token(jwt, issued)}",
+            max_age=settings.token_minutes * 60,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=secure,
+        ),
+        Cookie(
+            key=REFRESH_COOKIE,
+            value=str(issued.refresh),
+            max_age=refresh_seconds,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=secure,
+        ),
+    ]
 
+
+def signed_out(target: str) -> Redirect:
+    response = Redirect(target, status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(REFRESH_COOKIE, path="/")
+    return response
+
+
+def make_account_controller(jwt: JWTCookieAuth[Identity], settings: Settings) -> type[Controller]:
     class AccountPages(Controller):
         path = "/"
         include_in_schema = False
@@ -70,47 +112,88 @@ def make_account_controller(
                 response.cookies.append(lang_cookie(request, chosen))
             return response
 
-        @post("/login", exclude_from_auth=True, middleware=[limiter.middleware], status_code=303)
+        @post("/login", exclude_from_auth=True, status_code=303)
         async def login(
-            self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+            self,
+            request: Request[Any, Any, Any],
+            uow: NamedDependency[UnitOfWork],
+            now: NamedDependency[datetime],
         ) -> Response[Any]:
             form = await request.form()
-            username = str(form.get("username") or "").strip()
+            username = str(form.get("username") or "").strip()[:200]
             next_path = safe_next(str(form.get("next") or ""), "")
+            t = translator(language(request))
             try:
-                identity = await authenticate(db_session, username, str(form.get("password") or ""))
-            except BadCredentials:
-                message = translator(language(request)).gettext("Wrong username or password")
+                issued = await log_in(
+                    uow,
+                    login_limits(request, settings),
+                    username,
+                    str(form.get("password") or "")[:1024],
+                    client_address(request),
+                    now,
+                    settings.refresh_days,
+                )
+            except (BadCredentials, RateLimited) as refused:
+                limited = isinstance(refused, RateLimited)
+                minutes = int(refused.params.get("minutes", 1)) if limited else 0
+                message = (
+                    t.ngettext(
+                        "Too many failed logins. Try again in %(num)s minute.",
+                        "Too many failed logins. Try again in %(num)s minutes.",
+                        minutes,
+                    )
+                    if limited
+                    else t.gettext("Wrong username or password")
+                )
                 return page(
                     request,
                     "login.html",
-                    status_code=401,
+                    status_code=429 if limited else 401,
                     next=next_path,
                     username=username,
                     errors={"password": message},
                 )
-            token = jwt.create_token(identifier=str(identity.user_id), token_extras=identity.token_extras())
-            cookies = [
-                Cookie(
-                    key=SESSION_COOKIE,
-                    value=f"Bearer {token}",
-                    max_age=token_minutes * 60,
-                    path="/",
-                    httponly=True,
-                    samesite="lax",
-                    secure=request.url.scheme == "https",
-                )
-            ]
-            member = await db_session.get(Member, identity.user_id)
+            cookies = session_cookies(request, jwt, issued, settings, now)
+            member = await uow.session.get(Member, issued.identity.user_id)
             if member is not None:  # the member's own language wins on every device
                 cookies.append(lang_cookie(request, member.preferred_language))
-            return Redirect(next_path or HOME[identity.role], status_code=303, cookies=cookies)
+            return Redirect(next_path or HOME[issued.identity.role], status_code=303, cookies=cookies)
 
-        @post("/logout", status_code=303)
-        async def logout(self) -> Response[Any]:
-            response = Redirect("/login", status_code=303)
-            response.delete_cookie(SESSION_COOKIE, path="/")
-            return response
+        @get("/session/refresh", exclude_from_auth=True)
+        async def refresh(
+            self,
+            request: Request[Any, Any, Any],
+            uow: NamedDependency[UnitOfWork],
+            now: NamedDependency[datetime],
+            next_path: Annotated[str | None, QueryParameter(name="next")] = None,
+        ) -> Response[Any]:
+            """The access cookie has expired: the refresh cookie renews both, then back to the page; a
+            refused one (ended, spent, expired) goes to the login page."""
+            target = safe_next(next_path, "/")
+            try:
+                issued = await sessions.refresh(
+                    uow, request.cookies.get(REFRESH_COOKIE, ""), now, settings.refresh_days
+                )
+            except RefreshRefused:
+                return signed_out("/login?next=" + quote(target, safe=""))
+            return Redirect(
+                target, status_code=303, cookies=session_cookies(request, jwt, issued, settings, now)
+            )
+
+        @post("/logout", exclude_from_auth=True, status_code=303)
+        async def logout(
+            self,
+            request: Request[Any, Any, Any],
+            uow: NamedDependency[UnitOfWork],
+            now: NamedDependency[datetime],
+        ) -> Response[Any]:
+            """The session ends (its access and refresh tokens are refused from now on); the cookies go."""
+            try:
+                sid = parse_refresh(request.cookies.get(REFRESH_COOKIE, "")).sid
+            except RefreshRefused:
+                sid = None
+            await sessions.sign_out(uow, None, sid, now)
+            return signed_out("/login")
 
         @post("/lang", status_code=303)
         async def switch_language(

@@ -19,6 +19,7 @@ from litestar.response import Redirect, Template
 from litestar.types import ExceptionHandlersMap
 
 from accounts.domain.identity import Identity
+from accounts.tokens import REFRESH_COOKIE
 from booking.domain import states
 from estivage.problems import status_of
 from estivage.web import error_words as words
@@ -132,7 +133,9 @@ def _error_page(request: Request[Any, Any, Any], status: int, message: str) -> T
 
 def _on_unauthenticated(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any]:
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    target = "/login?next=" + quote(path, safe="")
+    # A refresh cookie renews an expired session first (estivage.web.account); else, the login page.
+    renew = "/session/refresh" if request.cookies.get(REFRESH_COOKIE) else "/login"
+    target = f"{renew}?next=" + quote(path, safe="")
     if request.headers.get("hx-request"):
         return Response(None, status_code=200, headers={"HX-Redirect": target})
     return Redirect(target, status_code=303)

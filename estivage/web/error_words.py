@@ -178,6 +178,14 @@ ERROR_WORDS: dict[str, str] = {
     "too_many_codes": N_("Too many codes asked for today; try again tomorrow."),
     "invalid_code": N_("Wrong code."),
     "code_expired": N_("This code no longer works: ask for a new one."),
+    # Accounts: sessions, passwords, staff accounts.
+    "rate_limited": N_("Too many attempts; try again in a few minutes."),
+    "refresh_refused": N_("Your session has ended: log in again."),
+    "weak_password": N_("A password has 10 to 128 characters."),
+    "username_taken": N_("This username is taken."),
+    "centres_required": N_("A centre manager manages at least one centre."),
+    "own_account": N_("You cannot disable your own account nor change its role."),
+    "account_not_found": N_("No manager or staff account has this username."),
 }
 
 ON_FIELD: dict[tuple[str, str], str] = {
@@ -185,6 +193,7 @@ ON_FIELD: dict[tuple[str, str], str] = {
     ("not_offered", "choices"): N_("This unit is not offered for this rotation."),
     ("invalid_promotion", "pay_nights"): N_("There must be fewer nights paid than nights stayed."),
     ("member_not_found", "member"): N_("No member has this number."),
+    ("unknown_centre", "centres"): N_("No such centre."),
 }
 
 
@@ -270,6 +279,13 @@ WITH_FIGURES: dict[str, Callable[[Translator, Params], str]] = {
         _count(p, "attempts_left"),
         **p,
     ),
+    "rate_limited": lambda t, p: t.ngettext(
+        "Too many failed attempts; try again in %(minutes)s minute.",
+        "Too many failed attempts; try again in %(minutes)s minutes.",
+        _count(p, "minutes"),
+        **p,
+    ),
+    "weak_password": lambda t, p: t.gettext("A password has %(min)s to %(max)s characters.", **p),
     "too_many_codes": lambda t, p: t.ngettext(
         "At most %(limit)s code a day; try again tomorrow.",
         "At most %(limit)s codes a day; try again tomorrow.",

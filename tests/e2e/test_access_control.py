@@ -104,6 +104,18 @@ ACCESS: dict[str, Route] = {
     # Accounts
     "POST /api/auth/token": Route(PUBLIC, body={"username": "M0003", "password": PASSWORD}),
     "GET /api/me": Route(LOGGED_IN),
+    # A refresh token that is nobody's is refused whoever calls (POST /api/auth/logout is last, below).
+    "POST /api/auth/refresh": Route(_profile(**dict.fromkeys(CALLERS, "401")), body={"refresh_token": "a.b"}),
+    "POST /api/auth/activate/start": Route(
+        PUBLIC, body={"member_number": "M0003", "birth_date": "1970-01-01"}
+    ),
+    "POST /api/auth/password-reset/start": Route(PUBLIC, body={"username": "nobody"}),
+    "POST /api/auth/activate": Route(PUBLIC, body={"username": "M0003", "code": "0", "password": "x"}),
+    "POST /api/auth/password-reset": Route(PUBLIC, body={"username": "M0003", "code": "0", "password": "x"}),
+    "GET /api/users": Route(STAFF_ONLY),
+    "POST /api/users": Route(STAFF_ONLY, body={}),
+    "GET /api/users/{username:str}": Route(STAFF_ONLY),
+    "PATCH /api/users/{username:str}": Route(STAFF_ONLY, body={}),
     # A member's own contact details and data (law 09-08): each member's own, nobody else's to find.
     "GET /api/me/contact": Route(MEMBER_ONLY),
     "PATCH /api/me/contact": Route(MEMBER_ONLY, body={}),
@@ -111,6 +123,10 @@ ACCESS: dict[str, Route] = {
     "POST /api/me/email/confirm": Route(MEMBER_ONLY, body={"code": "000000"}),
     "GET /api/me/data": Route(MEMBER_ONLY),
     "GET /api/audit": Route(STAFF_ONLY),
+    # Mail: the outbox is staff's; each member reads their own messages.
+    "GET /api/outbox": Route(STAFF_ONLY),
+    "POST /api/outbox/{message_id:uuid}/resend": Route(STAFF_ONLY, nothing_to_find=True),
+    "GET /api/me/messages": Route(MEMBER_ONLY),
     # Inventory (staff configure, everyone reads the centres)
     "GET /api/centres": Route(PUBLIC),
     "POST /api/centres": Route(STAFF_ONLY, body={"code": "x"}),
@@ -209,6 +225,14 @@ ACCESS: dict[str, Route] = {
     "POST /login": Route(PUBLIC, body={"username": "M0003", "password": PASSWORD}, form=True),
     # Anyone may log out or pick a language; the pages they land on next ask the anonymous to log in.
     "POST /logout": Route(_profile(**dict.fromkeys(CALLERS, LOGIN)), form=True),
+    # Without a refresh cookie, to the login page.
+    "GET /session/refresh": Route(_profile(**dict.fromkeys(CALLERS, LOGIN))),
+    "GET /staff/accounts": Route(PAGE_STAFF),
+    "POST /staff/accounts": Route(PAGE_STAFF, body={}, form=True),
+    "GET /staff/accounts/{username:str}": Route(PAGE_STAFF),
+    "POST /staff/accounts/{username:str}": Route(
+        PAGE_STAFF, body={"role": "manager", "centres": "saidia"}, form=True
+    ),
     "POST /lang": Route(PAGE_LOGGED_IN, body={"lang": "ar"}, form=True),
     "GET /static/{file_path:path}": Route(PUBLIC),
     "GET /search": Route(PAGE_MEMBER),
@@ -254,6 +278,8 @@ ACCESS: dict[str, Route] = {
     # Last: they end the booking the routes above use.
     "POST /bookings/{booking_id:uuid}/cancel": Route(PAGE_OWN, form=True),
     f"POST {BOOKING}/cancel": Route(OWN_OR_STAFF),
+    # The very last: each caller's session ends here.
+    "POST /api/auth/logout": Route(LOGGED_IN),
 }
 
 
@@ -333,10 +359,12 @@ async def _world(client: AsyncTestClient[Any]) -> World:
         "campaign_code": CAMPAIGN_CODE,
         "csrf": csrf,
         "refund_id": str(uuid.uuid4()),  # none owed in this world: staff's 404 is the handler's
+        "message_id": str(uuid.uuid4()),  # no message in this world: staff's 404 is the handler's
     }
     # A season's code, for PATCH /api/seasons/{code}: the path's {code} is a centre's elsewhere.
     params["season_code"] = seasons[0]["code"]
     params["member_number"] = "M0001"
+    params["username"] = "manager-saidia"
     return World(headers, params)
 
 

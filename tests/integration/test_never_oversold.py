@@ -53,7 +53,13 @@ async def member_headers(settings: Settings, usernames: list[str]) -> list[dict[
             + Token(
                 sub=str(user_id),
                 exp=NOW + timedelta(days=3650),
-                extras={"username": name, "role": "member", "category": category[name], "centres": []},
+                extras={
+                    "username": name,
+                    "role": "member",
+                    "category": category[name],
+                    "centres": [],
+                    "ver": 0,  # the account's token version (accounts.domain.sessions)
+                },
             ).encode(settings.jwt_secret, "HS256")
         }
         for user_id, name in rows
