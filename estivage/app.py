@@ -34,6 +34,7 @@ from estivage import bootstrap, observability
 from estivage.openapi import ProblemAwareJsonPlugin
 from estivage.personal_data import PersonalDataController
 from estivage.problems import bad_data_handler, internal_error_handler, problem_details_config
+from estivage.security import SecurityHeaders
 from estivage.stores import store_registry, store_state
 from estivage.web import csrf_middleware, template_config, web_handlers
 from inventory.controllers import CentreController, SeasonController
@@ -167,4 +168,5 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         debug=settings.debug,
         logging_config=None,  # structlog, configured above (estivage/observability.py)
     )
+    app.asgi_handler = SecurityHeaders(settings).wrap(app.asgi_handler)
     return observability.instrument(app)
