@@ -33,7 +33,12 @@ from booking.controllers import (
 from estivage import bootstrap, observability
 from estivage.openapi import ProblemAwareJsonPlugin
 from estivage.personal_data import PersonalDataController
-from estivage.problems import bad_data_handler, internal_error_handler, problem_details_config
+from estivage.problems import (
+    bad_data_handler,
+    internal_error_handler,
+    problem_details_config,
+    too_deep_handler,
+)
 from estivage.security import SecurityHeaders
 from estivage.stores import store_registry, store_state
 from estivage.web import csrf_middleware, template_config, web_handlers
@@ -157,6 +162,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
             Exception: internal_error_handler,
             DBAPIError: bad_data_handler,
             OverflowError: bad_data_handler,
+            RecursionError: too_deep_handler,
         },
         openapi_config=OpenAPIConfig(
             title="Estivage",

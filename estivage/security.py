@@ -107,6 +107,9 @@ class SecurityHeaders:
             if scope["type"] != ScopeType.HTTP:
                 await app(scope, receive, send)
                 return
+            if "\x00" in scope["path"]:  # no file or route has a NUL in its name (issue 15, item 14)
+                await _not_found(send)
+                return
             csp = self.csp_for(scope["path"])
             secure = self.always_secure or scope.get("scheme") == "https"
 
@@ -140,3 +143,17 @@ class SecurityHeaders:
 def _secure_cookie(value: bytes) -> bytes:
     attributes = {part.strip().lower() for part in value.split(b";")[1:]}
     return value if b"secure" in attributes else value + b"; Secure"
+
+
+async def _not_found(send: Send) -> None:
+    body = b'{"type":"about:blank","title":"Not Found","status":404,"detail":"Not Found"}'
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 404,
+            "headers": SecurityHeaders.headers(
+                [(b"content-type", b"application/problem+json")], policy_text().encode(), secure=False
+            ),
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
