@@ -33,3 +33,16 @@ async def test_a_nul_byte_in_a_static_path_is_a_404(client: AsyncTestClient[Any]
     assert response.status_code == 404
     assert response.headers["x-content-type-options"] == "nosniff"
     assert (await client.get("/api/bookings/%00")).status_code == 404
+
+
+async def test_a_huge_form_is_refused_before_it_is_parsed(client: AsyncTestClient[Any]) -> None:
+    many_fields = "&".join(f"f{i}=x" for i in range(900_000)).encode()  # about 9 MB
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    assert (await client.post("/login", content=many_fields, headers=form)).status_code == 413
+    few_bytes_many_fields = b"&" * 5000
+    refused = await client.post("/login", content=few_bytes_many_fields, headers=form)
+    assert refused.status_code == 400
+    assert refused.json()["detail"] == "the form has too many fields"
+    # An ordinary login form still goes through (a wrong password: the page, 401).
+    page = await client.get("/login")
+    assert page.status_code == 200
