@@ -89,6 +89,9 @@ class Settings:
     log_format: str = "auto"
     metrics_token: str | None = None
     worker_metrics_port: int | None = None
+    # The proxies whose X-Forwarded-Proto/-For are believed (uvicorn's own variable and syntax): behind
+    # them an https request is https to the app, and its cookies are Secure (docs/security.md).
+    forwarded_allow_ips: str = "127.0.0.1"
 
     @property
     def pass_keys_path(self) -> Path:
@@ -164,4 +167,5 @@ class Settings:
             log_format=_env("ESTIVAGE_LOG_FORMAT", "auto"),
             metrics_token=_env("ESTIVAGE_METRICS_TOKEN") or None,
             worker_metrics_port=int(_env("ESTIVAGE_WORKER_METRICS_PORT", "0")) or None,
+            forwarded_allow_ips=_env("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         )
