@@ -148,7 +148,7 @@ def bad_data_handler(request: Request[Any, Any, Any], exc: Exception) -> Respons
     )
 
 
-def too_deep_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+def too_deep_handler(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any]:
     """A JSON body nested deeper than the decoder recurses (issue 15, item 12): bad input, a 400."""
     logger.info("request body nested too deep: %s %s", request.method, request.url.path)
     return Response(

@@ -35,12 +35,15 @@ async def test_cookies_are_secure_over_https_said_by_a_trusted_proxy_only(
 ) -> None:
     app = create_app(settings, clock=clock)
     from_proxy = await _cookies_from(app, settings.forwarded_allow_ips, "127.0.0.1")
-    assert from_proxy and all("Secure" in cookie for cookie in from_proxy), from_proxy
+    assert from_proxy
+    assert all("Secure" in cookie for cookie in from_proxy), from_proxy
     from_anyone = await _cookies_from(app, settings.forwarded_allow_ips, "203.0.113.9")
-    assert from_anyone and not any("Secure" in cookie for cookie in from_anyone), from_anyone
+    assert from_anyone
+    assert not any("Secure" in cookie for cookie in from_anyone), from_anyone
 
 
 async def test_an_https_public_address_makes_every_cookie_secure(settings: Settings, clock: Clock) -> None:
     app = create_app(dataclasses.replace(settings, public_url="https://estivage.example"), clock=clock)
     cookies = await _cookies_from(app, "10.255.255.1", "203.0.113.9")
-    assert cookies and all("Secure" in cookie for cookie in cookies), cookies
+    assert cookies
+    assert all("Secure" in cookie for cookie in cookies), cookies
