@@ -88,12 +88,14 @@ def jwt_auth(secret: str, token_minutes: int) -> JWTCookieAuth[Identity]:
         token_secret=secret,
         retrieve_user_handler=identity_from_token,
         default_token_expiration=timedelta(minutes=token_minutes),
+        # Litestar searches these anywhere in the path: each is anchored at both ends, or an address
+        # that merely contains "/health" would skip authentication (issue 15, item 10).
         exclude=[
-            "/schema",
-            "/api/auth/token",
-            "/api/payments/stripe/webhook",
-            "/health",
-            "^/login",
+            "^/schema(/|$)",
+            "^/api/auth/token$",
+            "^/api/payments/stripe/webhook$",
+            "^/health$",
+            "^/login$",
             "^/static/",
             # Gate devices authenticate with their own tokens (access.controllers.provide_gate).
             r"^/api/access/(revocations|scans|keys|device)$",

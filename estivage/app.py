@@ -35,7 +35,13 @@ from estivage import bootstrap, observability
 from estivage.mail import in_app_sender, mail_config
 from estivage.openapi import ProblemAwareJsonPlugin
 from estivage.personal_data import PersonalDataController
-from estivage.problems import bad_data_handler, internal_error_handler, problem_details_config
+from estivage.problems import (
+    bad_data_handler,
+    internal_error_handler,
+    problem_details_config,
+    too_deep_handler,
+)
+from estivage.security import SecurityHeaders
 from estivage.stores import store_registry, store_state
 from estivage.web import csrf_middleware, template_config, web_handlers
 from inventory.controllers import CentreController, SeasonController
@@ -170,6 +176,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
             Exception: internal_error_handler,
             DBAPIError: bad_data_handler,
             OverflowError: bad_data_handler,
+            RecursionError: too_deep_handler,
         },
         openapi_config=OpenAPIConfig(
             title="Estivage",
@@ -181,4 +188,5 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         debug=settings.debug,
         logging_config=None,  # structlog, configured above (estivage/observability.py)
     )
+    app.asgi_handler = SecurityHeaders(settings).wrap(app.asgi_handler)
     return observability.instrument(app)

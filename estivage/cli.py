@@ -52,7 +52,8 @@ def _serve(host: str, port: int, workers: int, graceful_seconds: int = 25) -> No
 
     from estivage.observability import configure_logging, prepare_multiprocess_metrics
 
-    configure_logging(Settings.from_env().log_format)
+    settings = Settings.from_env()
+    configure_logging(settings.log_format)
     prepare_multiprocess_metrics(workers)  # before the workers start: they inherit the directory
     uvicorn.run(
         "estivage.app:create_app",
@@ -61,6 +62,7 @@ def _serve(host: str, port: int, workers: int, graceful_seconds: int = 25) -> No
         port=port,
         workers=workers,
         proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         log_level="info",
         log_config=None,  # structlog (estivage/observability.py) formats uvicorn's lines too
         access_log=False,  # one structured line per request comes from the app, with its request id

@@ -148,3 +148,19 @@ def bad_data_handler(request: Request[Any, Any, Any], exc: Exception) -> Respons
         status_code=422,
         media_type="application/problem+json",
     )
+
+
+def too_deep_handler(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any]:
+    """A JSON body nested deeper than the decoder recurses (issue 15, item 12): bad input, a 400."""
+    logger.info("request body nested too deep: %s %s", request.method, request.url.path)
+    return Response(
+        content={
+            "type": "about:blank",
+            "title": "Bad Request",
+            "status": 400,
+            "detail": "the body is nested too deeply",
+            "code": "invalid_input",
+        },
+        status_code=400,
+        media_type="application/problem+json",
+    )

@@ -104,6 +104,9 @@ class Settings:
     # SMS, off unless a gateway URL is set: an HTTP call per message (notifications.sms).
     sms_url: str | None = None
     sms_template: str = '{"to": "{to}", "text": "{text}"}'
+    # The proxies whose X-Forwarded-Proto/-For are believed (uvicorn's own variable and syntax): behind
+    # them an https request is https to the app, and its cookies are Secure (docs/security.md).
+    forwarded_allow_ips: str = "127.0.0.1"
 
     @property
     def pass_keys_path(self) -> Path:
@@ -188,4 +191,5 @@ class Settings:
             mail_in_app=_env("ESTIVAGE_MAIL_IN_APP") in {"1", "true", "yes"},
             sms_url=_env("ESTIVAGE_SMS_URL") or None,
             sms_template=_env("ESTIVAGE_SMS_TEMPLATE") or '{"to": "{to}", "text": "{text}"}',
+            forwarded_allow_ips=_env("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         )

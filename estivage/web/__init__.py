@@ -49,7 +49,7 @@ def csrf_middleware(secret: str) -> DefineMiddleware:
         cookie_httponly=True,
         # CMI sends the browser back to these with a cross-site POST that carries no token (and no
         # session cookie): they change nothing, only redirect (estivage/web/paycmi.py).
-        exclude=["^/schema", "^/health$", "^/ready$", "^/metrics$", "^/payments/cmi/(ok|fail)$"],
+        exclude=["^/schema(/|$)", "^/health$", "^/ready$", "^/metrics$", "^/payments/cmi/(ok|fail)$"],
     )
     return DefineMiddleware(SessionCSRFMiddleware, config=config)
 

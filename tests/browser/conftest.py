@@ -10,10 +10,11 @@ from __future__ import annotations
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar import Litestar
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, async_playwright
 
 from tests.support.live import live_server
 
@@ -37,6 +38,38 @@ def chromium_path() -> str | None:
     return str(CHROMIUM) if CHROMIUM.exists() else shutil.which("chromium")
 
 
+# What Chromium reported against the pages' Content-Security-Policy during the running test: a page that
+# breaks its own policy (an inline style, a script from elsewhere) fails the test (issue 15, item 8).
+CSP_VIOLATIONS: list[str] = []
+
+_REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolation(event.violatedDirective + " blocked " + (event.blockedURI || "inline")
+    + " at " + event.documentURI);
+});
+"""
+
+
+async def watch_csp(context: BrowserContext) -> None:
+    """Every page of ``context`` reports each CSP violation, by its event and by Chromium's console."""
+
+    def on_console(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            CSP_VIOLATIONS.append(message.text)
+
+    await context.expose_binding("__cspViolation", lambda _source, text: CSP_VIOLATIONS.append(str(text)))
+    await context.add_init_script(_REPORT_VIOLATIONS)
+    context.on("console", on_console)
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violation() -> Iterator[None]:
+    CSP_VIOLATIONS.clear()
+    yield
+    if CSP_VIOLATIONS:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(CSP_VIOLATIONS), pytrace=False)
+
+
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
     """One Chromium per test process (each test has its own context: cookies, storage, viewport)."""
@@ -58,6 +91,14 @@ async def browser() -> AsyncIterator[Browser]:
                 "--no-first-run",
             ],
         )
+        new_context = launched.new_context
+
+        async def watched_context(**options: Any) -> BrowserContext:
+            context = await new_context(**options)
+            await watch_csp(context)
+            return context
+
+        launched.new_context = watched_context  # type: ignore[method-assign]
         yield launched
         await launched.close()
 
