@@ -1,0 +1,234 @@
+"""The production topology started from installed binaries (issue 21, item 2): Debian's nginx with the
+project's own deploy/nginx.conf rendered for loopback, two `estivage serve` replicas, `estivage worker`,
+PostgreSQL and Redis. The whole member path goes through nginx; then faults (docs/operations.md,
+"The topology under faults")."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.support.databases import PostgresDatabases
+from tests.support.servers import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is not installed (apt-get install nginx)"),
+]
+
+
+def render_nginx(prefix: Path, listen: int, replicas: list[int]) -> Path:
+    """deploy/nginx.conf for loopback: the replicas' addresses instead of Docker's DNS (`resolve` needs
+    nginx 1.27.3+, Debian 12 has 1.22), a loopback port, logs and temporary files under `prefix`."""
+    site = (ROOT / "deploy" / "nginx.conf").read_text()
+    site = re.sub(r"^resolver .*;$", "", site, flags=re.MULTILINE)
+    servers = "\n".join(f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in replicas)
+    site, replaced = re.subn(r"^    server api:8000 resolve;$", servers, site, flags=re.MULTILINE)
+    assert replaced == 1, "deploy/nginx.conf's upstream changed: update the rendering here"
+    site = site.replace("listen 80;", f"listen 127.0.0.1:{listen};")
+    site = site.replace("/var/log/nginx/access.log", str(prefix / "access.log"))
+    (prefix / "site.conf").write_text(site)
+    temp = "\n".join(
+        f"    {kind}_temp_path {prefix / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    user = "user root root;\n" if os.geteuid() == 0 else ""
+    main = (
+        f"{user}daemon off;\nworker_processes 1;\npid {prefix / 'nginx.pid'};\n"
+        f"error_log {prefix / 'error.log'} warn;\nevents {{ worker_connections 512; }}\n"
+        f"http {{\n{temp}\n    include {prefix / 'site.conf'};\n}}\n"
+    )
+    (prefix / "nginx.conf").write_text(main)
+    return prefix / "nginx.conf"
+
+
+def _start(arguments: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            arguments, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def _kill(process: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=30)
+
+
+def _wait_for(url: str, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(url, timeout=5).status_code == 200:
+                return
+        assert time.monotonic() < deadline, f"{url} did not answer"
+        time.sleep(0.1)
+
+
+@dataclass
+class Topology:
+    root: Path
+    env: dict[str, str]
+    base: str = ""
+    replicas: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
+    others: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def replica(self, port: int) -> subprocess.Popen[bytes]:
+        arguments = [sys.executable, "-m", "estivage.cli", "serve", "--port", str(port)]
+        process = _start([*arguments, "--graceful-timeout", "20"], self.env, self.root / f"api-{port}.log")
+        self.replicas[port] = process
+        return process
+
+    def stop(self) -> None:
+        for process in [*self.replicas.values(), *self.others]:
+            _kill(process)
+
+
+@pytest.fixture
+async def topology(
+    postgres_databases: PostgresDatabases, redis_url: str, tmp_path: Path
+) -> AsyncIterator[Topology]:
+    url = await postgres_databases.fresh_async()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "REDIS_URL": redis_url,
+        "ESTIVAGE_STORE_NAMESPACE": f"topology-{uuid.uuid4().hex[:8]}",
+        "ESTIVAGE_DATA_DIR": str(tmp_path),
+        "ESTIVAGE_PASS_KEYS_FILE": str(tmp_path / "pass-keys.json"),
+        "ESTIVAGE_JWT_SECRET": "topology-" + "t" * 32,
+        "ESTIVAGE_LOG_FORMAT": "json",
+        "ESTIVAGE_PAYMENTS": "test",
+        "FORWARDED_ALLOW_IPS": "127.0.0.1",
+        "ESTIVAGE_LOGIN_ATTEMPTS_PER_MINUTE": "1000",  # thirty members log in from one address
+    }
+    cli = [sys.executable, "-m", "estivage.cli"]
+    subprocess.run([*cli, "keys", "ensure"], env=env, cwd=ROOT, check=True, capture_output=True, timeout=120)
+    topology = Topology(tmp_path, env)
+    ports = [free_port(), free_port()]
+    try:
+        for port in ports:
+            topology.replica(port)
+        topology.others.append(_start([*cli, "worker", "--interval", "1"], env, tmp_path / "worker.log"))
+        listen = free_port()
+        config = render_nginx(tmp_path, listen, ports)
+        topology.others.append(
+            _start([NGINX, "-p", str(tmp_path), "-c", str(config)], env, tmp_path / "nginx.out")
+        )
+        for port in ports:
+            _wait_for(f"http://127.0.0.1:{port}/ready")
+        topology.base = f"http://127.0.0.1:{listen}"
+        _wait_for(f"{topology.base}/health", 20)
+        yield topology
+    finally:
+        topology.stop()
+        await postgres_databases.drop(url)
+
+
+def _stay() -> dict[str, Any]:
+    """Dates from today: these servers run on the real clock, not the suite's fixed one."""
+    arrival = datetime.now(UTC).date() + timedelta(days=15)
+    return {
+        "centre": "ifrane",
+        "unit_type": "studio",
+        "arrival": arrival.isoformat(),
+        "departure": (arrival + timedelta(days=4)).isoformat(),
+        "guests": 1,
+    }
+
+
+def _login(http: httpx.Client, username: str) -> dict[str, str]:
+    answer = http.post("/api/auth/token", json={"username": username, "password": PASSWORD})
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+def _hold_and_pay(http: httpx.Client, member: dict[str, str]) -> str:
+    booking = http.post("/api/bookings", json=_stay(), headers=member)
+    assert booking.status_code == 201, booking.text
+    booking_id = str(booking.json()["id"])
+    checkout = http.post(f"/api/bookings/{booking_id}/checkout", json={"method": "card"}, headers=member)
+    assert checkout.status_code == 200, checkout.text
+    redirect = checkout.json()["redirect_url"].split("?")[0]
+    assert http.post(redirect + "/confirm", headers=member).status_code in (200, 303)
+    return booking_id
+
+
+def test_the_whole_path_through_nginx_two_replicas_and_the_worker(topology: Topology, tmp_path: Path) -> None:
+    with httpx.Client(base_url=topology.base, timeout=30) as http:
+        assert http.get("/metrics").status_code == 404  # nginx keeps the counters inside
+        member = _login(http, "M0001")
+        booking_id = _hold_and_pay(http, member)
+        assert http.get(f"/api/bookings/{booking_id}", headers=member).json()["status"] == "confirmed"
+        issued = http.get(f"/api/bookings/{booking_id}/pass", headers=member)
+        assert issued.status_code == 200, issued.text
+        staff = _login(http, "staff")
+        device = http.post("/api/access/devices", json={"centre": "ifrane", "name": "Entrée"}, headers=staff)
+        assert device.status_code == 201, device.text
+        state = tmp_path / "gate"
+        agent = [sys.executable, "-m", "gateway_agent", "--state", str(state)]
+        enrolled = subprocess.run(
+            [*agent, "enroll", "--server", topology.base, "--token", device.json()["token"]],
+            capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
+        )  # fmt: skip
+        assert enrolled.returncode == 0, enrolled.stderr
+        during = datetime.fromisoformat(_stay()["arrival"] + "T10:00:00+01:00") + timedelta(days=1)
+        scanned = subprocess.run(
+            [*agent, "--now", during.isoformat(), "scan", issued.json()["payload"]],
+            capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
+        )  # fmt: skip
+        assert json.loads(scanned.stdout)["decision"] == "granted", scanned.stdout
+        synced = subprocess.run([*agent, "sync"], capture_output=True, text=True, timeout=60, check=False)
+        assert synced.returncode == 0
+        assert json.loads(synced.stdout.splitlines()[-1])["synced"] is True
+    # Both replicas answered through the one port.
+    upstreams = set(re.findall(r"upstream=(127\S+)", (tmp_path / "access.log").read_text()))
+    assert upstreams == {f"127.0.0.1:{port}" for port in topology.replicas}
+
+
+def test_a_replica_killed_under_load_nginx_routes_around_it_and_no_hold_is_lost_or_doubled(
+    topology: Topology,
+) -> None:
+    """Members hold with an Idempotency-Key and retry a failed request with the same key, as the mobile
+    app does: each member ends with exactly one hold, whatever the replica that died mid-request."""
+    victim = next(iter(topology.replicas))
+    answers: dict[str, list[int]] = {}
+    with httpx.Client(base_url=topology.base, timeout=30) as http:
+        members = {f"M{n:04d}": _login(http, f"M{n:04d}") for n in range(10, 40)}
+        for number, (username, member) in enumerate(members.items()):
+            if number == 10:
+                _kill(topology.replicas[victim])
+            key = {"Idempotency-Key": f"hold-{username}"}
+            statuses = answers.setdefault(username, [])
+            for _attempt in range(5):
+                answer = http.post("/api/bookings", json=_stay(), headers={**member, **key})
+                statuses.append(answer.status_code)
+                if answer.status_code < 500:
+                    break
+        for username, member in members.items():
+            held = [b for b in http.get("/api/bookings", headers=member).json() if b["status"] == "held"]
+            assert len(held) <= 1, (username, held)
+    assert all(statuses[-1] in (201, 409) for statuses in answers.values()), answers
+    assert sum(statuses[-1] == 201 for statuses in answers.values()) >= 1
+
