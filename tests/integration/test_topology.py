@@ -303,3 +303,63 @@ def test_sigterm_to_a_replica_lets_its_requests_in_flight_finish(topology: Topol
         statuses = [http.post("/api/bookings", json=_stay(), headers=member).status_code for _ in range(4)]
         assert statuses[0] == 201, statuses
         assert all(status < 500 for status in statuses), statuses  # no 502
+
+
+def test_a_dump_restored_into_a_fresh_database_serves_the_same_bookings_and_passes(
+    topology: Topology, tmp_path: Path
+) -> None:
+    with httpx.Client(base_url=topology.base, timeout=30) as http:
+        member = _login(http, "M0004")
+        booking_id = _hold_and_pay(http, member)
+        booking = http.get(f"/api/bookings/{booking_id}", headers=member).json()
+        issued = http.get(f"/api/bookings/{booking_id}/pass", headers=member).json()
+    database = topology.env["DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://")
+    dump = tmp_path / "estivage.dump"
+    subprocess.run(["pg_dump", "--format=custom", f"--file={dump}", database], check=True, timeout=60)
+    restored_name = f"restored_{uuid.uuid4().hex[:12]}"
+    restored = database.rsplit("/", 1)[0] + f"/{restored_name}"
+    admin = database.rsplit("/", 1)[0] + "/postgres"
+    subprocess.run(["psql", admin, "-c", f"CREATE DATABASE {restored_name}"], check=True, capture_output=True)
+    try:
+        subprocess.run(
+            ["pg_restore", "--no-owner", f"--dbname={restored}", str(dump)], check=True, timeout=60
+        )
+        port = free_port()
+        server = _start(
+            [sys.executable, "-m", "estivage.cli", "serve", "--port", str(port)],
+            {**topology.env, "DATABASE_URL": restored},  # the same pass-keys file, restored beside it
+            tmp_path / "restored.log",
+        )
+        try:
+            _wait_for(f"http://127.0.0.1:{port}/ready")
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+                member = _login(http, "M0004")
+                assert http.get(f"/api/bookings/{booking_id}", headers=member).json() == booking
+                again = http.get(f"/api/bookings/{booking_id}/pass", headers=member).json()
+                assert again["payload"] == issued["payload"]
+                # A gate enrolled on the restored service grants the pass signed before the backup.
+                staff = _login(http, "staff")
+                device = http.post(
+                    "/api/access/devices", json={"centre": "ifrane", "name": "Entrée"}, headers=staff
+                ).json()
+                agent = [sys.executable, "-m", "gateway_agent", "--state", str(tmp_path / "gate")]
+                base = f"http://127.0.0.1:{port}"
+                enrolled = subprocess.run(
+                    [*agent, "enroll", "--server", base, "--token", device["token"]],
+                    capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
+                )  # fmt: skip
+                assert enrolled.returncode == 0, enrolled.stderr
+                during = datetime.fromisoformat(_stay()["arrival"] + "T10:00:00+01:00") + timedelta(days=1)
+                scanned = subprocess.run(
+                    [*agent, "--now", during.isoformat(), "scan", issued["payload"]],
+                    capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
+                )  # fmt: skip
+                assert json.loads(scanned.stdout)["decision"] == "granted", scanned.stdout
+        finally:
+            _kill(server)
+    finally:
+        subprocess.run(
+            ["psql", admin, "-c", f"DROP DATABASE IF EXISTS {restored_name} WITH (FORCE)"],
+            check=False,
+            capture_output=True,
+        )
