@@ -30,6 +30,7 @@ from booking.controllers import (
     PromotionController,
     ReminderController,
 )
+from booking.reception.controllers import ReceptionController
 from estivage import bootstrap, observability
 from estivage.openapi import ProblemAwareJsonPlugin
 from estivage.personal_data import PersonalDataController
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         OccupancyController,
         AvailabilityController,
         BookingController,
+        ReceptionController,
         ReminderController,
         BookingPolicyController,
         PromotionController,

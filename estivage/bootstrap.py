@@ -9,7 +9,7 @@ from pathlib import Path
 
 from access import passes
 from accounts.contact.events import EmailChangeCodeIssued
-from booking.events import BookingCancelled, HoldsLapsed, PartyNamed
+from booking.events import BookingCancelled, HoldsLapsed, PartyNamed, StayEndedEarly
 from estivage import code_mail, observability
 from kernel.events import EventHandlers
 from kernel.settings import Settings
@@ -47,6 +47,11 @@ def event_handlers(providers: Providers, *, mail_outbox: Path) -> EventHandlers:
         await late_money.cancel_at_providers(providers, event)
 
     handlers.in_transaction(BookingCancelled, refund)
+
+    async def refund_early(uow: UnitOfWork, event: StayEndedEarly) -> None:
+        await refunds.refund_ended_early(uow, providers, event)
+
+    handlers.in_transaction(StayEndedEarly, refund_early)
     handlers.in_transaction(BookingCancelled, passes.revoke_on_cancel)
     handlers.in_transaction(HoldsLapsed, late_money.give_up_lapsed)
     handlers.after_commit(PaymentsCancelled, cancel_intents)
