@@ -136,7 +136,7 @@ class PromotionPatch(msgspec.Struct, forbid_unknown_fields=True):
 class CheckInIn(msgspec.Struct, forbid_unknown_fields=True):
     """At the desk: the unit the party gets, when it is not the one booked (a free unit of its type)."""
 
-    unit: Annotated[str | None, msgspec.Meta(min_length=1, max_length=32)] = None
+    unit: Annotated[str, msgspec.Meta(min_length=1, max_length=32)] | None = None
 
 
 class EndEarlyIn(msgspec.Struct, forbid_unknown_fields=True):

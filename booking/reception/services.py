@@ -95,8 +95,9 @@ async def check_in(
         uow.record(
             StayCheckedIn(occurred_at=now, booking_id=booking.id, member_id=booking.member_id, by=actor.role)
         )
+        checked_in = await get_booking(session, actor, booking_id)  # read before the commit: the new unit
         await uow.commit()
-        return await get_booking(session, actor, booking_id)
+        return checked_in
 
 
 async def check_out(uow: UnitOfWork, actor: Identity, booking_id: uuid.UUID, now: datetime) -> BookingView:
