@@ -63,7 +63,6 @@ def early_refund(
                 "refund_above_paid",
                 f"at most {paid.amount_minor} minor units were paid",
                 field="amount",
-                params={"paid": paid.amount_minor},
             )
         return amount
     total = sum(nightly_minor)

@@ -23,6 +23,7 @@ ALLOWED = {
     ("confirmed", "cancel"),
     ("confirmed", "no_show"),
     ("checked_in", "check_out"),
+    ("checked_in", "end_early"),
 }
 REFUSED = [(state, event) for state in STATES for event in sorted(EVENTS) if (state, event) not in ALLOWED]
 
