@@ -16,6 +16,8 @@ from kernel.db import create_disposable_engine, session_factory
 from kernel.settings import Settings
 from kernel.uow import UnitOfWork
 from tests.conftest import NOW, Clock, assert_ledger_balanced, available, confirm_booking, hold, login
+from tests.e2e.test_gate_devices import _device, _scan
+from tests.e2e.test_gate_fleet import _stay
 
 # The default stay arrives on 20 December 2026 (NOW is 23 November, 10:00 in Casablanca).
 TO_ARRIVAL = {"days": 27}
@@ -170,3 +172,26 @@ async def test_an_out_of_service_unit_is_never_sold(client: AsyncTestClient[Any]
     finally:
         await engine.dispose()
     assert await available(client, member) == before - 1
+
+
+async def test_the_first_entry_at_the_gate_on_a_stay_day_checks_the_stay_in(
+    client: AsyncTestClient[Any], clock: Clock
+) -> None:
+    stay = await _stay(client, "M0001")
+    _device_id, gate = await _device(client)
+    before = _scan(stay["pass_id"], "in")  # scanned on 23 November, before the stay: stored, no check-in
+    assert (
+        await client.post("/api/access/scans", headers=gate, json={"events": [before]})
+    ).status_code == 200
+    staff = await login(client, "staff")
+    assert (await client.get(f"/api/bookings/{stay['booking_id']}", headers=staff)).json()[
+        "status"
+    ] == "confirmed"
+    clock.advance(**TO_ARRIVAL, hours=6)  # 20 December, 16:00 in Casablanca
+    on_the_day = {**_scan(stay["pass_id"], "in"), "scanned_at": "2026-12-20T15:05:00+01:00"}
+    stored = await client.post("/api/access/scans", headers=gate, json={"events": [on_the_day]})
+    assert stored.status_code == 200, stored.text
+    assert stored.json()["accepted"] == 1, stored.text
+    read = (await client.get(f"/api/bookings/{stay['booking_id']}", headers=staff)).json()
+    assert read["status"] == "checked_in"
+    assert read["checked_in_at"].startswith("2026-12-20T14:05:00")
