@@ -32,6 +32,7 @@ from booking.controllers import (
 )
 from booking.reception.controllers import ReceptionController
 from estivage import bootstrap, observability
+from estivage.desk import DeskController
 from estivage.openapi import ProblemAwareJsonPlugin
 from estivage.personal_data import PersonalDataController
 from estivage.problems import bad_data_handler, internal_error_handler, problem_details_config
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         AvailabilityController,
         BookingController,
         ReceptionController,
+        DeskController,
         ReminderController,
         BookingPolicyController,
         PromotionController,

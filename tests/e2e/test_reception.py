@@ -195,3 +195,36 @@ async def test_the_first_entry_at_the_gate_on_a_stay_day_checks_the_stay_in(
     read = (await client.get(f"/api/bookings/{stay['booking_id']}", headers=staff)).json()
     assert read["status"] == "checked_in"
     assert read["checked_in_at"].startswith("2026-12-20T14:05:00")
+
+
+async def test_the_desk_reads_its_arrivals_and_departures_and_sets_housekeeping(
+    client: AsyncTestClient[Any], settings: Settings, clock: Clock
+) -> None:
+    booking = await _confirmed(client, settings)
+    desk = await login(client, "manager-ifrane")
+    arrivals = await client.get("/api/centres/ifrane/arrivals", headers=desk, params={"date": "2026-12-20"})
+    assert arrivals.status_code == 200, arrivals.text
+    [line] = arrivals.json()
+    assert (line["booking_id"], line["unit"], line["status"]) == (booking["id"], booking["unit"], "confirmed")
+    assert line["member_number"] == "M0001"
+    other = await client.get(
+        "/api/centres/ifrane/arrivals",
+        headers=await login(client, "manager-saidia"),
+        params={"date": "2026-12-20"},
+    )
+    assert other.status_code == 403
+    clock.advance(**TO_ARRIVAL)
+    await client.post(f"/api/bookings/{booking['id']}/check-in", headers=desk)
+    await client.post(f"/api/bookings/{booking['id']}/check-out", headers=desk)
+    departures = await client.get(
+        "/api/centres/ifrane/departures", headers=desk, params={"date": "2026-12-24"}
+    )
+    assert [(d["status"], d["housekeeping"]) for d in departures.json()] == [("checked_out", "to_clean")]
+    cleaned = await client.put(
+        f"/api/centres/ifrane/units/{booking['unit']}/housekeeping", headers=desk, json={"state": "clean"}
+    )
+    assert cleaned.status_code == 200, cleaned.text
+    bad = await client.put(
+        f"/api/centres/ifrane/units/{booking['unit']}/housekeeping", headers=desk, json={"state": "dusty"}
+    )
+    assert bad.status_code in {400, 422}
