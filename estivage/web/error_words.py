@@ -64,6 +64,7 @@ ERROR_WORDS: dict[str, str] = {
     "unit_not_suitable": N_("This unit is not of the booked type."),
     "unit_taken": N_("This unit is taken during this stay."),
     "unit_out_of_service": N_("This unit is out of service."),
+    "receipt_not_found": N_("No such receipt."),
     "stay_begun": N_("This stay has begun: it can no longer be cancelled."),
     "before_arrival_day": N_("This stay has not begun yet: come back on its arrival day."),
     "stay_over": N_("This stay is already over."),
