@@ -5,6 +5,9 @@ RUN pip install --no-cache-dir uv
 WORKDIR /app
 
 FROM base AS server
+# Receipts (payments.receipts) are drawn with Debian's Noto fonts, Arabic included.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-core \
+    && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml uv.lock README.md ./
 RUN uv sync --frozen --no-dev --extra server --no-install-project
 # Every package of the wheel (pyproject.toml's packages; tests/integration/test_deployment_files.py holds it).

@@ -9,7 +9,7 @@ import secrets
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -23,6 +23,7 @@ from accounts.audit import log as audit
 from accounts.domain.audit import AuditKind, Subject
 from accounts.domain.identity import Identity
 from booking.models import Booking
+from booking.reception.services import check_in_at_gate
 from inventory.models import Centre
 from inventory.repository import centre_by_code
 from kernel.errors import NotFound, RuleViolation
@@ -190,6 +191,8 @@ class Stored:
     duplicates: int
     refused: list[Refusal]
     events: list[ScanIn]  # the ones stored
+    # (booking, scanned at) of the granted entries stored: a stay's first one checks it in.
+    entries: list[tuple[uuid.UUID, datetime]] = field(default_factory=list)
 
 
 def _check_instants(events: Sequence[ScanIn]) -> None:
@@ -269,6 +272,9 @@ async def store_scans(uow: UnitOfWork, gate: GateIdentity, events: Sequence[Scan
     _check_instants(events)
     async with uow:
         stored = await _store_new_scans(uow.session, gate, events, now)
+        if stored.entries:
+            time_zone = await uow.session.scalar(select(Centre.time_zone).where(Centre.id == gate.centre_id))
+            await check_in_at_gate(uow, stored.entries, time_zone or "Africa/Casablanca")
         counts = Counter((e.decision, e.direction) for e in stored.events)
         uow.record(
             GateScansStored(
@@ -291,6 +297,7 @@ async def _store_new_scans(
     known = set(await session.scalars(select(GateEvent.event_id).where(GateEvent.event_id.in_(ids))))
     passes, bookings = await _bookings_at(session, events)
     stored: list[ScanIn] = []
+    entries: list[tuple[uuid.UUID, datetime]] = []
     refused: list[Refusal] = []
     for e in events:
         if e.event_id in known:
@@ -314,8 +321,10 @@ async def _store_new_scans(
         session.add(_event_row(e, gate, booking, now))
         session.add(ScanFeedEntry(centre_id=gate.centre_id, event_id=e.event_id))
         stored.append(e)
+        if booking is not None and e.decision == "granted" and e.direction == "in":
+            entries.append((booking, e.scanned_at))
     await session.flush()
-    return Stored(len(stored), len(events) - len(stored) - len(refused), refused, stored)
+    return Stored(len(stored), len(events) - len(stored) - len(refused), refused, stored, entries)
 
 
 def _event_row(e: ScanIn, gate: GateIdentity, booking: uuid.UUID | None, now: datetime) -> GateEvent:

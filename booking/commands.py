@@ -71,6 +71,8 @@ class BookingPolicyIO(msgspec.Struct, forbid_unknown_fields=True):
     credit_categories: list[Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z_]*$")]] = msgspec.field(
         default_factory=lambda: ["active"]
     )
+    # Whole days after the arrival day before the worker records an unclaimed stay as a no-show.
+    no_show_grace_days: Annotated[int, msgspec.Meta(ge=0, le=30)] = 1
 
 
 PromotionKind = Literal["percentage", "fixed", "stay_pay"]
@@ -129,3 +131,16 @@ class PromotionPatch(msgspec.Struct, forbid_unknown_fields=True):
             )
         ),
     ] = msgspec.field(default_factory=list)
+
+
+class CheckInIn(msgspec.Struct, forbid_unknown_fields=True):
+    """At the desk: the unit the party gets, when it is not the one booked (a free unit of its type)."""
+
+    unit: Annotated[str, msgspec.Meta(min_length=1, max_length=32)] | None = None
+
+
+class EndEarlyIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Staff end a stay early: what is given back (none, the unused nights' share, all, or an amount)."""
+
+    refund: Literal["none", "unused_nights", "full", "amount"]
+    amount: MoneyIn | None = None

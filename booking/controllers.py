@@ -65,6 +65,8 @@ def booking_out(view: services.BookingView, now: datetime) -> s.BookingOut:
         hold_expires_at=b.hold_expires_at if status == states.HELD else None,
         confirmed_at=b.confirmed_at,
         cancelled_at=b.cancelled_at,
+        checked_in_at=b.checked_in_at,
+        checked_out_at=b.checked_out_at,
         refund=money_out(Money(b.refund_minor, b.currency)) if b.refund_minor is not None else None,
         notice=b.member_notice,
         notice_code=b.member_notice_code,
@@ -283,6 +285,7 @@ def policy_out(found: BookingPolicy) -> c.BookingPolicyIO:
         credit_max_instalments=found.credit_max_instalments,
         credit_min_instalment=MoneyIn(amount_minor=found.credit_min_instalment_minor),
         credit_categories=list(found.credit_categories),
+        no_show_grace_days=found.no_show_grace_days,
     )
 
 

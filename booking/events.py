@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 
 from kernel.events import DomainEvent
 from kernel.money import Money
@@ -57,3 +58,39 @@ class PartyNamed(DomainEvent):
     member_id: int
     guests_before: int
     guests: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StayCheckedIn(DomainEvent):
+    """The stay began: at the desk (``by`` the account's role) or at the gate's first entry (``gate``)."""
+
+    booking_id: uuid.UUID
+    member_id: int
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StayCheckedOut(DomainEvent):
+    booking_id: uuid.UUID
+    member_id: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StayNoShow(DomainEvent):
+    """Nobody came: recorded by the desk, or by the worker once the grace after the arrival day ran out."""
+
+    booking_id: uuid.UUID
+    member_id: int
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StayEndedEarly(DomainEvent):
+    """Staff ended a stay before its departure day; ``refund`` is what their chosen rule gives back
+    (payments moves it, in the same transaction); the nights from ``freed_from`` on are free again."""
+
+    booking_id: uuid.UUID
+    member_id: int
+    refund: Money
+    rule: str
+    freed_from: date

@@ -34,7 +34,7 @@ class Booking(Base):
         CheckConstraint("departure > arrival", name="booking_dates"),
         CheckConstraint("guests >= 1", name="booking_guests"),
         CheckConstraint(
-            "status IN ('held', 'confirmed', 'checked_in', 'completed', 'cancelled', 'expired', 'no_show')",
+            "status IN ('held', 'confirmed', 'checked_in', 'checked_out', 'cancelled', 'expired', 'no_show')",
             name="booking_status",
         ),
         CheckConstraint("total_minor >= 0 AND total_minor <= subtotal_minor", name="booking_total"),
@@ -57,6 +57,10 @@ class Booking(Base):
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    # At the desk (booking.reception): when the stay began and ended there, and when it was found a no-show.
+    checked_in_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    checked_out_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    no_show_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     currency: Mapped[str] = mapped_column(String(3), default="MAD")
     subtotal_minor: Mapped[int] = mapped_column(Integer())
     discount_minor: Mapped[int] = mapped_column(Integer(), default=0)
@@ -146,6 +150,9 @@ class BookingPolicy(Base):
     credit_categories: Mapped[list[str]] = mapped_column(
         JSON(), default=lambda: ["active"], server_default='["active"]'
     )
+    # Days after the arrival day before the worker records a confirmed stay nobody checked in as a
+    # no-show (booking.reception); the desk may record one from the arrival day on.
+    no_show_grace_days: Mapped[int] = mapped_column(Integer(), default=1, server_default="1")
 
 
 # Staff changes to these move the inventory version, so that replicas reload their cached copies.

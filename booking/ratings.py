@@ -26,7 +26,7 @@ from kernel.errors import Conflict, NotFound, RuleViolation
 from kernel.uow import use_case
 
 MAX_COMMENT = 1000
-RATEABLE = (states.CONFIRMED, states.CHECKED_IN, states.COMPLETED)
+RATEABLE = (states.CONFIRMED, states.CHECKED_IN, states.CHECKED_OUT)
 
 
 class StayRating(Base):
@@ -50,7 +50,7 @@ class Satisfaction:
 
 
 def may_rate(view: services.BookingView, now: datetime, time_zone: str) -> bool:
-    """A stay that took place (confirmed, and later checked in or completed) whose departure day has
+    """A stay that took place (confirmed, and later checked in or checked out) whose departure day has
     come on the centre's calendar: `now` is UTC, and the centre's day may already be the next one."""
     status = states.effective_status(view.booking.status, view.booking.hold_expires_at, now)
     return status in RATEABLE and view.booking.departure <= local_today(now, time_zone)

@@ -82,6 +82,7 @@ async def _load_policy(session: AsyncSession) -> BookingPolicy:
             credit_max_instalments=10,
             credit_min_instalment_minor=20_000,
             credit_categories=["active"],
+            no_show_grace_days=1,
         )
     session.expunge(found)  # cached across sessions: detached, read-only
     return found

@@ -48,6 +48,8 @@ class BookingOut(msgspec.Struct):
     hold_expires_at: datetime | None = None
     confirmed_at: datetime | None = None
     cancelled_at: datetime | None = None
+    checked_in_at: datetime | None = None
+    checked_out_at: datetime | None = None
     refund: MoneyOut | None = None
     notice: str | None = None
     notice_code: Annotated[

@@ -29,8 +29,10 @@ from booking.domain.limits import check_member_limits
 from booking.events import BookingCancelled, BookingConfirmed, BookingHeld, BookingMoved
 from booking.locks import lock_for_booking, lock_for_confirm, lock_for_hold
 from booking.models import Booking, BookingPolicy, PartyMember
+from inventory import housekeeping
 from inventory.domain.availability import TakenNight
 from inventory.domain.calendar import SeasonKind, season_of
+from inventory.domain.housekeeping import Housekeeping
 from inventory.models import Centre, Season, Unit, UnitType
 from inventory.services import StaySearch, TypeOffer, search_stay
 from inventory.snapshot import CentreView, centre_view
@@ -319,7 +321,7 @@ async def move_unit(
 ) -> Booking:
     """Staff move a booking to another free unit of the same type."""
     async with uow:
-        booking, was = await _move(uow.session, booking_id, unit_number, now)
+        booking, was = await move_step(uow.session, booking_id, unit_number, now)
         uow.record(BookingMoved(occurred_at=now, booking_id=booking.id, unit_id=booking.unit_id))
         audit.record(
             uow.session,
@@ -335,10 +337,12 @@ async def move_unit(
         return booking
 
 
-async def _move(
+async def move_step(
     session: AsyncSession, booking_id: uuid.UUID, unit_number: str, now: datetime
 ) -> tuple[Booking, str]:
-    """The booking in its new unit, and the number of the unit it left."""
+    """The booking in its new unit of the same type, and the number of the unit it left (a step: staff
+    moving a booking, the desk changing the unit at check-in). Never onto a taken night, nor onto a unit
+    out of service."""
     await lock_for_booking(session, booking_id)
     booking = await session.get(Booking, booking_id)
     if booking is None:
@@ -357,6 +361,8 @@ async def _move(
         raise RuleViolation(
             "unit_not_suitable", f"no unit {unit_number} of this booking's type", field="unit"
         )
+    if (await housekeeping.states_of(session, [unit.id]))[unit.id] == Housekeeping.OUT_OF_SERVICE:
+        raise Conflict("unit_out_of_service", f"unit {unit_number} is out of service")
     if not await repo.unit_is_free(session, unit.id, booking.arrival, booking.departure, now, booking.id):
         raise Conflict("unit_taken", f"unit {unit_number} is taken on some night of this stay")
     was = await session.scalar(select(Unit.number).where(Unit.id == booking.unit_id))
@@ -411,6 +417,7 @@ async def _cancel(
     if identity.role == MANAGER:
         raise NotFound("booking_not_found", f"no booking {booking_id}")
     current = states.effective_status(booking.status, booking.hold_expires_at, now)
+    await _refuse_begun_stay(session, booking, centre_code, current, now)
     booking.status = states.transition(current, "cancel")
     paid = Money(booking.total_minor if current == states.CONFIRMED else 0, booking.currency)
     refund = await _refund_due(session, booking, centre_code, paid, now)
@@ -433,6 +440,20 @@ async def _cancel(
     return booking, refund, current == states.CONFIRMED
 
 
+async def _refuse_begun_stay(
+    session: AsyncSession, booking: Booking, centre_code: str, current: str, now: datetime
+) -> None:
+    """A stay the desk has seen (checked in, out, no-show) or whose arrival time has come is not cancelled:
+    it is checked in, recorded a no-show, or ended early by staff (``booking.reception``)."""
+    if current in states.AT_THE_DESK:
+        raise Conflict("stay_begun", f"a {current} stay cannot be cancelled")
+    if current == states.CONFIRMED:
+        centre = await centre_view(session, centre_code)
+        arrival_at = datetime.combine(booking.arrival, centre.arrival_time, tzinfo=ZoneInfo(centre.time_zone))
+        if now >= arrival_at:
+            raise Conflict("stay_begun", "a stay whose arrival time has come cannot be cancelled")
+
+
 async def _refund_due(
     session: AsyncSession, booking: Booking, centre_code: str, paid: Money, now: datetime
 ) -> Money:
@@ -453,6 +474,7 @@ _POLICY_FIELDS = (
     "credit_max_instalments",
     "credit_min_instalment_minor",
     "credit_categories",
+    "no_show_grace_days",
 )
 
 
@@ -472,6 +494,7 @@ async def set_policy(
     found.credit_max_instalments = data.credit_max_instalments
     found.credit_min_instalment_minor = data.credit_min_instalment.amount_minor
     found.credit_categories = sorted(set(data.credit_categories))
+    found.no_show_grace_days = data.no_show_grace_days
     await session.flush()
     audit.record(
         session,

@@ -31,7 +31,9 @@ from booking.controllers import (
     PromotionController,
     ReminderController,
 )
+from booking.reception.controllers import ReceptionController
 from estivage import bootstrap, observability
+from estivage.desk import DeskController
 from estivage.mail import in_app_sender, mail_config
 from estivage.openapi import ProblemAwareJsonPlugin
 from estivage.personal_data import PersonalDataController
@@ -129,6 +131,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         OccupancyController,
         AvailabilityController,
         BookingController,
+        ReceptionController,
+        DeskController,
         ReminderController,
         BookingPolicyController,
         PromotionController,

@@ -9,7 +9,7 @@ import logging
 from access import passes
 from accounts.events import AccountAccessChanged
 from accounts.tokens import AccountStates
-from booking.events import BookingCancelled, HoldsLapsed, PartyNamed
+from booking.events import BookingCancelled, HoldsLapsed, PartyNamed, StayEndedEarly
 from estivage import observability
 from kernel.events import EventHandlers
 from kernel.settings import Settings
@@ -52,6 +52,11 @@ def event_handlers(
         await late_money.cancel_at_providers(providers, event)
 
     handlers.in_transaction(BookingCancelled, refund)
+
+    async def refund_early(uow: UnitOfWork, event: StayEndedEarly) -> None:
+        await refunds.refund_ended_early(uow, providers, event)
+
+    handlers.in_transaction(StayEndedEarly, refund_early)
     handlers.in_transaction(BookingCancelled, passes.revoke_on_cancel)
     handlers.in_transaction(HoldsLapsed, late_money.give_up_lapsed)
     handlers.after_commit(PaymentsCancelled, cancel_intents)

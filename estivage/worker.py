@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.campaigns.settle import settle_job as settle_summer_offers
+from booking.reception.services import record_due_no_shows
 from booking.reminders import write_reminders
 from booking.sweeper import mark_lapsed_holds_expired
 from estivage import bootstrap, mail
@@ -34,6 +35,7 @@ JOBS: dict[str, Job] = {
     "expired hold nights deleted": delete_expired_hold_nights,
     "summer offers settled (paid, lapsed, re-offered)": settle_summer_offers,
     "reminders written (payment due, arrival soon)": write_reminders,
+    "stays nobody claimed recorded no-shows": record_due_no_shows,
 }
 
 

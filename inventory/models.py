@@ -216,4 +216,29 @@ class InventoryVersion(Base):
     version: Mapped[int] = mapped_column(Integer(), default=0)
 
 
-CONFIGURATION_MODELS = (Centre, UnitType, Unit, UnitClosure, Season, Rotation, Tariff, Quota)
+class UnitHousekeeping(Base):
+    """A unit's state at the desk (``inventory.domain.housekeeping``): no row is a clean unit. Out of
+    service, the unit is sold on no night (the snapshot closes it), so its changes move the inventory
+    version like any configuration."""
+
+    __tablename__ = "unit_housekeeping"
+    __table_args__ = (
+        CheckConstraint("state IN ('to_clean', 'clean', 'out_of_service')", name="housekeeping_state"),
+    )
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    changed_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+
+CONFIGURATION_MODELS = (
+    Centre,
+    UnitType,
+    Unit,
+    UnitClosure,
+    Season,
+    Rotation,
+    Tariff,
+    Quota,
+    UnitHousekeeping,
+)

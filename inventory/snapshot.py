@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, UOWTransaction
 
 from inventory.domain.calendar import SeasonKind, SeasonRule
+from inventory.domain.housekeeping import FOR_GOOD, Housekeeping
 from inventory.domain.quotas import QuotaRule
 from inventory.models import (
     CONFIGURATION_MODELS,
@@ -30,6 +31,7 @@ from inventory.models import (
     Tariff,
     Unit,
     UnitClosure,
+    UnitHousekeeping,
     UnitType,
 )
 from kernel.errors import NotFound
@@ -154,6 +156,12 @@ async def _load(session: AsyncSession, code: str) -> CentreView:
         .where(Unit.centre_id == centre.id)
     ):
         closures[unit_id].append((starts_on, ends_on))
+    for (unit_id,) in await session.execute(
+        select(UnitHousekeeping.unit_id)
+        .join(Unit, Unit.id == UnitHousekeeping.unit_id)
+        .where(Unit.centre_id == centre.id, UnitHousekeeping.state == Housekeeping.OUT_OF_SERVICE)
+    ):
+        closures[unit_id].append(FOR_GOOD)  # out of service at the desk: sold on no night
     seasons = list(
         await session.scalars(
             select(Season).where(or_(Season.centre_id.is_(None), Season.centre_id == centre.id))

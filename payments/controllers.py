@@ -9,7 +9,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.domain.identity import STAFF, Identity
@@ -18,7 +18,7 @@ from kernel.errors import NotFound
 from kernel.http.schemas import language_of, money_out
 from kernel.money import Money
 from kernel.uow import UnitOfWork
-from payments import cmi_service, on_behalf, refunds, services, webhooks
+from payments import cmi_service, on_behalf, receipts, refunds, services, webhooks
 from payments import schemas as s
 from payments.domain.cmi import CallbackAnswer
 from payments.domain.states import Provider, RefundState
@@ -210,6 +210,26 @@ class RefundController(Controller):
     ) -> list[s.RefundOut]:
         found = await refunds.refunds_of_booking(db_session, request.user, booking_id)
         return [refund_out(refund, payment) for refund, payment in found]
+
+    @get(
+        "/payments/{payment_id:uuid}/receipt.pdf",
+        summary="A payment's receipt as PDF (lang=ar|fr); ?refund=true: the receipt of its refund",
+    )
+    async def receipt(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        payment_id: FromPath[uuid.UUID],
+        lang: FromQuery[str | None] = None,
+        refund: FromQuery[bool] = False,
+    ) -> Response[bytes]:
+        found = await receipts.receipt_of(db_session, request.user, payment_id, refund)
+        language = lang if lang in {"ar", "fr"} else language_of(request)
+        return Response(
+            receipts.receipt_pdf(found, language),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="receipt-{found.number}.pdf"'},
+        )
 
     @get(
         "/payments/refunds/owed",

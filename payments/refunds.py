@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.domain.identity import Identity
 from booking import services as bookings
-from booking.events import BookingCancelled
+from booking.events import BookingCancelled, StayEndedEarly
 from booking.models import Booking
 from kernel.errors import Conflict, NotFound
 from kernel.money import Money
@@ -98,8 +98,36 @@ async def refund_cancelled(uow: UnitOfWork, providers: Providers, event: Booking
             await refund_payment(uow, providers, payment, refund, "cancellation", now)
 
 
+async def refund_ended_early(uow: UnitOfWork, providers: Providers, event: StayEndedEarly) -> None:
+    """The payments side of a stay staff ended early (a handler of ``StayEndedEarly``, in its
+    transaction): the amount their rule gives back, as a cancellation's refund is given (card: through
+    the provider, CMI: owed; holiday credit: the instalments still to deduct settled)."""
+    session, refund, now = uow.session, event.refund, event.occurred_at
+    booking = await session.get(Booking, event.booking_id)
+    if booking is None or refund.amount_minor == 0:
+        return
+    payments = list(
+        await session.scalars(
+            select(Payment).where(Payment.booking_id == booking.id, Payment.status == PaymentStatus.SUCCEEDED)
+        )
+    )
+    for payment in payments:
+        if payment.provider == Provider.PAYROLL:
+            await _settle_credit(uow, booking, payment, refund, now, ENDED_EARLY)
+        else:
+            await refund_payment(uow, providers, payment, refund, ENDED_EARLY, now)
+
+
+ENDED_EARLY = "ended_early"
+
+
 async def _settle_credit(
-    uow: UnitOfWork, booking: Booking, payment: Payment, refund: Money, now: datetime
+    uow: UnitOfWork,
+    booking: Booking,
+    payment: Payment,
+    refund: Money,
+    now: datetime,
+    reason: str = "cancellation",
 ) -> None:
     session = uow.session
     instalments = list(await session.scalars(select(Instalment).where(Instalment.booking_id == booking.id)))
@@ -130,7 +158,7 @@ async def _settle_credit(
             amount_minor=credit.amount_minor,
             currency=credit.currency,
             provider_ref=None,
-            reason="cancellation",
+            reason=reason,
             created_at=now,
             state=RefundState.MADE,
             made_at=now,
@@ -138,7 +166,7 @@ async def _settle_credit(
     )
     payment.status = PaymentStatus.REFUNDED
     await session.flush()
-    _record_refund(uow, payment, credit, "cancellation", now)
+    _record_refund(uow, payment, credit, reason, now)
 
 
 # --- refunds staff make in the provider's back office (CMI) ----------------------------------------

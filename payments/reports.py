@@ -141,10 +141,8 @@ async def ledger_mismatches(session: AsyncSession) -> list[str]:
             )
         else:
             received = payment.amount_minor
-        if booking.status == states.CANCELLED:
+        if booking.status == states.CANCELLED or booking.status in LIVE_STATES:
             expected = booking.total_minor - (booking.refund_minor or 0)
-        elif booking.status in LIVE_STATES:
-            expected = booking.total_minor
         else:  # the hold was lost before the money came: all of it goes back
             expected = 0
         if received - refunded != expected:

@@ -1,4 +1,4 @@
-"""The life of a booking: held → confirmed (paid) → checked_in → completed; or cancelled, expired, no_show.
+"""The life of a booking: held → confirmed (paid) → checked_in → checked_out; or cancelled, expired, no_show.
 
 A hold whose expiry has passed *is* expired for every reader, whatever the stored status still says:
 no job has to run for the inventory to be free again.
@@ -18,26 +18,28 @@ class BookingStatus(StrEnum):
     HELD = "held"
     CONFIRMED = "confirmed"
     CHECKED_IN = "checked_in"
-    COMPLETED = "completed"
+    CHECKED_OUT = "checked_out"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
     NO_SHOW = "no_show"
 
 
-HELD, CONFIRMED, CHECKED_IN, COMPLETED = (
+HELD, CONFIRMED, CHECKED_IN, CHECKED_OUT = (
     BookingStatus.HELD,
     BookingStatus.CONFIRMED,
     BookingStatus.CHECKED_IN,
-    BookingStatus.COMPLETED,
+    BookingStatus.CHECKED_OUT,
 )
 CANCELLED, EXPIRED, NO_SHOW = BookingStatus.CANCELLED, BookingStatus.EXPIRED, BookingStatus.NO_SHOW
 
 # Paid for, whatever happened since: these hold their nights, their promotion use and their quota.
-PAID = frozenset({CONFIRMED, CHECKED_IN, COMPLETED, NO_SHOW})
+PAID = frozenset({CONFIRMED, CHECKED_IN, CHECKED_OUT, NO_SHOW})
 # A stay still to come or going on: what the desk and the gate care about.
 ACTIVE = frozenset({CONFIRMED, CHECKED_IN})
 # Nothing more happens to these.
-ENDED = frozenset({COMPLETED, CANCELLED, EXPIRED, NO_SHOW})
+ENDED = frozenset({CHECKED_OUT, CANCELLED, EXPIRED, NO_SHOW})
+# The stay has begun or is over at the desk: it can no longer be cancelled, only ended early by staff.
+AT_THE_DESK = frozenset({CHECKED_IN, CHECKED_OUT, NO_SHOW})
 
 _TRANSITIONS: dict[tuple[str, str], BookingStatus] = {
     (HELD, "pay"): CONFIRMED,
@@ -46,7 +48,8 @@ _TRANSITIONS: dict[tuple[str, str], BookingStatus] = {
     (CONFIRMED, "check_in"): CHECKED_IN,
     (CONFIRMED, "cancel"): CANCELLED,
     (CONFIRMED, "no_show"): NO_SHOW,
-    (CHECKED_IN, "check_out"): COMPLETED,
+    (CHECKED_IN, "check_out"): CHECKED_OUT,
+    (CHECKED_IN, "end_early"): CHECKED_OUT,
 }
 
 EVENTS = frozenset(event for _state, event in _TRANSITIONS)

@@ -34,7 +34,7 @@ YEAR_SECONDS = 365 * 24 * 3600
 # form error here rather than a value the database (or SQLite's driver) refuses.
 MAX_WHOLE = 2**31 - 1
 # A booking from its confirmation onwards: a stay that takes (or took) place, not a hold.
-STAYS = (states.CONFIRMED, states.CHECKED_IN, states.COMPLETED)
+STAYS = (states.CONFIRMED, states.CHECKED_IN, states.CHECKED_OUT)
 
 Errors = dict[str, str]
 

@@ -20,7 +20,7 @@ BOOKING_STATUS = {
     "cancelled": N_("Cancelled"),
     "expired": N_("Expired"),
     "checked_in": N_("On site"),
-    "completed": N_("Completed"),
+    "checked_out": N_("Checked out"),
     "no_show": N_("No-show"),
 }
 SEASON_KIND = {"summer": N_("Summer"), "off_season": N_("Off-season"), "closed": N_("Closed")}
@@ -67,6 +67,11 @@ AUDIT_KIND = {
     "booking.cancelled_by_staff": N_("Booking cancelled by staff"),
     "booking.moved": N_("Booking moved to another unit"),
     "booking.party_named_by_staff": N_("Party named by staff"),
+    "booking.checked_in": N_("Checked in at the desk"),
+    "booking.checked_out": N_("Checked out at the desk"),
+    "booking.no_show": N_("Recorded as a no-show"),
+    "booking.ended_early": N_("Stay ended early"),
+    "unit.housekeeping_set": N_("Housekeeping state set"),
     "campaign.created": N_("Summer campaign opened"),
     "campaign.changed": N_("Summer campaign changed"),
     "campaign.closed": N_("Summer applications closed"),

@@ -71,6 +71,10 @@ PAGE_LOGGED_IN = {**LOGGED_IN, "anonymous": LOGIN, "device": LOGIN}
 PAGE_MEMBER = {**MEMBER_ONLY, "anonymous": LOGIN, "device": LOGIN}
 PAGE_OWN = {**OWN_OBJECT, "anonymous": LOGIN, "device": LOGIN}
 PAGE_MANAGERS = {**PAGE_LOGGED_IN, "member": "403", "other_member": "403"}
+# The desk's actions on a stay: that centre's manager and staff; a manager elsewhere finds nothing.
+DESK_BOOKING = _profile(
+    anonymous="401", member="403", other_member="403", manager_elsewhere="404", device="401"
+)
 PAGE_CENTRE = {**CENTRE_STAFF, "anonymous": LOGIN, "device": LOGIN}
 PAGE_STAFF = {**STAFF_ONLY, "anonymous": LOGIN, "device": LOGIN}
 
@@ -159,6 +163,19 @@ ACCESS: dict[str, Route] = {
     "GET /api/reminders": Route(MEMBER_ONLY),  # each member's own list: nobody else's to find
     f"GET {BOOKING}": Route(VISIBLE_BOOKING),
     f"POST {BOOKING}/move": Route(STAFF_ONLY, body={"unit": "no-such-unit"}),
+    # Reception (issue 22): the desk's day at a centre, a stay's check-in, check-out, no-show, end.
+    f"POST {BOOKING}/check-in": Route(DESK_BOOKING, body={}),
+    f"POST {BOOKING}/check-out": Route(DESK_BOOKING, body={}),
+    f"POST {BOOKING}/no-show": Route(DESK_BOOKING, body={}),
+    f"POST {BOOKING}/end-early": Route(STAFF_ONLY, body={"refund": "none"}),
+    "GET /api/centres/{code:str}/arrivals": Route(CENTRE_STAFF, query={"date": "2026-12-20"}),
+    "GET /api/centres/{code:str}/departures": Route(CENTRE_STAFF, query={"date": "2026-12-24"}),
+    "GET /api/centres/{code:str}/housekeeping": Route(CENTRE_STAFF),
+    "PUT /api/centres/{code:str}/units/{number:str}/housekeeping": Route(
+        CENTRE_STAFF, body={"state": "clean"}
+    ),
+    # A receipt: the payment's member, that centre's manager, staff (a random id: nothing to find).
+    "GET /api/payments/{payment_id:uuid}/receipt.pdf": Route(VISIBLE_BOOKING, nothing_to_find=True),
     f"PUT {BOOKING}/party": Route(OWN_OR_STAFF, body={"party": []}),
     "GET /api/booking-policy": Route(STAFF_ONLY),
     "PUT /api/booking-policy": Route(STAFF_ONLY, body={}),
@@ -359,7 +376,8 @@ async def _world(client: AsyncTestClient[Any]) -> World:
         "campaign_code": CAMPAIGN_CODE,
         "csrf": csrf,
         "refund_id": str(uuid.uuid4()),  # none owed in this world: staff's 404 is the handler's
-        "message_id": str(uuid.uuid4()),  # no message in this world: staff's 404 is the handler's
+        "message_id": str(uuid.uuid4()),
+        "payment_id": str(uuid.uuid4()),  # no message in this world: staff's 404 is the handler's
     }
     # A season's code, for PATCH /api/seasons/{code}: the path's {code} is a centre's elsewhere.
     params["season_code"] = seasons[0]["code"]

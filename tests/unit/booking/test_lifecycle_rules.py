@@ -24,7 +24,7 @@ NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
         ("confirmed", "check_in", "checked_in"),
         ("confirmed", "cancel", "cancelled"),
         ("confirmed", "no_show", "no_show"),
-        ("checked_in", "check_out", "completed"),
+        ("checked_in", "check_out", "checked_out"),
     ],
 )
 def test_the_allowed_transitions(state: str, event: str, after: str) -> None:
@@ -38,7 +38,7 @@ def test_the_allowed_transitions(state: str, event: str, after: str) -> None:
         ("expired", "pay"),
         ("confirmed", "pay"),
         ("checked_in", "cancel"),
-        ("completed", "cancel"),
+        ("checked_out", "cancel"),
         ("held", "check_in"),
         ("no_show", "check_in"),
         ("cancelled", "cancel"),

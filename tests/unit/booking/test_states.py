@@ -14,7 +14,7 @@ from booking.domain.states import EVENTS, InvalidTransition, effective_status, i
 from kernel.errors import Conflict
 
 NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
-STATES = ("held", "confirmed", "checked_in", "completed", "expired", "cancelled", "no_show")
+STATES = ("held", "confirmed", "checked_in", "checked_out", "expired", "cancelled", "no_show")
 ALLOWED = {
     ("held", "pay"),
     ("held", "cancel"),
@@ -23,6 +23,7 @@ ALLOWED = {
     ("confirmed", "cancel"),
     ("confirmed", "no_show"),
     ("checked_in", "check_out"),
+    ("checked_in", "end_early"),
 }
 REFUSED = [(state, event) for state in STATES for event in sorted(EVENTS) if (state, event) not in ALLOWED]
 
@@ -38,7 +39,7 @@ def test_every_move_not_in_the_table_is_an_invalid_transition_naming_state_and_e
     assert (refused.value.current, refused.value.event) == (state, event)
 
 
-@pytest.mark.parametrize("state", ["completed", "expired", "cancelled", "no_show"])
+@pytest.mark.parametrize("state", ["checked_out", "expired", "cancelled", "no_show"])
 def test_a_finished_booking_accepts_no_event(state: str) -> None:
     assert all((state, event) not in ALLOWED for event in EVENTS)
 

@@ -1,0 +1,126 @@
+"""Receipts: every payment and every refund as a PDF the member downloads, in Arabic or French.
+
+fpdf2 with its HarfBuzz text shaping (uharfbuzz) draws the Arabic joined and right to left (its own
+bidirectional algorithm orders each line), embedding subsets of Debian's Noto fonts (fonts-noto-core:
+Noto Sans for Latin, Noto Naskh Arabic as the fallback for Arabic letters). It is pure Python with one
+wheel (uharfbuzz), writes the text as real text (the ToUnicode map makes it searchable and extractable),
+and needs no Cairo or Pango on the server; reportlab would need arabic-reshaper and python-bidi besides.
+Whoever may see the booking may read its receipts: its member, staff, that centre's manager (404 to
+anyone else, as for the booking).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from fpdf import FPDF
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from accounts.domain.identity import Identity
+from accounts.models import Member
+from booking import services as bookings
+from kernel.errors import NotFound
+from kernel.i18n import N_, translator
+from payments.models import Instalment, Payment, PaymentRefund
+
+FONTS = Path("/usr/share/fonts/truetype/noto")
+LATIN_FONT, ARABIC_FONT = FONTS / "NotoSans-Regular.ttf", FONTS / "NotoNaskhArabic-Regular.ttf"
+FOUNDATION = N_("Foundation for the social works of the ministry's staff")
+METHOD = {
+    "stripe": N_("Card"),
+    "cmi": N_("Card (CMI)"),
+    "test": N_("Card (test mode)"),
+    "payroll": N_("Payroll deduction"),
+    "free": N_("Free"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    kind: str  # payment | refund
+    number: str
+    member: str
+    member_number: str
+    centre: str
+    unit: str
+    arrival: str
+    departure: str
+    amount_minor: int
+    currency: str
+    method: str
+    schedule: tuple[tuple[str, int], ...]  # (month, amount) of a payroll deduction
+
+
+def amount_text(amount_minor: int, currency: str) -> str:
+    """Digits without a group separator, so that right-to-left lines keep the figure in one piece."""
+    return f"{amount_minor // 100},{amount_minor % 100:02d} {currency}"
+
+
+async def receipt_of(
+    session: AsyncSession, identity: Identity, payment_id: uuid.UUID, refund: bool
+) -> Receipt:
+    """The receipt of a payment (or of its refund), for whoever may see its booking."""
+    payment = await session.get(Payment, payment_id)
+    if payment is None:
+        raise NotFound("receipt_not_found", f"no payment {payment_id}")
+    view = await bookings.get_booking(session, identity, payment.booking_id)  # 404 for others
+    amount, number = payment.amount_minor, f"P-{payment.id.hex[:12]}"
+    if refund:
+        given = await session.scalar(select(PaymentRefund).where(PaymentRefund.payment_id == payment.id))
+        if given is None:
+            raise NotFound("receipt_not_found", f"no refund of payment {payment_id}")
+        amount, number = given.amount_minor, f"R-{given.id.hex[:12]}"
+    member = (await session.scalars(select(Member).where(Member.user_id == view.booking.member_id))).one()
+    schedule = tuple(
+        (i.month.strftime("%Y-%m"), i.amount_minor)
+        for i in await session.scalars(
+            select(Instalment).where(Instalment.booking_id == view.booking.id).order_by(Instalment.number)
+        )
+    )
+    return Receipt(
+        "refund" if refund else "payment",
+        number,
+        f"{member.first_name} {member.last_name}",
+        member.member_number,
+        view.centre,
+        view.unit,
+        view.booking.arrival.isoformat(),
+        view.booking.departure.isoformat(),
+        amount,
+        payment.currency,
+        payment.provider,
+        schedule if payment.provider == "payroll" else (),
+    )
+
+
+def receipt_pdf(receipt: Receipt, language: str) -> bytes:
+    """The receipt as a one-page PDF in ``language`` (ar: right-aligned, shaped right to left)."""
+    t = translator(language)
+    align = "R" if language == "ar" else "L"
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.add_font("latin", fname=str(LATIN_FONT))
+    pdf.add_font("arabic", fname=str(ARABIC_FONT))
+    pdf.set_font("latin", size=16)
+    pdf.set_fallback_fonts(["arabic"])
+    pdf.set_text_shaping(use_shaping_engine=True)
+
+    def line(text: str, size: int = 11) -> None:
+        pdf.set_font_size(size)
+        pdf.multi_cell(0, size * 0.6, text, align=align, new_x="LMARGIN", new_y="NEXT")
+
+    line(t.gettext(FOUNDATION), 14)
+    title = N_("Payment receipt") if receipt.kind == "payment" else N_("Refund receipt")
+    line(f"{t.gettext(title)} {receipt.number}", 16)
+    line(f"{t.gettext(N_('Member'))}: {receipt.member} ({receipt.member_number})")
+    line(f"{t.gettext(N_('Stay'))}: {receipt.centre} {receipt.unit}, {receipt.arrival} - {receipt.departure}")
+    line(f"{t.gettext(N_('Amount'))}: {amount_text(receipt.amount_minor, receipt.currency)}")
+    line(f"{t.gettext(N_('Method'))}: {t.gettext(METHOD.get(receipt.method, receipt.method))}")
+    if receipt.schedule:
+        line(t.gettext(N_("Deduction schedule")))
+        for month, amount in receipt.schedule:
+            line(f"{month}: {amount_text(amount, receipt.currency)}")
+    return bytes(pdf.output())
