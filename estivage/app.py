@@ -36,6 +36,7 @@ from estivage.personal_data import PersonalDataController
 from estivage.problems import bad_data_handler, internal_error_handler, problem_details_config
 from estivage.stores import store_registry, store_state
 from estivage.web import csrf_middleware, template_config, web_handlers
+from estivage.web.kpis import KpiController
 from inventory.controllers import CentreController, SeasonController
 from kernel.clock import Clock, utc_now
 from kernel.db import create_engine
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         GateController,
         DeviceController,
         PassController,
+        KpiController,
         observability.metrics_controller(settings.metrics_token),
     ]
     handlers.extend(web_handlers(jwt, settings, engine, providers))

@@ -18,6 +18,7 @@ class BookingStatus(StrEnum):
     HELD = "held"
     CONFIRMED = "confirmed"
     CHECKED_IN = "checked_in"
+    CHECKED_OUT = "checked_out"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
