@@ -204,6 +204,54 @@ async def kpis(session: AsyncSession, now: datetime, year: int | None = None) ->
     }
 
 
+@dataclass(frozen=True, slots=True)
+class Bar:
+    label: str
+    value: float
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A bar chart drawn in a 320 x 180 box: one x axis (years) and one y axis (0 to ``top``)."""
+
+    bars: tuple[Bar, ...]
+    top: float
+    left: float = 40
+    bottom: float = 150
+    right: float = 310
+
+
+def bar_chart(points: list[tuple[str, float]]) -> Chart:
+    top = max((v for _, v in points), default=0) or 1
+    left, bottom, right, gap = 40.0, 150.0, 310.0, 8.0
+    step = (right - left) / max(len(points), 1)
+    bars = []
+    for i, (label, value) in enumerate(points):
+        height = (bottom - 20) * value / top
+        bars.append(Bar(label, value, left + i * step + gap / 2, bottom - height, step - gap, height))
+    return Chart(tuple(bars), top)
+
+
+async def trends(session: AsyncSession, year: int, years: int = 5) -> dict[str, Chart]:
+    """Benefits and revenue (MAD) over the last ``years`` calendar years up to ``year``."""
+    taken, kept = [], []
+    revenue = Booking.total_minor - func.coalesce(Booking.refund_minor, 0)
+    for y in range(year - years + 1, year + 1):
+        first, last = date(y, 1, 1), date(y, 12, 31)
+        taken.append((str(y), float(await benefits(session, first, last))))
+        minor = await session.scalar(
+            select(func.sum(revenue)).where(
+                Booking.confirmed_at.is_not(None), Booking.arrival >= first, Booking.arrival <= last
+            )
+        )
+        kept.append((str(y), int(minor or 0) / 100))
+    return {"benefits": bar_chart(taken), "revenue": bar_chart(kept)}
+
+
 def api_figures(figures: dict[str, Any], centre: str | None) -> dict[str, Any]:
     """The contract's shape: the year's figures, the centres' narrowed to one when asked."""
     centres: list[CentreKpi] = figures["centres"]

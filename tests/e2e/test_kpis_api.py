@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from typing import Any
 
@@ -15,6 +16,7 @@ from booking.models import Booking
 from kernel.db import create_disposable_engine, session_factory
 from kernel.settings import Settings
 from tests.conftest import hold, login
+from tests.e2e.test_pages import page_login
 
 
 async def paid(client: AsyncTestClient[Any], headers: dict[str, str], **changes: Any) -> dict[str, Any]:
@@ -97,3 +99,23 @@ async def test_kpis_are_for_staff_and_bad_input_is_a_4xx(client: AsyncTestClient
     assert (await client.get("/api/kpis", params={"year": 1800}, headers=staff)).status_code == 422
     assert (await client.get("/api/kpis", params={"year": "x"}, headers=staff)).status_code == 400
     assert (await client.get("/api/kpis", params={"centre": "nowhere"}, headers=staff)).status_code == 404
+
+
+async def test_the_staff_page_shows_any_year_with_benefits_and_trend_charts(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    taken = await paid(client, await login(client, "M0001"))
+    await set_status(settings, taken["id"], "checked_in")
+    await page_login(client, "staff")
+    shown = (await client.get("/staff", params={"year": 2026})).text
+    assert '<p class="big" id="kpi-benefits">1</p>' in shown
+    assert 'href="/api/kpis.csv?year=2026"' in shown
+    for chart in ("benefits", "revenue"):
+        svg = re.search(
+            rf'<svg viewBox="0 0 320 180" width="100%"[^>]*data-chart="{chart}".*?</svg>', shown, re.S
+        )
+        assert svg, chart
+        assert all(f">{y}</text>" in svg.group(0) for y in range(2022, 2027))  # the x axis, labelled
+    earlier = (await client.get("/staff", params={"year": 2025})).text
+    assert '<p class="big" id="kpi-benefits">0</p>' in earlier
+    assert (await client.get("/staff", params={"year": 1800})).status_code == 422
