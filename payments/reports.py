@@ -16,6 +16,7 @@ from booking.domain import states
 from booking.models import Booking
 from booking.repository import LIVE_STATES
 from kernel.money import MAD, Money
+from kernel.uow import UnitOfWork
 from payments.domain.states import InstalmentStatus, PaymentStatus
 from payments.models import Instalment, Payment, PaymentRefund
 from payments.providers import IntentReader
@@ -195,3 +196,11 @@ async def ledger_mismatches(session: AsyncSession) -> list[str]:
                 f"{booking.id}: received {received}, gave back {refunded}, expected net {expected}"
             )
     return problems
+
+
+async def export_payroll(uow: UnitOfWork, month: date) -> PayrollReport:
+    """The staff page's export: the month's lines marked exported, in one transaction."""
+    async with uow:
+        report = await payroll_report(uow.session, month, mark_exported=True)
+        await uow.commit()
+    return report

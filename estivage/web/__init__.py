@@ -33,6 +33,7 @@ from estivage.web.paycmi import CmiPages, CmiReturnPages
 from estivage.web.paytest import TestModeController
 from estivage.web.staff import StaffPages
 from estivage.web.staff_members import StaffMemberPages
+from estivage.web.staff_payroll import StaffPayrollPages
 from estivage.web.summer import SummerPages
 from estivage.web.templating import template_config
 from kernel.settings import Settings
@@ -100,6 +101,7 @@ def web_handlers(
             make_manager_pages(engine),
             StaffPages,
             StaffMemberPages,
+            StaffPayrollPages,
             AuditPages,
         ],
         exception_handlers=PAGE_EXCEPTION_HANDLERS,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 from datetime import date
@@ -16,6 +17,7 @@ from kernel.money import MAD, Money
 from kernel.settings import Settings
 from payments.reports import PayrollTotals, payroll_export, payroll_report
 from tests.conftest import assert_ledger_balanced, hold, login
+from tests.e2e.test_pages import csrf_of, page_login
 
 GOLDEN_DECEMBER = """\
 member_number,last_name,first_name,amount_mad,amount_minor,currency,booking,instalment,of
@@ -120,3 +122,27 @@ async def test_the_export_reports_its_totals_and_the_cli_ends_with_them(
         "dry run: nothing marked exported",
     ]
     assert "\r" not in run.stderr  # no progress when not on a terminal
+
+
+async def test_the_staff_page_shows_the_same_totals_and_exports(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    await _credit(client, "M0001", 3)
+    await _credit(client, "M0002", 2)
+    await page_login(client, "staff")
+    shown = await client.get("/staff/payroll", params={"month": "2026-12"})
+    assert shown.status_code == 200, shown.text
+    assert re.search(r'<tr data-total="members"><th>[^<]+</th><td>2</td>', shown.text)
+    assert re.search(r'<tr data-total="deductions"><th>[^<]+</th><td>2</td>', shown.text)
+    assert re.search(r'<tr data-total="already-exported"><th>[^<]+</th><td>0</td>', shown.text)
+    exported = await client.post(
+        "/staff/payroll", data={"month": "2026-12", "_csrf_token": csrf_of(shown.text)}
+    )
+    assert exported.status_code == 201, exported.text
+    assert exported.text == await _export(settings, date(2026, 12, 1), mark=False)
+    assert (
+        "members=2; deductions=2; sum_minor=70834; already_exported=0" in exported.headers["x-payroll-totals"]
+    )
+    again = (await client.get("/staff/payroll", params={"month": "2026-12"})).text
+    assert re.search(r'<tr data-total="already-exported"><th>[^<]+</th><td>2</td>', again)
+    assert (await client.get("/staff/payroll", params={"month": "2026-13"})).status_code == 422
