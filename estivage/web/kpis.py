@@ -37,6 +37,7 @@ from kernel.money import MAD, Money
 from kernel.structs import MoneyOut
 
 FOUNDATION_ZONE = "Africa/Casablanca"
+NO_RATINGS = Satisfaction(0, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,7 @@ class CentreKpi:
     revenue: Money
     nights_sold: int = 0
     nights_open: int = 0
+    satisfaction: Satisfaction = NO_RATINGS
 
 
 def open_unit_nights(centre: CentreView, first: date, last: date) -> dict[date, int]:
@@ -115,6 +117,20 @@ async def satisfaction(session: AsyncSession, first: date, last: date) -> Satisf
         )
     ).one()
     return Satisfaction(int(count), round(float(average), 2) if average is not None else None)
+
+
+async def satisfaction_by_centre(session: AsyncSession, first: date, last: date) -> dict[int, Satisfaction]:
+    """As ``satisfaction``, per centre."""
+    rows = await session.execute(
+        select(StayRating.centre_id, func.count(StayRating.booking_id), func.avg(StayRating.score))
+        .join(Booking, Booking.id == StayRating.booking_id)
+        .where(Booking.arrival >= first, Booking.arrival <= last)
+        .group_by(StayRating.centre_id)
+    )
+    return {
+        centre_id: Satisfaction(int(count), round(float(average), 2) if average is not None else None)
+        for centre_id, count, average in rows
+    }
 
 
 async def access_by_category(session: AsyncSession, first: date, last: date) -> list[CategoryAccess]:
@@ -184,6 +200,7 @@ async def kpis(session: AsyncSession, now: datetime, year: int | None = None) ->
         )
     )
     revenue = await revenue_by_centre(session, first, last)
+    ratings = await satisfaction_by_centre(session, first, last)
     centres = []
     for code in await session.scalars(select(Centre.code).order_by(Centre.name_fr)):
         view = await centre_view(session, code)
@@ -191,7 +208,14 @@ async def kpis(session: AsyncSession, now: datetime, year: int | None = None) ->
         rate = sold / total if total else 0.0
         centres.append(
             CentreKpi(
-                view.code, view.name_fr, view.name_ar, rate, revenue.get(view.id, Money(0, MAD)), sold, total
+                view.code,
+                view.name_fr,
+                view.name_ar,
+                rate,
+                revenue.get(view.id, Money(0, MAD)),
+                sold,
+                total,
+                ratings.get(view.id, NO_RATINGS),
             )
         )
     return {
@@ -283,6 +307,7 @@ def api_figures(figures: dict[str, Any], centre: str | None) -> dict[str, Any]:
                 "nights_sold": c.nights_sold,
                 "nights_open": c.nights_open,
                 "revenue": money_out(c.revenue),
+                "satisfaction": {"count": c.satisfaction.count, "average": c.satisfaction.average},
             }
             for c in centres
         ],

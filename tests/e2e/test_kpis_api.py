@@ -13,9 +13,10 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import update
 
 from booking.models import Booking
+from booking.ratings import StayRating
 from kernel.db import create_disposable_engine, session_factory
 from kernel.settings import Settings
-from tests.conftest import hold, login
+from tests.conftest import NOW, hold, login
 from tests.e2e.test_pages import page_login
 
 
@@ -42,6 +43,25 @@ async def set_status(settings: Settings, booking_id: str, status: str) -> None:
     await engine.dispose()
 
 
+async def rate(settings: Settings, booking_id: str, score: int) -> None:
+    engine = create_disposable_engine(settings.database_url)
+    async with session_factory(engine)() as session:
+        booking = await session.get(Booking, uuid.UUID(booking_id))
+        assert booking is not None
+        session.add(
+            StayRating(
+                booking_id=booking.id,
+                member_id=booking.member_id,
+                centre_id=booking.centre_id,
+                score=score,
+                comment="",
+                created_at=NOW,
+            )
+        )
+        await session.commit()
+    await engine.dispose()
+
+
 async def test_a_known_year_gives_exact_figures_in_json_and_csv(
     client: AsyncTestClient[Any], settings: Settings
 ) -> None:
@@ -54,6 +74,8 @@ async def test_a_known_year_gives_exact_figures_in_json_and_csv(
     no_show = await paid(client, await login(client, "M0002"), arrival="2026-12-26", departure="2026-12-28")
     await set_status(settings, taken["id"], "checked_in")
     await set_status(settings, no_show["id"], "no_show")
+    await rate(settings, taken["id"], 4)
+    await rate(settings, no_show["id"], 1)  # an old rating, read as it is
 
     figures = (await client.get("/api/kpis", params={"year": 2026}, headers=staff)).json()
     assert figures["year"] == 2026
@@ -68,6 +90,11 @@ async def test_a_known_year_gives_exact_figures_in_json_and_csv(
     assert ifrane["nights_open"] > 0
     assert ifrane["occupancy_rate"] == round(4 / ifrane["nights_open"], 4)
     assert ifrane["revenue"] == {"amount_minor": revenue, "currency": "MAD"}
+    assert ifrane["satisfaction"] == {"count": 2, "average": 2.5}
+    assert figures["satisfaction"] == {"count": 2, "average": 2.5}
+    assert all(
+        c["satisfaction"] == {"count": 0, "average": None} for c in figures["by_centre"] if c is not ifrane
+    )
     members = sum(a["members"] for a in figures["access_by_category"])
     assert sum(a["with_stay"] for a in figures["access_by_category"]) == 1
     assert figures["access_rate"] == round(1 / members, 4)
