@@ -137,6 +137,7 @@ async def test_the_staff_page_shows_any_year_with_benefits_and_trend_charts(
     shown = (await client.get("/staff", params={"year": 2026})).text
     assert '<p class="big" id="kpi-benefits">1</p>' in shown
     assert 'href="/api/kpis.csv?year=2026"' in shown
+    assert (await client.get("/api/kpis.csv", params={"year": 2026})).status_code == 200  # the link works
     for chart in ("benefits", "revenue"):
         svg = re.search(
             rf'<svg viewBox="0 0 320 180" width="100%"[^>]*data-chart="{chart}".*?</svg>', shown, re.S
