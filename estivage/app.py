@@ -46,6 +46,7 @@ from estivage.problems import (
 from estivage.security import SecurityHeaders
 from estivage.stores import store_registry, store_state
 from estivage.web import csrf_middleware, template_config, web_handlers
+from estivage.web.kpis import KpiController
 from inventory.controllers import CentreController, SeasonController
 from kernel.clock import Clock, utc_now
 from kernel.db import create_engine, session_factory
@@ -146,6 +147,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         PassController,
         OutboxController,
         InboxController,
+        KpiController,
         observability.metrics_controller(settings.metrics_token),
     ]
     handlers.extend(web_handlers(jwt, settings, engine, providers))

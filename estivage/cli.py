@@ -7,12 +7,17 @@ that `estivage --help` starts at once.
 from __future__ import annotations
 
 import asyncio
+import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from estivage.allocation_commands import COMMANDS as CAMPAIGN_COMMANDS
 from estivage.roster_import import members
 from kernel.settings import Settings
+
+if TYPE_CHECKING:
+    from payments.reports import PayrollTotals
 
 
 @click.group(help="Estivage: bookings and access passes for the foundation's holiday centres.")
@@ -153,28 +158,50 @@ def payroll_export_command(month: str, output: str | None, dry_run: bool) -> Non
     from datetime import date
 
     from kernel.db import create_disposable_engine, session_factory
-    from payments.reports import payroll_export
+    from payments.reports import PayrollReport, payroll_report
 
     try:
         first_day = date.fromisoformat(f"{month}-01")
     except ValueError:
         raise click.BadParameter("expected YYYY-MM", param_hint="--month") from None
 
-    async def run() -> str:
+    terminal = sys.stderr.isatty()
+
+    def progress(done: int, count: int) -> None:  # on a terminal only, never into a pipe or a log
+        click.echo(f"\r{done}/{count}", nl=done == count, err=True)
+
+    async def run() -> PayrollReport:
         engine = create_disposable_engine(Settings.from_env().database_url)
         async with session_factory(engine)() as session:
-            text = await payroll_export(session, first_day, mark_exported=not dry_run)
+            report = await payroll_report(
+                session, first_day, mark_exported=not dry_run, progress=progress if terminal else None
+            )
             await session.commit()
         await engine.dispose()
-        return text
+        return report
 
-    text = asyncio.run(run())
+    report = asyncio.run(run())
     if output:
         with open(output, "w", encoding="utf-8") as file:  # noqa: PTH123 - a plain CLI file argument
-            file.write(text)
-        click.echo(f"{text.count(chr(10)) - 1} deductions written to {output}")
+            file.write(report.text)
     else:
-        click.echo(text, nl=False)
+        click.echo(report.text, nl=False)
+    # The totals close the report; with the CSV on stdout they go to stderr so a pipe gets the CSV alone.
+    for line in payroll_totals_lines(report.totals, output, dry_run):
+        click.echo(line, err=not output)
+
+
+def payroll_totals_lines(totals: PayrollTotals, output: str | None, dry_run: bool) -> list[str]:
+    t = totals
+    return [
+        f"members: {t.members}",
+        f"deductions: {t.deductions}",
+        f"sum: {t.total.amount_minor // 100}.{t.total.amount_minor % 100:02d} MAD",
+        f"already exported (listed again): {t.already_exported}",
+        f"skipped (cancelled): {t.skipped}",
+        *([f"written to {output}"] if output else []),
+        *(["dry run: nothing marked exported"] if dry_run else []),
+    ]
 
 
 @cli.command(

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.models import Member
 from booking.domain import states
 from booking.models import Booking
 from booking.repository import LIVE_STATES
-from kernel.money import Money
+from kernel.money import MAD, Money
+from kernel.uow import UnitOfWork
 from payments.domain.states import InstalmentStatus, PaymentStatus
 from payments.models import Instalment, Payment, PaymentRefund
 from payments.providers import IntentReader
@@ -32,8 +34,34 @@ PAYROLL_COLUMNS = (
 )
 
 
-async def payroll_export(session: AsyncSession, month: date, *, mark_exported: bool) -> str:
-    """The CSV the payroll department loads: one line per deduction of the month, by member number.
+@dataclass(frozen=True, slots=True)
+class PayrollTotals:
+    """What a payroll export holds: members and deductions in the file, their sum, how many of those lines
+    had been exported before (listed again, for a lost file) and how many of the month's lines were skipped
+    (cancelled: nothing to deduct)."""
+
+    members: int
+    deductions: int
+    total: Money
+    already_exported: int
+    skipped: int
+
+
+@dataclass(frozen=True, slots=True)
+class PayrollReport:
+    text: str
+    totals: PayrollTotals
+
+
+async def payroll_report(
+    session: AsyncSession,
+    month: date,
+    *,
+    mark_exported: bool,
+    progress: Callable[[int, int], None] | None = None,
+) -> PayrollReport:
+    """The CSV the payroll department loads, one line per deduction of the month by member number, and
+    its totals; the CLI and the staff page both show these. ``progress(done, count)`` follows the lines.
 
     Exporting marks the lines exported, so a cancellation afterwards knows what was already deducted;
     a second export of the same month lists the same lines again (for a lost file), never new ones twice.
@@ -53,10 +81,14 @@ async def payroll_export(session: AsyncSession, month: date, *, mark_exported: b
         .tuples()
         .all()
     )
+    skipped = await session.scalar(
+        select(func.count()).where(Instalment.month == month, Instalment.status == InstalmentStatus.CANCELLED)
+    )
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(PAYROLL_COLUMNS)
-    for instalment, member in rows:
+    members, total_minor, already = set(), 0, 0
+    for done, (instalment, member) in enumerate(rows, start=1):
         amount = Money(instalment.amount_minor, instalment.currency)
         writer.writerow(
             (
@@ -71,10 +103,22 @@ async def payroll_export(session: AsyncSession, month: date, *, mark_exported: b
                 instalment.count,
             )
         )
+        members.add(member.user_id)
+        total_minor += amount.amount_minor
+        if instalment.status == InstalmentStatus.EXPORTED:
+            already += 1
         if mark_exported:
             instalment.status = InstalmentStatus.EXPORTED
+        if progress is not None:
+            progress(done, len(rows))
     await session.flush()
-    return out.getvalue()
+    totals = PayrollTotals(len(members), len(rows), Money(total_minor, MAD), already, int(skipped or 0))
+    return PayrollReport(out.getvalue(), totals)
+
+
+async def payroll_export(session: AsyncSession, month: date, *, mark_exported: bool) -> str:
+    """The payroll CSV alone (``payroll_report`` without its totals)."""
+    return (await payroll_report(session, month, mark_exported=mark_exported)).text
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,3 +194,11 @@ async def ledger_mismatches(session: AsyncSession) -> list[str]:
                 f"{booking.id}: received {received}, gave back {refunded}, expected net {expected}"
             )
     return problems
+
+
+async def export_payroll(uow: UnitOfWork, month: date) -> PayrollReport:
+    """The staff page's export: the month's lines marked exported, in one transaction."""
+    async with uow:
+        report = await payroll_report(uow.session, month, mark_exported=True)
+        await uow.commit()
+    return report

@@ -34,6 +34,7 @@ from estivage.web.paytest import TestModeController
 from estivage.web.staff import StaffPages
 from estivage.web.staff_accounts import StaffAccountPages
 from estivage.web.staff_members import StaffMemberPages
+from estivage.web.staff_payroll import StaffPayrollPages
 from estivage.web.summer import SummerPages
 from estivage.web.templating import template_config
 from kernel.settings import Settings
@@ -102,6 +103,7 @@ def web_handlers(
             StaffPages,
             StaffMemberPages,
             StaffAccountPages,
+            StaffPayrollPages,
             AuditPages,
         ],
         exception_handlers=PAGE_EXCEPTION_HANDLERS,

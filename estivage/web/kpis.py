@@ -9,24 +9,35 @@ neither is a unit's closure).
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.guards import requires_staff
 from accounts.models import Member
+from booking.domain import states
 from booking.models import Booking
 from booking.ratings import Satisfaction, StayRating
 from estivage.web.common import STAYS
 from inventory.domain.calendar import SeasonKind, local_today, season_of
 from inventory.models import Centre, StayNight
 from inventory.snapshot import CentreView, centre_view
+from kernel.errors import NotFound, RuleViolation
+from kernel.http.schemas import money_out
 from kernel.money import MAD, Money
+from kernel.structs import MoneyOut
 
 FOUNDATION_ZONE = "Africa/Casablanca"
+NO_RATINGS = Satisfaction(0, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +58,9 @@ class CentreKpi:
     name_ar: str
     occupancy_rate: float
     revenue: Money
+    nights_sold: int = 0
+    nights_open: int = 0
+    satisfaction: Satisfaction = NO_RATINGS
 
 
 def open_unit_nights(centre: CentreView, first: date, last: date) -> dict[date, int]:
@@ -80,11 +94,16 @@ async def stay_nights(session: AsyncSession, centre: CentreView, first: date, la
     return Counter({night: int(count) for night, count in rows})
 
 
-async def occupancy_rate(session: AsyncSession, centre: CentreView, first: date, last: date) -> float:
+async def occupancy(session: AsyncSession, centre: CentreView, first: date, last: date) -> tuple[int, int]:
+    """Unit-nights sold and unit-nights open."""
     capacity = open_unit_nights(centre, first, last)
     taken = await stay_nights(session, centre, first, last)
     sold = sum(min(taken[night], units) for night, units in capacity.items())
-    total = sum(capacity.values())
+    return sold, sum(capacity.values())
+
+
+async def occupancy_rate(session: AsyncSession, centre: CentreView, first: date, last: date) -> float:
+    sold, total = await occupancy(session, centre, first, last)
     return sold / total if total else 0.0
 
 
@@ -98,6 +117,20 @@ async def satisfaction(session: AsyncSession, first: date, last: date) -> Satisf
         )
     ).one()
     return Satisfaction(int(count), round(float(average), 2) if average is not None else None)
+
+
+async def satisfaction_by_centre(session: AsyncSession, first: date, last: date) -> dict[int, Satisfaction]:
+    """As ``satisfaction``, per centre."""
+    rows = await session.execute(
+        select(StayRating.centre_id, func.count(StayRating.booking_id), func.avg(StayRating.score))
+        .join(Booking, Booking.id == StayRating.booking_id)
+        .where(Booking.arrival >= first, Booking.arrival <= last)
+        .group_by(StayRating.centre_id)
+    )
+    return {
+        centre_id: Satisfaction(int(count), round(float(average), 2) if average is not None else None)
+        for centre_id, count, average in rows
+    }
 
 
 async def access_by_category(session: AsyncSession, first: date, last: date) -> list[CategoryAccess]:
@@ -132,9 +165,34 @@ async def revenue_by_centre(session: AsyncSession, first: date, last: date) -> d
     return {centre_id: Money(int(total or 0), MAD) for centre_id, total in rows}
 
 
-async def kpis(session: AsyncSession, now: datetime) -> dict[str, Any]:
-    """Stays arriving this calendar year; access rate by category; satisfaction; occupancy and revenue."""
-    year = local_today(now, FOUNDATION_ZONE).year
+# Benefits: stays actually taken (the member arrived), whatever happened after.
+TAKEN = (states.BookingStatus.CHECKED_IN, states.BookingStatus.CHECKED_OUT)
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def year_of(now: datetime, year: int | None) -> int:
+    """The year asked for, or this one in the foundation's time; outside 2000-2100 is bad input."""
+    if year is None:
+        return local_today(now, FOUNDATION_ZONE).year
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise RuleViolation("year_out_of_range", "The year must be between 2000 and 2100.", "year")
+    return year
+
+
+async def benefits(session: AsyncSession, first: date, last: date) -> int:
+    """Stays arriving in the year that were actually taken (checked in, or in and out)."""
+    count = await session.scalar(
+        select(func.count()).where(
+            Booking.status.in_(TAKEN), Booking.arrival >= first, Booking.arrival <= last
+        )
+    )
+    return int(count or 0)
+
+
+async def kpis(session: AsyncSession, now: datetime, year: int | None = None) -> dict[str, Any]:
+    """Stays arriving in the calendar year (this one unless given); benefits (stays taken); access rate by
+    category; satisfaction; occupancy and revenue per centre."""
+    year = year_of(now, year)
     first, last = date(year, 1, 1), date(year, 12, 31)
     stays = await session.scalar(
         select(func.count()).where(
@@ -142,17 +200,171 @@ async def kpis(session: AsyncSession, now: datetime) -> dict[str, Any]:
         )
     )
     revenue = await revenue_by_centre(session, first, last)
+    ratings = await satisfaction_by_centre(session, first, last)
     centres = []
     for code in await session.scalars(select(Centre.code).order_by(Centre.name_fr)):
         view = await centre_view(session, code)
-        rate = await occupancy_rate(session, view, first, last)
+        sold, total = await occupancy(session, view, first, last)
+        rate = sold / total if total else 0.0
         centres.append(
-            CentreKpi(view.code, view.name_fr, view.name_ar, rate, revenue.get(view.id, Money(0, MAD)))
+            CentreKpi(
+                view.code,
+                view.name_fr,
+                view.name_ar,
+                rate,
+                revenue.get(view.id, Money(0, MAD)),
+                sold,
+                total,
+                ratings.get(view.id, NO_RATINGS),
+            )
         )
     return {
         "year": year,
         "stays": int(stays or 0),
+        "benefits": await benefits(session, first, last),
         "access": await access_by_category(session, first, last),
         "satisfaction": await satisfaction(session, first, last),
         "centres": centres,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    label: str
+    value: float
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A bar chart drawn in a 320 x 180 box: one x axis (years) and one y axis (0 to ``top``)."""
+
+    bars: tuple[Bar, ...]
+    top: float
+    left: float = 40
+    bottom: float = 150
+    right: float = 310
+
+
+def bar_chart(points: list[tuple[str, float]]) -> Chart:
+    top = max((v for _, v in points), default=0) or 1
+    left, bottom, right, gap = 40.0, 150.0, 310.0, 8.0
+    step = (right - left) / max(len(points), 1)
+    bars = []
+    for i, (label, value) in enumerate(points):
+        height = (bottom - 20) * value / top
+        bars.append(Bar(label, value, left + i * step + gap / 2, bottom - height, step - gap, height))
+    return Chart(tuple(bars), top)
+
+
+async def trends(session: AsyncSession, year: int, years: int = 5) -> dict[str, Chart]:
+    """Benefits and revenue (MAD) over the last ``years`` calendar years up to ``year``."""
+    taken, kept = [], []
+    revenue = Booking.total_minor - func.coalesce(Booking.refund_minor, 0)
+    for y in range(year - years + 1, year + 1):
+        first, last = date(y, 1, 1), date(y, 12, 31)
+        taken.append((str(y), float(await benefits(session, first, last))))
+        minor = await session.scalar(
+            select(func.sum(revenue)).where(
+                Booking.confirmed_at.is_not(None), Booking.arrival >= first, Booking.arrival <= last
+            )
+        )
+        kept.append((str(y), int(minor or 0) / 100))
+    return {"benefits": bar_chart(taken), "revenue": bar_chart(kept)}
+
+
+def api_figures(figures: dict[str, Any], centre: str | None) -> dict[str, Any]:
+    """The contract's shape: the year's figures, the centres' narrowed to one when asked."""
+    centres: list[CentreKpi] = figures["centres"]
+    if centre is not None:
+        centres = [c for c in centres if c.code == centre]
+        if not centres:
+            raise NotFound("centre_not_found", "No such centre.", "centre")
+    access: list[CategoryAccess] = figures["access"]
+    members = sum(a.members for a in access)
+    with_stay = sum(a.with_stay for a in access)
+    sold, total = sum(c.nights_sold for c in centres), sum(c.nights_open for c in centres)
+    rating: Satisfaction = figures["satisfaction"]
+    return {
+        "year": figures["year"],
+        "benefits": figures["benefits"],
+        "stays": figures["stays"],
+        "access_rate": round(with_stay / members, 4) if members else 0.0,
+        "access_by_category": [
+            {"category": a.category, "members": a.members, "with_stay": a.with_stay, "rate": round(a.rate, 4)}
+            for a in access
+        ],
+        "satisfaction": {"count": rating.count, "average": rating.average},
+        "occupancy_rate": round(sold / total, 4) if total else 0.0,
+        "revenue": money_out(Money(sum(c.revenue.amount_minor for c in centres), MAD)),
+        "by_centre": [
+            {
+                "centre": c.code,
+                "occupancy_rate": round(c.occupancy_rate, 4),
+                "nights_sold": c.nights_sold,
+                "nights_open": c.nights_open,
+                "revenue": money_out(c.revenue),
+                "satisfaction": {"count": c.satisfaction.count, "average": c.satisfaction.average},
+            }
+            for c in centres
+        ],
+    }
+
+
+def mad(money: MoneyOut) -> str:
+    return f"{money.amount_minor // 100}.{money.amount_minor % 100:02d}"
+
+
+def csv_of(figures: dict[str, Any]) -> str:
+    """One row per centre, then the year's totals (revenue in MAD, rates as fractions)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["year", "centre", "benefits", "access_rate", "occupancy_rate", "revenue_mad"])
+    for c in figures["by_centre"]:
+        writer.writerow([figures["year"], c["centre"], "", "", c["occupancy_rate"], mad(c["revenue"])])
+    writer.writerow(
+        [
+            figures["year"],
+            "",
+            figures["benefits"],
+            figures["access_rate"],
+            figures["occupancy_rate"],
+            mad(figures["revenue"]),
+        ]
+    )
+    return out.getvalue()
+
+
+class KpiController(Controller):
+    """``GET /api/kpis?year=&centre=`` and the same as CSV, for staff."""
+
+    path = "/api"
+    guards = [requires_staff]
+
+    @get("/kpis")
+    async def figures(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        year: FromQuery[int | None] = None,
+        centre: FromQuery[str | None] = None,
+    ) -> dict[str, Any]:
+        return api_figures(await kpis(db_session, now, year), centre)
+
+    @get("/kpis.csv", media_type="text/csv; charset=utf-8")
+    async def figures_csv(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        year: FromQuery[int | None] = None,
+        centre: FromQuery[str | None] = None,
+    ) -> Response[str]:
+        figures = api_figures(await kpis(db_session, now, year), centre)
+        return Response(
+            csv_of(figures),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="kpis-{figures["year"]}.csv"'},
+        )

@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy import distinct, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,7 +30,7 @@ from estivage.web import error_words as words
 from estivage.web.common import Errors, language, page
 from estivage.web.forms import FieldError, day_of, form_problems, hundredths, whole
 from estivage.web.gates import gate_lines
-from estivage.web.kpis import kpis
+from estivage.web.kpis import kpis, trends
 from estivage.web.names import load_names
 from estivage.web.staff_forms import (
     PROMOTION_EDIT_FIELDS,
@@ -75,9 +75,12 @@ class StaffPages(Controller):
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
+        year: FromQuery[int | None] = None,
     ) -> Template:
         names = await load_names(db_session, language(request))
-        return page(request, "staff_kpis.html", names=names, **await kpis(db_session, now))
+        figures = await kpis(db_session, now, year)
+        charts = await trends(db_session, figures["year"])
+        return page(request, "staff_kpis.html", names=names, charts=charts, **figures)
 
     async def _promotions_page(
         self,

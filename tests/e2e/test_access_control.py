@@ -127,6 +127,11 @@ ACCESS: dict[str, Route] = {
     "POST /api/me/email/confirm": Route(MEMBER_ONLY, body={"code": "000000"}),
     "GET /api/me/data": Route(MEMBER_ONLY),
     "GET /api/audit": Route(STAFF_ONLY),
+    # Officials' figures and the payroll report: staff.
+    "GET /api/kpis": Route(STAFF_ONLY, query={"year": "2026"}),
+    "GET /api/kpis.csv": Route(STAFF_ONLY, query={"year": "2026"}),
+    "GET /staff/payroll": Route(PAGE_STAFF),
+    "POST /staff/payroll": Route(PAGE_STAFF, form=True),
     # Mail: the outbox is staff's; each member reads their own messages.
     "GET /api/outbox": Route(STAFF_ONLY),
     "POST /api/outbox/{message_id:uuid}/resend": Route(STAFF_ONLY, nothing_to_find=True),

@@ -59,6 +59,7 @@ async def test_the_worker_deletes_expired_hold_nights_and_keeps_live_ones(
         "expired hold nights deleted": 4,
         "summer offers settled (paid, lapsed, re-offered)": 0,
         "reminders written (payment due, arrival soon)": 0,
+        "stays nobody claimed recorded no-shows": 0,
     }
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(StayNight)) == 3
