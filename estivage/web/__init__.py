@@ -31,6 +31,7 @@ from estivage.web.member import MemberPages
 from estivage.web.my_data import MyDataPages
 from estivage.web.paycmi import CmiPages, CmiReturnPages
 from estivage.web.paytest import TestModeController
+from estivage.web.places import PlacePages
 from estivage.web.staff import StaffPages
 from estivage.web.staff_members import StaffMemberPages
 from estivage.web.summer import SummerPages
@@ -95,6 +96,7 @@ def web_handlers(
             *payment_pages,
             make_account_controller(jwt, settings.token_minutes, settings.login_attempts_per_minute),
             MemberPages,
+            PlacePages,
             MyDataPages,
             SummerPages,
             make_manager_pages(engine),

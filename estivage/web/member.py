@@ -34,6 +34,7 @@ from estivage.web.common import (
 from estivage.web.names import load_names
 from estivage.web.party_form import companions as party_of_form
 from estivage.web.party_form import party_context
+from estivage.web.places import place_context
 from inventory.domain.calendar import local_today
 from inventory.models import Centre
 from inventory.snapshot import centre_view
@@ -97,7 +98,9 @@ class MemberPages(Controller):
                     offers = [(p.offer, p.quote) for p in priced]
                 except DomainError as error:
                     errors.update(form_errors(request, error))
-        return {"centres": centres, "values": values, "offers": offers, "errors": errors}
+        chosen = next((c for c in centres if c.code == values.get("centre")), None)
+        place = place_context(chosen, lang) if chosen is not None else None
+        return {"centres": centres, "values": values, "offers": offers, "errors": errors, "place": place}
 
     @get("/search")
     async def search(

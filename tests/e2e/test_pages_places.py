@@ -1,0 +1,66 @@
+"""Centres as places: the centre page in both languages, its photos resized on the server, the search
+naming the town and the arrival and departure times."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+from PIL import Image
+
+from tests.e2e.test_pages import page_login
+
+
+async def test_the_centre_page_says_where_it_is_when_to_arrive_and_what_it_offers(
+    client: AsyncTestClient[Any],
+) -> None:
+    await page_login(client, "M0002")  # prefers French
+    page = await client.get("/centres/ifrane")
+    assert page.status_code == 200
+    html = page.text
+    assert "Al Arz · Ifrane" in html
+    assert 'id="arrival-time">à partir de 14:00' in html
+    assert 'id="departure-time">avant 12:00' in html
+    assert "Avenue des Cèdres, 53000 Ifrane" in html
+    assert 'href="geo:33.522800,-5.110600?q=33.522800,-5.110600(Al%20Arz)"' in html
+    assert "openstreetmap.org/?mlat=33.522800&amp;mlon=-5.110600" in html
+    assert "Cheminées" in html
+    assert html.count('loading="lazy"') == 2
+
+
+async def test_the_centre_page_in_arabic(client: AsyncTestClient[Any]) -> None:
+    await page_login(client, "M0001")  # prefers Arabic
+    html = (await client.get("/centres/saidia")).text
+    assert "السعيدية" in html
+    assert "شارع البحر الأبيض المتوسط" in html
+    assert "مسبح" in html
+
+
+async def test_a_photo_is_resized_on_the_server_to_the_width_asked(client: AsyncTestClient[Any]) -> None:
+    await page_login(client, "M0002")
+    response = await client.get("/centres/ifrane/photos/ifrane-1.jpg?w=300")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/jpeg"
+    image = Image.open(io.BytesIO(response.content))
+    assert image.size == (320, 213)
+    large = Image.open(io.BytesIO((await client.get("/centres/ifrane/photos/ifrane-1.jpg?w=960")).content))
+    assert large.width == 960
+
+
+async def test_only_a_centres_own_photos_are_served(client: AsyncTestClient[Any]) -> None:
+    await page_login(client, "M0002")
+    assert (await client.get("/centres/ifrane/photos/saidia-1.jpg")).status_code == 404
+    assert (await client.get("/centres/nowhere")).status_code == 404
+
+
+async def test_the_search_names_the_town_and_the_arrival_and_departure_times(
+    client: AsyncTestClient[Any],
+) -> None:
+    await page_login(client, "M0002")
+    html = (
+        await client.get("/search?centre=sidi-bouzid&arrival=2026-12-20&departure=2026-12-24&guests=2")
+    ).text
+    assert "Asianda — Sidi Bouzid, El Jadida" in html
+    assert "Arrivée à partir de 14:00, départ avant 12:00" in html
+    assert 'href="/centres/sidi-bouzid"' in html
