@@ -64,3 +64,33 @@ async def test_the_search_names_the_town_and_the_arrival_and_departure_times(
     assert "Asianda — Sidi Bouzid, El Jadida" in html
     assert "Arrivée à partir de 14:00, départ avant 12:00" in html
     assert 'href="/centres/sidi-bouzid"' in html
+
+
+async def _search(client: AsyncTestClient[Any], centre: str, code: str, departure: str = "2026-12-24") -> str:
+    response = await client.get(
+        f"/search?centre={centre}&arrival=2026-12-20&departure={departure}&guests=2&promo_code={code}"
+    )
+    return response.text
+
+
+async def test_a_promotion_code_in_the_search_prices_the_results_with_it(
+    client: AsyncTestClient[Any],
+) -> None:
+    await page_login(client, "M0002")
+    without = await _search(client, "saidia", "")
+    with_code = await _search(client, "saidia", "saidia10")
+    assert "Code Saïdia -10%" not in without
+    assert "Code SAIDIA10 appliqué" in with_code
+    assert with_code.count("Code Saïdia -10%") == 3  # every unit type of the centre
+
+
+async def test_a_code_that_does_not_apply_says_why_at_its_field(client: AsyncTestClient[Any]) -> None:
+    await page_login(client, "M0002")
+    unknown = await _search(client, "saidia", "NOPE")
+    assert 'id="e-promo_code"' in unknown
+    assert "Aucune promotion n&#39;a ce code." in unknown
+    elsewhere = await _search(client, "ifrane", "SAIDIA10")
+    assert "Ce code n&#39;est pas valable dans ce centre." in elsewhere
+    assert 'data-unit-type="studio"' in elsewhere  # the prices are still shown, without the code
+    one_night = await _search(client, "saidia", "SAIDIA10", departure="2026-12-21")
+    assert "au moins 2 nuits" in one_night
