@@ -29,6 +29,7 @@ from estivage.web.common import HERE, PAGE_EXCEPTION_HANDLERS
 from estivage.web.manager import make_manager_pages
 from estivage.web.member import MemberPages
 from estivage.web.my_data import MyDataPages
+from estivage.web.offline import GatePages, service_worker
 from estivage.web.paycmi import CmiPages, CmiReturnPages
 from estivage.web.paytest import TestModeController
 from estivage.web.places import PlacePages
@@ -97,6 +98,8 @@ def web_handlers(
             make_account_controller(jwt, settings.token_minutes, settings.login_attempts_per_minute),
             MemberPages,
             PlacePages,
+            GatePages,
+            service_worker,
             MyDataPages,
             SummerPages,
             make_manager_pages(engine),
