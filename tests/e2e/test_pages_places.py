@@ -9,6 +9,7 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 from PIL import Image
 
+from tests.conftest import hold, login
 from tests.e2e.test_pages import page_login
 
 
@@ -94,3 +95,18 @@ async def test_a_code_that_does_not_apply_says_why_at_its_field(client: AsyncTes
     assert 'data-unit-type="studio"' in elsewhere  # the prices are still shown, without the code
     one_night = await _search(client, "saidia", "SAIDIA10", departure="2026-12-21")
     assert "au moins 2 nuits" in one_night
+
+
+async def test_the_gate_view_waits_for_the_stay_to_be_confirmed(client: AsyncTestClient[Any]) -> None:
+    headers = await login(client, "M0002")
+    held = await hold(client, headers)
+    assert held.status_code == 201, held.text
+    await page_login(client, "M0002")
+    assert (await client.get(f"/bookings/{held.json()['id']}/gate")).status_code == 409
+
+
+async def test_the_service_worker_is_served_at_the_root_to_anyone(client: AsyncTestClient[Any]) -> None:
+    response = await client.get("/sw.js")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert "estivage-pass-v1" in response.text
