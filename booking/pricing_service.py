@@ -21,6 +21,7 @@ from booking.repository import BOOKINGS, live_booking_row
 from inventory.domain.calendar import local_today
 from inventory.services import StaySearch, TypeOffer, search_stay
 from inventory.snapshot import versioned
+from kernel.errors import RuleViolation
 from kernel.money import MAD, Money
 
 
@@ -110,20 +111,36 @@ def stay_facts(search: StaySearch, offer: TypeOffer, category: str, now: datetim
 
 
 async def quotes_for_search(
-    session: AsyncSession, search: StaySearch, category: str, member_id: int, now: datetime
-) -> dict[str, rules.Quote]:
-    """Availability's prices: automatic promotions only (a code is typed when holding)."""
-    automatic = [p for p in await active_promotions(session, search.centre.version) if p.code is None]
-    usage = await usage_of(session, [p.id for p in automatic if p.has_caps], member_id, now)
-    return {
-        offer.unit_type.code: rules.quote(
-            [price for _night, price in offer.nightly],
-            stay_facts(search, offer, category, now),
-            automatic,
-            usage,
-        )
-        for offer in search.offers
-    }
+    session: AsyncSession,
+    search: StaySearch,
+    category: str,
+    member_id: int,
+    now: datetime,
+    promo_code: str | None = None,
+) -> dict[str, PricedQuote]:
+    """Availability's prices: the automatic promotions, and the typed code's where it applies (a unit
+    type it does not apply to keeps its automatic price and says why). Nothing is locked: the hold
+    checks the caps again under its lock, so a price seen here can still lose its last use."""
+    active = await active_promotions(session, search.centre.version)
+    wanted = promo_code.strip() if promo_code and promo_code.strip() else None
+    candidates = [p for p in active if p.code is None or _same_code(p.code, wanted)]
+    automatic = [p for p in candidates if p.code is None]
+    usage = await usage_of(session, [p.id for p in candidates if p.has_caps], member_id, now)
+    priced: dict[str, PricedQuote] = {}
+    for offer in search.offers:
+        nightly = [price for _night, price in offer.nightly]
+        facts = stay_facts(search, offer, category, now)
+        try:
+            priced[offer.unit_type.code] = PricedQuote(rules.quote(nightly, facts, candidates, usage, wanted))
+        except RuleViolation as refused:
+            priced[offer.unit_type.code] = PricedQuote(rules.quote(nightly, facts, automatic, usage), refused)
+    return priced
+
+
+@dataclass(frozen=True, slots=True)
+class PricedQuote:
+    quote: rules.Quote
+    code_refused: RuleViolation | None = None
 
 
 async def quote_for_hold(
@@ -158,6 +175,7 @@ def _same_code(code: str, given: str | None) -> bool:
 class PricedOffer:
     offer: TypeOffer
     quote: rules.Quote
+    code_refused: RuleViolation | None = None  # the typed code does not apply to this unit type: why
 
 
 async def search_with_quotes(
@@ -169,9 +187,11 @@ async def search_with_quotes(
     departure: date,
     guests: int,
     now: datetime,
+    promo_code: str | None = None,
 ) -> list[PricedOffer]:
-    """What the member can book for a stay, at their tariff and the automatic promotions: the one
-    function behind GET /api/availability and the search page."""
+    """What the member can book for a stay, at their tariff and the automatic promotions (and a typed
+    promotion code's, where it applies): the one function behind GET /api/availability and the search
+    page."""
     category = member.category or ""
     found = await search_stay(
         session,
@@ -182,5 +202,8 @@ async def search_with_quotes(
         category=category,
         now=now,
     )
-    quotes = await quotes_for_search(session, found, category, member.user_id, now)
-    return [PricedOffer(offer, quotes[offer.unit_type.code]) for offer in found.offers]
+    quotes = await quotes_for_search(session, found, category, member.user_id, now, promo_code)
+    return [
+        PricedOffer(offer, quotes[offer.unit_type.code].quote, quotes[offer.unit_type.code].code_refused)
+        for offer in found.offers
+    ]

@@ -46,6 +46,19 @@ class _CentreSpec:
     town_ar: str
     description: str
     types: tuple[_TypeSpec, ...]
+    place: _PlaceSpec
+
+
+@dataclass(frozen=True)
+class _PlaceSpec:
+    """Where the centre is and what it offers, in both languages (the demo photos are drawn stand-ins)."""
+
+    description_ar: str
+    address_fr: str
+    address_ar: str
+    latitude: float
+    longitude: float
+    amenities: tuple[str, ...]
 
 
 CENTRES = (
@@ -61,6 +74,14 @@ CENTRES = (
             _TypeSpec("apt2", "Appartement deux pièces", "شقة من غرفتين", 5, 20, 380, "Séjour et chambre"),
             _TypeSpec("bungalow", "Bungalow", "بنغالو", 6, 3, 520, "Bungalow avec cheminée"),
         ),
+        _PlaceSpec(
+            "جبل، الأطلس المتوسط؛ مفتوح خارج الموسم (الشتاء والربيع).",
+            "Avenue des Cèdres, 53000 Ifrane",
+            "شارع الأرز، 53000 إفران",
+            33.5228,
+            -5.1106,
+            ("fireplace", "heating", "playground", "parking", "wifi"),
+        ),
     ),
     _CentreSpec(
         "sidi-bouzid",
@@ -73,6 +94,14 @@ CENTRES = (
             _TypeSpec("studio", "Studio", "استوديو", 3, 10, 230, "Studio vue mer"),
             _TypeSpec("apt2", "Appartement deux pièces", "شقة من غرفتين", 5, 24, 360, "Appartement familial"),
             _TypeSpec("villa", "Villa", "فيلا", 8, 2, 700, "Villa avec jardin"),
+        ),
+        _PlaceSpec(
+            "بحر؛ مفتوح خارج الموسم.",
+            "Route de Sidi Bouzid, 24000 El Jadida",
+            "طريق سيدي بوزيد، 24000 الجديدة",
+            33.2316,
+            -8.5510,
+            ("beach", "playground", "restaurant", "parking"),
         ),
     ),
     _CentreSpec(
@@ -87,6 +116,14 @@ CENTRES = (
             _TypeSpec("apt2", "Appartement deux pièces", "شقة من غرفتين", 5, 30, 350, "Appartement familial"),
             _TypeSpec("bungalow", "Bungalow", "بنغالو", 6, 4, 480, "Bungalow près de la plage"),
         ),
+        _PlaceSpec(
+            "البحر الأبيض المتوسط؛ مركز اصطياف ونادٍ رياضي.",
+            "Boulevard de la Méditerranée, 63600 Saïdia",
+            "شارع البحر الأبيض المتوسط، 63600 السعيدية",
+            35.0857,
+            -2.2392,
+            ("beach", "pool", "sports", "restaurant", "air_conditioning", "parking"),
+        ),
     ),
     _CentreSpec(
         "mdiq",
@@ -99,6 +136,14 @@ CENTRES = (
             _TypeSpec("studio", "Studio", "استوديو", 3, 8, 240, "Studio"),
             _TypeSpec("apt2", "Appartement deux pièces", "شقة من غرفتين", 5, 18, 370, "Appartement familial"),
             _TypeSpec("apt3", "Appartement trois pièces", "شقة من ثلاث غرف", 7, 3, 520, "Grand appartement"),
+        ),
+        _PlaceSpec(
+            "البحر الأبيض المتوسط.",
+            "Corniche, 93200 M'diq",
+            "الكورنيش، 93200 المضيق",
+            35.6858,
+            -5.3253,
+            ("beach", "mosque", "wifi", "parking"),
         ),
     ),
 )
@@ -216,6 +261,13 @@ async def _seed_centre(session: AsyncSession, spec: _CentreSpec) -> Centre:
         town_fr=spec.town_fr,
         town_ar=spec.town_ar,
         description=spec.description,
+        description_ar=spec.place.description_ar,
+        address_fr=spec.place.address_fr,
+        address_ar=spec.place.address_ar,
+        latitude=spec.place.latitude,
+        longitude=spec.place.longitude,
+        photos=[f"{spec.code}-1.jpg", f"{spec.code}-2.jpg"],
+        amenities=list(spec.place.amenities),
         unit_types=[],
     )
     session.add(centre)

@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -36,6 +37,16 @@ class Centre(Base):
     departure_time: Mapped[time] = mapped_column(Time(), default=time(12, 0))
     time_zone: Mapped[str] = mapped_column(String(64), default="Africa/Casablanca")
     description: Mapped[str] = mapped_column(Text(), default="")
+    # The centre as a place a family travels to (issue 19): words in both languages, where it is, what
+    # it offers. Photos are file names in the photo directory (``inventory.places``); amenities are codes
+    # of ``inventory.places.AMENITIES``.
+    description_ar: Mapped[str] = mapped_column(Text(), default="", server_default="")
+    address_fr: Mapped[str] = mapped_column(String(240), default="", server_default="")
+    address_ar: Mapped[str] = mapped_column(String(240), default="", server_default="")
+    latitude: Mapped[float | None] = mapped_column(Float(), nullable=True)
+    longitude: Mapped[float | None] = mapped_column(Float(), nullable=True)
+    photos: Mapped[list[str]] = mapped_column(JSON(), default=list, server_default="[]")
+    amenities: Mapped[list[str]] = mapped_column(JSON(), default=list, server_default="[]")
 
     unit_types: Mapped[list[UnitType]] = relationship(
         back_populates="centre", order_by="UnitType.code", cascade="all, delete-orphan"

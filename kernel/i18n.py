@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from datetime import time as time_of_day
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -148,6 +149,11 @@ def format_time(value: datetime, locale: str, zone: ZoneInfo = TIME_ZONE) -> str
     return dates.format_time(value, "short", tzinfo=zone, locale=_REGIONAL[locale])
 
 
+def format_hour(value: time_of_day, locale: str) -> str:
+    """A time of day with no date (a centre's arrival from 14:00): "14:00" in both languages."""
+    return dates.format_time(value, "short", locale=_REGIONAL[locale])
+
+
 def format_datetime(value: datetime, locale: str, zone: ZoneInfo = TIME_ZONE) -> str:
     """A moment in Morocco (or in `zone`): its day as `format_date` says it, then its time, joined the
     way the locale joins them ("20 déc. 2026 15:05", "20 دجنبر 2026، 15:05")."""
@@ -214,6 +220,9 @@ class Translator:
 
     def time(self, value: datetime) -> str:
         return format_time(value, self.locale)
+
+    def hour(self, value: time_of_day) -> str:
+        return format_hour(value, self.locale)
 
     def moment(self, value: datetime) -> str:
         return format_datetime(value, self.locale)

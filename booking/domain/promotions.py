@@ -114,26 +114,61 @@ class _Candidate:
     discount: Money = field(compare=False)
 
 
-def why_not(promotion: Promotion, stay: StayFacts) -> str | None:
-    """The reason a promotion's conditions exclude this stay, or None when they admit it."""
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a promotion does not apply: a stable ``reason`` (the pages' words are chosen by it), the
+    API's English words, and the figure the words name (``min_nights``, ``stay_nights``…)."""
+
+    reason: str
+    words: str
+    figures: tuple[tuple[str, int], ...] = ()
+
+
+def why_not(promotion: Promotion, stay: StayFacts) -> Refusal | None:
+    """Why a promotion's conditions exclude this stay, or None when they admit it."""
     p = promotion
     last_night = date.fromordinal(stay.departure.toordinal() - 1)
     checks = [
-        (p.paused, "this promotion is paused"),
-        (bool(p.centres) and stay.centre not in p.centres, "not valid at this centre"),
-        (bool(p.unit_types) and stay.unit_type not in p.unit_types, "not valid for this unit type"),
-        (bool(p.categories) and stay.category not in p.categories, "not valid for your category"),
-        (stay.nights < p.min_nights, f"valid for stays of at least {p.min_nights} nights"),
+        (p.paused, Refusal("paused", "this promotion is paused")),
+        (bool(p.centres) and stay.centre not in p.centres, Refusal("centre", "not valid at this centre")),
+        (
+            bool(p.unit_types) and stay.unit_type not in p.unit_types,
+            Refusal("unit_type", "not valid for this unit type"),
+        ),
+        (
+            bool(p.categories) and stay.category not in p.categories,
+            Refusal("category", "not valid for your category"),
+        ),
+        (
+            stay.nights < p.min_nights,
+            Refusal(
+                "min_nights",
+                f"valid for stays of at least {p.min_nights} nights",
+                (("min_nights", p.min_nights),),
+            ),
+        ),
         (
             bool(p.arrival_weekdays) and stay.arrival.isoweekday() not in p.arrival_weekdays,
-            "not valid for this arrival day",
+            Refusal("arrival_weekday", "not valid for this arrival day"),
         ),
-        (p.stay_from is not None and stay.arrival < p.stay_from, "not valid for these dates"),
-        (p.stay_until is not None and last_night > p.stay_until, "not valid for these dates"),
-        (p.book_from is not None and stay.booked_on < p.book_from, "not yet open for booking"),
-        (p.book_until is not None and stay.booked_on > p.book_until, "no longer open for booking"),
+        (
+            p.stay_from is not None and stay.arrival < p.stay_from,
+            Refusal("dates", "not valid for these dates"),
+        ),
+        (
+            p.stay_until is not None and last_night > p.stay_until,
+            Refusal("dates", "not valid for these dates"),
+        ),
+        (
+            p.book_from is not None and stay.booked_on < p.book_from,
+            Refusal("not_open_yet", "not yet open for booking"),
+        ),
+        (
+            p.book_until is not None and stay.booked_on > p.book_until,
+            Refusal("closed", "no longer open for booking"),
+        ),
     ]
-    return next((reason for failed, reason in checks if failed), None)
+    return next((refusal for failed, refusal in checks if failed), None)
 
 
 def raw_discount(promotion: Promotion, nightly: Sequence[Money]) -> Money:
@@ -208,7 +243,7 @@ def quote(
 
 def _judge(
     promotion: Promotion, stay: StayFacts, nightly: Sequence[Money], usage: Usage
-) -> tuple[Money, str | None]:
+) -> tuple[Money, Refusal | None]:
     """The discount a promotion gives this stay, or nothing and the reason, said as the member reads it."""
     nothing = Money.zero(nightly[0].currency)
     reason = why_not(promotion, stay)
@@ -219,14 +254,18 @@ def _judge(
         return nothing, _why_nothing_off(promotion)
     allowed = allowed_discount(promotion, usage, offered)
     if allowed.amount_minor == 0:
-        return nothing, "this promotion has been used up"
+        return nothing, Refusal("used_up", "this promotion has been used up")
     return allowed, None
 
 
-def _why_nothing_off(promotion: Promotion) -> str:
+def _why_nothing_off(promotion: Promotion) -> Refusal:
     if promotion.kind == PromotionKind.STAY_PAY:
-        return f"stay {promotion.stay_nights} nights, pay {promotion.pay_nights}: this stay is too short"
-    return "takes nothing off this stay"
+        return Refusal(
+            "too_short",
+            f"stay {promotion.stay_nights} nights, pay {promotion.pay_nights}: this stay is too short",
+            (("stay_nights", promotion.stay_nights), ("pay_nights", promotion.pay_nights)),
+        )
+    return Refusal("nothing_off", "takes nothing off this stay")
 
 
 def _normalised(code: str | None) -> str | None:
@@ -236,9 +275,15 @@ def _normalised(code: str | None) -> str | None:
     return stripped or None
 
 
-def _code_refused(code: str | None, refusals: Sequence[str]) -> RuleViolation:
-    why = "; ".join(dict.fromkeys(refusals)) or "no promotion has this code"
-    return RuleViolation("promo_not_applicable", f"promotion code {code}: {why}", field="promo_code")
+def _code_refused(code: str | None, refusals: Sequence[Refusal]) -> RuleViolation:
+    """The refusal of a typed code: the API's detail lists every reason; ``params`` carry the first
+    one's ``reason`` and figures, which the pages put in words ("unknown" when no promotion has it)."""
+    why = "; ".join(dict.fromkeys(r.words for r in refusals)) or "no promotion has this code"
+    first = refusals[0] if refusals else Refusal("unknown", "no promotion has this code")
+    params: dict[str, int | str] = {"reason": first.reason, **dict(first.figures)}
+    return RuleViolation(
+        "promo_not_applicable", f"promotion code {code}: {why}", field="promo_code", params=params
+    )
 
 
 def _best(candidates: list[_Candidate]) -> _Candidate | None:

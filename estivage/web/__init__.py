@@ -29,8 +29,10 @@ from estivage.web.common import HERE, PAGE_EXCEPTION_HANDLERS
 from estivage.web.manager import make_manager_pages
 from estivage.web.member import MemberPages
 from estivage.web.my_data import MyDataPages
+from estivage.web.offline import GatePages, service_worker
 from estivage.web.paycmi import CmiPages, CmiReturnPages
 from estivage.web.paytest import TestModeController
+from estivage.web.places import PlacePages
 from estivage.web.staff import StaffPages
 from estivage.web.staff_accounts import StaffAccountPages
 from estivage.web.staff_members import StaffMemberPages
@@ -97,6 +99,9 @@ def web_handlers(
             *payment_pages,
             make_account_controller(jwt, settings),
             MemberPages,
+            PlacePages,
+            GatePages,
+            service_worker,
             MyDataPages,
             SummerPages,
             make_manager_pages(engine),

@@ -174,6 +174,8 @@ ERROR_WORDS: dict[str, str] = {
     "roster_empty": N_("The roster file is empty: it has no header row."),
     "roster_encoding": N_("The roster file is not UTF-8 text."),
     "roster_columns": N_("The roster file's header lacks required columns."),
+    "invalid_month": N_("A month is written YYYY-MM, such as 2027-07."),
+    "year_out_of_range": N_("Choose a year between 2000 and 2100."),
     "card_by_member_only": N_("A card payment is the member's own: they pay on their booking page."),
     # The party of a booking.
     "party_name_missing": N_("Every person of the party needs a name."),
@@ -217,7 +219,41 @@ def _weekdays(t: Translator, params: Params) -> str:
     return t.gettext("In this season, arrivals are on %(weekdays)s.", weekdays=t.join(days))
 
 
+# Why a typed promotion code does not apply (``booking.domain.promotions.Refusal.reason``).
+PROMO_REFUSED: dict[str, str] = {
+    "unknown": N_("No promotion has this code."),
+    "paused": N_("This promotion is paused."),
+    "centre": N_("This code is not valid at this centre."),
+    "unit_type": N_("This code is not valid for this kind of unit."),
+    "category": N_("This code is not valid for your category of member."),
+    "arrival_weekday": N_("This code is not valid for this arrival day."),
+    "dates": N_("This code is not valid for these dates."),
+    "not_open_yet": N_("This code cannot be used yet."),
+    "closed": N_("This code can no longer be used."),
+    "used_up": N_("This promotion has been used up."),
+    "nothing_off": N_("This code takes nothing off this stay."),
+}
+
+
+def _promo_refused(t: Translator, params: Params) -> str:
+    reason = str(params["reason"])
+    if reason == "min_nights":
+        return t.ngettext(
+            "This code is valid for stays of at least %(min_nights)s night.",
+            "This code is valid for stays of at least %(min_nights)s nights.",
+            _count(params, "min_nights"),
+            **params,
+        )
+    if reason == "too_short":
+        return t.gettext(
+            "Stay %(stay_nights)s nights, pay %(pay_nights)s: this stay is too short for this code.",
+            **params,
+        )
+    return t.gettext(PROMO_REFUSED[reason])
+
+
 WITH_FIGURES: dict[str, Callable[[Translator, Params], str]] = {
+    "promo_not_applicable": _promo_refused,
     "arrival_too_far": lambda t, p: t.ngettext(
         "The arrival may be at most %(max_days)s day away.",
         "The arrival may be at most %(max_days)s days away.",

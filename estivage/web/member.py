@@ -34,6 +34,7 @@ from estivage.web.common import (
 from estivage.web.names import load_names
 from estivage.web.party_form import companions as party_of_form
 from estivage.web.party_form import party_context
+from estivage.web.places import place_context
 from inventory.domain.calendar import local_today
 from inventory.models import Centre
 from inventory.snapshot import centre_view
@@ -79,6 +80,7 @@ class MemberPages(Controller):
         lang = language(request)
         centres = await centre_choices(session)
         offers: list[Any] | None = None
+        refusals: dict[str, str] = {}
         if values.get("centre") and values.get("arrival") and values.get("departure"):
             arrival = parse_date(values["arrival"], "arrival", errors, lang)
             departure = parse_date(values["departure"], "departure", errors, lang)
@@ -93,11 +95,29 @@ class MemberPages(Controller):
                         departure=departure,
                         guests=guests,
                         now=now,
+                        promo_code=values.get("promo_code") or None,
                     )
                     offers = [(p.offer, p.quote) for p in priced]
+                    refusals = {
+                        p.offer.unit_type.code: form_errors(request, p.code_refused)["promo_code"]
+                        for p in priced
+                        if p.code_refused is not None
+                    }
+                    if priced and len(refusals) == len(priced):  # applies to nothing: say so at the field
+                        errors["promo_code"] = next(iter(refusals.values()))
+                        refusals = {}
                 except DomainError as error:
                     errors.update(form_errors(request, error))
-        return {"centres": centres, "values": values, "offers": offers, "errors": errors}
+        chosen = next((c for c in centres if c.code == values.get("centre")), None)
+        place = place_context(chosen, lang) if chosen is not None else None
+        return {
+            "centres": centres,
+            "values": values,
+            "offers": offers,
+            "errors": errors,
+            "place": place,
+            "code_refusals": refusals,
+        }
 
     @get("/search")
     async def search(

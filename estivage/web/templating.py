@@ -12,7 +12,7 @@ template writes ``_("Discount (%%)")`` and ``_("Persons (at most %(peak)s)", pea
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -102,6 +102,12 @@ def clock(context: Context, value: datetime) -> str:
 
 
 @pass_context
+def hour(context: Context, value: time) -> str:
+    """A time of day with no date: a centre's arrival or departure time."""
+    return _of_page(context).hour(value)
+
+
+@pass_context
 def moment(context: Context, value: datetime) -> str:
     return _of_page(context).moment(value)
 
@@ -143,6 +149,7 @@ def environment() -> Environment:
         day=day,
         span=span,
         clock=clock,
+        hour=hour,
         moment=moment,
         weekday=weekday,
         notice=notice,

@@ -180,6 +180,11 @@ ACCESS: dict[str, Route] = {
         CENTRE_STAFF, body={"state": "clean"}
     ),
     # A receipt: the payment's member, that centre's manager, staff (a random id: nothing to find).
+    # Centres as places, the pass offline (issue 19).
+    "GET /centres/{code:str}": Route(PAGE_LOGGED_IN),
+    "GET /centres/{code:str}/photos/{name:str}": Route(PAGE_LOGGED_IN),
+    "GET /sw.js": Route(PUBLIC),
+    "GET /bookings/{booking_id:uuid}/gate": Route(PAGE_OWN),
     "GET /api/payments/{payment_id:uuid}/receipt.pdf": Route(VISIBLE_BOOKING, nothing_to_find=True),
     f"PUT {BOOKING}/party": Route(OWN_OR_STAFF, body={"party": []}),
     "GET /api/booking-policy": Route(STAFF_ONLY),
@@ -382,7 +387,8 @@ async def _world(client: AsyncTestClient[Any]) -> World:
         "csrf": csrf,
         "refund_id": str(uuid.uuid4()),  # none owed in this world: staff's 404 is the handler's
         "message_id": str(uuid.uuid4()),
-        "payment_id": str(uuid.uuid4()),  # no message in this world: staff's 404 is the handler's
+        "payment_id": str(uuid.uuid4()),
+        "name": "ifrane-1.jpg",  # no message in this world: staff's 404 is the handler's
     }
     # A season's code, for PATCH /api/seasons/{code}: the path's {code} is a centre's elsewhere.
     params["season_code"] = seasons[0]["code"]

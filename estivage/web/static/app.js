@@ -15,3 +15,8 @@ document.addEventListener("DOMContentLoaded", function () {
     window.addEventListener("pagehide", function () { source.close(); });
   });
 });
+
+// The pass offline: /sw.js keeps each confirmed stay's pass page and image seen (see its comment).
+if ("serviceWorker" in navigator && document.querySelector("[data-offline-pass]")) {
+  navigator.serviceWorker.register("/sw.js", { scope: "/" });
+}

@@ -240,3 +240,13 @@ def test_a_promotion_for_stays_within_a_window_refuses_a_stay_that_runs_past_it(
 def test_arrival_weekdays_are_iso_numbers_monday_one_to_sunday_seven() -> None:
     sundays = promo(percent_bp=1000, arrival_weekdays=frozenset({7}))  # 10 January 2027 is a Sunday
     assert quote(WEEK, STAY, [sundays], {}).promotion == sundays
+
+
+def test_a_refused_code_carries_its_first_reason_and_figures_for_the_pages() -> None:
+    coded = promo(9, code="X", percent_bp=1000, min_nights=10)
+    with pytest.raises(RuleViolation) as refused:
+        quote(WEEK, STAY, [coded], {}, "x")
+    assert refused.value.params == {"reason": "min_nights", "min_nights": 10}
+    with pytest.raises(RuleViolation) as unknown:
+        quote(WEEK, STAY, [coded], {}, "other")
+    assert unknown.value.params == {"reason": "unknown"}

@@ -17,7 +17,7 @@ import pytest
 
 from booking import commands as c
 from booking.domain.limits import MemberLimits, MemberUsage, check_member_limits
-from estivage.web.error_words import ERROR_WORDS, ON_FIELD, WITH_FIGURES, error_text
+from estivage.web.error_words import ERROR_WORDS, ON_FIELD, PROMO_REFUSED, WITH_FIGURES, error_text
 from estivage.web.forms import FieldError, hundredths, placed, schema_problem, validation_errors
 from inventory.commands import SeasonIn
 from inventory.domain.calendar import SeasonKind, SeasonRule, Stay, direct_booking_seasons
@@ -108,7 +108,8 @@ def test_words_with_figures_use_exactly_the_params_their_code_is_raised_with() -
     """Each code raised with params has words that show them (none missing, which would fall back to the
     plain words), and no words wait for params no code sends."""
     params = raised_params()
-    assert set(WITH_FIGURES) == set(params)
+    # A refused promotion code's words are chosen by its reason (tested below), not sampled figures.
+    assert set(WITH_FIGURES) == set(params) | {"promo_not_applicable"}
     for code, names in params.items():
         error = RuleViolation(code, "detail", params=_sample(names))
         for lang in ("fr", "ar"):
@@ -216,3 +217,15 @@ def test_a_problem_no_field_of_the_form_answers_for_goes_to_the_top() -> None:
         "": "b c",
     }
     assert placed({"name": "a"}, ("name",)) == {"name": "a"}
+
+
+def test_a_refused_promotion_code_says_why_in_both_languages() -> None:
+    for reason in PROMO_REFUSED:
+        error = RuleViolation("promo_not_applicable", "detail", params={"reason": reason})
+        for lang in ("fr", "ar"):
+            assert error_text(lang, error) == translator(lang).gettext(PROMO_REFUSED[reason])
+    short = RuleViolation("promo_not_applicable", "d", params={"reason": "min_nights", "min_nights": 7})
+    assert "7" in error_text("ar", short)
+    assert error_text("fr", short) == "Ce code est valable pour les séjours d'au moins 7 nuits."
+    odd = RuleViolation("promo_not_applicable", "d", params={"reason": "new-reason"})
+    assert error_text("fr", odd) == translator("fr").gettext(ERROR_WORDS["promo_not_applicable"])

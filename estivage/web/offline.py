@@ -1,0 +1,54 @@
+"""The pass offline: the service worker at the site's root (a worker controls only the paths under its
+own address, so /static/sw.js could not keep /bookings/…), and the full-screen "show at the gate" view."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from access.passformat import booking_code
+from accounts.domain.identity import Identity
+from accounts.guards import requires_member
+from booking import services
+from booking.domain import states
+from estivage.web.common import HERE, STAYS, page
+from kernel.errors import Conflict
+
+SERVICE_WORKER = (HERE / "static" / "sw.js").read_bytes()
+
+
+@get("/sw.js", exclude_from_auth=True, include_in_schema=False)
+async def service_worker() -> Response[bytes]:
+    return Response(
+        SERVICE_WORKER,
+        media_type="text/javascript",
+        headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"},
+    )
+
+
+class GatePages(Controller):
+    path = "/bookings"
+    guards = [requires_member]
+    include_in_schema = False
+
+    @get("/{booking_id:uuid}/gate")
+    async def gate(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        booking_id: FromPath[uuid.UUID],
+    ) -> Template:
+        """Bright, the code as large as the screen, the short code under it: what a guard reads."""
+        view = await services.own_booking(db_session, request.user, booking_id)
+        b = view.booking
+        if states.effective_status(b.status, b.hold_expires_at, now) not in STAYS:
+            raise Conflict("no_pass_yet", f"a {b.status} booking has no pass; it comes once paid")
+        return page(request, "gate.html", b=b, code=booking_code(b.id))
