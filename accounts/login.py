@@ -21,7 +21,8 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from accounts.services import BadCredentials, authenticate_user
-from accounts.sessions import Issued, open_session
+from accounts.sessions import Issued, open_session_of
+from kernel.db import end_read_before_write
 from kernel.errors import RateLimited
 from kernel.uow import UnitOfWork
 
@@ -103,7 +104,10 @@ async def log_in(
         except BadCredentials:
             await limits.failed(username, address)
             raise
-        issued = await open_session(uow.session, user, now, refresh_days)
+        user_id = user.id
+        # The password's hash took a while: other logins may have written meanwhile (kernel.db).
+        await end_read_before_write(uow.session)
+        issued = await open_session_of(uow.session, user_id, now, refresh_days)
         await uow.commit()
     await limits.succeeded(username)
     return issued

@@ -48,12 +48,18 @@ class Issued:
 async def open_session(session: AsyncSession, user: User, now: datetime, days: int) -> Issued:
     """A step of a login, an activation or a reset: a new session for ``user`` (loaded with its member
     and centres). The caller commits."""
+    return await open_session_of(session, user.id, now, days)
+
+
+async def open_session_of(session: AsyncSession, user_id: int, now: datetime, days: int) -> Issued:
+    """``open_session`` by the account's id: the session's row is written first, then the account read
+    (with its member and centres), so that on SQLite the write lock is taken before any read."""
     refresh = RefreshToken(secrets.token_hex(16), secrets.token_urlsafe(SECRET_BYTES))
     expires = now + timedelta(days=days)
     session.add(
         AuthSession(
             id=refresh.sid,
-            user_id=user.id,
+            user_id=user_id,
             created_at=now,
             expires_at=expires,
             refreshed_at=now,
@@ -62,6 +68,8 @@ async def open_session(session: AsyncSession, user: User, now: datetime, days: i
         )
     )
     await session.flush()
+    user = await _user(session, user_id)
+    assert user is not None  # the caller has just read it
     return Issued(identity_of(user), user.token_version, refresh, expires)
 
 

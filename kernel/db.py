@@ -66,6 +66,17 @@ def _prepare_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+async def end_read_before_write(session: AsyncSession) -> None:
+    """End a read transaction before its unit of work writes, on SQLite only.
+
+    In WAL mode a transaction that read, then waited (a password hash) while another connection
+    committed, cannot upgrade to the write lock: SQLite answers "database is locked" at once, whatever
+    the busy timeout. A fresh transaction that writes first waits for the lock instead. Objects read
+    before are expired: read them again after the write. PostgreSQL needs nothing of the kind."""
+    if session.get_bind().dialect.name == "sqlite":
+        await session.rollback()
+
+
 def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     if database_url.startswith("sqlite"):
         engine = create_async_engine(database_url, echo=echo, connect_args={"timeout": 30})

@@ -151,6 +151,7 @@ def test_the_worker_serves_its_metrics_and_stops_cleanly_on_sigterm(environment:
         assert worker.wait(timeout=10) == 0
         reader.join(timeout=5)
         assert any(line["event"] == "stopped on signal" for line in lines), lines
-        assert not any(line["level"] == "error" for line in lines), lines
+        errors = [line for line in lines if line["level"] == "error"]
+        assert not errors, errors
     finally:
         _kill(worker)
