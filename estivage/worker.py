@@ -50,12 +50,16 @@ async def run_once(
     return done
 
 
+MAIL_STOP_SECONDS = 20.0
+
+
 async def run_forever(settings: Settings, interval_seconds: float) -> None:
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     handlers = bootstrap.event_handlers(bootstrap.payment_providers(settings), mail=mail_config(settings))
     # The mail outbox's sender runs beside the housekeeping, on its own beat (notifications.delivery).
-    mail_sender = asyncio.create_task(mail.sender(settings, sessions).run(idle_seconds=5.0))
+    stop_mail = asyncio.Event()
+    mail_sender = asyncio.create_task(mail.sender(settings, sessions).run(idle_seconds=5.0, stop=stop_mail))
     try:
         while True:
             try:
@@ -67,7 +71,13 @@ async def run_forever(settings: Settings, interval_seconds: float) -> None:
                 logger.exception("housekeeping round failed")
             await asyncio.sleep(interval_seconds)
     finally:
-        mail_sender.cancel()
-        with suppress(asyncio.CancelledError):
-            await mail_sender
+        # The sender ends its round (a message being sent is sent and recorded), then stops; cancelled
+        # only if a mail server holds it longer than a graceful stop may take.
+        stop_mail.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(mail_sender), MAIL_STOP_SECONDS)
+        except TimeoutError:
+            mail_sender.cancel()
+            with suppress(asyncio.CancelledError):
+                await mail_sender
         await engine.dispose()

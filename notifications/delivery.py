@@ -27,6 +27,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from datetime import datetime
 
 from sqlalchemy import or_, select, update
@@ -161,16 +162,19 @@ class Sender:
                 break
         return sent
 
-    async def run(self, idle_seconds: float = 5.0) -> None:
-        """Deliver until cancelled, every ``idle_seconds`` once nothing is due (messages committed by
-        any process, retries coming due)."""
+    async def run(self, idle_seconds: float = 5.0, stop: asyncio.Event | None = None) -> None:
+        """Deliver until ``stop`` is set (or the task is cancelled), every ``idle_seconds`` once nothing
+        is due (messages committed by any process, retries coming due). ``stop`` ends the loop between
+        rounds, never inside one: a round cut off would leave its connection to the pool mid-reset."""
+        stop = stop or asyncio.Event()
         try:
-            while True:
+            while not stop.is_set():
                 try:
                     await self.deliver_due()
                 except Exception:  # a database blip must not stop the mail for good
                     logger.exception("mail delivery round failed")
-                await asyncio.sleep(idle_seconds)
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), idle_seconds)
         finally:
             for transport in self.transports.values():
                 await transport.close()
