@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 
-class Code(StrEnum):
+class ErrorCode(StrEnum):
     ACCOUNT_NOT_FOUND = "account_not_found"
     ALREADY_APPLIED = "already_applied"
     ALREADY_DRAWN = "already_drawn"

@@ -22,7 +22,7 @@ from accounts.domain.identity import Identity
 from booking import services as bookings
 from booking.events import BookingCancelled, StayEndedEarly
 from booking.models import Booking
-from kernel.codes import Code
+from kernel.codes import ErrorCode
 from kernel.errors import Conflict, NotFound
 from kernel.money import Money
 from kernel.uow import UnitOfWork
@@ -208,11 +208,11 @@ async def record_refund_made(
             )
         ).one_or_none()
         if row is None:
-            raise NotFound(Code.REFUND_NOT_FOUND, f"no refund {refund_id}")
+            raise NotFound(ErrorCode.REFUND_NOT_FOUND, f"no refund {refund_id}")
         refund, payment = row
         if refund.state == RefundState.MADE and refund.provider_ref != transaction_id:
             raise Conflict(
-                Code.REFUND_ALREADY_MADE,
+                ErrorCode.REFUND_ALREADY_MADE,
                 f"this refund was recorded made with transaction {refund.provider_ref}",
             )
         if refund.state == RefundState.OWED:

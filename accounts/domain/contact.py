@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from kernel.codes import Code
+from kernel.codes import ErrorCode
 from kernel.errors import DomainError, RuleViolation
 
 CODE_MINUTES = 15
@@ -37,7 +37,7 @@ def phone_number(text: str) -> str:
     digits = re.sub(r"[\s.\-()/]", "", text)
     if digits and not _PHONE.fullmatch(digits):
         raise RuleViolation(
-            Code.INVALID_PHONE, "a phone number has 8 to 15 digits, + first if any", field="phone"
+            ErrorCode.INVALID_PHONE, "a phone number has 8 to 15 digits, + first if any", field="phone"
         )
     return digits
 
@@ -45,7 +45,7 @@ def phone_number(text: str) -> str:
 def language(code: str) -> str:
     if code not in LANGUAGES:
         raise RuleViolation(
-            Code.INVALID_LANGUAGE, f"the languages are {', '.join(LANGUAGES)}", field="language"
+            ErrorCode.INVALID_LANGUAGE, f"the languages are {', '.join(LANGUAGES)}", field="language"
         )
     return code
 

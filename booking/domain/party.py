@@ -22,7 +22,7 @@ from datetime import date
 from enum import StrEnum
 
 from booking.domain import states
-from kernel.codes import Code
+from kernel.codes import ErrorCode
 from kernel.errors import Conflict, RuleViolation
 
 MAX_NAME = 100
@@ -68,16 +68,16 @@ def cleaned(companions: Sequence[Companion], capacity: int) -> tuple[Companion, 
         name = " ".join(companion.name.split())
         if not name:
             raise RuleViolation(
-                Code.PARTY_NAME_MISSING, "every person of the party needs a name", field="party"
+                ErrorCode.PARTY_NAME_MISSING, "every person of the party needs a name", field="party"
             )
         if len(name) > MAX_NAME:
             raise RuleViolation(
-                Code.PARTY_NAME_TOO_LONG, f"a name has at most {MAX_NAME} characters", field="party"
+                ErrorCode.PARTY_NAME_TOO_LONG, f"a name has at most {MAX_NAME} characters", field="party"
             )
         tidy.append(Companion(name, Relation(companion.relation), AgeBand(companion.age_band)))
     if party_size(tidy) > capacity:
         raise RuleViolation(
-            Code.PARTY_TOO_LARGE,
+            ErrorCode.PARTY_TOO_LARGE,
             f"this unit holds at most {capacity} persons, the member included",
             field="party",
             params={"capacity": capacity},
@@ -89,7 +89,7 @@ def check_counts_guests(companions: Sequence[Companion], guests: int) -> None:
     """A party named at the hold counts the guests asked for."""
     if party_size(companions) != guests:
         raise RuleViolation(
-            Code.PARTY_COUNT_MISMATCH,
+            ErrorCode.PARTY_COUNT_MISMATCH,
             f"a party of {guests} is the member and {guests - 1} named persons; {len(companions)} were named",
             field="party",
             params={"guests": guests, "named": len(companions)},
@@ -105,5 +105,5 @@ def may_name(status: str, arrival: date, today: date) -> bool:
 def check_may_name(status: str, arrival: date, today: date) -> None:
     if not may_name(status, arrival, today):
         raise Conflict(
-            Code.PARTY_LOCKED, f"the party of a {status} booking can no longer change", field="party"
+            ErrorCode.PARTY_LOCKED, f"the party of a {status} booking can no longer change", field="party"
         )

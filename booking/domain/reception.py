@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from enum import StrEnum
 
-from kernel.codes import Code
+from kernel.codes import ErrorCode
 from kernel.errors import Conflict, RuleViolation
 from kernel.money import Money
 
@@ -24,15 +24,15 @@ class EarlyRefund(StrEnum):
 def check_check_in_day(arrival: date, departure: date, today: date) -> None:
     """A stay is checked in from its arrival day until the day before its departure."""
     if today < arrival:
-        raise Conflict(Code.BEFORE_ARRIVAL_DAY, f"this stay begins on {arrival.isoformat()}")
+        raise Conflict(ErrorCode.BEFORE_ARRIVAL_DAY, f"this stay begins on {arrival.isoformat()}")
     if today >= departure:
-        raise Conflict(Code.STAY_OVER, f"this stay ended on {departure.isoformat()}")
+        raise Conflict(ErrorCode.STAY_OVER, f"this stay ended on {departure.isoformat()}")
 
 
 def check_no_show_day(arrival: date, today: date) -> None:
     """The desk records a no-show from the arrival day on."""
     if today < arrival:
-        raise Conflict(Code.BEFORE_ARRIVAL_DAY, f"this stay begins on {arrival.isoformat()}")
+        raise Conflict(ErrorCode.BEFORE_ARRIVAL_DAY, f"this stay begins on {arrival.isoformat()}")
 
 
 def no_show_due(arrival: date, today: date, grace_days: int) -> bool:
@@ -59,11 +59,11 @@ def early_refund(
     if rule == EarlyRefund.AMOUNT:
         if amount is None or amount.amount_minor < 0 or amount.currency != paid.currency:
             raise RuleViolation(
-                Code.INVALID_REFUND, "name an amount of the booking's currency", field="amount"
+                ErrorCode.INVALID_REFUND, "name an amount of the booking's currency", field="amount"
             )
         if amount.amount_minor > paid.amount_minor:
             raise RuleViolation(
-                Code.REFUND_ABOVE_PAID,
+                ErrorCode.REFUND_ABOVE_PAID,
                 f"at most {paid.amount_minor} minor units were paid",
                 field="amount",
             )

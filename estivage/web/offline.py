@@ -19,7 +19,7 @@ from accounts.guards import requires_member
 from booking import services
 from booking.domain import states
 from estivage.web.common import HERE, STAYS, language, page
-from kernel.codes import Code
+from kernel.codes import ErrorCode
 from kernel.errors import Conflict
 from kernel.i18n import translator
 from notifications import facts
@@ -54,7 +54,7 @@ class GatePages(Controller):
         view = await services.own_booking(db_session, request.user, booking_id)
         b = view.booking
         if states.effective_status(b.status, b.hold_expires_at, now) not in STAYS:
-            raise Conflict(Code.NO_PASS_YET, f"a {b.status} booking has no pass; it comes once paid")
+            raise Conflict(ErrorCode.NO_PASS_YET, f"a {b.status} booking has no pass; it comes once paid")
         return page(request, "gate.html", b=b, code=booking_code(b.id))
 
     @get("/{booking_id:uuid}/stay.ics")
@@ -69,7 +69,7 @@ class GatePages(Controller):
         view = await services.own_booking(db_session, request.user, booking_id)
         b = view.booking
         if states.effective_status(b.status, b.hold_expires_at, now) not in STAYS:
-            raise Conflict(Code.NO_PASS_YET, f"a {b.status} booking is not a stay yet; it is once paid")
+            raise Conflict(ErrorCode.NO_PASS_YET, f"a {b.status} booking is not a stay yet; it is once paid")
         t = translator(language(request))
         stay = await facts.stay(db_session, booking_id, t.locale)
         summary = t.gettext("Stay at %(centre)s", centre=stay.centre_name)
