@@ -43,12 +43,20 @@ async def search(
     departure: date,
     guests: int,
     now: datetime,
+    promo_code: str | None = None,
 ) -> list[pricing_service.PricedOffer]:
     """What can be booked for a stay: by a member for themselves, or by staff for the member named."""
     acting_for = for_whom(caller, member_number)
     member = caller if acting_for is None else await member_search.acting_for(session, acting_for)
     return await pricing_service.search_with_quotes(
-        session, member, centre=centre, arrival=arrival, departure=departure, guests=guests, now=now
+        session,
+        member,
+        centre=centre,
+        arrival=arrival,
+        departure=departure,
+        guests=guests,
+        now=now,
+        promo_code=promo_code,
     )
 
 
