@@ -157,8 +157,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         route_handlers=handlers,
         middleware=[
             observability.prometheus_config().middleware,
+            flash_session(settings.jwt_secret),  # outside the CSRF check: its refusal page reads it
             csrf_middleware(settings.jwt_secret),
-            flash_session(settings.jwt_secret),
         ],
         plugins=[
             SQLAlchemyPlugin(config=db_config),

@@ -287,7 +287,7 @@ async def test_staff_set_a_tariff_and_see_a_quota_problem_next_to_its_field(
     client: AsyncTestClient[Any],
 ) -> None:
     await page_login(client, "staff")
-    config = (await client.get("/staff/config")).text
+    config = (await client.get("/staff/config/tariffs")).text
     season = re.search(r'<select id="f-tariff-season" name="season">\s*<option value="([^"]+)"', config)
     assert season
     sent = await post_form(
@@ -303,7 +303,7 @@ async def test_staff_set_a_tariff_and_see_a_quota_problem_next_to_its_field(
         },
     )
     assert sent.status_code == 303, sent.text
-    assert "123,45\u00a0MAD" in (await client.get("/staff/config")).text
+    assert "123,45\u00a0MAD" in (await client.get("/staff/config/tariffs")).text
     unknown = await post_form(
         client,
         "/staff/config",
@@ -546,7 +546,9 @@ async def test_the_season_form_is_on_the_page_not_in_its_title(client: AsyncTest
     main = re.search(r"<main>(.*)</main>", config, re.S)
     assert main
     assert main.group(1).count('id="set-season"') == 1
-    assert main.group(1).count('id="set-tariff"') == 1
+    tariffs = re.search(r"<main>(.*)</main>", (await client.get("/staff/config/tariffs")).text, re.S)
+    assert tariffs
+    assert tariffs.group(1).count('id="set-tariff"') == 1
 
 
 async def test_a_member_may_rate_from_the_centres_departure_day_not_utcs(
@@ -739,7 +741,7 @@ async def test_names_not_codes_and_latin_names_isolated_on_arabic_pages(client: 
     await switch_language(client, "ar", "/staff")
     kpis = (await client.get("/staff")).text
     assert re.search(r'<tr data-category="active"><td>في حالة نشاط</td>', kpis)
-    config = (await client.get("/staff/config")).text
+    config = (await client.get("/staff/config/tariffs")).text
     tariffs = re.search(r'<table id="tariffs">.*?</table>', config, re.S)
     assert tariffs
     assert "<td>الأرز</td><td>استوديو</td><td>متقاعدون</td>" in tariffs.group(0)
