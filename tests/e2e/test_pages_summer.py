@@ -94,7 +94,8 @@ async def test_member_applies_edits_sees_a_problem_next_to_its_select_and_withdr
     ).status_code == 404
     # With htmx, a change sends the same step and the form is swapped in place (the same answer).
     hx = await post_form(client, "/summer", APPLY, {**form({"centre": "ifrane"}, party=6), **step})
-    assert 'hx-trigger="change"' in hx.text and 'hx-select="#apply-' in hx.text
+    assert 'hx-trigger="change"' in hx.text
+    assert 'hx-select="#apply-' in hx.text
 
     created = await post_form(client, "/summer", APPLY, form(BUNGALOW))
     assert created.status_code == 303, created.text
