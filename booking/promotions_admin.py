@@ -158,9 +158,9 @@ async def update_promotion(
     """Set what the patch gives, then lift the caps and drop the date bounds it clears; a value both set
     and cleared is refused before anything changes, and so is a result a new promotion could not be
     (a percentage without its percent, a window that ends before it starts...)."""
-    for name in patch.clear:
-        if getattr(patch, name) is not None:
-            raise RuleViolation("cap_set_and_cleared", f"{name} is both set and cleared", field=name)
+    for cleared in patch.clear:
+        if getattr(patch, cleared) is not None:
+            raise RuleViolation("cap_set_and_cleared", f"{cleared} is both set and cleared", field=cleared)
     promotion = await get_promotion(session, promotion_id)
     before = snapshot(promotion, _PATCHED)
     if patch.kind is not None and patch.kind != promotion.kind:
@@ -176,8 +176,8 @@ async def update_promotion(
         promotion.amount_minor = patch.amount.amount_minor
     if patch.budget is not None:
         promotion.budget_minor = patch.budget.amount_minor
-    for name in patch.clear:
-        setattr(promotion, _CLEARED_COLUMNS[name], None)
+    for cleared in patch.clear:
+        setattr(promotion, _CLEARED_COLUMNS[cleared], None)
     _check_shape(_as_created(promotion))
     await session.flush()
     audit.record(

@@ -231,10 +231,11 @@ class StaffPages(Controller):
         names = await load_names(session, lang)
         seasons = await admin.list_seasons(session)
         centres = list(await session.scalars(select(Centre).order_by(Centre.name_fr)))
-        rows = {
-            "tariffs": lambda: admin.list_tariffs(session),
-            "quotas": lambda: admin.list_quotas(session),
-        }
+        rows: list[Any] = []
+        if subject == "tariffs":
+            rows = list(await admin.list_tariffs(session))
+        elif subject == "quotas":
+            rows = list(await admin.list_quotas(session))
         return page(
             request,
             f"staff_config_{subject}.html",
@@ -242,7 +243,7 @@ class StaffPages(Controller):
             subject=subject,
             subjects=CONFIG_PAGES,
             seasons=seasons,
-            rows=await rows[subject]() if subject in rows else [],
+            rows=rows,
             names=names,
             season_options=[(x.code, season_name(x, lang)) for x, _centre in seasons],
             centre_options=[(x.code, x.name_ar if lang == "ar" else x.name_fr) for x in centres],
