@@ -25,7 +25,7 @@ from litestar.template import TemplateConfig
 from estivage.web.common import language
 from kernel.i18n import translator
 
-FLASH_COOKIE = "estivage_flash"
+FLASH_COOKIE = "estivage_flashes"  # not "estivage_flash": another branch names its own cookie so
 FLASH_SECONDS = 600
 SUCCESS = "success"
 
