@@ -14,6 +14,7 @@ from accounts.domain.audit import AuditKind, Subject
 from accounts.domain.identity import STAFF, Identity
 from booking import pricing_service, services
 from booking.events import BookingHeld
+from kernel.codes import Code
 from kernel.errors import RuleViolation
 from kernel.uow import UnitOfWork
 
@@ -23,10 +24,10 @@ def for_whom(caller: Identity, member_number: str | None) -> str | None:
     member may not name another)."""
     if caller.role == STAFF:
         if member_number is None:
-            raise RuleViolation("member_required", "staff say which member this is for", field="member")
+            raise RuleViolation(Code.MEMBER_REQUIRED, "staff say which member this is for", field="member")
         return member_number
     if member_number is not None:
-        raise RuleViolation("member_not_allowed", "only staff act for another member", field="member")
+        raise RuleViolation(Code.MEMBER_NOT_ALLOWED, "only staff act for another member", field="member")
     return None
 
 

@@ -19,6 +19,7 @@ from accounts.guards import requires_member
 from booking import services
 from booking.domain import states
 from estivage.web.common import HERE, STAYS, page
+from kernel.codes import Code
 from kernel.errors import Conflict
 
 SERVICE_WORKER = (HERE / "static" / "sw.js").read_bytes()
@@ -50,5 +51,5 @@ class GatePages(Controller):
         view = await services.own_booking(db_session, request.user, booking_id)
         b = view.booking
         if states.effective_status(b.status, b.hold_expires_at, now) not in STAYS:
-            raise Conflict("no_pass_yet", f"a {b.status} booking has no pass; it comes once paid")
+            raise Conflict(Code.NO_PASS_YET, f"a {b.status} booking has no pass; it comes once paid")
         return page(request, "gate.html", b=b, code=booking_code(b.id))

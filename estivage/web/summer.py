@@ -37,6 +37,7 @@ from estivage.web.flash import say
 from estivage.web.summer_guide import PARTS, Guide, Slot
 from inventory.models import Rotation
 from inventory.snapshot import CentreView, centre_view
+from kernel.codes import Code
 from kernel.errors import DomainError, NotFound
 from kernel.i18n import N_, Translator, translator
 from kernel.uow import UnitOfWork
@@ -410,7 +411,7 @@ class SummerPages(Controller):
         campaign = await services.campaign_by_code(session, code)
         shown = await campaign_page(session, request.user, campaign, now, language(request))
         if shown.offer is None or shown.offer.offer.status != OfferStatus.OFFERED:
-            raise NotFound("offer_not_found", f"you hold no open offer in {code}")
+            raise NotFound(Code.OFFER_NOT_FOUND, f"you hold no open offer in {code}")
         return shown
 
     @get("/{code:str}/decline")
