@@ -76,6 +76,7 @@ PROMOTION_SAVED = N_("Promotion saved.")
 PROMOTION_CREATED = N_("Promotion created.")
 PROMOTION_PAUSED = N_("Promotion paused.")
 PROMOTION_RESUMED = N_("Promotion resumed.")
+DEVICE_REVOKED = N_("Gate device revoked: its token no longer works.")
 
 
 def season_name(season: Season, lang: str) -> str:
@@ -364,6 +365,7 @@ class StaffPages(Controller):
     ) -> Response[Any]:
         """As DELETE /api/access/devices/{id}: the device's token stops working at once."""
         await access.revoke_device(uow, request.user, device_id, now)
+        say(request, DEVICE_REVOKED)
         return Redirect("/staff/devices", status_code=303)
 
 
