@@ -200,6 +200,41 @@ async def test_member_applies_for_summer_step_by_step_on_a_phone(
         await shot(phone, f"member-summer-drawn-{lang}")
 
 
+async def test_the_summer_form_guides_without_javascript(browser: Browser, base_url: str) -> None:
+    """With scripts off, "Show the matching choices" sends the form back narrowed; nothing is saved until
+    the member sends it."""
+    async with httpx.AsyncClient(base_url=base_url) as api:
+        opened = await api.post(
+            "/api/campaigns",
+            json={"season": "summer-2027", "applications_close_at": (NOW + timedelta(days=7)).isoformat()},
+            headers=await bearer(api, "staff"),
+        )
+        assert opened.status_code == 201, opened.text
+    context = await browser.new_context(viewport=PHONE, java_script_enabled=False)
+    page = await context.new_page()
+    await log_in(page, base_url, "M0002")  # prefers French
+    await page.goto(f"{base_url}/summer")
+    form = page.locator("#apply-summer-2027")
+    await form.locator('input[name="party_size"]').fill("6")
+    await form.locator('select[name="choices[0].centre"]').select_option("ifrane")
+    await form.locator("#refresh-summer-2027").click()
+    rotation = form.locator('select[name="choices[0].rotation"]')
+    await expect(rotation.locator('option[value="r1"]')).to_have_count(1)
+    await rotation.select_option("r1")
+    await form.locator("#refresh-summer-2027").click()
+    unit_type = form.locator('select[name="choices[0].unit_type"]')
+    await expect(unit_type.locator('option[value="bungalow"]')).to_have_count(1)
+    await expect(unit_type.locator('option[value="apt2"]')).to_have_count(0)
+    await expect(page.locator("#public-id-summer-2027")).to_have_count(0)  # nothing saved yet
+    await unit_type.select_option("bungalow")
+    await form.locator("button.primary").click()
+    await expect(page.locator("#flashes")).to_have_text("Votre demande est enregistrée.")
+    await expect(page.locator("#public-id-summer-2027")).to_have_text(re.compile(r"^S27-"))
+    assert await fits_the_screen(page)
+    await shot(page, "member-summer-no-script-fr")
+    await context.close()
+
+
 async def test_staff_pages_fit_a_phone_in_both_languages(phone: Page, base_url: str) -> None:
     await log_in(phone, base_url, "staff")
     pages = (
