@@ -18,6 +18,7 @@ from booking.models import Promotion
 from booking.pricing_service import usage_of
 from kernel.codes import ErrorCode
 from kernel.errors import Conflict, NotFound, RuleViolation
+from kernel.structs import MoneyIn
 from kernel.uow import use_case
 
 
@@ -94,53 +95,97 @@ async def get_promotion(session: AsyncSession, promotion_id: int) -> Promotion:
     return promotion
 
 
-# Each cap a patch may lift, by its Promotion column.
-_CAP_COLUMNS = {
+# Each cap a patch may lift, and each date bound it may drop, by its Promotion column.
+_CLEARED_COLUMNS = {
     "max_uses": "max_uses",
     "max_uses_per_member": "max_uses_per_member",
     "budget": "budget_minor",
+    "stay_from": "stay_from",
+    "stay_until": "stay_until",
+    "book_from": "book_from",
+    "book_until": "book_until",
 }
 
+# The figures each kind of promotion reads; a change of kind drops the others.
+_FIGURES = {
+    "percentage": ("percent_bp",),
+    "fixed": ("amount_minor",),
+    "stay_pay": ("stay_nights", "pay_nights"),
+}
 
-# What a promotion's change may move, as the audit log keeps it.
-_PATCHED = (
+# What a patch sets as it is given (money aside), by the Promotion column of the same name.
+_SET_AS_GIVEN = (
     "name",
     "paused",
     "exclusive",
     "max_uses",
     "max_uses_per_member",
-    "budget_minor",
     "book_until",
     "stay_until",
+    "kind",
+    "percent_bp",
+    "stay_nights",
+    "pay_nights",
+    "stay_from",
+    "book_from",
+    "min_nights",
 )
+_LISTS = ("centres", "unit_types", "categories", "arrival_weekdays")
+
+# What a promotion's change may move, as the audit log keeps it.
+_PATCHED = (*_SET_AS_GIVEN, "amount_minor", "budget_minor", *_LISTS)
+
+
+def _as_created(promotion: Promotion) -> s.PromotionIn:
+    """The promotion as the body that would create it, to hold a changed one to the same rules."""
+
+    def money(minor: int | None) -> MoneyIn | None:
+        return None if minor is None else MoneyIn(amount_minor=minor)
+
+    return s.PromotionIn(
+        name=promotion.name,
+        kind=promotion.kind,  # type: ignore[arg-type]  # a PromotionKind, as stored
+        percent_bp=promotion.percent_bp,
+        amount=money(promotion.amount_minor),
+        stay_nights=promotion.stay_nights,
+        pay_nights=promotion.pay_nights,
+        stay_from=promotion.stay_from,
+        stay_until=promotion.stay_until,
+        book_from=promotion.book_from,
+        book_until=promotion.book_until,
+    )
 
 
 @use_case
 async def update_promotion(
     session: AsyncSession, actor: Identity, promotion_id: int, patch: s.PromotionPatch, now: datetime
 ) -> Promotion:
-    """Set what the patch gives, then lift the caps it clears; a cap both set and cleared is refused
-    before anything changes."""
-    for cap in patch.clear:
-        if getattr(patch, cap) is not None:
-            raise RuleViolation(ErrorCode.CAP_SET_AND_CLEARED, f"{cap} is both set and cleared", field=cap)
+    """Set what the patch gives, then lift the caps and drop the date bounds it clears; a value both set
+    and cleared is refused before anything changes, and so is a result a new promotion could not be
+    (a percentage without its percent, a window that ends before it starts...)."""
+    for cleared in patch.clear:
+        if getattr(patch, cleared) is not None:
+            raise RuleViolation(
+                ErrorCode.CAP_SET_AND_CLEARED, f"{cleared} is both set and cleared", field=cleared
+            )
     promotion = await get_promotion(session, promotion_id)
     before = snapshot(promotion, _PATCHED)
-    for name in (
-        "name",
-        "paused",
-        "exclusive",
-        "max_uses",
-        "max_uses_per_member",
-        "book_until",
-        "stay_until",
-    ):
+    if patch.kind is not None and patch.kind != promotion.kind:
+        for column in (c for kind, columns in _FIGURES.items() if kind != patch.kind for c in columns):
+            setattr(promotion, column, None)
+    for name in _SET_AS_GIVEN:
         if (value := getattr(patch, name)) is not None:
             setattr(promotion, name, value)
+    for name in _LISTS:
+        if (values := getattr(patch, name)) is not None:
+            setattr(promotion, name, sorted(set(values)))
+    if patch.amount is not None:
+        promotion.amount_minor = patch.amount.amount_minor
     if patch.budget is not None:
         promotion.budget_minor = patch.budget.amount_minor
-    for cap in patch.clear:
-        setattr(promotion, _CAP_COLUMNS[cap], None)
+    for cleared in patch.clear:
+        setattr(promotion, _CLEARED_COLUMNS[cleared], None)
+    _check_shape(_as_created(promotion))
     await session.flush()
     audit.record(
         session,

@@ -287,7 +287,8 @@ ACCESS: dict[str, Route] = {
     "GET /manage/{code:str}/occupancy.csv": Route(PAGE_CENTRE),
     "GET /manage/{code:str}/on-site": Route(PAGE_CENTRE, stream=True),
     "GET /staff": Route(PAGE_STAFF),
-    "GET /staff/config": Route(PAGE_STAFF),
+    "GET /staff/config": Route(PAGE_STAFF),  # a redirect to the first subject's page
+    "GET /staff/config/{what:str}": Route(PAGE_STAFF),  # seasons, tariffs, quotas
     "GET /staff/devices": Route(PAGE_STAFF),
     "POST /staff/devices": Route(PAGE_STAFF, body={}, form=True),
     "POST /staff/devices/{device_id:uuid}/revoke": Route(PAGE_STAFF, body={}, form=True),
