@@ -120,18 +120,40 @@ async def phone(browser: Browser) -> AsyncIterator[Page]:
 
 async def shot(page: Page, name: str) -> None:
     """Check the page as it is now (it fits its viewport, axe finds nothing), then keep a screenshot."""
-    await check_page(page, name)
+    problems = await page_problems(page)
+    if problems:
+        pytest.fail(f"{name} ({page.url}):\n  " + "\n  ".join(problems), pytrace=False)
+    await shot_only(page, name)
+
+
+async def shot_only(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
-async def check_page(page: Page, name: str) -> None:
-    """The page fits its viewport's width and axe-core finds no WCAG 2.2 A/AA violation on it."""
+async def page_problems(page: Page) -> list[str]:
+    """Wider than its viewport (sideways scrolling), and axe-core's WCAG 2.2 A/AA violations."""
     width, viewport = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    problems = [] if width <= viewport else [f"{width} px wide in a {viewport} px viewport"]
-    problems += await accessibility_violations(page)
-    if problems:
-        pytest.fail(f"{name} ({page.url}):\n  " + "\n  ".join(problems), pytrace=False)
+    problems = []
+    if width > viewport:
+        culprits = ", ".join(await page.evaluate(_OVERFLOWING))
+        problems.append(f"{width} px wide in a {viewport} px viewport; past its edge: {culprits}")
+    return problems + await accessibility_violations(page)
+
+
+# The innermost elements that stick out of the viewport (not those clipped by a scrolling ancestor):
+# where to look when a page is too wide.
+_OVERFLOWING = """() => {
+  const out = el => { const r = el.getBoundingClientRect(); return r.right > innerWidth + 1 || r.left < -1; };
+  const clipped = el => { for (let p = el.parentElement; p; p = p.parentElement) {
+    if (p === document.body) return false;
+    if (getComputedStyle(p).overflowX !== "visible") return true; } return false; };
+  const name = el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+    + (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\\s+/).join(".") : "");
+  return [...document.body.querySelectorAll("*")]
+    .filter(el => out(el) && !clipped(el) && ![...el.children].some(out))
+    .slice(0, 5).map(el => name(el.parentElement) + " > " + name(el));
+}"""
 
 
 async def fits_the_screen(page: Page) -> bool:
