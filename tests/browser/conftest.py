@@ -148,8 +148,9 @@ _OVERFLOWING = """() => {
   const clipped = el => { for (let p = el.parentElement; p; p = p.parentElement) {
     if (p === document.body) return false;
     if (getComputedStyle(p).overflowX !== "visible") return true; } return false; };
-  const name = el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
-    + (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\\s+/).join(".") : "");
+  const classes = el => typeof el.className === "string" && el.className.trim()
+    ? "." + el.className.trim().split(/\\s+/).join(".") : "";
+  const name = el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + classes(el);
   return [...document.body.querySelectorAll("*")]
     .filter(el => out(el) && !clipped(el) && ![...el.children].some(out))
     .slice(0, 5).map(el => name(el.parentElement) + " > " + name(el));

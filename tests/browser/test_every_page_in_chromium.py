@@ -25,6 +25,7 @@ from tests.conftest import NOW, Clock
 LANGUAGES = ("fr", "ar")
 WIDTHS = {"phone": PHONE, "desktop": DESKTOP}
 CAMPAIGN = "summer-2027"
+BUNGALOW = {"centre": "ifrane", "rotation": "r1", "unit_type": "bungalow"}
 SEARCH = "/search?centre=ifrane&arrival=2026-12-20&departure=2026-12-24&guests=2"
 
 # GET routes of the pages router that are not pages a person reads, or that no walk can reach.
@@ -94,7 +95,7 @@ async def test_every_member_page_fits_and_passes_axe(browser: Browser, base_url:
         pay_page = await _checkout(api, member, held)
         applied = await api.put(
             f"/api/campaigns/{CAMPAIGN}/application",
-            json={"choices": [{"centre": "ifrane", "rotation": "r1", "unit_type": "bungalow"}], "party_size": 4},
+            json={"choices": [BUNGALOW], "party_size": 4},
             headers=member,
         )
         assert applied.status_code == 201, applied.text
