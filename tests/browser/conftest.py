@@ -138,7 +138,16 @@ async def page_problems(page: Page) -> list[str]:
     if width > viewport:
         culprits = ", ".join(await page.evaluate(_OVERFLOWING))
         problems.append(f"{width} px wide in a {viewport} px viewport; past its edge: {culprits}")
+    codes = await page.locator("select option").evaluate_all(_CODES_SHOWN)
+    if codes:
+        problems.append("a select shows codes, not names: " + ", ".join(codes))
     return problems + await accessibility_violations(page)
+
+
+# An option that reads as its own value (a code such as "r1" or "summer-2027"); numbers may read as such.
+_CODES_SHOWN = """options => options
+  .filter(o => o.value && !/^[0-9]+$/.test(o.value) && o.textContent.trim() === o.value)
+  .map(o => o.value)"""
 
 
 # The innermost elements that stick out of the viewport (not those clipped by a scrolling ancestor):

@@ -43,14 +43,11 @@ NOT_PAGES = {
 
 @dataclass(frozen=True)
 class Visit:
-    """One page of a walk: its route (as the router spells it) and the address visited."""
+    """One page of a walk: its name (of its screenshots), its route (as the router spells it), its address."""
 
+    name: str
     route: str
     path: str
-
-    @property
-    def name(self) -> str:
-        return self.path.split("?")[0].strip("/").replace("/", "-") or "home"
 
 
 async def walk(page: Page, base_url: str, role: str, visits: list[Visit]) -> list[str]:
@@ -120,25 +117,28 @@ async def test_every_member_page_fits_and_passes_axe(browser: Browser, base_url:
         for step in ("close", "draw"):
             done = await api.post(f"/api/campaigns/{CAMPAIGN}/{step}", headers=staff)
             assert done.status_code == 200, done.text
-    drawn = [Visit("/summer", "/summer"), Visit("/summer/{code:str}/decline", f"/summer/{CAMPAIGN}/decline")]
-    problems += await walk(page, base_url, "member-drawn", drawn)
+    drawn = [
+        Visit("summer-offered", "/summer", "/summer"),
+        Visit("decline", "/summer/{code:str}/decline", f"/summer/{CAMPAIGN}/decline"),
+    ]
+    problems += await walk(page, base_url, "member", drawn)
     await context.close()
     fail_on(problems)
 
 
 def member_pages(held: str, paid: str, pay_page: str) -> list[Visit]:
     return [
-        Visit("/search", "/search"),
-        Visit("/search", SEARCH),
-        Visit("/centres/{code:str}", "/centres/ifrane"),
-        Visit("/bookings", "/bookings"),
-        Visit("/bookings/{booking_id:uuid}", f"/bookings/{held}"),
-        Visit("/payments/test/{ref:str}", pay_page),
-        Visit("/bookings/{booking_id:uuid}", f"/bookings/{paid}"),
-        Visit("/bookings/{booking_id:uuid}/gate", f"/bookings/{paid}/gate"),
-        Visit("/bookings/{booking_id:uuid}/cancel", f"/bookings/{paid}/cancel"),
-        Visit("/summer", "/summer"),
-        Visit("/me/data", "/me/data"),
+        Visit("search", "/search", "/search"),
+        Visit("search-results", "/search", SEARCH),
+        Visit("centre", "/centres/{code:str}", "/centres/ifrane"),
+        Visit("bookings", "/bookings", "/bookings"),
+        Visit("booking-held", "/bookings/{booking_id:uuid}", f"/bookings/{held}"),
+        Visit("test-payment", "/payments/test/{ref:str}", pay_page),
+        Visit("booking-paid", "/bookings/{booking_id:uuid}", f"/bookings/{paid}"),
+        Visit("gate-view", "/bookings/{booking_id:uuid}/gate", f"/bookings/{paid}/gate"),
+        Visit("cancel", "/bookings/{booking_id:uuid}/cancel", f"/bookings/{paid}/cancel"),
+        Visit("summer-applied", "/summer", "/summer"),
+        Visit("my-data", "/me/data", "/me/data"),
     ]
 
 
@@ -147,8 +147,8 @@ async def test_every_centre_manager_page_fits_and_passes_axe(browser: Browser, b
     page = await context.new_page()
     await log_in(page, base_url, "manager-ifrane")
     visits = [
-        Visit("/manage", "/manage"),
-        Visit("/manage/{code:str}", "/manage/ifrane?from=2026-12-20&to=2026-12-27"),
+        Visit("centres", "/manage", "/manage"),
+        Visit("centre-occupancy", "/manage/{code:str}", "/manage/ifrane?from=2026-12-20&to=2026-12-27"),
     ]
     problems = await walk(page, base_url, "manager", visits)
     await context.close()
@@ -170,20 +170,20 @@ async def test_every_staff_page_fits_and_passes_axe(browser: Browser, base_url: 
 
 def staff_pages(booking: str, promotion: int) -> list[Visit]:
     return [
-        Visit("/staff", "/staff"),
-        Visit("/staff/promotions", "/staff/promotions"),
-        Visit("/staff/promotions/{promotion_id:int}", f"/staff/promotions/{promotion}"),
-        Visit("/staff/config", "/staff/config"),
-        Visit("/staff/devices", "/staff/devices"),
-        Visit("/staff/members", "/staff/members?q=M000"),
-        Visit("/staff/members/{number:str}", "/staff/members/M0003"),
-        Visit("/staff/bookings/{booking_id:uuid}", f"/staff/bookings/{booking}"),
-        Visit("/staff/payroll", "/staff/payroll"),
-        Visit("/staff/audit", "/staff/audit"),
-        Visit("/staff/accounts", "/staff/accounts"),
-        Visit("/staff/accounts/{username:str}", "/staff/accounts/manager-ifrane"),
-        Visit("/manage", "/manage"),
-        Visit("/manage/{code:str}", "/manage/saidia"),
+        Visit("dashboard", "/staff", "/staff"),
+        Visit("promotions", "/staff/promotions", "/staff/promotions"),
+        Visit("promotion", "/staff/promotions/{promotion_id:int}", f"/staff/promotions/{promotion}"),
+        Visit("config", "/staff/config", "/staff/config"),
+        Visit("devices", "/staff/devices", "/staff/devices"),
+        Visit("members", "/staff/members", "/staff/members?q=M000"),
+        Visit("member", "/staff/members/{number:str}", "/staff/members/M0003"),
+        Visit("booking", "/staff/bookings/{booking_id:uuid}", f"/staff/bookings/{booking}"),
+        Visit("payroll", "/staff/payroll", "/staff/payroll"),
+        Visit("audit", "/staff/audit", "/staff/audit"),
+        Visit("accounts", "/staff/accounts", "/staff/accounts"),
+        Visit("account", "/staff/accounts/{username:str}", "/staff/accounts/manager-ifrane"),
+        Visit("centres", "/manage", "/manage"),
+        Visit("centre-occupancy", "/manage/{code:str}", "/manage/saidia"),
     ]
 
 
