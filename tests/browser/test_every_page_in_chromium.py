@@ -48,6 +48,7 @@ class Visit:
     name: str
     route: str
     path: str
+    status: int = 200
 
 
 async def walk(page: Page, base_url: str, role: str, visits: list[Visit]) -> list[str]:
@@ -59,7 +60,7 @@ async def walk(page: Page, base_url: str, role: str, visits: list[Visit]) -> lis
             for visit in visits:
                 response = await page.goto(base_url + visit.path)
                 assert response is not None
-                assert response.ok, (visit.path, response.status)
+                assert response.status == visit.status, (visit.path, response.status)
                 if await page.locator("html").get_attribute("lang") != lang:
                     await page.click(f"header button[name=lang][value={lang}]")
                 await expect(page.locator("html")).to_have_attribute("lang", lang)
@@ -139,6 +140,7 @@ def member_pages(held: str, paid: str, pay_page: str) -> list[Visit]:
         Visit("cancel", "/bookings/{booking_id:uuid}/cancel", f"/bookings/{paid}/cancel"),
         Visit("summer-applied", "/summer", "/summer"),
         Visit("my-data", "/me/data", "/me/data"),
+        Visit("not-found", "/centres/{code:str}", "/centres/nowhere", status=404),  # the error page
     ]
 
 
