@@ -129,7 +129,6 @@ async def test_every_member_page_fits_and_passes_axe(browser: Browser, base_url:
 
 def member_pages(held: str, paid: str, pay_page: str) -> list[Visit]:
     return [
-        Visit("search", "/search", "/search"),
         Visit("search-results", "/search", SEARCH),
         Visit("centre", "/centres/{code:str}", "/centres/ifrane"),
         Visit("bookings", "/bookings", "/bookings"),
@@ -184,13 +183,12 @@ def staff_pages(booking: str, promotion: int) -> list[Visit]:
         Visit("audit", "/staff/audit", "/staff/audit"),
         Visit("accounts", "/staff/accounts", "/staff/accounts"),
         Visit("account", "/staff/accounts/{username:str}", "/staff/accounts/manager-ifrane"),
-        Visit("centres", "/manage", "/manage"),
-        Visit("centre-occupancy", "/manage/{code:str}", "/manage/saidia"),
     ]
 
 
 def test_every_page_route_is_walked(app: Litestar) -> None:
-    """A page added to the app without a place in a walk fails here, not silently unchecked."""
+    """A page added to the app without a place in a walk fails here, not silently unchecked. (Staff reach
+    the centre manager's pages too: the manager's walk covers them, once.)"""
     walked = {
         "/login",
         *(v.route for v in member_pages("b", "b", "p")),
