@@ -34,6 +34,7 @@ NOT_PAGES = {
     "/session/refresh": "renews the session and redirects",
     "/sw.js": "the service worker's script",
     "/centres/{code:str}/photos/{name:str}": "an image (the centre page shows it)",
+    "/bookings/{booking_id:uuid}/stay.ics": "a calendar file (the paid booking's page links it)",
     "/manage/{code:str}/occupancy.csv": "a CSV download",
     "/manage/{code:str}/on-site": "a server-sent events stream (the centre page shows it)",
     "/payments/cmi/{order_id:str}/go": "redirects to CMI (test_cmi_in_chromium walks CMI's pages)",
