@@ -10,7 +10,6 @@ from litestar import Litestar, Request, Response, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.problem_details import ProblemDetailsPlugin
 from sqlalchemy import text
@@ -35,7 +34,7 @@ from booking.reception.controllers import ReceptionController
 from estivage import bootstrap, observability
 from estivage.desk import DeskController
 from estivage.mail import in_app_sender, mail_config
-from estivage.openapi import ProblemAwareJsonPlugin
+from estivage.openapi import DescribedSchemas, OfflineSwaggerPlugin, ProblemAwareJsonPlugin
 from estivage.personal_data import PersonalDataController
 from estivage.problems import (
     bad_data_handler,
@@ -158,6 +157,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
             SQLAlchemyPlugin(config=db_config),
             ProblemDetailsPlugin(problem_details_config()),
             HTMXPlugin(),
+            DescribedSchemas(),
         ],
         template_config=template_config(),
         on_app_init=[jwt.on_app_init],
@@ -189,7 +189,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
             version="0.1.0",
             description="Booking and digital access for the foundation's holiday centres.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), ProblemAwareJsonPlugin()],
+            use_handler_docstrings=True,
+            render_plugins=[OfflineSwaggerPlugin(), ProblemAwareJsonPlugin(jwt.exclude)],
         ),
         debug=settings.debug,
         logging_config=None,  # structlog, configured above (estivage/observability.py)

@@ -79,8 +79,6 @@ def route_policies(settings: Settings) -> tuple[RoutePolicy, ...]:
             re.compile(r"^/bookings/[^/]+/pay$"),
             {"script-src": (STRIPE_JS,), "frame-src": STRIPE_FRAMES, "connect-src": (STRIPE_API,)},
         ),
-        # The API's documentation page (its assets served from here: no CDN) styles itself inline.
-        RoutePolicy("api_docs", re.compile(r"^/schema(/|$)"), {"style-src": ("'unsafe-inline'",)}),
     )
 
 
