@@ -31,6 +31,8 @@ STAYS = tuple(sorted(states.PAID))
 
 
 class DeskLineOut(msgspec.Struct):
+    """A stay on the desk's list for a day: booking, unit, member, party, status and how it was paid."""
+
     booking_id: uuid.UUID
     unit: str
     member: str
@@ -43,11 +45,15 @@ class DeskLineOut(msgspec.Struct):
 
 
 class UnitStateOut(msgspec.Struct):
+    """A unit's housekeeping state (to clean, clean or out of service)."""
+
     unit: str
     state: str
 
 
 class HousekeepingIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The housekeeping state to set: to_clean, clean or out_of_service."""
+
     state: Literal["to_clean", "clean", "out_of_service"]
 
 
