@@ -222,6 +222,8 @@ def make_auth_controller(
             uow: NamedDependency[UnitOfWork],
             now: NamedDependency[datetime],
         ) -> None:
+            """Ends the caller's session: its access token, page session and refresh token are refused from
+            now on (401)."""
             await sessions.sign_out(uow, request.user.user_id, session_of(request), now)
 
         @post(
@@ -294,6 +296,8 @@ def make_auth_controller(
         async def me(
             self, request: Request[Identity, Any, Any], db_session: NamedDependency[AsyncSession]
         ) -> MeOut:
+            """The caller's account: a member's number, category, family size and language; a manager's
+            centres."""
             user = await load_account(db_session, request.user)
             member = user.member
             return MeOut(

@@ -117,6 +117,8 @@ class DeskController(Controller):
         code: FromPath[str],
         date: FromQuery[date],
     ) -> list[DeskLineOut]:
+        """A manager of that centre (403 elsewhere) or staff: each stay arriving that day, with its unit,
+        member, party, status, payment and the unit's housekeeping state."""
         return await desk_day(db_session, request.user, code, date, True)
 
     @get("/{code:str}/departures", summary="The stays leaving on a date (manager of that centre, staff)")
@@ -127,6 +129,7 @@ class DeskController(Controller):
         code: FromPath[str],
         date: FromQuery[date],
     ) -> list[DeskLineOut]:
+        """A manager of that centre (403 elsewhere) or staff: each stay leaving that day, as for arrivals."""
         return await desk_day(db_session, request.user, code, date, False)
 
     @get("/{code:str}/housekeeping", summary="Each unit's housekeeping state")
@@ -136,6 +139,7 @@ class DeskController(Controller):
         db_session: NamedDependency[AsyncSession],
         code: FromPath[str],
     ) -> list[UnitStateOut]:
+        """A manager of that centre (403 elsewhere) or staff: every unit of the centre, by number."""
         request.user.require_centre(code)
         units = (
             (
@@ -164,5 +168,7 @@ class DeskController(Controller):
         number: FromPath[str],
         data: JSONBody[HousekeepingIn],
     ) -> UnitStateOut:
+        """A manager of that centre or staff: to_clean, clean or out_of_service (a unit out of service is
+        never sold)."""
         state = await housekeeping.set_state(uow, request.user, code, number, data.state, now)
         return UnitStateOut(number, state.value)
