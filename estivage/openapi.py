@@ -1,9 +1,12 @@
 """The API's documentation: the OpenAPI document as served, and its viewer at /schema.
 
+- Every schema and operation is described: operations by their handler's docstring (Litestar's
+  ``use_handler_docstrings``), schemas by their struct's docstring (``DescribedSchemas``).
 - Errors are declared as `application/problem+json`: Litestar documents the errors it knows of (400 on
   every operation with parameters) as `application/json`, while every error here is an RFC 9457 problem
   (estivage/problems.py). Clients and schemathesis read the media type from the document, so it must
-  say what is sent.
+  say what is sent. Each operation also lists the errors it can answer, decided here in one place from
+  what the route is (``error_statuses``) rather than repeated on every handler.
 - The viewer is Swagger UI from the `swagger-ui-py` package (its copy of swagger-ui-dist), served by the
   app under /schema/assets: the page works without the internet and under the same CSP as the other
   pages (no inline script: estivage/api_docs/swagger-start.js starts it).
@@ -143,16 +146,16 @@ def error_statuses(
     """The errors an operation can answer, from what the route is: whether it reads input, who must call
     it, whether it names an object, whether it writes, whether it is rate-limited."""
     statuses = {400} if takes_input or method in WRITES else set()
-    if handler.opt.get("exclude_from_auth") or any(re.search(pattern, path) for pattern in auth_exclusions):
-        if "gate" in handler.resolve_dependencies():  # gate routes: the device's own token
-            statuses |= {401, 403}
-    else:
-        statuses |= {401, 403}
-    if (method, path) in REFUSES_CREDENTIALS:
+    # A gate calls with its device token (access.controllers.provide_gate): 401 without a valid one; its
+    # uploads are idempotent and refuse an event inside the answer, never with a 409 or 422.
+    gate = "gate" in handler.resolve_dependencies()
+    if gate or (method, path) in REFUSES_CREDENTIALS:
         statuses.add(401)
+    elif not (handler.opt.get("exclude_from_auth") or any(re.search(p, path) for p in auth_exclusions)):
+        statuses |= {401, 403}
     if "{" in path:
         statuses.add(404)
-    if method in WRITES and not NO_CONFLICTS.search(path):
+    if method in WRITES and not gate and not NO_CONFLICTS.search(path):
         statuses |= {409, 422}
     if _rate_limited(handler) or (method, path) in RATE_LIMITED_BY_SERVICE:
         statuses.add(429)
