@@ -115,4 +115,5 @@ async def test_the_document_declares_errors_as_problem_details(client: Any) -> N
     document = (await client.get("/schema/openapi.json")).json()
     hold = document["paths"]["/api/bookings"]["post"]["responses"]["400"]["content"]
     assert list(hold) == ["application/problem+json"]
-    assert hold["application/problem+json"]["schema"]["required"] == ["type", "title", "status"]
+    assert hold["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}
+    assert document["components"]["schemas"]["Problem"]["required"] == ["type", "title", "status"]
