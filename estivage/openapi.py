@@ -140,18 +140,26 @@ def _rate_limited(handler: HTTPRouteHandler) -> bool:
     return any(getattr(m, "middleware", m) is RateLimitMiddleware for m in handler.resolve_middleware())
 
 
+def needs_token(handler: HTTPRouteHandler, path: str, auth_exclusions: Sequence[str]) -> bool:
+    """Whether a caller must bring a token: a user's, or a gate's device token (its routes are left out
+    of the users' authentication, and access.controllers.provide_gate checks theirs)."""
+    if "gate" in handler.resolve_dependencies():
+        return True
+    return not (handler.opt.get("exclude_from_auth") or any(re.search(p, path) for p in auth_exclusions))
+
+
 def error_statuses(
     method: str, path: str, handler: HTTPRouteHandler, auth_exclusions: Sequence[str], *, takes_input: bool
 ) -> set[int]:
     """The errors an operation can answer, from what the route is: whether it reads input, who must call
     it, whether it names an object, whether it writes, whether it is rate-limited."""
     statuses = {400} if takes_input or method in WRITES else set()
-    # A gate calls with its device token (access.controllers.provide_gate): 401 without a valid one; its
-    # uploads are idempotent and refuse an event inside the answer, never with a 409 or 422.
+    # A gate's routes: 401 without a valid device token, and no user role to refuse. Its uploads are
+    # idempotent and refuse an event inside the answer, never with a 409 or 422.
     gate = "gate" in handler.resolve_dependencies()
     if gate or (method, path) in REFUSES_CREDENTIALS:
         statuses.add(401)
-    elif not (handler.opt.get("exclude_from_auth") or any(re.search(p, path) for p in auth_exclusions)):
+    elif needs_token(handler, path, auth_exclusions):
         statuses |= {401, 403}
     if "{" in path:
         statuses.add(404)
@@ -163,18 +171,21 @@ def error_statuses(
 
 
 def declare_errors(app: Litestar, document: dict[str, Any], auth_exclusions: Sequence[str]) -> dict[str, Any]:
-    """Each operation's possible errors (``error_statuses``) as problem responses (in place, idempotent)."""
+    """Each operation's possible errors (``error_statuses``) as problem responses, and no token asked of
+    the operations open to anyone (in place, idempotent)."""
     paths = document.get("paths", {})
     for route in app.routes:
         if not isinstance(route, HTTPRoute) or route.path_format not in paths:
             continue
+        path = route.path_format
         for method, (handler, _) in route.route_handler_map.items():
-            operation = paths[route.path_format].get(method.lower())
+            operation = paths[path].get(method.lower())
             if not isinstance(operation, dict):
                 continue
+            if not needs_token(handler, path, auth_exclusions):
+                operation["security"] = []
             responses = operation.setdefault("responses", {})
             takes_input = bool(operation.get("parameters") or operation.get("requestBody"))
-            path = route.path_format
             for status in sorted(
                 error_statuses(method, path, handler, auth_exclusions, takes_input=takes_input)
             ):

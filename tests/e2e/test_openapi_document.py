@@ -108,3 +108,13 @@ async def test_the_contracts_errors_are_in_the_document(app: Litestar) -> None:
     assert errors("POST", "/api/access/scans") == {400, 401}
     assert errors("GET", "/api/centres") == set()  # open to anyone, no parameter
     assert errors("GET", "/health") == set()
+
+
+async def test_operations_open_to_anyone_ask_for_no_token(app: Litestar) -> None:
+    document = await _document(app)
+    operations = _operations(document)
+    assert document["security"]  # a token by default (the JWT scheme)
+    for key in [("GET", "/health"), ("GET", "/api/centres"), ("POST", "/api/auth/token")]:
+        assert operations[key]["security"] == [], key
+    for key in [("GET", "/api/me"), ("GET", "/api/access/keys"), ("POST", "/api/bookings")]:
+        assert "security" not in operations[key], key
