@@ -54,6 +54,8 @@ class GateController(Controller):
         now: NamedDependency[datetime],
         gate: NamedDependency[services.GateIdentity],
     ) -> s.GateSelf:
+        """The gate identifies itself with its device token (`Authorization: Bearer`): 401 for a token
+        unknown or revoked."""
         me = await services.whoami(uow, gate, now)
         return s.GateSelf(
             me.device_id,
@@ -70,6 +72,8 @@ class GateController(Controller):
         gate: NamedDependency[services.GateIdentity],
         since: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> s.RevocationsOut:
+        """Any enrolled gate reads the whole feed (pass ids reveal nothing of a centre); `since` is the
+        cursor of the last answer."""
         del gate  # any enrolled device reads the whole feed: pass ids reveal nothing of a centre
         revoked, cursor = await services.revocations_since(db_session, since)
         return s.RevocationsOut(revoked=revoked, cursor=cursor)
@@ -81,6 +85,7 @@ class GateController(Controller):
         now: NamedDependency[datetime],
         gate: NamedDependency[services.GateIdentity],
     ) -> s.KeysOut:
+        """The keys a gate needs to verify passes offline; several may be valid at once during a rotation."""
         del gate
         found = pass_keys.published(pass_keys.ensure(request.app.state.settings.pass_keys_path, now), now)
         return s.KeysOut(keys=[s.KeyOut(k.kid, "Ed25519", k.public_base64url, k.not_after) for k in found])
@@ -95,6 +100,8 @@ class GateController(Controller):
         gate: NamedDependency[services.GateIdentity],
         data: JSONBody[s.ScansIn],
     ) -> s.ScansOut:
+        """Each event is stored once by its id: uploading the same batch again counts duplicates and
+        changes nothing. Events of another centre's passes are refused, not stored."""
         events = [
             services.ScanIn(
                 e.event_id,
@@ -128,6 +135,8 @@ class GateController(Controller):
         gate: NamedDependency[services.GateIdentity],
         since: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> s.ScanFeedOut:
+        """For gates that share their scans: what the other gates of the same centre decided, in order,
+        after the cursor."""
         events, cursor = await services.scans_since(db_session, gate, since, now)
         return s.ScanFeedOut(events=[_feed_event(e) for e in events], cursor=cursor)
 
@@ -142,6 +151,7 @@ class GateController(Controller):
         now: NamedDependency[datetime],
         gate: NamedDependency[services.GateIdentity],
     ) -> s.RosterOut:
+        """Lets a gate check passes and short codes while the server cannot be reached."""
         stays = await gate_roster.roster(db_session, gate.centre_code, now)
         return s.RosterOut(days=gate_roster.ROSTER_DAYS, stays=[_roster_stay(r) for r in stays])
 
@@ -158,6 +168,8 @@ class GateController(Controller):
         gate: NamedDependency[services.GateIdentity],
         data: JSONBody[s.GateReportIn],
     ) -> s.GateReportOut:
+        """Recorded for the fleet view (GET /api/access/devices); the answer tells the gate how far its
+        clock is off."""
         report = fleet.GateReport(data.version, data.backlog, data.clock)
         offset = await fleet.record_report(uow, gate, report, now)
         return s.GateReportOut(server_time=now, clock_offset_seconds=offset / 1000)
@@ -223,6 +235,8 @@ class DeviceController(Controller):
         now: NamedDependency[datetime],
         data: JSONBody[s.DeviceIn],
     ) -> s.DeviceCreated:
+        """Staff only. The token is shown in this answer only; keep it on the gate (`gateway-agent
+        enroll`)."""
         device, token = await services.create_device(uow, request.user, data.centre, data.name, now)
         return s.DeviceCreated(device_id=device.id, token=token, centre=data.centre, name=device.name)
 
@@ -230,6 +244,7 @@ class DeviceController(Controller):
     async def list_devices(
         self, db_session: NamedDependency[AsyncSession], now: NamedDependency[datetime]
     ) -> list[s.DeviceOut]:
+        """Staff only. A device is stale when it has not completed a sync for 10 minutes."""
         rows = await db_session.execute(
             select(Device, Centre.code)
             .join(Centre, Centre.id == Device.centre_id)
@@ -246,6 +261,7 @@ class DeviceController(Controller):
         now: NamedDependency[datetime],
         device_id: FromPath[uuid.UUID],
     ) -> s.DeviceOut:
+        """Staff only. The device's token is refused from then on (401)."""
         device = await services.revoke_device(uow, request.user, device_id, now)
         code = await db_session.scalar(select(Centre.code).where(Centre.id == device.centre_id))
         return device_out(device, code or "", now)
@@ -260,6 +276,7 @@ class DeviceController(Controller):
         pass_id: FromPath[uuid.UUID],
         data: JSONBody[s.RevokeIn],
     ) -> s.RevocationsOut:
+        """Staff only. The pass goes into the revocation feed, which gates pull on their next sync."""
         await services.revoke_pass(uow, request.user, pass_id, data.reason, now)
         revoked, cursor = await services.revocations_since(db_session, 0)
         return s.RevocationsOut(revoked=[p for p in revoked if p == pass_id], cursor=cursor)
@@ -283,6 +300,8 @@ class OccupancyController(Controller):
         first: Annotated[date, QueryParameter(name="from")],
         last: Annotated[date, QueryParameter(name="to")],
     ) -> inventory_schemas.OccupancyOut:
+        """For each night from `from` to `to`: units in service, units occupied and guests; and who is on
+        site now. A manager of another centre gets 403."""
         request.user.require_centre(code)
         nights = await occupancy(db_session, code, first, last, now)
         centre_id = (await centre_by_code(db_session, code)).id
@@ -325,6 +344,8 @@ class PassController(Controller):
         now: NamedDependency[datetime],
         booking_id: FromPath[uuid.UUID],
     ) -> s.PassOut:
+        """The member's own booking (404 for another's); 409 before it has a pass; 429 after too
+        many reissues in 24 hours."""
         view, issued = await passes.reissue(
             uow, request.user, booking_id, request.app.state.settings.pass_keys_path, now
         )
@@ -340,6 +361,7 @@ class PassController(Controller):
         now: NamedDependency[datetime],
         booking_id: FromPath[uuid.UUID],
     ) -> s.PassOut:
+        """The member's own booking (404 for another's); 409 until the booking is confirmed."""
         view, issued = await passes.pass_of(
             uow, request.user, booking_id, request.app.state.settings.pass_keys_path, now
         )
@@ -358,6 +380,7 @@ class PassController(Controller):
         now: NamedDependency[datetime],
         booking_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
+        """The same pass as GET …/pass, drawn as a QR code on a card to show at the gate or print."""
         view, issued = await passes.pass_of(
             uow, request.user, booking_id, request.app.state.settings.pass_keys_path, now
         )

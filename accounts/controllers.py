@@ -28,20 +28,28 @@ logger = logging.getLogger("estivage.accounts")
 
 
 class Credentials(msgspec.Struct):
+    """A username (member number or staff username) and its password."""
+
     username: Annotated[str, msgspec.Meta(max_length=200)] = msgspec.field()
     password: Annotated[str, msgspec.Meta(max_length=1024)] = msgspec.field()
 
 
 class RefreshIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The refresh token received with the last access token."""
+
     refresh_token: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
 
 class ActivationStart(msgspec.Struct):
+    """A member's first activation: their member number and birth date, as on the foundation's roster."""
+
     member_number: Annotated[str, msgspec.Meta(max_length=32)]
     birth_date: date
 
 
 class ResetStart(msgspec.Struct):
+    """The username whose password is to be reset."""
+
     username: Annotated[str, msgspec.Meta(max_length=200)]
 
 
@@ -54,6 +62,8 @@ class CodeIn(msgspec.Struct):
 
 
 class Accepted(msgspec.Struct):
+    """The request was taken; the answer is the same whether or not an account matched."""
+
     detail: str
 
 
@@ -61,6 +71,9 @@ ACCEPTED = Accepted("if an account matches, a code has gone to its address on re
 
 
 class TokenOut(msgspec.Struct):
+    """A bearer access token, its lifetime in seconds and the caller's role, with the refresh token that
+    renews it."""
+
     access_token: str
     token_type: str
     expires_in: int
@@ -71,6 +84,9 @@ class TokenOut(msgspec.Struct):
 
 
 class MeOut(msgspec.Struct, omit_defaults=True):
+    """Who the caller is: username, role, name, and for a member the number, category, family size and
+    language."""
+
     username: str
     role: str
     display_name: str = ""
@@ -206,6 +222,8 @@ def make_auth_controller(
             uow: NamedDependency[UnitOfWork],
             now: NamedDependency[datetime],
         ) -> None:
+            """Ends the caller's session: its access token, page session and refresh token are refused from
+            now on (401)."""
             await sessions.sign_out(uow, request.user.user_id, session_of(request), now)
 
         @post(
@@ -278,6 +296,8 @@ def make_auth_controller(
         async def me(
             self, request: Request[Identity, Any, Any], db_session: NamedDependency[AsyncSession]
         ) -> MeOut:
+            """The caller's account: a member's number, category, family size and language; a manager's
+            centres."""
             user = await load_account(db_session, request.user)
             member = user.member
             return MeOut(

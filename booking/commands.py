@@ -41,6 +41,9 @@ Party = Annotated[
 
 
 class HoldIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A stay to hold: centre, unit type, dates and guests, with an optional promotion code, party and
+    (staff only) the member."""
+
     centre: Code
     unit_type: Code
     arrival: date
@@ -55,14 +58,21 @@ class HoldIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class PartyIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The people staying with the member: names, relations and age bands."""
+
     party: Party
 
 
 class MoveIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The unit, of the same type, to move the booking to."""
+
     unit: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
 
 
 class BookingPolicyIO(msgspec.Struct, forbid_unknown_fields=True):
+    """The booking rules: how long a hold lasts, open holds and off-season nights per member, the holiday-
+    credit terms and the no-show grace."""
+
     hold_minutes: Annotated[int, msgspec.Meta(ge=1, le=240)]
     max_open_holds: Annotated[int, msgspec.Meta(ge=1, le=10)]
     max_off_season_nights_per_year: Annotated[int, msgspec.Meta(ge=1, le=366)]
@@ -84,6 +94,9 @@ Uses = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
 
 
 class PromotionIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A new promotion: its kind (percentage, fixed amount or stay N pay M), code or automatic, conditions
+    and caps."""
+
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
     kind: PromotionKind
     percent_bp: Annotated[int, msgspec.Meta(ge=1, le=10_000)] | None = None

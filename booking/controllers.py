@@ -130,6 +130,7 @@ class BookingController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> list[s.BookingOut]:
+        """Filter by centre and status; `limit` and `offset` page through them. Members see only their own."""
         views = await services.list_bookings(
             db_session, request.user, centre=centre, status=status, limit=limit, offset=offset
         )
@@ -143,6 +144,7 @@ class BookingController(Controller):
         now: NamedDependency[datetime],
         booking_id: FromPath[uuid.UUID],
     ) -> s.BookingOut:
+        """A member's own (404 for another member's); a manager's for their centres; any for staff."""
         return booking_out(await party.booking_with_party(db_session, request.user, booking_id), now)
 
     @put(
@@ -179,6 +181,10 @@ class BookingController(Controller):
         idempotency: NamedDependency[Idempotency],
         booking_id: FromPath[uuid.UUID],
     ) -> Response[s.CancelOut]:
+        """The member (own booking) or staff. The refund is the season's published share for the days left
+        before arrival, and the pass is revoked at every gate; 409 for a stay begun or already over. An
+        `Idempotency-Key` replays the first answer."""
+
         async def produce() -> tuple[int, s.CancelOut]:
             # The refund and the pass's revocation follow from BookingCancelled (estivage.bootstrap).
             booking, refund = await services.cancel(uow, request.user, booking_id, now)
@@ -201,6 +207,8 @@ class BookingController(Controller):
         booking_id: FromPath[uuid.UUID],
         data: JSONBody[c.MoveIn],
     ) -> s.BookingOut:
+        """Staff only. 409 when the unit is taken on some night of the stay or out of service, or the
+        booking is neither held nor confirmed; 422 for a unit not of the booking's type."""
         await services.move_unit(uow, request.user, booking_id, data.unit, now)
         return booking_out(await services.get_booking(db_session, request.user, booking_id), now)
 
@@ -236,6 +244,9 @@ class AvailabilityController(Controller):
             ),
         ] = None,
     ) -> list[s.AvailabilityOut]:
+        """Each unit type free for every night of the stay, with its price for the caller (their tariff and
+        any automatic promotion). 422 for dates that break the season's stay rules; staff give `member`
+        to search for one."""
         priced = await on_behalf.search(
             db_session,
             request.user,
@@ -280,6 +291,7 @@ class BookingPolicyController(Controller):
 
     @get("/", summary="Hold duration and per-member limits")
     async def read(self, db_session: NamedDependency[AsyncSession]) -> c.BookingPolicyIO:
+        """Staff only."""
         return policy_out(await repo.policy(db_session))
 
     @put("/", summary="Set the hold duration, per-member limits and holiday-credit terms")
@@ -290,6 +302,7 @@ class BookingPolicyController(Controller):
         now: NamedDependency[datetime],
         data: JSONBody[c.BookingPolicyIO],
     ) -> c.BookingPolicyIO:
+        """Staff only. The whole policy is given; the change is audit-logged."""
         return policy_out(await services.set_policy(uow, request.user, data, now))
 
 
@@ -344,6 +357,7 @@ class PromotionController(Controller):
     async def list_promotions(
         self, db_session: NamedDependency[AsyncSession], now: NamedDependency[datetime]
     ) -> list[s.PromotionOut]:
+        """Staff only."""
         return [promotion_out(p, u) for p, u in await promotions_admin.promotions_with_usage(db_session, now)]
 
     @post("/", summary="Create a promotion")
@@ -354,6 +368,8 @@ class PromotionController(Controller):
         now: NamedDependency[datetime],
         data: JSONBody[c.PromotionIn],
     ) -> s.PromotionOut:
+        """Staff only. 409 for a code already used; 422 for a promotion missing what its kind needs, or a
+        date range ending before it starts (the field is named)."""
         promotion = await promotions_admin.create_promotion(uow, request.user, data, now)
         return promotion_out(promotion, Usage())
 
@@ -364,6 +380,7 @@ class PromotionController(Controller):
         now: NamedDependency[datetime],
         promotion_id: FromPath[int],
     ) -> s.PromotionOut:
+        """Staff only; 404 for an unknown id."""
         await promotions_admin.get_promotion(db_session, promotion_id)
         [(promotion, usage)] = await promotions_admin.promotions_with_usage(db_session, now, promotion_id)
         return promotion_out(promotion, usage)
@@ -378,6 +395,7 @@ class PromotionController(Controller):
         promotion_id: FromPath[int],
         data: JSONBody[c.PromotionPatch],
     ) -> s.PromotionOut:
+        """Staff only. `clear` lifts caps; a cap may not be both set and cleared in one patch (422)."""
         await promotions_admin.update_promotion(uow, request.user, promotion_id, data, now)
         [(promotion, usage)] = await promotions_admin.promotions_with_usage(db_session, now, promotion_id)
         return promotion_out(promotion, usage)
@@ -392,6 +410,7 @@ class ReminderController(Controller):
     async def mine(
         self, db_session: NamedDependency[AsyncSession], request: Request[Identity, Any, Any]
     ) -> list[s.ReminderOut]:
+        """Members only: reminders for their own bookings."""
         found = await reminders.reminders_of(db_session, request.user.user_id)
         return [
             s.ReminderOut(r.booking_id, r.kind, r.due_at, r.created_at, r.centre, r.arrival, r.departure)  # type: ignore[arg-type]

@@ -12,6 +12,8 @@ from kernel.structs import MoneyOut
 
 
 class PromotionApplied(msgspec.Struct):
+    """The promotion that priced a stay, and what it took off."""
+
     id: int
     name: str
     discount: MoneyOut
@@ -26,6 +28,9 @@ class CodeRefusedOut(msgspec.Struct):
 
 
 class PriceOut(msgspec.Struct):
+    """A stay's price: each night at the caller's tariff, the subtotal, the promotion's discount and the
+    total."""
+
     nights: int
     nightly: list[MoneyOut]
     subtotal: MoneyOut
@@ -43,6 +48,9 @@ class CompanionOut(msgspec.Struct):
 
 
 class BookingOut(msgspec.Struct):
+    """A booking: its state (held, confirmed, cancelled…), stay, unit, party and price, with the times it
+    changed state."""
+
     id: uuid.UUID
     status: str
     centre: str
@@ -86,12 +94,16 @@ class BookingOut(msgspec.Struct):
 
 
 class CancelOut(msgspec.Struct):
+    """A cancelled booking and what is refunded, by the season's published cancellation policy."""
+
     id: uuid.UUID
     status: str
     refund: MoneyOut
 
 
 class PromotionOut(msgspec.Struct):
+    """A promotion as staff set it (kind, conditions, caps), with its live uses and the budget spent."""
+
     id: int
     name: str
     kind: str
@@ -120,6 +132,9 @@ class PromotionOut(msgspec.Struct):
 
 
 class AvailabilityOut(msgspec.Struct):
+    """One unit type free for the whole stay: how many units are left and the price for the caller (their
+    tariff and any promotion that applies)."""
+
     unit_type: str
     name: str
     capacity: int
@@ -134,6 +149,8 @@ class AvailabilityOut(msgspec.Struct):
 
 
 class ReminderOut(msgspec.Struct):
+    """A reminder for one of the member's bookings: a payment deadline coming, or a stay about to begin."""
+
     booking_id: uuid.UUID
     kind: Literal["payment_due", "arrival_soon"]
     due_at: datetime

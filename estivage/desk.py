@@ -31,6 +31,8 @@ STAYS = tuple(sorted(states.PAID))
 
 
 class DeskLineOut(msgspec.Struct):
+    """A stay on the desk's list for a day: booking, unit, member, party, status and how it was paid."""
+
     booking_id: uuid.UUID
     unit: str
     member: str
@@ -43,11 +45,15 @@ class DeskLineOut(msgspec.Struct):
 
 
 class UnitStateOut(msgspec.Struct):
+    """A unit's housekeeping state (to clean, clean or out of service)."""
+
     unit: str
     state: str
 
 
 class HousekeepingIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The housekeeping state to set: to_clean, clean or out_of_service."""
+
     state: Literal["to_clean", "clean", "out_of_service"]
 
 
@@ -111,6 +117,8 @@ class DeskController(Controller):
         code: FromPath[str],
         date: FromQuery[date],
     ) -> list[DeskLineOut]:
+        """A manager of that centre (403 elsewhere) or staff: each stay arriving that day, with its unit,
+        member, party, status, payment and the unit's housekeeping state."""
         return await desk_day(db_session, request.user, code, date, True)
 
     @get("/{code:str}/departures", summary="The stays leaving on a date (manager of that centre, staff)")
@@ -121,6 +129,7 @@ class DeskController(Controller):
         code: FromPath[str],
         date: FromQuery[date],
     ) -> list[DeskLineOut]:
+        """A manager of that centre (403 elsewhere) or staff: each stay leaving that day, as for arrivals."""
         return await desk_day(db_session, request.user, code, date, False)
 
     @get("/{code:str}/housekeeping", summary="Each unit's housekeeping state")
@@ -130,6 +139,7 @@ class DeskController(Controller):
         db_session: NamedDependency[AsyncSession],
         code: FromPath[str],
     ) -> list[UnitStateOut]:
+        """A manager of that centre (403 elsewhere) or staff: every unit of the centre, by number."""
         request.user.require_centre(code)
         units = (
             (
@@ -158,5 +168,7 @@ class DeskController(Controller):
         number: FromPath[str],
         data: JSONBody[HousekeepingIn],
     ) -> UnitStateOut:
+        """A manager of that centre or staff: to_clean, clean or out_of_service (a unit out of service is
+        never sold)."""
         state = await housekeeping.set_state(uow, request.user, code, number, data.state, now)
         return UnitStateOut(number, state.value)

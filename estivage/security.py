@@ -5,8 +5,8 @@ headers as the pages:
 
 - ``Content-Security-Policy``: scripts and styles from this origin only (no inline script, no ``eval``),
   no plugins, no ``<base>``, forms posted to this origin only, and never framed. A few routes have a
-  named policy of their own (``ROUTE_POLICIES``): the CMI checkout page posts its form to CMI's gateway,
-  the card page runs Stripe.js, the API's documentation page needs inline styles.
+  named policy of their own (``route_policies``): the CMI checkout page posts its form to CMI's gateway,
+  the card page runs Stripe.js. The API's documentation (/schema, estivage/openapi.py) needs none.
 - ``X-Frame-Options: DENY`` for browsers without ``frame-ancestors``; ``X-Content-Type-Options: nosniff``;
   ``Referrer-Policy: same-origin`` (a booking's address never leaves for another site).
 - ``Cache-Control: no-store`` on whatever did not say otherwise (the static files do): passes, their PNGs
@@ -79,8 +79,6 @@ def route_policies(settings: Settings) -> tuple[RoutePolicy, ...]:
             re.compile(r"^/bookings/[^/]+/pay$"),
             {"script-src": (STRIPE_JS,), "frame-src": STRIPE_FRAMES, "connect-src": (STRIPE_API,)},
         ),
-        # The API's documentation page (its assets served from here: no CDN) styles itself inline.
-        RoutePolicy("api_docs", re.compile(r"^/schema(/|$)"), {"style-src": ("'unsafe-inline'",)}),
     )
 
 

@@ -18,6 +18,9 @@ SeasonKind = Literal["summer", "off_season", "closed"]
 
 
 class CentreIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A new holiday centre: its code, names and town in French and Arabic, arrival and departure times,
+    time zone and description."""
+
     code: Code
     name_fr: Name
     name_ar: Name
@@ -30,6 +33,8 @@ class CentreIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class CentrePatch(msgspec.Struct, forbid_unknown_fields=True):
+    """Changes to a centre; a field left out is unchanged (the code never changes)."""
+
     name_fr: Name | None = None
     name_ar: Name | None = None
     town_fr: Name | None = None
@@ -41,6 +46,8 @@ class CentrePatch(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class UnitTypeIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A new unit type of a centre: its code, names, capacity in persons and description."""
+
     code: Code
     name_fr: Name
     name_ar: Name
@@ -49,6 +56,8 @@ class UnitTypeIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class UnitTypePatch(msgspec.Struct, forbid_unknown_fields=True):
+    """Changes to a unit type; a field left out is unchanged."""
+
     name_fr: Name | None = None
     name_ar: Name | None = None
     capacity: Capacity | None = None
@@ -56,32 +65,46 @@ class UnitTypePatch(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class UnitIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A new physical unit: its number and its unit type."""
+
     number: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
     unit_type: Code
 
 
 class UnitPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """The unit type a unit now belongs to."""
+
     unit_type: Code
 
 
 class ClosureIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The days a unit is out of service (first and last), and why."""
+
     starts_on: date
     ends_on: date
     reason: str = ""
 
 
 class RotationIO(msgspec.Struct, forbid_unknown_fields=True):
+    """A summer rotation: its code and its first and last days."""
+
     code: Code
     starts_on: date
     ends_on: date
 
 
 class RefundTierIO(msgspec.Struct, forbid_unknown_fields=True):
+    """A tier of the cancellation policy: cancelled at least `days_before` days before arrival, `refund_bp`
+    (hundredths of a percent) is refunded."""
+
     days_before: Annotated[int, msgspec.Meta(ge=0, le=365)]
     refund_bp: Annotated[int, msgspec.Meta(ge=0, le=10_000)]
 
 
 class SeasonIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A new season: its code, names, kind (summer or off-season), dates, optional centre, stay rules,
+    rotations and cancellation policy."""
+
     code: Annotated[str, msgspec.Meta(min_length=1, max_length=48, pattern=r"^[a-z0-9][a-z0-9-]*$")]
     name_fr: Name
     kind: SeasonKind
@@ -97,6 +120,8 @@ class SeasonIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class SeasonPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """Changes to a season; a field left out is unchanged."""
+
     name_fr: Name | None = None
     name_ar: str | None = None
     starts_on: date | None = None
@@ -109,6 +134,8 @@ class SeasonPatch(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class TariffIO(msgspec.Struct, forbid_unknown_fields=True):
+    """The price of a night for a season, centre, unit type and member category."""
+
     season: str
     centre: Code
     unit_type: Code
@@ -117,6 +144,9 @@ class TariffIO(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class QuotaIO(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """The units of a unit type a member category may take in a season: a number of units or a share
+    (hundredths of a percent)."""
+
     season: str
     centre: Code
     unit_type: Code

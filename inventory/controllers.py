@@ -94,6 +94,8 @@ class CentreController(Controller):
     async def list_centres(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
     ) -> list[s.CentreOut]:
+        """Open to anyone, no account: each centre with its names and town in the caller's language, times
+        and unit types."""
         centres = await db_session.scalars(
             select(Centre).options(selectinload(Centre.unit_types)).order_by(Centre.code)
         )
@@ -109,6 +111,7 @@ class CentreController(Controller):
         now: NamedDependency[datetime],
         data: JSONBody[c.CentreIn],
     ) -> s.CentreOut:
+        """Staff only. 409 for a code taken; 422 for an unknown time zone."""
         centre = await admin.create_centre(uow, request.user, data, now)
         return await _centre_out(db_session, centre.code, language_of(request))
 
@@ -122,6 +125,7 @@ class CentreController(Controller):
         code: FromPath[str],
         data: JSONBody[c.CentrePatch],
     ) -> s.CentreOut:
+        """Staff only; 404 for an unknown centre. A field left out is unchanged."""
         await admin.update_centre(uow, request.user, code, data, now)
         return await _centre_out(db_session, code, language_of(request))
 
@@ -134,6 +138,7 @@ class CentreController(Controller):
         code: FromPath[str],
         data: JSONBody[c.UnitTypeIn],
     ) -> s.UnitTypeSummary:
+        """Staff only. 409 for a code the centre already has."""
         unit_type = await admin.create_unit_type(uow, request.user, code, data, now)
         return unit_type_out(unit_type, 0, "fr")
 
@@ -148,6 +153,7 @@ class CentreController(Controller):
         type_code: FromPath[str],
         data: JSONBody[c.UnitTypePatch],
     ) -> s.UnitTypeSummary:
+        """Staff only; 404 for an unknown centre or unit type."""
         unit_type = await admin.update_unit_type(uow, request.user, code, type_code, data, now)
         return unit_type_out(unit_type, (await _unit_counts(db_session)).get(unit_type.id, 0), "fr")
 
@@ -155,6 +161,7 @@ class CentreController(Controller):
     async def list_units(
         self, db_session: NamedDependency[AsyncSession], code: FromPath[str]
     ) -> list[s.UnitOut]:
+        """Staff only: each unit with its type and periods out of service."""
         return [unit_out(u) for u in await admin.list_units(db_session, code)]
 
     @post("/{code:str}/units", guards=[requires_staff], summary="Add a unit")
@@ -166,6 +173,7 @@ class CentreController(Controller):
         code: FromPath[str],
         data: JSONBody[c.UnitIn],
     ) -> s.UnitOut:
+        """Staff only. 409 for a number the centre already has."""
         return unit_out(await admin.create_unit(uow, request.user, code, data, now))
 
     @patch("/{code:str}/units/{number:str}", guards=[requires_staff], summary="Change a unit's type")
@@ -178,6 +186,7 @@ class CentreController(Controller):
         number: FromPath[str],
         data: JSONBody[c.UnitPatch],
     ) -> s.UnitOut:
+        """Staff only; 404 for an unknown unit."""
         return unit_out(await admin.update_unit(uow, request.user, code, number, data, now))
 
     @post(
@@ -194,6 +203,8 @@ class CentreController(Controller):
         number: FromPath[str],
         data: JSONBody[c.ClosureIn],
     ) -> s.UnitOut:
+        """Staff only: the unit is out of service from `starts_on` to `ends_on`; 422 unless it ends after
+        it starts."""
         return unit_out(await admin.add_closure(uow, request.user, code, number, data, now))
 
 
@@ -204,6 +215,7 @@ class SeasonController(Controller):
 
     @get("/seasons", summary="List seasons")
     async def list_seasons(self, db_session: NamedDependency[AsyncSession]) -> list[s.SeasonOut]:
+        """Staff only, with their stay rules and rotations."""
         return [season_out(season, code) for season, code in await admin.list_seasons(db_session)]
 
     @post("/seasons", summary="Create a season with its stay rules and rotations")
@@ -214,6 +226,8 @@ class SeasonController(Controller):
         now: NamedDependency[datetime],
         data: JSONBody[c.SeasonIn],
     ) -> s.SeasonOut:
+        """Staff only. 409 for a code taken; 422 for dates, nights or rotations that do not hold together
+        (the field is named)."""
         season = await admin.create_season(uow, request.user, data, now)
         return season_out(season, data.centre)
 
@@ -227,12 +241,14 @@ class SeasonController(Controller):
         code: FromPath[str],
         data: JSONBody[c.SeasonPatch],
     ) -> s.SeasonOut:
+        """Staff only; 404 for an unknown season. A field left out is unchanged."""
         season = await admin.update_season(uow, request.user, code, data, now)
         centre = await db_session.get(Centre, season.centre_id) if season.centre_id else None
         return season_out(season, centre.code if centre else None)
 
     @get("/tariffs", summary="List tariffs")
     async def list_tariffs(self, db_session: NamedDependency[AsyncSession]) -> list[c.TariffIO]:
+        """Staff only: every nightly price by season, centre, unit type and member category."""
         return await admin.list_tariffs(db_session)
 
     @put("/tariffs", summary="Set the nightly tariff of a season, unit type and member category")
@@ -243,11 +259,13 @@ class SeasonController(Controller):
         now: NamedDependency[datetime],
         data: JSONBody[c.TariffIO],
     ) -> c.TariffIO:
+        """Staff only. Sets (or replaces) one price; 422 for a season of another centre."""
         await admin.put_tariff(uow, request.user, data, now)
         return data
 
     @get("/quotas", summary="List quotas")
     async def list_quotas(self, db_session: NamedDependency[AsyncSession]) -> list[c.QuotaIO]:
+        """Staff only."""
         return await admin.list_quotas(db_session)
 
     @put("/quotas", summary="Set the quota of a season, unit type and member category")
@@ -258,5 +276,6 @@ class SeasonController(Controller):
         now: NamedDependency[datetime],
         data: JSONBody[c.QuotaIO],
     ) -> c.QuotaIO:
+        """Staff only. Give exactly one of `units` and `share_bp` (422 otherwise)."""
         await admin.put_quota(uow, request.user, data, now)
         return data

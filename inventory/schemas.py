@@ -10,6 +10,8 @@ from inventory.commands import RefundTierIO, RotationIO
 
 
 class UnitTypeSummary(msgspec.Struct):
+    """A unit type of a centre: its names, capacity in persons and number of units."""
+
     code: str
     name: str
     name_ar: str
@@ -20,6 +22,8 @@ class UnitTypeSummary(msgspec.Struct):
 
 
 class CentreOut(msgspec.Struct):
+    """A holiday centre: its code, names, town, time zone, arrival and departure times, and unit types."""
+
     code: str
     name: str
     name_ar: str
@@ -32,6 +36,8 @@ class CentreOut(msgspec.Struct):
 
 
 class ClosureOut(msgspec.Struct):
+    """A period a unit is out of service, and why."""
+
     id: int
     starts_on: date
     ends_on: date
@@ -39,12 +45,17 @@ class ClosureOut(msgspec.Struct):
 
 
 class UnitOut(msgspec.Struct):
+    """A physical unit of a centre, its type and its periods out of service."""
+
     number: str
     unit_type: str
     closures: list[ClosureOut]
 
 
 class SeasonOut(msgspec.Struct):
+    """A season: its dates, kind, centre (null: every centre), stay rules, rotations and cancellation
+    policy."""
+
     code: str
     name_fr: str
     name_ar: str
@@ -60,6 +71,8 @@ class SeasonOut(msgspec.Struct):
 
 
 class NightOut(msgspec.Struct):
+    """One night of a centre: units, units occupied and guests."""
+
     date: date
     units_total: int
     units_occupied: int
@@ -67,6 +80,9 @@ class NightOut(msgspec.Struct):
 
 
 class OccupancyOut(msgspec.Struct):
+    """A centre's occupancy night by night, and how many people are on site now (entries less exits at the
+    gates)."""
+
     centre: str
     nights: list[NightOut]
     on_site_now: int

@@ -16,10 +16,14 @@ Category = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[
 
 
 class MoneyOut(msgspec.Struct):
+    """An amount in integer minor units (centimes) and its currency."""
+
     amount_minor: int
     currency: str
 
 
 class MoneyIn(msgspec.Struct):
+    """An amount in integer minor units (centimes); the currency is MAD."""
+
     amount_minor: Annotated[int, msgspec.Meta(ge=0, le=100_000_000)]
     currency: Literal["MAD"] = "MAD"

@@ -30,6 +30,7 @@ class OutboxController(Controller):
         status: Annotated[Literal["pending", "sent", "failed"] | None, QueryParameter()] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=services.MAX_PAGE)] = 50,
     ) -> list[OutboxMessageOut]:
+        """Staff only. Filter by status; at most `limit`, newest first."""
         return [outbox_out(m) for m in await services.outbox(db_session, status, limit)]
 
     @post("/{message_id:uuid}/resend", status_code=200, summary="A failed message sent again (409 otherwise)")
@@ -39,6 +40,7 @@ class OutboxController(Controller):
         uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
     ) -> OutboxMessageOut:
+        """Staff only. 404 for an unknown message; 409 unless it failed."""
         return outbox_out(await services.resend(uow, message_id, now))
 
 
@@ -54,4 +56,5 @@ class InboxController(Controller):
         db_session: NamedDependency[AsyncSession],
         limit: Annotated[int, QueryParameter(ge=1, le=services.MAX_PAGE)] = 50,
     ) -> list[InboxMessageOut]:
+        """Members only: their own messages, as they were mailed."""
         return [inbox_out(m) for m in await services.inbox(db_session, request.user.user_id, limit)]

@@ -11,6 +11,9 @@ from notifications.models import OutboxMessage
 
 
 class OutboxMessageOut(msgspec.Struct):
+    """A message to a member in the outbox: its kind, channel, recipient, language, subject, status and
+    tries."""
+
     id: uuid.UUID
     kind: str
     channel: str
@@ -26,6 +29,8 @@ class OutboxMessageOut(msgspec.Struct):
 
 
 class InboxMessageOut(msgspec.Struct):
+    """A message the member was sent (the same as mailed): its kind, subject, text, language and status."""
+
     id: uuid.UUID
     kind: str
     subject: str

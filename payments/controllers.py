@@ -142,6 +142,8 @@ class StripeWebhookController(Controller):
         uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
     ) -> s.WebhookOut:
+        """Called by Stripe, not by clients: 400 for a missing or wrong `Stripe-Signature`, and nothing
+        changes. Events may come twice and in any order; a repeat is answered with `duplicate: true`."""
         settings = request.app.state.settings
         event = webhooks.verify(
             await request.body(), request.headers.get("stripe-signature"), settings.stripe_webhook_secret
@@ -171,6 +173,8 @@ class CmiCallbackController(Controller):
         uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
     ) -> Response[str]:
+        """Called by CMI's servers, not by clients. A bad hash or amount confirms nothing; a repeat is
+        safe."""
         providers = providers_of(request)
         if providers.cmi is None:  # nothing here can check the hash: nothing is confirmed
             return Response(CallbackAnswer.FAILURE.value, media_type="text/plain")
@@ -209,6 +213,7 @@ class RefundController(Controller):
         db_session: NamedDependency[AsyncSession],
         booking_id: FromPath[uuid.UUID],
     ) -> list[s.RefundOut]:
+        """The member's own booking (404 for another's), a manager's centres' or any for staff."""
         found = await refunds.refunds_of_booking(db_session, request.user, booking_id)
         return [refund_out(refund, payment) for refund, payment in found]
 
@@ -224,6 +229,8 @@ class RefundController(Controller):
         lang: FromQuery[str | None] = None,
         refund: FromQuery[bool] = False,
     ) -> Response[bytes]:
+        """A payment of a booking the caller may see (a member's own: 404 for another's). In the language
+        asked (`lang`), else the caller's."""
         found = await receipts.receipt_of(db_session, request.user, payment_id, refund)
         language = lang if lang in {"ar", "fr"} else language_of(request)
         return Response(
@@ -238,6 +245,7 @@ class RefundController(Controller):
         summary="Refunds to make in the provider's back office (CMI), oldest first",
     )
     async def owed(self, db_session: NamedDependency[AsyncSession]) -> list[s.RefundOut]:
+        """Staff only: the refunds owed through CMI, which staff make in CMI's back office."""
         return [refund_out(o.refund, o.payment) for o in await refunds.owed_refunds(db_session)]
 
     @post(
@@ -254,5 +262,6 @@ class RefundController(Controller):
         refund_id: FromPath[uuid.UUID],
         data: JSONBody[s.RefundMadeIn],
     ) -> s.RefundOut:
+        """Staff only. 409 for a refund already recorded as made."""
         done = await refunds.record_refund_made(uow, request.user, refund_id, data.transaction_id, now)
         return refund_out(done.refund, done.payment)

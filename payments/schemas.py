@@ -12,6 +12,9 @@ from kernel.structs import MoneyOut
 
 
 class CheckoutIn(msgspec.Struct, forbid_unknown_fields=True):
+    """How to pay a held booking: by card, through CMI, by payroll deduction in instalments, or free for a
+    zero price."""
+
     method: Annotated[
         Literal["card", "payroll", "cmi", "free"],
         msgspec.Meta(
@@ -23,6 +26,8 @@ class CheckoutIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class InstalmentOut(msgspec.Struct):
+    """One monthly payroll deduction of a holiday-credit schedule."""
+
     number: int
     count: int
     month: date
@@ -38,6 +43,9 @@ class CmiFormOut(msgspec.Struct):
 
 
 class CheckoutOut(msgspec.Struct, omit_defaults=True):
+    """The payment begun: for a card, the provider's client secret or the page to go to; for CMI, the form
+    to post; for payroll, the instalments (the stay is then confirmed)."""
+
     booking_id: uuid.UUID
     method: str
     provider: str
@@ -50,6 +58,9 @@ class CheckoutOut(msgspec.Struct, omit_defaults=True):
 
 
 class RefundOut(msgspec.Struct):
+    """A refund of a payment: how much, why, and whether it is made or still owed in the provider's back
+    office."""
+
     id: uuid.UUID
     booking_id: uuid.UUID
     payment_id: uuid.UUID
@@ -64,9 +75,14 @@ class RefundOut(msgspec.Struct):
 
 
 class RefundMadeIn(msgspec.Struct, forbid_unknown_fields=True):
+    """CMI's transaction id of a refund that staff made in CMI's back office."""
+
     transaction_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
 
 
 class WebhookOut(msgspec.Struct):
+    """The provider's event was received; `duplicate` when it had been received before (nothing changed
+    again)."""
+
     received: bool
     duplicate: bool = False

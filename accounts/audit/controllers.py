@@ -50,6 +50,8 @@ class AuditController(Controller):
         before: Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=log.MAX_PAGE)] = 50,
     ) -> s.AuditPageOut:
+        """Staff only. Filter by actor, kind, subject, member or days; pass `next_before` as `before` for
+        the next, older page."""
         wanted = log.AuditFilter(actor, kind, subject_kind, subject_key, member, from_day, to_day)
         found = await log.entries(db_session, wanted, before=before, limit=limit)
         return s.AuditPageOut(

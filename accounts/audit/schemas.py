@@ -30,6 +30,8 @@ class AuditEntryOut(msgspec.Struct):
 
 
 class AuditPageOut(msgspec.Struct):
+    """A page of the audit log, newest first, and where the next page starts."""
+
     entries: list[AuditEntryOut]
     next_before: Annotated[
         int | None, msgspec.Meta(description="Pass as `before` for the next (older) page; null on the last")

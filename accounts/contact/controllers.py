@@ -39,6 +39,7 @@ class ContactController(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
     ) -> s.ContactOut:
+        """Members only: the e-mail, phone and language on record, and a new address waiting for its code."""
         return contact_out(await services.contact_of(db_session, request.user, now))
 
     @patch("/contact", summary="Change my phone or my language")
@@ -49,6 +50,7 @@ class ContactController(Controller):
         now: NamedDependency[datetime],
         data: JSONBody[s.ContactPatch],
     ) -> s.ContactOut:
+        """Members only. A field left out is unchanged; the e-mail changes through POST /api/me/email."""
         contact = await services.change_contact(uow, request.user, data.phone, data.language, now)
         return contact_out(contact)
 

@@ -27,8 +27,12 @@ class ContactPatch(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class EmailChangeIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The new e-mail address; a code is sent to it to confirm."""
+
     email: Annotated[str, msgspec.Meta(min_length=3, max_length=200)]
 
 
 class EmailCodeIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The code sent to the new e-mail address."""
+
     code: Annotated[str, msgspec.Meta(min_length=1, max_length=12)]

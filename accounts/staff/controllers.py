@@ -38,10 +38,12 @@ class StaffAccountController(Controller):
 
     @get("/", summary="Managers' and staff accounts")
     async def list_accounts(self, db_session: NamedDependency[AsyncSession]) -> list[AccountOut]:
+        """Staff only: every manager and staff account, with its centres and state."""
         return [account_out(a) for a in await services.list_accounts(db_session)]
 
     @get("/{username:str}", summary="One manager's or staff account")
     async def read(self, db_session: NamedDependency[AsyncSession], username: FromPath[str]) -> AccountOut:
+        """Staff only; 404 for a username that is not a manager's or staff account."""
         return account_out(await services.get_account(db_session, username))
 
     @post(

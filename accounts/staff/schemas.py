@@ -6,6 +6,9 @@ import msgspec
 
 
 class AccountOut(msgspec.Struct):
+    """A manager's or staff account: role, e-mail, name, centres, whether it is disabled and whether it is
+    activated yet."""
+
     username: str
     role: str
     email: str

@@ -35,6 +35,9 @@ class WeightsIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class CampaignIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A new summer campaign for a season: the applications deadline, how long an offer stays open, quotas
+    per category, score weights and centres."""
+
     season: Annotated[str, msgspec.Meta(min_length=1, max_length=48)]
     applications_close_at: Instant
     offer_validity_hours: Annotated[int, msgspec.Meta(ge=1, le=24 * 60)] = 72
@@ -44,6 +47,8 @@ class CampaignIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class CampaignPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """Changes to a campaign before its applications close; a field left out is unchanged."""
+
     applications_close_at: Instant | None = None
     offer_validity_hours: Annotated[int, msgspec.Meta(ge=1, le=24 * 60)] | None = None
     reserved_percent: dict[Category, Percent] | None = None
@@ -52,11 +57,15 @@ class CampaignPatch(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class ChoiceIn(msgspec.Struct, forbid_unknown_fields=True):
+    """One ranked choice: a centre, one of its rotations and a unit type."""
+
     centre: Code
     rotation: Code
     unit_type: Code
 
 
 class ApplicationIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A summer application: its choices, the first preferred, and the size of the party."""
+
     choices: list[ChoiceIn]
     party_size: Annotated[int, msgspec.Meta(ge=1, le=50)]

@@ -50,15 +50,19 @@ class CampaignController(Controller):
         now: NamedDependency[datetime],
         data: JSONBody[c.CampaignIn],
     ) -> s.CampaignOut:
+        """Staff only. One campaign per summer season; the draw's seed is committed (its hash published)
+        when the campaign opens."""
         campaign = await services.create_campaign(uow, data, now, request.user.username)
         return await views.campaign_out(db_session, campaign)
 
     @get("/", summary="Campaigns, newest first")
     async def list_campaigns(self, db_session: NamedDependency[AsyncSession]) -> list[s.CampaignOut]:
+        """Anyone logged in: every campaign with its rotations, slots and state."""
         return [await views.campaign_out(db_session, c) for c in await services.all_campaigns(db_session)]
 
     @get("/{code:str}", summary="A campaign: rotations, units per slot, reservations, weights, deadlines")
     async def read(self, db_session: NamedDependency[AsyncSession], code: FromPath[str]) -> s.CampaignOut:
+        """Anyone logged in; 404 for an unknown code."""
         return await views.campaign_out(db_session, await services.campaign_by_code(db_session, code))
 
     @patch("/{code:str}", guards=[requires_staff], summary="Change a campaign before its applications close")
@@ -71,6 +75,7 @@ class CampaignController(Controller):
         code: FromPath[str],
         data: JSONBody[c.CampaignPatch],
     ) -> s.CampaignOut:
+        """Staff only. 409 once applications are closed."""
         campaign = await services.update_campaign(uow, code, data, now, request.user.username)
         return await views.campaign_out(db_session, campaign)
 
@@ -88,6 +93,8 @@ class CampaignController(Controller):
         now: NamedDependency[datetime],
         code: FromPath[str],
     ) -> s.DrawOut:
+        """Staff only. Ends applications: every score is computed and the digest of the applications and
+        the close seed's hash are published, so the draw's inputs are fixed before any seed is revealed."""
         campaign = await draw.close(uow, code, request.user.username, now)
         return _draw_out(campaign, await services.count_applications(db_session, campaign.id))
 
@@ -105,6 +112,8 @@ class CampaignController(Controller):
         now: NamedDependency[datetime],
         code: FromPath[str],
     ) -> s.DrawOut:
+        """Staff only, after the close. The seeds are revealed and the allocation run by priority score,
+        ties ordered by the lottery; anyone can re-run it from the published inputs."""
         summary = await draw.draw(uow, code, request.user.username, now)
         campaign = await services.campaign_by_code(db_session, code)
         return _draw_out(campaign, summary.applications, summary)
@@ -121,6 +130,7 @@ class CampaignController(Controller):
         now: NamedDependency[datetime],
         code: FromPath[str],
     ) -> s.SettleOut:
+        """Staff only (the worker does the same on its own). Safe to repeat: each offer is settled once."""
         done = await settling.settle(uow, now, code)  # the campaign's lock is its first statement
         return s.SettleOut(
             paid=done.paid,
@@ -140,6 +150,7 @@ class CampaignController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=5000)] = 1000,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> list[s.EventOut]:
+        """Staff only. Filter by event or application; `limit` and `offset` page through it."""
         campaign = await services.campaign_by_code(db_session, code)
         rows = await audit.events(
             db_session, campaign.id, event=event, application=application, limit=limit, offset=offset
@@ -155,6 +166,7 @@ class CampaignController(Controller):
         media_type="application/json",
     )
     async def inputs(self, db_session: NamedDependency[AsyncSession], code: FromPath[str]) -> Response[str]:
+        """Open to anyone, no account: what anyone needs to re-run the draw and check its results."""
         return Response(await views.published_inputs(db_session, code), media_type="application/json")
 
     @get(
@@ -166,6 +178,7 @@ class CampaignController(Controller):
     async def results_json(
         self, db_session: NamedDependency[AsyncSession], code: FromPath[str]
     ) -> Response[str]:
+        """Open to anyone, no account: each application's public id, score, lottery rank and result."""
         results = await views.published_results(db_session, code, "json")
         return Response(results, media_type="application/json")
 
@@ -178,6 +191,7 @@ class CampaignController(Controller):
     async def results_csv(
         self, db_session: NamedDependency[AsyncSession], code: FromPath[str]
     ) -> Response[str]:
+        """Open to anyone, no account."""
         results = await views.published_results(db_session, code, "csv")
         return Response(results, media_type="text/csv; charset=utf-8")
 
@@ -190,6 +204,7 @@ class CampaignController(Controller):
     async def offers_csv(
         self, db_session: NamedDependency[AsyncSession], code: FromPath[str]
     ) -> Response[str]:
+        """Open to anyone, no account: the re-offers made after the draw, in order."""
         reoffers = await views.published_reoffers(db_session, code)
         return Response(reoffers, media_type="text/csv; charset=utf-8")
 
@@ -209,6 +224,8 @@ class CampaignController(Controller):
         code: FromPath[str],
         data: JSONBody[c.ApplicationIn],
     ) -> Response[s.ApplicationOut]:
+        """Members only. 422 for choices that break the campaign's rules (unknown slot, a party too large
+        for the unit type); 409 after the deadline."""
         application, created = await services.apply(uow, request.user, code, data, now)
         campaign = await services.campaign_by_code(db_session, code)
         out = await views.application_out(db_session, campaign, application, now)
@@ -226,6 +243,7 @@ class CampaignController(Controller):
         now: NamedDependency[datetime],
         code: FromPath[str],
     ) -> s.ApplicationOut:
+        """Members only: the caller's own application in this campaign (404 if they have none)."""
         campaign, application = await services.find_application(db_session, request.user, code)
         return await views.application_out(db_session, campaign, application, now)
 
@@ -241,6 +259,7 @@ class CampaignController(Controller):
         now: NamedDependency[datetime],
         code: FromPath[str],
     ) -> None:
+        """Members only; 409 after the deadline."""
         await services.withdraw(uow, request.user, code, now)
 
     @post(
@@ -257,6 +276,7 @@ class CampaignController(Controller):
         now: NamedDependency[datetime],
         code: FromPath[str],
     ) -> s.ApplicationOut:
+        """Members only. 409 when there is no open offer to turn down."""
         await settling.decline(uow, request.user, code, now)
         campaign, application = await services.find_application(db_session, request.user, code)
         return await views.application_out(db_session, campaign, application, now)
@@ -274,5 +294,6 @@ class CampaignController(Controller):
         code: FromPath[str],
         public_id: FromPath[str],
     ) -> s.ApplicationOut:
+        """A member sees only their own (404 for another's); staff see any."""
         campaign, application = await services.find_application(db_session, request.user, code, public_id)
         return await views.application_out(db_session, campaign, application, now)

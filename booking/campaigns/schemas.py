@@ -12,6 +12,9 @@ from booking.campaigns.commands import ChoiceIn
 
 
 class SlotOut(msgspec.Struct):
+    """One slot of the summer draw (a centre, rotation and unit type): its units, those reserved per member
+    category, and the persons a unit takes."""
+
     centre: str
     rotation: str
     unit_type: str
@@ -21,12 +24,17 @@ class SlotOut(msgspec.Struct):
 
 
 class RotationOut(msgspec.Struct):
+    """A summer rotation: its code and its first and last days."""
+
     code: str
     starts_on: date
     ends_on: date
 
 
 class CampaignOut(msgspec.Struct):
+    """A summer campaign: its season, state, deadline, quotas, score weights, rotations and slots, and the
+    draw's commitments once published."""
+
     code: str
     season: str
     status: str
@@ -45,6 +53,8 @@ class CampaignOut(msgspec.Struct):
 
 
 class OfferOut(msgspec.Struct):
+    """The unit offered to an application after the draw, and until when it can be paid."""
+
     centre: str
     rotation: str
     unit_type: str
@@ -68,6 +78,9 @@ class WaitingOut(msgspec.Struct):
 
 
 class ApplicationOut(msgspec.Struct):
+    """A member's summer application: ranked choices and party, and after the draw its score, lottery rank,
+    result and offer or waiting places."""
+
     campaign: str
     public_id: str
     status: str
@@ -86,6 +99,8 @@ class ApplicationOut(msgspec.Struct):
 
 
 class EventOut(msgspec.Struct):
+    """One entry of a campaign's audit log: what happened, when, by whom, to which application."""
+
     id: int
     at: datetime
     event: str
@@ -95,6 +110,9 @@ class EventOut(msgspec.Struct):
 
 
 class DrawOut(msgspec.Struct):
+    """A campaign after its close or draw: counts of applications, offers and places on waiting lists, and
+    the seeds or their commitments (the seeds revealed after the draw)."""
+
     campaign: str
     status: str
     applications: int
@@ -108,6 +126,9 @@ class DrawOut(msgspec.Struct):
 
 
 class SettleOut(msgspec.Struct):
+    """What settling a campaign did: offers recorded paid, lapsed, declined or cancelled, and new offers
+    made."""
+
     paid: int
     lapsed: int
     declined: int

@@ -40,6 +40,8 @@ class ReceptionController(Controller):
         booking_id: FromPath[uuid.UUID],
         data: JSONBody[c.CheckInIn | None] = None,
     ) -> s.BookingOut:
+        """A manager of the booking's centre (404 elsewhere) or staff. A confirmed stay, from its arrival
+        day (409 from another state or day); `unit` puts the party in another free unit of the type."""
         unit = data.unit if data is not None else None
         return booking_out(await services.check_in(uow, request.user, booking_id, now, unit), now)
 
@@ -51,6 +53,8 @@ class ReceptionController(Controller):
         now: NamedDependency[datetime],
         booking_id: FromPath[uuid.UUID],
     ) -> s.BookingOut:
+        """A manager of the booking's centre (404 elsewhere) or staff. 409 unless the party is checked in;
+        the unit is then to clean."""
         return booking_out(await services.check_out(uow, request.user, booking_id, now), now)
 
     @post("/{booking_id:uuid}/no-show", status_code=200, summary="Nobody came (from the arrival day)")
@@ -61,6 +65,8 @@ class ReceptionController(Controller):
         now: NamedDependency[datetime],
         booking_id: FromPath[uuid.UUID],
     ) -> s.BookingOut:
+        """A manager of the booking's centre (404 elsewhere) or staff. 409 from the wrong state or before
+        the arrival day; the stay stays paid (a refund is staff's call)."""
         return booking_out(await services.no_show(uow, request.user, booking_id, now), now)
 
     @post(
@@ -77,6 +83,8 @@ class ReceptionController(Controller):
         booking_id: FromPath[uuid.UUID],
         data: JSONBody[c.EndEarlyIn],
     ) -> s.BookingOut:
+        """Staff only, for a checked-in stay (409 otherwise). `refund` says what is given back: none, the
+        unused nights' share, all, or an amount."""
         amount = Money(data.amount.amount_minor, data.amount.currency) if data.amount is not None else None
         asked = services.EndEarly(EarlyRefund(data.refund), amount)
         view, _refund = await services.end_early(uow, request.user, booking_id, asked, now)

@@ -345,7 +345,7 @@ class KpiController(Controller):
     path = "/api"
     guards = [requires_staff]
 
-    @get("/kpis")
+    @get("/kpis", summary="The year's figures: benefits, access rate, satisfaction, occupancy, revenue")
     async def figures(
         self,
         db_session: NamedDependency[AsyncSession],
@@ -353,9 +353,12 @@ class KpiController(Controller):
         year: FromQuery[int | None] = None,
         centre: FromQuery[str | None] = None,
     ) -> dict[str, Any]:
+        """Staff only: the year's benefits, stays, access rate (by member category), satisfaction,
+        occupancy rate and revenue, and the same per centre (`centre` narrows to one: 404 for an unknown
+        code)."""
         return api_figures(await kpis(db_session, now, year), centre)
 
-    @get("/kpis.csv", media_type="text/csv; charset=utf-8")
+    @get("/kpis.csv", media_type="text/csv; charset=utf-8", summary="The year's figures as CSV")
     async def figures_csv(
         self,
         db_session: NamedDependency[AsyncSession],
@@ -363,6 +366,7 @@ class KpiController(Controller):
         year: FromQuery[int | None] = None,
         centre: FromQuery[str | None] = None,
     ) -> Response[str]:
+        """Staff only: the same figures as GET /api/kpis, as a CSV file."""
         figures = api_figures(await kpis(db_session, now, year), centre)
         return Response(
             csv_of(figures),

@@ -103,7 +103,10 @@ ACCESS: dict[str, Route] = {
     "GET /metrics": Route(PUBLIC),  # ESTIVAGE_METRICS_TOKEN protects it in production (test_observability)
     "GET /schema": Route(PUBLIC),
     "GET /schema/openapi.json": Route(PUBLIC),
-    "GET /schema/scalar": Route(PUBLIC),
+    "GET /schema/swagger": Route(PUBLIC),
+    # The viewer's files, public (tests/browser/test_api_docs_in_chromium.py loads them); the sweep's
+    # file name is the pages' app.css, which is not one of them.
+    "GET /schema/assets/{file_path:path}": Route(_profile(**dict.fromkeys(CALLERS, "404"))),
     "GET /schema/{path:str}": Route(_profile(**dict.fromkeys(CALLERS, "404"))),  # unknown documents
     # Accounts
     "POST /api/auth/token": Route(PUBLIC, body={"username": "M0003", "password": PASSWORD}),
