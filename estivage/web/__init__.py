@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from accounts.domain.identity import Identity
 from accounts.tokens import SESSION_COOKIE
 from estivage.web.account import make_account_controller
+from estivage.web.account_codes import make_code_pages
 from estivage.web.audit_pages import AuditPages
 from estivage.web.common import HERE, PAGE_EXCEPTION_HANDLERS
 from estivage.web.manager import make_manager_pages
@@ -98,6 +99,7 @@ def web_handlers(
         route_handlers=[
             *payment_pages,
             make_account_controller(jwt, settings),
+            make_code_pages(jwt, settings),
             MemberPages,
             PlacePages,
             GatePages,

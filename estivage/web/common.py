@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response
+from litestar.datastructures import Cookie
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
@@ -66,6 +67,35 @@ def context(
     }
 
 
+# A one-time message for the page after a redirect ("your password is set"): a cookie naming one of
+# ``FLASHES`` (and its figures), shown once by the next whole page, which deletes it.
+FLASH_COOKIE = "estivage_flash"
+FLASHES: dict[str, str] = {
+    "activated": N_("Your account is active: you are signed in."),
+    "password_reset": N_("Your password has been changed: you are signed in, and every other session has ended."),
+    "roster_applied": N_(
+        "Roster applied: %(created)s new, %(updated)s changed, %(unchanged)s unchanged, "
+        "%(deactivated)s deactivated."
+    ),
+}
+_FLASH_FIGURES = {"roster_applied": ("created", "updated", "unchanged", "deactivated")}
+
+
+def flash_cookie(request: Request[Any, Any, Any], key: str, *figures: int) -> Cookie:
+    value = ".".join([key, *map(str, figures)])
+    secure = request.url.scheme == "https"
+    return Cookie(key=FLASH_COOKIE, value=value, max_age=300, path="/", samesite="lax", secure=secure)
+
+
+def flash_text(value: str | None, lang: str) -> str | None:
+    """The words of a flash cookie's value, or None for nothing known (a forged or stale cookie)."""
+    key, *numbers = (value or "").split(".")
+    names = _FLASH_FIGURES.get(key, ())
+    if key not in FLASHES or len(numbers) != len(names) or not all(n.isdigit() for n in numbers):
+        return None
+    return translator(lang).gettext(FLASHES[key], **{n: int(v) for n, v in zip(names, numbers, strict=True)})
+
+
 def page(
     request: Request[Any, Any, Any],
     name: str,
@@ -73,10 +103,17 @@ def page(
     in_language: str | None = None,
     **values: Any,
 ) -> Template:
-    """A whole page; `in_language` overrides the visitor's language (the login page's switch)."""
-    return Template(
+    """A whole page; `in_language` overrides the visitor's language (the login page's switch). A flash
+    waiting in its cookie is shown on it, once."""
+    waiting = request.cookies.get(FLASH_COOKIE)
+    if waiting is not None:
+        values = {"flash": flash_text(waiting, in_language or language(request)), **values}
+    response = Template(
         template_name=name, context=context(request, values, in_language), status_code=status_code
     )
+    if waiting is not None:
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    return response
 
 
 def fragment(

@@ -1,0 +1,104 @@
+"""Issue 16's account pages: activation and password reset by code from the login page, in French and
+Arabic, answering the same whatever was typed; the head office's roster upload (dry run, then apply);
+the member's profile."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+
+from kernel.settings import Settings
+from tests.conftest import login
+from tests.e2e.test_activation import ADDRESS, BIRTH, NEW_PASSWORD, _as_imported
+from tests.e2e.test_my_data import code_in, code_mails
+from tests.e2e.test_pages import csrf_of
+
+
+async def _submit(client: AsyncTestClient[Any], page_url: str, url: str, data: dict[str, str]) -> Any:
+    page = await client.get(page_url)
+    assert page.status_code in {200, 400, 422}, page.text
+    return await client.post(url, data={**data, "_csrf_token": csrf_of(page.text)}, follow_redirects=False)
+
+
+async def test_a_member_activates_from_the_login_page_and_is_signed_in_with_a_flash(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    await _as_imported(settings)
+    login_page = await client.get("/login?lang=fr")
+    assert 'href="/activate"' in login_page.text and 'href="/password-reset"' in login_page.text
+    asked = await _submit(
+        client, "/activate", "/activate", {"member_number": "m0007", "birth_date": BIRTH.isoformat()}
+    )
+    assert asked.status_code == 303
+    code_page = await client.get(asked.headers["location"])
+    assert 'id="sent"' in code_page.text
+    assert 'value="M0007"' in code_page.text
+    code = code_in((await code_mails(settings, ADDRESS))[0])
+
+    differ = {"username": "M0007", "code": code, "password": NEW_PASSWORD, "password_confirm": "other"}
+    refused = await _submit(client, "/activate/code", "/activate/code", differ)
+    assert refused.status_code == 400
+    assert 'id="e-password_confirm"' in refused.text
+    short = {"username": "M0007", "code": code, "password": "short", "password_confirm": "short"}
+    weak = await _submit(client, "/activate/code", "/activate/code", short)
+    assert weak.status_code == 400
+    assert re.search(r'id="e-password"[^>]*>[^<]*10[^<]*128', weak.text), weak.text
+
+    good = {"username": "M0007", "code": code, "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD}
+    done = await _submit(client, "/activate/code", "/activate/code", good)
+    assert done.status_code == 303, done.text
+    assert done.headers["location"] == "/search"
+    landed = await client.get("/search")
+    assert landed.status_code == 200
+    assert 'id="flash"' in landed.text
+    assert 'id="flash"' not in (await client.get("/search")).text  # shown once
+    assert await login(client, "M0007", NEW_PASSWORD)
+
+
+async def test_asking_for_a_code_answers_the_same_for_a_stranger_and_sends_nothing(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    await _as_imported(settings)
+    member = await _submit(
+        client, "/activate", "/activate", {"member_number": "M0007", "birth_date": BIRTH.isoformat()}
+    )
+    stranger = await _submit(
+        client, "/activate", "/activate", {"member_number": "M0007", "birth_date": "1999-01-01"}
+    )
+    assert member.status_code == stranger.status_code == 303
+    said = (await client.get(member.headers["location"])).text
+    assert re.sub(r"_csrf_token\" value=\"[^\"]+", "", said) == re.sub(
+        r"_csrf_token\" value=\"[^\"]+", "", (await client.get(stranger.headers["location"])).text
+    )
+    assert len(await code_mails(settings, ADDRESS)) == 1
+    nobody = await _submit(client, "/password-reset", "/password-reset", {"username": "nobody"})
+    assert nobody.status_code == 303
+    assert 'id="sent"' in (await client.get(nobody.headers["location"])).text
+
+
+async def test_a_wrong_or_dead_code_is_said_next_to_the_code_in_arabic(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    await client.get("/login?lang=ar")
+    asked = await _submit(client, "/password-reset", "/password-reset", {"username": "M0003"})
+    assert asked.status_code == 303
+    form = await client.get(asked.headers["location"])
+    assert 'dir="rtl"' in form.text
+    wrong = {"username": "M0003", "code": "000000", "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD}
+    refused = await _submit(client, "/password-reset/code", "/password-reset/code", wrong)
+    assert refused.status_code == 400
+    assert 'id="e-code"' in refused.text
+    assert "رمز خاطئ" in refused.text
+    code = code_in((await code_mails(settings, "m0003@members.estivage.example"))[0])
+    right = {**wrong, "code": code}
+    done = await _submit(client, "/password-reset/code", "/password-reset/code", right)
+    assert done.status_code == 303
+    # Used once: the same code again is dead, and says so.
+    client.cookies.clear()
+    await client.get("/login?lang=fr")
+    again = await _submit(client, "/password-reset/code", "/password-reset/code", right)
+    assert again.status_code == 400
+    assert "utilisé ou expiré" in again.text
+    assert await login(client, "M0003", NEW_PASSWORD)
