@@ -38,6 +38,7 @@ from estivage.web.staff import StaffPages
 from estivage.web.staff_accounts import StaffAccountPages
 from estivage.web.staff_members import StaffMemberPages
 from estivage.web.staff_payroll import StaffPayrollPages
+from estivage.web.staff_roster import StaffRosterPages
 from estivage.web.summer import SummerPages
 from estivage.web.templating import template_config
 from kernel.settings import Settings
@@ -111,6 +112,7 @@ def web_handlers(
             StaffMemberPages,
             StaffAccountPages,
             StaffPayrollPages,
+            StaffRosterPages,
             AuditPages,
         ],
         exception_handlers=PAGE_EXCEPTION_HANDLERS,

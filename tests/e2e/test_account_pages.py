@@ -13,7 +13,8 @@ from kernel.settings import Settings
 from tests.conftest import login
 from tests.e2e.test_activation import ADDRESS, BIRTH, NEW_PASSWORD, _as_imported
 from tests.e2e.test_my_data import code_in, code_mails
-from tests.e2e.test_pages import csrf_of
+from tests.e2e.test_pages import csrf_of, page_login, switch_language
+from tests.integration.test_roster_import import NEW, demo_member, member_row, roster, snapshot
 
 
 async def _submit(client: AsyncTestClient[Any], page_url: str, url: str, data: dict[str, str]) -> Any:
@@ -102,3 +103,77 @@ async def test_a_wrong_or_dead_code_is_said_next_to_the_code_in_arabic(
     assert again.status_code == 400
     assert "utilisé ou expiré" in again.text
     assert await login(client, "M0003", NEW_PASSWORD)
+
+
+async def _upload(client: AsyncTestClient[Any], content: bytes, deactivate: bool = False) -> Any:
+    page = await client.get("/staff/roster")
+    assert page.status_code == 200
+    data = {"_csrf_token": csrf_of(page.text), **({"deactivate_missing": "on"} if deactivate else {})}
+    files = {"file": ("hr-export.csv", content, "text/csv")}
+    return await client.post("/staff/roster", data=data, files=files, follow_redirects=False)
+
+
+async def test_head_office_checks_the_roster_then_applies_it_all_at_once(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    await page_login(client, "staff")
+    moved = {**await demo_member(settings, "M0005"), "category": "active"}
+    checked = await _upload(client, roster(NEW, moved).encode(), deactivate=True)
+    assert checked.status_code == 200, checked.text
+    assert re.search(r'id="count-created">1<', checked.text)
+    assert re.search(r'id="count-updated">1<', checked.text)
+    assert re.search(r'id="count-deactivated">499<', checked.text)  # 500 demo members, one listed
+    assert 'data-member="R00001"' in checked.text
+    assert "retired</bdi> → <bdi>active" in checked.text
+    assert (await member_row(settings, "M0005"))["category"] == "retired"  # the dry run wrote nothing
+    key = re.search(r'name="key" value="([^"]+)"', checked.text)
+    assert key
+    applied = await client.post(
+        "/staff/roster/apply",
+        data={"key": key.group(1), "file_name": "hr-export.csv", "missing": "deactivate",
+              "_csrf_token": csrf_of(checked.text)},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert applied.status_code == 303, applied.text
+    flash = await client.get(applied.headers["location"])
+    assert re.search(r'id="flash"[^>]*>[^<]*1[^<]*1[^<]*0[^<]*499', flash.text), flash.text
+    assert (await member_row(settings, "M0005"))["category"] == "active"
+    assert not (await member_row(settings, "M0006"))["active"]
+    assert (await member_row(settings, "R00001"))["password_hash"] == ""
+    # The upload is spent: applying it again finds nothing to apply.
+    again = await client.post(
+        "/staff/roster/apply",
+        data={"key": key.group(1), "missing": "keep", "_csrf_token": csrf_of(checked.text)},
+    )
+    assert again.status_code == 409
+
+
+async def test_a_bad_roster_names_every_bad_line_in_arabic_and_changes_nothing(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    await page_login(client, "staff")
+    await switch_language(client, "ar", "/staff/roster")
+    before = await snapshot(settings)
+    content = roster(
+        {**NEW, "category": "director"},  # line 2
+        {**NEW, "member_number": "R00002", "birth_date": "14/07/1958"},  # line 3
+        {**NEW, "member_number": "R00003", "email": "khadija@"},  # line 4
+    ).encode()
+    checked = await _upload(client, content)
+    assert checked.status_code == 422
+    assert re.findall(r'data-line="(\d+)"', checked.text) == ["2", "3", "4"]
+    assert 'name="key"' not in checked.text  # nothing to apply
+    assert 'dir="rtl"' in checked.text
+    assert "director" in checked.text and "14/07/1958" in checked.text
+    assert await snapshot(settings) == before
+    unreadable = await _upload(client, b"nothing,useful\r\n1,2\r\n")
+    assert unreadable.status_code == 400
+    assert 'id="e-file"' in unreadable.text
+
+
+async def test_members_and_managers_cannot_reach_the_roster_upload(client: AsyncTestClient[Any]) -> None:
+    await page_login(client, "M0001")
+    assert (await client.get("/staff/roster")).status_code == 403
+    client.cookies.clear()
+    await page_login(client, "manager-ifrane")
+    assert (await client.get("/staff/roster")).status_code == 403
