@@ -13,7 +13,7 @@ from kernel.settings import Settings
 from tests.conftest import login
 from tests.e2e.test_activation import ADDRESS, BIRTH, NEW_PASSWORD, _as_imported
 from tests.e2e.test_my_data import code_in, code_mails
-from tests.e2e.test_pages import csrf_of, page_login, switch_language
+from tests.e2e.test_pages import csrf_of, page_login, post_form, switch_language
 from tests.integration.test_roster_import import NEW, demo_member, member_row, roster, snapshot
 
 
@@ -177,3 +177,39 @@ async def test_members_and_managers_cannot_reach_the_roster_upload(client: Async
     client.cookies.clear()
     await page_login(client, "manager-ifrane")
     assert (await client.get("/staff/roster")).status_code == 403
+
+
+async def test_a_member_sees_their_account_and_changes_language_and_email_on_the_profile_page(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    await page_login(client, "M0008")
+    await switch_language(client, "fr", "/me")
+    profile = await client.get("/me")
+    assert profile.status_code == 200
+    assert '<bdi id="me-email">m0008@members.estivage.example</bdi>' in profile.text
+    assert re.search(r'id="me-language" lang="fr"', profile.text)
+    to_arabic = await post_form(client, "/me", "/me/contact", {"phone": "", "language": "ar", "back": "/me"})
+    assert to_arabic.status_code == 303
+    assert to_arabic.headers["location"] == "/me#contact"
+    in_arabic = await client.get("/me")
+    assert 'dir="rtl"' in in_arabic.text
+    assert re.search(r'id="me-language" lang="ar"', in_arabic.text)
+
+    asked = await post_form(client, "/me", "/me/email", {"email": "nadia@example.org", "back": "/me"})
+    assert asked.headers["location"] == "/me#email"
+    wrong = await post_form(client, "/me", "/me/email/confirm", {"code": "000000", "back": "/me"})
+    assert wrong.status_code == 422
+    assert 'id="me-email"' in wrong.text  # the profile again, with the problem on the code
+    assert 'id="e-code"' in wrong.text
+    code = code_in((await code_mails(settings, "nadia@example.org"))[0])
+    await post_form(client, "/me", "/me/email/confirm", {"code": code, "back": "/me"})
+    assert '<bdi id="me-email">nadia@example.org</bdi>' in (await client.get("/me")).text
+    # A form cannot send the member elsewhere.
+    elsewhere = await post_form(client, "/me", "/me/contact", {"language": "fr", "back": "//evil.example"})
+    assert elsewhere.headers["location"] == "/me/data#contact"
+
+
+async def test_the_profile_page_is_a_members_own(client: AsyncTestClient[Any]) -> None:
+    assert (await client.get("/me", follow_redirects=False)).headers["location"].startswith("/login")
+    await page_login(client, "staff")
+    assert (await client.get("/me")).status_code == 403
