@@ -72,7 +72,9 @@ def context(
 FLASH_COOKIE = "estivage_flash"
 FLASHES: dict[str, str] = {
     "activated": N_("Your account is active: you are signed in."),
-    "password_reset": N_("Your password has been changed: you are signed in, and every other session has ended."),
+    "password_reset": N_(
+        "Your password has been changed: you are signed in, and every other session has ended."
+    ),
     "roster_applied": N_(
         "Roster applied: %(created)s new, %(updated)s changed, %(unchanged)s unchanged, "
         "%(deactivated)s deactivated."

@@ -169,4 +169,3 @@ class StaffRosterPages(Controller):
         changes = outcome.plan
         figures = (len(changes.created), len(changes.updated), changes.unchanged, len(changes.deactivated))
         return Redirect(PATH, status_code=303, cookies=[flash_cookie(request, "roster_applied", *figures)])
-

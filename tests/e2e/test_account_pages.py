@@ -28,7 +28,8 @@ async def test_a_member_activates_from_the_login_page_and_is_signed_in_with_a_fl
 ) -> None:
     await _as_imported(settings)
     login_page = await client.get("/login?lang=fr")
-    assert 'href="/activate"' in login_page.text and 'href="/password-reset"' in login_page.text
+    assert 'href="/activate"' in login_page.text
+    assert 'href="/password-reset"' in login_page.text
     asked = await _submit(
         client, "/activate", "/activate", {"member_number": "m0007", "birth_date": BIRTH.isoformat()}
     )
@@ -87,7 +88,12 @@ async def test_a_wrong_or_dead_code_is_said_next_to_the_code_in_arabic(
     assert asked.status_code == 303
     form = await client.get(asked.headers["location"])
     assert 'dir="rtl"' in form.text
-    wrong = {"username": "M0003", "code": "000000", "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD}
+    wrong = {
+        "username": "M0003",
+        "code": "000000",
+        "password": NEW_PASSWORD,
+        "password_confirm": NEW_PASSWORD,
+    }
     refused = await _submit(client, "/password-reset/code", "/password-reset/code", wrong)
     assert refused.status_code == 400
     assert 'id="e-code"' in refused.text
@@ -164,7 +170,8 @@ async def test_a_bad_roster_names_every_bad_line_in_arabic_and_changes_nothing(
     assert re.findall(r'data-line="(\d+)"', checked.text) == ["2", "3", "4"]
     assert 'name="key"' not in checked.text  # nothing to apply
     assert 'dir="rtl"' in checked.text
-    assert "director" in checked.text and "14/07/1958" in checked.text
+    assert "director" in checked.text
+    assert "14/07/1958" in checked.text
     assert await snapshot(settings) == before
     unreadable = await _upload(client, b"nothing,useful\r\n1,2\r\n")
     assert unreadable.status_code == 400
