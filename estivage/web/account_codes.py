@@ -120,7 +120,8 @@ def make_code_pages(jwt: JWTCookieAuth[Identity], settings: Settings) -> type[Co
                 errors = _code_errors(request, refused)
             else:
                 return await _signed_in(request, jwt, settings, uow, issued, flow, now)
-        return _code_page(request, flow, status_code=400, username=username, errors=errors)
+        kept = "" if "code" in errors else code  # a problem with the password alone: the code stays typed
+        return _code_page(request, flow, status_code=400, username=username, code=kept, errors=errors)
 
     class CodePages(Controller):
         path = "/"

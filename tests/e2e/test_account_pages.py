@@ -43,6 +43,7 @@ async def test_a_member_activates_from_the_login_page_and_is_signed_in_with_a_fl
     refused = await _submit(client, "/activate/code", "/activate/code", differ)
     assert refused.status_code == 400
     assert 'id="e-password_confirm"' in refused.text
+    assert f'value="{code}"' in refused.text  # the code stays typed; only the password is asked again
     short = {"username": "M0007", "code": code, "password": "short", "password_confirm": "short"}
     weak = await _submit(client, "/activate/code", "/activate/code", short)
     assert weak.status_code == 400
