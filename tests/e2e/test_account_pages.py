@@ -4,13 +4,16 @@ the member's profile."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
 from litestar.testing import AsyncTestClient
 
+from estivage.app import create_app
+from estivage.security import UPLOAD_MAX_BYTES
 from kernel.settings import Settings
-from tests.conftest import login
+from tests.conftest import Clock, login
 from tests.e2e.test_activation import ADDRESS, BIRTH, NEW_PASSWORD, _as_imported
 from tests.e2e.test_my_data import code_in, code_mails
 from tests.e2e.test_pages import csrf_of, page_login, post_form, switch_language
@@ -221,3 +224,45 @@ async def test_the_profile_page_is_a_members_own(client: AsyncTestClient[Any]) -
     assert (await client.get("/me", follow_redirects=False)).headers["location"].startswith("/login")
     await page_login(client, "staff")
     assert (await client.get("/me")).status_code == 403
+
+
+async def test_the_pages_share_the_apis_limit_on_code_requests_and_say_it_in_arabic(
+    settings: Settings, clock: Clock
+) -> None:
+    strict = dataclasses.replace(settings, login_attempts_per_minute=2)
+    async with AsyncTestClient(app=create_app(strict, clock=clock)) as client:
+        api = await client.post("/api/auth/password-reset/start", json={"username": "M0003"})
+        assert api.status_code == 202
+        client.cookies.set("estivage_lang", "ar")
+        page = await _submit(client, "/password-reset", "/password-reset", {"username": "M0003"})
+        assert page.status_code == 303
+        limited = await _submit(client, "/password-reset", "/password-reset", {"username": "M0003"})
+        assert limited.status_code == 429
+        assert "Too Many" not in limited.text
+        assert "طلبات كثيرة جدا" in limited.text
+        assert 'id="reset-start"' in limited.text  # the form again, to try in a minute
+
+
+async def test_a_forged_flash_shows_nothing_and_is_forgotten(client: AsyncTestClient[Any]) -> None:
+    client.cookies.set("estivage_flash", "<script>alert(1)</script>")
+    login_page = await client.get("/login")
+    assert 'id="flash"' not in login_page.text
+    assert "alert(1)" not in login_page.text
+    assert 'estivage_flash=""' in login_page.headers.get("set-cookie", "")
+
+
+async def test_the_roster_upload_needs_the_pages_token_and_is_bounded(client: AsyncTestClient[Any]) -> None:
+    await page_login(client, "staff")
+    files = {"file": ("hr-export.csv", roster(NEW).encode(), "text/csv")}
+    forged = await client.post("/staff/roster", files=files)
+    assert forged.status_code == 403
+    huge = b"x" * (UPLOAD_MAX_BYTES + 1)
+    token = csrf_of((await client.get("/staff/roster")).text)
+    refused = await client.post(
+        "/staff/roster", data={"_csrf_token": token}, files={"file": ("big.csv", huge, "text/csv")}
+    )
+    assert refused.status_code == 413
+    # Other forms keep their small bound.
+    assert (
+        await client.post("/staff/accounts", files={"file": ("big.csv", huge[:70_000])})
+    ).status_code == 413
