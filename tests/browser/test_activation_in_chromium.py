@@ -1,5 +1,6 @@
 """A member of the roster activates their account from the login page on a phone in Arabic, and resets
-their password in French: every page of the way fits 375 px (no sideways scrolling) under the CSP."""
+their password in French; a member's profile and head office's roster check: every page of the way fits
+375 px (no sideways scrolling) under the CSP."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from playwright.async_api import Page, expect
 
 from kernel.settings import Settings
 from tests.browser.conftest import fits_the_screen, shot
+from tests.browser.test_pages_in_chromium import log_in
 from tests.e2e.test_activation import ADDRESS, BIRTH, NEW_PASSWORD, _as_imported
 from tests.e2e.test_my_data import code_in, code_mails
 
@@ -82,3 +84,32 @@ async def test_a_member_activates_in_arabic_and_resets_in_french_on_a_phone(
     await _choose_password(phone, await _new_code(settings, 1), "another long password")
     await expect(phone.locator("#flash")).to_be_visible()
     await _fits(phone, "reset-done")
+
+
+async def test_the_profile_and_the_roster_check_fit_a_phone_in_both_languages(
+    phone: Page, base_url: str
+) -> None:
+    await log_in(phone, base_url, "M0002")
+    for lang in ("ar", "fr"):
+        await phone.goto(f"{base_url}/me")
+        await phone.select_option("#f-language", lang)
+        await phone.click("form[action='/me/contact'] button[type=submit]")
+        await expect(phone.locator("html")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")
+        await expect(phone.locator("#me-language")).to_have_attribute("lang", lang)
+        await _fits(phone, f"profile-{lang}")
+    await phone.click("header form[action='/logout'] button")
+
+    await log_in(phone, base_url, "staff")
+    bad = "member_number,last_name,first_name,last_name_ar,first_name_ar,category,email,phone,birth_date,"
+    bad += "family_size,salary_scale\r\nR1,Alaoui,Samira,العلوي,سميرة,director,samira@example.org,,14/07/1958,3,8\r\n"
+    for lang in ("fr", "ar"):
+        await phone.goto(f"{base_url}/staff/roster")
+        if lang == "ar":
+            await phone.click("header button[name=lang][value=ar]")
+            await expect(phone.locator("html")).to_have_attribute("dir", "rtl")
+        await phone.set_input_files(
+            "#f-file", files=[{"name": "hr.csv", "mimeType": "text/csv", "buffer": bad.encode()}]
+        )
+        await phone.click("#upload button[type=submit]")
+        await expect(phone.locator('#bad-lines tr[data-line="2"]')).to_have_count(2)
+        await _fits(phone, f"roster-bad-{lang}")
