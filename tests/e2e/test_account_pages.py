@@ -63,6 +63,22 @@ async def test_a_member_activates_from_the_login_page_and_is_signed_in_with_a_fl
     assert await login(client, "M0007", NEW_PASSWORD)
 
 
+async def test_a_manager_invited_by_head_office_activates_with_the_mailed_code_on_the_page(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    staff = await login(client, "staff")
+    body = {"username": "nadia", "role": "manager", "email": "nadia@example.org", "centres": ["mdiq"]}
+    assert (await client.post("/api/users", json=body, headers=staff)).status_code == 201
+    code = code_in((await code_mails(settings, "nadia@example.org"))[0])
+    start = await client.get("/activate")
+    assert 'href="/activate/code" id="invited-code"' in start.text
+    good = {"username": "nadia", "code": code, "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD}
+    done = await _submit(client, "/activate/code", "/activate/code", good)
+    assert done.status_code == 303, done.text
+    assert done.headers["location"] == "/manage"
+    assert (await client.get("/manage/mdiq")).status_code == 200
+
+
 async def test_asking_for_a_code_answers_the_same_for_a_stranger_and_sends_nothing(
     client: AsyncTestClient[Any], settings: Settings
 ) -> None:
