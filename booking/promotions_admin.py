@@ -16,6 +16,7 @@ from booking import commands as s
 from booking.domain.promotions import Usage
 from booking.models import Promotion
 from booking.pricing_service import usage_of
+from kernel.codes import ErrorCode
 from kernel.errors import Conflict, NotFound, RuleViolation
 from kernel.uow import use_case
 
@@ -24,17 +25,19 @@ def _check_shape(data: s.PromotionIn) -> None:
     required = {"percentage": data.percent_bp, "fixed": data.amount, "stay_pay": data.stay_nights}
     if required[data.kind] is None:
         field = {"percentage": "percent_bp", "fixed": "amount", "stay_pay": "stay_nights"}[data.kind]
-        raise RuleViolation("invalid_promotion", f"a {data.kind} promotion needs {field}", field=field)
+        raise RuleViolation(
+            ErrorCode.INVALID_PROMOTION, f"a {data.kind} promotion needs {field}", field=field
+        )
     if data.kind == "stay_pay" and (data.pay_nights is None or data.pay_nights >= (data.stay_nights or 0)):
         raise RuleViolation(
-            "invalid_promotion", "pay_nights must be fewer than stay_nights", field="pay_nights"
+            ErrorCode.INVALID_PROMOTION, "pay_nights must be fewer than stay_nights", field="pay_nights"
         )
     for start, end, name in (
         (data.stay_from, data.stay_until, "stay_until"),
         (data.book_from, data.book_until, "book_until"),
     ):
         if start and end and end < start:
-            raise RuleViolation("invalid_dates", f"{name} is before its start", field=name)
+            raise RuleViolation(ErrorCode.INVALID_DATES, f"{name} is before its start", field=name)
 
 
 @use_case
@@ -44,7 +47,9 @@ async def create_promotion(
     _check_shape(data)
     code = data.code.upper() if data.code else None
     if code and await session.scalar(select(Promotion.id).where(Promotion.code == code)):
-        raise Conflict("promotion_code_exists", f"a promotion with code {code} exists already", field="code")
+        raise Conflict(
+            ErrorCode.PROMOTION_CODE_EXISTS, f"a promotion with code {code} exists already", field="code"
+        )
     promotion = Promotion(
         name=data.name,
         code=code,
@@ -85,7 +90,7 @@ async def create_promotion(
 async def get_promotion(session: AsyncSession, promotion_id: int) -> Promotion:
     promotion = await session.get(Promotion, promotion_id)
     if promotion is None:
-        raise NotFound("promotion_not_found", f"no promotion {promotion_id}")
+        raise NotFound(ErrorCode.PROMOTION_NOT_FOUND, f"no promotion {promotion_id}")
     return promotion
 
 
@@ -118,7 +123,7 @@ async def update_promotion(
     before anything changes."""
     for cap in patch.clear:
         if getattr(patch, cap) is not None:
-            raise RuleViolation("cap_set_and_cleared", f"{cap} is both set and cleared", field=cap)
+            raise RuleViolation(ErrorCode.CAP_SET_AND_CLEARED, f"{cap} is both set and cleared", field=cap)
     promotion = await get_promotion(session, promotion_id)
     before = snapshot(promotion, _PATCHED)
     for name in (

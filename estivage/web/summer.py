@@ -34,6 +34,7 @@ from estivage.web import error_words as words
 from estivage.web.common import Errors, form_errors, language, page, parse_int
 from inventory.models import Rotation
 from inventory.snapshot import CentreView, centre_view
+from kernel.codes import ErrorCode
 from kernel.errors import DomainError, NotFound
 from kernel.i18n import Translator, translator
 from kernel.uow import UnitOfWork
@@ -327,7 +328,7 @@ class SummerPages(Controller):
         campaign = await services.campaign_by_code(session, code)
         shown = await campaign_page(session, request.user, campaign, now, language(request))
         if shown.offer is None or shown.offer.offer.status != OfferStatus.OFFERED:
-            raise NotFound("offer_not_found", f"you hold no open offer in {code}")
+            raise NotFound(ErrorCode.OFFER_NOT_FOUND, f"you hold no open offer in {code}")
         return shown
 
     @get("/{code:str}/decline")

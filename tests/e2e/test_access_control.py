@@ -185,6 +185,7 @@ ACCESS: dict[str, Route] = {
     "GET /centres/{code:str}/photos/{name:str}": Route(PAGE_LOGGED_IN),
     "GET /sw.js": Route(PUBLIC),
     "GET /bookings/{booking_id:uuid}/gate": Route(PAGE_OWN),
+    "GET /bookings/{booking_id:uuid}/stay.ics": Route(PAGE_OWN),
     "GET /api/payments/{payment_id:uuid}/receipt.pdf": Route(VISIBLE_BOOKING, nothing_to_find=True),
     f"PUT {BOOKING}/party": Route(OWN_OR_STAFF, body={"party": []}),
     "GET /api/booking-policy": Route(STAFF_ONLY),
