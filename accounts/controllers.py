@@ -84,12 +84,16 @@ class TokenOut(msgspec.Struct):
 
 
 class MeOut(msgspec.Struct, omit_defaults=True):
-    """Who the caller is: username, role, name, and for a member the number, category, family size and
-    language."""
+    """The caller's account. ``email``: the address on record (a member's from the roster or as they
+    changed it, a manager's or staff member's as head office set it), left out when there is none;
+    ``language``: a member's language of the pages and the mail, ``fr`` or ``ar`` (``preferred_language``
+    is the same, kept for the clients that read it)."""
 
     username: str
     role: str
     display_name: str = ""
+    email: str | None = None
+    language: str | None = None
     category: str | None = None
     member_number: str | None = None
     family_size: int | None = None
@@ -304,6 +308,8 @@ def make_auth_controller(
                 username=user.username,
                 role=user.role,
                 display_name=user.display_name,
+                email=(member.email if member else user.email) or None,
+                language=member.preferred_language if member else None,
                 category=member.category if member else None,
                 member_number=member.member_number if member else None,
                 family_size=member.family_size if member else None,

@@ -154,6 +154,10 @@ def _secure_cookie(value: bytes) -> bytes:
 # check, Litestar's form parser), so a 9 MB body of 900,000 fields never ties up the worker (item 15).
 FORM_MAX_BYTES = 64 * 1024
 FORM_MAX_FIELDS = 500
+# The one form that carries a file: head office's roster upload (estivage/web/staff_roster.py), the HR
+# export of some 50,000 members at a few hundred bytes a line.
+UPLOAD_MAX_BYTES = 16 * 1024 * 1024
+UPLOAD_PATHS = frozenset({"/staff/roster"})
 _FORM_TYPES = (b"application/x-www-form-urlencoded", b"multipart/form-data")
 
 
@@ -163,10 +167,13 @@ def _is_form(scope: Scope) -> bool:
 
 
 async def _bounded_form(scope: Scope, receive: Receive, send: Send) -> Receive | None:
-    """The form's body read here, at most ``FORM_MAX_BYTES`` and ``FORM_MAX_FIELDS``; then handed on
-    as it came. None when refused (a 413 or 400 problem has been sent)."""
-    length = dict(scope.get("headers", ())).get(b"content-length", b"")
-    if length.isdigit() and int(length) > FORM_MAX_BYTES:
+    """The form's body read here, at most ``FORM_MAX_BYTES`` (``UPLOAD_MAX_BYTES`` on an upload's path)
+    and ``FORM_MAX_FIELDS``; then handed on as it came. None when refused (a 413 or 400 problem has
+    been sent)."""
+    headers = dict(scope.get("headers", ()))
+    limit = UPLOAD_MAX_BYTES if scope["path"].rstrip("/") in UPLOAD_PATHS else FORM_MAX_BYTES
+    length = headers.get(b"content-length", b"")
+    if length.isdigit() and int(length) > limit:
         await _problem(send, 413, "the form is too large")
         return None
     chunks: list[bytes] = []
@@ -177,13 +184,16 @@ async def _bounded_form(scope: Scope, receive: Receive, send: Send) -> Receive |
             break
         chunks.append(message.get("body", b""))
         size += len(chunks[-1])
-        if size > FORM_MAX_BYTES:
+        if size > limit:
             await _problem(send, 413, "the form is too large")
             return None
         if not message.get("more_body", False):
             break
     body = b"".join(chunks)
-    if body.count(b"&") + body.count(b"\r\nContent-Disposition") >= FORM_MAX_FIELDS:
+    # A multipart form's fields are its parts (an uploaded file's "&" are not fields).
+    multipart = headers.get(b"content-type", b"").lower().startswith(b"multipart/")
+    fields = body.count(b"\r\nContent-Disposition") if multipart else body.count(b"&")
+    if fields >= FORM_MAX_FIELDS:
         await _problem(send, 400, "the form has too many fields")
         return None
     sent = False

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from accounts.domain.identity import Identity
 from accounts.tokens import SESSION_COOKIE
 from estivage.web.account import make_account_controller
+from estivage.web.account_codes import make_code_pages
 from estivage.web.audit_pages import AuditPages
 from estivage.web.common import HERE, PAGE_EXCEPTION_HANDLERS
 from estivage.web.manager import make_manager_pages
@@ -37,6 +38,7 @@ from estivage.web.staff import StaffPages
 from estivage.web.staff_accounts import StaffAccountPages
 from estivage.web.staff_members import StaffMemberPages
 from estivage.web.staff_payroll import StaffPayrollPages
+from estivage.web.staff_roster import StaffRosterPages
 from estivage.web.summer import SummerPages
 from estivage.web.templating import template_config
 from kernel.settings import Settings
@@ -98,6 +100,7 @@ def web_handlers(
         route_handlers=[
             *payment_pages,
             make_account_controller(jwt, settings),
+            make_code_pages(jwt, settings),
             MemberPages,
             PlacePages,
             GatePages,
@@ -109,6 +112,7 @@ def web_handlers(
             StaffMemberPages,
             StaffAccountPages,
             StaffPayrollPages,
+            StaffRosterPages,
             AuditPages,
         ],
         exception_handlers=PAGE_EXCEPTION_HANDLERS,

@@ -66,6 +66,19 @@ def context(
     }
 
 
+# The words of the one-time messages after the account pages' redirects (shown by estivage.web.flash).
+FLASHES: dict[str, str] = {
+    "activated": N_("Your account is active: you are signed in."),
+    "password_reset": N_(
+        "Your password has been changed: you are signed in, and every other session has ended."
+    ),
+    "roster_applied": N_(
+        "Roster applied: %(created)s new, %(updated)s changed, %(unchanged)s unchanged, "
+        "%(deactivated)s deactivated."
+    ),
+}
+
+
 def page(
     request: Request[Any, Any, Any],
     name: str,

@@ -25,7 +25,7 @@ from litestar.template import TemplateConfig
 from estivage.web.common import language
 from kernel.i18n import translator
 
-FLASH_COOKIE = "estivage_flashes"  # not "estivage_flash": another branch names its own cookie so
+FLASH_COOKIE = "estivage_flashes"
 FLASH_SECONDS = 600
 SUCCESS = "success"
 
@@ -46,6 +46,7 @@ def flash_plugin(templates: TemplateConfig[Any]) -> FlashPlugin:
     return FlashPlugin(FlashConfig(template_config=templates))
 
 
-def say(request: Request[Any, Any, Any], message: str, **values: Any) -> None:
-    """Show `message` (an English msgid, marked with ``N_``) once on the next page, translated."""
-    flash(request, translator(language(request)).gettext(message, **values), SUCCESS)
+def say(request: Request[Any, Any, Any], message: str, in_language: str | None = None, **values: Any) -> None:
+    """Show `message` (an English msgid, marked with ``N_``) once on the next page, translated (in
+    `in_language` when the next page will be in another one: a member just signed in)."""
+    flash(request, translator(in_language or language(request)).gettext(message, **values), SUCCESS)

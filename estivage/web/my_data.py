@@ -1,6 +1,8 @@
-"""A member's own data (law 09-08), in the pages: what is held about them, the JSON download, and their
-contact details to change (phone and language at once, a new e-mail once the code sent to it is typed
-back). The same use cases as ``GET /api/me/data`` and ``/api/me/contact``, ``/api/me/email``."""
+"""A member's own account and data (law 09-08), in the pages: their profile (``/me``: the account, the
+address on record and the language), what is held about them and the JSON download (``/me/data``), and
+their contact details to change on either (phone and language at once, a new e-mail once the code sent
+to it is typed back). The same use cases as ``GET /api/me``, ``GET /api/me/data`` and
+``/api/me/contact``, ``/api/me/email``."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from accounts.domain.identity import Identity
 from accounts.guards import requires_member
 from estivage.personal_data import everything_about
 from estivage.web.account import lang_cookie
-from estivage.web.common import Errors, form_errors, language, page
+from estivage.web.common import Errors, form_errors, language, page, safe_next
 from estivage.web.names import load_names
 from kernel.errors import DomainError
 from kernel.uow import UnitOfWork
@@ -27,6 +29,13 @@ COUNTED = (
     "bookings", "payments", "refunds", "instalments", "passes", "gate_scans", "ratings", "reminders",
     "summer_applications", "email_changes", "staff_actions",
 )  # fmt: skip
+# The pages that show the contact forms: where a form goes back to, and shows its problems.
+PAGES = {"/me": "me.html", "/me/data": "my_data.html"}
+
+
+def _back(form: Any) -> str:
+    back = safe_next(str(form.get("back") or ""), "/me/data")
+    return back if back in PAGES else "/me/data"
 
 
 class MyDataPages(Controller):
@@ -41,11 +50,12 @@ class MyDataPages(Controller):
         now: datetime,
         errors: Errors | None = None,
         values: dict[str, str] | None = None,
+        back: str = "/me/data",
     ) -> Template:
         held = await everything_about(session, request.user, now)
         return page(
             request,
-            "my_data.html",
+            PAGES[back],
             status_code=422 if errors else 200,
             contact=await contact.contact_of(session, request.user, now),
             member=held["member"],
@@ -54,7 +64,17 @@ class MyDataPages(Controller):
             names=await load_names(session, language(request)),
             errors=errors or {},
             values=values or {},
+            back=back,
         )
+
+    @get("/")
+    async def profile(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+    ) -> Template:
+        return await self._page(request, db_session, now, back="/me")
 
     @get("/data")
     async def read(
@@ -74,14 +94,14 @@ class MyDataPages(Controller):
         now: NamedDependency[datetime],
     ) -> Response[Any]:
         form = await request.form()
-        phone, lang = str(form.get("phone") or ""), str(form.get("language") or "")
+        phone, lang, back = str(form.get("phone") or ""), str(form.get("language") or ""), _back(form)
         try:
             await contact.change_contact(uow, request.user, phone, lang or None, now)
         except DomainError as error:
             values = {"phone": phone}
-            return await self._page(request, db_session, now, form_errors(request, error), values)
+            return await self._page(request, db_session, now, form_errors(request, error), values, back)
         cookies = [lang_cookie(request, lang)] if lang in ("fr", "ar") else []
-        return Redirect("/me/data#contact", status_code=303, cookies=cookies)
+        return Redirect(f"{back}#contact", status_code=303, cookies=cookies)
 
     @post("/email", status_code=303)
     async def start_email_change(
@@ -91,13 +111,14 @@ class MyDataPages(Controller):
         uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
     ) -> Response[Any]:
-        address = str((await request.form()).get("email") or "")
+        form = await request.form()
+        address, back = str(form.get("email") or ""), _back(form)
         try:
             await contact.start_email_change(uow, request.user, address, now)
         except DomainError as error:
             errors = {"email": next(iter(form_errors(request, error).values()))}
-            return await self._page(request, db_session, now, errors, {"email": address})
-        return Redirect("/me/data#email", status_code=303)
+            return await self._page(request, db_session, now, errors, {"email": address}, back)
+        return Redirect(f"{back}#email", status_code=303)
 
     @post("/email/confirm", status_code=303)
     async def confirm_email_change(
@@ -107,10 +128,11 @@ class MyDataPages(Controller):
         uow: NamedDependency[UnitOfWork],
         now: NamedDependency[datetime],
     ) -> Response[Any]:
-        code = str((await request.form()).get("code") or "")
+        form = await request.form()
+        code, back = str(form.get("code") or ""), _back(form)
         try:
             await contact.confirm_email_change(uow, request.user, code, now)
         except DomainError as error:
             errors = {"code": next(iter(form_errors(request, error).values()))}
-            return await self._page(request, db_session, now, errors)
-        return Redirect("/me/data#email", status_code=303)
+            return await self._page(request, db_session, now, errors, back=back)
+        return Redirect(f"{back}#email", status_code=303)

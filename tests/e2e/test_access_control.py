@@ -258,6 +258,20 @@ ACCESS: dict[str, Route] = {
     "POST /logout": Route(_profile(**dict.fromkeys(CALLERS, LOGIN)), form=True),
     # Without a refresh cookie, to the login page.
     "GET /session/refresh": Route(_profile(**dict.fromkeys(CALLERS, LOGIN))),
+    # Activation and password reset by code: the pages of someone who cannot log in (yet).
+    "GET /activate": Route(PUBLIC),
+    "POST /activate": Route(PUBLIC, body={"member_number": "M0003", "birth_date": "1970-01-01"}, form=True),
+    "GET /password-reset": Route(PUBLIC),
+    "POST /password-reset": Route(PUBLIC, body={"username": "nobody"}, form=True),
+    "GET /activate/code": Route(PUBLIC),
+    "GET /password-reset/code": Route(PUBLIC),
+    "POST /activate/code": Route(PUBLIC, body={"username": "M0003", "code": "0", "password": "x"}, form=True),
+    "POST /password-reset/code": Route(
+        PUBLIC, body={"username": "M0003", "code": "0", "password": "x"}, form=True
+    ),
+    "GET /staff/roster": Route(PAGE_STAFF),
+    "POST /staff/roster": Route(PAGE_STAFF, body={}, form=True),  # no file: the form's problem (400)
+    "POST /staff/roster/apply": Route(PAGE_STAFF, body={"key": "x"}, form=True),  # nothing kept (409)
     "GET /staff/accounts": Route(PAGE_STAFF),
     "POST /staff/accounts": Route(PAGE_STAFF, body={}, form=True),
     "GET /staff/accounts/{username:str}": Route(PAGE_STAFF),
@@ -274,6 +288,7 @@ ACCESS: dict[str, Route] = {
     "POST /bookings/{booking_id:uuid}/pay": Route(PAGE_OWN, form=True),
     "POST /bookings/{booking_id:uuid}/rate": Route(PAGE_OWN, body={}, form=True),
     "POST /bookings/{booking_id:uuid}/party": Route(PAGE_OWN, body={}, form=True),
+    "GET /me": Route(PAGE_MEMBER),
     "GET /me/data": Route(PAGE_MEMBER),
     "POST /me/contact": Route(PAGE_MEMBER, body={}, form=True),
     "POST /me/email": Route(PAGE_MEMBER, body={}, form=True),

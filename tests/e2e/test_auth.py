@@ -6,7 +6,9 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
+from kernel.settings import Settings
 from tests.conftest import PASSWORD, login
+from tests.e2e.test_my_data import code_in, code_mails
 
 
 async def test_a_member_logs_in_and_reads_their_category(client: AsyncTestClient[Any]) -> None:
@@ -20,6 +22,23 @@ async def test_a_member_logs_in_and_reads_their_category(client: AsyncTestClient
     assert me.status_code == 200
     assert me.json()["username"] == "M0005"
     assert me.json()["category"] == "retired"  # every fifth demo member is retired
+    assert me.json()["email"] == "m0005@members.estivage.example"
+    assert me.json()["language"] in {"fr", "ar"}
+
+
+async def test_me_follows_the_members_own_language_and_email_change(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    headers = await login(client, "M0006")
+    changed = await client.patch("/api/me/contact", headers=headers, json={"language": "ar"})
+    assert changed.status_code == 200
+    assert (await client.get("/api/me", headers=headers)).json()["language"] == "ar"
+    asked = await client.post("/api/me/email", headers=headers, json={"email": "salma@example.org"})
+    assert asked.status_code == 202
+    code = code_in((await code_mails(settings, "salma@example.org"))[0])
+    confirmed = await client.post("/api/me/email/confirm", headers=headers, json={"code": code})
+    assert confirmed.status_code == 200
+    assert (await client.get("/api/me", headers=headers)).json()["email"] == "salma@example.org"
 
 
 async def test_a_manager_sees_only_their_centre(client: AsyncTestClient[Any]) -> None:
@@ -27,6 +46,7 @@ async def test_a_manager_sees_only_their_centre(client: AsyncTestClient[Any]) ->
     me = (await client.get("/api/me", headers=headers)).json()
     assert me["role"] == "manager"
     assert me["centres"] == ["saidia"]
+    assert "language" not in me  # a member's setting; a manager's pages follow the browser
 
 
 async def test_a_wrong_password_is_401_problem_and_says_nothing_of_which_part(
