@@ -142,6 +142,7 @@ def code(t: Translator, purpose: str, code_: str, minutes: int) -> Letter:
         "email_change": t.gettext("Your code to confirm this e-mail address"),
         "activation": t.gettext("Your code to activate your account"),
         "password_reset": t.gettext("Your code to choose a new password"),
+        "reset": t.gettext("Your code to choose a new password"),  # accounts.codes.RESET
     }
     return Letter(
         language=t.locale,

@@ -75,6 +75,9 @@ ERROR_WORDS: dict[str, str] = {
     "refund_above_paid": N_("The refund cannot be more than what was paid."),
     "member_not_found": N_("This account is not a member's."),
     "booking_not_found": N_("Booking not found."),
+    # The mail outbox (staff).
+    "message_not_found": N_("No such message."),
+    "message_not_failed": N_("Only a failed message is sent again; this one is not failed."),
     "no_pass_yet": N_("The gate pass is issued once the stay is paid."),
     # Paying.
     "not_payable": N_("This booking can no longer be paid."),
