@@ -26,9 +26,7 @@ async def outbox(session: AsyncSession, status: str | None, limit: int) -> list[
 
 async def counts(session: AsyncSession) -> dict[str, int]:
     """How many messages are in each state (every state named, 0 when none)."""
-    rows = await session.execute(
-        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-    )
+    rows = await session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
     return {str(status): 0 for status in MessageStatus} | {str(s): int(n) for s, n in rows.tuples()}
 
 

@@ -69,7 +69,11 @@ class StaffOutboxPages(Controller):
     include_in_schema = False
 
     async def _list(
-        self, request: Request[Identity, Any, Any], session: AsyncSession, status_code: int = 200, **values: Any
+        self,
+        request: Request[Identity, Any, Any],
+        session: AsyncSession,
+        status_code: int = 200,
+        **values: Any,
     ) -> Template:
         state = _state(request.query_params.get("status"))
         lang = language(request)

@@ -46,7 +46,9 @@ async def _prepare(settings: Settings) -> None:
                 update(Member).where(Member.member_number == "M0002").values(preferred_language="ar")
             )
             await session.execute(
-                update(Centre).where(Centre.code == "ifrane").values(address_fr=ADDRESS_FR, address_ar=ADDRESS_AR)
+                update(Centre)
+                .where(Centre.code == "ifrane")
+                .values(address_fr=ADDRESS_FR, address_ar=ADDRESS_AR)
             )
             await session.commit()
     finally:
@@ -97,7 +99,7 @@ async def _worker_round(settings: Settings, clock: Clock) -> None:
         await engine.dispose()
 
 
-async def test_each_applicant_gets_their_result_an_offer_says_its_deadline_in_moroccan_time_and_the_pay_page(
+async def test_each_applicant_gets_their_result_and_an_offer_says_its_moroccan_deadline_and_pay_page(
     client: Client, clock: Clock, settings: Settings, inbox: tuple[Inbox, int]
 ) -> None:
     box, port = inbox
@@ -138,7 +140,7 @@ async def test_each_applicant_gets_their_result_an_offer_says_its_deadline_in_mo
             assert "Al Arz" in text
 
 
-async def test_the_worker_reminds_an_open_offer_once_a_day_before_its_deadline_then_tells_the_lapse_and_the_next_in_line(
+async def test_the_worker_reminds_an_open_offer_once_a_day_before_then_tells_its_lapse_and_the_next_in_line(
     client: Client, clock: Clock, settings: Settings, inbox: tuple[Inbox, int]
 ) -> None:
     box, port = inbox
@@ -151,13 +153,17 @@ async def test_the_worker_reminds_an_open_offer_once_a_day_before_its_deadline_t
     payer, *unpaid = offered
     booking_id = results[payer]["offer"]["booking_id"]
     paid = await client.post(
-        f"/api/bookings/{booking_id}/checkout", json={"method": "payroll", "instalments": 2}, headers=who[payer]
+        f"/api/bookings/{booking_id}/checkout",
+        json={"method": "payroll", "instalments": 2},
+        headers=who[payer],
     )
     assert paid.status_code == 200, paid.text
 
     clock.advance(hours=23)  # 25 hours before the deadline: no reminder yet
     await _worker_round(settings, clock)
-    assert await deliver(settings, later(clock.now, seconds=1), smtp_port=port) == 1  # the payer's confirmation
+    assert (
+        await deliver(settings, later(clock.now, seconds=1), smtp_port=port) == 1
+    )  # the payer's confirmation
     assert [m["To"] for m in box.messages] == [_address(payer)]
     box.messages.clear()
 
