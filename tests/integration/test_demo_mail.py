@@ -110,6 +110,12 @@ def _is_the_confirmation(message: EmailMessage) -> None:
     assert message["Message-ID"]
     kinds = {part.get_content_type() for part in message.iter_attachments()}
     assert kinds == {"image/png", "text/calendar"}
+    body = message.get_body(("plain",))
+    assert body is not None
+    text = str(body.get_content())
+    # The centre's address as seeded, in the member's language (M0001 reads Arabic), and its times.
+    assert "شارع الأرز، 53000 إفران" in text or "Avenue des Cèdres, 53000 Ifrane" in text
+    assert "14:00" in text
 
 
 def test_the_demo_writes_the_confirmation_as_an_eml_file_a_newcomer_can_open(tmp_path: Path) -> None:

@@ -6,20 +6,25 @@ address, times and the price."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Iterator
 from email.message import EmailMessage
 from typing import Any
 
 import pytest
+from litestar.testing import AsyncTestClient
 from sqlalchemy import update
 
 from accounts.models import Member
 from estivage import bootstrap, worker
+from estivage.app import create_app
 from estivage.mail import mail_config
 from inventory.models import Centre
 from kernel.db import create_disposable_engine, session_factory
 from kernel.settings import Settings
 from tests.conftest import Clock, login
+from tests.integration.test_sms import Gateway, gateway  # noqa: F401 - the loopback SMS gateway fixture
 from tests.e2e.test_campaigns import BUNGALOW, CODE, Client, apply, open_campaign
 from tests.support.smtp import Inbox, deliver, free_port, later, smtp_server
 
@@ -193,3 +198,28 @@ async def test_the_worker_reminds_an_open_offer_once_a_day_before_then_tells_its
         assert f"/bookings/{now_offered['offer']['booking_id']}" in _text(offer)
         if name != "M0002":
             assert str(offer["Subject"]).startswith("Une place s'est libérée")
+
+
+async def test_with_sms_set_up_an_offer_also_goes_by_text_message_with_its_deadline_and_pay_page(
+    settings: Settings,
+    clock: Clock,
+    gateway: str,  # noqa: F811 - the fixture imported above
+) -> None:
+    with_sms = dataclasses.replace(settings, sms_url=gateway + "/send", public_url="https://estivage.example")
+    async with AsyncTestClient(app=create_app(with_sms, clock=clock)) as client:
+        who = await _drawn(client, clock, with_sms)
+        results = {name: await _application(client, who[name]) for name in MEMBERS}
+        phones = {
+            name: (await client.get("/api/me/data", headers=who[name])).json()["member"]["phone"]
+            for name in MEMBERS
+        }
+    # Mail to the .eml folder, text messages to the gateway: one per offer, none for the waiting list.
+    assert await deliver(with_sms, lambda: clock.now) == len(MEMBERS) + 3
+    texts = {json.loads(body)["to"]: json.loads(body)["text"] for _path, body in Gateway.received}
+    offered = [name for name in MEMBERS if results[name]["result"] == "offer"]
+    assert sorted(texts) == sorted(phones[name] for name in offered)
+    for name in offered:
+        text = texts[phones[name]]
+        assert f"https://estivage.example/bookings/{results[name]['offer']['booking_id']}" in text
+        assert "10:00" in text
+    assert len(list((with_sms.data_dir / "outbox").glob("*.eml"))) == len(MEMBERS)
