@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
-from kernel.i18n import Translator
+from kernel.i18n import Translator, format_date_range
 from notifications.compose import Letter
 from notifications.facts import StayFacts
 from notifications.letters import greet, sign_off, stay_facts
@@ -24,6 +25,12 @@ class WaitingFacts:
     first_night: date
     departure: date
     position: int
+
+
+@lru_cache(maxsize=1024)
+def _span(locale: str, first: date, last: date) -> str:
+    """A rotation's dates: a draw says the same few thousands of times (Babel's intervals are slow)."""
+    return format_date_range(first, last, locale)
 
 
 def _offer_facts(t: Translator, stay: StayFacts, deadline: datetime) -> tuple[tuple[str, str], ...]:
@@ -126,7 +133,7 @@ def waitlisted(t: Translator, name: str, places: tuple[WaitingFacts, ...], summe
     facts = tuple(
         (
             f"{place.centre_name} ({place.town}) · {place.unit_type} · "
-            f"{t.span(place.first_night, place.departure)}",
+            f"{_span(t.locale, place.first_night, place.departure)}",
             t.gettext("number %(position)s in line", position=place.position),
         )
         for place in places
