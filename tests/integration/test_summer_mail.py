@@ -24,8 +24,8 @@ from inventory.models import Centre
 from kernel.db import create_disposable_engine, session_factory
 from kernel.settings import Settings
 from tests.conftest import Clock, login
-from tests.integration.test_sms import Gateway, gateway  # noqa: F401 - the loopback SMS gateway fixture
 from tests.e2e.test_campaigns import BUNGALOW, CODE, Client, apply, open_campaign
+from tests.integration.test_sms import Gateway, gateway  # noqa: F401 - the loopback SMS gateway fixture
 from tests.support.smtp import Inbox, deliver, free_port, later, smtp_server
 
 MEMBERS = ["M0001", "M0002", "M0003", "M0004", "M0005"]

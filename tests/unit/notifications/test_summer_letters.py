@@ -10,7 +10,14 @@ from kernel.i18n import translator
 from kernel.money import Money
 from notifications.compose import render_html, render_text
 from notifications.facts import StayFacts
-from notifications.summer_letters import WaitingFacts, not_drawn, offer, offer_lapsed, offer_reminder, waitlisted
+from notifications.summer_letters import (
+    WaitingFacts,
+    not_drawn,
+    offer,
+    offer_lapsed,
+    offer_reminder,
+    waitlisted,
+)
 
 STAY = StayFacts(
     booking_id=uuid.UUID(int=7),
