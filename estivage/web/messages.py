@@ -87,6 +87,7 @@ class StaffOutboxPages(Controller):
             states=list(MessageStatus),
             badge=BADGE,
             words=_words(lang),
+            page_size=services.MAX_PAGE,
             **values,
         )
 
