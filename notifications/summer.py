@@ -137,8 +137,9 @@ class SummerMail:
             .tuples()
             .all()
         )
+        member_of = {application_id: member_id for application_id, _p, member_id in applications}
         offers = {
-            application_id: _Offer(booking_id, 0, deadline)
+            application_id: _Offer(booking_id, member_of.get(application_id, 0), deadline)
             for application_id, booking_id, deadline in (
                 await session.execute(
                     select(
