@@ -1,5 +1,5 @@
 """The stay as an iCalendar event (RFC 5545): arrival and departure at the centre's local times, in the
-centre's time zone, at the centre's town; its UID is the booking's, so a second copy updates the first."""
+centre's time zone, at the centre's address; its UID is the booking's, so a second copy updates the first."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def stay_ics(stay: StayFacts, summary: str, stamp: datetime) -> bytes:
     event.add("dtstart", datetime.combine(stay.arrival, stay.arrival_time, tzinfo=zone))
     event.add("dtend", datetime.combine(stay.departure, stay.departure_time, tzinfo=zone))
     event.add("summary", summary)
-    event.add("location", f"{stay.centre_name}, {stay.town}")
+    event.add("location", ", ".join(part for part in (stay.centre_name, stay.address, stay.town) if part))
     event.add("description", stay.code)
     calendar.add_component(event)
     calendar.add_missing_timezones()

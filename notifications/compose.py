@@ -81,13 +81,36 @@ def render_html(letter: Letter) -> str:
 
 def to_mime(letter: Letter, *, recipient: str, date: datetime) -> EmailMessage:
     """The message but its ``From`` and ``Message-ID``, stamped by the sender (``notifications.delivery``)."""
+    return mime(
+        letter.subject,
+        render_text(letter),
+        render_html(letter),
+        letter.language,
+        recipient=recipient,
+        date=date,
+        attachments=letter.attachments,
+    )
+
+
+def mime(
+    subject: str,
+    text: str,
+    html_body: str,
+    language: str,
+    *,
+    recipient: str,
+    date: datetime,
+    attachments: tuple[Attachment, ...] = (),
+) -> EmailMessage:
+    """A message from its parts as rendered: what ``to_mime`` makes of a letter, and what the sender makes
+    of a stored row without attachments (its subject and bodies), the same bytes on every try."""
     message = EmailMessage()
     message["To"] = recipient
-    message["Subject"] = letter.subject
+    message["Subject"] = subject
     message["Date"] = format_datetime(date)
-    message.set_content(render_text(letter))
-    message.add_alternative(render_html(letter), subtype="html")
-    for attachment in letter.attachments:
+    message.set_content(text)
+    message.add_alternative(html_body, subtype="html")
+    for attachment in attachments:
         message.add_attachment(
             attachment.data,
             maintype=attachment.maintype,
@@ -96,5 +119,5 @@ def to_mime(letter: Letter, *, recipient: str, date: datetime) -> EmailMessage:
             params=dict(attachment.params),
         )
     # After the parts: making a message multipart moves its Content-* headers into the first part.
-    message["Content-Language"] = letter.language
+    message["Content-Language"] = language
     return message

@@ -33,7 +33,8 @@ from datetime import datetime
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications.domain.delivery import LEASE, MessageStatus, backoff, gives_up
+from notifications.compose import mime
+from notifications.domain.delivery import LEASE, Channel, MessageStatus, backoff, gives_up
 from notifications.models import OutboxMessage
 from notifications.transports import Outgoing, Refused, Transport, Unreachable
 
@@ -103,7 +104,20 @@ class Sender:
     async def _outgoing(self, message_id: uuid.UUID) -> tuple[str, Outgoing]:
         async with self.sessions() as session:
             row = await session.get_one(OutboxMessage, message_id)
-            content = row.content if row.content is not None else row.body_text.encode()
+            content = row.content
+            if content is None and row.channel == Channel.EMAIL:
+                content = bytes(
+                    mime(
+                        row.subject,
+                        row.body_text,
+                        row.body_html,
+                        row.language,
+                        recipient=row.recipient,
+                        date=row.created_at,
+                    )
+                )
+            elif content is None:  # an SMS: its text
+                content = row.body_text.encode()
             outgoing = Outgoing(
                 id=str(row.id),
                 kind=row.kind,

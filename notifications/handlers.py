@@ -22,6 +22,7 @@ from access.passes import card_of, current_pass
 from access.render import render_png
 from accounts.contact.events import EmailChangeCodeIssued
 from accounts.events import AccountCodeIssued
+from booking.campaigns.events import OfferDeadlinesNear, OffersLapsed, OffersMade, SummerDrawn
 from booking.events import BookingCancelled, BookingConfirmed
 from booking.models import Booking
 from booking.services import BookingView
@@ -34,6 +35,7 @@ from notifications.calendar import stay_ics
 from notifications.compose import Letter
 from notifications.domain.delivery import Channel
 from notifications.outbox import enqueue
+from notifications.summer import SummerMail
 from payments.events import HoldLostRefunded, HoldLostReleased
 
 
@@ -175,3 +177,8 @@ def subscribe(handlers: EventHandlers, config: MailConfig) -> None:
     handlers.in_transaction(PassReissued, stays.pass_reissued)
     handlers.in_transaction(EmailChangeCodeIssued, enqueue_code)
     handlers.in_transaction(AccountCodeIssued, enqueue_code)
+    summer = SummerMail(config)
+    handlers.in_transaction(SummerDrawn, summer.drawn)
+    handlers.in_transaction(OffersMade, summer.offers_made)
+    handlers.in_transaction(OfferDeadlinesNear, summer.deadlines_near)
+    handlers.in_transaction(OffersLapsed, summer.lapsed)

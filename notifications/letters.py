@@ -12,22 +12,25 @@ from notifications.compose import Attachment, Letter
 from notifications.facts import StayFacts
 
 
-def _greeting(t: Translator, name: str) -> str:
+def greet(t: Translator, name: str) -> str:
     return t.gettext("Hello %(name)s,", name=name) if name else t.gettext("Hello,")
 
 
-def _closing(t: Translator) -> str:
+def sign_off(t: Translator) -> str:
     return t.gettext("The Estivage holiday centres team")
 
 
 def stay_facts(t: Translator, stay: StayFacts) -> tuple[tuple[str, str], ...]:
-    """The stay as a table: where, when (with the centre's times), what, who."""
+    """The stay as a table: where (the centre, its town and address), when (with the centre's times),
+    what, who."""
     party = t.ngettext("%(num)s person", "%(num)s people", stay.guests)
     if stay.party:
         party = f"{party} ({t.join(stay.party)})"
+    where = ((t.gettext("Address"), stay.address),) if stay.address else ()
     return (
         (t.gettext("Centre"), stay.centre_name),
         (t.gettext("Town"), stay.town),
+        *where,
         (
             t.gettext("Arrival"),
             t.gettext("%(day)s from %(time)s", day=t.day(stay.arrival), time=f"{stay.arrival_time:%H:%M}"),
@@ -61,14 +64,14 @@ def confirmation(
     return Letter(
         language=t.locale,
         subject=t.gettext("Your stay at %(centre)s is confirmed", centre=stay.centre_name),
-        greeting=_greeting(t, name),
+        greeting=greet(t, name),
         paragraphs=(
             t.gettext("Your stay is confirmed. Your pass is attached: show it at the gate."),
             t.gettext("The calendar file adds the stay to your phone's calendar."),
         ),
         facts=stay_facts(t, stay) + money_facts(t, stay),
         link=(t.gettext("Your pass on the site"), pass_link),
-        closing=_closing(t),
+        closing=sign_off(t),
         attachments=(
             Attachment(f"pass-{stay.code}.png", "image", "png", pass_png),
             Attachment(f"stay-{stay.code}.ics", "text", "calendar", ics, (("method", "PUBLISH"),)),
@@ -85,11 +88,11 @@ def pass_reissued(t: Translator, name: str, stay: StayFacts, pass_png: bytes, pa
     return Letter(
         language=t.locale,
         subject=t.gettext("A new pass for your stay at %(centre)s", centre=stay.centre_name),
-        greeting=_greeting(t, name),
+        greeting=greet(t, name),
         paragraphs=(t.gettext("Your pass was issued again: the previous one no longer opens the gate."),),
         facts=stay_facts(t, stay),
         link=(t.gettext("Your pass on the site"), pass_link),
-        closing=_closing(t),
+        closing=sign_off(t),
         attachments=(Attachment(f"pass-{stay.code}.png", "image", "png", pass_png),),
         short=t.gettext("Estivage: a new pass for your stay. Your pass: %(link)s", link=pass_link),
     )
@@ -105,10 +108,10 @@ def cancellation(t: Translator, name: str, stay: StayFacts, refund: Money, was_p
     return Letter(
         language=t.locale,
         subject=t.gettext("Your stay at %(centre)s is cancelled", centre=stay.centre_name),
-        greeting=_greeting(t, name),
+        greeting=greet(t, name),
         paragraphs=(t.gettext("Your stay is cancelled and its pass no longer opens the gate."), money),
         facts=stay_facts(t, stay),
-        closing=_closing(t),
+        closing=sign_off(t),
     )
 
 
@@ -124,13 +127,13 @@ def hold_lost(t: Translator, name: str, stay: StayFacts, amount: Money, refunded
     return Letter(
         language=t.locale,
         subject=t.gettext("Your hold at %(centre)s could not be kept", centre=stay.centre_name),
-        greeting=_greeting(t, name),
+        greeting=greet(t, name),
         paragraphs=(
             t.gettext("Your payment came after your hold had run out, and the stay was taken."),
             money,
         ),
         facts=stay_facts(t, stay),
-        closing=_closing(t),
+        closing=sign_off(t),
     )
 
 
@@ -139,6 +142,7 @@ def code(t: Translator, purpose: str, code_: str, minutes: int) -> Letter:
         "email_change": t.gettext("Your code to confirm this e-mail address"),
         "activation": t.gettext("Your code to activate your account"),
         "password_reset": t.gettext("Your code to choose a new password"),
+        "reset": t.gettext("Your code to choose a new password"),  # accounts.codes.RESET
     }
     return Letter(
         language=t.locale,
@@ -149,7 +153,7 @@ def code(t: Translator, purpose: str, code_: str, minutes: int) -> Letter:
             t.ngettext("It works once, for %(num)s minute.", "It works once, for %(num)s minutes.", minutes),
             t.gettext("If you did not ask for it, ignore this message."),
         ),
-        closing=_closing(t),
+        closing=sign_off(t),
     )
 
 

@@ -32,7 +32,9 @@ class OutboxMessage(Base):
     body_html: Mapped[str] = mapped_column(Text(), default="")
     # The whole RFC 5322 message (attachments included) but its From and Message-ID, which the sender
     # stamps from ESTIVAGE_MAIL_FROM and the row's id: the same on every try, so a message sent twice
-    # after a crash is the same message, which mail clients show once. None for an SMS.
+    # after a crash is the same message, which mail clients show once. None for an SMS, and for a mail
+    # without attachments, which the sender makes from ``subject``, ``body_text`` and ``body_html``
+    # (``notifications.compose.mime``, dated ``created_at``: the same bytes on every try).
     content: Mapped[bytes | None] = mapped_column(LargeBinary())
     status: Mapped[str] = mapped_column(String(8), default=MessageStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer(), default=0)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.codes import ErrorCode
@@ -23,6 +23,12 @@ async def outbox(session: AsyncSession, status: str | None, limit: int) -> list[
     if status:
         query = query.where(OutboxMessage.status == MessageStatus(status))
     return list(await session.scalars(query))
+
+
+async def counts(session: AsyncSession) -> dict[str, int]:
+    """How many messages are in each state (every state named, 0 when none)."""
+    rows = await session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
+    return {str(status): 0 for status in MessageStatus} | {str(s): int(n) for s, n in rows.tuples()}
 
 
 async def inbox(session: AsyncSession, user_id: int, limit: int) -> list[OutboxMessage]:

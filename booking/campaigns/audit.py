@@ -33,6 +33,7 @@ EVENTS = (
     "declined",
     "cancelled",
     "not_offered",
+    "reminded",  # an open offer's member told its deadline is a day away (``settle.REMINDER_NOTICE``)
 )
 # The transitions staff make, and their kind in the log of every staff action.
 STAFF_EVENTS = {

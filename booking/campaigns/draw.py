@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.models import Member
 from booking.campaigns import audit
+from booking.campaigns.events import SummerDrawn
 from booking.campaigns.models import Campaign, CampaignApplication, WaitingPlace
 from booking.campaigns.offers import NewOffer, hold_offers, supply_of
 from booking.campaigns.services import campaign_by_code, lock_campaigns, new_seed
@@ -174,14 +175,15 @@ async def draw(
 ) -> DrawSummary:
     """Reveal both seeds, run the allocation on the published inputs, store the results, hold the offers."""
     async with uow:
-        summary = await _draw(uow.session, code, actor, now, progress)
+        summary, campaign_id = await _draw(uow.session, code, actor, now, progress)
+        uow.record(SummerDrawn(occurred_at=now, campaign_id=campaign_id))  # each member's result
         await uow.commit()
         return summary
 
 
 async def _draw(
     session: AsyncSession, code: str, actor: str, now: datetime, progress: DrawProgress | None
-) -> DrawSummary:
+) -> tuple[DrawSummary, int]:
     await lock_campaigns(session, code=code)
     campaign = await campaign_by_code(session, code)
     if campaign.status != CampaignStatus.CLOSED:
@@ -240,7 +242,7 @@ async def _draw(
             "the inventory changed since the campaign was set",
         )
     waiting = len(inputs.applications) - len(pending)
-    return DrawSummary(len(inputs.applications), len(run.result.offers), waiting)
+    return DrawSummary(len(inputs.applications), len(run.result.offers), waiting), campaign.id
 
 
 def _revealed(published: str, inputs: DrawInputs) -> str:

@@ -65,6 +65,11 @@ class Settled:
     cancelled: int = 0  # paid, then the booking was cancelled
     offered: int = 0
     new_offers: list[str] = field(default_factory=list)
+    # The bookings of the offers made, lapsed and reminded of their deadline: what the round tells the
+    # members (``booking.campaigns.events``).
+    offer_bookings: list[uuid.UUID] = field(default_factory=list)
+    lapsed_bookings: list[uuid.UUID] = field(default_factory=list)
+    reminded_bookings: list[uuid.UUID] = field(default_factory=list)
 
     def add(self, other: Settled) -> None:
         self.paid += other.paid
@@ -73,6 +78,9 @@ class Settled:
         self.cancelled += other.cancelled
         self.offered += other.offered
         self.new_offers += other.new_offers
+        self.offer_bookings += other.offer_bookings
+        self.lapsed_bookings += other.lapsed_bookings
+        self.reminded_bookings += other.reminded_bookings
 
 
 def supply_of(campaign: Campaign) -> Supply:
@@ -94,6 +102,7 @@ class Held:
 
     offered: list[str] = field(default_factory=list)
     unheld: list[tuple[NewOffer, ErrorCode]] = field(default_factory=list)
+    bookings: list[uuid.UUID] = field(default_factory=list)  # the offers' bookings, as ``offered``
 
 
 async def hold_offers(
@@ -139,6 +148,7 @@ async def hold_offers(
             rows[CampaignOffer].append(_offer_row(campaign, item, booking["id"], deadline, now))
             rows[CampaignEvent].append(_offered_event(campaign, item, booking["id"], deadline, now))
             held.offered.append(item.application.public_id)
+            held.bookings.append(booking["id"])
             if progress is not None:
                 progress(1)
     written = _Written(sum(len(values) for values in rows.values()), len(pending), progress)
@@ -303,7 +313,7 @@ def _summer_hold(
 
 async def reoffer(
     session: AsyncSession, campaign: Campaign, freed: Sequence[tuple[CampaignOffer, str]], now: datetime
-) -> list[str]:
+) -> Held:
     """Offer each freed unit by the draw's rule (``next_offer_after_lapse``), in the order they were freed.
     A unit that nobody can be offered stays free, and the log says why (``not_offered``)."""
     supply = supply_of(campaign)
@@ -320,7 +330,7 @@ async def reoffer(
                 reason="nobody_waiting", after=public_id, freed_because=freed_offer.status,
             )  # fmt: skip
     if not pending:
-        return []
+        return Held()
     applications = {
         application.public_id: application
         for application in await session.scalars(
@@ -344,7 +354,7 @@ async def reoffer(
             session, campaign.id, "not_offered", audit.SYSTEM, now, item.application.public_id,
             slot=str(item.slot), reason=reason, after=item.replaces, freed_because=item.freed_because,
         )  # fmt: skip
-    return held.offered
+    return held
 
 
 def _slot(offer: CampaignOffer) -> Slot:

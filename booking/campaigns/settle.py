@@ -18,12 +18,13 @@ campaign in its own transaction (``settle_all``), and the staff settle one (``se
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.domain.identity import Identity
@@ -31,6 +32,7 @@ from accounts.models import Member
 from booking import repository as repo
 from booking import services as bookings
 from booking.campaigns import audit
+from booking.campaigns.events import OfferDeadlinesNear, OffersLapsed, OffersMade
 from booking.campaigns.models import Campaign, CampaignApplication, CampaignEvent, CampaignOffer
 from booking.campaigns.offers import Settled, reoffer
 from booking.campaigns.services import campaign_by_code, lock_campaigns, own_application
@@ -47,6 +49,9 @@ from kernel.uow import UnitOfWork
 # gives it back.
 STAY_BEFORE = "last_summer_stay_year_before"
 _CHUNK = 2000
+# An open offer's member is reminded this long before its payment deadline, once (the log's
+# ``reminded``), when the offer was open longer than that.
+REMINDER_NOTICE = timedelta(hours=24)
 
 
 async def settle(uow: UnitOfWork, now: datetime, code: str) -> Settled:
@@ -60,6 +65,7 @@ async def settle(uow: UnitOfWork, now: datetime, code: str) -> Settled:
                 ErrorCode.NOT_DRAWN, f"{code} is {campaign.status}; offers are settled after the draw"
             )
         done = await _settle_campaign(session, await _campaign(session, locked[0]), now)
+        tell(uow, done, now)
         await uow.commit()
         return done
 
@@ -91,8 +97,19 @@ async def _settle_one(uow: UnitOfWork, code: str, now: datetime) -> Settled:
         if locked
         else Settled()
     )
+    tell(uow, done, now)
     await uow.commit()
     return done
+
+
+def tell(uow: UnitOfWork, done: Settled, now: datetime) -> None:
+    """The round's offers made, lapsed and near their deadline, as events (the members' messages)."""
+    if done.offer_bookings:
+        uow.record(OffersMade(occurred_at=now, booking_ids=tuple(done.offer_bookings)))
+    if done.lapsed_bookings:
+        uow.record(OffersLapsed(occurred_at=now, booking_ids=tuple(done.lapsed_bookings)))
+    if done.reminded_bookings:
+        uow.record(OfferDeadlinesNear(occurred_at=now, booking_ids=tuple(done.reminded_bookings)))
 
 
 async def settle_job(uow: UnitOfWork, now: datetime) -> int:
@@ -155,6 +172,8 @@ class _Settling:
         )  # fmt: skip
         self.done.lapsed += status == "lapsed"
         self.done.declined += status == "declined"
+        if status == "lapsed" and offer.booking_id is not None:
+            self.done.lapsed_bookings.append(offer.booking_id)
         self.freed.append((offer, seen.public_id))
 
     def cancelled(self, seen: _Seen, stay_before: int | None) -> None:
@@ -202,9 +221,54 @@ async def _settle_campaign(session: AsyncSession, campaign: Campaign, now: datet
     await session.flush()
     done = round_.done
     if round_.freed:
-        done.new_offers = await reoffer(session, campaign, round_.freed, now)
+        held = await reoffer(session, campaign, round_.freed, now)
+        done.new_offers, done.offer_bookings = held.offered, held.bookings
         done.offered = len(done.new_offers)
+    done.reminded_bookings = await _remind(session, campaign, now)
     return done
+
+
+async def _remind(session: AsyncSession, campaign: Campaign, now: datetime) -> list[uuid.UUID]:
+    """Open offers whose deadline is within ``REMINDER_NOTICE`` and whose member was not reminded yet:
+    each gets its ``reminded`` entry (so, under the campaign's lock, a reminder is told once)."""
+    reminded = (
+        exists()
+        .where(
+            CampaignEvent.campaign_id == campaign.id,
+            CampaignEvent.event == "reminded",
+            CampaignEvent.application == CampaignApplication.public_id,
+        )
+        .correlate(CampaignApplication)
+    )
+    rows = await session.execute(
+        select(
+            CampaignOffer.booking_id,
+            CampaignOffer.offered_at,
+            CampaignOffer.payment_deadline,
+            CampaignApplication.public_id,
+        )
+        .join(CampaignApplication, CampaignApplication.id == CampaignOffer.application_id)
+        .where(
+            CampaignOffer.campaign_id == campaign.id,
+            CampaignOffer.status == OfferStatus.OFFERED,
+            CampaignOffer.booking_id.is_not(None),
+            CampaignOffer.payment_deadline > now,
+            CampaignOffer.payment_deadline <= now + REMINDER_NOTICE,
+            ~reminded,
+        )
+        .order_by(CampaignOffer.id)
+    )
+    told = []
+    for booking_id, offered_at, deadline, public_id in rows.tuples():
+        # A long offer only (compared here: date arithmetic in SQL differs between the two databases).
+        if booking_id is None or deadline - offered_at <= REMINDER_NOTICE:
+            continue
+        audit.record(
+            session, campaign.id, "reminded", audit.SYSTEM, now, public_id, booking_id=str(booking_id),
+            payment_deadline=deadline.isoformat(),
+        )  # fmt: skip
+        told.append(booking_id)
+    return told
 
 
 async def _open_and_paid(session: AsyncSession, campaign: Campaign, now: datetime) -> list[_Seen]:
@@ -307,6 +371,7 @@ async def decline(uow: UnitOfWork, identity: Identity, code: str, now: datetime)
     did happen (lapsed; declined; paid and then cancelled) and offers the unit, as the worker would."""
     async with uow:
         done = await _decline(uow, identity, code, now)
+        tell(uow, done, now)
         await uow.commit()
         return done
 
@@ -340,5 +405,7 @@ async def _decline(uow: UnitOfWork, identity: Identity, code: str, now: datetime
         slot=f"{offer.centre}/{offer.rotation}/{offer.unit_type}",
     )  # fmt: skip
     await session.flush()
-    new_offers = await reoffer(session, campaign, [(offer, application.public_id)], now)
-    return Settled(declined=1, offered=len(new_offers), new_offers=new_offers)
+    held = await reoffer(session, campaign, [(offer, application.public_id)], now)
+    return Settled(
+        declined=1, offered=len(held.offered), new_offers=held.offered, offer_bookings=held.bookings
+    )

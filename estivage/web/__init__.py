@@ -29,6 +29,7 @@ from estivage.web.audit_pages import AuditPages
 from estivage.web.common import HERE, PAGE_EXCEPTION_HANDLERS
 from estivage.web.manager import make_manager_pages
 from estivage.web.member import MemberPages
+from estivage.web.messages import InboxPages, StaffOutboxPages
 from estivage.web.my_data import MyDataPages
 from estivage.web.offline import GatePages, service_worker
 from estivage.web.paycmi import CmiPages, CmiReturnPages
@@ -106,11 +107,13 @@ def web_handlers(
             GatePages,
             service_worker,
             MyDataPages,
+            InboxPages,
             SummerPages,
             make_manager_pages(engine),
             StaffPages,
             StaffMemberPages,
             StaffAccountPages,
+            StaffOutboxPages,
             StaffPayrollPages,
             StaffRosterPages,
             AuditPages,

@@ -215,8 +215,8 @@ ERROR_WORDS: dict[str, str] = {
     ErrorCode.CMI_WRONG_STORE: N_("The bank's answer is for another merchant."),
     ErrorCode.IDEMPOTENCY_KEY_REUSED: N_("This request key was already used for another request."),
     ErrorCode.INVALID_IDEMPOTENCY_KEY: N_("Invalid request key."),
-    ErrorCode.MESSAGE_NOT_FAILED: N_("Only a message that failed can be sent again."),
-    ErrorCode.MESSAGE_NOT_FOUND: N_("Message not found."),
+    ErrorCode.MESSAGE_NOT_FAILED: N_("Only a failed message is sent again; this one is not failed."),
+    ErrorCode.MESSAGE_NOT_FOUND: N_("No such message."),
     ErrorCode.NO_FREE_UNIT: N_("No unit of this kind is free for this rotation."),
     ErrorCode.ROTATION_BEGUN: N_("This rotation has already begun."),
 }

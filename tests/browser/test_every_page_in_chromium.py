@@ -150,6 +150,7 @@ def member_pages(held: str, paid: str, pay_page: str) -> list[Visit]:
         Visit("summer-applied", "/summer", "/summer"),
         Visit("my-data", "/me/data", "/me/data"),
         Visit("profile", "/me", "/me"),
+        Visit("messages", "/me/messages", "/me/messages"),
         Visit("not-found", "/centres/{code:str}", "/centres/nowhere", status=404),  # the error page
     ]
 
@@ -194,6 +195,7 @@ def staff_pages(booking: str, promotion: int) -> list[Visit]:
         Visit("audit", "/staff/audit", "/staff/audit"),
         Visit("accounts", "/staff/accounts", "/staff/accounts"),
         Visit("roster", "/staff/roster", "/staff/roster"),
+        Visit("outbox", "/staff/outbox", "/staff/outbox"),
         Visit("account", "/staff/accounts/{username:str}", "/staff/accounts/manager-ifrane"),
     ]
 

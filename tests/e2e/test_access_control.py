@@ -278,6 +278,10 @@ ACCESS: dict[str, Route] = {
     "POST /staff/accounts/{username:str}": Route(
         PAGE_STAFF, body={"role": "manager", "centres": "saidia"}, form=True
     ),
+    "GET /staff/outbox": Route(PAGE_STAFF),
+    # No message exists in this world: staff's 404 is the handler's (no such message).
+    "POST /staff/outbox/{message_id:uuid}/resend": Route(PAGE_STAFF, form=True, nothing_to_find=True),
+    "GET /me/messages": Route(PAGE_MEMBER),
     "POST /lang": Route(PAGE_LOGGED_IN, body={"lang": "ar"}, form=True),
     "GET /static/{file_path:path}": Route(PUBLIC),
     "GET /search": Route(PAGE_MEMBER),

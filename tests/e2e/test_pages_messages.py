@@ -1,0 +1,115 @@
+"""The mail outbox in the pages: head office see each message's state, filter by it, and send a failed one
+again (a form with its CSRF token, a notice after); a member reads their own messages in their inbox."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from kernel.settings import Settings
+from tests.conftest import NOW, login
+from tests.e2e.test_pages import csrf_of, page_login, post_form, switch_language
+from tests.integration.test_mail import _confirmed
+from tests.support.smtp import Inbox, deliver, free_port, later, smtp_server
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    box, port = Inbox(), free_port()
+    controller = smtp_server(box, port)
+    yield box, port
+    controller.stop()
+
+
+def _rows(page: str) -> list[tuple[str, str]]:
+    return re.findall(r'<tr data-message="([^"]+)" data-status="([^"]+)">', page)
+
+
+async def _one_failed(client: AsyncTestClient[Any], settings: Settings, box: Inbox, port: int) -> None:
+    """M0003's confirmation refused by the mail server for good; M0004's delivered."""
+    box.refuse.add("m0003@members.estivage.example")
+    await _confirmed(client, "M0003")
+    await _confirmed(client, "M0004")
+    assert await deliver(settings, later(NOW, seconds=1), smtp_port=port) == 1
+
+
+async def test_staff_see_each_message_by_state_and_send_a_failed_one_again(
+    client: AsyncTestClient[Any], settings: Settings, inbox: tuple[Inbox, int]
+) -> None:
+    box, port = inbox
+    await _one_failed(client, settings, box, port)
+    await page_login(client, "staff")
+    whole = await client.get("/staff/outbox")
+    assert whole.status_code == 200
+    assert 'href="/staff/outbox" id="nav-outbox"' in whole.text
+    assert sorted(status for _id, status in _rows(whole.text)) == ["failed", "sent"]
+    assert re.search(r'data-state="failed">En échec \(1\)</a>', whole.text)
+    assert re.search(r'data-state="sent">Envoyé \(1\)</a>', whole.text)
+    assert "550" in whole.text  # the server's refusal, as it said it
+
+    failed = await client.get("/staff/outbox", params={"status": "failed"})
+    [(message_id, _status)] = _rows(failed.text)
+    assert "m0003@members.estivage.example" in failed.text
+    assert len(re.findall(r'action="/staff/outbox/[^"]+/resend', failed.text)) == 1
+    assert 'id="no-message"' in (await client.get("/staff/outbox", params={"status": "pending"})).text
+    assert len(_rows((await client.get("/staff/outbox", params={"status": "lost"})).text)) == 2
+
+    url = f"/staff/outbox/{message_id}/resend?status=failed"
+    refused = await client.post(url, data={}, follow_redirects=False)
+    assert refused.status_code == 403  # no CSRF token: nothing changes
+    assert len(_rows((await client.get("/staff/outbox", params={"status": "failed"})).text)) == 1
+
+    box.refuse.clear()
+    again = await post_form(client, "/staff/outbox?status=failed", url, {})
+    assert again.status_code == 303
+    assert again.headers["location"] == f"/staff/outbox?resent={message_id}&status=failed"
+    after = await client.get(again.headers["location"])
+    assert 'id="resent"' in after.text
+    assert _rows(after.text) == []  # no longer failed
+    assert (message_id, "pending") in _rows((await client.get("/staff/outbox")).text)
+
+    twice = await post_form(client, "/staff/outbox", f"/staff/outbox/{message_id}/resend", {})
+    assert twice.status_code == 409
+    assert "Seul un message en échec est renvoyé" in html.unescape(twice.text)
+    assert await deliver(settings, later(NOW, seconds=2), smtp_port=port) == 1
+    assert len(box.to("m0003@members.estivage.example")) == 1
+    sent = await client.get("/staff/outbox", params={"status": "sent"})
+    assert (message_id, "sent") in _rows(sent.text)
+
+
+async def test_a_member_reads_their_own_messages_in_their_inbox_in_their_language(
+    client: AsyncTestClient[Any], settings: Settings, inbox: tuple[Inbox, int]
+) -> None:
+    box, port = inbox
+    await _one_failed(client, settings, box, port)
+    await page_login(client, "M0003")
+    await switch_language(client, "fr", "/me/messages")
+    page = await client.get("/me/messages")
+    assert page.status_code == 200
+    assert 'href="/me/messages" id="nav-messages"' in page.text
+    [message_id] = re.findall(r'<details class="card" data-message="([^"]+)">', page.text)
+    text = html.unescape(page.text)
+    # The message as it was written, in the member's language (M0003 reads Arabic), in a French page.
+    assert "تم تأكيد" in text
+    assert '<div class="message-body" lang="ar" dir="rtl">' in text
+    assert "14:00" in text  # the body, opened in place
+    assert 'class="badge cancelled">En échec' in text
+
+    await switch_language(client, "ar", "/me/messages")
+    arabic = await client.get("/me/messages")
+    assert '<html lang="ar" dir="rtl">' in arabic.text
+    assert "رسائلي" in arabic.text
+    assert message_id in arabic.text
+
+    staff = await login(client, "staff")
+    other = [m for m in (await client.get("/api/outbox", headers=staff)).json() if m["id"] != message_id]
+    await page_login(client, "M0005")
+    nobody = await client.get("/me/messages")
+    assert 'id="no-message"' in nobody.text
+    assert all(m["id"] not in nobody.text for m in other)
+    assert csrf_of(nobody.text)
