@@ -26,6 +26,7 @@ from accounts.tokens import SESSION_COOKIE
 from estivage.web.account import make_account_controller
 from estivage.web.audit_pages import AuditPages
 from estivage.web.common import HERE, PAGE_EXCEPTION_HANDLERS
+from estivage.web.desk_pages import DeskPages
 from estivage.web.manager import make_manager_pages
 from estivage.web.member import MemberPages
 from estivage.web.my_data import MyDataPages
@@ -105,6 +106,7 @@ def web_handlers(
             MyDataPages,
             SummerPages,
             make_manager_pages(engine),
+            DeskPages,
             StaffPages,
             StaffMemberPages,
             StaffAccountPages,

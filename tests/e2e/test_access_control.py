@@ -76,6 +76,7 @@ DESK_BOOKING = _profile(
     anonymous="401", member="403", other_member="403", manager_elsewhere="404", device="401"
 )
 PAGE_CENTRE = {**CENTRE_STAFF, "anonymous": LOGIN, "device": LOGIN}
+PAGE_DESK_BOOKING = {**DESK_BOOKING, "anonymous": LOGIN, "device": LOGIN}
 PAGE_STAFF = {**STAFF_ONLY, "anonymous": LOGIN, "device": LOGIN}
 
 
@@ -285,6 +286,11 @@ ACCESS: dict[str, Route] = {
     "GET /manage/{code:str}": Route(PAGE_CENTRE),
     "GET /manage/{code:str}/occupancy.csv": Route(PAGE_CENTRE),
     "GET /manage/{code:str}/on-site": Route(PAGE_CENTRE, stream=True),
+    # The desk's steps from the page (before the arrival day: the allowed callers' 409 is the handler's).
+    "POST /manage/{code:str}/bookings/{booking_id:uuid}/check-in": Route(PAGE_DESK_BOOKING, form=True),
+    "POST /manage/{code:str}/bookings/{booking_id:uuid}/check-out": Route(PAGE_DESK_BOOKING, form=True),
+    "POST /manage/{code:str}/bookings/{booking_id:uuid}/no-show": Route(PAGE_DESK_BOOKING, form=True),
+    "POST /manage/{code:str}/units/{number:str}/housekeeping": Route(PAGE_CENTRE, body={}, form=True),
     "GET /staff": Route(PAGE_STAFF),
     "GET /staff/config": Route(PAGE_STAFF),
     "GET /staff/devices": Route(PAGE_STAFF),
