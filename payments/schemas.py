@@ -63,6 +63,33 @@ class RefundOut(msgspec.Struct):
     made_at: datetime | None
 
 
+class ReceiptRefundOut(msgspec.Struct):
+    id: uuid.UUID
+    amount: MoneyOut
+    state: Annotated[str, msgspec.Meta(description="owed (to make in the provider's back office) or made")]
+    created_at: datetime
+    receipt_url: str
+
+
+class BookingPaymentOut(msgspec.Struct):
+    id: uuid.UUID
+    provider: Annotated[str, msgspec.Meta(description="stripe, cmi, test, payroll or free")]
+    status: Annotated[str, msgspec.Meta(description="pending, succeeded, failed, refunded or cancelled")]
+    amount: MoneyOut
+    created_at: datetime
+    succeeded_at: datetime | None
+    receipt_url: Annotated[
+        str | None, msgspec.Meta(description="the receipt's PDF (?lang=ar|fr); null: no money was taken")
+    ]
+    refund: ReceiptRefundOut | None
+
+
+class BookingPaymentsOut(msgspec.Struct):
+    booking_id: uuid.UUID
+    payments: list[BookingPaymentOut]
+    instalments: Annotated[list[InstalmentOut], msgspec.Meta(description="the payroll deduction schedule")]
+
+
 class RefundMadeIn(msgspec.Struct, forbid_unknown_fields=True):
     transaction_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
 

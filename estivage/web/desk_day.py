@@ -32,13 +32,6 @@ HOUSEKEEPING = {
     Housekeeping.CLEAN: N_("Clean"),
     Housekeeping.OUT_OF_SERVICE: N_("Out of service"),
 }
-PAYMENT_STATUS = {
-    "pending": N_("awaiting payment"),
-    "succeeded": N_("paid"),
-    "failed": N_("failed"),
-    "refunded": N_("refunded"),
-    "cancelled": N_("cancelled"),
-}
 
 
 @dataclass(frozen=True, slots=True)

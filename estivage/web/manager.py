@@ -28,11 +28,12 @@ from access.services import inside_by_party, on_site_now
 from accounts.domain.identity import STAFF, Identity
 from accounts.guards import requires_manager_or_staff
 from estivage.web.common import Errors, language, page, parse_date
-from estivage.web.desk_day import DONE, HOUSEKEEPING, PAYMENT_STATUS, chosen_day, desk_day
+from estivage.web.desk_day import DONE, HOUSEKEEPING, chosen_day, desk_day
 from estivage.web.error_words import error_text
 from estivage.web.gates import gate_lines, override_lines
 from estivage.web.names import load_names
 from estivage.web.on_site import people_on_site
+from estivage.web.payment_words import PAYMENT_STATUS
 from inventory.domain.calendar import local_today, season_of
 from inventory.models import Centre, StayNight
 from inventory.occupancy import NightOccupancy, occupancy

@@ -34,6 +34,7 @@ from estivage.web.common import (
 from estivage.web.names import load_names
 from estivage.web.party_form import companions as party_of_form
 from estivage.web.party_form import party_context
+from estivage.web.payment_words import INSTALMENT_STATUS, PAYMENT_STATUS
 from estivage.web.places import place_context
 from inventory.domain.calendar import local_today
 from inventory.models import Centre
@@ -42,7 +43,7 @@ from kernel.errors import DomainError
 from kernel.i18n import N_, translator
 from kernel.money import Money
 from kernel.uow import UnitOfWork
-from payments import cmi_service, refunds
+from payments import cmi_service, receipts
 from payments import services as payments
 from payments.controllers import cmi_page, providers_of
 from payments.domain.states import Provider, RefundState
@@ -222,6 +223,7 @@ class MemberPages(Controller):
         view = await self._own_with_party(request, session, booking_id)
         b = view.booking
         centre = await centre_view(session, view.centre)
+        paid = await receipts.money_of_booking(session, request.user, b.id)
         return page(
             request,
             "booking.html",
@@ -239,9 +241,13 @@ class MemberPages(Controller):
             may_rate=ratings.may_rate(view, now, centre.time_zone),
             pay_methods=pay_methods(providers_of(request).names),
             refund_owed=any(
-                refund.state == RefundState.OWED
-                for refund, _payment in await refunds.refunds_of_booking(session, request.user, b.id)
+                refund is not None and refund.state == RefundState.OWED for _payment, refund in paid.payments
             ),
+            paid=paid,
+            receipted=receipts.RECEIPTED,
+            method_words=receipts.METHOD,
+            payment_words=PAYMENT_STATUS,
+            instalment_words=INSTALMENT_STATUS,
             errors=errors or {},
         )
 

@@ -201,6 +201,7 @@ ACCESS: dict[str, Route] = {
     "POST /api/payments/stripe/webhook": Route(PUBLIC, body={}),  # Stripe's signature, checked inside
     "POST /api/payments/cmi/callback": Route(PUBLIC, body={}),  # CMI's hash, checked inside (FAILURE)
     f"GET {BOOKING}/refunds": Route(VISIBLE_BOOKING),
+    f"GET {BOOKING}/payments": Route(VISIBLE_BOOKING),
     "GET /api/payments/refunds/owed": Route(STAFF_ONLY),
     "POST /api/payments/refunds/{refund_id:uuid}/made": Route(
         STAFF_ONLY, body={"transaction_id": "T1"}, nothing_to_find=True
