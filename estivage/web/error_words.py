@@ -96,7 +96,7 @@ ERROR_WORDS: dict[str, str] = {
     "refund_already_made": N_("This refund is already recorded with another transaction number."),
     # Rating.
     "already_rated": N_("This stay has already been rated."),
-    "not_rateable_yet": N_("You may rate the stay from its departure day."),
+    "not_rateable_yet": N_("You may rate the stay once it is over."),
     "invalid_score": N_("The rating goes from 1 to 5."),
     "comment_too_long": N_("Comment too long."),
     "invalid_comment": N_("The comment holds a forbidden character."),

@@ -20,6 +20,8 @@ from accounts.domain.identity import Identity
 from accounts.guards import requires_member
 from booking import party, pricing_service, ratings, services
 from booking.domain import states
+from booking.searches import FOUNDATION_ZONE, SearchLog
+from estivage.problems import status_of
 from estivage.web import error_words as words
 from estivage.web.booking_facts import refund_preview
 from estivage.web.common import (
@@ -87,6 +89,8 @@ class MemberPages(Controller):
             departure = parse_date(values["departure"], "departure", errors, lang)
             guests = parse_int(values.get("guests") or "1", "guests", errors, lang)
             if arrival and departure and guests is not None and not errors:
+                log: SearchLog = request.app.state.search_log  # the access rate's "searched"
+                await log.note(request.user.user_id, values["centre"], local_today(now, FOUNDATION_ZONE))
                 try:
                     priced = await pricing_service.search_with_quotes(
                         session,
@@ -412,13 +416,17 @@ class MemberPages(Controller):
     ) -> Response[Any]:
         form = await request.form()
         errors: Errors = {}
-        score = parse_int(str(form.get("score") or ""), "score", errors, language(request))
-        if score is not None:
+        lang = language(request)
+        scores = {q: parse_int(str(form.get(q) or ""), q, errors, lang) for q in ratings.QUESTIONS}
+        if not errors:
+            answers = ratings.Answers(**{q: score or 0 for q, score in scores.items()})
             try:
                 await ratings.rate_stay(
-                    uow, request.user, booking_id, score, str(form.get("comment") or ""), now
+                    uow, request.user, booking_id, answers, str(form.get("comment") or ""), now
                 )
                 return Redirect(f"/bookings/{booking_id}", status_code=303)
             except DomainError as error:
+                refused = status_of(error)
                 errors = form_errors(request, error)
+                return await self._booking_page(request, db_session, now, booking_id, errors, refused)
         return await self._booking_page(request, db_session, now, booking_id, errors, 422)

@@ -132,7 +132,7 @@ async def test_housekeeping_is_set_from_the_page_and_bad_input_is_a_shown_proble
     assert set_out.status_code == 303, set_out.text
     page = (await client.get(set_out.headers["location"])).text
     assert 'id="desk-done"' in page
-    assert f'<td class="state out_of_service">Hors service</td>' in page
+    assert '<td class="state out_of_service">Hors service</td>' in page
     states = (await client.get("/api/centres/ifrane/housekeeping", headers=staff)).json()
     assert {"unit": unit, "state": "out_of_service"} in states
 
@@ -190,7 +190,9 @@ async def test_the_occupancy_chart_has_a_labelled_axis_for_units_and_one_for_per
     units_axis = re.search(r'<g class="axis" id="units-axis">(.*?)</g>', svg, re.S)
     persons_axis = re.search(r'<g class="axis persons-axis" id="persons-axis">(.*?)</g>', svg, re.S)
     nights_axis = re.search(r'<g class="axis" id="nights-axis">(.*?)</g>', svg, re.S)
-    assert units_axis and persons_axis and nights_axis
+    assert units_axis
+    assert persons_axis
+    assert nights_axis
     assert ">Logements</text>" in units_axis.group(1)
     assert ">Personnes</text>" in persons_axis.group(1)
     # Each axis starts at 0 and reaches at least its own peak: 3 persons on the 20th, the units in service.
@@ -198,6 +200,7 @@ async def test_the_occupancy_chart_has_a_labelled_axis_for_units_and_one_for_per
     assert persons_ticks[0] == 0
     assert persons_ticks[-1] >= 3
     units_ticks = [int(v) for v in re.findall(r'font-size="11">(\d+)</text>', units_axis.group(1))]
-    assert units_ticks[0] == 0 and units_ticks[-1] >= 1
-    assert units_ticks != persons_ticks or units_ticks[-1] >= 3
-    assert "18/12" in nights_axis.group(1) and ">Nuit (jour/mois)</text>" in nights_axis.group(1)
+    assert units_ticks[0] == 0
+    assert units_ticks[-1] >= 1
+    assert "18/12" in nights_axis.group(1)
+    assert ">Nuit (jour/mois)</text>" in nights_axis.group(1)

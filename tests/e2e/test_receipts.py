@@ -83,7 +83,9 @@ async def test_a_bookings_payments_list_their_receipts_and_schedule_for_those_wh
     member = await login(client, "M0001")
     booking = (await hold(client, member)).json()
     await client.post(
-        f"/api/bookings/{booking['id']}/checkout", headers=member, json={"method": "payroll", "instalments": 3}
+        f"/api/bookings/{booking['id']}/checkout",
+        headers=member,
+        json={"method": "payroll", "instalments": 3},
     )
     listed = await client.get(f"/api/bookings/{booking['id']}/payments", headers=member)
     assert listed.status_code == 200, listed.text
@@ -151,7 +153,9 @@ async def _stay_by_payroll(client: AsyncTestClient[Any]) -> Any:
     member = await login(client, "M0001")
     booking = (await hold(client, member)).json()
     paid = await client.post(
-        f"/api/bookings/{booking['id']}/checkout", headers=member, json={"method": "payroll", "instalments": 2}
+        f"/api/bookings/{booking['id']}/checkout",
+        headers=member,
+        json={"method": "payroll", "instalments": 2},
     )
     assert paid.status_code == 200, paid.text
     return booking

@@ -245,7 +245,9 @@ async def test_a_no_show_stays_pass_goes_on_the_gates_revocation_feed(
     assert (await client.get("/api/access/revocations", headers=gate)).json()["revoked"] == [
         at_desk["pass_id"]
     ]
-    assert (await client.post(f"/api/bookings/{kept['booking_id']}/check-in", headers=desk)).status_code == 200
+    assert (
+        await client.post(f"/api/bookings/{kept['booking_id']}/check-in", headers=desk)
+    ).status_code == 200
     engine = create_disposable_engine(settings.database_url)
     try:
         async with session_factory(engine)() as session:
