@@ -33,6 +33,7 @@ EVENTS = (
     "declined",
     "cancelled",
     "not_offered",
+    "open_sale",
 )
 # The transitions staff make, and their kind in the log of every staff action.
 STAFF_EVENTS = {
@@ -41,6 +42,7 @@ STAFF_EVENTS = {
     "closed": AuditKind.CAMPAIGN_CLOSED,
     "committed": AuditKind.CAMPAIGN_COMMITTED,
     "drawn": AuditKind.CAMPAIGN_DRAWN,
+    "open_sale": AuditKind.CAMPAIGN_OPEN_SALE,
 }
 
 

@@ -18,6 +18,7 @@ from booking.campaigns import schemas as s
 from booking.campaigns import settle as settling
 from booking.campaigns.models import Campaign
 from booking.domain.campaign_states import CampaignStatus
+from booking.open_sale import open_sale
 from kernel.uow import UnitOfWork
 
 
@@ -129,6 +130,22 @@ class CampaignController(Controller):
             cancelled=done.cancelled,
             offered=done.offered,
         )
+
+    @post(
+        "/{code:str}/open-sale",
+        guards=[requires_staff],
+        status_code=200,
+        summary="After the last re-offer round: the season's units left are sold directly, as off-season",
+    )
+    async def put_on_open_sale(
+        self,
+        request: Request[Identity, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        now: NamedDependency[datetime],
+        code: FromPath[str],
+    ) -> s.OpenSaleOut:
+        done = await open_sale(uow, request.user, code, now)
+        return s.OpenSaleOut(campaign=done.campaign, season=done.season, open_sale_at=done.open_sale_at)
 
     @get("/{code:str}/audit", guards=[requires_staff], summary="The campaign's audit log, oldest first")
     async def audit_log(

@@ -107,6 +107,12 @@ class DrawOut(msgspec.Struct):
     close_seed: str | None = None
 
 
+class OpenSaleOut(msgspec.Struct):
+    campaign: str
+    season: str
+    open_sale_at: datetime
+
+
 class SettleOut(msgspec.Struct):
     paid: int
     lapsed: int

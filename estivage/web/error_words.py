@@ -126,6 +126,7 @@ ERROR_WORDS: dict[str, str] = {
     "not_closed": N_("Applications are not closed yet."),
     "already_drawn": N_("The draw has already taken place."),
     "not_drawn": N_("The draw has not taken place yet."),
+    "offers_still_open": N_("Some offers still await payment: settle them after their deadline first."),
     "seed_not_revealed": N_("The draw awaits the revealed seed."),
     "seed_commitment_mismatch": N_("The recorded seed is not the one of the published commitment."),
     "bad_publication": N_("Unreadable draw file."),

@@ -234,6 +234,7 @@ ACCESS: dict[str, Route] = {
     f"POST {CAMPAIGN}/close": Route(STAFF_ONLY),
     f"POST {CAMPAIGN}/draw": Route(STAFF_ONLY, body={}),
     f"POST {CAMPAIGN}/settle": Route(STAFF_ONLY),
+    f"POST {CAMPAIGN}/open-sale": Route(STAFF_ONLY),
     f"GET {CAMPAIGN}/audit": Route(STAFF_ONLY),
     # The draw's published inputs and results: public, so that anyone can re-run and verify it.
     f"GET {CAMPAIGN}/inputs.json": Route(PUBLIC),

@@ -224,6 +224,7 @@ async def test_the_staff_page_shows_the_access_rate_and_each_centres_answers(
     await page_login(client, "staff")
     shown = (await client.get("/staff", params={"year": 2026})).text
     assert '<p class="big" id="kpi-access-rate"><bdi>100%</bdi></p>' in shown  # M0001 asked and got
-    row = re.search(r'<table id="kpi-satisfaction-centres">.*?<tr data-centre="ifrane">(.*?)</tr>', shown, re.S)
+    table = r'<table id="kpi-satisfaction-centres">.*?<tr data-centre="ifrane">(.*?)</tr>'
+    row = re.search(table, shown, re.S)
     assert row
     assert re.findall(r"<td>([^<]*)</td>", row.group(1))[1:] == ["1", "4,00/5", "5,00/5", "3,00/5", "4,00/5"]
