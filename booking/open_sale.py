@@ -55,7 +55,6 @@ async def open_sale(uow: UnitOfWork, actor: Identity, code: str, now: datetime) 
                 raise Conflict(
                     "offers_still_open",
                     f"{waiting} offer(s) of {code} still await payment: settle them after their deadline",
-                    params={"offers": int(waiting)},
                 )
             season.open_sale_at = now
             audit.record(session, campaign.id, "open_sale", actor.username, now, season=season.code)
