@@ -207,6 +207,9 @@ async def test_the_desk_reads_its_arrivals_and_departures_and_sets_housekeeping(
     [line] = arrivals.json()
     assert (line["booking_id"], line["unit"], line["status"]) == (booking["id"], booking["unit"], "confirmed")
     assert line["member_number"] == "M0001"
+    assert (line["payment"], line["payment_status"]) == (None, None)  # confirmed here without a payment row
+    assert booking["unit"] not in line["free_units"]
+    assert line["free_units"], "other studios are free on those nights"
     other = await client.get(
         "/api/centres/ifrane/arrivals",
         headers=await login(client, "manager-saidia"),
