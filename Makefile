@@ -15,12 +15,18 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # wrk and nginx: the load benchmark and the production topology started from installed binaries.
 APT_PACKAGES := postgresql redis-server fonts-dejavu-core chromium fonts-noto-core wrk nginx
+# npm (and Node.js with it) for axe-core, which the browser tests run on every page (package.json). Only
+# when there is no npm already: a Node.js from elsewhere (NodeSource's bundles its own npm) conflicts with
+# Debian's npm package.
+ifeq ($(shell command -v npm),)
+APT_PACKAGES += npm
+endif
 
 # apt-get install $(1), through sudo unless we are root (sudo drops the environment, hence `env`).
 apt_install = if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
   $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null
 
-.PHONY: help deps system-deps uv venv demo serve test test-fast lint typecheck translations bench load clean
+.PHONY: help deps system-deps node-deps uv venv demo serve test test-fast lint typecheck translations bench load clean
 
 help: ## This list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -48,7 +54,14 @@ system-deps: ## Debian packages the tests use (PostgreSQL, Redis, Chromium, font
 	  $(call apt_install,$$missing); \
 	fi
 
-deps: venv system-deps ## Everything the tests need
+# The browser tests' Node packages, exactly as package-lock.json pins them; again only when the lock changed.
+node-deps: system-deps node_modules/.package-lock.json ## Node packages of the browser tests (axe-core), by npm ci
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: venv system-deps node-deps ## Everything the tests need
 
 demo: venv ## Set up and run the service on the embedded default (SQLite, memory store) at http://127.0.0.1:8000
 	$(UV) run --frozen estivage demo --host $(HOST) --port $(PORT)
@@ -102,4 +115,4 @@ load: venv ## The openings (bookings, summer applications) under locust for 60 s
 	DATABASE_URL=$(BENCH_PG) $(UV) run --frozen python -m bench.load --seconds 60 --users 50
 
 clean: ## Remove the virtualenvs (.venv, .tools), caches and the embedded database
-	rm -rf .venv $(TOOLS) var .pytest_cache .mypy_cache .ruff_cache test-output
+	rm -rf .venv $(TOOLS) var .pytest_cache .mypy_cache .ruff_cache test-output node_modules

@@ -23,6 +23,7 @@ from booking.events import BookingCancelled, PartyNamed, StayNoShow
 from booking.services import BookingView, own_booking
 from inventory.domain.calendar import Stay, stay_window
 from inventory.snapshot import centre_view
+from kernel.codes import ErrorCode
 from kernel.errors import Conflict, RateLimited
 from kernel.uow import UnitOfWork
 
@@ -40,7 +41,7 @@ async def current_pass(
     when the key that signed it is no longer trusted (retired as feared stolen), the old one revoked."""
     booking = view.booking
     if booking.status not in PASSABLE:
-        raise Conflict("no_pass_yet", f"a {booking.status} booking has no pass; it comes once paid")
+        raise Conflict(ErrorCode.NO_PASS_YET, f"a {booking.status} booking has no pass; it comes once paid")
     existing = await session.scalar(
         select(IssuedPass).where(IssuedPass.booking_id == booking.id, IssuedPass.revoked_at.is_(None))
     )
@@ -145,10 +146,12 @@ async def reissue(
     async with uow:
         view = await own_booking(uow.session, identity, booking_id)
         if view.booking.status not in PASSABLE:
-            raise Conflict("no_pass_yet", f"a {view.booking.status} booking has no pass; it comes once paid")
+            raise Conflict(
+                ErrorCode.NO_PASS_YET, f"a {view.booking.status} booking has no pass; it comes once paid"
+            )
         if await reissues_since(uow.session, view.booking.id, now - REISSUE_WINDOW) >= REISSUES_PER_DAY:
             raise RateLimited(
-                "too_many_reissues",
+                ErrorCode.TOO_MANY_REISSUES,
                 f"a pass may be reissued {REISSUES_PER_DAY} times in 24 hours; try again later",
                 params={"limit": REISSUES_PER_DAY},
             )

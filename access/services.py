@@ -26,6 +26,7 @@ from booking.models import Booking
 from booking.reception.services import check_in_at_gate
 from inventory.models import Centre
 from inventory.repository import centre_by_code
+from kernel.codes import ErrorCode
 from kernel.errors import NotFound, RuleViolation
 from kernel.uow import UnitOfWork
 
@@ -81,7 +82,7 @@ async def revoke_device(uow: UnitOfWork, actor: Identity, device_id: uuid.UUID, 
     async with uow:
         device = await uow.session.get(Device, device_id)
         if device is None:
-            raise NotFound("device_not_found", f"no device {device_id}")
+            raise NotFound(ErrorCode.DEVICE_NOT_FOUND, f"no device {device_id}")
         if device.revoked_at is None:
             device.revoked_at = now
             await peer_keys.rotate(uow.session, device.centre_id, now)
@@ -202,13 +203,13 @@ def _check_instants(events: Sequence[ScanIn]) -> None:
             value = getattr(e, name)
             if value is not None and value.utcoffset() is None:
                 raise RuleViolation(
-                    "instant_without_offset",
+                    ErrorCode.INSTANT_WITHOUT_OFFSET,
                     f"{name} needs its offset, e.g. 2026-12-21T10:00:00+01:00",
                     f"events[{index}].{name}",
                 )
         if e.decision == "granted" and e.pass_id is None and e.booking_id is None:
             raise RuleViolation(
-                "pass_id_required",
+                ErrorCode.PASS_ID_REQUIRED,
                 "a granted scan names the pass (or the booking) it let through",
                 f"events[{index}].pass_id",
             )

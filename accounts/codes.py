@@ -28,6 +28,7 @@ from accounts.events import AccountCodeIssued
 from accounts.models import AccountCode, Member, User
 from accounts.passwords import hash_password
 from accounts.sessions import Issued, end_every_session, open_session
+from kernel.codes import ErrorCode
 from kernel.uow import UnitOfWork
 
 Purpose = Literal["activation", "reset"]
@@ -130,7 +131,7 @@ async def start_reset(uow: UnitOfWork, username: str, now: datetime, language: s
             await uow.commit()
 
 
-def _refused(code: str, detail: str, left: int | None = None) -> rules.CodeRefused:
+def _refused(code: ErrorCode, detail: str, left: int | None = None) -> rules.CodeRefused:
     params = {"attempts_left": left} if left is not None else None
     return rules.CodeRefused(code, detail, field="code", params=params)
 
@@ -140,7 +141,7 @@ async def _spend(uow: UnitOfWork, user: User | None, purpose: Purpose, code: str
     one is kept counted (committed) and refused; the right one is used up."""
     session = uow.session
     if user is None:
-        raise _refused("invalid_code", "wrong, used or expired code")
+        raise _refused(ErrorCode.INVALID_CODE, "wrong, used or expired code")
     tried = await session.scalars(
         update(AccountCode)
         .where(
@@ -155,7 +156,7 @@ async def _spend(uow: UnitOfWork, user: User | None, purpose: Purpose, code: str
     )
     ids = list(tried)
     if not ids:
-        raise _refused("invalid_code", "wrong, used or expired code")
+        raise _refused(ErrorCode.INVALID_CODE, "wrong, used or expired code")
     codes = list(await session.scalars(select(AccountCode).where(AccountCode.id.in_(ids))))
     match = next((c for c in codes if rules.code_matches(c.code_salt, c.code_sha256, code)), None)
     if match is None:
@@ -164,7 +165,7 @@ async def _spend(uow: UnitOfWork, user: User | None, purpose: Purpose, code: str
             if tried_code.attempts >= rules.MAX_ATTEMPTS:
                 tried_code.state = EXHAUSTED
         await uow.commit()
-        raise _refused("invalid_code", "wrong, used or expired code", left)
+        raise _refused(ErrorCode.INVALID_CODE, "wrong, used or expired code", left)
     match.state, match.used_at = USED, now
     return user
 

@@ -22,6 +22,7 @@ from typing import Protocol
 
 from accounts.services import BadCredentials, authenticate_user
 from accounts.sessions import Issued, open_session_of
+from kernel.codes import ErrorCode
 from kernel.db import end_read_before_write
 from kernel.errors import RateLimited
 from kernel.uow import UnitOfWork
@@ -72,7 +73,7 @@ class LoginLimits:
                 seconds = await self.store.expires_in(key) or self.window_minutes * 60
                 minutes = max(1, -(-seconds // 60))
                 raise RateLimited(
-                    "rate_limited",
+                    ErrorCode.RATE_LIMITED,
                     f"too many failed logins; try again in {minutes} minutes",
                     params={"minutes": minutes, "scope": scope},
                 )

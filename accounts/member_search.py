@@ -9,6 +9,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from accounts.domain.identity import MEMBER, Identity
 from accounts.models import Member, User
+from kernel.codes import ErrorCode
 from kernel.errors import NotFound, RuleViolation
 
 MAX_RESULTS = 20
@@ -72,7 +73,7 @@ async def search(session: AsyncSession, text: str) -> list[Member]:
 async def by_number(session: AsyncSession, member_number: str) -> Member:
     member = await session.scalar(select(Member).where(Member.member_number == member_number))
     if member is None:
-        raise NotFound("member_not_found", f"no member {member_number}", field="member")
+        raise NotFound(ErrorCode.MEMBER_NOT_FOUND, f"no member {member_number}", field="member")
     return member
 
 
@@ -94,8 +95,8 @@ async def _acting_for(session: AsyncSession, which: ColumnElement[bool], said: s
         )
     ).one_or_none()
     if row is None:
-        raise NotFound("member_not_found", f"no member {said}", field="member")
+        raise NotFound(ErrorCode.MEMBER_NOT_FOUND, f"no member {said}", field="member")
     user, category = row
     if not user.active:
-        raise RuleViolation("member_inactive", f"member {said}'s account is disabled", field="member")
+        raise RuleViolation(ErrorCode.MEMBER_INACTIVE, f"member {said}'s account is disabled", field="member")
     return Identity(user_id=user.id, username=user.username, role=MEMBER, category=category)

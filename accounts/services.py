@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from accounts.domain.identity import Identity
 from accounts.models import Member, User
 from accounts.passwords import password_matches
+from kernel.codes import ErrorCode
 from kernel.errors import DomainError
 from kernel.uow import use_case
 
@@ -42,7 +43,7 @@ async def authenticate_user(session: AsyncSession, username: str, password: str)
     user = await _load_user(session, username)
     stored = (user.password_hash or None) if user and user.active else None
     if not password_matches(stored, password) or user is None:
-        raise BadCredentials("bad_credentials", "wrong username or password")
+        raise BadCredentials(ErrorCode.BAD_CREDENTIALS, "wrong username or password")
     return user
 
 
@@ -53,7 +54,7 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> I
 async def load_account(session: AsyncSession, identity: Identity) -> User:
     user = await _load_user(session, identity.username)
     if user is None or user.id != identity.user_id:
-        raise BadCredentials("bad_credentials", "this account no longer exists")
+        raise BadCredentials(ErrorCode.BAD_CREDENTIALS, "this account no longer exists")
     return user
 
 

@@ -25,6 +25,7 @@ from accounts.domain.sessions import (
 from accounts.events import AccountAccessChanged
 from accounts.models import AuthSession, User
 from accounts.services import identity_of
+from kernel.codes import ErrorCode
 from kernel.uow import UnitOfWork
 
 
@@ -81,7 +82,9 @@ async def _user(session: AsyncSession, user_id: int) -> User | None:
 
 
 def _refused() -> RefreshRefused:
-    return RefreshRefused("refresh_refused", "this session has ended: log in again", field="refresh_token")
+    return RefreshRefused(
+        ErrorCode.REFRESH_REFUSED, "this session has ended: log in again", field="refresh_token"
+    )
 
 
 async def _end(uow: UnitOfWork, row: AuthSession, now: datetime, why: Ended) -> None:

@@ -107,8 +107,11 @@ class PromotionIn(msgspec.Struct, forbid_unknown_fields=True):
     budget: MoneyIn | None = None
 
 
-# The caps of a promotion that a change may lift ("no limit").
+# The caps of a promotion that a change may lift ("no limit"), and the date bounds it may drop.
 Cap = Literal["max_uses", "max_uses_per_member", "budget"]
+Clearable = Literal[
+    "max_uses", "max_uses_per_member", "budget", "stay_from", "stay_until", "book_from", "book_until"
+]
 
 
 class PromotionPatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -122,12 +125,27 @@ class PromotionPatch(msgspec.Struct, forbid_unknown_fields=True):
     budget: MoneyIn | None = None
     book_until: date | None = None
     stay_until: date | None = None
+    # The promotion's conditions; each left out (or null) is unchanged. A new kind drops the figures of
+    # the old one that the patch does not give again; the result is held to a new promotion's rules.
+    kind: PromotionKind | None = None
+    percent_bp: Annotated[int, msgspec.Meta(ge=1, le=10_000)] | None = None
+    amount: MoneyIn | None = None
+    stay_nights: Annotated[int, msgspec.Meta(ge=2, le=60)] | None = None
+    pay_nights: Annotated[int, msgspec.Meta(ge=1, le=59)] | None = None
+    centres: Annotated[list[Code] | None, msgspec.Meta(description="[] for every centre")] = None
+    unit_types: Annotated[list[Code] | None, msgspec.Meta(description="[] for every unit type")] = None
+    categories: Annotated[list[str] | None, msgspec.Meta(description="[] for every category")] = None
+    arrival_weekdays: Annotated[list[Weekday] | None, msgspec.Meta(description="[] for any day")] = None
+    stay_from: date | None = None
+    book_from: date | None = None
+    min_nights: Annotated[int, msgspec.Meta(ge=1, le=60)] | None = None
     clear: Annotated[
-        list[Cap],
+        list[Clearable],
         msgspec.Meta(
             description=(
-                "Caps to lift (no limit from now on): a cap left out, or null, is unchanged. A cap may "
-                "not be both set and cleared in one patch (422 naming it)."
+                "Caps to lift (no limit from now on) and date bounds to drop (open from then on): one "
+                "left out, or null, is unchanged. One may not be both set and cleared in one patch (422 "
+                "naming it)."
             )
         ),
     ] = msgspec.field(default_factory=list)

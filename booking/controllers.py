@@ -24,6 +24,7 @@ from booking.models import BookingPolicy, Promotion
 from booking.searches import FOUNDATION_ZONE, SearchLog
 from inventory.domain.calendar import local_today
 from inventory.services import TypeOffer
+from kernel.errors import DomainError
 from kernel.http.idempotency import Idempotency, provide_idempotency
 from kernel.http.schemas import language_of, money_out
 from kernel.money import MAD, Money
@@ -227,6 +228,15 @@ class AvailabilityController(Controller):
         member: Annotated[
             str | None, QueryParameter(description="Staff: the member number to search for", max_length=16)
         ] = None,
+        promo_code: Annotated[
+            str | None,
+            QueryParameter(
+                description="A promotion code: prices with it where it applies, else says why per unit type",
+                min_length=1,
+                max_length=32,
+                pattern=r"^[A-Za-z0-9-]+$",
+            ),
+        ] = None,
     ) -> list[s.AvailabilityOut]:
         if member is None and request.user.role == MEMBER:  # the access rate's "searched" (docs/kpis.md)
             log: SearchLog = request.app.state.search_log
@@ -240,12 +250,15 @@ class AvailabilityController(Controller):
             departure=departure,
             guests=guests,
             now=now,
+            promo_code=promo_code,
         )
         arabic = language_of(request) == "ar"
-        return [availability_out(p.offer, p.quote, arabic) for p in priced]
+        return [availability_out(p.offer, p.quote, arabic, p.code_refused) for p in priced]
 
 
-def availability_out(offer: TypeOffer, quote: Quote, arabic: bool) -> s.AvailabilityOut:
+def availability_out(
+    offer: TypeOffer, quote: Quote, arabic: bool, code_refused: DomainError | None = None
+) -> s.AvailabilityOut:
     return s.AvailabilityOut(
         unit_type=offer.unit_type.code,
         name=offer.unit_type.name_ar if arabic else offer.unit_type.name_fr,
@@ -258,6 +271,9 @@ def availability_out(offer: TypeOffer, quote: Quote, arabic: bool) -> s.Availabi
         nightly=[money_out(price) for _night, price in offer.nightly],
         promotion=s.PromotionApplied(quote.promotion.id, quote.promotion.name, money_out(quote.discount))
         if quote.promotion
+        else None,
+        promo_code_refused=s.CodeRefusedOut(code_refused.code, code_refused.detail, dict(code_refused.params))
+        if code_refused
         else None,
     )
 

@@ -21,6 +21,7 @@ from accounts.models import Member
 from booking.models import Booking
 from booking.repository import ACCOUNT_ACTIVE, member_standing_for_update
 from inventory.models import Centre, StayNight, UnitType
+from kernel.codes import ErrorCode
 from kernel.errors import NotFound
 
 ALLOCATION_LOCK = {"enabled": True}
@@ -119,7 +120,7 @@ async def lock_for_hold(
     }
     row = (await session.execute(_LOCK_MEMBER_THEN_TYPE, parameters)).one_or_none()
     if row is None:
-        raise NotFound("member_not_found", "this account is not a member")
+        raise NotFound(ErrorCode.MEMBER_NOT_FOUND, "this account is not a member")
     return HoldLocks(str(row[0]), bool(row[1]), expired_nights_cleared=True)
 
 

@@ -14,6 +14,7 @@ from accounts.domain.audit import AuditKind, Subject
 from accounts.domain.identity import STAFF, Identity
 from booking import pricing_service, services
 from booking.events import BookingHeld
+from kernel.codes import ErrorCode
 from kernel.errors import RuleViolation
 from kernel.uow import UnitOfWork
 
@@ -23,10 +24,12 @@ def for_whom(caller: Identity, member_number: str | None) -> str | None:
     member may not name another)."""
     if caller.role == STAFF:
         if member_number is None:
-            raise RuleViolation("member_required", "staff say which member this is for", field="member")
+            raise RuleViolation(
+                ErrorCode.MEMBER_REQUIRED, "staff say which member this is for", field="member"
+            )
         return member_number
     if member_number is not None:
-        raise RuleViolation("member_not_allowed", "only staff act for another member", field="member")
+        raise RuleViolation(ErrorCode.MEMBER_NOT_ALLOWED, "only staff act for another member", field="member")
     return None
 
 
@@ -40,12 +43,20 @@ async def search(
     departure: date,
     guests: int,
     now: datetime,
+    promo_code: str | None = None,
 ) -> list[pricing_service.PricedOffer]:
     """What can be booked for a stay: by a member for themselves, or by staff for the member named."""
     acting_for = for_whom(caller, member_number)
     member = caller if acting_for is None else await member_search.acting_for(session, acting_for)
     return await pricing_service.search_with_quotes(
-        session, member, centre=centre, arrival=arrival, departure=departure, guests=guests, now=now
+        session,
+        member,
+        centre=centre,
+        arrival=arrival,
+        departure=departure,
+        guests=guests,
+        now=now,
+        promo_code=promo_code,
     )
 
 

@@ -21,6 +21,7 @@ from booking.campaigns.models import CampaignOffer
 from booking.campaigns.services import campaign_by_code, lock_campaigns
 from booking.domain.campaign_states import CampaignStatus, OfferStatus
 from inventory.models import Season
+from kernel.codes import ErrorCode
 from kernel.errors import Conflict
 from kernel.uow import UnitOfWork
 
@@ -41,7 +42,7 @@ async def open_sale(uow: UnitOfWork, actor: Identity, code: str, now: datetime) 
         campaign = await campaign_by_code(session, code)
         if campaign.status != CampaignStatus.DRAWN:
             raise Conflict(
-                "not_drawn", f"{code} is {campaign.status}; its units go on open sale after the draw"
+                ErrorCode.NOT_DRAWN, f"{code} is {campaign.status}; its units go on open sale after the draw"
             )
         waiting = await session.scalar(
             select(func.count()).where(
@@ -53,7 +54,7 @@ async def open_sale(uow: UnitOfWork, actor: Identity, code: str, now: datetime) 
         if season.open_sale_at is None:
             if waiting:
                 raise Conflict(
-                    "offers_still_open",
+                    ErrorCode.OFFERS_STILL_OPEN,
                     f"{waiting} offer(s) of {code} still await payment: settle them after their deadline",
                 )
             season.open_sale_at = now

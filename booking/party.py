@@ -25,6 +25,7 @@ from booking.services import BookingView, get_booking, party_rows
 from inventory.domain.calendar import local_today
 from inventory.models import StayNight
 from inventory.snapshot import centre_view
+from kernel.codes import ErrorCode
 from kernel.errors import NotFound
 from kernel.uow import UnitOfWork
 
@@ -83,7 +84,7 @@ async def name_party(
         view = await get_booking(session, identity, booking_id)
         booking = view.booking
         if identity.role == MANAGER:  # the member's own, or staff for them; a manager reads it only
-            raise NotFound("booking_not_found", f"no booking {booking_id}")
+            raise NotFound(ErrorCode.BOOKING_NOT_FOUND, f"no booking {booking_id}")
         centre = await centre_view(session, view.centre)
         status = states.effective_status(booking.status, booking.hold_expires_at, now)
         rules.check_may_name(status, booking.arrival, local_today(now, centre.time_zone))

@@ -16,7 +16,9 @@ from booking import commands as s
 from booking.domain.promotions import Usage
 from booking.models import Promotion
 from booking.pricing_service import usage_of
+from kernel.codes import ErrorCode
 from kernel.errors import Conflict, NotFound, RuleViolation
+from kernel.structs import MoneyIn
 from kernel.uow import use_case
 
 
@@ -24,17 +26,19 @@ def _check_shape(data: s.PromotionIn) -> None:
     required = {"percentage": data.percent_bp, "fixed": data.amount, "stay_pay": data.stay_nights}
     if required[data.kind] is None:
         field = {"percentage": "percent_bp", "fixed": "amount", "stay_pay": "stay_nights"}[data.kind]
-        raise RuleViolation("invalid_promotion", f"a {data.kind} promotion needs {field}", field=field)
+        raise RuleViolation(
+            ErrorCode.INVALID_PROMOTION, f"a {data.kind} promotion needs {field}", field=field
+        )
     if data.kind == "stay_pay" and (data.pay_nights is None or data.pay_nights >= (data.stay_nights or 0)):
         raise RuleViolation(
-            "invalid_promotion", "pay_nights must be fewer than stay_nights", field="pay_nights"
+            ErrorCode.INVALID_PROMOTION, "pay_nights must be fewer than stay_nights", field="pay_nights"
         )
     for start, end, name in (
         (data.stay_from, data.stay_until, "stay_until"),
         (data.book_from, data.book_until, "book_until"),
     ):
         if start and end and end < start:
-            raise RuleViolation("invalid_dates", f"{name} is before its start", field=name)
+            raise RuleViolation(ErrorCode.INVALID_DATES, f"{name} is before its start", field=name)
 
 
 @use_case
@@ -44,7 +48,9 @@ async def create_promotion(
     _check_shape(data)
     code = data.code.upper() if data.code else None
     if code and await session.scalar(select(Promotion.id).where(Promotion.code == code)):
-        raise Conflict("promotion_code_exists", f"a promotion with code {code} exists already", field="code")
+        raise Conflict(
+            ErrorCode.PROMOTION_CODE_EXISTS, f"a promotion with code {code} exists already", field="code"
+        )
     promotion = Promotion(
         name=data.name,
         code=code,
@@ -85,57 +91,101 @@ async def create_promotion(
 async def get_promotion(session: AsyncSession, promotion_id: int) -> Promotion:
     promotion = await session.get(Promotion, promotion_id)
     if promotion is None:
-        raise NotFound("promotion_not_found", f"no promotion {promotion_id}")
+        raise NotFound(ErrorCode.PROMOTION_NOT_FOUND, f"no promotion {promotion_id}")
     return promotion
 
 
-# Each cap a patch may lift, by its Promotion column.
-_CAP_COLUMNS = {
+# Each cap a patch may lift, and each date bound it may drop, by its Promotion column.
+_CLEARED_COLUMNS = {
     "max_uses": "max_uses",
     "max_uses_per_member": "max_uses_per_member",
     "budget": "budget_minor",
+    "stay_from": "stay_from",
+    "stay_until": "stay_until",
+    "book_from": "book_from",
+    "book_until": "book_until",
 }
 
+# The figures each kind of promotion reads; a change of kind drops the others.
+_FIGURES = {
+    "percentage": ("percent_bp",),
+    "fixed": ("amount_minor",),
+    "stay_pay": ("stay_nights", "pay_nights"),
+}
 
-# What a promotion's change may move, as the audit log keeps it.
-_PATCHED = (
+# What a patch sets as it is given (money aside), by the Promotion column of the same name.
+_SET_AS_GIVEN = (
     "name",
     "paused",
     "exclusive",
     "max_uses",
     "max_uses_per_member",
-    "budget_minor",
     "book_until",
     "stay_until",
+    "kind",
+    "percent_bp",
+    "stay_nights",
+    "pay_nights",
+    "stay_from",
+    "book_from",
+    "min_nights",
 )
+_LISTS = ("centres", "unit_types", "categories", "arrival_weekdays")
+
+# What a promotion's change may move, as the audit log keeps it.
+_PATCHED = (*_SET_AS_GIVEN, "amount_minor", "budget_minor", *_LISTS)
+
+
+def _as_created(promotion: Promotion) -> s.PromotionIn:
+    """The promotion as the body that would create it, to hold a changed one to the same rules."""
+
+    def money(minor: int | None) -> MoneyIn | None:
+        return None if minor is None else MoneyIn(amount_minor=minor)
+
+    return s.PromotionIn(
+        name=promotion.name,
+        kind=promotion.kind,  # type: ignore[arg-type]  # a PromotionKind, as stored
+        percent_bp=promotion.percent_bp,
+        amount=money(promotion.amount_minor),
+        stay_nights=promotion.stay_nights,
+        pay_nights=promotion.pay_nights,
+        stay_from=promotion.stay_from,
+        stay_until=promotion.stay_until,
+        book_from=promotion.book_from,
+        book_until=promotion.book_until,
+    )
 
 
 @use_case
 async def update_promotion(
     session: AsyncSession, actor: Identity, promotion_id: int, patch: s.PromotionPatch, now: datetime
 ) -> Promotion:
-    """Set what the patch gives, then lift the caps it clears; a cap both set and cleared is refused
-    before anything changes."""
-    for cap in patch.clear:
-        if getattr(patch, cap) is not None:
-            raise RuleViolation("cap_set_and_cleared", f"{cap} is both set and cleared", field=cap)
+    """Set what the patch gives, then lift the caps and drop the date bounds it clears; a value both set
+    and cleared is refused before anything changes, and so is a result a new promotion could not be
+    (a percentage without its percent, a window that ends before it starts...)."""
+    for cleared in patch.clear:
+        if getattr(patch, cleared) is not None:
+            raise RuleViolation(
+                ErrorCode.CAP_SET_AND_CLEARED, f"{cleared} is both set and cleared", field=cleared
+            )
     promotion = await get_promotion(session, promotion_id)
     before = snapshot(promotion, _PATCHED)
-    for name in (
-        "name",
-        "paused",
-        "exclusive",
-        "max_uses",
-        "max_uses_per_member",
-        "book_until",
-        "stay_until",
-    ):
+    if patch.kind is not None and patch.kind != promotion.kind:
+        for column in (c for kind, columns in _FIGURES.items() if kind != patch.kind for c in columns):
+            setattr(promotion, column, None)
+    for name in _SET_AS_GIVEN:
         if (value := getattr(patch, name)) is not None:
             setattr(promotion, name, value)
+    for name in _LISTS:
+        if (values := getattr(patch, name)) is not None:
+            setattr(promotion, name, sorted(set(values)))
+    if patch.amount is not None:
+        promotion.amount_minor = patch.amount.amount_minor
     if patch.budget is not None:
         promotion.budget_minor = patch.budget.amount_minor
-    for cap in patch.clear:
-        setattr(promotion, _CAP_COLUMNS[cap], None)
+    for cleared in patch.clear:
+        setattr(promotion, _CLEARED_COLUMNS[cleared], None)
+    _check_shape(_as_created(promotion))
     await session.flush()
     audit.record(
         session,

@@ -24,6 +24,7 @@ from booking import services
 from booking.domain import states
 from inventory.domain.calendar import local_today
 from inventory.snapshot import centre_view
+from kernel.codes import ErrorCode
 from kernel.db import Base
 from kernel.errors import Conflict, NotFound, RuleViolation
 from kernel.uow import use_case
@@ -98,25 +99,27 @@ async def rate_stay(
 ) -> StayRating:
     view = await services.get_booking(session, member, booking_id)
     if view.booking.member_id != member.user_id:
-        raise NotFound("booking_not_found", f"no booking {booking_id}")
+        raise NotFound(ErrorCode.BOOKING_NOT_FOUND, f"no booking {booking_id}")
     for question in QUESTIONS:
         if not 1 <= getattr(answers, question) <= 5:
-            raise RuleViolation("invalid_score", "each answer is a whole number from 1 to 5", field=question)
+            raise RuleViolation(
+                ErrorCode.INVALID_SCORE, "each answer is a whole number from 1 to 5", field=question
+            )
     comment = comment.strip()
     if "\x00" in comment:  # PostgreSQL text cannot hold it
-        raise RuleViolation("invalid_comment", "the comment holds a NUL character", field="comment")
+        raise RuleViolation(ErrorCode.INVALID_COMMENT, "the comment holds a NUL character", field="comment")
     if len(comment) > MAX_COMMENT:
         raise RuleViolation(
-            "comment_too_long",
+            ErrorCode.COMMENT_TOO_LONG,
             f"at most {MAX_COMMENT} characters",
             field="comment",
             params={"max_length": MAX_COMMENT},
         )
     centre = await centre_view(session, view.centre)
     if not may_rate(view, now, centre.time_zone):
-        raise Conflict("not_rateable_yet", "a stay is rated once it is over", field="rating")
+        raise Conflict(ErrorCode.NOT_RATEABLE_YET, "a stay is rated once it is over", field="rating")
     if await rating_of(session, booking_id) is not None:
-        raise Conflict("already_rated", "this stay has already been rated", field="rating")
+        raise Conflict(ErrorCode.ALREADY_RATED, "this stay has already been rated", field="rating")
     rating = StayRating(
         booking_id=booking_id,
         member_id=member.user_id,
@@ -132,7 +135,7 @@ async def rate_stay(
     try:
         await session.flush()
     except IntegrityError:  # the same stay rated twice at once: the other request won
-        raise Conflict("already_rated", "this stay has already been rated", field="rating") from None
+        raise Conflict(ErrorCode.ALREADY_RATED, "this stay has already been rated", field="rating") from None
     return rating
 
 

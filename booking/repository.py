@@ -35,6 +35,7 @@ from booking.models import Booking, BookingPolicy
 from inventory.domain.availability import TakenNight
 from inventory.models import Season, StayNight
 from inventory.snapshot import versioned
+from kernel.codes import ErrorCode
 from kernel.errors import NotFound
 
 LIVE_STATES = tuple(sorted(states.PAID))  # a tuple: SQL IN wants a sequence
@@ -97,7 +98,7 @@ async def member_for_update(session: AsyncSession, user_id: int) -> Member:
         await session.scalars(select(Member).where(Member.user_id == user_id).with_for_update())
     ).one_or_none()
     if member is None:
-        raise NotFound("member_not_found", "this account is not a member")
+        raise NotFound(ErrorCode.MEMBER_NOT_FOUND, "this account is not a member")
     return member
 
 
@@ -122,7 +123,7 @@ async def member_standing_for_update(session: AsyncSession, user_id: int) -> tup
     """The member's category and whether their account is active, their row locked (a hold's read)."""
     row = (await session.execute(_MEMBER_STANDING_FOR_UPDATE, {"user_id": user_id})).one_or_none()
     if row is None:
-        raise NotFound("member_not_found", "this account is not a member")
+        raise NotFound(ErrorCode.MEMBER_NOT_FOUND, "this account is not a member")
     return str(row[0]), bool(row[1])
 
 
@@ -135,7 +136,7 @@ async def member_category_for_update(session: AsyncSession, user_id: int) -> str
     """The member's category, their row locked: what a hold needs of it, without loading the member."""
     category = (await session.execute(_MEMBER_CATEGORY_FOR_UPDATE, {"user_id": user_id})).scalar_one_or_none()
     if category is None:
-        raise NotFound("member_not_found", "this account is not a member")
+        raise NotFound(ErrorCode.MEMBER_NOT_FOUND, "this account is not a member")
     return str(category)
 
 

@@ -33,6 +33,7 @@ from inventory.domain.calendar import SeasonKind
 from inventory.models import Centre, Season, UnitType
 from inventory.services import search_stay
 from inventory.snapshot import centre_view
+from kernel.codes import ErrorCode
 from kernel.errors import Conflict, DomainError, RuleViolation
 from kernel.money import Money
 
@@ -50,7 +51,7 @@ async def take_again(session: AsyncSession, booking: Booking, now: datetime) -> 
         if refused.code == "hold_lost":
             raise
         raise Conflict(
-            "hold_lost",
+            ErrorCode.HOLD_LOST,
             f"the hold expired and the stay cannot be taken again ({refused.code}): {refused.detail}",
         ) from refused
 
@@ -82,9 +83,9 @@ async def _as_a_new_hold(session: AsyncSession, booking: Booking, now: datetime)
     )
     offer = found.offers[0] if found.offers else None
     if offer is None:
-        raise RuleViolation("not_offered", f"{type_code} is no longer offered to your category")
+        raise RuleViolation(ErrorCode.NOT_OFFERED, f"{type_code} is no longer offered to your category")
     if offer.available < 1:
-        raise Conflict("sold_out", f"no {type_code} is left at {centre_code} for these dates")
+        raise Conflict(ErrorCode.SOLD_OUT, f"no {type_code} is left at {centre_code} for these dates")
     policy = await repo.policy(session, centre.version)
     check_member_limits(repo.limits_of(policy), usage, found.stay.night_count)
     code = await _promotion_code(session, booking)
@@ -94,7 +95,7 @@ async def _as_a_new_hold(session: AsyncSession, booking: Booking, now: datetime)
     paid = Money(booking.total_minor, booking.currency)
     promotion_id = quote.promotion.id if quote.promotion else None
     if quote.total != paid or promotion_id != booking.promotion_id:
-        raise Conflict("price_changed", f"the stay now costs {quote.total}, not the {paid} paid")
+        raise Conflict(ErrorCode.PRICE_CHANGED, f"the stay now costs {quote.total}, not the {paid} paid")
     unit_id = booking.unit_id if booking.unit_id in offer.free_unit_ids else offer.free_unit_ids[0]
     await _take_nights(session, booking, now, unit_id, category)
 
@@ -110,7 +111,7 @@ async def _its_offered_unit(session: AsyncSession, booking: Booking, now: dateti
     if not await repo.unit_is_free(
         session, booking.unit_id, booking.arrival, booking.departure, now, booking.id
     ):
-        raise Conflict("hold_lost", "the hold expired and its unit has been taken since")
+        raise Conflict(ErrorCode.HOLD_LOST, "the hold expired and its unit has been taken since")
     await _take_nights(session, booking, now, booking.unit_id, booking.category)
 
 

@@ -17,6 +17,14 @@ class PromotionApplied(msgspec.Struct):
     discount: MoneyOut
 
 
+class CodeRefusedOut(msgspec.Struct):
+    """Why the promotion code asked for does not apply here: the refusal's stable code and figures."""
+
+    code: str
+    detail: str
+    params: dict[str, int | str]
+
+
 class PriceOut(msgspec.Struct):
     nights: int
     nightly: list[MoneyOut]
@@ -122,6 +130,7 @@ class AvailabilityOut(msgspec.Struct):
     discount: MoneyOut
     nightly: list[MoneyOut]
     promotion: PromotionApplied | None = None
+    promo_code_refused: CodeRefusedOut | None = None
 
 
 class ReminderOut(msgspec.Struct):

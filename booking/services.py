@@ -36,6 +36,7 @@ from inventory.domain.housekeeping import Housekeeping
 from inventory.models import Centre, Season, Unit, UnitType
 from inventory.services import StaySearch, TypeOffer, search_stay
 from inventory.snapshot import CentreView, centre_view
+from kernel.codes import ErrorCode
 from kernel.errors import Conflict, Forbidden, NotFound, RuleViolation
 from kernel.money import Money
 from kernel.uow import UnitOfWork, use_case
@@ -91,18 +92,18 @@ async def _offer(
     unit_type = result.centre.unit_type(request.unit_type)
     if unit_type.capacity < request.guests:
         raise RuleViolation(
-            "party_too_large",
+            ErrorCode.PARTY_TOO_LARGE,
             f"a {unit_type.code} holds at most {unit_type.capacity} persons",
             field="guests",
         )
     if not result.offers:
         raise RuleViolation(
-            "not_offered",
+            ErrorCode.NOT_OFFERED,
             f"{unit_type.code} is not offered to your category for these dates",
             field="unit_type",
         )
     if result.offers[0].available < 1:
-        raise Conflict("sold_out", f"no {unit_type.code} is left at {request.centre} for these dates")
+        raise Conflict(ErrorCode.SOLD_OUT, f"no {unit_type.code} is left at {request.centre} for these dates")
     return result, result.offers[0]
 
 
@@ -134,7 +135,7 @@ async def place_hold(
     locks = await lock_for_hold(session, request.centre, request.unit_type, member.user_id, stay, now)
     if not locks.member_active:
         raise Forbidden(
-            "membership_inactive",
+            ErrorCode.MEMBERSHIP_INACTIVE,
             "this member is no longer on the foundation's roster (or their account is disabled): no booking",
             field="member",
         )
@@ -155,7 +156,7 @@ async def place_hold(
     season = season_of(request.arrival, result.centre.seasons)
     # search_stay refused the others already: off-season, or a summer put on open sale (booking.open_sale)
     if season is None or not (season.kind == SeasonKind.OFF_SEASON or season.open_sale):
-        raise RuleViolation("not_bookable", "these dates cannot be booked directly", field="arrival")
+        raise RuleViolation(ErrorCode.NOT_BOOKABLE, "these dates cannot be booked directly", field="arrival")
     expires = now + timedelta(minutes=policy.hold_minutes)
     booking = Booking(
         id=uuid.uuid4(),
@@ -186,7 +187,9 @@ async def place_hold(
         await repo.insert_hold(session, booking)
     except IntegrityError as race:
         # Only reachable with the allocation lock switched off: the database refuses the second sale.
-        raise Conflict("sold_out", f"the last {unit_type.code} at {request.centre} was just taken") from race
+        raise Conflict(
+            ErrorCode.SOLD_OUT, f"the last {unit_type.code} at {request.centre} was just taken"
+        ) from race
     if companions:
         session.add_all(party_rows(booking.id, companions))
     return BookingView(
@@ -245,7 +248,7 @@ async def get_booking(session: AsyncSession, identity: Identity, booking_id: uui
     """The booking with its codes; 404 for anything the caller may not see."""
     row = (await session.execute(_with_codes().where(Booking.id == booking_id))).one_or_none()
     if row is None or not visible_to(identity, row[0], row[1]):
-        raise NotFound("booking_not_found", f"no booking {booking_id}")
+        raise NotFound(ErrorCode.BOOKING_NOT_FOUND, f"no booking {booking_id}")
     return BookingView(*row)
 
 
@@ -254,7 +257,7 @@ async def own_booking(session: AsyncSession, identity: Identity, booking_id: uui
     else's, staff's and managers' included, is 404 on this path like everywhere."""
     view = await get_booking(session, identity, booking_id)
     if view.booking.member_id != identity.user_id:
-        raise NotFound("booking_not_found", f"no booking {booking_id}")
+        raise NotFound(ErrorCode.BOOKING_NOT_FOUND, f"no booking {booking_id}")
     return view
 
 
@@ -297,7 +300,7 @@ async def confirm(uow: UnitOfWork, booking_id: uuid.UUID, now: datetime) -> Book
     await lock_for_confirm(session, booking_id)
     booking = await session.get(Booking, booking_id, with_for_update=True, populate_existing=True)
     if booking is None:
-        raise NotFound("booking_not_found", f"no booking {booking_id}")
+        raise NotFound(ErrorCode.BOOKING_NOT_FOUND, f"no booking {booking_id}")
     current = states.effective_status(booking.status, booking.hold_expires_at, now)
     if current == states.EXPIRED:
         await retake.take_again(session, booking, now)
@@ -347,12 +350,12 @@ async def move_step(
     await lock_for_booking(session, booking_id)
     booking = await session.get(Booking, booking_id)
     if booking is None:
-        raise NotFound("booking_not_found", f"no booking {booking_id}")
+        raise NotFound(ErrorCode.BOOKING_NOT_FOUND, f"no booking {booking_id}")
     if states.effective_status(booking.status, booking.hold_expires_at, now) not in {
         states.HELD,
         states.CONFIRMED,
     }:
-        raise Conflict("invalid_transition", f"a {booking.status} booking cannot move")
+        raise Conflict(ErrorCode.INVALID_TRANSITION, f"a {booking.status} booking cannot move")
     unit = (
         await session.scalars(
             select(Unit).where(Unit.centre_id == booking.centre_id, Unit.number == unit_number)
@@ -360,12 +363,12 @@ async def move_step(
     ).one_or_none()
     if unit is None or unit.unit_type_id != booking.unit_type_id:
         raise RuleViolation(
-            "unit_not_suitable", f"no unit {unit_number} of this booking's type", field="unit"
+            ErrorCode.UNIT_NOT_SUITABLE, f"no unit {unit_number} of this booking's type", field="unit"
         )
     if (await housekeeping.states_of(session, [unit.id]))[unit.id] == Housekeeping.OUT_OF_SERVICE:
-        raise Conflict("unit_out_of_service", f"unit {unit_number} is out of service")
+        raise Conflict(ErrorCode.UNIT_OUT_OF_SERVICE, f"unit {unit_number} is out of service")
     if not await repo.unit_is_free(session, unit.id, booking.arrival, booking.departure, now, booking.id):
-        raise Conflict("unit_taken", f"unit {unit_number} is taken on some night of this stay")
+        raise Conflict(ErrorCode.UNIT_TAKEN, f"unit {unit_number} is taken on some night of this stay")
     was = await session.scalar(select(Unit.number).where(Unit.id == booking.unit_id))
     await repo.release_nights(session, booking.id)
     await repo.clear_expired_nights(session, booking.unit_type_id, booking.arrival, booking.departure, now)
@@ -416,7 +419,7 @@ async def _cancel(
     view = await get_booking(session, identity, booking_id)
     booking, centre_code = view.booking, view.centre
     if identity.role == MANAGER:
-        raise NotFound("booking_not_found", f"no booking {booking_id}")
+        raise NotFound(ErrorCode.BOOKING_NOT_FOUND, f"no booking {booking_id}")
     current = states.effective_status(booking.status, booking.hold_expires_at, now)
     await _refuse_begun_stay(session, booking, centre_code, current, now)
     booking.status = states.transition(current, "cancel")
@@ -447,12 +450,12 @@ async def _refuse_begun_stay(
     """A stay the desk has seen (checked in, out, no-show) or whose arrival time has come is not cancelled:
     it is checked in, recorded a no-show, or ended early by staff (``booking.reception``)."""
     if current in states.AT_THE_DESK:
-        raise Conflict("stay_begun", f"a {current} stay cannot be cancelled")
+        raise Conflict(ErrorCode.STAY_BEGUN, f"a {current} stay cannot be cancelled")
     if current == states.CONFIRMED:
         centre = await centre_view(session, centre_code)
         arrival_at = datetime.combine(booking.arrival, centre.arrival_time, tzinfo=ZoneInfo(centre.time_zone))
         if now >= arrival_at:
-            raise Conflict("stay_begun", "a stay whose arrival time has come cannot be cancelled")
+            raise Conflict(ErrorCode.STAY_BEGUN, "a stay whose arrival time has come cannot be cancelled")
 
 
 async def _refund_due(

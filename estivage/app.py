@@ -47,6 +47,7 @@ from estivage.problems import (
 from estivage.security import SecurityHeaders
 from estivage.stores import store_registry, store_state
 from estivage.web import csrf_middleware, template_config, web_handlers
+from estivage.web.flash import flash_plugin, flash_session
 from estivage.web.kpis import KpiController
 from inventory.controllers import CentreController, SeasonController
 from kernel.clock import Clock, utc_now
@@ -152,15 +153,21 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         observability.metrics_controller(settings.metrics_token),
     ]
     handlers.extend(web_handlers(jwt, settings, engine, providers))
+    templates = template_config()
     app = Litestar(
         route_handlers=handlers,
-        middleware=[observability.prometheus_config().middleware, csrf_middleware(settings.jwt_secret)],
+        middleware=[
+            observability.prometheus_config().middleware,
+            flash_session(settings.jwt_secret),  # outside the CSRF check: its refusal page reads it
+            csrf_middleware(settings.jwt_secret),
+        ],
         plugins=[
             SQLAlchemyPlugin(config=db_config),
             ProblemDetailsPlugin(problem_details_config()),
             HTMXPlugin(),
+            flash_plugin(templates),
         ],
-        template_config=template_config(),
+        template_config=templates,
         on_app_init=[jwt.on_app_init],
         lifespan=[in_app_sender(settings, engine)] if settings.mail_in_app else [],
         stores=stores,

@@ -21,6 +21,7 @@ from accounts.domain.identity import Identity
 from inventory import commands as s
 from inventory import repository as repo
 from inventory.models import Centre, Quota, Rotation, Season, Tariff, Unit, UnitClosure, UnitType
+from kernel.codes import ErrorCode
 from kernel.errors import Conflict, NotFound, RuleViolation
 from kernel.structs import MoneyIn
 from kernel.uow import use_case
@@ -30,14 +31,14 @@ _TIME_ZONES = frozenset(available_timezones())
 
 def _check_time_zone(name: str | None) -> None:
     if name is not None and name not in _TIME_ZONES:
-        raise RuleViolation("invalid_time_zone", f"unknown time zone {name!r}", field="time_zone")
+        raise RuleViolation(ErrorCode.INVALID_TIME_ZONE, f"unknown time zone {name!r}", field="time_zone")
 
 
 @use_case
 async def create_centre(session: AsyncSession, actor: Identity, data: s.CentreIn, now: datetime) -> Centre:
     _check_time_zone(data.time_zone)
     if await session.scalar(select(Centre.id).where(Centre.code == data.code)):
-        raise Conflict("centre_exists", f"a centre {data.code!r} exists already", field="code")
+        raise Conflict(ErrorCode.CENTRE_EXISTS, f"a centre {data.code!r} exists already", field="code")
     centre = Centre(
         code=data.code,
         name_fr=data.name_fr,
@@ -94,7 +95,9 @@ async def create_unit_type(
 ) -> UnitType:
     centre = await repo.centre_by_code(session, centre_code)
     if any(t.code == data.code for t in centre.unit_types):
-        raise Conflict("unit_type_exists", f"{centre_code} has a unit type {data.code!r}", field="code")
+        raise Conflict(
+            ErrorCode.UNIT_TYPE_EXISTS, f"{centre_code} has a unit type {data.code!r}", field="code"
+        )
     unit_type = UnitType(
         centre_id=centre.id,
         code=data.code,
@@ -155,7 +158,7 @@ async def _unit_by_number(session: AsyncSession, centre: Centre, number: str) ->
     )
     unit = (await session.scalars(query)).one_or_none()
     if unit is None:
-        raise NotFound("unit_not_found", f"no unit {number!r} at {centre.code}", field="number")
+        raise NotFound(ErrorCode.UNIT_NOT_FOUND, f"no unit {number!r} at {centre.code}", field="number")
     return unit
 
 
@@ -169,7 +172,7 @@ async def create_unit(
         select(Unit.id).where(Unit.centre_id == centre.id, Unit.number == data.number)
     )
     if exists:
-        raise Conflict("unit_exists", f"{centre_code} has a unit {data.number!r}", field="number")
+        raise Conflict(ErrorCode.UNIT_EXISTS, f"{centre_code} has a unit {data.number!r}", field="number")
     session.add(Unit(centre_id=centre.id, unit_type_id=unit_type.id, number=data.number))
     await session.flush()
     audit.record(
@@ -211,7 +214,7 @@ async def add_closure(
     session: AsyncSession, actor: Identity, centre_code: str, number: str, data: s.ClosureIn, now: datetime
 ) -> Unit:
     if data.ends_on <= data.starts_on:
-        raise RuleViolation("invalid_dates", "ends_on must be after starts_on", field="ends_on")
+        raise RuleViolation(ErrorCode.INVALID_DATES, "ends_on must be after starts_on", field="ends_on")
     centre = await repo.centre_by_code(session, centre_code)
     unit = await _unit_by_number(session, centre, number)
     unit.closures.append(UnitClosure(starts_on=data.starts_on, ends_on=data.ends_on, reason=data.reason))
@@ -231,23 +234,27 @@ def _check_season_shape(
     starts_on: date, ends_on: date, min_nights: int, max_nights: int, rotations: list[s.RotationIO]
 ) -> None:
     if ends_on <= starts_on:
-        raise RuleViolation("invalid_dates", "ends_on must be after starts_on", field="ends_on")
+        raise RuleViolation(ErrorCode.INVALID_DATES, "ends_on must be after starts_on", field="ends_on")
     if max_nights < min_nights:
-        raise RuleViolation("invalid_nights", "max_nights must be at least min_nights", field="max_nights")
+        raise RuleViolation(
+            ErrorCode.INVALID_NIGHTS, "max_nights must be at least min_nights", field="max_nights"
+        )
     for rotation in rotations:
         if not (starts_on <= rotation.starts_on < rotation.ends_on <= ends_on):
             raise RuleViolation(
-                "invalid_rotation", f"rotation {rotation.code} must lie inside the season", field="rotations"
+                ErrorCode.INVALID_ROTATION,
+                f"rotation {rotation.code} must lie inside the season",
+                field="rotations",
             )
     if len({r.code for r in rotations}) != len(rotations):
-        raise RuleViolation("invalid_rotation", "rotation codes must be unique", field="rotations")
+        raise RuleViolation(ErrorCode.INVALID_ROTATION, "rotation codes must be unique", field="rotations")
 
 
 @use_case
 async def create_season(session: AsyncSession, actor: Identity, data: s.SeasonIn, now: datetime) -> Season:
     _check_season_shape(data.starts_on, data.ends_on, data.min_nights, data.max_nights, data.rotations)
     if await session.scalar(select(Season.id).where(Season.code == data.code)):
-        raise Conflict("season_exists", f"a season {data.code!r} exists already", field="code")
+        raise Conflict(ErrorCode.SEASON_EXISTS, f"a season {data.code!r} exists already", field="code")
     centre = await repo.centre_by_code(session, data.centre) if data.centre else None
     season = Season(
         code=data.code,
@@ -360,7 +367,7 @@ async def _season_and_type(
     centre = await repo.centre_by_code(session, centre_code)
     if season.centre_id not in (None, centre.id):
         raise RuleViolation(
-            "season_of_other_centre", f"season {season_code} is not {centre_code}'s", field="season"
+            ErrorCode.SEASON_OF_OTHER_CENTRE, f"season {season_code} is not {centre_code}'s", field="season"
         )
     return season, repo.unit_type_by_code(centre, type_code)
 
@@ -400,7 +407,7 @@ async def put_tariff(session: AsyncSession, actor: Identity, data: s.TariffIO, n
 async def put_quota(session: AsyncSession, actor: Identity, data: s.QuotaIO, now: datetime) -> Quota:
     """Create or replace the quota of (season, unit type, category): a unit count or a share."""
     if (data.units is None) == (data.share_bp is None):
-        raise RuleViolation("invalid_quota", "give exactly one of units and share_bp", field="units")
+        raise RuleViolation(ErrorCode.INVALID_QUOTA, "give exactly one of units and share_bp", field="units")
     season, unit_type = await _season_and_type(session, data.season, data.centre, data.unit_type)
     query = select(Quota).where(
         Quota.season_id == season.id, Quota.unit_type_id == unit_type.id, Quota.category == data.category

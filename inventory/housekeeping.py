@@ -13,6 +13,7 @@ from accounts.domain.audit import AuditKind, Subject
 from accounts.domain.identity import Identity
 from inventory.domain.housekeeping import Housekeeping
 from inventory.models import Centre, Unit, UnitHousekeeping
+from kernel.codes import ErrorCode
 from kernel.errors import NotFound, RuleViolation
 from kernel.uow import use_case
 
@@ -57,7 +58,7 @@ async def set_state(
         wanted = Housekeeping(state)
     except ValueError:
         raise RuleViolation(
-            "invalid_housekeeping",
+            ErrorCode.INVALID_HOUSEKEEPING,
             f"state must be one of {', '.join(h.value for h in Housekeeping)}",
             field="state",
         ) from None
@@ -67,7 +68,7 @@ async def set_state(
         .where(Centre.code == centre_code, Unit.number == unit_number)
     )
     if unit_id is None:
-        raise NotFound("unit_not_found", f"no unit {unit_number!r} at {centre_code}", field="unit")
+        raise NotFound(ErrorCode.UNIT_NOT_FOUND, f"no unit {unit_number!r} at {centre_code}", field="unit")
     was = await _put(session, unit_id, wanted, now)
     audit.record(
         session,

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.models import StayNight
 from inventory.snapshot import centre_view
+from kernel.codes import ErrorCode
 from kernel.errors import RuleViolation
 
 MAX_DAYS = 366
@@ -33,10 +34,10 @@ async def occupancy(
 ) -> list[NightOccupancy]:
     """One line per night from `first` to `last` inclusive."""
     if last < first:
-        raise RuleViolation("invalid_dates", "`to` must not be before `from`", field="to")
+        raise RuleViolation(ErrorCode.INVALID_DATES, "`to` must not be before `from`", field="to")
     if (last - first).days >= MAX_DAYS:
         raise RuleViolation(
-            "range_too_long",
+            ErrorCode.RANGE_TOO_LONG,
             f"at most {MAX_DAYS} nights at a time",
             field="to",
             params={"max_nights": MAX_DAYS},

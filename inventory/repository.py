@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from inventory.domain.availability import TakenNight
 from inventory.models import Centre, InventoryVersion, Season, StayNight, UnitType
+from kernel.codes import ErrorCode
 from kernel.errors import NotFound
 
 
@@ -19,7 +20,7 @@ async def centre_by_code(session: AsyncSession, code: str) -> Centre:
     query = select(Centre).where(Centre.code == code).options(selectinload(Centre.unit_types))
     centre = (await session.scalars(query)).one_or_none()
     if centre is None:
-        raise NotFound("centre_not_found", f"no centre {code!r}", field="centre")
+        raise NotFound(ErrorCode.CENTRE_NOT_FOUND, f"no centre {code!r}", field="centre")
     return centre
 
 
@@ -27,14 +28,16 @@ def unit_type_by_code(centre: Centre, code: str) -> UnitType:
     for unit_type in centre.unit_types:
         if unit_type.code == code:
             return unit_type
-    raise NotFound("unit_type_not_found", f"no unit type {code!r} at {centre.code}", field="unit_type")
+    raise NotFound(
+        ErrorCode.UNIT_TYPE_NOT_FOUND, f"no unit type {code!r} at {centre.code}", field="unit_type"
+    )
 
 
 async def season_by_code(session: AsyncSession, code: str) -> Season:
     query = select(Season).where(Season.code == code).options(selectinload(Season.rotations))
     season = (await session.scalars(query)).one_or_none()
     if season is None:
-        raise NotFound("season_not_found", f"no season {code!r}", field="season")
+        raise NotFound(ErrorCode.SEASON_NOT_FOUND, f"no season {code!r}", field="season")
     return season
 
 

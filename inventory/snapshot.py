@@ -34,6 +34,7 @@ from inventory.models import (
     UnitHousekeeping,
     UnitType,
 )
+from kernel.codes import ErrorCode
 from kernel.errors import NotFound
 from kernel.money import Money
 
@@ -69,7 +70,9 @@ class CentreView:
         for unit_type in self.unit_types:
             if unit_type.code == code:
                 return unit_type
-        raise NotFound("unit_type_not_found", f"no unit type {code!r} at {self.code}", field="unit_type")
+        raise NotFound(
+            ErrorCode.UNIT_TYPE_NOT_FOUND, f"no unit type {code!r} at {self.code}", field="unit_type"
+        )
 
 
 T = TypeVar("T")
@@ -134,7 +137,7 @@ def register_configuration_model(model: type) -> None:
 async def _load(session: AsyncSession, code: str) -> CentreView:
     centre = (await session.execute(select(Centre.__table__).where(Centre.code == code))).one_or_none()
     if centre is None:
-        raise NotFound("centre_not_found", f"no centre {code!r}", field="centre")
+        raise NotFound(ErrorCode.CENTRE_NOT_FOUND, f"no centre {code!r}", field="centre")
     types = (
         await session.execute(
             select(UnitType.id, UnitType.code, UnitType.name_fr, UnitType.name_ar, UnitType.capacity)

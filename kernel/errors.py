@@ -10,18 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from kernel.codes import ErrorCode
+
 
 class DomainError(Exception):
     def __init__(
         self,
-        code: str,
+        code: ErrorCode,
         detail: str,
         field: str | None = None,
         *,
         params: Mapping[str, int | str] | None = None,
     ) -> None:
         super().__init__(detail)
-        self.code = code
+        self.code: ErrorCode = code
         self.detail = detail
         self.field = field
         self.params: Mapping[str, int | str] = dict(params or {})

@@ -16,6 +16,7 @@ from access.passformat import booking_code
 from accounts.models import Member, User
 from booking.models import Booking, PartyMember
 from inventory.models import Centre, Unit, UnitType
+from kernel.codes import ErrorCode
 from kernel.errors import NotFound
 from kernel.money import Money
 from payments.domain.states import InstalmentStatus
@@ -81,7 +82,7 @@ async def stay(session: AsyncSession, booking_id: uuid.UUID, language: str) -> S
         )
     ).one_or_none()
     if row is None:
-        raise NotFound("booking_not_found", f"no booking {booking_id}")
+        raise NotFound(ErrorCode.BOOKING_NOT_FOUND, f"no booking {booking_id}")
     booking, centre, unit_type, unit = row
     arabic = language == "ar"
     party = tuple(

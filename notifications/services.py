@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.codes import ErrorCode
 from kernel.errors import Conflict, NotFound
 from kernel.uow import use_case
 from notifications.domain.delivery import MessageStatus
@@ -41,9 +42,9 @@ async def resend(session: AsyncSession, message_id: uuid.UUID, now: datetime) ->
     or the server); a message not failed is 409."""
     message = await session.get(OutboxMessage, message_id, with_for_update=True)
     if message is None:
-        raise NotFound("message_not_found", f"no message {message_id}")
+        raise NotFound(ErrorCode.MESSAGE_NOT_FOUND, f"no message {message_id}")
     if message.status != MessageStatus.FAILED:
-        raise Conflict("message_not_failed", f"a {message.status} message is not sent again")
+        raise Conflict(ErrorCode.MESSAGE_NOT_FAILED, f"a {message.status} message is not sent again")
     message.status, message.attempts, message.next_attempt_at = MessageStatus.PENDING, 0, now
     message.claimed_until = message.claimed_by = None
     await session.flush()

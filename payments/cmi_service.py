@@ -28,6 +28,7 @@ from accounts.models import Member
 from booking import services as bookings
 from booking.domain import states
 from booking.models import Booking
+from kernel.codes import ErrorCode
 from kernel.errors import Conflict, NotFound
 from kernel.money import Money
 from kernel.uow import UnitOfWork
@@ -109,7 +110,7 @@ async def _signed_form(
 ) -> CmiForm:
     member = await session.get(Member, payment.member_id)
     if member is None:
-        raise NotFound("member_not_found", "this account is not a member")
+        raise NotFound(ErrorCode.MEMBER_NOT_FOUND, "this account is not a member")
     lang = page.lang if page.lang in cmi.LANGUAGES else "fr"
     return provider.form(
         payment.provider_ref or "",
@@ -126,7 +127,7 @@ async def own_cmi_payment(session: AsyncSession, identity: Identity, order_id: s
     order = await session.get(CmiOrder, order_id)
     payment = await session.get(Payment, order.payment_id) if order is not None else None
     if payment is None or payment.member_id != identity.user_id or payment.provider != Provider.CMI:
-        raise NotFound("payment_not_found", f"no payment {order_id}")
+        raise NotFound(ErrorCode.PAYMENT_NOT_FOUND, f"no payment {order_id}")
     return payment
 
 
@@ -146,7 +147,7 @@ async def form_to_post(
     order = await session.get(CmiOrder, order_id)
     waiting = order is not None and order.status == CmiOrderStatus.PENDING
     if status != states.HELD or payment.provider_ref != order_id or not waiting:
-        raise Conflict("not_payable", f"a {status} booking cannot be paid with order {order_id}")
+        raise Conflict(ErrorCode.NOT_PAYABLE, f"a {status} booking cannot be paid with order {order_id}")
     return await _signed_form(session, provider, payment, booking, page)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.domain.identity import STAFF, Identity
 from accounts.guards import requires_member_or_staff, requires_staff
+from kernel.codes import ErrorCode
 from kernel.errors import NotFound
 from kernel.http.schemas import language_of, money_out
 from kernel.money import Money
@@ -147,7 +148,7 @@ class StripeWebhookController(Controller):
         )
         providers = providers_of(request)
         if providers.stripe is None:
-            raise NotFound("provider_not_configured", "this service takes no payments through Stripe")
+            raise NotFound(ErrorCode.PROVIDER_NOT_CONFIGURED, "this service takes no payments through Stripe")
         first_time = await webhooks.handle(uow, providers, providers.stripe, event, now)
         return s.WebhookOut(received=True, duplicate=not first_time)
 

@@ -15,6 +15,7 @@ from accounts.audit import log as audit
 from accounts.domain.audit import AuditKind, Subject
 from accounts.domain.identity import Identity
 from booking import services as bookings
+from kernel.codes import ErrorCode
 from kernel.errors import Forbidden
 from kernel.uow import UnitOfWork
 from payments import services
@@ -47,7 +48,7 @@ async def pay_by_payroll_for_member(
 def refuse_card_for_member(booking_id: uuid.UUID) -> Forbidden:
     page = CARD_PAGE.format(booking_id=booking_id)
     return Forbidden(
-        "card_by_member_only",
+        ErrorCode.CARD_BY_MEMBER_ONLY,
         f"a card payment is the member's own: they pay on their booking page ({page}), logged in",
         field="method",
         params={"page": page},

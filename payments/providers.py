@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Protocol
 
+from kernel.codes import ErrorCode
 from kernel.errors import RuleViolation
 from kernel.money import MAD, Money
 from kernel.settings import Settings, SettingsError
@@ -237,7 +238,7 @@ class Providers:
             if provider.name == name:
                 return provider
         raise RuleViolation(
-            "payment_method_unavailable", f"payments by {name} are not taken here", field="method"
+            ErrorCode.PAYMENT_METHOD_UNAVAILABLE, f"payments by {name} are not taken here", field="method"
         )
 
     def of_payment(self, name: str) -> CardProvider | None:

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from accounts.domain.identity import Identity
 from accounts.models import Member
 from booking import services as bookings
+from kernel.codes import ErrorCode
 from kernel.errors import NotFound
 from kernel.i18n import N_, translator
 from payments.domain.states import PaymentStatus
@@ -94,13 +95,13 @@ async def receipt_of(
     """The receipt of a payment (or of its refund), for whoever may see its booking."""
     payment = await session.get(Payment, payment_id)
     if payment is None:
-        raise NotFound("receipt_not_found", f"no payment {payment_id}")
+        raise NotFound(ErrorCode.RECEIPT_NOT_FOUND, f"no payment {payment_id}")
     view = await bookings.get_booking(session, identity, payment.booking_id)  # 404 for others
     amount, number = payment.amount_minor, f"P-{payment.id.hex[:12]}"
     if refund:
         given = await session.scalar(select(PaymentRefund).where(PaymentRefund.payment_id == payment.id))
         if given is None:
-            raise NotFound("receipt_not_found", f"no refund of payment {payment_id}")
+            raise NotFound(ErrorCode.RECEIPT_NOT_FOUND, f"no refund of payment {payment_id}")
         amount, number = given.amount_minor, f"R-{given.id.hex[:12]}"
     member = (await session.scalars(select(Member).where(Member.user_id == view.booking.member_id))).one()
     schedule = tuple(

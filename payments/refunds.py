@@ -22,6 +22,7 @@ from accounts.domain.identity import Identity
 from booking import services as bookings
 from booking.events import BookingCancelled, StayEndedEarly
 from booking.models import Booking
+from kernel.codes import ErrorCode
 from kernel.errors import Conflict, NotFound
 from kernel.money import Money
 from kernel.uow import UnitOfWork
@@ -207,11 +208,12 @@ async def record_refund_made(
             )
         ).one_or_none()
         if row is None:
-            raise NotFound("refund_not_found", f"no refund {refund_id}")
+            raise NotFound(ErrorCode.REFUND_NOT_FOUND, f"no refund {refund_id}")
         refund, payment = row
         if refund.state == RefundState.MADE and refund.provider_ref != transaction_id:
             raise Conflict(
-                "refund_already_made", f"this refund was recorded made with transaction {refund.provider_ref}"
+                ErrorCode.REFUND_ALREADY_MADE,
+                f"this refund was recorded made with transaction {refund.provider_ref}",
             )
         if refund.state == RefundState.OWED:
             refund.state, refund.provider_ref = RefundState.MADE, transaction_id

@@ -22,6 +22,7 @@ from booking import sweeper
 from booking.domain import states
 from booking.domain.states import effective_status
 from booking.models import Booking, BookingPolicy
+from kernel.codes import ErrorCode
 from kernel.errors import Conflict, NotFound, RuleViolation
 from kernel.money import MAD, Money
 from kernel.uow import UnitOfWork
@@ -47,7 +48,7 @@ async def _own_live_hold(
     booking = (await bookings.own_booking(session, identity, booking_id)).booking
     status = effective_status(booking.status, booking.hold_expires_at, now)
     if status != states.HELD:
-        raise Conflict("not_payable", f"a {status} booking cannot be paid")
+        raise Conflict(ErrorCode.NOT_PAYABLE, f"a {status} booking cannot be paid")
     return booking
 
 
@@ -63,7 +64,7 @@ async def payable_hold(uow: UnitOfWork, identity: Identity, booking_id: uuid.UUI
     if booking_id in lapsed:
         await bookings.own_booking(uow.session, identity, booking_id)  # another member's: 404, not 409
         await uow.commit()
-        raise Conflict("not_payable", "an expired booking cannot be paid")
+        raise Conflict(ErrorCode.NOT_PAYABLE, "an expired booking cannot be paid")
     return await _own_live_hold(uow.session, identity, booking_id, now)
 
 
@@ -135,7 +136,7 @@ async def checkout_free(uow: UnitOfWork, identity: Identity, booking_id: uuid.UU
         booking = await payable_hold(uow, identity, booking_id, now)
         if not is_free(booking):
             raise RuleViolation(
-                "payment_required",
+                ErrorCode.PAYMENT_REQUIRED,
                 f"this stay costs {Money(booking.total_minor, booking.currency)}: choose a way to pay",
                 field="method",
             )
@@ -216,7 +217,7 @@ async def own_test_payment(session: AsyncSession, identity: Identity, ref: str) 
         select(Payment).where(Payment.provider_ref == ref, Payment.provider == Provider.TEST)
     )
     if payment is None or payment.member_id != identity.user_id:
-        raise NotFound("payment_not_found", f"no test payment {ref}")
+        raise NotFound(ErrorCode.PAYMENT_NOT_FOUND, f"no test payment {ref}")
     return payment
 
 
@@ -228,7 +229,7 @@ async def confirm_test_payment(
     async with uow:
         payment = await own_test_payment(uow.session, identity, ref)
         if payment.status == PaymentStatus.CANCELLED:
-            raise Conflict("payment_cancelled", "this payment was given up when its hold lapsed")
+            raise Conflict(ErrorCode.PAYMENT_CANCELLED, "this payment was given up when its hold lapsed")
         await money_secured(uow, providers, providers.named(Provider.TEST), ref, now)
         await uow.commit()
         return payment

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from kernel.codes import ErrorCode
 from kernel.errors import DomainError
 from kernel.uow import UnitOfWork
 from payments.late_money import money_secured
@@ -28,11 +29,13 @@ def verify(payload: bytes, signature: str | None, secret: str | None) -> dict[st
     import stripe  # noqa: PLC0415 - the SDK is loaded only where webhooks arrive
 
     if not secret or not signature:
-        raise BadSignature("bad_signature", "missing Stripe-Signature header or webhook secret")
+        raise BadSignature(ErrorCode.BAD_SIGNATURE, "missing Stripe-Signature header or webhook secret")
     try:
         event = stripe.Webhook.construct_event(payload, signature, secret)
     except (stripe.SignatureVerificationError, ValueError) as refused:
-        raise BadSignature("bad_signature", f"the Stripe signature does not verify: {refused}") from refused
+        raise BadSignature(
+            ErrorCode.BAD_SIGNATURE, f"the Stripe signature does not verify: {refused}"
+        ) from refused
     return dict(event.to_dict())
 
 

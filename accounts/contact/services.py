@@ -17,6 +17,7 @@ from accounts.contact.models import EmailChange
 from accounts.domain import contact as rules
 from accounts.domain.identity import Identity
 from accounts.models import Member
+from kernel.codes import ErrorCode
 from kernel.errors import NotFound, RateLimited, RuleViolation
 from kernel.uow import UnitOfWork, use_case
 
@@ -36,7 +37,7 @@ class Contact:
 async def _member(session: AsyncSession, identity: Identity) -> Member:
     member = await session.get(Member, identity.user_id)
     if member is None:
-        raise NotFound("member_not_found", "this account is not a member's")
+        raise NotFound(ErrorCode.MEMBER_NOT_FOUND, "this account is not a member's")
     return member
 
 
@@ -81,7 +82,7 @@ def _address(email: str) -> str:
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized
     except EmailNotValidError as bad:
-        raise RuleViolation("invalid_email", f"not an e-mail address: {bad}", field="email") from bad
+        raise RuleViolation(ErrorCode.INVALID_EMAIL, f"not an e-mail address: {bad}", field="email") from bad
 
 
 async def start_email_change(
@@ -105,7 +106,9 @@ async def start_email_change(
         )
         member = await _member(session, identity)
         if address.lower() == member.email.lower():
-            raise RuleViolation("email_unchanged", "this is the address on record already", field="email")
+            raise RuleViolation(
+                ErrorCode.EMAIL_UNCHANGED, "this is the address on record already", field="email"
+            )
         asked = await session.scalar(
             select(func.count())
             .select_from(EmailChange)
@@ -113,7 +116,7 @@ async def start_email_change(
         )
         if (asked or 0) >= rules.MAX_CODES_PER_DAY:
             raise RateLimited(
-                "too_many_codes",
+                ErrorCode.TOO_MANY_CODES,
                 f"at most {rules.MAX_CODES_PER_DAY} codes a day; try again tomorrow",
                 params={"limit": rules.MAX_CODES_PER_DAY},
             )
@@ -165,7 +168,9 @@ async def confirm_email_change(uow: UnitOfWork, identity: Identity, code: str, n
         )
         ids = list(tried)
         if not ids:
-            raise rules.CodeRefused("code_expired", "no code is waiting: ask for a new one", field="code")
+            raise rules.CodeRefused(
+                ErrorCode.CODE_EXPIRED, "no code is waiting: ask for a new one", field="code"
+            )
         requests = list(await session.scalars(select(EmailChange).where(EmailChange.id.in_(ids))))
         match = next((r for r in requests if rules.code_matches(r.code_salt, r.code_sha256, code)), None)
         if match is None:
@@ -175,7 +180,7 @@ async def confirm_email_change(uow: UnitOfWork, identity: Identity, code: str, n
                     request.state = EXHAUSTED
             await uow.commit()
             raise rules.CodeRefused(
-                "invalid_code", "wrong code", field="code", params={"attempts_left": left}
+                ErrorCode.INVALID_CODE, "wrong code", field="code", params={"attempts_left": left}
             )
         member = await _member(session, identity)
         member.email = match.new_email

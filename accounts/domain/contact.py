@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from kernel.codes import ErrorCode
 from kernel.errors import DomainError, RuleViolation
 
 CODE_MINUTES = 15
@@ -36,14 +37,16 @@ def phone_number(text: str) -> str:
     digits = re.sub(r"[\s.\-()/]", "", text)
     if digits and not _PHONE.fullmatch(digits):
         raise RuleViolation(
-            "invalid_phone", "a phone number has 8 to 15 digits, + first if any", field="phone"
+            ErrorCode.INVALID_PHONE, "a phone number has 8 to 15 digits, + first if any", field="phone"
         )
     return digits
 
 
 def language(code: str) -> str:
     if code not in LANGUAGES:
-        raise RuleViolation("invalid_language", f"the languages are {', '.join(LANGUAGES)}", field="language")
+        raise RuleViolation(
+            ErrorCode.INVALID_LANGUAGE, f"the languages are {', '.join(LANGUAGES)}", field="language"
+        )
     return code
 
 

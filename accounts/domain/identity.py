@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from kernel.codes import ErrorCode
 from kernel.errors import Forbidden
 
 
@@ -45,4 +46,4 @@ class Identity:
         """A manager of another centre learns nothing about this one (403 for the wrong role is the
         guard's job; inside the right role, the wrong centre is forbidden too)."""
         if not self.may_see_centre(centre_code):
-            raise Forbidden("wrong_centre", f"not allowed for centre {centre_code!r}")
+            raise Forbidden(ErrorCode.WRONG_CENTRE, f"not allowed for centre {centre_code!r}")

@@ -42,6 +42,7 @@ from operator import attrgetter
 from email_validator import EmailNotValidError, validate_email
 
 from accounts.domain.contact import phone_number
+from kernel.codes import ErrorCode
 from kernel.errors import DomainError
 
 COLUMNS = (
@@ -214,21 +215,25 @@ def _header(reader: Iterator[list[str]]) -> list[str]:
     try:
         header = next(reader, None)
     except csv.Error as broken:
-        raise RosterUnreadable("roster_unreadable", f"the header cannot be read as CSV: {broken}") from broken
+        raise RosterUnreadable(
+            ErrorCode.ROSTER_UNREADABLE, f"the header cannot be read as CSV: {broken}"
+        ) from broken
     if header is None:
-        raise RosterUnreadable("roster_empty", "the file is empty: it has no header row")
+        raise RosterUnreadable(ErrorCode.ROSTER_EMPTY, "the file is empty: it has no header row")
     columns = [name.strip().lower() for name in header]
     if any(_UNDECODED.search(name) for name in columns):
-        raise RosterUnreadable("roster_encoding", "the header row is not UTF-8 text")
+        raise RosterUnreadable(ErrorCode.ROSTER_ENCODING, "the header row is not UTF-8 text")
     missing = [name for name in COLUMNS if name not in columns]
     if missing:
         raise RosterUnreadable(
-            "roster_columns", f"the header row lacks the column(s) {', '.join(missing)}", field="header"
+            ErrorCode.ROSTER_COLUMNS,
+            f"the header row lacks the column(s) {', '.join(missing)}",
+            field="header",
         )
     twice = sorted({name for name in COLUMNS if columns.count(name) > 1})
     if twice:
         said = ", ".join(twice)
-        raise RosterUnreadable("roster_columns", f"the header row names {said} twice", field="header")
+        raise RosterUnreadable(ErrorCode.ROSTER_COLUMNS, f"the header row names {said} twice", field="header")
     return columns
 
 

@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 from accounts.domain.identity import Identity
+from kernel.codes import ErrorCode
 from kernel.errors import DomainError, RuleViolation
 
 SECRET_BYTES = 32
@@ -70,7 +71,9 @@ def secret_digest(secret: str) -> str:
 def parse_refresh(text: str) -> RefreshToken:
     sid, dot, secret = text.strip().partition(".")
     if not dot or not sid or not secret or len(sid) > 32 or len(secret) > 128:
-        raise RefreshRefused("refresh_refused", "not a refresh token: log in again", field="refresh_token")
+        raise RefreshRefused(
+            ErrorCode.REFRESH_REFUSED, "not a refresh token: log in again", field="refresh_token"
+        )
     return RefreshToken(sid, secret)
 
 
@@ -78,7 +81,7 @@ def new_password(password: str) -> str:
     """A password a person chooses: long enough to resist guessing, short enough to hash cheaply."""
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise RuleViolation(
-            "weak_password",
+            ErrorCode.WEAK_PASSWORD,
             f"a password has {MIN_PASSWORD} to {MAX_PASSWORD} characters",
             field="password",
             params={"min": MIN_PASSWORD, "max": MAX_PASSWORD},

@@ -23,6 +23,7 @@ from accounts.events import AccountAccessChanged
 from accounts.models import User
 from accounts.sessions import end_every_session
 from accounts.staff.commands import AccountChange, NewAccount
+from kernel.codes import ErrorCode
 from kernel.errors import Conflict, NotFound, RuleViolation
 from kernel.uow import UnitOfWork
 
@@ -64,13 +65,15 @@ async def _centres(session: AsyncSession, role: str, codes: list[str]) -> list[A
         return []
     wanted = sorted(set(codes))
     if not wanted:
-        raise RuleViolation("centres_required", "a manager manages at least one centre", field="centres")
+        raise RuleViolation(
+            ErrorCode.CENTRES_REQUIRED, "a manager manages at least one centre", field="centres"
+        )
     centre = _centre_class()
     found = list(await session.scalars(select(centre).where(centre.code.in_(wanted)).order_by(centre.code)))
     unknown = sorted(set(wanted) - {c.code for c in found})
     if unknown:
         raise RuleViolation(
-            "unknown_centre",
+            ErrorCode.UNKNOWN_CENTRE,
             f"no centre {', '.join(unknown)}",
             field="centres",
         )
@@ -81,7 +84,7 @@ def _address(email: str) -> str:
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized
     except EmailNotValidError as bad:
-        raise RuleViolation("invalid_email", f"not an e-mail address: {bad}", field="email") from bad
+        raise RuleViolation(ErrorCode.INVALID_EMAIL, f"not an e-mail address: {bad}", field="email") from bad
 
 
 async def _account(session: AsyncSession, username: str) -> User:
@@ -92,7 +95,7 @@ async def _account(session: AsyncSession, username: str) -> User:
     )
     user = (await session.scalars(query)).one_or_none()
     if user is None or user.role == MEMBER:
-        raise NotFound("account_not_found", f"no manager or staff account {username!r}")
+        raise NotFound(ErrorCode.ACCOUNT_NOT_FOUND, f"no manager or staff account {username!r}")
     return user
 
 
@@ -118,7 +121,9 @@ async def create_account(
     async with uow:
         session = uow.session
         if await session.scalar(select(User.id).where(User.username == command.username)) is not None:
-            raise Conflict("username_taken", f"the username {command.username!r} is taken", field="username")
+            raise Conflict(
+                ErrorCode.USERNAME_TAKEN, f"the username {command.username!r} is taken", field="username"
+            )
         user = User(
             username=command.username,
             password_hash="",
@@ -157,7 +162,7 @@ async def change_account(
         before = StaffAccount.of(user)
         role = change.role or user.role
         if user.id == actor.user_id and (change.disabled or role != user.role):
-            raise Conflict("own_account", "you cannot disable your own account nor change its role")
+            raise Conflict(ErrorCode.OWN_ACCOUNT, "you cannot disable your own account nor change its role")
         if change.role is not None or change.centres is not None:
             codes = change.centres if change.centres is not None else list(before.centres)
             user.centres = await _centres(session, role, codes)

@@ -46,6 +46,7 @@ from booking.domain.allocation.publication import (
 )
 from booking.domain.campaign_states import ApplicationStatus, CampaignStatus
 from inventory.models import Season
+from kernel.codes import ErrorCode
 from kernel.errors import Conflict
 from kernel.uow import UnitOfWork
 
@@ -90,10 +91,10 @@ async def _close(
     await lock_campaigns(session, code=code)
     campaign = await campaign_by_code(session, code)
     if campaign.status != CampaignStatus.OPEN:
-        raise Conflict("campaign_closed", f"applications to {code} are already closed")
+        raise Conflict(ErrorCode.CAMPAIGN_CLOSED, f"applications to {code} are already closed")
     if now < campaign.applications_close_at:
         raise Conflict(
-            "applications_still_open",
+            ErrorCode.APPLICATIONS_STILL_OPEN,
             f"members may apply until {campaign.applications_close_at.isoformat()}; close after that",
         )
     applications, frozen = await _scores(session, campaign, progress)
@@ -105,7 +106,9 @@ async def _close(
     seed, close_seed = bytes.fromhex(campaign.seed_hex), bytes.fromhex(campaign.close_seed_hex)
     inputs = prepare_draw(campaign.code, supply_of(campaign), applications, seed, close_seed)
     if inputs.seed_commitment != campaign.seed_commitment:
-        raise Conflict("seed_commitment_mismatch", f"the stored seed of {code} is not the one committed to")
+        raise Conflict(
+            ErrorCode.SEED_COMMITMENT_MISMATCH, f"the stored seed of {code} is not the one committed to"
+        )
     campaign.status, campaign.closed_at = CampaignStatus.CLOSED, now
     campaign.applications_digest = inputs.applications_digest
     campaign.published_inputs = inputs_to_json(inputs)
@@ -183,7 +186,7 @@ async def _draw(
     campaign = await campaign_by_code(session, code)
     if campaign.status != CampaignStatus.CLOSED:
         raise Conflict(
-            "not_closed" if campaign.status == CampaignStatus.OPEN else "already_drawn",
+            ErrorCode.NOT_CLOSED if campaign.status == CampaignStatus.OPEN else ErrorCode.ALREADY_DRAWN,
             f"{code} is {campaign.status}; the draw runs once, after applications close",
         )
     published = await session.scalar(select(Campaign.published_inputs).where(Campaign.id == campaign.id))

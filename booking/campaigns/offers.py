@@ -42,6 +42,7 @@ from booking.locks import lock_unit_type
 from booking.models import Booking
 from inventory.models import Rotation, StayNight
 from inventory.snapshot import CentreView, UnitTypeView, centre_view
+from kernel.codes import ErrorCode
 from kernel.errors import Conflict
 
 Progress = Callable[[int], None]
@@ -92,7 +93,7 @@ class Held:
     rotation has begun, or no unit of the type is free for its nights any more), with the reason."""
 
     offered: list[str] = field(default_factory=list)
-    unheld: list[tuple[NewOffer, str]] = field(default_factory=list)
+    unheld: list[tuple[NewOffer, ErrorCode]] = field(default_factory=list)
 
 
 async def hold_offers(
@@ -128,7 +129,7 @@ async def hold_offers(
             arrival = datetime.combine(rotation.starts_on, centre.arrival_time, ZoneInfo(centre.time_zone))
             unit_id = await free.take(rotation.starts_on, rotation.ends_on) if arrival > now else None
             if unit_id is None:
-                reason = "rotation_begun" if arrival <= now else "no_free_unit"
+                reason = ErrorCode.ROTATION_BEGUN if arrival <= now else ErrorCode.NO_FREE_UNIT
                 held.unheld.append((item, reason))
                 continue
             deadline = min(now + validity, arrival)
@@ -263,7 +264,9 @@ def _summer_hold(
     category = item.application.category or "active"
     tariff = centre.tariffs.get((campaign.season_id, unit_type.id, category))
     if tariff is None:
-        raise Conflict("no_tariff", f"no summer tariff for {unit_type.code} at {centre.code} ({category})")
+        raise Conflict(
+            ErrorCode.NO_TARIFF, f"no summer tariff for {unit_type.code} at {centre.code} ({category})"
+        )
     nights = (rotation.ends_on - rotation.starts_on).days
     total = tariff.amount_minor * nights
     return {

@@ -34,6 +34,7 @@ from booking.domain.campaign_states import ApplicationStatus, CampaignStatus
 from booking.repository import account_active
 from inventory.models import Centre, Rotation, Season
 from inventory.snapshot import CentreView, centre_view
+from kernel.codes import ErrorCode
 from kernel.errors import Conflict, Forbidden, NotFound, RuleViolation
 from kernel.uow import use_case
 
@@ -82,7 +83,7 @@ async def campaign_by_code(session: AsyncSession, code: str, *, shared_lock: boo
     query = select(Campaign).where(Campaign.code == code).execution_options(populate_existing=True)
     found = (await session.scalars(query.with_for_update(read=True) if shared_lock else query)).one_or_none()
     if found is None:
-        raise NotFound("campaign_not_found", f"no campaign {code!r}")
+        raise NotFound(ErrorCode.CAMPAIGN_NOT_FOUND, f"no campaign {code!r}")
     return found
 
 
@@ -102,7 +103,7 @@ def weights_from(given: s.WeightsIn | None, current: dict[str, int] | None = Non
     try:
         return asdict(ScoreWeights(**values))
     except ValueError as error:
-        raise RuleViolation("bad_weights", str(error), field="weights") from error
+        raise RuleViolation(ErrorCode.BAD_WEIGHTS, str(error), field="weights") from error
 
 
 def asdict_struct(struct: Any) -> dict[str, Any]:
@@ -124,9 +125,9 @@ async def create_campaign(
 ) -> Campaign:
     season = await session.scalar(select(Season).where(Season.code == data.season))
     if season is None or season.kind != "summer" or season.centre_id is not None:
-        raise RuleViolation("not_a_summer", f"{data.season!r} is not a summer season", field="season")
+        raise RuleViolation(ErrorCode.NOT_A_SUMMER, f"{data.season!r} is not a summer season", field="season")
     if await session.scalar(select(Campaign.id).where(Campaign.season_id == season.id)) is not None:
-        raise Conflict("campaign_exists", f"the summer {data.season} already has its campaign")
+        raise Conflict(ErrorCode.CAMPAIGN_EXISTS, f"the summer {data.season} already has its campaign")
     setup = CampaignSetup(
         data.applications_close_at,
         data.offer_validity_hours,
@@ -148,7 +149,9 @@ async def create_campaign(
     try:
         await session.flush()
     except IntegrityError as race:
-        raise Conflict("campaign_exists", f"the summer {data.season} already has its campaign") from race
+        raise Conflict(
+            ErrorCode.CAMPAIGN_EXISTS, f"the summer {data.season} already has its campaign"
+        ) from race
     audit.record(
         session, campaign.id, "created", actor, now,
         seed_commitment=commitment, **_logged_settings(campaign),
@@ -175,7 +178,7 @@ async def update_campaign(
     await lock_campaigns(session, code=code)
     campaign = await campaign_by_code(session, code)
     if campaign.status != CampaignStatus.OPEN:
-        raise Conflict("campaign_closed", "a campaign cannot change once its applications are closed")
+        raise Conflict(ErrorCode.CAMPAIGN_CLOSED, "a campaign cannot change once its applications are closed")
     season = await session.get(Season, campaign.season_id)
     assert season is not None  # RESTRICT keeps it
     current_centres = sorted({slot["centre"] for slot in campaign.slots})
@@ -242,7 +245,7 @@ async def _check_applications_fit(
             slot = offered.get((centre, rotation, unit_type))
             if slot is None or slot["units"] < 1 or slot["capacity"] < party_size:
                 raise Conflict(
-                    "slot_applied_for",
+                    ErrorCode.SLOT_APPLIED_FOR,
                     f"application {public_id} ranks {centre}/{rotation}/{unit_type}, which this change "
                     "would no longer offer",
                     field="centres",
@@ -254,17 +257,21 @@ async def _configured(
 ) -> dict[str, Any]:
     if setup.applications_close_at <= now:
         raise RuleViolation(
-            "deadline_passed", "the application deadline must be in the future", field="applications_close_at"
+            ErrorCode.DEADLINE_PASSED,
+            "the application deadline must be in the future",
+            field="applications_close_at",
         )
     if setup.applications_close_at.date() >= season.starts_on:
         raise RuleViolation(
-            "deadline_too_late",
+            ErrorCode.DEADLINE_TOO_LATE,
             "applications must close before the summer starts",
             field="applications_close_at",
         )
     rotations = await rotations_of(session, season.id)
     if not rotations:
-        raise RuleViolation("no_rotations", f"the season {season.code} has no rotations", field="season")
+        raise RuleViolation(
+            ErrorCode.NO_ROTATIONS, f"the season {season.code} has no rotations", field="season"
+        )
     centres = await _centres(session, setup.centres)
     slots = _supply(centres, rotations)
     units = {Slot(slot["centre"], slot["rotation"], slot["unit_type"]): slot["units"] for slot in slots}
@@ -288,7 +295,7 @@ async def _centres(session: AsyncSession, codes: list[str] | None) -> list[Centr
     wanted = known if codes is None else list(dict.fromkeys(codes))
     unknown = [code for code in wanted if code not in known]
     if unknown:
-        raise RuleViolation("unknown_centre", f"no centre {unknown[0]!r}", field="centres")
+        raise RuleViolation(ErrorCode.UNKNOWN_CENTRE, f"no centre {unknown[0]!r}", field="centres")
     return [await centre_view(session, code) for code in wanted]
 
 
@@ -334,7 +341,7 @@ async def count_applications(session: AsyncSession, campaign_id: int) -> int:
 def check_open(campaign: Campaign, now: datetime) -> None:
     if campaign.status != CampaignStatus.OPEN or now >= campaign.applications_close_at:
         raise Conflict(
-            "applications_closed",
+            ErrorCode.APPLICATIONS_CLOSED,
             f"applications to {campaign.code} closed at {campaign.applications_close_at.isoformat()}",
         )
 
@@ -342,7 +349,7 @@ def check_open(campaign: Campaign, now: datetime) -> None:
 def checked_choices(campaign: Campaign, data: s.ApplicationIn) -> list[list[str]]:
     """The choices as stored, or a 422 naming the first wrong field."""
     if not 1 <= len(data.choices) <= MAX_CHOICES:
-        raise RuleViolation("choice_count", f"rank 1 to {MAX_CHOICES} choices", field="choices")
+        raise RuleViolation(ErrorCode.CHOICE_COUNT, f"rank 1 to {MAX_CHOICES} choices", field="choices")
     slots = {(slot["centre"], slot["rotation"], slot["unit_type"]): slot for slot in campaign.slots}
     seen: set[tuple[str, str, str]] = set()
     for index, choice in enumerate(data.choices):
@@ -352,17 +359,17 @@ def checked_choices(campaign: Campaign, data: s.ApplicationIn) -> list[list[str]
         if slot is None:
             raise _unknown_part(slots, key, where)
         if key in seen:
-            raise RuleViolation("duplicate_choice", "the same choice is ranked twice", field=where)
+            raise RuleViolation(ErrorCode.DUPLICATE_CHOICE, "the same choice is ranked twice", field=where)
         seen.add(key)
         if slot["capacity"] < data.party_size:
             raise RuleViolation(
-                "party_too_large",
+                ErrorCode.PARTY_TOO_LARGE,
                 f"a {choice.unit_type} at {choice.centre} holds at most {slot['capacity']} persons",
                 field=f"{where}.unit_type",
             )
         if slot["units"] < 1:
             raise RuleViolation(
-                "not_offered", f"no {choice.unit_type} is offered for {choice.rotation}", field=where
+                ErrorCode.NOT_OFFERED, f"no {choice.unit_type} is offered for {choice.rotation}", field=where
             )
     return [[choice.centre, choice.rotation, choice.unit_type] for choice in data.choices]
 
@@ -373,14 +380,16 @@ def _unknown_part(
     centre, rotation, unit_type = key
     if all(slot_centre != centre for slot_centre, _r, _t in slots):
         return RuleViolation(
-            "unknown_centre", f"no centre {centre!r} in this campaign", field=f"{where}.centre"
+            ErrorCode.UNKNOWN_CENTRE, f"no centre {centre!r} in this campaign", field=f"{where}.centre"
         )
     if all(slot_rotation != rotation for _c, slot_rotation, _t in slots):
         return RuleViolation(
-            "unknown_rotation", f"no rotation {rotation!r} in this campaign", field=f"{where}.rotation"
+            ErrorCode.UNKNOWN_ROTATION,
+            f"no rotation {rotation!r} in this campaign",
+            field=f"{where}.rotation",
         )
     return RuleViolation(
-        "unknown_unit_type", f"{centre} has no unit type {unit_type!r}", field=f"{where}.unit_type"
+        ErrorCode.UNKNOWN_UNIT_TYPE, f"{centre} has no unit type {unit_type!r}", field=f"{where}.unit_type"
     )
 
 
@@ -405,7 +414,8 @@ async def apply(
     """Create or replace the member's application; True when it is new (or back after a withdrawal)."""
     if not await account_active(session, identity.user_id):
         raise Forbidden(
-            "membership_inactive", "this member is no longer on the foundation's roster: no application"
+            ErrorCode.MEMBERSHIP_INACTIVE,
+            "this member is no longer on the foundation's roster: no application",
         )
     campaign = await lock_for_application(session, code)
     check_open(campaign, now)
@@ -435,7 +445,9 @@ async def apply(
     try:
         await session.flush()
     except IntegrityError as race:  # the same member's two first applications at once
-        raise Conflict("already_applied", "an application was just submitted for you; edit it") from race
+        raise Conflict(
+            ErrorCode.ALREADY_APPLIED, "an application was just submitted for you; edit it"
+        ) from race
     audit.record(
         session,
         campaign.id,
@@ -456,7 +468,7 @@ async def withdraw(session: AsyncSession, identity: Identity, code: str, now: da
     check_open(campaign, now)
     application = await own_application(session, campaign, identity.user_id, for_update=True)
     if application is None or application.status == ApplicationStatus.WITHDRAWN:
-        raise NotFound("application_not_found", f"you have no application to {code}")
+        raise NotFound(ErrorCode.APPLICATION_NOT_FOUND, f"you have no application to {code}")
     application.status, application.updated_at = ApplicationStatus.WITHDRAWN, now
     audit.record(session, campaign.id, "withdrawn", identity.username, now, application.public_id)
     await session.flush()
@@ -481,6 +493,6 @@ async def find_application(
             application = None
     if application is None:
         raise NotFound(
-            "application_not_found", f"no application {public_id or ''} to {code}".replace("  ", " ")
+            ErrorCode.APPLICATION_NOT_FOUND, f"no application {public_id or ''} to {code}".replace("  ", " ")
         )
     return campaign, application

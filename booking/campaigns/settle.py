@@ -39,6 +39,7 @@ from booking.domain.campaign_states import CampaignStatus, OfferStatus
 from booking.locks import end_lock_free_read
 from booking.models import Booking
 from inventory.models import Season
+from kernel.codes import ErrorCode
 from kernel.errors import Conflict, NotFound
 from kernel.uow import UnitOfWork
 
@@ -55,7 +56,9 @@ async def settle(uow: UnitOfWork, now: datetime, code: str) -> Settled:
         locked = await lock_campaigns(session, code=code, drawn_only=True)
         if not locked:
             campaign = await campaign_by_code(session, code)  # 404 for an unknown code
-            raise Conflict("not_drawn", f"{code} is {campaign.status}; offers are settled after the draw")
+            raise Conflict(
+                ErrorCode.NOT_DRAWN, f"{code} is {campaign.status}; offers are settled after the draw"
+            )
         done = await _settle_campaign(session, await _campaign(session, locked[0]), now)
         await uow.commit()
         return done
@@ -321,13 +324,13 @@ async def _decline(uow: UnitOfWork, identity: Identity, code: str, now: datetime
             )
         )
     if application is None or offer is None:
-        raise NotFound("offer_not_found", f"you hold no open offer in {code}")
+        raise NotFound(ErrorCode.OFFER_NOT_FOUND, f"you hold no open offer in {code}")
     booking = await session.get(Booking, offer.booking_id) if offer.booking_id else None
     status = (
         states.effective_status(booking.status, booking.hold_expires_at, now) if booking else states.EXPIRED
     )
     if status in repo.LIVE_STATES:
-        raise Conflict("offer_paid", "this stay is paid; cancel the booking to give it up")
+        raise Conflict(ErrorCode.OFFER_PAID, "this stay is paid; cancel the booking to give it up")
     if booking is None or status != states.HELD:
         return await _settle_campaign(session, campaign, now)
     await bookings.cancel_step(uow, identity, booking.id, now)

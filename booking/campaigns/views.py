@@ -22,6 +22,7 @@ from booking.domain.allocation.publication import ReofferRow, reoffers_to_csv, r
 from booking.domain.campaign_states import ApplicationStatus, CampaignStatus, OfferStatus
 from booking.models import Booking
 from inventory.models import Season
+from kernel.codes import ErrorCode
 from kernel.errors import Conflict, NotFound
 
 
@@ -156,7 +157,7 @@ async def _latest_offer(session: AsyncSession, application_id: int, now: datetim
 async def published_inputs(session: AsyncSession, code: str) -> str:
     inputs = await _published(session, code, Campaign.published_inputs)
     if inputs is None:
-        raise Conflict("not_closed", f"the inputs of {code} are published when applications close")
+        raise Conflict(ErrorCode.NOT_CLOSED, f"the inputs of {code} are published when applications close")
     return inputs
 
 
@@ -170,7 +171,7 @@ async def published_results(session: AsyncSession, code: str, output_format: str
         if csv_text is not None:
             results = await asyncio.to_thread(lambda: rows_to_json(rows_from_csv(csv_text)))
     if results is None:
-        raise Conflict("not_drawn", f"the results of {code} are published after the draw")
+        raise Conflict(ErrorCode.NOT_DRAWN, f"the results of {code} are published after the draw")
     return results
 
 
@@ -179,7 +180,7 @@ async def published_reoffers(session: AsyncSession, code: str) -> str:
     nobody), from the audit log's ``offered`` (those naming the offer they replace) and ``not_offered``."""
     campaign = await campaign_by_code(session, code)
     if campaign.status != CampaignStatus.DRAWN:
-        raise Conflict("not_drawn", f"the offers of {code} are published after the draw")
+        raise Conflict(ErrorCode.NOT_DRAWN, f"the offers of {code} are published after the draw")
     entries = list(
         await session.scalars(
             select(CampaignEvent)
@@ -231,6 +232,6 @@ async def _published(session: AsyncSession, code: str, column: Any) -> str | Non
     """One stored file of the campaign, read alone (the campaign row's other files are megabytes too)."""
     row = (await session.execute(select(column).where(Campaign.code == code))).one_or_none()
     if row is None:
-        raise NotFound("campaign_not_found", f"no campaign {code!r}")
+        raise NotFound(ErrorCode.CAMPAIGN_NOT_FOUND, f"no campaign {code!r}")
     value: str | None = row[0]
     return value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kernel.codes import ErrorCode
 from kernel.errors import RuleViolation
 
 
@@ -25,13 +26,13 @@ class MemberUsage:
 def check_member_limits(limits: MemberLimits, usage: MemberUsage, new_nights: int) -> None:
     if usage.open_holds >= limits.max_open_holds:
         raise RuleViolation(
-            "open_hold_limit",
+            ErrorCode.OPEN_HOLD_LIMIT,
             f"you already hold {usage.open_holds} unpaid booking(s); pay or cancel it before holding another",
         )
     if usage.nights_this_year + new_nights > limits.max_off_season_nights_per_year:
         left = max(0, limits.max_off_season_nights_per_year - usage.nights_this_year)
         raise RuleViolation(
-            "yearly_nights_limit",
+            ErrorCode.YEARLY_NIGHTS_LIMIT,
             f"at most {limits.max_off_season_nights_per_year} off-season nights a year; {left} left",
             field="departure",
             params={"max_nights": limits.max_off_season_nights_per_year, "left": left},

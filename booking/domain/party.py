@@ -22,6 +22,7 @@ from datetime import date
 from enum import StrEnum
 
 from booking.domain import states
+from kernel.codes import ErrorCode
 from kernel.errors import Conflict, RuleViolation
 
 MAX_NAME = 100
@@ -66,15 +67,17 @@ def cleaned(companions: Sequence[Companion], capacity: int) -> tuple[Companion, 
     for companion in companions:
         name = " ".join(companion.name.split())
         if not name:
-            raise RuleViolation("party_name_missing", "every person of the party needs a name", field="party")
+            raise RuleViolation(
+                ErrorCode.PARTY_NAME_MISSING, "every person of the party needs a name", field="party"
+            )
         if len(name) > MAX_NAME:
             raise RuleViolation(
-                "party_name_too_long", f"a name has at most {MAX_NAME} characters", field="party"
+                ErrorCode.PARTY_NAME_TOO_LONG, f"a name has at most {MAX_NAME} characters", field="party"
             )
         tidy.append(Companion(name, Relation(companion.relation), AgeBand(companion.age_band)))
     if party_size(tidy) > capacity:
         raise RuleViolation(
-            "party_too_large",
+            ErrorCode.PARTY_TOO_LARGE,
             f"this unit holds at most {capacity} persons, the member included",
             field="party",
             params={"capacity": capacity},
@@ -86,7 +89,7 @@ def check_counts_guests(companions: Sequence[Companion], guests: int) -> None:
     """A party named at the hold counts the guests asked for."""
     if party_size(companions) != guests:
         raise RuleViolation(
-            "party_count_mismatch",
+            ErrorCode.PARTY_COUNT_MISMATCH,
             f"a party of {guests} is the member and {guests - 1} named persons; {len(companions)} were named",
             field="party",
             params={"guests": guests, "named": len(companions)},
@@ -101,4 +104,6 @@ def may_name(status: str, arrival: date, today: date) -> bool:
 
 def check_may_name(status: str, arrival: date, today: date) -> None:
     if not may_name(status, arrival, today):
-        raise Conflict("party_locked", f"the party of a {status} booking can no longer change", field="party")
+        raise Conflict(
+            ErrorCode.PARTY_LOCKED, f"the party of a {status} booking can no longer change", field="party"
+        )

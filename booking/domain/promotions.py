@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from kernel.codes import ErrorCode
 from kernel.errors import RuleViolation
 from kernel.money import MAD, Money
 
@@ -223,7 +224,7 @@ def quote(
 ) -> Quote:
     """The price of a stay with the promotion the rule above picks. Same code for availability and holds."""
     if not nightly:
-        raise RuleViolation("invalid_stay", "a stay has at least one night", field="departure")
+        raise RuleViolation(ErrorCode.INVALID_STAY, "a stay has at least one night", field="departure")
     subtotal = sum(nightly, Money.zero(nightly[0].currency))
     wanted = _normalised(code)
     judged = [
@@ -282,7 +283,7 @@ def _code_refused(code: str | None, refusals: Sequence[Refusal]) -> RuleViolatio
     first = refusals[0] if refusals else Refusal("unknown", "no promotion has this code")
     params: dict[str, int | str] = {"reason": first.reason, **dict(first.figures)}
     return RuleViolation(
-        "promo_not_applicable", f"promotion code {code}: {why}", field="promo_code", params=params
+        ErrorCode.PROMO_NOT_APPLICABLE, f"promotion code {code}: {why}", field="promo_code", params=params
     )
 
 

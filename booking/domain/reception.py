@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from enum import StrEnum
 
+from kernel.codes import ErrorCode
 from kernel.errors import Conflict, RuleViolation
 from kernel.money import Money
 
@@ -23,15 +24,15 @@ class EarlyRefund(StrEnum):
 def check_check_in_day(arrival: date, departure: date, today: date) -> None:
     """A stay is checked in from its arrival day until the day before its departure."""
     if today < arrival:
-        raise Conflict("before_arrival_day", f"this stay begins on {arrival.isoformat()}")
+        raise Conflict(ErrorCode.BEFORE_ARRIVAL_DAY, f"this stay begins on {arrival.isoformat()}")
     if today >= departure:
-        raise Conflict("stay_over", f"this stay ended on {departure.isoformat()}")
+        raise Conflict(ErrorCode.STAY_OVER, f"this stay ended on {departure.isoformat()}")
 
 
 def check_no_show_day(arrival: date, today: date) -> None:
     """The desk records a no-show from the arrival day on."""
     if today < arrival:
-        raise Conflict("before_arrival_day", f"this stay begins on {arrival.isoformat()}")
+        raise Conflict(ErrorCode.BEFORE_ARRIVAL_DAY, f"this stay begins on {arrival.isoformat()}")
 
 
 def no_show_due(arrival: date, today: date, grace_days: int) -> bool:
@@ -57,10 +58,12 @@ def early_refund(
         return paid
     if rule == EarlyRefund.AMOUNT:
         if amount is None or amount.amount_minor < 0 or amount.currency != paid.currency:
-            raise RuleViolation("invalid_refund", "name an amount of the booking's currency", field="amount")
+            raise RuleViolation(
+                ErrorCode.INVALID_REFUND, "name an amount of the booking's currency", field="amount"
+            )
         if amount.amount_minor > paid.amount_minor:
             raise RuleViolation(
-                "refund_above_paid",
+                ErrorCode.REFUND_ABOVE_PAID,
                 f"at most {paid.amount_minor} minor units were paid",
                 field="amount",
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from kernel.codes import ErrorCode
 from kernel.errors import Conflict
 
 
@@ -59,7 +60,9 @@ class InvalidTransition(Conflict):
     """A 409: the booking's state does not allow this event. Carries both, for logs and tests."""
 
     def __init__(self, current: str, event: str) -> None:
-        super().__init__("invalid_transition", f"a {current} booking cannot {event.replace('_', ' ')}")
+        super().__init__(
+            ErrorCode.INVALID_TRANSITION, f"a {current} booking cannot {event.replace('_', ' ')}"
+        )
         self.current = current
         self.event = event
 

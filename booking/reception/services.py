@@ -33,6 +33,7 @@ from inventory import housekeeping
 from inventory.domain.calendar import local_today
 from inventory.models import Centre, StayNight
 from inventory.snapshot import centre_view
+from kernel.codes import ErrorCode
 from kernel.errors import Forbidden
 from kernel.money import Money
 from kernel.uow import UnitOfWork
@@ -52,7 +53,7 @@ async def _at_the_desk(
     """The booking, locked, for the manager of its centre or staff (a manager of another centre gets 404,
     as for reading it), and the centre's today."""
     if actor.role not in {MANAGER, STAFF}:
-        raise Forbidden("desk_only", "only the centre's manager or staff act at the desk")
+        raise Forbidden(ErrorCode.DESK_ONLY, "only the centre's manager or staff act at the desk")
     await lock_for_booking(session, booking_id)
     view = await get_booking(session, actor, booking_id)
     await session.refresh(view.booking, with_for_update=True)
@@ -143,7 +144,7 @@ async def end_early(
     async with uow:
         session = uow.session
         if actor.role != STAFF:
-            raise Forbidden("staff_only", "only staff end a stay early")
+            raise Forbidden(ErrorCode.STAFF_ONLY, "only staff end a stay early")
         view, today = await _at_the_desk(session, actor, booking_id, now)
         booking = view.booking
         next_status = states.transition(booking.status, "end_early")

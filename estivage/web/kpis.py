@@ -32,6 +32,7 @@ from estivage.web.kpi_access import Access, AccessFigures, access_figures
 from inventory.domain.calendar import SeasonKind, local_today, season_of
 from inventory.models import Centre, StayNight
 from inventory.snapshot import CentreView, centre_view
+from kernel.codes import ErrorCode
 from kernel.errors import NotFound, RuleViolation
 from kernel.http.schemas import money_out
 from kernel.money import MAD, Money
@@ -189,7 +190,7 @@ def year_of(now: datetime, year: int | None) -> int:
     if year is None:
         return local_today(now, FOUNDATION_ZONE).year
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise RuleViolation("year_out_of_range", "The year must be between 2000 and 2100.", "year")
+        raise RuleViolation(ErrorCode.YEAR_OUT_OF_RANGE, "The year must be between 2000 and 2100.", "year")
     return year
 
 
@@ -303,7 +304,7 @@ def api_figures(figures: dict[str, Any], centre: str | None) -> dict[str, Any]:
     if centre is not None:
         centres = [c for c in centres if c.code == centre]
         if not centres:
-            raise NotFound("centre_not_found", "No such centre.", "centre")
+            raise NotFound(ErrorCode.CENTRE_NOT_FOUND, "No such centre.", "centre")
     access: list[CategoryAccess] = figures["access"]
     overall: Access = figures["access_overall"]
     sold, total = sum(c.nights_sold for c in centres), sum(c.nights_open for c in centres)

@@ -39,6 +39,7 @@ from inventory.models import Centre, StayNight
 from inventory.occupancy import NightOccupancy, occupancy
 from inventory.repository import centre_by_code
 from inventory.snapshot import CentreView, centre_view
+from kernel.codes import ErrorCode
 from kernel.db import session_factory
 from kernel.errors import RuleViolation
 from payments.receipts import METHOD
@@ -286,7 +287,7 @@ def make_manager_pages(engine: AsyncEngine) -> type[Controller]:
             first, last = night_range(request, local_today(now, view.time_zone), errors)
             if errors:
                 field, message = next(iter(errors.items()))
-                raise RuleViolation("invalid_dates", message, field=field)
+                raise RuleViolation(ErrorCode.INVALID_DATES, message, field=field)
             out = io.StringIO()
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(["night", "units_total", "units_occupied", "guests"])

@@ -82,6 +82,22 @@ AUDIT_KIND = {
     "account.changed": N_("Account changed"),
     "roster.imported": N_("Roster imported"),
 }
+# What an audit entry is about (estivage.web.audit_pages.SUBJECT_KINDS), as the audit page's filter shows it.
+SUBJECT_KIND = {
+    "account": N_("Account"),
+    "booking": N_("Booking"),
+    "booking_policy": N_("Booking rules"),
+    "campaign": N_("Campaign"),
+    "centre": N_("Centre"),
+    "device": N_("Gate device"),
+    "pass": N_("Pass"),
+    "promotion": N_("Promotion"),
+    "quota": N_("Quota"),
+    "season": N_("Season"),
+    "tariff": N_("Tariff"),
+    "unit": N_("Unit"),
+    "unit_type": N_("Unit type"),
+}
 # By payments.late_money.NOTICE_CODES; `amount` is the booking's total.
 NOTICE = {
     "hold_lost_refunded": N_(

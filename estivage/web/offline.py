@@ -18,8 +18,12 @@ from accounts.domain.identity import Identity
 from accounts.guards import requires_member
 from booking import services
 from booking.domain import states
-from estivage.web.common import HERE, STAYS, page
+from estivage.web.common import HERE, STAYS, language, page
+from kernel.codes import ErrorCode
 from kernel.errors import Conflict
+from kernel.i18n import translator
+from notifications import facts
+from notifications.calendar import stay_ics
 
 SERVICE_WORKER = (HERE / "static" / "sw.js").read_bytes()
 
@@ -50,5 +54,30 @@ class GatePages(Controller):
         view = await services.own_booking(db_session, request.user, booking_id)
         b = view.booking
         if states.effective_status(b.status, b.hold_expires_at, now) not in STAYS:
-            raise Conflict("no_pass_yet", f"a {b.status} booking has no pass; it comes once paid")
+            raise Conflict(ErrorCode.NO_PASS_YET, f"a {b.status} booking has no pass; it comes once paid")
         return page(request, "gate.html", b=b, code=booking_code(b.id))
+
+    @get("/{booking_id:uuid}/stay.ics")
+    async def calendar(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        booking_id: FromPath[uuid.UUID],
+    ) -> Response[bytes]:
+        """ "Add to calendar": the same .ics as the confirmation mail's, for the member's own paid stay."""
+        view = await services.own_booking(db_session, request.user, booking_id)
+        b = view.booking
+        if states.effective_status(b.status, b.hold_expires_at, now) not in STAYS:
+            raise Conflict(ErrorCode.NO_PASS_YET, f"a {b.status} booking is not a stay yet; it is once paid")
+        t = translator(language(request))
+        stay = await facts.stay(db_session, booking_id, t.locale)
+        summary = t.gettext("Stay at %(centre)s", centre=stay.centre_name)
+        return Response(
+            stay_ics(stay, summary, now),
+            media_type="text/calendar; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="stay-{stay.code}.ics"',
+                "Cache-Control": "private, no-store",
+            },
+        )

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from accounts.domain.identity import Identity
 from accounts.guards import requires_member
 from estivage.web.common import language, page
+from kernel.codes import ErrorCode
 from kernel.errors import NotFound
 from kernel.i18n import N_
 from payments import cmi_service
@@ -48,7 +49,7 @@ PAYMENT_STATUS = {
 def _cmi(request: Request[Any, Any, Any]) -> CmiProvider:
     provider = providers_of(request).cmi
     if provider is None:  # the routes exist only when CMI is configured
-        raise NotFound("provider_not_configured", "this service takes no payments through CMI")
+        raise NotFound(ErrorCode.PROVIDER_NOT_CONFIGURED, "this service takes no payments through CMI")
     return provider
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy import distinct, select, union
@@ -28,6 +29,7 @@ from booking import commands as c
 from booking import promotions_admin
 from estivage.web import error_words as words
 from estivage.web.common import Errors, language, page
+from estivage.web.flash import say
 from estivage.web.forms import FieldError, day_of, form_problems, hundredths, whole
 from estivage.web.gates import gate_lines
 from estivage.web.kpis import kpis, trends
@@ -39,13 +41,14 @@ from estivage.web.staff_forms import (
     form_values,
     promotion_in,
     promotion_patch,
+    promotion_values,
     season_in,
 )
 from inventory import admin
 from inventory.commands import QuotaIO, SeasonPatch, TariffIO
-from inventory.models import Centre, Tariff
+from inventory.models import Centre, Season, Tariff
 from kernel.errors import DomainError
-from kernel.i18n import translator
+from kernel.i18n import N_, translator
 from kernel.uow import UnitOfWork
 
 MAX_DEVICE_NAME = 120  # access.models.Device.name
@@ -56,6 +59,28 @@ CONFIG_FIELDS = {
     "new-season": SEASON_FIELDS,
 }
 FORM_ERRORS = (ValueError, DomainError)  # msgspec's ValidationError and FieldError are ValueErrors
+# The configuration's pages, one per subject (each in the pages' sub-navigation), and where each form is.
+CONFIG_PAGES = {
+    "seasons": N_("Seasons and rotations"),
+    "tariffs": N_("Tariffs (per night)"),
+    "quotas": N_("Quotas"),
+}
+CONFIG_SUBJECT = {"season": "seasons", "new-season": "seasons", "tariff": "tariffs", "quota": "quotas"}
+CONFIG_SAVED = {
+    "season": N_("Season saved."),
+    "new-season": N_("Season created."),
+    "tariff": N_("Tariff saved."),
+    "quota": N_("Quota saved."),
+}
+PROMOTION_SAVED = N_("Promotion saved.")
+PROMOTION_CREATED = N_("Promotion created.")
+PROMOTION_PAUSED = N_("Promotion paused.")
+PROMOTION_RESUMED = N_("Promotion resumed.")
+DEVICE_REVOKED = N_("Gate device revoked: its token no longer works.")
+
+
+def season_name(season: Season, lang: str) -> str:
+    return season.name_ar if lang == "ar" and season.name_ar else season.name_fr
 
 
 async def categories(session: AsyncSession) -> list[str]:
@@ -102,6 +127,8 @@ class StaffPages(Controller):
             categories=await categories(session),
             errors=errors or {},
             values=values or {"kind": "percentage", "min_nights": "1"},
+            subjects=CONFIG_PAGES,
+            subject="promotions",
         )
 
     @get("/promotions")
@@ -127,6 +154,7 @@ class StaffPages(Controller):
         except FORM_ERRORS as error:
             errors = form_problems(error, language(request), PROMOTION_FIELDS)
             return await self._promotions_page(request, db_session, now, errors, values)
+        say(request, PROMOTION_CREATED)
         return Redirect("/staff/promotions", status_code=303)
 
     async def _promotion_page(
@@ -136,12 +164,24 @@ class StaffPages(Controller):
         now: datetime,
         promotion_id: int,
         errors: Errors | None = None,
+        values: dict[str, str] | None = None,
     ) -> Template:
+        """The promotion with its uses, and its conditions in a form: as stored, or as sent when refused."""
         await promotions_admin.get_promotion(session, promotion_id)
         [(promotion, usage)] = await promotions_admin.promotions_with_usage(session, now, promotion_id)
-        status = 422 if errors else 200
         return page(
-            request, "staff_promotion.html", status_code=status, p=promotion, usage=usage, errors=errors or {}
+            request,
+            "staff_promotion.html",
+            status_code=422 if errors else 200,
+            p=promotion,
+            usage=usage,
+            errors=errors or {},
+            values=values or promotion_values(promotion),
+            centres=list(await session.scalars(select(Centre).order_by(Centre.name_fr))),
+            names=await load_names(session, language(request)),
+            categories=await categories(session),
+            subjects=CONFIG_PAGES,
+            subject="promotions",
         )
 
     @get("/promotions/{promotion_id:int}")
@@ -163,39 +203,71 @@ class StaffPages(Controller):
         now: NamedDependency[datetime],
         promotion_id: FromPath[int],
     ) -> Response[Any]:
-        form = {k: str(v) for k, v in (await request.form()).items()}
+        sent = await request.form()
+        form = {k: str(v) for k, v in sent.items()}
+        pausing = "paused" in form and len(form) <= 2  # the pause / resume button (with the CSRF field)
         try:
-            if "paused" in form and len(form) <= 2:  # the pause / resume button (with the CSRF field)
+            if pausing:
                 patch = c.PromotionPatch(paused=form["paused"] == "1")
             else:
+                form = form_values(sent, PROMOTION_EDIT_FIELDS)
                 patch = promotion_patch(form)
             await promotions_admin.update_promotion(uow, request.user, promotion_id, patch, now)
         except FORM_ERRORS as error:
             errors = form_problems(error, language(request), PROMOTION_EDIT_FIELDS)
-            return await self._promotion_page(request, db_session, now, promotion_id, errors)
-        return Redirect("/staff/promotions", status_code=303)
+            values = None if pausing else form
+            return await self._promotion_page(request, db_session, now, promotion_id, errors, values)
+        say(
+            request, (PROMOTION_PAUSED if patch.paused else PROMOTION_RESUMED) if pausing else PROMOTION_SAVED
+        )
+        return Redirect(
+            "/staff/promotions" if pausing else f"/staff/promotions/{promotion_id}", status_code=303
+        )
 
     async def _config_page(
-        self, request: Request[Identity, Any, Any], session: AsyncSession, **values: Any
+        self, request: Request[Identity, Any, Any], session: AsyncSession, subject: str, **values: Any
     ) -> Template:
+        """One subject's page: its form at the top (with its problems), then what is set."""
+        lang = language(request)
+        names = await load_names(session, lang)
+        seasons = await admin.list_seasons(session)
+        centres = list(await session.scalars(select(Centre).order_by(Centre.name_fr)))
+        rows: list[Any] = []
+        if subject == "tariffs":
+            rows = list(await admin.list_tariffs(session))
+        elif subject == "quotas":
+            rows = list(await admin.list_quotas(session))
         return page(
             request,
-            "staff_config.html",
+            f"staff_config_{subject}.html",
             status_code=422 if values.get("errors") else 200,
-            seasons=await admin.list_seasons(session),
-            tariffs=await admin.list_tariffs(session),
-            quotas=await admin.list_quotas(session),
-            centres=list(await session.scalars(select(Centre).order_by(Centre.name_fr))),
-            names=await load_names(session, language(request)),
-            categories=await categories(session),
+            subject=subject,
+            subjects=CONFIG_PAGES,
+            seasons=seasons,
+            rows=rows,
+            names=names,
+            season_options=[(x.code, season_name(x, lang)) for x, _centre in seasons],
+            centre_options=[(x.code, x.name_ar if lang == "ar" else x.name_fr) for x in centres],
+            type_options=[(code, names.any_unit_type(code)) for code in names.unit_type_codes()],
+            category_options=[(code, names.category(code)) for code in await categories(session)],
             **values,
         )
 
     @get("/config")
-    async def config(
-        self, request: Request[Identity, Any, Any], db_session: NamedDependency[AsyncSession]
+    async def config(self) -> Redirect:
+        """The configuration is a page per subject: seasons first."""
+        return Redirect("/staff/config/seasons", status_code=303)
+
+    @get("/config/{what:str}")
+    async def config_subject(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        what: FromPath[str],
     ) -> Template:
-        return await self._config_page(request, db_session)
+        if what not in CONFIG_PAGES:
+            raise NotFoundException()
+        return await self._config_page(request, db_session, what)
 
     @post("/config/{what:str}", status_code=303)
     async def set_config(
@@ -208,9 +280,11 @@ class StaffPages(Controller):
     ) -> Response[Any]:
         """Set one tariff (nightly price) or one quota (units, or a share in %), as PUT /api/tariffs and
         /api/quotas do; change a season's dates and stay lengths (PATCH /api/seasons/{code}) or create
-        one (POST /api/seasons). The problem is shown in the form that was sent."""
+        one (POST /api/seasons). The problem is shown in the form that was sent, on its subject's page;
+        a save is confirmed there once (a flash message)."""
         if what not in CONFIG_FIELDS:
-            return await self._config_page(request, db_session)
+            return Redirect("/staff/config/seasons", status_code=303)
+        subject = CONFIG_SUBJECT[what]
         sent = await request.form()
         form = {k: str(v).strip() for k, v in sent.items() if k != "_csrf_token"}
         if what == "new-season":
@@ -219,8 +293,11 @@ class StaffPages(Controller):
             await _configure(uow, request.user, what, form, now)
         except FORM_ERRORS as error:
             errors = form_problems(error, language(request), CONFIG_FIELDS[what])
-            return await self._config_page(request, db_session, errors={what: errors}, form={what: form})
-        return Redirect("/staff/config", status_code=303)
+            return await self._config_page(
+                request, db_session, subject, errors={what: errors}, form={what: form}
+            )
+        say(request, CONFIG_SAVED[what])
+        return Redirect(f"/staff/config/{subject}", status_code=303)
 
     async def _devices_page(
         self, request: Request[Identity, Any, Any], session: AsyncSession, now: datetime, **values: Any
@@ -288,6 +365,7 @@ class StaffPages(Controller):
     ) -> Response[Any]:
         """As DELETE /api/access/devices/{id}: the device's token stops working at once."""
         await access.revoke_device(uow, request.user, device_id, now)
+        say(request, DEVICE_REVOKED)
         return Redirect("/staff/devices", status_code=303)
 
 

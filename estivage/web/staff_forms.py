@@ -22,8 +22,11 @@ PROMOTION_FIELDS = (
     "stay_from", "stay_until", "book_from", "book_until", "min_nights", "max_uses", "max_uses_per_member",
     "budget", "exclusive",
 )  # fmt: skip
-PROMOTION_EDIT_FIELDS = ("name", "max_uses", "max_uses_per_member", "budget", "stay_until", "exclusive")
+# The edit form: every condition but the code (which members may have been given); `conditions` marks a
+# form that shows the lists, so that none ticked means "all" rather than "not sent".
+PROMOTION_EDIT_FIELDS = (*(f for f in PROMOTION_FIELDS if f != "code"), "conditions")
 CAPS = ("max_uses", "max_uses_per_member", "budget")  # the caps an edit may empty ("no limit")
+BOUNDS = ("stay_from", "stay_until", "book_from", "book_until")  # the dates an edit may empty ("open")
 SEASON_FIELDS = (
     "code", "name_fr", "name_ar", "kind", "centre", "starts_on", "ends_on", "min_nights", "max_nights",
     "arrival_weekdays",
@@ -36,6 +39,30 @@ def form_values(form: Any, fields: tuple[str, ...]) -> FormValues:
     return {
         k: ",".join(str(v) for v in form.getall(k, [])) if k in LISTS else str(form.get(k) or "")
         for k in fields
+    }
+
+
+def _decimal(minor: int | None) -> str:
+    return "" if minor is None else f"{minor // 100}.{minor % 100:02d}"
+
+
+def promotion_values(promotion: Any) -> FormValues:
+    """A stored promotion (``booking.models.Promotion``) as its edit form shows it: percent and MAD."""
+    p = promotion
+    return {
+        "name": p.name,
+        "kind": p.kind,
+        "percent": _decimal(p.percent_bp),
+        "amount": _decimal(p.amount_minor),
+        "stay_nights": "" if p.stay_nights is None else str(p.stay_nights),
+        "pay_nights": "" if p.pay_nights is None else str(p.pay_nights),
+        **{name: ",".join(str(x) for x in getattr(p, name)) for name in LISTS},
+        **{name: "" if getattr(p, name) is None else getattr(p, name).isoformat() for name in BOUNDS},
+        "min_nights": str(p.min_nights),
+        "max_uses": "" if p.max_uses is None else str(p.max_uses),
+        "max_uses_per_member": "" if p.max_uses_per_member is None else str(p.max_uses_per_member),
+        "budget": _decimal(p.budget_minor),
+        "exclusive": "on" if p.exclusive else "",
     }
 
 
@@ -85,17 +112,25 @@ def promotion_in(form: Mapping[str, str]) -> c.PromotionIn:
 
 def promotion_patch(form: Mapping[str, str]) -> c.PromotionPatch:
     """The edit form as a PromotionPatch held to a new promotion's limits (the patch schema has the same
-    ones, but a Struct built by its constructor is not validated); the form shows each cap's value, so a
-    cap left blank is cleared ("no limit")."""
+    ones, but a Struct built by its constructor is not validated); the form shows each cap's and each
+    date's value, so one left blank is cleared ("no limit", "open")."""
     data: dict[str, Any] = {"exclusive": form.get("exclusive") == "on"}
     if name := form.get("name", "").strip():
         data["name"] = name
-    _numbers(form, data, ("max_uses", "max_uses_per_member"))
-    _money(form, data, ("budget",))
-    _days(form, data, ("stay_until",))
-    limits = {k: v for k, v in data.items() if k in {"name", *CAPS}}
+    if kind := form.get("kind", "").strip():
+        data["kind"] = kind
+    if (percent := hundredths(form, "percent")) is not None:
+        data["percent_bp"] = percent
+    _money(form, data, ("amount", "budget"))
+    _numbers(form, data, ("max_uses", "max_uses_per_member", "stay_nights", "pay_nights", "min_nights"))
+    _days(form, data, BOUNDS)
+    if form.get("conditions"):
+        for name in ("centres", "unit_types", "categories"):
+            data[name] = codes(form, name)
+        data["arrival_weekdays"] = weekdays(form)
+    limits = {k: v for k, v in data.items() if k in {"name", "amount", *CAPS}}
     msgspec.convert({"name": "-", "kind": "percentage", "percent_bp": 1, **limits}, c.PromotionIn)
-    data["clear"] = [cap for cap in CAPS if cap in form and not form[cap].strip()]
+    data["clear"] = [name for name in (*CAPS, *BOUNDS) if name in form and not form[name].strip()]
     return msgspec.convert(data, c.PromotionPatch)
 
 

@@ -16,6 +16,7 @@ from accounts.domain.identity import Identity
 from accounts.guards import requires_staff
 from estivage.web.common import page
 from inventory.domain.calendar import local_today
+from kernel.codes import ErrorCode
 from kernel.errors import RuleViolation
 from kernel.uow import UnitOfWork
 from payments.reports import export_payroll, payroll_report
@@ -30,7 +31,7 @@ def month_of(text: str | None, now: datetime) -> date:
     try:
         return date.fromisoformat(f"{text}-01")
     except ValueError:
-        raise RuleViolation("invalid_month", "The month must be YYYY-MM.", "month") from None
+        raise RuleViolation(ErrorCode.INVALID_MONTH, "The month must be YYYY-MM.", "month") from None
 
 
 class StaffPayrollPages(Controller):

@@ -32,16 +32,24 @@ from booking.models import Booking
 from estivage.problems import status_of
 from estivage.web import error_words as words
 from estivage.web.common import Errors, form_errors, language, page, parse_int
+from estivage.web.error_words import error_text
+from estivage.web.flash import say
+from estivage.web.summer_guide import PARTS, Guide, Slot
 from inventory.models import Rotation
 from inventory.snapshot import CentreView, centre_view
+from kernel.codes import ErrorCode
 from kernel.errors import DomainError, NotFound
-from kernel.i18n import Translator, translator
+from kernel.i18n import N_, Translator, translator
 from kernel.uow import UnitOfWork
 
-CHOICE_PARTS = ("centre", "rotation", "unit_type")
+CHOICE_PARTS = PARTS
 FIELDS = ("party_size", *(f"choices[{i}].{part}" for i in range(MAX_CHOICES) for part in CHOICE_PARTS))
 MAX_PARTY = 50  # as the API's ApplicationIn
 LOCAL_ZONE = "Africa/Casablanca"  # the foundation's deadlines are read in Moroccan time
+REFRESH = "refresh"  # the form's "show the matching choices" step: nothing is saved
+SAVED = N_("Your application is saved.")
+WITHDRAWN = N_("Your application is withdrawn.")
+DECLINED = N_("You declined the offer; the unit goes to the next in line.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +73,16 @@ class OfferLine:
     pay_before: datetime  # in the centre's time zone
 
 
+@dataclass(frozen=True, slots=True)
+class ChoiceRow:
+    """One ranked choice's three selects: the options each offers, given the parts chosen before it."""
+
+    index: int
+    centres: list[tuple[str, str]]
+    rotations: list[tuple[str, str]]  # empty until a centre is chosen
+    unit_types: list[tuple[str, str]]  # empty until a rotation is chosen
+
+
 @dataclass
 class CampaignPage:
     """One campaign on the member's page: the form while applications are open, the result after."""
@@ -73,15 +91,44 @@ class CampaignPage:
     accepting: bool
     closes_at: datetime  # local time
     slots: list[SlotLine]
-    centre_options: list[tuple[str, str]]
-    rotation_options: list[tuple[str, str]]
-    unit_type_options: list[tuple[str, str]]
+    labels: Labels
+    offered: list[Slot]
     application: s.ApplicationOut | None
     choices: list[SlotLine]
     offer: OfferLine | None
     waiting: list[tuple[SlotLine, int]]
     values: dict[str, str] = field(default_factory=dict)
     errors: Errors = field(default_factory=dict)
+
+    def guide(self) -> Guide:
+        """The choices the form offers, for the party size on the form (all while it is not a size)."""
+        text = self.values.get("party_size", "").strip()
+        party = int(text) if text.isdigit() and 1 <= int(text) <= MAX_PARTY else None
+        return Guide(self.offered, party, self.labels.rotations)
+
+    def narrow(self) -> None:
+        guide = self.guide()
+        for i in range(MAX_CHOICES):
+            key = f"choices[{i}]"
+            kept = guide.narrow({part: self.values.get(f"{key}.{part}", "") for part in PARTS})
+            self.values.update({f"{key}.{part}": value for part, value in kept.items()})
+
+    @property
+    def rows(self) -> list[ChoiceRow]:
+        """The three choices' selects, each offering only what the parts chosen before it allow."""
+        guide = self.guide()
+        return [self.labels.row(guide, i, self.values) for i in range(MAX_CHOICES)]
+
+    @property
+    def by_centre(self) -> list[tuple[str, list[tuple[SlotLine, list[SlotLine]]]]]:
+        """The units offered, centre by centre and rotation by rotation (a short list on a phone)."""
+        grouped: dict[str, dict[str, list[SlotLine]]] = {}
+        for line in sorted(self.slots, key=lambda x: x.first or date.min):
+            grouped.setdefault(line.centre, {}).setdefault(line.rotation, []).append(line)
+        return [
+            (centre, [(lines[0], lines) for lines in rotations.values()])
+            for centre, rotations in grouped.items()
+        ]
 
     @property
     def seed(self) -> str | None:
@@ -127,26 +174,37 @@ class Labels:
             int(supply.get("capacity", 0)),
         )
 
-    def options(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
-        """The three selects of a choice, built from the slots that have units."""
-        offered = [key for key, x in self.supply.items() if x["units"] > 0]
-        centres = list(dict.fromkeys(c for c, _r, _t in offered))
-        rotations = [code for code in self.rotations if any(r == code for _c, r, _t in offered)]
-        capacity: dict[str, tuple[str, set[int]]] = {}
-        for c, r, t in offered:
-            name, seen = capacity.get(t, (self.unit_type(c, t), set()))
-            capacity[t] = (name, seen | {self.supply[(c, r, t)]["capacity"]})
+    def dates(self, rotation: str) -> str:
+        found = self.rotations.get(rotation)
+        return rotation if found is None else translator(self.lang).span(found.starts_on, found.ends_on)
+
+    def row(self, guide: Guide, index: int, values: dict[str, str]) -> ChoiceRow:
+        """A choice's options; a value sent that they do not hold is kept (selected, with its problem
+        next to it) so that the member sees what was refused."""
+        key = f"choices[{index}]"
+        centre, rotation, unit_type = (values.get(f"{key}.{part}", "") for part in PARTS)
         words = translator(self.lang)
-        blank = [("", "—")]
-        return (
-            blank + [(c, self.centre(c)) for c in centres],
-            blank
-            + [
-                (r, f"{r} · {words.span(self.rotations[r].starts_on, self.rotations[r].ends_on)}")
-                for r in rotations
-            ],
-            blank + [(t, f"{name} · {_persons(words, caps)}") for t, (name, caps) in capacity.items()],
-        )
+        centres = [(c, self.centre(c)) for c in guide.centres()]
+        rotations = [(r, self.dates(r)) for r in guide.rotations(centre)] if centre else []
+        unit_types = [
+            (x.unit_type, f"{self.unit_type(centre, x.unit_type)} · {_persons(words, {x.capacity})}")
+            for x in guide.unit_types(centre, rotation)
+        ]
+        for options, value, text in (
+            (centres, centre, self.centre(centre)),
+            (rotations, rotation, self.dates(rotation)),
+            (unit_types, unit_type, self.unit_type(centre, unit_type)),
+        ):
+            if value and value not in {code for code, _text in options}:
+                options.append((value, text))
+        return ChoiceRow(index, centres, rotations, unit_types)
+
+    def offered(self) -> list[Slot]:
+        return [
+            Slot(c, r, t, int(x["units"]), int(x["capacity"]))
+            for (c, r, t), x in self.supply.items()
+            if x["units"] > 0
+        ]
 
 
 def _persons(words: Translator, capacities: set[int]) -> str:
@@ -200,6 +258,21 @@ def on_form_rows(errors: Errors, rows: list[int]) -> Errors:
     }
 
 
+def each_choice_checked(campaign: Campaign, data: cmd.ApplicationIn, rows: list[int], lang: str) -> Errors:
+    """Every choice held to the campaign's rules on its own (the service stops at the first problem),
+    so that each refused choice has its problem next to its select."""
+    errors: Errors = {}
+    for index, choice in enumerate(data.choices):
+        try:
+            services.checked_choices(
+                campaign, cmd.ApplicationIn(choices=[choice], party_size=data.party_size)
+            )
+        except DomainError as error:
+            found = {error.field or "": error_text(lang, error)}
+            errors.update(on_form_rows(found, [rows[index]]))
+    return errors
+
+
 async def campaign_page(
     session: AsyncSession, identity: Identity, campaign: Campaign, now: datetime, lang: str
 ) -> CampaignPage:
@@ -220,7 +293,6 @@ async def campaign_page(
             booking,
             found.payment_deadline.astimezone(ZoneInfo(zone)),
         )
-    centre_options, rotation_options, unit_type_options = labels.options()
     return CampaignPage(
         campaign=campaign,
         accepting=campaign.status == CampaignStatus.OPEN and now < campaign.applications_close_at,
@@ -228,9 +300,8 @@ async def campaign_page(
         slots=[
             labels.slot(x["centre"], x["rotation"], x["unit_type"]) for x in campaign.slots if x["units"] > 0
         ],
-        centre_options=centre_options,
-        rotation_options=rotation_options,
-        unit_type_options=unit_type_options,
+        labels=labels,
+        offered=labels.offered(),
         application=application,
         choices=[labels.slot(c.centre, c.rotation, c.unit_type) for c in application.choices]
         if application
@@ -257,8 +328,11 @@ class SummerPages(Controller):
         now: datetime,
         posted: tuple[str, dict[str, str], Errors] | None = None,
         status_code: int = 200,
+        narrow: bool = False,
     ) -> Template:
-        """Every campaign, newest first; `posted` puts a refused form back (code, values, errors)."""
+        """Every campaign, newest first; `posted` puts a refused form back (code, values, errors), or,
+        to `narrow`, the form of the "show the matching choices" step with what it no longer allows
+        emptied."""
         lang = language(request)
         campaigns = [
             await campaign_page(session, request.user, c, now, lang)
@@ -268,6 +342,8 @@ class SummerPages(Controller):
             if posted is not None and shown.campaign.code == posted[0]:
                 shown.values.update(posted[1])
                 shown.errors = posted[2]
+                if narrow:
+                    shown.narrow()
         return page(request, "summer.html", status_code=status_code, campaigns=campaigns)
 
     @get("/")
@@ -290,12 +366,19 @@ class SummerPages(Controller):
     ) -> Response[Any]:
         form = await request.form()
         values = {name: str(form.get(name) or "") for name in FIELDS}
+        if form.get("step") == REFRESH:
+            return await self._page(request, db_session, now, (code, values, {}), narrow=True)
         errors: Errors = {}
-        data, rows = parse_application(values, errors, language(request))
+        lang = language(request)
+        data, rows = parse_application(values, errors, lang)
         status = 422
         if data is not None:
+            campaign = await services.campaign_by_code(db_session, code)
+            errors = each_choice_checked(campaign, data, rows, lang)
+        if data is not None and not errors:
             try:
                 await services.apply(uow, request.user, code, data, now)
+                say(request, SAVED)
                 return Redirect(f"/summer#campaign-{code}", status_code=303)
             except DomainError as error:
                 if isinstance(error, NotFound):
@@ -319,6 +402,7 @@ class SummerPages(Controller):
                 raise
             errors = {"application": next(iter(form_errors(request, error).values()))}
             return await self._page(request, db_session, now, (code, {}, errors), status_of(error))
+        say(request, WITHDRAWN)
         return Redirect(f"/summer#campaign-{code}", status_code=303)
 
     async def _open_offer(
@@ -327,7 +411,7 @@ class SummerPages(Controller):
         campaign = await services.campaign_by_code(session, code)
         shown = await campaign_page(session, request.user, campaign, now, language(request))
         if shown.offer is None or shown.offer.offer.status != OfferStatus.OFFERED:
-            raise NotFound("offer_not_found", f"you hold no open offer in {code}")
+            raise NotFound(ErrorCode.OFFER_NOT_FOUND, f"you hold no open offer in {code}")
         return shown
 
     @get("/{code:str}/decline")
@@ -357,4 +441,5 @@ class SummerPages(Controller):
                 raise
             errors = {"decline": next(iter(form_errors(request, error).values()))}
             return await self._page(request, db_session, now, (code, {}, errors), status_of(error))
+        say(request, DECLINED)
         return Redirect(f"/summer#campaign-{code}", status_code=303)

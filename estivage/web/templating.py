@@ -31,6 +31,7 @@ from estivage.web.names import (
     PROMOTION_KIND,
     RELATION,
     SEASON_KIND,
+    SUBJECT_KIND,
     named,
 )
 from kernel.i18n import AUTONYM, DEFAULT_LOCALE, Amount, Translator, catalogue, translator
@@ -159,6 +160,7 @@ def environment() -> Environment:
         relation_name=_by_name(RELATION),
         age_band_name=_by_name(AGE_BAND),
         audit_kind_name=_by_name(AUDIT_KIND),
+        subject_kind_name=_by_name(SUBJECT_KIND),
         autonym=AUTONYM,
     )
     return env

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from kernel.codes import ErrorCode
 from kernel.errors import RuleViolation
 
 # How far ahead a stay may be searched or booked; beyond it no season is configured anyway.
@@ -72,16 +73,16 @@ def season_of(night: date, seasons: Sequence[SeasonRule]) -> SeasonRule | None:
 def check_dates(arrival: date, departure: date, guests: int, today: date) -> Stay:
     """The checks that need no configuration: order of the dates, not in the past, not too far, party."""
     if guests < 1:
-        raise RuleViolation("invalid_guests", "guests must be at least 1", field="guests")
+        raise RuleViolation(ErrorCode.INVALID_GUESTS, "guests must be at least 1", field="guests")
     if departure <= arrival:
-        raise RuleViolation("invalid_dates", "departure must be after arrival", field="departure")
+        raise RuleViolation(ErrorCode.INVALID_DATES, "departure must be after arrival", field="departure")
     if arrival < today:
         raise RuleViolation(
-            "arrival_in_past", f"arrival {arrival} is before today ({today})", field="arrival"
+            ErrorCode.ARRIVAL_IN_PAST, f"arrival {arrival} is before today ({today})", field="arrival"
         )
     if arrival > today + timedelta(days=MAX_DAYS_AHEAD):
         raise RuleViolation(
-            "arrival_too_far",
+            ErrorCode.ARRIVAL_TOO_FAR,
             f"arrival may be at most {MAX_DAYS_AHEAD} days ahead",
             field="arrival",
             params={"max_days": MAX_DAYS_AHEAD},
@@ -98,11 +99,11 @@ def direct_booking_seasons(stay: Stay, seasons: Sequence[SeasonRule]) -> list[Se
         season = season_of(night, seasons)
         if season is None or season.kind == SeasonKind.CLOSED:
             raise RuleViolation(
-                "centre_closed", f"the centre is closed on the night of {night}", field="arrival"
+                ErrorCode.CENTRE_CLOSED, f"the centre is closed on the night of {night}", field="arrival"
             )
         if season.kind == SeasonKind.SUMMER and not season.open_sale:
             raise RuleViolation(
-                "summer_by_application",
+                ErrorCode.SUMMER_BY_APPLICATION,
                 f"the night of {night} is in the summer season, allocated by application",
                 field="arrival",
             )
@@ -114,14 +115,14 @@ def direct_booking_seasons(stay: Stay, seasons: Sequence[SeasonRule]) -> list[Se
 def _check_stay_rules(stay: Stay, season: SeasonRule) -> None:
     if stay.night_count < season.min_nights:
         raise RuleViolation(
-            "stay_too_short",
+            ErrorCode.STAY_TOO_SHORT,
             f"a stay in this season lasts at least {season.min_nights} nights",
             field="departure",
             params={"min_nights": season.min_nights},
         )
     if stay.night_count > season.max_nights:
         raise RuleViolation(
-            "stay_too_long",
+            ErrorCode.STAY_TOO_LONG,
             f"a stay in this season lasts at most {season.max_nights} nights",
             field="departure",
             params={"max_nights": season.max_nights},
@@ -129,7 +130,7 @@ def _check_stay_rules(stay: Stay, season: SeasonRule) -> None:
     if stay.arrival.isoweekday() not in season.arrival_weekdays:
         weekdays = sorted(season.arrival_weekdays)
         raise RuleViolation(
-            "arrival_weekday",
+            ErrorCode.ARRIVAL_WEEKDAY,
             f"arrivals in this season are on {', '.join(_WEEKDAY_NAMES[d] for d in weekdays)}",
             field="arrival",
             params={"weekdays": ",".join(str(d) for d in weekdays)},  # ISO weekdays, 1 is Monday

@@ -18,6 +18,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.stores.base import Store
 
+from kernel.codes import ErrorCode
 from kernel.errors import RuleViolation
 
 KEY_TTL_SECONDS = 24 * 3600
@@ -47,7 +48,7 @@ class Idempotency:
             stored = msgspec.json.decode(raw, type=_Stored)
             if stored.digest != digest:
                 raise RuleViolation(
-                    "idempotency_key_reused",
+                    ErrorCode.IDEMPOTENCY_KEY_REUSED,
                     "this Idempotency-Key was used with another request body",
                     field="Idempotency-Key",
                 )
@@ -69,7 +70,7 @@ async def provide_idempotency(request: Request[Any, Any, Any]) -> Idempotency:
     key = request.headers.get("idempotency-key")
     if key is not None and not 1 <= len(key) <= MAX_KEY_LENGTH:
         raise RuleViolation(
-            "invalid_idempotency_key",
+            ErrorCode.INVALID_IDEMPOTENCY_KEY,
             f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters",
             field="Idempotency-Key",
         )

@@ -57,6 +57,7 @@ from enum import Enum, StrEnum
 from typing import Final
 from urllib.parse import parse_qsl, urlsplit
 
+from kernel.codes import ErrorCode
 from kernel.errors import DomainError
 from kernel.money import Money
 
@@ -77,11 +78,11 @@ _EMAIL = re.compile(r"[^\s<>\"'&|\\]{1,64}@[^\s<>\"'&|\\@]{1,189}")
 _MAX_FORM_FIELDS: Final = 200
 
 # Stable codes of the refusals, for logs and problem documents.
-BAD_HASH: Final = "cmi_bad_hash"
-MALFORMED: Final = "cmi_malformed"
-WRONG_STORE: Final = "cmi_wrong_store"
-AMOUNT_MISMATCH: Final = "cmi_amount_mismatch"
-BAD_CHECKOUT: Final = "cmi_bad_checkout"
+BAD_HASH: Final = ErrorCode.CMI_BAD_HASH
+MALFORMED: Final = ErrorCode.CMI_MALFORMED
+WRONG_STORE: Final = ErrorCode.CMI_WRONG_STORE
+AMOUNT_MISMATCH: Final = ErrorCode.CMI_AMOUNT_MISMATCH
+BAD_CHECKOUT: Final = ErrorCode.CMI_BAD_CHECKOUT
 
 
 class CmiError(DomainError):

@@ -29,12 +29,13 @@ from enum import StrEnum
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from kernel.codes import ErrorCode
 from kernel.errors import DomainError
 from kernel.money import Money
 from payments.domain.cmi import MALFORMED, CmiError, parse_amount
 
 BACK_OFFICE_ZONE: Final = ZoneInfo("Africa/Casablanca")
-BAD_EXPORT: Final = "cmi_bad_export"
+BAD_EXPORT: Final = ErrorCode.CMI_BAD_EXPORT
 
 _COLUMNS: Final = {
     "order_id": (

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from kernel.codes import ErrorCode
 from kernel.errors import RuleViolation
 from kernel.money import MAD, Money
 
@@ -37,7 +38,7 @@ def first_month_after(day: date) -> date:
 def schedule(total: Money, count: int, booked_on: date, terms: CreditTerms) -> list[Instalment]:
     if not 1 <= count <= terms.max_instalments:
         raise RuleViolation(
-            "invalid_instalments",
+            ErrorCode.INVALID_INSTALMENTS,
             f"choose between 1 and {terms.max_instalments} instalments",
             field="instalments",
             params={"min": 1, "max": terms.max_instalments},
@@ -45,7 +46,7 @@ def schedule(total: Money, count: int, booked_on: date, terms: CreditTerms) -> l
     base, remainder = divmod(total.amount_minor, count)
     if base < terms.min_instalment.amount_minor and count > 1:
         raise RuleViolation(
-            "instalment_too_small",
+            ErrorCode.INSTALMENT_TOO_SMALL,
             f"each instalment must be at least {terms.min_instalment}; choose fewer instalments",
             field="instalments",
         )
@@ -60,13 +61,15 @@ def schedule(total: Money, count: int, booked_on: date, terms: CreditTerms) -> l
 def check_eligible(category: str, open_credits: int, terms: CreditTerms) -> None:
     if category not in terms.categories:
         raise RuleViolation(
-            "credit_not_available",
+            ErrorCode.CREDIT_NOT_AVAILABLE,
             f"holiday credit is not offered to {category} members; please pay by card",
             field="method",
         )
     if open_credits > 0:
         raise RuleViolation(
-            "credit_already_open", "you already repay a holiday credit; pay this stay by card", field="method"
+            ErrorCode.CREDIT_ALREADY_OPEN,
+            "you already repay a holiday credit; pay this stay by card",
+            field="method",
         )
 
 

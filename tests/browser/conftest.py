@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,14 @@ from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, 
 from tests.support.live import live_server
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-output" / "screenshots"
 PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1280, "height": 800}
+# axe-core as package-lock.json pins it, installed by `make deps` (npm ci).
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG 2.0, 2.1 and 2.2, levels A and AA (axe has no "wcag22a" tag: 2.2 added no level-A rule it checks).
+AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa")
 
 
 @pytest.fixture(params=["sqlite"])
@@ -112,11 +119,76 @@ async def phone(browser: Browser) -> AsyncIterator[Page]:
 
 
 async def shot(page: Page, name: str) -> None:
+    """Check the page as it is now (it fits its viewport, axe finds nothing), then keep a screenshot."""
+    problems = await page_problems(page)
+    if problems:
+        pytest.fail(f"{name} ({page.url}):\n  " + "\n  ".join(problems), pytrace=False)
+    await shot_only(page, name)
+
+
+async def shot_only(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+async def page_problems(page: Page) -> list[str]:
+    """Wider than its viewport (sideways scrolling), and axe-core's WCAG 2.2 A/AA violations."""
+    width, viewport = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    problems = []
+    if width > viewport:
+        culprits = ", ".join(await page.evaluate(_OVERFLOWING))
+        problems.append(f"{width} px wide in a {viewport} px viewport; past its edge: {culprits}")
+    codes = await page.locator("select option").evaluate_all(_CODES_SHOWN)
+    if codes:
+        problems.append("a select shows codes, not names: " + ", ".join(codes))
+    return problems + await accessibility_violations(page)
+
+
+# An option that reads as its own value (a code such as "r1" or "summer-2027"); numbers may read as such.
+_CODES_SHOWN = """options => options
+  .filter(o => o.value && !/^[0-9]+$/.test(o.value) && o.textContent.trim() === o.value)
+  .map(o => o.value)"""
+
+
+# The innermost elements that stick out of the viewport (not those clipped by a scrolling ancestor):
+# where to look when a page is too wide.
+_OVERFLOWING = """() => {
+  const out = el => { const r = el.getBoundingClientRect(); return r.right > innerWidth + 1 || r.left < -1; };
+  const clipped = el => { for (let p = el.parentElement; p; p = p.parentElement) {
+    if (p === document.body) return false;
+    if (getComputedStyle(p).overflowX !== "visible") return true; } return false; };
+  const classes = el => typeof el.className === "string" && el.className.trim()
+    ? "." + el.className.trim().split(/\\s+/).join(".") : "";
+  const name = el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + classes(el);
+  return [...document.body.querySelectorAll("*")]
+    .filter(el => out(el) && !clipped(el) && ![...el.children].some(out))
+    .slice(0, 5).map(el => name(el.parentElement) + " > " + name(el));
+}"""
 
 
 async def fits_the_screen(page: Page) -> bool:
     """No sideways scrolling: the page is no wider than the viewport."""
     width = await page.evaluate("document.documentElement.scrollWidth")
     return int(width) <= PHONE["width"]
+
+
+@cache
+def _axe_source() -> str:
+    if not AXE.exists():
+        pytest.fail(f"axe-core is not installed ({AXE}): run `make deps` (or `npm ci`)", pytrace=False)
+    return AXE.read_text(encoding="utf-8")
+
+
+_RUN_AXE = """tags => axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]})
+  .then(results => results.violations.map(v => v.id + " (" + v.impact + "): " + v.help + " at "
+    + v.nodes.map(n => n.target.join(" ")).join(", ")))"""
+
+
+async def accessibility_violations(page: Page) -> list[str]:
+    """axe-core's WCAG 2.2 A/AA violations on the page as it is now, one line each.
+
+    axe is evaluated through the devtools protocol, which the page's Content-Security-Policy does not
+    govern: a <script> tag added to the page would be an inline script the policy blocks (and reports)."""
+    if not await page.evaluate("typeof window.axe === 'object'"):
+        await page.evaluate(_axe_source())
+    return list(await page.evaluate(_RUN_AXE, list(AXE_TAGS)))

@@ -11,7 +11,7 @@ import httpx
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser.conftest import PHONE, fits_the_screen, shot
-from tests.conftest import NOW, PASSWORD
+from tests.conftest import NOW, PASSWORD, Clock
 
 STAY = {"centre": "ifrane", "arrival": "2026-12-20", "departure": "2026-12-24", "guests": "2"}
 
@@ -134,7 +134,75 @@ async def bearer(api: httpx.AsyncClient, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-async def test_member_applies_for_summer_in_arabic_on_a_phone(phone: Page, base_url: str) -> None:
+async def test_member_applies_for_summer_step_by_step_on_a_phone(
+    phone: Page, base_url: str, clock: Clock
+) -> None:
+    """The guided form in Arabic: each select offers only what the one before allows (htmx swaps the
+    form in place), the save is confirmed; the page fits 375 px in both languages, before and after the
+    draw with its hashes opened."""
+    async with httpx.AsyncClient(base_url=base_url) as api:
+        staff = await bearer(api, "staff")
+        opened = await api.post(
+            "/api/campaigns",
+            json={"season": "summer-2027", "applications_close_at": (NOW + timedelta(days=7)).isoformat()},
+            headers=staff,
+        )
+        assert opened.status_code == 201, opened.text
+    await log_in(phone, base_url, "M0001")  # prefers Arabic
+    await phone.click("#nav-summer")
+    await expect(phone.locator("html")).to_have_attribute("dir", "rtl")
+    form = phone.locator("#apply-summer-2027")
+    rotation = form.locator('select[name="choices[0].rotation"]')
+    unit_type = form.locator('select[name="choices[0].unit_type"]')
+    await expect(rotation.locator('option[value="r1"]')).to_have_count(0)  # no centre chosen yet
+    await form.locator('input[name="party_size"]').fill("6")
+    await form.locator('select[name="choices[0].centre"]').select_option("ifrane")
+    await expect(rotation.locator('option[value="r1"]')).to_have_count(1)
+    await rotation.select_option("r1")
+    await expect(unit_type.locator('option[value="bungalow"]')).to_have_count(1)
+    await expect(unit_type.locator('option[value="apt2"]')).to_have_count(0)  # five persons at most
+    assert await fits_the_screen(phone)
+    await shot(phone, "member-summer-guided-ar")
+    await unit_type.select_option("bungalow")
+    await form.locator("button.primary").click()
+    await expect(phone.locator("#flashes")).to_have_text("تم حفظ طلبك.")
+    await expect(phone.locator("#public-id-summer-2027")).to_have_text(re.compile(r"^S27-"))
+    assert await fits_the_screen(phone)
+    await shot(phone, "member-summer-applied-ar")
+    await phone.click("header button[name=lang][value=fr]")
+    await expect(phone.locator("html")).to_have_attribute("dir", "ltr")
+    await phone.locator("#slots-summer-2027 summary").click()
+    assert await fits_the_screen(phone)
+    await shot(phone, "member-summer-applied-fr")
+
+    clock.advance(days=8)
+    async with httpx.AsyncClient(base_url=base_url) as api:
+        staff = await bearer(api, "staff")
+        assert (await api.post("/api/campaigns/summer-2027/close", headers=staff)).status_code == 200
+        assert (await api.post("/api/campaigns/summer-2027/draw", headers=staff)).status_code == 200
+    for lang in ("fr", "ar"):
+        if lang == "ar":
+            await phone.click("header button[name=lang][value=ar]")
+            await expect(phone.locator("html")).to_have_attribute("dir", "rtl")
+        else:
+            await phone.reload()
+        check = phone.locator("#check-summer-2027")
+        await check.locator("summary").click()
+        await expect(check.locator("#seed-summer-2027")).to_be_visible()
+        assert await fits_the_screen(phone), lang
+        # The 64-digit hashes wrap in lines, not one character a line.
+        lines = await check.locator("#seed-summer-2027").evaluate("code => code.getClientRects().length")
+        height = await check.locator("#seed-summer-2027").evaluate(
+            "code => code.getBoundingClientRect().height"
+        )
+        assert lines >= 1
+        assert height < 120, (lang, height)
+        await shot(phone, f"member-summer-drawn-{lang}")
+
+
+async def test_the_summer_form_guides_without_javascript(browser: Browser, base_url: str) -> None:
+    """With scripts off, "Show the matching choices" sends the form back narrowed; nothing is saved until
+    the member sends it."""
     async with httpx.AsyncClient(base_url=base_url) as api:
         opened = await api.post(
             "/api/campaigns",
@@ -142,41 +210,38 @@ async def test_member_applies_for_summer_in_arabic_on_a_phone(phone: Page, base_
             headers=await bearer(api, "staff"),
         )
         assert opened.status_code == 201, opened.text
-    await log_in(phone, base_url, "M0001")  # prefers Arabic
-    await phone.click("#nav-summer")
-    await expect(phone.locator("html")).to_have_attribute("dir", "rtl")
-    await phone.select_option('select[name="choices[0].centre"]', "ifrane")
-    await phone.select_option('select[name="choices[0].rotation"]', "r1")
-    await phone.select_option('select[name="choices[0].unit_type"]', "apt2")
-    await phone.fill('input[name="party_size"]', "6")
-    await phone.click("#apply-summer-2027 button[type=submit]")
-    problem = phone.locator('.field.invalid:has(select[name="choices[0].unit_type"]) .problem')
-    await expect(problem).to_have_text("عدد الأشخاص يفوق سعة هذه الوحدة.")
-    assert await fits_the_screen(phone)
-    await shot(phone, "member-summer-error-ar")
+    context = await browser.new_context(viewport=PHONE, java_script_enabled=False)
+    page = await context.new_page()
+    await log_in(page, base_url, "M0002")  # prefers French
+    await page.goto(f"{base_url}/summer")
+    form = page.locator("#apply-summer-2027")
+    await form.locator('input[name="party_size"]').fill("6")
+    await form.locator('select[name="choices[0].centre"]').select_option("ifrane")
+    await form.locator("#refresh-summer-2027").click()
+    rotation = form.locator('select[name="choices[0].rotation"]')
+    await expect(rotation.locator('option[value="r1"]')).to_have_count(1)
+    await rotation.select_option("r1")
+    await form.locator("#refresh-summer-2027").click()
+    unit_type = form.locator('select[name="choices[0].unit_type"]')
+    await expect(unit_type.locator('option[value="bungalow"]')).to_have_count(1)
+    await expect(unit_type.locator('option[value="apt2"]')).to_have_count(0)
+    await expect(page.locator("#public-id-summer-2027")).to_have_count(0)  # nothing saved yet
+    await unit_type.select_option("bungalow")
+    await form.locator("button.primary").click()
+    await expect(page.locator("#flashes")).to_have_text("Votre demande est enregistrée.")
+    await expect(page.locator("#public-id-summer-2027")).to_have_text(re.compile(r"^S27-"))
+    assert await fits_the_screen(page)
+    await shot(page, "member-summer-no-script-fr")
+    await context.close()
 
-    await phone.select_option('select[name="choices[0].unit_type"]', "bungalow")
-    await phone.click("#apply-summer-2027 button[type=submit]")
-    await expect(phone.locator("#public-id-summer-2027")).to_have_text(re.compile(r"^S27-"))
-    assert await fits_the_screen(phone)
-    await shot(phone, "member-summer-applied-ar")
 
-
-async def test_staff_pages_fit_a_phone_in_both_languages(phone: Page, base_url: str) -> None:
+async def test_a_promotion_problem_shows_at_its_field_in_arabic(phone: Page, base_url: str) -> None:
+    # Every staff page in both languages at both widths: test_every_page_in_chromium.py.
     await log_in(phone, base_url, "staff")
-    pages = ("/staff", "/staff/promotions", "/staff/config", "/staff/devices", "/manage/ifrane")
-    for lang in ("fr", "ar"):
-        if lang == "ar":
-            await phone.click("header button[name=lang][value=ar]")
-            await expect(phone.locator("html")).to_have_attribute("dir", "rtl")
-        for path in pages:
-            await phone.goto(f"{base_url}{path}")
-            await expect(phone.locator("h1")).to_be_visible()
-            assert await fits_the_screen(phone), (lang, path)
-            await shot(phone, f"staff{path.replace('/', '-')}-{lang}")
-    # A promotion's problem at its field, on the phone, in Arabic.
+    await phone.click("header button[name=lang][value=ar]")
+    await expect(phone.locator("html")).to_have_attribute("dir", "rtl")
     await phone.goto(f"{base_url}/staff/promotions")
     await phone.fill("#f-name", "Hiver")
     await phone.click("#new-promotion button[type=submit]")
     await expect(phone.locator("#e-percent")).to_have_text("هذا النوع من العروض يتطلب هذا الحقل.")
-    assert await fits_the_screen(phone)
+    await shot(phone, "staff-promotion-problem-ar")

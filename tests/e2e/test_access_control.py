@@ -186,6 +186,7 @@ ACCESS: dict[str, Route] = {
     "GET /centres/{code:str}/photos/{name:str}": Route(PAGE_LOGGED_IN),
     "GET /sw.js": Route(PUBLIC),
     "GET /bookings/{booking_id:uuid}/gate": Route(PAGE_OWN),
+    "GET /bookings/{booking_id:uuid}/stay.ics": Route(PAGE_OWN),
     "GET /api/payments/{payment_id:uuid}/receipt.pdf": Route(VISIBLE_BOOKING, nothing_to_find=True),
     f"PUT {BOOKING}/party": Route(OWN_OR_STAFF, body={"party": []}),
     "GET /api/booking-policy": Route(STAFF_ONLY),
@@ -294,7 +295,8 @@ ACCESS: dict[str, Route] = {
     "POST /manage/{code:str}/bookings/{booking_id:uuid}/no-show": Route(PAGE_DESK_BOOKING, form=True),
     "POST /manage/{code:str}/units/{number:str}/housekeeping": Route(PAGE_CENTRE, body={}, form=True),
     "GET /staff": Route(PAGE_STAFF),
-    "GET /staff/config": Route(PAGE_STAFF),
+    "GET /staff/config": Route(PAGE_STAFF),  # a redirect to the first subject's page
+    "GET /staff/config/{what:str}": Route(PAGE_STAFF),  # seasons, tariffs, quotas
     "GET /staff/devices": Route(PAGE_STAFF),
     "POST /staff/devices": Route(PAGE_STAFF, body={}, form=True),
     "POST /staff/devices/{device_id:uuid}/revoke": Route(PAGE_STAFF, body={}, form=True),

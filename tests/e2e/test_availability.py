@@ -61,6 +61,29 @@ async def test_a_retired_member_pays_the_social_tariff_and_is_bounded_by_the_quo
     assert offers["bungalow"]["available"] == 1
 
 
+async def test_a_promotion_code_prices_the_search_or_says_why_it_does_not_apply(
+    client: AsyncTestClient[Any],
+) -> None:
+    headers = await login(client, "M0002")
+    stay = {"centre": "saidia", "arrival": "2026-12-20", "departure": "2026-12-24", "guests": 2}
+    plain = {o["unit_type"]: o for o in (await _search(client, headers, **stay)).json()}
+    coded = {
+        o["unit_type"]: o for o in (await _search(client, headers, **stay, promo_code="SAIDIA10")).json()
+    }
+    assert set(coded) == set(plain)
+    for unit_type, offer in coded.items():
+        assert offer["promotion"]["name"] == "Code Saïdia -10%"
+        assert offer["price"]["amount_minor"] < plain[unit_type]["price"]["amount_minor"]
+        assert offer["promo_code_refused"] is None
+    unknown = (await _search(client, headers, **stay, promo_code="NOPE")).json()
+    assert {o["promo_code_refused"]["params"].get("reason") for o in unknown} == {"unknown"}
+    assert [o["price"] for o in unknown] == [plain[o["unit_type"]]["price"] for o in unknown]
+    elsewhere = (await _search(client, headers, **{**stay, "centre": "ifrane"}, promo_code="SAIDIA10")).json()
+    assert {o["promo_code_refused"]["params"].get("reason") for o in elsewhere} == {"centre"}
+    bad = await _search(client, headers, **stay, promo_code="no spaces!")
+    assert bad.status_code == 400
+
+
 async def test_a_large_party_only_sees_types_that_can_hold_it(client: AsyncTestClient[Any]) -> None:
     headers = await login(client, "M0001")
     response = await _search(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import re
 import uuid
@@ -296,7 +297,7 @@ async def test_staff_set_a_tariff_and_see_a_quota_problem_next_to_its_field(
     client: AsyncTestClient[Any],
 ) -> None:
     await page_login(client, "staff")
-    config = (await client.get("/staff/config")).text
+    config = (await client.get("/staff/config/tariffs")).text
     season = re.search(r'<select id="f-tariff-season" name="season">\s*<option value="([^"]+)"', config)
     assert season
     sent = await post_form(
@@ -312,7 +313,7 @@ async def test_staff_set_a_tariff_and_see_a_quota_problem_next_to_its_field(
         },
     )
     assert sent.status_code == 303, sent.text
-    assert "123,45\u00a0MAD" in (await client.get("/staff/config")).text
+    assert "123,45\u00a0MAD" in (await client.get("/staff/config/tariffs")).text
     unknown = await post_form(
         client,
         "/staff/config",
@@ -555,7 +556,9 @@ async def test_the_season_form_is_on_the_page_not_in_its_title(client: AsyncTest
     main = re.search(r"<main>(.*)</main>", config, re.S)
     assert main
     assert main.group(1).count('id="set-season"') == 1
-    assert main.group(1).count('id="set-tariff"') == 1
+    tariffs = re.search(r"<main>(.*)</main>", (await client.get("/staff/config/tariffs")).text, re.S)
+    assert tariffs
+    assert tariffs.group(1).count('id="set-tariff"') == 1
 
 
 async def test_a_member_may_rate_from_the_centres_departure_day_not_utcs(
@@ -753,10 +756,13 @@ async def test_names_not_codes_and_latin_names_isolated_on_arabic_pages(client: 
     await switch_language(client, "ar", "/staff")
     kpis = (await client.get("/staff")).text
     assert re.search(r'<tr data-category="active"><td>في حالة نشاط</td>', kpis)
-    config = (await client.get("/staff/config")).text
+    config = (await client.get("/staff/config/tariffs")).text
     tariffs = re.search(r'<table id="tariffs">.*?</table>', config, re.S)
     assert tariffs
-    assert "<td>الأرز</td><td>استوديو</td><td>متقاعدون</td>" in tariffs.group(0)
+    ifrane = re.search(r'<tbody data-season="[^"]+" data-centre="ifrane">.*?</tbody>', tariffs.group(0), re.S)
+    assert ifrane  # a group a season and centre, named in its heading
+    assert "</bdi> · الأرز</th>" in ifrane.group(0)
+    assert "<td>استوديو</td><td>متقاعدون</td>" in ifrane.group(0)
     assert "<td>ifrane</td>" not in tariffs.group(0)
     manager = (await client.get("/manage/ifrane")).text
     assert "<td>استوديو</td><td>متقاعدون</td>" in manager
@@ -1021,9 +1027,9 @@ async def test_staff_create_a_season_and_revoke_a_gate_device(client: AsyncTestC
     revoked = await post_form(client, "/staff/devices", action, {})
     assert revoked.status_code == 303
     assert (await client.get("/api/access/device", headers=gate)).status_code == 401
-    row = re.search(
-        rf'<tr data-device="{device["device_id"]}">.*?</tr>', (await client.get("/staff/devices")).text, re.S
-    )
+    after = (await client.get("/staff/devices")).text
+    assert "Borne révoquée : son jeton ne fonctionne plus." in html.unescape(after)  # the flash, once
+    row = re.search(rf'<tr data-device="{device["device_id"]}">.*?</tr>', after, re.S)
     assert row
     assert "Révoquée" in row.group(0)
     assert "/revoke" not in row.group(0)

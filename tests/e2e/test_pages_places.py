@@ -6,10 +6,12 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import icalendar
 from litestar.testing import AsyncTestClient
 from PIL import Image
 
-from tests.conftest import hold, login
+from kernel.settings import Settings
+from tests.conftest import confirm_booking, hold, login
 from tests.e2e.test_pages import page_login
 
 
@@ -103,6 +105,29 @@ async def test_the_gate_view_waits_for_the_stay_to_be_confirmed(client: AsyncTes
     assert held.status_code == 201, held.text
     await page_login(client, "M0002")
     assert (await client.get(f"/bookings/{held.json()['id']}/gate")).status_code == 409
+
+
+async def test_add_to_calendar_gives_the_paid_stay_at_the_centres_times_to_its_member_only(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    headers = await login(client, "M0002")
+    held = await hold(client, headers)
+    booking_id = held.json()["id"]
+    await page_login(client, "M0002")
+    assert (await client.get(f"/bookings/{booking_id}/stay.ics")).status_code == 409  # not paid yet
+    await confirm_booking(settings, booking_id)
+    page = (await client.get(f"/bookings/{booking_id}")).text
+    assert f'href="/bookings/{booking_id}/stay.ics"' in page
+    response = await client.get(f"/bookings/{booking_id}/stay.ics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/calendar")
+    event = icalendar.Calendar.from_ical(response.content).walk("VEVENT")[0]
+    start, end = event.decoded("dtstart"), event.decoded("dtend")
+    assert (start.date().isoformat(), f"{start:%H:%M}") == (held.json()["arrival"], "14:00")
+    assert (end.date().isoformat(), f"{end:%H:%M}") == (held.json()["departure"], "12:00")
+    assert str(start.tzinfo) == "Africa/Casablanca"
+    await page_login(client, "M0003")  # another member
+    assert (await client.get(f"/bookings/{booking_id}/stay.ics")).status_code == 404
 
 
 async def test_the_service_worker_is_served_at_the_root_to_anyone(client: AsyncTestClient[Any]) -> None:

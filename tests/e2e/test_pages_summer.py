@@ -67,14 +67,44 @@ async def test_member_applies_edits_sees_a_problem_next_to_its_select_and_withdr
     assert 'href="/summer" id="nav-summer"' in empty.text
     assert "الاصطياف الصيفي" in empty.text
     assert f"<bdi>{translator('ar').moment(DEADLINE)}</bdi>" in empty.text  # in Casablanca time
-    # The selects come from the campaign's slots: rotations with their dates, unit types with capacity.
-    assert re.search(r'<option value="r1">r1 · 1–11 يوليوز 2027</option>', empty.text)
-    assert re.search(r'<option value="bungalow">[^<]+ · 6 ', empty.text)
+    # The guided form: the centres of the campaign's slots first; no rotation before a centre is chosen.
+    assert re.search(r'<option value="ifrane">[^<]+</option>', field(empty.text, "choices[0].centre"))
+    assert '<option value="r1"' not in field(empty.text, "choices[0].rotation")
+    assert '<option value="bungalow"' not in field(empty.text, "choices[0].unit_type")
+    # "Show the matching choices" (without JavaScript) saves nothing and narrows the next select: the
+    # centre's rotations by their dates (not their codes), then the unit types that hold six persons.
+    step = {"step": "refresh"}
+    centre = await post_form(client, "/summer", APPLY, {**form({"centre": "ifrane"}, party=6), **step})
+    assert centre.status_code == 200
+    assert re.search(
+        r'<option value="r1">1–11 يوليوز 2027</option>', field(centre.text, "choices[0].rotation")
+    )
+    rotation = await post_form(
+        client, "/summer", APPLY, {**form({**BUNGALOW, "unit_type": ""}, party=6), **step}
+    )
+    unit_types = field(rotation.text, "choices[0].unit_type")
+    assert re.search(r'<option value="bungalow">[^<]+ · [^<]*6', unit_types)
+    assert 'value="apt2"' not in unit_types  # five persons at most: not offered to six
+    # A choice the party no longer fits is emptied, not kept: apt2 chosen, then the party grows to six.
+    grown = await post_form(client, "/summer", APPLY, {**form(APT, party=6), **step})
+    assert selected(grown.text, "choices[0].rotation") == "r2"
+    assert selected(grown.text, "choices[0].unit_type") == ""
+    assert (
+        await client.get(f"/api/campaigns/{CODE}/application", headers=await login(client, "M0001"))
+    ).status_code == 404
+    # With htmx, a change sends the same step and the form is swapped in place (the same answer).
+    hx = await post_form(client, "/summer", APPLY, {**form({"centre": "ifrane"}, party=6), **step})
+    assert 'hx-trigger="change"' in hx.text
+    assert 'hx-select="#apply-' in hx.text
 
     created = await post_form(client, "/summer", APPLY, form(BUNGALOW))
     assert created.status_code == 303, created.text
     mine = await own(client, await login(client, "M0001"))
     shown = await client.get("/summer")
+    # The confirmation, once: the next page does not repeat it.
+    assert '<div class="flashes" id="flashes" role="status">' in shown.text
+    assert "تم حفظ طلبك." in shown.text
+    assert "تم حفظ طلبك." not in (await client.get("/summer")).text
     # Latin inside Arabic text: isolated, so the bidi algorithm does not reorder it with its neighbours.
     assert f'<bdi class="public-id" id="public-id-{CODE}">{mine["public_id"]}</bdi>' in shown.text
     assert selected(shown.text, "choices[0].unit_type") == "bungalow"
@@ -116,6 +146,7 @@ async def test_member_applies_edits_sees_a_problem_next_to_its_select_and_withdr
     withdrawn = await post_form(client, "/summer", f"/summer/{CODE}/withdraw", {})
     assert withdrawn.status_code == 303
     page = await client.get("/summer")
+    assert "Votre demande est retirée." in html.unescape(page.text)
     assert f'id="withdrawn-{CODE}"' in page.text
     assert f'id="public-id-{CODE}"' not in page.text
     assert (await own(client, await login(client, "M0001")))["status"] == "withdrawn"
@@ -223,6 +254,7 @@ async def test_after_the_draw_offer_paid_waiting_and_declined(client: Client, cl
     declined = await post_form(client, f"/summer/{CODE}/decline", f"/summer/{CODE}/decline", {})
     assert declined.status_code == 303, declined.text
     after = await client.get("/summer")
+    assert 'class="flash success"' in after.text
     assert 'data-result="declined"' in after.text
     assert (await own(client, members[waiting]))["result"] == "offer"
 

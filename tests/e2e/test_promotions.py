@@ -171,9 +171,42 @@ async def test_a_change_lifts_caps_and_refuses_a_cap_both_set_and_lifted(
     assert unknown.status_code == 400
 
 
+async def test_a_change_of_conditions_is_held_to_a_new_promotions_rules_and_prices_with_them(
+    client: AsyncTestClient[Any],
+) -> None:
+    staff = await login(client, "staff")
+    created = await client.post("/api/promotions", headers=staff, json=WINTER)
+    url = f"/api/promotions/{created.json()['id']}"
+    member = await login(client, "M0002")
+    before = await _studio(client, member)
+    no_amount = await client.patch(url, headers=staff, json={"kind": "fixed"})
+    assert no_amount.status_code == 422, no_amount.text
+    assert (no_amount.json()["code"], no_amount.json()["field"]) == ("invalid_promotion", "amount")
+    assert (await client.get(url, headers=staff)).json()["kind"] == "percentage"  # nothing changed
+    fixed = {"kind": "fixed", "amount": {"amount_minor": 10_000, "currency": "MAD"}, "clear": ["stay_from"]}
+    changed = await client.patch(url, headers=staff, json=fixed)
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
+    assert (body["kind"], body["percent_bp"], body["amount"]["amount_minor"]) == ("fixed", None, 10_000)
+    assert (body["stay_from"], body["stay_until"]) == (None, "2027-02-28")
+    after = await _studio(client, member)
+    assert after["price"]["amount_minor"] != before["price"]["amount_minor"]
+    elsewhere = await client.patch(url, headers=staff, json={"centres": ["saidia"]})
+    assert elsewhere.json()["centres"] == ["saidia"]
+    undiscounted = await _studio(client, member)
+    assert undiscounted["price"]["amount_minor"] > after["price"]["amount_minor"]  # not at Ifrane now
+    backwards = await client.patch(
+        url, headers=staff, json={"book_from": "2027-01-02", "book_until": "2027-01-01"}
+    )
+    assert backwards.status_code == 422
+    assert backwards.json()["field"] == "book_until"
+
+
 async def test_the_openapi_document_says_how_to_lift_a_cap(client: AsyncTestClient[Any]) -> None:
     schemas = (await client.get("/schema/openapi.json")).json()["components"]["schemas"]
     patch = next(v for k, v in schemas.items() if k.endswith("PromotionPatch"))
     clear = patch["properties"]["clear"]
-    assert clear["items"]["enum"] == ["max_uses", "max_uses_per_member", "budget"]
+    caps_and_bounds = ["max_uses", "max_uses_per_member", "budget"]
+    caps_and_bounds += ["stay_from", "stay_until", "book_from", "book_until"]  # a date bound dropped: open
+    assert clear["items"]["enum"] == caps_and_bounds
     assert "no limit" in clear["description"]

@@ -151,7 +151,7 @@ async def test_a_rush_of_members_never_gets_more_than_the_units(
     ],
 )
 async def test_the_lock_is_what_keeps_the_retired_quota(
-    http: httpx.AsyncClient, settings: Settings, guard: str, monkeypatch: pytest.MonkeyPatch
+    http: httpx.AsyncClient, settings: Settings, guard: str, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # An active member already has the first bungalow on the night of the 24th, so retired members
     # arriving on the 21st must take another unit than those arriving on the 20th: only the lock stops
@@ -180,6 +180,10 @@ async def test_the_lock_is_what_keeps_the_retired_quota(
         {"arrival": "2026-12-20", "departure": "2026-12-24"},
         {"arrival": "2026-12-21", "departure": "2026-12-25"},
     )
+    if guard == "off" and backend == "sqlite" and statuses == Counter({201: 1, 409: len(retired) - 1}):
+        # SQLite has one writer: under a loaded machine its busy wait sometimes serialises the unguarded
+        # rush by itself. That run proves nothing either way; PostgreSQL's run is the proof.
+        pytest.xfail("SQLite serialised the unguarded rush by itself this time")
     assert statuses == Counter({201: 1, 409: len(retired) - 1})
 
 

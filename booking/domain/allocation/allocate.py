@@ -41,6 +41,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from booking.domain.allocation.lottery import JsonValue, canonical_json
+from kernel.codes import ErrorCode
 
 MAX_CHOICES = 3
 
@@ -48,7 +49,7 @@ MAX_CHOICES = 3
 class AllocationError(ValueError):
     """The allocation cannot run on these inputs; ``code`` is stable, ``detail`` is for people."""
 
-    def __init__(self, code: str, detail: str) -> None:
+    def __init__(self, code: ErrorCode, detail: str) -> None:
         super().__init__(detail)
         self.code = code
         self.detail = detail
@@ -78,9 +79,9 @@ class Application:
 
     def __post_init__(self) -> None:
         if not 1 <= len(self.choices) <= MAX_CHOICES:
-            raise AllocationError("choice_count", f"an application ranks 1 to {MAX_CHOICES} choices")
+            raise AllocationError(ErrorCode.CHOICE_COUNT, f"an application ranks 1 to {MAX_CHOICES} choices")
         if len(set(self.choices)) != len(self.choices):
-            raise AllocationError("duplicate_choice", "the same slot is ranked twice")
+            raise AllocationError(ErrorCode.DUPLICATE_CHOICE, "the same slot is ranked twice")
 
     def canonical(self) -> dict[str, JsonValue]:
         return {
@@ -103,14 +104,16 @@ class Campaign:
 
     def __post_init__(self) -> None:
         if any(count < 0 for count in self.units.values()):
-            raise AllocationError("negative_units", "a slot cannot have fewer than 0 units")
+            raise AllocationError(ErrorCode.NEGATIVE_UNITS, "a slot cannot have fewer than 0 units")
         for slot, by_category in self.reserved.items():
             if slot not in self.units:
-                raise AllocationError("unknown_slot", f"{slot} is reserved but has no units")
+                raise AllocationError(ErrorCode.UNKNOWN_SLOT, f"{slot} is reserved but has no units")
             if any(count < 0 for count in by_category.values()):
-                raise AllocationError("negative_reservation", f"{slot} has a negative reservation")
+                raise AllocationError(ErrorCode.NEGATIVE_RESERVATION, f"{slot} has a negative reservation")
             if sum(by_category.values()) > self.units[slot]:
-                raise AllocationError("reserve_exceeds_units", f"{slot} reserves more units than it has")
+                raise AllocationError(
+                    ErrorCode.RESERVE_EXCEEDS_UNITS, f"{slot} reserves more units than it has"
+                )
 
     def reserved_for(self, slot: Slot) -> Mapping[str, int]:
         return self.reserved.get(slot, {})
@@ -128,7 +131,7 @@ def reserve_by_share(
         percent = shares.get(slot.centre, {})
         if sum(percent.values()) > 100 or any(share < 0 for share in percent.values()):
             raise AllocationError(
-                "bad_share", f"shares of {slot.centre} must be 0-100 and add up to 100 at most"
+                ErrorCode.BAD_SHARE, f"shares of {slot.centre} must be 0-100 and add up to 100 at most"
             )
         reserved[slot] = {category: count * share // 100 for category, share in percent.items()}
     return reserved
@@ -288,16 +291,16 @@ def _check_inputs(
 ) -> None:
     ids = [application.application_id for application in applications]
     if len(set(ids)) != len(ids):
-        raise AllocationError("duplicate_application", "an application id appears twice")
+        raise AllocationError(ErrorCode.DUPLICATE_APPLICATION, "an application id appears twice")
     if len(lottery_order) != len(ids) or set(lottery_order) != set(ids):
         raise AllocationError(
-            "lottery_mismatch", "the lottery order is not a permutation of the applications"
+            ErrorCode.LOTTERY_MISMATCH, "the lottery order is not a permutation of the applications"
         )
     for application in applications:
         unknown = [slot for slot in application.choices if slot not in campaign.units]
         if unknown:
             raise AllocationError(
-                "unknown_slot", f"{application.application_id} asks for {unknown[0]}, not offered"
+                ErrorCode.UNKNOWN_SLOT, f"{application.application_id} asks for {unknown[0]}, not offered"
             )
 
 
@@ -323,7 +326,7 @@ def next_offer_after_lapse(
     """
     lapsed = book.live.get(lapsed_application_id)
     if lapsed is None:
-        raise AllocationError("no_live_offer", f"{lapsed_application_id} holds no live offer")
+        raise AllocationError(ErrorCode.NO_LIVE_OFFER, f"{lapsed_application_id} holds no live offer")
     live = {key: offer for key, offer in book.live.items() if key != lapsed_application_id}
     withdrawn = book.withdrawn | {lapsed_application_id}
     entry = _next_in_line(campaign, lapsed.slot, result.waiting_list(lapsed.slot), OfferBook(live, withdrawn))

@@ -43,6 +43,7 @@ from booking.domain.allocation.lottery import (
     lottery_order,
     verify_commitment,
 )
+from kernel.codes import ErrorCode
 
 T = TypeVar("T")
 INPUTS_FORMAT = "estivage-allocation-inputs/2"
@@ -144,10 +145,10 @@ def prepare_draw(
 
 def run_draw(inputs: DrawInputs) -> DrawRun:
     if not inputs.is_revealed():
-        raise AllocationError("seed_not_revealed", "the draw runs once the seeds are revealed")
+        raise AllocationError(ErrorCode.SEED_NOT_REVEALED, "the draw runs once the seeds are revealed")
     problem = _inputs_problem(inputs)
     if problem is not None:
-        raise AllocationError("inputs_inconsistent", str(problem))
+        raise AllocationError(ErrorCode.INPUTS_INCONSISTENT, str(problem))
     ids = [a.application_id for a in inputs.applications]
     order = lottery_order(_key(inputs), inputs.applications_digest, ids)
     return DrawRun(tuple(order), allocate(inputs.campaign, inputs.applications, order))
@@ -282,10 +283,10 @@ def rows_from_csv(text: str) -> list[PublishedRow]:
     reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
     try:
         if tuple(reader.fieldnames or ()) != COLUMNS:
-            raise AllocationError("bad_publication", f"the CSV columns must be {','.join(COLUMNS)}")
+            raise AllocationError(ErrorCode.BAD_PUBLICATION, f"the CSV columns must be {','.join(COLUMNS)}")
         return [_row_from_record(record) for record in reader]
     except csv.Error as error:
-        raise AllocationError("bad_publication", f"unreadable CSV: {error}") from error
+        raise AllocationError(ErrorCode.BAD_PUBLICATION, f"unreadable CSV: {error}") from error
 
 
 def rows_to_json(rows: Sequence[PublishedRow]) -> str:
@@ -301,7 +302,7 @@ def rows_from_json(text: str) -> list[PublishedRow]:
     document = _json_document(text, RESULTS_FORMAT)
     rows = document.get("rows")
     if not isinstance(rows, list):
-        raise AllocationError("bad_publication", f"a {RESULTS_FORMAT} document has a list of rows")
+        raise AllocationError(ErrorCode.BAD_PUBLICATION, f"a {RESULTS_FORMAT} document has a list of rows")
     return [_row_from_record(record) for record in rows]
 
 
@@ -309,10 +310,10 @@ def _json_document(text: str, expected_format: str, *older: str) -> dict[str, An
     try:
         document = json.loads(text)
     except ValueError as error:
-        raise AllocationError("bad_publication", f"not JSON ({error})") from error
+        raise AllocationError(ErrorCode.BAD_PUBLICATION, f"not JSON ({error})") from error
     if not isinstance(document, dict) or document.get("format") not in (expected_format, *older):
         also = "".join(f" or {name}" for name in older)
-        raise AllocationError("bad_publication", f"expected a {expected_format}{also} document")
+        raise AllocationError(ErrorCode.BAD_PUBLICATION, f"expected a {expected_format}{also} document")
     return document
 
 
@@ -325,7 +326,7 @@ def _row_from_record(record: dict[str, Any]) -> PublishedRow:
         values["waiting_position"] = None if waiting in (None, "") else int(waiting)
         return PublishedRow(**values)
     except (KeyError, TypeError, ValueError) as error:
-        raise AllocationError("bad_publication", f"unreadable result row: {record!r}") from error
+        raise AllocationError(ErrorCode.BAD_PUBLICATION, f"unreadable result row: {record!r}") from error
 
 
 # --- inputs: JSON ----------------------------------------------------------------------------------
@@ -380,7 +381,7 @@ def inputs_from_json(text: str) -> DrawInputs:
     except AllocationError:
         raise
     except (KeyError, TypeError, ValueError) as error:
-        raise AllocationError("bad_publication", f"unreadable inputs: {error!r}") from error
+        raise AllocationError(ErrorCode.BAD_PUBLICATION, f"unreadable inputs: {error!r}") from error
 
 
 def _seed(text: str) -> bytes | None:

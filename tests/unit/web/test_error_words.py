@@ -21,6 +21,7 @@ from estivage.web.error_words import ERROR_WORDS, ON_FIELD, PROMO_REFUSED, WITH_
 from estivage.web.forms import FieldError, hundredths, placed, schema_problem, validation_errors
 from inventory.commands import SeasonIn
 from inventory.domain.calendar import SeasonKind, SeasonRule, Stay, direct_booking_seasons
+from kernel.codes import ErrorCode
 from kernel.errors import DomainError, RuleViolation
 from kernel.i18n import translator
 
@@ -34,6 +35,8 @@ def _codes_in(node: ast.expr) -> list[str]:
     """The code argument's possible values: a string, or either branch of `a if c else b`."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return [node.value]
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "ErrorCode":
+        return [ErrorCode[node.attr].value]
     if isinstance(node, ast.IfExp):
         return _codes_in(node.body) + _codes_in(node.orelse)
     return []  # a code passed on (`error.code`): found where it was first raised
@@ -98,6 +101,11 @@ def test_every_code_raised_in_the_domain_has_words_read_in_arabic_and_french() -
     assert [words for words in every if not ARABIC.search(arabic.gettext(words))] == []
     assert [words for words in every if french.gettext(words) in {words, arabic.gettext(words)}] == []
     assert {code for code, _field in ON_FIELD} <= set(ERROR_WORDS)
+
+
+def test_every_named_code_has_words() -> None:
+    """The named codes (kernel.codes) are every code a domain error can take: each reads in the pages."""
+    assert [code.value for code in ErrorCode if code not in ERROR_WORDS] == []
 
 
 def _sample(params: set[str]) -> dict[str, int | str]:
