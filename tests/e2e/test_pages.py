@@ -902,11 +902,16 @@ async def test_staff_occupancy_counts_paid_stays_not_holds_and_satisfaction_is_t
     )
     await client.post(checkout.json()["redirect_url"] + "/confirm", headers=member)
     assert float((await ifrane_rate()).replace(",", ".")) > 0
-    clock.advance(days=31)  # 2026-12-24, departure day: the member rates the stay
+    clock.advance(days=27)  # 2026-12-20, the arrival day: the desk checks the stay in
+    desk = await login(client, "manager-ifrane")
+    checked_in = await client.post(f"/api/bookings/{held.json()['id']}/check-in", headers=desk)
+    assert checked_in.status_code == 200, checked_in.text
+    clock.advance(days=4)  # 2026-12-24, departure day: the member rates the stay
     client.cookies.clear()
     await page_login(client, "M0003")
     url = f"/bookings/{held.json()['id']}"
-    assert (await post_form(client, url, url + "/rate", {"score": "4"})).status_code == 303
+    answers = {"reception": "4", "cleanliness": "4", "value": "4"}
+    assert (await post_form(client, url, url + "/rate", answers)).status_code == 303
     client.cookies.clear()
     await page_login(client, "staff")
     assert '<p class="big" id="kpi-satisfaction">4,00/5</p>' in (await client.get("/staff")).text
