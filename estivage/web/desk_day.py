@@ -1,6 +1,6 @@
 """The desk's day on the manager's page: a chosen day's arrivals and departures with the party's names,
 the unit and how the stay was paid (``estivage.desk``), and each unit's housekeeping state; the words of
-a step done (``?done=``, a closed list: nothing the address says is echoed but a unit's number)."""
+each step done (``DONE``, flashed after it by ``estivage.web.desk_pages``)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from inventory.domain.housekeeping import Housekeeping
 from inventory.models import Centre, Unit, UnitType
 from kernel.i18n import N_
 
-# What ``?done=`` may say after a step, and the words for it (the unit's number is put in).
+# The words after each step (the unit's number is put in).
 DONE = {
     "checked_in": N_("Checked in: unit %(unit)s."),
     "checked_out": N_("Checked out: unit %(unit)s is to clean."),
@@ -47,8 +47,6 @@ class DeskDay:
     arrivals: list[DeskLine]
     departures: list[DeskLine]
     rooms: list[UnitRoom]
-    done: str | None
-    unit: str | None
 
 
 async def rooms_of(session: AsyncSession, code: str) -> list[UnitRoom]:
@@ -85,13 +83,9 @@ async def desk_day(
     day: date,
     now: datetime,
 ) -> DeskDay:
-    done = request.query_params.get("done")
-    unit = request.query_params.get("unit")
     return DeskDay(
         day,
         await desk_lines(session, request.user, code, day, "arrivals", now),
         await desk_lines(session, request.user, code, day, "departures", now),
         await rooms_of(session, code),
-        done if done in DONE else None,
-        unit[:32] if unit and done in DONE else None,
     )

@@ -4,7 +4,8 @@ chooses one), check-out, no-show, and a unit's housekeeping state.
 Each is a form POST (with the page's CSRF token) to the same services as the API (``booking.reception``,
 ``inventory.housekeeping``), which check the actor's centre on the server: a manager of another centre gets
 404 for the booking and 403 for the centre. Done, the desk's page is loaded again with the step's words
-(``?done=``); refused, the page is answered with the refusal's words and its status (409, 422).
+(a flash message, shown once); refused, the page is answered with the refusal's words and its status
+(409, 422).
 """
 
 from __future__ import annotations
@@ -27,15 +28,19 @@ from booking.reception import services as reception
 from booking.services import BookingView
 from estivage.problems import status_of
 from estivage.web.common import form_errors
+from estivage.web.desk_day import DONE
+from estivage.web.flash import say
 from estivage.web.manager import centre_page
 from inventory import housekeeping
 from kernel.errors import DomainError, NotFound
 from kernel.uow import UnitOfWork
 
 
-def back_to_desk(code: str, day: str, done: str, unit: str) -> Redirect:
-    query = urlencode({"day": day, "done": done, "unit": unit} if day else {"done": done, "unit": unit})
-    return Redirect(f"/manage/{code}?{query}#desk", status_code=303)
+def back_to_desk(request: Request[Identity, Any, Any], code: str, day: str, done: str, unit: str) -> Redirect:
+    """The desk's page again, on its day, with the step's words shown once (``estivage.web.flash``)."""
+    say(request, DONE[done], unit=unit)
+    query = f"?{urlencode({'day': day})}" if day else ""
+    return Redirect(f"/manage/{code}{query}#desk", status_code=303)
 
 
 class DeskPages(Controller):
@@ -91,7 +96,7 @@ class DeskPages(Controller):
             view = await step()
         except DomainError as error:
             return await self._refused(request, session, now, code, error)
-        return back_to_desk(view.centre, str(form.get("day") or ""), done, view.unit)
+        return back_to_desk(request, view.centre, str(form.get("day") or ""), done, view.unit)
 
     @post("/{code:str}/bookings/{booking_id:uuid}/check-out", status_code=303)
     async def check_out(
@@ -147,4 +152,4 @@ class DeskPages(Controller):
             await housekeeping.set_state(uow, request.user, code, number, state, now)
         except DomainError as error:
             return await self._refused(request, db_session, now, code, error)
-        return back_to_desk(code, str(form.get("day") or ""), "housekeeping", number)
+        return back_to_desk(request, code, str(form.get("day") or ""), "housekeeping", number)

@@ -28,7 +28,7 @@ from access.services import inside_by_party, on_site_now
 from accounts.domain.identity import STAFF, Identity
 from accounts.guards import requires_manager_or_staff
 from estivage.web.common import Errors, language, page, parse_date
-from estivage.web.desk_day import DONE, HOUSEKEEPING, chosen_day, desk_day
+from estivage.web.desk_day import HOUSEKEEPING, chosen_day, desk_day
 from estivage.web.error_words import error_text
 from estivage.web.gates import gate_lines, override_lines
 from estivage.web.names import load_names
@@ -235,7 +235,6 @@ async def centre_page(
         housekeeping_names=HOUSEKEEPING,
         payment_words=PAYMENT_STATUS,
         method_words=METHOD,
-        done_words=DONE,
         on_site=sum(party.persons for party in inside.values()),
         present=await people_on_site(session, inside, arabic, ZoneInfo(view.time_zone)),
         names=await load_names(session, lang),

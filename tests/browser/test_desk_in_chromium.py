@@ -51,7 +51,7 @@ async def test_the_manager_checks_a_party_in_and_sets_a_unit_out_of_service(
     assert other
     await choice.select_option(other)
     await line.get_by_role("button", name="Enregistrer l’arrivée").click()
-    await expect(page.locator("#desk-done")).to_have_text(f"Arrivée enregistrée : logement {other}.")
+    await expect(page.locator("#flashes")).to_have_text(f"Arrivée enregistrée : logement {other}.")
     await expect(page.locator(f'tr[data-booking="{booking_id}"] .badge')).to_have_text("Sur place")
     assert await fits_the_screen(page)
     await shot(page, "manager-desk")
@@ -61,6 +61,6 @@ async def test_the_manager_checks_a_party_in_and_sets_a_unit_out_of_service(
         room = page.locator("#housekeeping tbody tr").first
     await room.locator("select[name=state]").select_option("out_of_service")
     await room.get_by_role("button", name="Enregistrer").click()
-    await expect(page.locator("#desk-done")).to_be_visible()
+    await expect(page.locator("#flashes")).to_be_visible()
     await expect(page.locator("#housekeeping td.state.out_of_service")).to_have_count(1)
     await context.close()
