@@ -1,4 +1,4 @@
-"""Issuing passes for confirmed stays, and revoking them when a stay is cancelled."""
+"""Issuing passes for confirmed stays, and revoking them when a stay is cancelled or nobody came."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from access.services import add_to_feed
 from accounts.domain.identity import Identity
 from accounts.models import Member
 from booking.domain import states
-from booking.events import BookingCancelled, PartyNamed
+from booking.events import BookingCancelled, PartyNamed, StayNoShow
 from booking.services import BookingView, own_booking
 from inventory.domain.calendar import Stay, stay_window
 from inventory.snapshot import centre_view
@@ -106,6 +106,12 @@ async def revoke_booking_passes(
 async def revoke_on_cancel(uow: UnitOfWork, event: BookingCancelled) -> None:
     """A cancelled stay's pass is refused at every gate (a handler of ``BookingCancelled``)."""
     await revoke_booking_passes(uow.session, event.booking_id, "booking_cancelled", event.occurred_at)
+
+
+async def revoke_on_no_show(uow: UnitOfWork, event: StayNoShow) -> None:
+    """Nobody came: the stay's pass is refused at every gate, as a cancelled one's (a handler of
+    ``StayNoShow``, whether the desk or the worker recorded it)."""
+    await revoke_booking_passes(uow.session, event.booking_id, "no_show", event.occurred_at)
 
 
 async def revoke_on_party_change(uow: UnitOfWork, event: PartyNamed) -> None:

@@ -11,7 +11,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from accounts.domain.identity import Identity
+from accounts.domain.identity import MEMBER, Identity
 from accounts.guards import requires_member, requires_member_or_staff, requires_staff
 from booking import commands as c
 from booking import on_behalf, party, promotions_admin, reminders, services
@@ -21,6 +21,8 @@ from booking.domain import states
 from booking.domain.party import Companion
 from booking.domain.promotions import Quote, Usage
 from booking.models import BookingPolicy, Promotion
+from booking.searches import FOUNDATION_ZONE, SearchLog
+from inventory.domain.calendar import local_today
 from inventory.services import TypeOffer
 from kernel.errors import DomainError
 from kernel.http.idempotency import Idempotency, provide_idempotency
@@ -247,6 +249,9 @@ class AvailabilityController(Controller):
         """Each unit type free for every night of the stay, with its price for the caller (their tariff and
         any automatic promotion). 422 for dates that break the season's stay rules; staff give `member`
         to search for one."""
+        if member is None and request.user.role == MEMBER:  # the access rate's "searched" (docs/kpis.md)
+            log: SearchLog = request.app.state.search_log
+            await log.note(request.user.user_id, centre, local_today(now, FOUNDATION_ZONE))
         priced = await on_behalf.search(
             db_session,
             request.user,

@@ -154,7 +154,8 @@ async def place_hold(
         session, result, offer, category, member.user_id, request.promo_code, now
     )
     season = season_of(request.arrival, result.centre.seasons)
-    if season is None or season.kind != SeasonKind.OFF_SEASON:  # search_stay refused these already
+    # search_stay refused the others already: off-season, or a summer put on open sale (booking.open_sale)
+    if season is None or not (season.kind == SeasonKind.OFF_SEASON or season.open_sale):
         raise RuleViolation(ErrorCode.NOT_BOOKABLE, "these dates cannot be booked directly", field="arrival")
     expires = now + timedelta(minutes=policy.hold_minutes)
     booking = Booking(

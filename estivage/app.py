@@ -31,6 +31,7 @@ from booking.controllers import (
     ReminderController,
 )
 from booking.reception.controllers import ReceptionController
+from booking.searches import SearchLog
 from estivage import bootstrap, observability
 from estivage.desk import DeskController
 from estivage.mail import in_app_sender, mail_config
@@ -181,6 +182,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
                     providers, mail=mail_config(settings), account_states=account_states
                 ),
                 "account_states": account_states,
+                "search_log": SearchLog(session_factory(engine)),
             }
         ),
         dependencies={

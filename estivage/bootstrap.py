@@ -9,7 +9,7 @@ import logging
 from access import passes
 from accounts.events import AccountAccessChanged
 from accounts.tokens import AccountStates
-from booking.events import BookingCancelled, HoldsLapsed, PartyNamed, StayEndedEarly
+from booking.events import BookingCancelled, HoldsLapsed, PartyNamed, StayEndedEarly, StayNoShow
 from estivage import observability
 from kernel.events import EventHandlers
 from kernel.settings import Settings
@@ -58,6 +58,7 @@ def event_handlers(
 
     handlers.in_transaction(StayEndedEarly, refund_early)
     handlers.in_transaction(BookingCancelled, passes.revoke_on_cancel)
+    handlers.in_transaction(StayNoShow, passes.revoke_on_no_show)
     handlers.in_transaction(HoldsLapsed, late_money.give_up_lapsed)
     handlers.after_commit(PaymentsCancelled, cancel_intents)
     handlers.in_transaction(PartyNamed, passes.revoke_on_party_change)

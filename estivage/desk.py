@@ -5,6 +5,7 @@ each unit's housekeeping state, set by the desk."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -12,22 +13,25 @@ import msgspec
 from litestar import Controller, Request, get, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.domain.identity import Identity
 from accounts.guards import requires_manager_or_staff
 from accounts.models import Member
 from booking.domain import states
-from booking.models import Booking
+from booking.models import Booking, PartyMember
 from booking.party import parties_of
 from inventory import housekeeping
-from inventory.models import Centre, Unit
+from inventory.domain.housekeeping import Housekeeping
+from inventory.models import Centre, StayNight, Unit
 from inventory.repository import centre_by_code
 from kernel.uow import UnitOfWork
+from payments.domain.states import PaymentStatus
 from payments.models import Payment
 
 STAYS = tuple(sorted(states.PAID))
+Movement = Literal["arrivals", "departures"]
 
 
 class DeskLineOut(msgspec.Struct):
@@ -41,7 +45,13 @@ class DeskLineOut(msgspec.Struct):
     status: str
     party: list[str]
     payment: Annotated[str | None, msgspec.Meta(description="card, cmi, payroll, free…; null: none")] = None
+    payment_status: Annotated[
+        str | None, msgspec.Meta(description="pending, succeeded, refunded…; null: no payment")
+    ] = None
     housekeeping: str = "clean"
+    free_units: Annotated[
+        list[str], msgspec.Meta(description="a confirmed arrival's other free units of its type (check-in)")
+    ] = msgspec.field(default_factory=list)
 
 
 class UnitStateOut(msgspec.Struct):
@@ -57,12 +67,56 @@ class HousekeepingIn(msgspec.Struct, forbid_unknown_fields=True):
     state: Literal["to_clean", "clean", "out_of_service"]
 
 
-async def desk_day(
-    session: AsyncSession, identity: Identity, code: str, day: date, arriving: bool
-) -> list[DeskLineOut]:
+@dataclass(frozen=True, slots=True)
+class DeskLine:
+    """One stay of the desk's day as the page and the API read it."""
+
+    booking: Booking
+    unit: str
+    member: Member
+    party: tuple[PartyMember, ...]
+    payment: Payment | None
+    housekeeping: Housekeeping
+    # Other units of the stay's type free on each of its nights and in service (check-in's choice).
+    free_units: tuple[str, ...] = ()
+
+
+async def free_units_for(session: AsyncSession, booking: Booking, now: datetime) -> tuple[str, ...]:
+    """The units the desk may move ``booking`` to at check-in: its type, no live night of another stay
+    on any of its nights, not out of service (``booking.services.move_step`` checks the same again)."""
+    taken = select(StayNight.unit_id).where(
+        StayNight.unit_type_id == booking.unit_type_id,
+        StayNight.night >= booking.arrival,
+        StayNight.night < booking.departure,
+        StayNight.booking_id != booking.id,
+        or_(StayNight.hold_expires_at.is_(None), StayNight.hold_expires_at > now),
+    )
+    units = (
+        (
+            await session.execute(
+                select(Unit.id, Unit.number)
+                .where(
+                    Unit.unit_type_id == booking.unit_type_id,
+                    Unit.id != booking.unit_id,
+                    Unit.id.not_in(taken),
+                )
+                .order_by(Unit.number)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    rooms = await housekeeping.states_of(session, [unit_id for unit_id, _n in units])
+    return tuple(n for unit_id, n in units if rooms[unit_id] != Housekeeping.OUT_OF_SERVICE)
+
+
+async def desk_lines(
+    session: AsyncSession, identity: Identity, code: str, day: date, movement: Movement, now: datetime
+) -> list[DeskLine]:
+    """The stays arriving (or leaving) at the centre ``code`` on ``day``: for its manager or staff."""
     identity.require_centre(code)
     centre = await centre_by_code(session, code)
-    column = Booking.arrival if arriving else Booking.departure
+    column = Booking.arrival if movement == "arrivals" else Booking.departure
     rows = (
         (
             await session.execute(
@@ -78,29 +132,39 @@ async def desk_day(
     )
     ids = [b.id for b, _n, _m in rows]
     named = await parties_of(session, ids)
-    paid = dict(
-        (
-            await session.execute(
-                select(Payment.booking_id, Payment.provider).where(Payment.booking_id.in_(ids))
-            )
-        )
-        .tuples()
-        .all()
-    )
+    paid: dict[uuid.UUID, Payment] = {}
+    for payment in await session.scalars(
+        select(Payment).where(Payment.booking_id.in_(ids)).order_by(Payment.created_at)
+    ):
+        if payment.booking_id not in paid or payment.status == PaymentStatus.SUCCEEDED:
+            paid[payment.booking_id] = payment  # the one that paid, else the latest attempt
     rooms = await housekeeping.states_of(session, [b.unit_id for b, _n, _m in rows])
+    lines = []
+    for b, number, m in rows:
+        free = await free_units_for(session, b, now) if b.status == states.CONFIRMED else ()
+        party = tuple(named.get(b.id, ()))
+        lines.append(DeskLine(b, number, m, party, paid.get(b.id), rooms[b.unit_id], free))
+    return lines
+
+
+async def desk_day(
+    session: AsyncSession, identity: Identity, code: str, day: date, movement: Movement, now: datetime
+) -> list[DeskLineOut]:
     return [
         DeskLineOut(
-            booking_id=b.id,
-            unit=number,
-            member=f"{m.first_name} {m.last_name}",
-            member_number=m.member_number,
-            guests=b.guests,
-            status=b.status,
-            party=[p.name for p in named.get(b.id, [])],
-            payment=paid.get(b.id),
-            housekeeping=rooms[b.unit_id].value,
+            booking_id=line.booking.id,
+            unit=line.unit,
+            member=f"{line.member.first_name} {line.member.last_name}",
+            member_number=line.member.member_number,
+            guests=line.booking.guests,
+            status=line.booking.status,
+            party=[p.name for p in line.party],
+            payment=line.payment.provider if line.payment is not None else None,
+            payment_status=line.payment.status if line.payment is not None else None,
+            housekeeping=line.housekeeping.value,
+            free_units=list(line.free_units),
         )
-        for b, number, m in rows
+        for line in await desk_lines(session, identity, code, day, movement, now)
     ]
 
 
@@ -115,11 +179,12 @@ class DeskController(Controller):
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
         code: FromPath[str],
+        now: NamedDependency[datetime],
         date: FromQuery[date],
     ) -> list[DeskLineOut]:
         """A manager of that centre (403 elsewhere) or staff: each stay arriving that day, with its unit,
         member, party, status, payment and the unit's housekeeping state."""
-        return await desk_day(db_session, request.user, code, date, True)
+        return await desk_day(db_session, request.user, code, date, "arrivals", now)
 
     @get("/{code:str}/departures", summary="The stays leaving on a date (manager of that centre, staff)")
     async def departures(
@@ -127,10 +192,11 @@ class DeskController(Controller):
         request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
         code: FromPath[str],
+        now: NamedDependency[datetime],
         date: FromQuery[date],
     ) -> list[DeskLineOut]:
         """A manager of that centre (403 elsewhere) or staff: each stay leaving that day, as for arrivals."""
-        return await desk_day(db_session, request.user, code, date, False)
+        return await desk_day(db_session, request.user, code, date, "departures", now)
 
     @get("/{code:str}/housekeeping", summary="Each unit's housekeeping state")
     async def housekeeping_states(

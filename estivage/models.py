@@ -8,6 +8,7 @@ from booking.campaigns.models import Campaign, CampaignApplication, CampaignEven
 from booking.models import Booking, BookingPolicy, PartyMember, Promotion
 from booking.ratings import StayRating
 from booking.reminders import Reminder
+from booking.searches import MemberSearch
 from inventory.models import (
     Centre,
     InventoryVersion,
@@ -45,6 +46,7 @@ __all__ = [
     "InventoryVersion",
     "IssuedPass",
     "Member",
+    "MemberSearch",
     "OutboxMessage",
     "PartyMember",
     "Payment",

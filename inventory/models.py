@@ -130,6 +130,9 @@ class Season(Base):
     max_nights: Mapped[int] = mapped_column(Integer(), default=14)
     # ISO weekdays (1 = Monday … 7 = Sunday) on which a stay may begin.
     arrival_weekdays: Mapped[list[int]] = mapped_column(JSON(), default=lambda: [1, 2, 3, 4, 5, 6, 7])
+    # A summer season staff put on open sale after its draw's last re-offer round: its nights left are
+    # sold directly, by the off-season's rules (``booking.open_sale``). None: by application only.
+    open_sale_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     # Ordered refund tiers [{"days_before": d, "refund_bp": bp}, ...]; read by the booking rules.
     cancellation_policy: Mapped[list[dict[str, int]] | None] = mapped_column(JSON(), default=None)
 

@@ -209,6 +209,7 @@ def season_rule(season: Season) -> SeasonRule:
         min_nights=season.min_nights,
         max_nights=season.max_nights,
         arrival_weekdays=frozenset(season.arrival_weekdays),
+        open_sale=season.open_sale_at is not None,
     )
 
 

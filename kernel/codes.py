@@ -104,6 +104,7 @@ class ErrorCode(StrEnum):
     NOT_RATEABLE_YET = "not_rateable_yet"
     OFFER_NOT_FOUND = "offer_not_found"
     OFFER_PAID = "offer_paid"
+    OFFERS_STILL_OPEN = "offers_still_open"
     OPEN_HOLD_LIMIT = "open_hold_limit"
     OWN_ACCOUNT = "own_account"
     PARTY_COUNT_MISMATCH = "party_count_mismatch"

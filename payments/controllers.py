@@ -199,6 +199,46 @@ def refund_out(refund: PaymentRefund, payment: Payment) -> s.RefundOut:
     )
 
 
+def booking_payments_out(booking_id: uuid.UUID, found: receipts.BookingMoney) -> s.BookingPaymentsOut:
+    def receipt_url(payment: Payment, refund: bool = False) -> str:
+        return f"/api/payments/{payment.id}/receipt.pdf" + ("?refund=true" if refund else "")
+
+    return s.BookingPaymentsOut(
+        booking_id=booking_id,
+        payments=[
+            s.BookingPaymentOut(
+                id=payment.id,
+                provider=payment.provider,
+                status=payment.status,
+                amount=money_out(Money(payment.amount_minor, payment.currency)),
+                created_at=payment.created_at,
+                succeeded_at=payment.succeeded_at,
+                receipt_url=receipt_url(payment) if payment.status in receipts.RECEIPTED else None,
+                refund=None
+                if refund is None
+                else s.ReceiptRefundOut(
+                    id=refund.id,
+                    amount=money_out(Money(refund.amount_minor, refund.currency)),
+                    state=refund.state,
+                    created_at=refund.created_at,
+                    receipt_url=receipt_url(payment, refund=True),
+                ),
+            )
+            for payment, refund in found.payments
+        ],
+        instalments=[
+            s.InstalmentOut(
+                number=i.number,
+                count=i.count,
+                month=i.month,
+                amount=money_out(Money(i.amount_minor, i.currency)),
+                status=i.status,
+            )
+            for i in found.instalments
+        ],
+    )
+
+
 class RefundController(Controller):
     path = "/api"
     tags = ["payments"]
@@ -216,6 +256,21 @@ class RefundController(Controller):
         """The member's own booking (404 for another's), a manager's centres' or any for staff."""
         found = await refunds.refunds_of_booking(db_session, request.user, booking_id)
         return [refund_out(refund, payment) for refund, payment in found]
+
+    @get(
+        "/bookings/{booking_id:uuid}/payments",
+        summary="A booking's payments, their refunds and receipts, and its payroll deduction schedule",
+    )
+    async def payments_of(
+        self,
+        request: Request[Identity, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        booking_id: FromPath[uuid.UUID],
+    ) -> s.BookingPaymentsOut:
+        """The member's own booking (404 for another's), a manager's centres' or any for staff: each payment
+        with its method, state, receipt link and refund, and the payroll deduction schedule."""
+        found = await receipts.money_of_booking(db_session, request.user, booking_id)
+        return booking_payments_out(booking_id, found)
 
     @get(
         "/payments/{payment_id:uuid}/receipt.pdf",

@@ -25,6 +25,7 @@ from booking import services as bookings
 from kernel.codes import ErrorCode
 from kernel.errors import NotFound
 from kernel.i18n import N_, translator
+from payments.domain.states import PaymentStatus
 from payments.models import Instalment, Payment, PaymentRefund
 
 FONTS = Path("/usr/share/fonts/truetype/noto")
@@ -53,6 +54,34 @@ class Receipt:
     currency: str
     method: str
     schedule: tuple[tuple[str, int], ...]  # (month, amount) of a payroll deduction
+
+
+@dataclass(frozen=True, slots=True)
+class BookingMoney:
+    """A booking's payments, each with its refund if any, and its payroll deduction schedule."""
+
+    payments: list[tuple[Payment, PaymentRefund | None]]
+    instalments: list[Instalment]
+
+
+# Money taken (or taken and given back): these have a receipt worth downloading.
+RECEIPTED = frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED})
+
+
+async def money_of_booking(session: AsyncSession, identity: Identity, booking_id: uuid.UUID) -> BookingMoney:
+    """For whoever may see the booking (its member, staff, that centre's manager; 404 otherwise): its
+    payments in the order they were made, their refunds, and its instalments."""
+    await bookings.get_booking(session, identity, booking_id)
+    rows = await session.execute(
+        select(Payment, PaymentRefund)
+        .outerjoin(PaymentRefund, PaymentRefund.payment_id == Payment.id)
+        .where(Payment.booking_id == booking_id)
+        .order_by(Payment.created_at)
+    )
+    instalments = await session.scalars(
+        select(Instalment).where(Instalment.booking_id == booking_id).order_by(Instalment.number)
+    )
+    return BookingMoney(list(rows.tuples()), list(instalments))
 
 
 def amount_text(amount_minor: int, currency: str) -> str:

@@ -74,6 +74,39 @@ class RefundOut(msgspec.Struct):
     made_at: datetime | None
 
 
+class ReceiptRefundOut(msgspec.Struct):
+    """A refund of a payment, with the link to its receipt."""
+
+    id: uuid.UUID
+    amount: MoneyOut
+    state: Annotated[str, msgspec.Meta(description="owed (to make in the provider's back office) or made")]
+    created_at: datetime
+    receipt_url: str
+
+
+class BookingPaymentOut(msgspec.Struct):
+    """One payment of a booking: how, how much, its state, its receipt and its refund if any."""
+
+    id: uuid.UUID
+    provider: Annotated[str, msgspec.Meta(description="stripe, cmi, test, payroll or free")]
+    status: Annotated[str, msgspec.Meta(description="pending, succeeded, failed, refunded or cancelled")]
+    amount: MoneyOut
+    created_at: datetime
+    succeeded_at: datetime | None
+    receipt_url: Annotated[
+        str | None, msgspec.Meta(description="the receipt's PDF (?lang=ar|fr); null: no money was taken")
+    ]
+    refund: ReceiptRefundOut | None
+
+
+class BookingPaymentsOut(msgspec.Struct):
+    """What was paid for a booking and how: each payment with its receipt, and the payroll schedule."""
+
+    booking_id: uuid.UUID
+    payments: list[BookingPaymentOut]
+    instalments: Annotated[list[InstalmentOut], msgspec.Meta(description="the payroll deduction schedule")]
+
+
 class RefundMadeIn(msgspec.Struct, forbid_unknown_fields=True):
     """CMI's transaction id of a refund that staff made in CMI's back office."""
 

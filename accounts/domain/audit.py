@@ -55,6 +55,7 @@ class AuditKind(StrEnum):
     CAMPAIGN_CLOSED = "campaign.closed"
     CAMPAIGN_COMMITTED = "campaign.committed"
     CAMPAIGN_DRAWN = "campaign.drawn"
+    CAMPAIGN_OPEN_SALE = "campaign.open_sale"
     ACCOUNT_CREATED = "account.created"
     ACCOUNT_CHANGED = "account.changed"
     ROSTER_IMPORTED = "roster.imported"

@@ -34,6 +34,7 @@ EVENTS = (
     "cancelled",
     "not_offered",
     "reminded",  # an open offer's member told its deadline is a day away (``settle.REMINDER_NOTICE``)
+    "open_sale",
 )
 # The transitions staff make, and their kind in the log of every staff action.
 STAFF_EVENTS = {
@@ -42,6 +43,7 @@ STAFF_EVENTS = {
     "closed": AuditKind.CAMPAIGN_CLOSED,
     "committed": AuditKind.CAMPAIGN_COMMITTED,
     "drawn": AuditKind.CAMPAIGN_DRAWN,
+    "open_sale": AuditKind.CAMPAIGN_OPEN_SALE,
 }
 
 

@@ -18,6 +18,7 @@ from booking.campaigns import schemas as s
 from booking.campaigns import settle as settling
 from booking.campaigns.models import Campaign
 from booking.domain.campaign_states import CampaignStatus
+from booking.open_sale import open_sale
 from kernel.uow import UnitOfWork
 
 
@@ -139,6 +140,25 @@ class CampaignController(Controller):
             cancelled=done.cancelled,
             offered=done.offered,
         )
+
+    @post(
+        "/{code:str}/open-sale",
+        guards=[requires_staff],
+        status_code=200,
+        summary="After the last re-offer round: the season's units left are sold directly, as off-season",
+    )
+    async def put_on_open_sale(
+        self,
+        request: Request[Identity, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        now: NamedDependency[datetime],
+        code: FromPath[str],
+    ) -> s.OpenSaleOut:
+        """Staff: once drawn and no offer awaits payment (409 `not_drawn`, `offers_still_open`), the summer
+        season's remaining nights are sold as direct bookings with its stay rules, prices and quotas; a unit
+        freed later goes on sale instead of to the waiting list. Again: no change."""
+        done = await open_sale(uow, request.user, code, now)
+        return s.OpenSaleOut(campaign=done.campaign, season=done.season, open_sale_at=done.open_sale_at)
 
     @get("/{code:str}/audit", guards=[requires_staff], summary="The campaign's audit log, oldest first")
     async def audit_log(

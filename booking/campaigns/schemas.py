@@ -125,6 +125,15 @@ class DrawOut(msgspec.Struct):
     close_seed: str | None = None
 
 
+class OpenSaleOut(msgspec.Struct):
+    """A summer season put on open sale after its draw: its units' remaining nights are sold as direct
+    bookings from ``open_sale_at``."""
+
+    campaign: str
+    season: str
+    open_sale_at: datetime
+
+
 class SettleOut(msgspec.Struct):
     """What settling a campaign did: offers recorded paid, lapsed, declined or cancelled, and new offers
     made."""

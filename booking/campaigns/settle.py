@@ -220,7 +220,7 @@ async def _settle_campaign(session: AsyncSession, campaign: Campaign, now: datet
     await _paid_after_lapse(session, campaign, round_)
     await session.flush()
     done = round_.done
-    if round_.freed:
+    if round_.freed and season.open_sale_at is None:  # on open sale, a freed unit is for sale
         held = await reoffer(session, campaign, round_.freed, now)
         done.new_offers, done.offer_bookings = held.offered, held.bookings
         done.offered = len(done.new_offers)

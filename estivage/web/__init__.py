@@ -27,6 +27,7 @@ from estivage.web.account import make_account_controller
 from estivage.web.account_codes import make_code_pages
 from estivage.web.audit_pages import AuditPages
 from estivage.web.common import HERE, PAGE_EXCEPTION_HANDLERS
+from estivage.web.desk_pages import DeskPages
 from estivage.web.manager import make_manager_pages
 from estivage.web.member import MemberPages
 from estivage.web.messages import InboxPages, StaffOutboxPages
@@ -110,6 +111,7 @@ def web_handlers(
             InboxPages,
             SummerPages,
             make_manager_pages(engine),
+            DeskPages,
             StaffPages,
             StaffMemberPages,
             StaffAccountPages,

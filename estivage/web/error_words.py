@@ -101,7 +101,7 @@ ERROR_WORDS: dict[str, str] = {
     ErrorCode.REFUND_ALREADY_MADE: N_("This refund is already recorded with another transaction number."),
     # Rating.
     ErrorCode.ALREADY_RATED: N_("This stay has already been rated."),
-    ErrorCode.NOT_RATEABLE_YET: N_("You may rate the stay from its departure day."),
+    ErrorCode.NOT_RATEABLE_YET: N_("You may rate the stay once it is over."),
     ErrorCode.INVALID_SCORE: N_("The rating goes from 1 to 5."),
     ErrorCode.COMMENT_TOO_LONG: N_("Comment too long."),
     ErrorCode.INVALID_COMMENT: N_("The comment holds a forbidden character."),
@@ -131,6 +131,9 @@ ERROR_WORDS: dict[str, str] = {
     ErrorCode.NOT_CLOSED: N_("Applications are not closed yet."),
     ErrorCode.ALREADY_DRAWN: N_("The draw has already taken place."),
     ErrorCode.NOT_DRAWN: N_("The draw has not taken place yet."),
+    ErrorCode.OFFERS_STILL_OPEN: N_(
+        "Some offers still await payment: settle them after their deadline first."
+    ),
     ErrorCode.SEED_NOT_REVEALED: N_("The draw awaits the revealed seed."),
     ErrorCode.SEED_COMMITMENT_MISMATCH: N_("The recorded seed is not the one of the published commitment."),
     ErrorCode.BAD_PUBLICATION: N_("Unreadable draw file."),

@@ -26,8 +26,9 @@ from accounts.guards import requires_staff
 from accounts.models import Member
 from booking.domain import states
 from booking.models import Booking
-from booking.ratings import Satisfaction, StayRating
+from booking.ratings import QUESTIONS, Satisfaction, StayRating
 from estivage.web.common import STAYS
+from estivage.web.kpi_access import Access, AccessFigures, access_figures
 from inventory.domain.calendar import SeasonKind, local_today, season_of
 from inventory.models import Centre, StayNight
 from inventory.snapshot import CentreView, centre_view
@@ -38,18 +39,22 @@ from kernel.money import MAD, Money
 from kernel.structs import MoneyOut
 
 FOUNDATION_ZONE = "Africa/Casablanca"
-NO_RATINGS = Satisfaction(0, None)
+NO_RATINGS = Satisfaction(0, None, dict.fromkeys(QUESTIONS))
+NO_ACCESS = Access(0, 0)
 
 
 @dataclass(frozen=True, slots=True)
 class CategoryAccess:
+    """A category's members, those of them who asked for a stay in the year, and those who got one."""
+
     category: str
     members: int
     with_stay: int
+    asked: int = 0
 
     @property
     def rate(self) -> float:
-        return self.with_stay / self.members if self.members else 0.0
+        return self.with_stay / self.asked if self.asked else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +67,7 @@ class CentreKpi:
     nights_sold: int = 0
     nights_open: int = 0
     satisfaction: Satisfaction = NO_RATINGS
+    access: Access = NO_ACCESS
 
 
 def open_unit_nights(centre: CentreView, first: date, last: date) -> dict[date, int]:
@@ -108,51 +114,59 @@ async def occupancy_rate(session: AsyncSession, centre: CentreView, first: date,
     return sold / total if total else 0.0
 
 
+def _averaged(count: int, average: Any, *answers: Any) -> Satisfaction:
+    def rounded(value: Any) -> float | None:
+        return round(float(value), 2) if value is not None else None
+
+    return Satisfaction(
+        int(count), rounded(average), dict(zip(QUESTIONS, map(rounded, answers), strict=True))
+    )
+
+
+RATED = (
+    func.count(StayRating.booking_id),
+    func.avg(StayRating.score),
+    *(func.avg(getattr(StayRating, q)) for q in QUESTIONS),
+)
+
+
 async def satisfaction(session: AsyncSession, first: date, last: date) -> Satisfaction:
-    """Ratings of the stays that arrived in the year (the stays the page counts)."""
-    count, average = (
+    """Ratings of the stays that arrived in the year (the stays the page counts): the overall score and
+    each question's (a rating given before the questions has its overall score only)."""
+    row = (
         await session.execute(
-            select(func.count(StayRating.booking_id), func.avg(StayRating.score))
+            select(*RATED)
             .join(Booking, Booking.id == StayRating.booking_id)
             .where(Booking.arrival >= first, Booking.arrival <= last)
         )
     ).one()
-    return Satisfaction(int(count), round(float(average), 2) if average is not None else None)
+    return _averaged(*row)
 
 
 async def satisfaction_by_centre(session: AsyncSession, first: date, last: date) -> dict[int, Satisfaction]:
     """As ``satisfaction``, per centre."""
     rows = await session.execute(
-        select(StayRating.centre_id, func.count(StayRating.booking_id), func.avg(StayRating.score))
+        select(StayRating.centre_id, *RATED)
         .join(Booking, Booking.id == StayRating.booking_id)
         .where(Booking.arrival >= first, Booking.arrival <= last)
         .group_by(StayRating.centre_id)
     )
-    return {
-        centre_id: Satisfaction(int(count), round(float(average), 2) if average is not None else None)
-        for centre_id, count, average in rows
-    }
+    return {centre_id: _averaged(*figures) for centre_id, *figures in rows.tuples()}
 
 
-async def access_by_category(session: AsyncSession, first: date, last: date) -> list[CategoryAccess]:
+async def access_by_category(session: AsyncSession, figures: AccessFigures) -> list[CategoryAccess]:
+    """Per category of the roster: its members, those who asked for a stay, those who got one."""
     members = dict(
         (await session.execute(select(Member.category, func.count()).group_by(Member.category)))
         .tuples()
         .all()
     )
-    with_stay = dict(
-        (
-            await session.execute(
-                select(Member.category, func.count(func.distinct(Booking.member_id)))
-                .join(Member, Member.user_id == Booking.member_id)
-                .where(Booking.status.in_(STAYS), Booking.arrival >= first, Booking.arrival <= last)
-                .group_by(Member.category)
-            )
+    return [
+        CategoryAccess(
+            c, int(n), figures.by_category.get(c, NO_ACCESS).got, figures.by_category.get(c, NO_ACCESS).asked
         )
-        .tuples()
-        .all()
-    )
-    return [CategoryAccess(c, int(n), int(with_stay.get(c, 0))) for c, n in sorted(members.items())]
+        for c, n in sorted(members.items())
+    ]
 
 
 async def revenue_by_centre(session: AsyncSession, first: date, last: date) -> dict[int, Money]:
@@ -202,6 +216,7 @@ async def kpis(session: AsyncSession, now: datetime, year: int | None = None) ->
     )
     revenue = await revenue_by_centre(session, first, last)
     ratings = await satisfaction_by_centre(session, first, last)
+    asked = await access_figures(session, first, last)
     centres = []
     for code in await session.scalars(select(Centre.code).order_by(Centre.name_fr)):
         view = await centre_view(session, code)
@@ -217,13 +232,15 @@ async def kpis(session: AsyncSession, now: datetime, year: int | None = None) ->
                 sold,
                 total,
                 ratings.get(view.id, NO_RATINGS),
+                asked.by_centre.get(view.id, NO_ACCESS),
             )
         )
     return {
         "year": year,
         "stays": int(stays or 0),
         "benefits": await benefits(session, first, last),
-        "access": await access_by_category(session, first, last),
+        "access": await access_by_category(session, asked),
+        "access_overall": asked.overall,
         "satisfaction": await satisfaction(session, first, last),
         "centres": centres,
     }
@@ -277,6 +294,10 @@ async def trends(session: AsyncSession, year: int, years: int = 5) -> dict[str, 
     return {"benefits": bar_chart(taken), "revenue": bar_chart(kept)}
 
 
+def satisfaction_out(rating: Satisfaction) -> dict[str, Any]:
+    return {"count": rating.count, "average": rating.average, "questions": dict(rating.questions)}
+
+
 def api_figures(figures: dict[str, Any], centre: str | None) -> dict[str, Any]:
     """The contract's shape: the year's figures, the centres' narrowed to one when asked."""
     centres: list[CentreKpi] = figures["centres"]
@@ -285,20 +306,26 @@ def api_figures(figures: dict[str, Any], centre: str | None) -> dict[str, Any]:
         if not centres:
             raise NotFound(ErrorCode.CENTRE_NOT_FOUND, "No such centre.", "centre")
     access: list[CategoryAccess] = figures["access"]
-    members = sum(a.members for a in access)
-    with_stay = sum(a.with_stay for a in access)
+    overall: Access = figures["access_overall"]
     sold, total = sum(c.nights_sold for c in centres), sum(c.nights_open for c in centres)
     rating: Satisfaction = figures["satisfaction"]
     return {
         "year": figures["year"],
         "benefits": figures["benefits"],
         "stays": figures["stays"],
-        "access_rate": round(with_stay / members, 4) if members else 0.0,
+        "access_rate": round(overall.rate, 4),
+        "access": {"asked": overall.asked, "with_stay": overall.got},
         "access_by_category": [
-            {"category": a.category, "members": a.members, "with_stay": a.with_stay, "rate": round(a.rate, 4)}
+            {
+                "category": a.category,
+                "members": a.members,
+                "asked": a.asked,
+                "with_stay": a.with_stay,
+                "rate": round(a.rate, 4),
+            }
             for a in access
         ],
-        "satisfaction": {"count": rating.count, "average": rating.average},
+        "satisfaction": satisfaction_out(rating),
         "occupancy_rate": round(sold / total, 4) if total else 0.0,
         "revenue": money_out(Money(sum(c.revenue.amount_minor for c in centres), MAD)),
         "by_centre": [
@@ -308,7 +335,9 @@ def api_figures(figures: dict[str, Any], centre: str | None) -> dict[str, Any]:
                 "nights_sold": c.nights_sold,
                 "nights_open": c.nights_open,
                 "revenue": money_out(c.revenue),
-                "satisfaction": {"count": c.satisfaction.count, "average": c.satisfaction.average},
+                "satisfaction": satisfaction_out(c.satisfaction),
+                "access_rate": round(c.access.rate, 4),
+                "access": {"asked": c.access.asked, "with_stay": c.access.got},
             }
             for c in centres
         ],
@@ -320,12 +349,33 @@ def mad(money: MoneyOut) -> str:
 
 
 def csv_of(figures: dict[str, Any]) -> str:
-    """One row per centre, then the year's totals (revenue in MAD, rates as fractions)."""
+    """One row per centre, then the year's totals (revenue in MAD, rates as fractions, satisfaction overall
+    and per question out of 5, empty when no rating)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["year", "centre", "benefits", "access_rate", "occupancy_rate", "revenue_mad"])
+    writer.writerow(
+        ["year", "centre", "benefits", "access_rate", "occupancy_rate", "revenue_mad", "satisfaction"]
+        + [f"satisfaction_{q}" for q in QUESTIONS]
+    )
+
+    def rated(satisfaction: dict[str, Any]) -> list[Any]:
+        def cell(value: float | None) -> Any:
+            return "" if value is None else value
+
+        return [cell(satisfaction["average"])] + [cell(satisfaction["questions"][q]) for q in QUESTIONS]
+
     for c in figures["by_centre"]:
-        writer.writerow([figures["year"], c["centre"], "", "", c["occupancy_rate"], mad(c["revenue"])])
+        writer.writerow(
+            [
+                figures["year"],
+                c["centre"],
+                "",
+                c["access_rate"],
+                c["occupancy_rate"],
+                mad(c["revenue"]),
+                *rated(c["satisfaction"]),
+            ]
+        )
     writer.writerow(
         [
             figures["year"],
@@ -334,6 +384,7 @@ def csv_of(figures: dict[str, Any]) -> str:
             figures["access_rate"],
             figures["occupancy_rate"],
             mad(figures["revenue"]),
+            *rated(figures["satisfaction"]),
         ]
     )
     return out.getvalue()

@@ -20,6 +20,8 @@ from accounts.domain.identity import Identity
 from accounts.guards import requires_member
 from booking import party, pricing_service, ratings, services
 from booking.domain import states
+from booking.searches import FOUNDATION_ZONE, SearchLog
+from estivage.problems import status_of
 from estivage.web import error_words as words
 from estivage.web.booking_facts import refund_preview
 from estivage.web.common import (
@@ -34,6 +36,7 @@ from estivage.web.common import (
 from estivage.web.names import load_names
 from estivage.web.party_form import companions as party_of_form
 from estivage.web.party_form import party_context
+from estivage.web.payment_words import INSTALMENT_STATUS, PAYMENT_STATUS
 from estivage.web.places import place_context
 from inventory.domain.calendar import local_today
 from inventory.models import Centre
@@ -42,7 +45,7 @@ from kernel.errors import DomainError
 from kernel.i18n import N_, translator
 from kernel.money import Money
 from kernel.uow import UnitOfWork
-from payments import cmi_service, refunds
+from payments import cmi_service, receipts
 from payments import services as payments
 from payments.controllers import cmi_page, providers_of
 from payments.domain.states import Provider, RefundState
@@ -86,6 +89,8 @@ class MemberPages(Controller):
             departure = parse_date(values["departure"], "departure", errors, lang)
             guests = parse_int(values.get("guests") or "1", "guests", errors, lang)
             if arrival and departure and guests is not None and not errors:
+                log: SearchLog = request.app.state.search_log  # the access rate's "searched"
+                await log.note(request.user.user_id, values["centre"], local_today(now, FOUNDATION_ZONE))
                 try:
                     priced = await pricing_service.search_with_quotes(
                         session,
@@ -222,6 +227,7 @@ class MemberPages(Controller):
         view = await self._own_with_party(request, session, booking_id)
         b = view.booking
         centre = await centre_view(session, view.centre)
+        paid = await receipts.money_of_booking(session, request.user, b.id)
         return page(
             request,
             "booking.html",
@@ -239,9 +245,13 @@ class MemberPages(Controller):
             may_rate=ratings.may_rate(view, now, centre.time_zone),
             pay_methods=pay_methods(providers_of(request).names),
             refund_owed=any(
-                refund.state == RefundState.OWED
-                for refund, _payment in await refunds.refunds_of_booking(session, request.user, b.id)
+                refund is not None and refund.state == RefundState.OWED for _payment, refund in paid.payments
             ),
+            paid=paid,
+            receipted=receipts.RECEIPTED,
+            method_words=receipts.METHOD,
+            payment_words=PAYMENT_STATUS,
+            instalment_words=INSTALMENT_STATUS,
             errors=errors or {},
         )
 
@@ -406,13 +416,17 @@ class MemberPages(Controller):
     ) -> Response[Any]:
         form = await request.form()
         errors: Errors = {}
-        score = parse_int(str(form.get("score") or ""), "score", errors, language(request))
-        if score is not None:
+        lang = language(request)
+        scores = {q: parse_int(str(form.get(q) or ""), q, errors, lang) for q in ratings.QUESTIONS}
+        if not errors:
+            answers = ratings.Answers(**{q: score or 0 for q, score in scores.items()})
             try:
                 await ratings.rate_stay(
-                    uow, request.user, booking_id, score, str(form.get("comment") or ""), now
+                    uow, request.user, booking_id, answers, str(form.get("comment") or ""), now
                 )
                 return Redirect(f"/bookings/{booking_id}", status_code=303)
             except DomainError as error:
+                refused = status_of(error)
                 errors = form_errors(request, error)
+                return await self._booking_page(request, db_session, now, booking_id, errors, refused)
         return await self._booking_page(request, db_session, now, booking_id, errors, 422)

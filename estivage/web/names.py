@@ -77,6 +77,7 @@ AUDIT_KIND = {
     "campaign.closed": N_("Summer applications closed"),
     "campaign.committed": N_("Summer draw committed"),
     "campaign.drawn": N_("Summer draw run"),
+    "campaign.open_sale": N_("Summer units left put on open sale"),
     "account.created": N_("Account created"),
     "account.changed": N_("Account changed"),
     "roster.imported": N_("Roster imported"),

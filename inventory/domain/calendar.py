@@ -38,6 +38,8 @@ class SeasonRule:
     min_nights: int = 1
     max_nights: int = 14
     arrival_weekdays: frozenset[int] = frozenset(range(1, 8))
+    # A summer season staff put on open sale after its draw: its nights are sold directly, by these rules.
+    open_sale: bool = False
 
     def covers(self, night: date) -> bool:
         return self.starts_on <= night < self.ends_on
@@ -90,7 +92,8 @@ def check_dates(arrival: date, departure: date, guests: int, today: date) -> Sta
 
 def direct_booking_seasons(stay: Stay, seasons: Sequence[SeasonRule]) -> list[SeasonRule]:
     """The season of each night of a stay booked directly (off-season), after checking the stay rules
-    of the arrival night's season. Summer nights are allocated by application, never sold directly."""
+    of the arrival night's season. Summer nights are allocated by application, never sold directly, until
+    staff put the season on open sale after its draw (the units the draw left empty)."""
     per_night: list[SeasonRule] = []
     for night in stay.nights:
         season = season_of(night, seasons)
@@ -98,7 +101,7 @@ def direct_booking_seasons(stay: Stay, seasons: Sequence[SeasonRule]) -> list[Se
             raise RuleViolation(
                 ErrorCode.CENTRE_CLOSED, f"the centre is closed on the night of {night}", field="arrival"
             )
-        if season.kind == SeasonKind.SUMMER:
+        if season.kind == SeasonKind.SUMMER and not season.open_sale:
             raise RuleViolation(
                 ErrorCode.SUMMER_BY_APPLICATION,
                 f"the night of {night} is in the summer season, allocated by application",

@@ -76,6 +76,7 @@ DESK_BOOKING = _profile(
     anonymous="401", member="403", other_member="403", manager_elsewhere="404", device="401"
 )
 PAGE_CENTRE = {**CENTRE_STAFF, "anonymous": LOGIN, "device": LOGIN}
+PAGE_DESK_BOOKING = {**DESK_BOOKING, "anonymous": LOGIN, "device": LOGIN}
 PAGE_STAFF = {**STAFF_ONLY, "anonymous": LOGIN, "device": LOGIN}
 
 
@@ -204,6 +205,7 @@ ACCESS: dict[str, Route] = {
     "POST /api/payments/stripe/webhook": Route(PUBLIC, body={}),  # Stripe's signature, checked inside
     "POST /api/payments/cmi/callback": Route(PUBLIC, body={}),  # CMI's hash, checked inside (FAILURE)
     f"GET {BOOKING}/refunds": Route(VISIBLE_BOOKING),
+    f"GET {BOOKING}/payments": Route(VISIBLE_BOOKING),
     "GET /api/payments/refunds/owed": Route(STAFF_ONLY),
     "POST /api/payments/refunds/{refund_id:uuid}/made": Route(
         STAFF_ONLY, body={"transaction_id": "T1"}, nothing_to_find=True
@@ -236,6 +238,7 @@ ACCESS: dict[str, Route] = {
     f"POST {CAMPAIGN}/close": Route(STAFF_ONLY),
     f"POST {CAMPAIGN}/draw": Route(STAFF_ONLY, body={}),
     f"POST {CAMPAIGN}/settle": Route(STAFF_ONLY),
+    f"POST {CAMPAIGN}/open-sale": Route(STAFF_ONLY),
     f"GET {CAMPAIGN}/audit": Route(STAFF_ONLY),
     # The draw's published inputs and results: public, so that anyone can re-run and verify it.
     f"GET {CAMPAIGN}/inputs.json": Route(PUBLIC),
@@ -308,6 +311,11 @@ ACCESS: dict[str, Route] = {
     "GET /manage/{code:str}": Route(PAGE_CENTRE),
     "GET /manage/{code:str}/occupancy.csv": Route(PAGE_CENTRE),
     "GET /manage/{code:str}/on-site": Route(PAGE_CENTRE, stream=True),
+    # The desk's steps from the page (before the arrival day: the allowed callers' 409 is the handler's).
+    "POST /manage/{code:str}/bookings/{booking_id:uuid}/check-in": Route(PAGE_DESK_BOOKING, form=True),
+    "POST /manage/{code:str}/bookings/{booking_id:uuid}/check-out": Route(PAGE_DESK_BOOKING, form=True),
+    "POST /manage/{code:str}/bookings/{booking_id:uuid}/no-show": Route(PAGE_DESK_BOOKING, form=True),
+    "POST /manage/{code:str}/units/{number:str}/housekeeping": Route(PAGE_CENTRE, body={}, form=True),
     "GET /staff": Route(PAGE_STAFF),
     "GET /staff/config": Route(PAGE_STAFF),  # a redirect to the first subject's page
     "GET /staff/config/{what:str}": Route(PAGE_STAFF),  # seasons, tariffs, quotas

@@ -7,13 +7,15 @@ import csv
 import io
 import re
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from litestar.testing import AsyncTestClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from booking.models import Booking
 from booking.ratings import StayRating
+from booking.searches import MemberSearch
 from kernel.db import create_disposable_engine, session_factory
 from kernel.settings import Settings
 from tests.conftest import NOW, hold, login
@@ -43,7 +45,7 @@ async def set_status(settings: Settings, booking_id: str, status: str) -> None:
     await engine.dispose()
 
 
-async def rate(settings: Settings, booking_id: str, score: int) -> None:
+async def rate(settings: Settings, booking_id: str, score: int, **answers: int) -> None:
     engine = create_disposable_engine(settings.database_url)
     async with session_factory(engine)() as session:
         booking = await session.get(Booking, uuid.UUID(booking_id))
@@ -55,6 +57,7 @@ async def rate(settings: Settings, booking_id: str, score: int) -> None:
                 centre_id=booking.centre_id,
                 score=score,
                 comment="",
+                **answers,
                 created_at=NOW,
             )
         )
@@ -74,8 +77,15 @@ async def test_a_known_year_gives_exact_figures_in_json_and_csv(
     no_show = await paid(client, await login(client, "M0002"), arrival="2026-12-26", departure="2026-12-28")
     await set_status(settings, taken["id"], "checked_in")
     await set_status(settings, no_show["id"], "no_show")
-    await rate(settings, taken["id"], 4)
-    await rate(settings, no_show["id"], 1)  # an old rating, read as it is
+    await rate(settings, taken["id"], 4, reception=5, cleanliness=4, value=3)
+    await rate(settings, no_show["id"], 1)  # an old rating (its overall score only), read as it is
+    # M0003 searched Saïdia and booked nothing: asked for a stay, got none.
+    searched = await client.get(
+        "/api/availability",
+        params={"centre": "saidia", "arrival": "2026-12-20", "departure": "2026-12-24", "guests": 2},
+        headers=await login(client, "M0003"),
+    )
+    assert searched.status_code == 200, searched.text
 
     figures = (await client.get("/api/kpis", params={"year": 2026}, headers=staff)).json()
     assert figures["year"] == 2026
@@ -90,14 +100,20 @@ async def test_a_known_year_gives_exact_figures_in_json_and_csv(
     assert ifrane["nights_open"] > 0
     assert ifrane["occupancy_rate"] == round(4 / ifrane["nights_open"], 4)
     assert ifrane["revenue"] == {"amount_minor": revenue, "currency": "MAD"}
-    assert ifrane["satisfaction"] == {"count": 2, "average": 2.5}
-    assert figures["satisfaction"] == {"count": 2, "average": 2.5}
-    assert all(
-        c["satisfaction"] == {"count": 0, "average": None} for c in figures["by_centre"] if c is not ifrane
-    )
-    members = sum(a["members"] for a in figures["access_by_category"])
+    answered = {"reception": 5.0, "cleanliness": 4.0, "value": 3.0}  # the old rating answered none
+    assert ifrane["satisfaction"] == {"count": 2, "average": 2.5, "questions": answered}
+    assert figures["satisfaction"] == {"count": 2, "average": 2.5, "questions": answered}
+    unrated = {"count": 0, "average": None, "questions": dict.fromkeys(answered)}
+    assert all(c["satisfaction"] == unrated for c in figures["by_centre"] if c is not ifrane)
+    # Asked for a stay: M0001 and M0002 (held at Ifrane), M0003 (searched Saïdia); got one: M0001 only
+    # (M0002's was a no-show).
+    assert figures["access"] == {"asked": 3, "with_stay": 1}
+    assert figures["access_rate"] == round(1 / 3, 4)
+    assert sum(a["asked"] for a in figures["access_by_category"]) == 3
     assert sum(a["with_stay"] for a in figures["access_by_category"]) == 1
-    assert figures["access_rate"] == round(1 / members, 4)
+    assert (ifrane["access"], ifrane["access_rate"]) == ({"asked": 2, "with_stay": 1}, 0.5)
+    saidia = next(c for c in figures["by_centre"] if c["centre"] == "saidia")
+    assert (saidia["access"], saidia["access_rate"]) == ({"asked": 1, "with_stay": 0}, 0.0)
 
     one = (await client.get("/api/kpis", params={"year": 2026, "centre": "ifrane"}, headers=staff)).json()
     assert [c["centre"] for c in one["by_centre"]] == ["ifrane"]
@@ -112,10 +128,23 @@ async def test_a_known_year_gives_exact_figures_in_json_and_csv(
     assert exported.status_code == 200
     assert exported.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(exported.text)))
-    assert rows[0] == ["year", "centre", "benefits", "access_rate", "occupancy_rate", "revenue_mad"]
+    assert rows[0] == [
+        "year",
+        "centre",
+        "benefits",
+        "access_rate",
+        "occupancy_rate",
+        "revenue_mad",
+        "satisfaction",
+        "satisfaction_reception",
+        "satisfaction_cleanliness",
+        "satisfaction_value",
+    ]
     mad = f"{revenue // 100}.{revenue % 100:02d}"
-    assert rows[1] == ["2026", "ifrane", "", "", str(ifrane["occupancy_rate"]), mad]
-    assert rows[2] == ["2026", "", "1", str(figures["access_rate"]), str(ifrane["occupancy_rate"]), mad]
+    rated = ["2.5", "5.0", "4.0", "3.0"]
+    assert rows[1] == ["2026", "ifrane", "", "0.5", str(ifrane["occupancy_rate"]), mad, *rated]
+    occupancy = str(ifrane["occupancy_rate"])
+    assert rows[2] == ["2026", "", "1", str(figures["access_rate"]), occupancy, mad, *rated]
 
 
 async def test_kpis_are_for_staff_and_bad_input_is_a_4xx(client: AsyncTestClient[Any]) -> None:
@@ -147,3 +176,55 @@ async def test_the_staff_page_shows_any_year_with_benefits_and_trend_charts(
     earlier = (await client.get("/staff", params={"year": 2025})).text
     assert '<p class="big" id="kpi-benefits">0</p>' in earlier
     assert (await client.get("/staff", params={"year": 1800})).status_code == 422
+
+
+async def test_a_member_who_searched_or_applied_asked_for_a_stay_once_however_often(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    searcher = await login(client, "M0004")
+    stay = {"centre": "ifrane", "arrival": "2026-12-20", "departure": "2026-12-24", "guests": 2}
+    for _ in range(2):
+        assert (await client.get("/api/availability", params=stay, headers=searcher)).status_code == 200
+    await page_login(client, "M0004")
+    assert (await client.get("/search", params=stay)).status_code == 200
+    engine = create_disposable_engine(settings.database_url)
+    async with session_factory(engine)() as session:
+        rows = (await session.execute(select(MemberSearch.centre_id, MemberSearch.day))).all()
+    await engine.dispose()
+    assert [day.isoformat() for _centre, day in rows] == ["2026-11-23"]  # one row: a member, a centre, a day
+
+    staff = await login(client, "staff")
+    campaign = await client.post(
+        "/api/campaigns",
+        json={"season": "summer-2027", "applications_close_at": (NOW + timedelta(days=7)).isoformat()},
+        headers=staff,
+    )
+    assert campaign.status_code == 201, campaign.text
+    applied = await client.put(
+        "/api/campaigns/summer-2027/application",
+        json={"choices": [{"centre": "saidia", "rotation": "r1", "unit_type": "bungalow"}], "party_size": 4},
+        headers=await login(client, "M0005"),
+    )
+    assert applied.status_code == 201, applied.text
+
+    this_year = (await client.get("/api/kpis", params={"year": 2026}, headers=staff)).json()
+    assert this_year["access"] == {"asked": 1, "with_stay": 0}
+    next_year = (await client.get("/api/kpis", params={"year": 2027}, headers=staff)).json()
+    assert next_year["access"] == {"asked": 1, "with_stay": 0}  # the summer of 2027's applicant
+    saidia = next(c for c in next_year["by_centre"] if c["centre"] == "saidia")
+    assert saidia["access"] == {"asked": 1, "with_stay": 0}
+
+
+async def test_the_staff_page_shows_the_access_rate_and_each_centres_answers(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    taken = await paid(client, await login(client, "M0001"))
+    await set_status(settings, taken["id"], "checked_out")
+    await rate(settings, taken["id"], 4, reception=5, cleanliness=3, value=4)
+    await page_login(client, "staff")
+    shown = (await client.get("/staff", params={"year": 2026})).text
+    assert '<p class="big" id="kpi-access-rate"><bdi>100%</bdi></p>' in shown  # M0001 asked and got
+    table = r'<table id="kpi-satisfaction-centres">.*?<tr data-centre="ifrane">(.*?)</tr>'
+    row = re.search(table, shown, re.S)
+    assert row
+    assert re.findall(r"<td>([^<]*)</td>", row.group(1))[1:] == ["1", "4,00/5", "5,00/5", "3,00/5", "4,00/5"]

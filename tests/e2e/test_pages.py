@@ -254,19 +254,28 @@ async def test_rating_after_departure_shows_in_staff_kpis(client: AsyncTestClien
     await client.post(checkout.json()["redirect_url"] + "/confirm", headers=headers)
     await page_login(client, "M0002")
     url = f"/bookings/{booking_id}"
-    assert 'action="' + url + '/rate"' not in (await client.get(url)).text  # not before departure
-    clock.advance(days=31)  # 2026-12-24, departure day
+    assert 'action="' + url + '/rate"' not in (await client.get(url)).text  # not before the stay
+    clock.advance(days=27)  # 2026-12-20, the arrival day: the desk checks the stay in
+    desk = await login(client, "manager-ifrane")
+    assert (await client.post(f"/api/bookings/{booking_id}/check-in", headers=desk)).status_code == 200
+    assert 'action="' + url + '/rate"' not in (await client.get(url)).text  # not while it goes on
+    clock.advance(days=4)  # 2026-12-24, departure day
     assert 'action="' + url + '/rate"' in (await client.get(url)).text
-    bad = await post_form(client, url, url + "/rate", {"score": "6", "comment": ""})
+    answers = {"reception": "5", "cleanliness": "4", "value": "4"}
+    bad = await post_form(client, url, url + "/rate", {**answers, "cleanliness": "6", "comment": ""})
     assert bad.status_code == 422
-    assert re.search(r'<div class="field invalid">\s*<label for="f-score">', bad.text)
-    good = await post_form(client, url, url + "/rate", {"score": "4", "comment": "Très calme"})
+    assert re.search(r'<div class="field invalid">\s*<label for="f-cleanliness">', bad.text)
+    missing = await post_form(client, url, url + "/rate", {"reception": "5", "value": "4"})
+    assert missing.status_code == 422
+    assert 'id="e-cleanliness"' in missing.text
+    good = await post_form(client, url, url + "/rate", {**answers, "comment": "Très calme"})
     assert good.status_code == 303
     shown = await client.get(url)
-    assert "★★★★☆" in shown.text
+    assert "★★★★☆" in shown.text  # (5 + 4 + 4) / 3 = 4.33: 4 overall
+    assert '<dd id="rated-reception">5/5</dd>' in shown.text
     assert "Très calme" in shown.text
-    again = await post_form(client, "/bookings", url + "/rate", {"score": "5"})
-    assert again.status_code == 422  # rated once only
+    again = await post_form(client, "/bookings", url + "/rate", {**answers, "value": "5"})
+    assert again.status_code == 409  # rated once only
     client.cookies.clear()
     await page_login(client, "staff")
     kpis = (await client.get("/staff")).text
@@ -561,18 +570,23 @@ async def test_a_member_may_rate_from_the_centres_departure_day_not_utcs(
         f"/api/bookings/{booking_id}/checkout", json={"method": "card"}, headers=headers
     )
     await client.post(checkout.json()["redirect_url"] + "/confirm", headers=headers)
+    clock.advance(days=27)  # the arrival day: checked in (the desk will not record the departure)
+    desk = await login(client, "manager-ifrane")
+    assert (await client.post(f"/api/bookings/{booking_id}/check-in", headers=desk)).status_code == 200
     await page_login(client, "M0002")
     url = f"/bookings/{booking_id}"
-    clock.advance(days=30, hours=13, minutes=59)  # 2026-12-23 22:59 UTC, 23:59 in Casablanca
+    answers = {"reception": "5", "cleanliness": "5", "value": "5"}
+    clock.advance(days=3, hours=13, minutes=59)  # 2026-12-23 22:59 UTC, 23:59 in Casablanca
     assert 'action="' + url + '/rate"' not in (await client.get(url)).text
-    early = await post_form(client, "/bookings", url + "/rate", {"score": "5"})
-    assert early.status_code == 422
+    early = await post_form(client, "/bookings", url + "/rate", answers)
+    assert early.status_code == 409
+    assert 'id="e-rating"' in early.text
     clock.advance(minutes=2)  # 23:01 UTC, but already the departure day in Casablanca
     assert 'action="' + url + '/rate"' in (await client.get(url)).text
-    nul = await post_form(client, url, url + "/rate", {"score": "5", "comment": "calme\x00"})
+    nul = await post_form(client, url, url + "/rate", {**answers, "comment": "calme\x00"})
     assert nul.status_code == 422
     assert re.search(r'<div class="field invalid"><label for="f-comment">', nul.text)
-    rated = await post_form(client, url, url + "/rate", {"score": "5", "comment": "<b>calme</b>"})
+    rated = await post_form(client, url, url + "/rate", {**answers, "comment": "<b>calme</b>"})
     assert rated.status_code == 303
     shown = (await client.get(url)).text
     assert "&lt;b&gt;calme&lt;/b&gt;" in shown
@@ -888,11 +902,16 @@ async def test_staff_occupancy_counts_paid_stays_not_holds_and_satisfaction_is_t
     )
     await client.post(checkout.json()["redirect_url"] + "/confirm", headers=member)
     assert float((await ifrane_rate()).replace(",", ".")) > 0
-    clock.advance(days=31)  # 2026-12-24, departure day: the member rates the stay
+    clock.advance(days=27)  # 2026-12-20, the arrival day: the desk checks the stay in
+    desk = await login(client, "manager-ifrane")
+    checked_in = await client.post(f"/api/bookings/{held.json()['id']}/check-in", headers=desk)
+    assert checked_in.status_code == 200, checked_in.text
+    clock.advance(days=4)  # 2026-12-24, departure day: the member rates the stay
     client.cookies.clear()
     await page_login(client, "M0003")
     url = f"/bookings/{held.json()['id']}"
-    assert (await post_form(client, url, url + "/rate", {"score": "4"})).status_code == 303
+    answers = {"reception": "4", "cleanliness": "4", "value": "4"}
+    assert (await post_form(client, url, url + "/rate", answers)).status_code == 303
     client.cookies.clear()
     await page_login(client, "staff")
     assert '<p class="big" id="kpi-satisfaction">4,00/5</p>' in (await client.get("/staff")).text

@@ -4,6 +4,7 @@ the booking's member, staff and that centre's manager may read them."""
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from litestar.testing import AsyncTestClient
@@ -16,6 +17,8 @@ from kernel.settings import Settings
 from payments.models import Payment
 from payments.receipts import amount_text
 from tests.conftest import hold, login
+from tests.e2e.test_gate_fleet import _stay
+from tests.e2e.test_pages import page_login, switch_language
 
 
 async def _payment_and_name(settings: Settings) -> tuple[str, str]:
@@ -72,3 +75,87 @@ async def test_a_payroll_payment_has_a_receipt_in_both_languages_with_its_schedu
     for who, status in (("staff", 200), ("manager-ifrane", 200), ("manager-saidia", 404), ("M0002", 404)):
         got = await client.get(f"/api/payments/{payment_id}/receipt.pdf", headers=await login(client, who))
         assert got.status_code == status, who
+
+
+async def test_a_bookings_payments_list_their_receipts_and_schedule_for_those_who_may_see_it(
+    client: AsyncTestClient[Any],
+) -> None:
+    member = await login(client, "M0001")
+    booking = (await hold(client, member)).json()
+    await client.post(
+        f"/api/bookings/{booking['id']}/checkout",
+        headers=member,
+        json={"method": "payroll", "instalments": 3},
+    )
+    listed = await client.get(f"/api/bookings/{booking['id']}/payments", headers=member)
+    assert listed.status_code == 200, listed.text
+    body = listed.json()
+    [payment] = body["payments"]
+    assert (payment["provider"], payment["status"]) == ("payroll", "succeeded")
+    assert payment["amount"]["amount_minor"] == booking["price"]["total"]["amount_minor"]
+    assert payment["refund"] is None
+    assert [i["number"] for i in body["instalments"]] == [1, 2, 3]
+    assert sum(i["amount"]["amount_minor"] for i in body["instalments"]) == payment["amount"]["amount_minor"]
+    pdf = await client.get(payment["receipt_url"], headers=member)
+    assert pdf.status_code == 200
+    assert "M0001" in _text(pdf.content)
+    for who, status in (("staff", 200), ("manager-ifrane", 200), ("manager-saidia", 404), ("M0002", 404)):
+        got = await client.get(f"/api/bookings/{booking['id']}/payments", headers=await login(client, who))
+        assert got.status_code == status, who
+    assert (await client.get(f"/api/bookings/{booking['id']}/payments")).status_code == 401
+
+
+async def test_the_booking_page_shows_the_method_the_schedule_and_links_each_receipt(
+    client: AsyncTestClient[Any],
+) -> None:
+    payroll = await _stay_by_payroll(client)
+    card = await _stay(client, "M0001", arrival="2027-01-10", departure="2027-01-13")
+    member = card["member"]
+    cancelled = await client.post(f"/api/bookings/{card['booking_id']}/cancel", headers=member)
+    assert cancelled.status_code == 200, cancelled.text
+    refund = cancelled.json()["refund"]["amount_minor"]
+    assert refund > 0
+    await page_login(client, "M0001")
+    await switch_language(client, "fr")
+
+    page = (await client.get(f"/bookings/{payroll['id']}")).text
+    lines = re.search(r'<table id="payment-lines">.*?</table>', page, re.S)
+    assert lines, page
+    assert '<td class="method">Prélèvement sur salaire</td>' in lines.group(0)
+    schedule = re.search(r'<table id="schedule">.*?</table>', page, re.S)
+    assert schedule
+    assert len(re.findall(r"<td>\d/2</td>", schedule.group(0))) == 2
+    link = re.search(r'href="(/api/payments/[^"]+/receipt\.pdf\?lang=fr)"', lines.group(0))
+    assert link
+    pdf = await client.get(link.group(1).replace("&amp;", "&"))  # the page's session, as a browser
+    assert pdf.status_code == 200
+    assert "Échéancier des prélèvements" in _text(pdf.content)
+
+    page = (await client.get(f"/bookings/{card['booking_id']}")).text
+    lines = re.search(r'<table id="payment-lines">.*?</table>', page, re.S)
+    assert lines
+    assert "Carte (mode test)" in lines.group(0)
+    assert "schedule" not in page.split('id="payments"')[1].split("</section>")[0]
+    refund_link = re.search(r'href="(/api/payments/[^"]+/receipt\.pdf\?refund=true&amp;lang=fr)"', page)
+    assert refund_link
+    refund_pdf = await client.get(refund_link.group(1).replace("&amp;", "&"))
+    assert refund_pdf.status_code == 200
+    text = _text(refund_pdf.content)
+    assert "Reçu de remboursement" in text
+    assert amount_text(refund, "MAD").split()[0] in text
+
+    # Another member's booking page (and so its receipts' list) is not found.
+    await page_login(client, "M0002")
+    assert (await client.get(f"/bookings/{payroll['id']}")).status_code == 404
+
+
+async def _stay_by_payroll(client: AsyncTestClient[Any]) -> Any:
+    member = await login(client, "M0001")
+    booking = (await hold(client, member)).json()
+    paid = await client.post(
+        f"/api/bookings/{booking['id']}/checkout",
+        headers=member,
+        json={"method": "payroll", "instalments": 2},
+    )
+    assert paid.status_code == 200, paid.text
+    return booking

@@ -207,6 +207,9 @@ async def test_the_desk_reads_its_arrivals_and_departures_and_sets_housekeeping(
     [line] = arrivals.json()
     assert (line["booking_id"], line["unit"], line["status"]) == (booking["id"], booking["unit"], "confirmed")
     assert line["member_number"] == "M0001"
+    assert (line["payment"], line["payment_status"]) == (None, None)  # confirmed here without a payment row
+    assert booking["unit"] not in line["free_units"]
+    assert line["free_units"], "other studios are free on those nights"
     other = await client.get(
         "/api/centres/ifrane/arrivals",
         headers=await login(client, "manager-saidia"),
@@ -228,3 +231,34 @@ async def test_the_desk_reads_its_arrivals_and_departures_and_sets_housekeeping(
         f"/api/centres/ifrane/units/{booking['unit']}/housekeeping", headers=desk, json={"state": "dusty"}
     )
     assert bad.status_code in {400, 422}
+
+
+async def test_a_no_show_stays_pass_goes_on_the_gates_revocation_feed(
+    client: AsyncTestClient[Any], settings: Settings, clock: Clock
+) -> None:
+    at_desk = await _stay(client, "M0001")
+    by_worker = await _stay(client, "M0002")
+    kept = await _stay(client, "M0003")
+    _device_id, gate = await _device(client)
+    assert (await client.get("/api/access/revocations", headers=gate)).json()["revoked"] == []
+    clock.advance(**TO_ARRIVAL)
+    desk = await login(client, "manager-ifrane")
+    marked = await client.post(f"/api/bookings/{at_desk['booking_id']}/no-show", headers=desk)
+    assert marked.status_code == 200, marked.text
+    assert (await client.get("/api/access/revocations", headers=gate)).json()["revoked"] == [
+        at_desk["pass_id"]
+    ]
+    assert (
+        await client.post(f"/api/bookings/{kept['booking_id']}/check-in", headers=desk)
+    ).status_code == 200
+    engine = create_disposable_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            # The worker's own wiring: the same handlers as the app's (estivage.bootstrap).
+            worker = UnitOfWork(session, client.app.state.event_handlers)
+            assert await record_due_no_shows(worker, clock.now + timedelta(days=2)) == 1
+    finally:
+        await engine.dispose()
+    feed = (await client.get("/api/access/revocations", headers=gate)).json()["revoked"]
+    assert sorted(feed) == sorted([at_desk["pass_id"], by_worker["pass_id"]])
+    assert kept["pass_id"] not in feed

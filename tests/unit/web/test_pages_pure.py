@@ -10,7 +10,7 @@ from booking.domain.promotions import PromotionKind
 from estivage.web import names
 from estivage.web.common import safe_next
 from estivage.web.error_words import error_text
-from estivage.web.manager import chart
+from estivage.web.manager import chart, nice_top
 from estivage.web.templating import environment
 from inventory.domain.calendar import SeasonKind
 from inventory.occupancy import NightOccupancy
@@ -51,10 +51,8 @@ def test_one_environment_renders_each_page_in_its_own_language() -> None:
 
 
 def test_values_put_into_words_are_escaped_the_words_are_not() -> None:
-    page = environment().from_string(
-        '{{ _("Persons (at most %(peak)s)", peak=peak) }} {{ _("Discount (%%)") }}'
-    )
-    assert page.render(lang="fr", peak="<b>") == "Personnes (au plus &lt;b&gt;) Remise (%)"
+    page = environment().from_string('{{ _("Keep %(unit)s", unit=unit) }} {{ _("Discount (%%)") }}')
+    assert page.render(lang="fr", unit="<b>") == "Garder &lt;b&gt; Remise (%)"
 
 
 def test_every_status_kind_and_notice_a_page_shows_by_code_has_its_words() -> None:
@@ -83,17 +81,37 @@ def test_next_is_only_a_path_of_this_site() -> None:
     assert safe_next("/\\evil.example") == "/"
 
 
-def test_chart_scales_units_to_capacity_and_persons_to_their_peak() -> None:
+def test_chart_scales_units_and_persons_each_on_its_own_labelled_axis() -> None:
     nights = [
         NightOccupancy(date(2026, 12, 20), 10, 5, 12),
         NightOccupancy(date(2026, 12, 21), 10, 10, 24),
         NightOccupancy(date(2026, 12, 22), 8, 0, 0),
     ]
     drawn = chart(nights, width=300, height=120)
-    plot_height = 120 - 10 - 24
+    plot_height = drawn.base - drawn.top
+    assert (drawn.top, drawn.base) == (14, 76)
+    # Units from 0 to 10 on the left (ticks every 5), persons from 0 to 30 on the right (every 10).
+    assert [t.value for t in drawn.units_ticks] == [0, 5, 10]
+    assert [t.value for t in drawn.persons_ticks] == [0, 10, 20, 30]
+    assert [t.y for t in drawn.units_ticks] == [76, 45, 14]
+    assert [t.y for t in drawn.persons_ticks] == [
+        76,
+        round(76 - plot_height / 3, 1),
+        round(76 - 2 * plot_height / 3, 1),
+        14,
+    ]
     assert [b.capacity_h for b in drawn.bars] == [plot_height, plot_height, round(plot_height * 0.8, 1)]
     assert [b.units_h for b in drawn.bars] == [plot_height / 2, plot_height, 0]
     ys = [float(point.split(",")[1]) for point in drawn.persons_points.split()]
-    assert ys == [10 + plot_height / 2, 10, 10 + plot_height]  # the peak at the top, none at the bottom
+    assert ys == [round(76 - plot_height * 12 / 30, 1), round(76 - plot_height * 24 / 30, 1), 76]
+    assert [label.text for label in drawn.x_labels] == ["20/12", "21/12", "22/12"]
     assert drawn.max_persons == 24
+
+
+def test_an_axis_top_is_a_round_number_at_or_above_the_peak() -> None:
+    assert nice_top(0) == (1, 1)
+    assert nice_top(3) == (3, 1)
+    assert nice_top(10) == (10, 5)
+    assert nice_top(24) == (30, 10)
+    assert nice_top(137) == (150, 50)
     assert chart([]).bars == []
