@@ -269,8 +269,12 @@ def _pay_as_stripe_js_does(stripe_base: str, client_secret: str) -> str:
         "sk_test_topology", base_addresses={"api": stripe_base}, max_network_retries=0
     )
     intent_id = client_secret.split("_secret_", maxsplit=1)[0]
-    card = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}
-    method = client.v1.payment_methods.create(params={"type": "card", "card": card})
+    method = client.v1.payment_methods.create(
+        params={
+            "type": "card",
+            "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"},
+        }
+    )
     client.v1.payment_intents.update(intent_id, params={"payment_method": method.id})
     return str(client.v1.payment_intents.confirm(intent_id).status)
 
