@@ -13,10 +13,12 @@ import io
 import os
 import random
 import signal
+import socket
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,6 +39,7 @@ from gateway_agent.inputs import (
     decode_file,
     stdin_payloads,
 )
+from gateway_agent.peers import PeerServer
 from tests.unit.gateway_agent.support import (
     CASABLANCA,
     DURING,
@@ -356,3 +359,29 @@ def _jpeg() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (64, 64), (200, 10, 10)).save(out, "JPEG")
     return out.getvalue()
+
+
+# --- what may reach the peers' port on the LAN ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("length", ["abc", "-5", "1e3", "٣", str(2 << 20)])
+def test_the_peer_port_answers_a_bad_content_length_without_a_traceback(
+    length: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Read before the message is authenticated: before the fix, a count that is not a number raised in
+    the handler (a traceback on the gate's log, no answer) and a negative one read until hang-up."""
+    store = enrolled_store(tmp_path / "state")
+    server = PeerServer(("127.0.0.1", 0), store, DURING.timestamp, lambda: None)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with socket.create_connection(server.server_address[:2], timeout=10) as peer:
+            request = f"POST /peer/events HTTP/1.1\r\nHost: gate\r\nContent-Length: {length}\r\n\r\n{{}}"
+            peer.sendall(request.encode())
+            answer = peer.recv(4096).decode(errors="replace")
+    finally:
+        server.shutdown()
+        server.server_close()
+        server.close_store()
+    assert answer.split("\r\n", 1)[0] in {"HTTP/1.1 400 Bad Request", "HTTP/1.1 413 Request Entity Too Large"}
+    assert "Traceback" not in capsys.readouterr().err
