@@ -232,7 +232,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(200, {**document, "device_id": credentials.device}, signed)
 
     def _push(self, body: bytes, device: str) -> dict[str, Any]:
-        items = json.loads(body).get("events") if body else None
+        document = json.loads(body) if body else None
+        items = document.get("events") if isinstance(document, dict) else None  # else refused below
         entries = _read_events(items, self.server.clock, device)
         with self.server.store() as store:
             stored = store.merge(entries)

@@ -10,6 +10,7 @@ ESTIVAGE_FUZZ_SCALE=N multiplies it for a wider local sweep (docs/security.md).
 from __future__ import annotations
 
 import io
+import json
 import os
 import random
 import signal
@@ -39,7 +40,9 @@ from gateway_agent.inputs import (
     decode_file,
     stdin_payloads,
 )
-from gateway_agent.peers import PeerServer
+from gateway_agent.peers import HEADER as PEER_HEADER
+from gateway_agent.peers import PATH as PEER_PATH
+from gateway_agent.peers import Credentials, PeerServer
 from tests.unit.gateway_agent.support import (
     CASABLANCA,
     DURING,
@@ -364,24 +367,45 @@ def _jpeg() -> bytes:
 # --- what may reach the peers' port on the LAN ------------------------------------------------------------
 
 
+PEER_KEYS = [("1", "a" * 43)]
+
+
+def ask_a_peer(store_dir: Path, request: bytes) -> str:
+    """``request`` sent as it is to a gate's peer port; its status line."""
+    store = enrolled_store(store_dir)
+    store.set_settings({"peer_keys": json.dumps(PEER_KEYS)})
+    server = PeerServer(("127.0.0.1", 0), store, DURING.timestamp, lambda: None)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with socket.create_connection(server.server_address[:2], timeout=10) as peer:
+            peer.sendall(request)
+            return peer.recv(4096).decode(errors="replace").split("\r\n", 1)[0]
+    finally:
+        server.shutdown()
+        server.server_close()
+        server.close_store()
+
+
 @pytest.mark.parametrize("length", ["abc", "-5", "1e3", "٣", str(2 << 20)])
 def test_the_peer_port_answers_a_bad_content_length_without_a_traceback(
     length: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Read before the message is authenticated: before the fix, a count that is not a number raised in
     the handler (a traceback on the gate's log, no answer) and a negative one read until hang-up."""
-    store = enrolled_store(tmp_path / "state")
-    server = PeerServer(("127.0.0.1", 0), store, DURING.timestamp, lambda: None)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with socket.create_connection(server.server_address[:2], timeout=10) as peer:
-            request = f"POST /peer/events HTTP/1.1\r\nHost: gate\r\nContent-Length: {length}\r\n\r\n{{}}"
-            peer.sendall(request.encode())
-            answer = peer.recv(4096).decode(errors="replace")
-    finally:
-        server.shutdown()
-        server.server_close()
-        server.close_store()
-    assert answer.split("\r\n", 1)[0] in {"HTTP/1.1 400 Bad Request", "HTTP/1.1 413 Request Entity Too Large"}
+    request = f"POST /peer/events HTTP/1.1\r\nHost: gate\r\nContent-Length: {length}\r\n\r\n{{}}"
+    status = ask_a_peer(tmp_path / "state", request.encode())
+    assert status in {"HTTP/1.1 400 Bad Request", "HTTP/1.1 413 Request Entity Too Large"}
+    assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("body", [b"[]", b"null", b"7", b'"events"', b'{"events": {}}', b"\xff{", b""])
+def test_a_signed_peer_message_whose_body_is_no_batch_is_a_400_not_a_traceback(
+    body: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Signed with the centre's key (a gate of the centre, or its key leaked): before the fix, a body
+    that was JSON but not an object raised in the handler, with no answer."""
+    header, _mac = Credentials("ifrane", "another-gate", PEER_KEYS).sign_request("POST", PEER_PATH, body)
+    head = f"POST {PEER_PATH} HTTP/1.1\r\nHost: gate\r\n{PEER_HEADER}: {header}\r\n"
+    status = ask_a_peer(tmp_path / "state", f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    assert status == "HTTP/1.1 400 Bad Request"
     assert "Traceback" not in capsys.readouterr().err
