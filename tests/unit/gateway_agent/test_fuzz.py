@@ -377,7 +377,8 @@ def ask_a_peer(store_dir: Path, request: bytes) -> str:
     server = PeerServer(("127.0.0.1", 0), store, DURING.timestamp, lambda: None)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        with socket.create_connection(server.server_address[:2], timeout=10) as peer:
+        host, port = server.server_address[:2]
+        with socket.create_connection((str(host), int(port)), timeout=10) as peer:
             peer.sendall(request)
             return peer.recv(4096).decode(errors="replace").split("\r\n", 1)[0]
     finally:
