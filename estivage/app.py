@@ -43,7 +43,7 @@ from estivage.problems import (
     problem_details_config,
     too_deep_handler,
 )
-from estivage.security import SecurityHeaders
+from estivage.security import BODY_MAX_BYTES, SecurityHeaders
 from estivage.stores import store_registry, store_state
 from estivage.web import csrf_middleware, template_config, web_handlers
 from estivage.web.flash import flash_plugin, flash_session
@@ -203,6 +203,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
             use_handler_docstrings=True,
             render_plugins=[OfflineSwaggerPlugin(), ProblemAwareJsonPlugin(jwt.exclude)],
         ),
+        request_max_body_size=BODY_MAX_BYTES,
         debug=settings.debug,
         logging_config=None,  # structlog, configured above (estivage/observability.py)
     )

@@ -7,6 +7,12 @@ An image file is outside input: anyone who can drop a file in the watched folder
 PNG of a few kilobytes that decompresses to 400 million pixels. Its size is read from its header and
 checked against ``MAX_IMAGE_PIXELS`` before a single pixel is decoded; a file that is refused, or that
 Pillow cannot decode, is ``ImageRefused``: ``scan`` says so (exit 2), ``run`` logs it and goes on.
+Only the formats a camera or a phone writes are opened (``IMAGE_FORMATS``): Pillow recognises dozens
+more by their first bytes, whatever the file's name, and one of them (EPS) hands the file to Ghostscript.
+
+Standard input is outside input too (a scanner, or whatever is plugged in as a keyboard): it is read as
+bytes and decoded here, so that a byte that is not UTF-8 is a refused pass rather than an error that ends
+the input under a strict locale, and a line is read only up to ``MAX_LINE_BYTES``.
 """
 
 from __future__ import annotations
@@ -25,6 +31,9 @@ logger = logging.getLogger("gateway_agent.inputs")
 
 QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"})
+IMAGE_FORMATS = ("PNG", "JPEG", "BMP", "GIF", "WEBP")
+# A pass is at most 226 characters (access.passformat.MAX_PAYLOAD_LENGTH), a booking code a dozen.
+MAX_LINE_BYTES = 4096
 # A 12-megapixel phone photo is the largest picture of a pass anyone should send; a gate camera's frame
 # is well below. Decoding this many pixels takes a fraction of a second and some 50 MB at most.
 MAX_IMAGE_PIXELS = 16_000_000
@@ -63,7 +72,7 @@ def decode_file(path: Path) -> str:
         with warnings.catch_warnings():
             # Pillow warns from 89 megapixels and refuses from 179; the gate's own bound is far lower.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
+            with Image.open(path, formats=IMAGE_FORMATS) as image:
                 _bound(image.size)
                 image.load()
                 return decode_image(image)
@@ -80,11 +89,30 @@ def decode_file(path: Path) -> str:
 
 
 def stdin_payloads(stream: IO[str]) -> Iterator[str]:
-    """One payload per line, as a keyboard-wedge scanner types them; blank lines are skipped."""
-    for line in stream:
-        payload = line.strip()
+    """One payload per line, as a keyboard-wedge scanner types them; blank lines are skipped.
+
+    The bytes under a text stream are read and decoded here, not by the locale: a byte that is not
+    UTF-8 becomes U+FFFD, so the line is a malformed pass (refused, journaled) and the next one is read.
+    A line longer than ``MAX_LINE_BYTES`` is cut there, refused the same way, and the rest of it skipped:
+    a scanner stuck on one key (or a file piped in) never fills the memory."""
+    source: IO[Any] = getattr(stream, "buffer", stream)
+    while line := source.readline(MAX_LINE_BYTES + 1):
+        if len(line) > MAX_LINE_BYTES and not _ends_line(line):
+            logger.warning("a line of more than %d bytes on stdin: not a pass", MAX_LINE_BYTES)
+            rest = line
+            while rest and not _ends_line(rest):
+                rest = source.readline(MAX_LINE_BYTES)
+            line = line[:MAX_LINE_BYTES]
+        text = line.decode("utf-8", errors="replace") if isinstance(line, bytes) else line
+        payload = text.strip()
         if payload:
             yield payload
+
+
+def _ends_line(chunk: str | bytes) -> bool:
+    if isinstance(chunk, bytes):
+        return chunk.endswith(b"\n")
+    return chunk.endswith("\n")
 
 
 def watched_folder(folder: Path, poll_seconds: float = 0.2, stop: Any = None) -> Generator[str, None, None]:

@@ -199,9 +199,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            self._answer(413, {"error": "too large"}, None)
+        # Read before anyone is authenticated: anything but a count of bytes is refused, not a traceback
+        # (a negative count would read until the sender hangs up).
+        given = self.headers.get("Content-Length") or "0"
+        length = int(given) if given.isascii() and given.isdigit() else None
+        if length is None or length > MAX_BODY:
+            self._answer(400 if length is None else 413, {"error": "bad Content-Length"}, None)
             self.close_connection = True
             return
         body = self.rfile.read(length) if length else b""
@@ -229,7 +232,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(200, {**document, "device_id": credentials.device}, signed)
 
     def _push(self, body: bytes, device: str) -> dict[str, Any]:
-        items = json.loads(body).get("events") if body else None
+        document = json.loads(body) if body else None
+        items = document.get("events") if isinstance(document, dict) else None  # else refused below
         entries = _read_events(items, self.server.clock, device)
         with self.server.store() as store:
             stored = store.merge(entries)

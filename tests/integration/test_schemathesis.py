@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,6 +33,8 @@ _SCALE = max(1, int(os.environ.get("ESTIVAGE_FUZZ_SCALE", "1")))
 EXAMPLES = {GenerationMode.POSITIVE: 12 * _SCALE, GenerationMode.NEGATIVE: 8 * _SCALE}
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 CALLERS = {"member": "M0001", "staff": "staff"}
+# Requests sent, by operation: the figure for docs/security.md (printed with -s).
+SENT: Counter[str] = Counter()
 
 
 @pytest.fixture
@@ -69,6 +72,7 @@ def _fuzz(
     @given(case=operation.as_strategy(generation_mode=mode))
     def run(case: Any) -> None:
         response = case.call(base_url=base_url, headers=headers, session=session, timeout=10)
+        SENT[operation.label] += 1
         try:
             case.validate_response(response, checks=CHECKS)
         except (Exception, BaseExceptionGroup) as found:  # collect them all, report every defect at once
@@ -103,6 +107,7 @@ def test_no_5xx_and_every_answer_matches_its_schema(base_url: str, caller: str) 
         for mode in EXAMPLES:
             for failure in _fuzz(operation, mode, base_url, headers, session):
                 report.append(f"{operation.label} as {caller} ({mode.value}): {failure}")
+    print(f"\nstateless so far: {sum(SENT.values())} requests over {len(SENT)} operations")
     assert not report, f"{len(report)} failures:\n" + "\n".join(report)
 
 

@@ -26,10 +26,12 @@ from typing import Any
 
 import httpx
 import pytest
+import stripe
 from argon2 import PasswordHasher
 
 from tests.conftest import NOW, PASSWORD
 from tests.support.databases import PostgresDatabases
+from tests.support.localstripe import localstripe_server
 from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,7 +120,10 @@ async def topology(postgres_databases: PostgresDatabases, tmp_path: Path) -> Asy
 
 
 @contextlib.asynccontextmanager
-async def _topology(postgres_databases: PostgresDatabases, tmp_path: Path) -> AsyncIterator[Topology]:
+async def _topology(
+    postgres_databases: PostgresDatabases, tmp_path: Path, settings: dict[str, str] | None = None
+) -> AsyncIterator[Topology]:
+    """``settings``: environment variables over the defaults below (the same for every process)."""
     url = await postgres_databases.fresh_async()
     # A Redis of its own, so that a test may stop it without touching the machine's.
     redis_port = free_port()
@@ -150,6 +155,7 @@ async def _topology(postgres_databases: PostgresDatabases, tmp_path: Path) -> As
         "ESTIVAGE_PAYMENTS": "test",
         "FORWARDED_ALLOW_IPS": "127.0.0.1",
         "ESTIVAGE_LOGIN_ATTEMPTS_PER_MINUTE": "1000",  # thirty members log in from one address
+        **(settings or {}),
     }
     cli = [sys.executable, "-m", "estivage.cli"]
     subprocess.run([*cli, "keys", "ensure"], env=env, cwd=ROOT, check=True, capture_output=True, timeout=120)
@@ -233,6 +239,93 @@ def test_the_whole_path_through_nginx_two_replicas_and_the_worker(topology: Topo
     # Both replicas answered through the one port.
     upstreams = set(re.findall(r"upstream=(127\S+)", (tmp_path / "access.log").read_text()))
     assert upstreams == {f"127.0.0.1:{port}" for port in topology.replicas}
+
+
+WEBHOOK_SECRET = "whsec_topology"
+
+
+@pytest.fixture
+async def paid_by_stripe(postgres_databases: PostgresDatabases, tmp_path: Path) -> AsyncIterator[Topology]:
+    """The topology with card payments by Stripe (localstripe on loopback), whose webhooks come in
+    through nginx like any other request."""
+    with localstripe_server() as stripe_base:
+        settings = {
+            "ESTIVAGE_PAYMENTS": "stripe",
+            "STRIPE_API_KEY": "sk_test_topology",
+            "STRIPE_PUBLISHABLE_KEY": "pk_test_topology",
+            "STRIPE_API_BASE": stripe_base,
+            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        }
+        async with _topology(postgres_databases, tmp_path, settings) as topology:
+            hook = {"url": f"{topology.base}/api/payments/stripe/webhook", "secret": WEBHOOK_SECRET}
+            async with httpx.AsyncClient() as http:
+                (await http.post(f"{stripe_base}/_config/webhooks/topology", json=hook)).raise_for_status()
+            yield topology
+
+
+def _pay_as_stripe_js_does(stripe_base: str, client_secret: str) -> str:
+    """What Stripe.js does in the member's browser: a card attached to the intent, then confirmed."""
+    client = stripe.StripeClient(
+        "sk_test_topology", base_addresses={"api": stripe_base}, max_network_retries=0
+    )
+    intent_id = client_secret.split("_secret_", maxsplit=1)[0]
+    method = client.v1.payment_methods.create(
+        params={
+            "type": "card",
+            "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"},
+        }
+    )
+    client.v1.payment_intents.update(intent_id, params={"payment_method": method.id})
+    return str(client.v1.payment_intents.confirm(intent_id).status)
+
+
+def test_a_card_payment_through_localstripe_confirms_by_its_webhook_through_nginx_and_the_pass_verifies(
+    paid_by_stripe: Topology, tmp_path: Path
+) -> None:
+    topology = paid_by_stripe
+    with httpx.Client(base_url=topology.base, timeout=30) as http:
+        member = _login(http, "M0006")
+        booking = http.post("/api/bookings", json=_stay(), headers=member)
+        assert booking.status_code == 201, booking.text
+        booking_id = str(booking.json()["id"])
+        checkout = http.post(f"/api/bookings/{booking_id}/checkout", json={"method": "card"}, headers=member)
+        assert checkout.status_code == 200, checkout.text
+        assert checkout.json()["provider"] == "stripe"
+        assert http.get(f"/api/bookings/{booking_id}/pass", headers=member).status_code == 409  # not paid
+        assert _pay_as_stripe_js_does(topology.env["STRIPE_API_BASE"], checkout.json()["client_secret"]) == (
+            "succeeded"
+        )
+        # Only Stripe's webhook confirms: localstripe sends it a second after the payment.
+        deadline = time.monotonic() + 30
+        while (status := http.get(f"/api/bookings/{booking_id}", headers=member).json()["status"]) == "held":
+            assert time.monotonic() < deadline, "the webhook never confirmed the stay"
+            time.sleep(0.2)
+        assert status == "confirmed"
+        issued = http.get(f"/api/bookings/{booking_id}/pass", headers=member)
+        assert issued.status_code == 200, issued.text
+        png = http.get(f"/api/bookings/{booking_id}/pass.png", headers=member)
+        assert (png.status_code, png.headers["content-type"]) == (200, "image/png")
+        # The pass verifies at a gate enrolled through the same nginx, against the keys it serves.
+        staff = _login(http, "staff")
+        device = http.post("/api/access/devices", json={"centre": "ifrane", "name": "Entrée"}, headers=staff)
+        assert device.status_code == 201, device.text
+    agent = [sys.executable, "-m", "gateway_agent", "--state", str(tmp_path / "gate")]
+    enrolled = subprocess.run(
+        [*agent, "enroll", "--server", topology.base, "--token", device.json()["token"]],
+        capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert enrolled.returncode == 0, enrolled.stderr
+    during = datetime.fromisoformat(_stay()["arrival"] + "T10:00:00+01:00") + timedelta(days=1)
+    scanned = subprocess.run(
+        [*agent, "--now", during.isoformat(), "scan", issued.json()["payload"]],
+        capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert (scanned.returncode, json.loads(scanned.stdout)["decision"]) == (0, "granted"), scanned.stdout
+    # The webhook came in through nginx, and was answered 200.
+    access_log = (tmp_path / "access.log").read_text()
+    webhooks = re.findall(r'"POST /api/payments/stripe/webhook HTTP/1.1" (\d+)', access_log)
+    assert webhooks, access_log
+    assert set(webhooks) == {"200"}, webhooks
 
 
 def test_a_replica_killed_under_load_nginx_routes_around_it_and_no_hold_is_lost_or_doubled(
