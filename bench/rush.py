@@ -38,6 +38,7 @@ import httpx
 from litestar.security.jwt import Token
 from sqlalchemy import select
 
+import estivage.models  # noqa: F401 - every table mapped, as in the app (a user's relations)
 from accounts.models import User
 from accounts.sessions import open_session_of
 from bench import wrk

@@ -33,6 +33,7 @@ from booking.controllers import (
 )
 from booking.reception.controllers import ReceptionController
 from estivage import bootstrap, observability
+from estivage.admission import admission
 from estivage.desk import DeskController
 from estivage.mail import in_app_sender, mail_config
 from estivage.openapi import ProblemAwareJsonPlugin
@@ -105,7 +106,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
     settings = settings or Settings.from_env()
     observability.configure_logging(settings.log_format)
     providers = bootstrap.payment_providers(settings)
-    engine = create_engine(settings.database_url, echo=settings.sql_echo)
+    # As many connections kept as requests admitted at once (estivage.admission): none opened per request.
+    engine = create_engine(
+        settings.database_url, echo=settings.sql_echo, pool_size=max(10, settings.admission_limit)
+    )
     jwt = jwt_auth(settings.jwt_secret, settings.token_minutes)
     db_config = SQLAlchemyAsyncConfig(
         engine_instance=engine,
@@ -194,5 +198,5 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         debug=settings.debug,
         logging_config=None,  # structlog, configured above (estivage/observability.py)
     )
-    app.asgi_handler = SecurityHeaders(settings).wrap(app.asgi_handler)
+    app.asgi_handler = admission(SecurityHeaders(settings).wrap(app.asgi_handler), settings.admission_limit)
     return observability.instrument(app)

@@ -77,12 +77,15 @@ async def end_read_before_write(session: AsyncSession) -> None:
         await session.rollback()
 
 
-def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
+def create_engine(database_url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
+    """The engine of a process. `pool_size` connections are kept open; up to 20 more are opened when
+    needed and closed on return: opening one costs far more than a request (a server process forked,
+    the driver's set-up), so a server sizes the pool to the requests it admits at once."""
     if database_url.startswith("sqlite"):
         engine = create_async_engine(database_url, echo=echo, connect_args={"timeout": 30})
         _prepare_sqlite(engine)
         return engine
-    engine = create_async_engine(database_url, echo=echo, pool_size=10, max_overflow=20)
+    engine = create_async_engine(database_url, echo=echo, pool_size=pool_size, max_overflow=20)
     _ping_after_idle(engine)
     return engine
 
