@@ -50,7 +50,7 @@ from estivage.web import csrf_middleware, template_config, web_handlers
 from estivage.web.kpis import KpiController
 from inventory.controllers import CentreController, SeasonController
 from kernel.clock import Clock, utc_now
-from kernel.db import create_engine, session_factory
+from kernel.db import create_engine, session_factory, without_transaction
 from kernel.settings import Settings
 from kernel.uow import UnitOfWork
 from notifications.controllers import InboxController, OutboxController
@@ -121,7 +121,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
     auth_controller = make_auth_controller(jwt, settings)
     stores = store_registry(settings)
     account_states = AccountStates(
-        session_factory(engine), stores.get("accounts"), clock, settings.token_minutes
+        session_factory(without_transaction(engine)), stores.get("accounts"), clock, settings.token_minutes
     )
     handlers: list[Any] = [
         ready,

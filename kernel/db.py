@@ -116,6 +116,15 @@ def _ping_after_idle(engine: AsyncEngine) -> None:
             raise DisconnectionError("the connection did not answer after being idle") from lost
 
 
+def without_transaction(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine (and pool) for reads that need no transaction, on PostgreSQL: each statement
+    runs on its own (autocommit), without the BEGIN and ROLLBACK round trips around it. The reads of
+    every request (whose account is it) use it; SQLite keeps its own transactions (``_prepare_sqlite``)."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def create_disposable_engine(database_url: str) -> AsyncEngine:
     """An engine for a one-off command (migrate, seed): no pool kept behind."""
     engine = create_async_engine(database_url, poolclass=NullPool)
