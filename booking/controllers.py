@@ -216,7 +216,7 @@ class AvailabilityController(Controller):
     async def availability(
         self,
         request: Request[Identity, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        read_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
         centre: FromQuery[str],
         arrival: FromQuery[date],
@@ -227,7 +227,7 @@ class AvailabilityController(Controller):
         ] = None,
     ) -> list[s.AvailabilityOut]:
         priced = await on_behalf.search(
-            db_session,
+            read_session,
             request.user,
             member,
             centre=centre,
