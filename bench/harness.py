@@ -168,14 +168,17 @@ async def _serve(database_url: str | None, workers: int) -> AsyncIterator[str]:
     _SERVER_PIDS[base] = server.pid
     try:
         async with httpx.AsyncClient(base_url=base) as client:
-            # A minute: on a busy shared machine the app can take 20 s and more to start.
-            for _ in range(1200):
+            # Up to three minutes: on a busy shared machine the app can take 20 s and more to start,
+            # each worker process in turn.
+            for _ in range(3600):
                 with contextlib.suppress(httpx.TransportError):
                     if (await client.get("/health")).status_code == 200:
                         break
                 if server.poll() is not None:
                     raise RuntimeError(f"the server stopped at start (exit {server.returncode})")
                 await asyncio.sleep(0.05)
+            else:
+                raise RuntimeError("the server did not answer /health within three minutes")
         yield base
     finally:
         _SERVER_PIDS.pop(base, None)
