@@ -27,7 +27,7 @@ from booking.services import BookingView
 from inventory import schemas as inventory_schemas
 from inventory.models import Centre
 from inventory.occupancy import occupancy
-from inventory.repository import centre_by_code
+from inventory.snapshot import centre_view
 from kernel.uow import UnitOfWork
 
 
@@ -294,7 +294,7 @@ class OccupancyController(Controller):
     async def occupancy(
         self,
         request: Request[Identity, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        read_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
         code: FromPath[str],
         first: Annotated[date, QueryParameter(name="from")],
@@ -303,14 +303,14 @@ class OccupancyController(Controller):
         """For each night from `from` to `to`: units in service, units occupied and guests; and who is on
         site now. A manager of another centre gets 403."""
         request.user.require_centre(code)
-        nights = await occupancy(db_session, code, first, last, now)
-        centre_id = (await centre_by_code(db_session, code)).id
+        nights = await occupancy(read_session, code, first, last, now)
+        centre_id = (await centre_view(read_session, code)).id  # the snapshot ``occupancy`` just read
         return inventory_schemas.OccupancyOut(
             centre=code,
             nights=[
                 inventory_schemas.NightOut(n.night, n.units_total, n.units_occupied, n.guests) for n in nights
             ],
-            on_site_now=await services.on_site_now(db_session, centre_id, now),
+            on_site_now=await services.on_site_now(read_session, centre_id, now),
         )
 
 

@@ -55,6 +55,11 @@ def _process_tree_cpu(pid: int) -> float:
     return total
 
 
+def server_pid(base: str) -> int:
+    """The process id of the server started here for `base` (its workers are its children)."""
+    return _SERVER_PIDS[base]
+
+
 def cpu_seconds(base: str | None = None) -> tuple[float, float]:
     """(server, this load client) CPU seconds used so far; the server's is 0 when unknown."""
     server = _process_tree_cpu(_SERVER_PIDS[base]) if base in _SERVER_PIDS else 0.0
@@ -163,11 +168,17 @@ async def _serve(database_url: str | None, workers: int) -> AsyncIterator[str]:
     _SERVER_PIDS[base] = server.pid
     try:
         async with httpx.AsyncClient(base_url=base) as client:
-            for _ in range(200):
+            # Up to three minutes: on a busy shared machine the app can take 20 s and more to start,
+            # each worker process in turn.
+            for _ in range(3600):
                 with contextlib.suppress(httpx.TransportError):
                     if (await client.get("/health")).status_code == 200:
                         break
+                if server.poll() is not None:
+                    raise RuntimeError(f"the server stopped at start (exit {server.returncode})")
                 await asyncio.sleep(0.05)
+            else:
+                raise RuntimeError("the server did not answer /health within three minutes")
         yield base
     finally:
         _SERVER_PIDS.pop(base, None)

@@ -227,7 +227,7 @@ class AvailabilityController(Controller):
     async def availability(
         self,
         request: Request[Identity, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        read_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
         centre: FromQuery[str],
         arrival: FromQuery[date],
@@ -253,7 +253,7 @@ class AvailabilityController(Controller):
             log: SearchLog = request.app.state.search_log
             await log.note(request.user.user_id, centre, local_today(now, FOUNDATION_ZONE))
         priced = await on_behalf.search(
-            db_session,
+            read_session,
             request.user,
             member,
             centre=centre,

@@ -131,6 +131,14 @@ async def place_hold(
     # before the locked unit of work begins (SQLite must start that one with its write).
     looked, _ = await _offer(session, request, member.category or "", now)
     companions = _named_at_hold(request, looked.centre.unit_type(request.unit_type).capacity)
+    # The member's own limits, read lock-free too: in a rush a member who holds a stay already asks
+    # again and again, and is answered without taking (and making others wait for) the type's lock.
+    # Only a refusal is taken from this read; the locked read below decides.
+    check_member_limits(
+        repo.limits_of(await repo.policy(session, looked.centre.version)),
+        await repo.member_usage(session, member.user_id, request.arrival.year, now),
+        looked.stay.night_count,
+    )
     stay = (request.arrival, request.departure)
     locks = await lock_for_hold(session, request.centre, request.unit_type, member.user_id, stay, now)
     if not locks.member_active:

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import Table, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.models import StayNight
@@ -45,26 +45,44 @@ async def occupancy(
     centre = await centre_view(session, centre_code)
     type_ids = [t.id for t in centre.unit_types]
     all_units = [u for t in centre.unit_types for u in t.unit_ids]
+    # Counted by the database, one row per night taken (not one per unit-night: a year of a busy
+    # centre is tens of thousands of those).
     rows = await session.execute(
-        select(StayNight.night, StayNight.guests).where(
-            StayNight.unit_type_id.in_(type_ids),
-            StayNight.night >= first,
-            StayNight.night <= last,
-            or_(StayNight.hold_expires_at.is_(None), StayNight.hold_expires_at > now),
-        )
+        _NIGHTS_TAKEN, {"type_ids": type_ids, "first": first, "last": last, "now": now}
     )
-    units, guests = Counter[date](), Counter[date]()
-    for night, party in rows:
-        units[night] += 1
-        guests[night] += party
-    nights = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    taken = {night: (units, guests) for night, units, guests in rows.tuples()}
+    closed = _closed_per_night(all_units, centre.closures, first, last)
     return [
-        NightOccupancy(night, _in_service(all_units, centre.closures, night), units[night], guests[night])
-        for night in nights
+        NightOccupancy(night, len(all_units) - closed[night], *taken.get(night, (0, 0)))
+        for night in (first + timedelta(days=i) for i in range((last - first).days + 1))
     ]
 
 
-def _in_service(unit_ids: list[int], closures: dict[int, tuple[tuple[date, date], ...]], night: date) -> int:
-    return sum(
-        1 for unit in unit_ids if not any(start <= night < end for start, end in closures.get(unit, ()))
+_STAY_NIGHTS: Table = StayNight.__table__  # type: ignore[assignment]
+_NIGHTS_TAKEN = (
+    select(_STAY_NIGHTS.c.night, func.count(), func.coalesce(func.sum(_STAY_NIGHTS.c.guests), 0))
+    .where(
+        _STAY_NIGHTS.c.unit_type_id.in_(bindparam("type_ids", expanding=True)),
+        _STAY_NIGHTS.c.night >= bindparam("first"),
+        _STAY_NIGHTS.c.night <= bindparam("last"),
+        or_(_STAY_NIGHTS.c.hold_expires_at.is_(None), _STAY_NIGHTS.c.hold_expires_at > bindparam("now")),
     )
+    .group_by(_STAY_NIGHTS.c.night)
+)
+
+
+def _closed_per_night(
+    unit_ids: list[int], closures: dict[int, tuple[tuple[date, date], ...]], first: date, last: date
+) -> Counter[date]:
+    """Units out of service on each night from `first` to `last`: each closure's nights within the
+    range, once per unit (two closures of one unit over the same night close it once)."""
+    closed = Counter[date]()
+    for unit in unit_ids:
+        nights: set[date] = set()
+        for start, end in closures.get(unit, ()):
+            night, stop = max(start, first), min(end - timedelta(days=1), last)
+            while night <= stop:
+                nights.add(night)
+                night += timedelta(days=1)
+        closed.update(nights)
+    return closed

@@ -77,12 +77,15 @@ async def end_read_before_write(session: AsyncSession) -> None:
         await session.rollback()
 
 
-def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
+def create_engine(database_url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
+    """The engine of a process. `pool_size` connections are kept open; up to 20 more are opened when
+    needed and closed on return: opening one costs far more than a request (a server process forked,
+    the driver's set-up), so a server sizes the pool to the requests it admits at once."""
     if database_url.startswith("sqlite"):
         engine = create_async_engine(database_url, echo=echo, connect_args={"timeout": 30})
         _prepare_sqlite(engine)
         return engine
-    engine = create_async_engine(database_url, echo=echo, pool_size=10, max_overflow=20)
+    engine = create_async_engine(database_url, echo=echo, pool_size=pool_size, max_overflow=20)
     _ping_after_idle(engine)
     return engine
 
@@ -111,6 +114,15 @@ def _ping_after_idle(engine: AsyncEngine) -> None:
             dbapi_connection.ping()
         except Exception as lost:
             raise DisconnectionError("the connection did not answer after being idle") from lost
+
+
+def without_transaction(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine (and pool) for reads that need no transaction, on PostgreSQL: each statement
+    runs on its own (autocommit), without the BEGIN and ROLLBACK round trips around it. The reads of
+    every request (whose account is it) use it; SQLite keeps its own transactions (``_prepare_sqlite``)."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def create_disposable_engine(database_url: str) -> AsyncEngine:

@@ -76,6 +76,8 @@ class Settings:
     login_failures_per_account: int = 10
     login_failures_per_address: int = 100
     login_failure_minutes: int = 15
+    # Requests at work at once in one process, the others queued first in, first out (estivage.admission).
+    admission_limit: int = 16
     stripe_api_key: str | None = None
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None
@@ -170,6 +172,7 @@ class Settings:
             login_failures_per_account=int(_env("ESTIVAGE_LOGIN_FAILURES_PER_ACCOUNT", "10")),
             login_failures_per_address=int(_env("ESTIVAGE_LOGIN_FAILURES_PER_ADDRESS", "100")),
             login_failure_minutes=int(_env("ESTIVAGE_LOGIN_FAILURE_MINUTES", "15")),
+            admission_limit=int(_env("ESTIVAGE_ADMISSION_LIMIT", "16")),
             stripe_api_key=_env("STRIPE_API_KEY") or None,
             stripe_webhook_secret=_env("STRIPE_WEBHOOK_SECRET") or None,
             stripe_api_base=_env("STRIPE_API_BASE") or None,
