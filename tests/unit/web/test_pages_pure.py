@@ -3,7 +3,9 @@ its own, from one shared environment); problems by their code; the occupancy cha
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from booking.domain import states
 from booking.domain.promotions import PromotionKind
@@ -115,3 +117,16 @@ def test_an_axis_top_is_a_round_number_at_or_above_the_peak() -> None:
     assert nice_top(24) == (30, 10)
     assert nice_top(137) == (150, 50)
     assert chart([]).bars == []
+
+
+def test_every_scrolling_region_of_the_templates_can_be_reached_by_keyboard() -> None:
+    """A table wider than a phone scrolls inside its `.scroll` box; a box that takes no focus cannot be
+    scrolled without a mouse (axe: scrollable-region-focusable), so each one says tabindex="0"."""
+    templates = Path(__file__).resolve().parents[3] / "estivage" / "web" / "templates"
+    boxes = [
+        f"{path.name}: {tag}"
+        for path in sorted(templates.glob("*.html"))
+        for tag in re.findall(r"<[a-z]+ [^>]*class=\"[^\"]*\bscroll\b[^\"]*\"[^>]*>", path.read_text())
+    ]
+    assert boxes
+    assert [box for box in boxes if 'tabindex="0"' not in box] == []
