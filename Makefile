@@ -76,7 +76,7 @@ serve: venv ## Run the service with the environment's settings (no migration, no
 TEST_WORKERS ?= auto
 
 test: deps lint typecheck ## Set up, check (ruff, import contracts, mypy) and run the whole test suite
-	$(UV) run --frozen pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal
+	$(UV) run --frozen pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal --durations=25
 
 lint: venv ## ruff, import contracts
 	$(UV) run --frozen ruff check .
