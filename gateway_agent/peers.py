@@ -35,6 +35,7 @@ import hmac
 import json
 import logging
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -172,6 +173,15 @@ class PeerServer(ThreadingHTTPServer):
         with self._using:
             self._closed = True
             self._store.close()
+
+    def handle_error(self, _request: Any, client_address: Any) -> None:
+        """A peer that hangs up before its whole answer is written, or a gate stopping under a request, is
+        a line in the log, not socketserver's traceback on stderr; anything else keeps its traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError, PeerRefused)):
+            logger.info("a peer request from %s ended early: %r", client_address[0], error)
+            return
+        logger.exception("a peer request from %s failed", client_address[0])
 
 
 class _Handler(BaseHTTPRequestHandler):

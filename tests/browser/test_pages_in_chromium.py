@@ -134,6 +134,11 @@ async def bearer(api: httpx.AsyncClient, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
+async def htmx_idle(page: Page) -> None:
+    """No htmx request on its way and no swap settling."""
+    await expect(page.locator(".htmx-request, .htmx-settling, .htmx-swapping")).to_have_count(0)
+
+
 async def test_member_applies_for_summer_step_by_step_on_a_phone(
     phone: Page, base_url: str, clock: Clock
 ) -> None:
@@ -155,11 +160,17 @@ async def test_member_applies_for_summer_step_by_step_on_a_phone(
     rotation = form.locator('select[name="choices[0].rotation"]')
     unit_type = form.locator('select[name="choices[0].unit_type"]')
     await expect(rotation.locator('option[value="r1"]')).to_have_count(0)  # no centre chosen yet
+    # Each change sends the form and swaps it in; a person changes one field, then looks: so does the test
+    # (a change made while a swap is on its way would be made on the form being replaced).
     await form.locator('input[name="party_size"]').fill("6")
+    await form.locator('input[name="party_size"]').press("Tab")
+    await htmx_idle(phone)
     await form.locator('select[name="choices[0].centre"]').select_option("ifrane")
     await expect(rotation.locator('option[value="r1"]')).to_have_count(1)
+    await htmx_idle(phone)
     await rotation.select_option("r1")
     await expect(unit_type.locator('option[value="bungalow"]')).to_have_count(1)
+    await htmx_idle(phone)
     await expect(unit_type.locator('option[value="apt2"]')).to_have_count(0)  # five persons at most
     assert await fits_the_screen(phone)
     await shot(phone, "member-summer-guided-ar")
