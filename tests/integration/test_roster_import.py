@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
@@ -269,6 +270,9 @@ def _estivage(settings: Settings, *args: str) -> subprocess.CompletedProcess[str
     )
 
 
+# The command's words and exit codes do not depend on the database (the import itself runs on both, above):
+# once, on PostgreSQL, to keep the suite's time.
+@pytest.mark.parametrize("backend", ["postgres"])
 async def test_the_command_says_what_it_did_and_exits_as_the_contract_says(
     settings: Settings, tmp_path: Path
 ) -> None:

@@ -29,6 +29,7 @@ import pytest
 import stripe
 from argon2 import PasswordHasher
 
+from access.keys import ensure
 from tests.conftest import NOW, PASSWORD
 from tests.support.databases import PostgresDatabases
 from tests.support.localstripe import localstripe_server
@@ -158,7 +159,9 @@ async def _topology(
         **(settings or {}),
     }
     cli = [sys.executable, "-m", "estivage.cli"]
-    subprocess.run([*cli, "keys", "ensure"], env=env, cwd=ROOT, check=True, capture_output=True, timeout=120)
+    # What `estivage keys ensure` does (tests/integration/test_pass_keys.py runs the command), in process:
+    # one Python start-up less per topology.
+    ensure(Path(env["ESTIVAGE_PASS_KEYS_FILE"]), datetime.now(UTC))
     topology = Topology(tmp_path, env, redis=redis)
     ports = [free_port(), free_port()]
     try:
