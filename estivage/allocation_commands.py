@@ -11,17 +11,18 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from booking.campaigns import draw, offers, settle
-from estivage import bootstrap
-from estivage.mail import mail_config
-from kernel.db import create_disposable_engine, session_factory
 from kernel.errors import DomainError
 from kernel.settings import Settings
-from kernel.uow import UnitOfWork
+
+# The commands' work is imported when a command runs, not when the CLI loads: `estivage --help` and every
+# other command start without the ORM, the domain and the app (about 2.7 s of imports).
+if TYPE_CHECKING:
+    from booking.campaigns import draw, offers
+    from kernel.uow import UnitOfWork
 
 T = TypeVar("T")
 OPERATOR = "operator"
@@ -29,6 +30,11 @@ OPERATOR = "operator"
 
 def _run(work: Callable[[UnitOfWork], Awaitable[T]], bars: StageBars | None = None) -> T:
     async def run() -> T:
+        from estivage import bootstrap
+        from estivage.mail import mail_config
+        from kernel.db import create_disposable_engine, session_factory
+        from kernel.uow import UnitOfWork
+
         settings = Settings.from_env()
         engine = create_disposable_engine(settings.database_url)
         handlers = bootstrap.event_handlers(bootstrap.payment_providers(settings), mail=mail_config(settings))
@@ -105,6 +111,8 @@ def close_command(code: str, progress: bool | None) -> None:
     bars = StageBars(sys.stderr.isatty() if progress is None else progress)
 
     async def work(uow: UnitOfWork) -> tuple[str | None, str | None, str | None]:
+        from booking.campaigns import draw
+
         campaign = await draw.close(uow, code, OPERATOR, datetime.now(UTC), bars)
         return campaign.seed_commitment, campaign.close_seed_commitment, campaign.applications_digest
 
@@ -122,6 +130,8 @@ def draw_command(code: str, progress: bool | None) -> None:
     bars = StageBars(sys.stderr.isatty() if progress is None else progress)
 
     async def work(uow: UnitOfWork) -> draw.DrawSummary:
+        from booking.campaigns import draw
+
         return await draw.draw(uow, code, OPERATOR, datetime.now(UTC), bars)
 
     summary = _run(work, bars)
@@ -137,6 +147,8 @@ def draw_command(code: str, progress: bool | None) -> None:
 @click.option("--campaign", "code", default=None, help="one campaign (default: every drawn campaign)")
 def settle_command(code: str | None) -> None:
     async def work(uow: UnitOfWork) -> offers.Settled:
+        from booking.campaigns import settle
+
         if code is None:  # each campaign in its own transaction (``settle.settle_all``)
             return await settle.settle_all(uow, datetime.now(UTC))
         return await settle.settle(uow, datetime.now(UTC), code)

@@ -14,20 +14,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
-from sqlalchemy import select, union
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.domain.audit import SYSTEM
 from accounts.domain.roster import DEFAULT_CATEGORIES, Missing, RosterPlan, RosterUnreadable
-from accounts.roster import Mode, RosterImport, RosterOutcome, RosterProgress, import_roster
 from estivage.allocation_commands import StageBars
-from inventory.models import Quota, Tariff
-from kernel.db import create_disposable_engine, session_factory
 from kernel.settings import Settings
-from kernel.uow import UnitOfWork
+
+# The import's work (the ORM, the models) is imported when it runs, not when the CLI loads (`estivage
+# --help` and the other commands start without it).
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from accounts.roster import Mode, RosterOutcome, RosterProgress
 
 EXAMPLES = 5
 UNREADABLE = 2
@@ -37,6 +38,10 @@ BAD_LINES = 1
 async def known_categories(session: AsyncSession) -> frozenset[str]:
     """The categories a member may have: the summer score's, and any the foundation's tariffs or quotas
     name (a category staff configured)."""
+    from sqlalchemy import select, union
+
+    from inventory.models import Quota, Tariff
+
     configured = union(select(Tariff.category), select(Quota.category))
     return frozenset(DEFAULT_CATEGORIES) | set(await session.scalars(configured))
 
@@ -60,6 +65,10 @@ def line_count(path: Path) -> int:
 async def run_import(
     database_url: str, path: Path, missing: Missing, mode: Mode, progress: RosterProgress
 ) -> RosterOutcome:
+    from accounts.roster import RosterImport, import_roster
+    from kernel.db import create_disposable_engine, session_factory
+    from kernel.uow import UnitOfWork
+
     engine = create_disposable_engine(database_url)
     try:
         async with session_factory(engine)() as session:
@@ -99,6 +108,8 @@ def members() -> None:
     help="deactivate the members the file does not list (their stays stay; they can no longer book)",
 )
 def import_command(file: Path, dry_run: bool, deactivate_missing: bool) -> None:
+    from accounts.roster import Mode
+
     bars = StageBars(sys.stderr.isatty())
     missing = Missing.DEACTIVATE if deactivate_missing else Missing.KEEP
     mode = Mode.DRY_RUN if dry_run else Mode.APPLY

@@ -59,6 +59,15 @@ def test_migrate_then_seed_demo_twice_changes_nothing_the_second_time(tmp_path: 
     ]
 
 
+def test_the_cli_loads_no_app_orm_or_domain_until_a_command_runs() -> None:
+    """`estivage --help` (and the start of every command) took 3.2 s when the CLI imported the draw and
+    the roster import's work at load; a command imports its work when it runs."""
+    heavy = "{'sqlalchemy', 'litestar', 'booking', 'inventory', 'payments', 'access'}"
+    probe = f"import sys, estivage.cli; print(sorted(m for m in sys.modules if m.split('.')[0] in {heavy}))"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
+
+
 def test_the_help_lists_the_operators_commands(tmp_path: Path) -> None:
     help_text = _estivage(tmp_path, "--help").stdout
     for command in ("serve", "migrate", "seed-demo", "demo", "worker"):
