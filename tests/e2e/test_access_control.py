@@ -309,6 +309,8 @@ ACCESS: dict[str, Route] = {
     "GET /summer/{code:str}/decline": Route(PAGE_OWN, nothing_to_find=True),
     "POST /summer/{code:str}/decline": Route(PAGE_OWN, form=True, nothing_to_find=True),
     "GET /manage": Route(PAGE_MANAGERS),
+    "GET /account": Route(PAGE_MANAGERS),
+    "POST /account/password": Route(PAGE_MANAGERS, body={}, form=True),
     "GET /manage/{code:str}": Route(PAGE_CENTRE),
     "GET /manage/{code:str}/kpis": Route(PAGE_CENTRE),
     "GET /manage/{code:str}/occupancy.csv": Route(PAGE_CENTRE),
