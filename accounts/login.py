@@ -20,8 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from accounts.domain.sessions import Ended, new_password
+from accounts.models import User
+from accounts.passwords import hash_password, password_matches
 from accounts.services import BadCredentials, authenticate_user
-from accounts.sessions import Issued, open_session_of
+from accounts.sessions import Issued, end_every_session, open_session_of
 from kernel.codes import ErrorCode
 from kernel.db import end_read_before_write
 from kernel.errors import RateLimited
@@ -108,6 +111,42 @@ async def log_in(
         user_id = user.id
         # The password's hash took a while: other logins may have written meanwhile (kernel.db).
         await end_read_before_write(uow.session)
+        issued = await open_session_of(uow.session, user_id, now, refresh_days)
+        await uow.commit()
+    await limits.succeeded(username)
+    return issued
+
+
+async def change_password(
+    uow: UnitOfWork,
+    limits: LoginLimits,
+    user_id: int,
+    current: str,
+    chosen: str,
+    address: str,
+    now: datetime,
+    refresh_days: int,
+) -> Issued:
+    """A signed-in account's new password, given its current one: every session of the account ends
+    (another device is signed out on its next request) and a new one begins for the caller. A wrong
+    current password counts as a failed login (``BadCredentials`` on the field ``current``): a session
+    left open on a shared desk must not become a way to guess the password."""
+    password = new_password(chosen)
+    async with uow:
+        user = await uow.session.get(User, user_id)
+        if user is None or not user.active:
+            raise BadCredentials(ErrorCode.BAD_CREDENTIALS, "this account no longer exists", "current")
+        username = user.username
+        await limits.check(username, address)
+        if not password_matches(user.password_hash or None, current):
+            await limits.failed(username, address)
+            raise BadCredentials(ErrorCode.BAD_CREDENTIALS, "the current password is wrong", "current")
+        hashed = hash_password(password)
+        await end_read_before_write(uow.session)  # two hashes took a while (kernel.db)
+        user = await uow.session.get(User, user_id)
+        assert user is not None  # read a moment ago, by its own request
+        user.password_hash = hashed
+        await end_every_session(uow, user, now, Ended.CHANGED)
         issued = await open_session_of(uow.session, user_id, now, refresh_days)
         await uow.commit()
     await limits.succeeded(username)

@@ -29,9 +29,14 @@ class OutboxController(Controller):
         db_session: NamedDependency[AsyncSession],
         status: Annotated[Literal["pending", "sent", "failed"] | None, QueryParameter()] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=services.MAX_PAGE)] = 50,
+        recipient: Annotated[str, QueryParameter(max_length=200)] = "",
+        before: Annotated[uuid.UUID | None, QueryParameter()] = None,
     ) -> list[OutboxMessageOut]:
-        """Staff only. Filter by status; at most `limit`, newest first."""
-        return [outbox_out(m) for m in await services.outbox(db_session, status, limit)]
+        """Staff only. Filter by status and by recipient (part of the address, or the account's username);
+        at most `limit`, newest first; `before` (a message's id) gives the page of older messages (404 for
+        an unknown message)."""
+        messages = await services.outbox(db_session, status, limit, recipient, before)
+        return [outbox_out(m) for m in messages]
 
     @post("/{message_id:uuid}/resend", status_code=200, summary="A failed message sent again (409 otherwise)")
     async def resend(

@@ -6,9 +6,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.models import User
 from kernel.codes import ErrorCode
 from kernel.errors import Conflict, NotFound
 from kernel.uow import use_case
@@ -18,10 +19,42 @@ from notifications.models import OutboxMessage
 MAX_PAGE = 200
 
 
-async def outbox(session: AsyncSession, status: str | None, limit: int) -> list[OutboxMessage]:
-    query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc()).limit(min(limit, MAX_PAGE))
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def outbox(
+    session: AsyncSession,
+    status: str | None,
+    limit: int,
+    recipient: str = "",
+    before: uuid.UUID | None = None,
+) -> list[OutboxMessage]:
+    """The newest messages first, at most ``limit``: of a ``status``; to a ``recipient`` (part of the
+    address, any case, or the account's username: a member number); older than the message ``before``
+    (a keyset page: the same page whatever arrives meanwhile; an unknown message is 404)."""
+    order = (OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    query = select(OutboxMessage).order_by(*order).limit(min(limit, MAX_PAGE))
     if status:
         query = query.where(OutboxMessage.status == MessageStatus(status))
+    if wanted := recipient.strip().lower():
+        named = select(User.id).where(func.lower(User.username) == wanted)
+        query = query.where(
+            or_(
+                func.lower(OutboxMessage.recipient).like(f"%{_escaped(wanted)}%", escape="\\"),
+                OutboxMessage.user_id.in_(named),
+            )
+        )
+    if before is not None:
+        last = await session.get(OutboxMessage, before)
+        if last is None:
+            raise NotFound(ErrorCode.MESSAGE_NOT_FOUND, f"no message {before}", "before")
+        query = query.where(
+            or_(
+                OutboxMessage.created_at < last.created_at,
+                and_(OutboxMessage.created_at == last.created_at, OutboxMessage.id < last.id),
+            )
+        )
     return list(await session.scalars(query))
 
 

@@ -40,6 +40,7 @@ class Ended(StrEnum):
     LOGOUT = "logout"
     REUSED = "reused"  # an older refresh token came back
     RESET = "reset"  # the password was reset
+    CHANGED = "changed"  # the password was changed (with the current one)
     DISABLED = "disabled"
 
 

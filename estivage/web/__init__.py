@@ -36,6 +36,7 @@ from estivage.web.offline import GatePages, service_worker
 from estivage.web.paycmi import CmiPages, CmiReturnPages
 from estivage.web.paytest import TestModeController
 from estivage.web.places import PlacePages
+from estivage.web.profile import make_profile_pages
 from estivage.web.staff import StaffPages
 from estivage.web.staff_accounts import StaffAccountPages
 from estivage.web.staff_members import StaffMemberPages
@@ -103,6 +104,7 @@ def web_handlers(
             *payment_pages,
             make_account_controller(jwt, settings),
             make_code_pages(jwt, settings),
+            make_profile_pages(jwt, settings),
             MemberPages,
             PlacePages,
             GatePages,

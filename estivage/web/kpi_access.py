@@ -43,7 +43,11 @@ class AccessFigures:
     by_centre: dict[int, Access]
 
 
-async def access_figures(session: AsyncSession, first: date, last: date) -> AccessFigures:
+async def access_figures(
+    session: AsyncSession, first: date, last: date, scope: frozenset[int] | None = None
+) -> AccessFigures:
+    """The year's figures; with a ``scope`` (centre ids), only the asking and getting at those centres
+    counts (a member who asked elsewhere only is not counted)."""
     asked: dict[int, set[int]] = defaultdict(set)  # member → centres asked
     got: dict[int, set[int]] = defaultdict(set)  # member → centres of a stay got
     searched = await session.execute(
@@ -72,6 +76,9 @@ async def access_figures(session: AsyncSession, first: date, last: date) -> Acce
     for member_id, choices in applied.tuples():
         # An application whose centres are all gone still asked: the member's entry exists either way.
         asked[member_id].update(centre_ids[c[0]] for c in choices if c and c[0] in centre_ids)
+    if scope is not None:
+        asked = defaultdict(set, {m: centres & scope for m, centres in asked.items() if centres & scope})
+        got = defaultdict(set, {m: centres & scope for m, centres in got.items() if centres & scope})
     # Every member's category (a roster's worth of rows: an IN list of the askers could pass SQLite's limit).
     categories = dict((await session.execute(select(Member.user_id, Member.category))).tuples().all())
     by_category: dict[str, list[int]] = defaultdict(lambda: [0, 0])

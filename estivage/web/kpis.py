@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from accounts.guards import requires_staff
+from accounts.domain.identity import STAFF, Identity
+from accounts.guards import requires_manager_or_staff
 from accounts.models import Member
 from booking.domain import states
 from booking.models import Booking
@@ -39,6 +40,8 @@ from kernel.money import MAD, Money
 from kernel.structs import MoneyOut
 
 FOUNDATION_ZONE = "Africa/Casablanca"
+# The centres whose figures are counted (their ids): None for every centre (staff), a manager's otherwise.
+Scope = frozenset[int] | None
 NO_RATINGS = Satisfaction(0, None, dict.fromkeys(QUESTIONS))
 NO_ACCESS = Access(0, 0)
 
@@ -130,14 +133,19 @@ RATED = (
 )
 
 
-async def satisfaction(session: AsyncSession, first: date, last: date) -> Satisfaction:
+def in_scope(scope: Scope) -> ColumnElement[bool]:
+    """Bookings at the centres counted."""
+    return true() if scope is None else Booking.centre_id.in_(scope)
+
+
+async def satisfaction(session: AsyncSession, first: date, last: date, scope: Scope = None) -> Satisfaction:
     """Ratings of the stays that arrived in the year (the stays the page counts): the overall score and
     each question's (a rating given before the questions has its overall score only)."""
     row = (
         await session.execute(
             select(*RATED)
             .join(Booking, Booking.id == StayRating.booking_id)
-            .where(Booking.arrival >= first, Booking.arrival <= last)
+            .where(Booking.arrival >= first, Booking.arrival <= last, in_scope(scope))
         )
     ).one()
     return _averaged(*row)
@@ -194,31 +202,44 @@ def year_of(now: datetime, year: int | None) -> int:
     return year
 
 
-async def benefits(session: AsyncSession, first: date, last: date) -> int:
+async def benefits(session: AsyncSession, first: date, last: date, scope: Scope = None) -> int:
     """Stays arriving in the year that were actually taken (checked in, or in and out)."""
     count = await session.scalar(
         select(func.count()).where(
-            Booking.status.in_(TAKEN), Booking.arrival >= first, Booking.arrival <= last
+            Booking.status.in_(TAKEN), Booking.arrival >= first, Booking.arrival <= last, in_scope(scope)
         )
     )
     return int(count or 0)
 
 
-async def kpis(session: AsyncSession, now: datetime, year: int | None = None) -> dict[str, Any]:
+async def scope_of(session: AsyncSession, caller: Identity) -> Scope:
+    """Every centre for staff; for a manager, the centres they manage (whatever they ask for)."""
+    if caller.role == STAFF:
+        return None
+    return frozenset(await session.scalars(select(Centre.id).where(Centre.code.in_(caller.centres))))
+
+
+async def kpis(
+    session: AsyncSession, now: datetime, year: int | None = None, scope: Scope = None
+) -> dict[str, Any]:
     """Stays arriving in the calendar year (this one unless given); benefits (stays taken); access rate by
-    category; satisfaction; occupancy and revenue per centre."""
+    category; satisfaction; occupancy and revenue per centre. Only the centres of ``scope`` count (a
+    manager's): the year's figures are theirs, not the foundation's."""
     year = year_of(now, year)
     first, last = date(year, 1, 1), date(year, 12, 31)
     stays = await session.scalar(
         select(func.count()).where(
-            Booking.status.in_(STAYS), Booking.arrival >= first, Booking.arrival <= last
+            Booking.status.in_(STAYS), Booking.arrival >= first, Booking.arrival <= last, in_scope(scope)
         )
     )
     revenue = await revenue_by_centre(session, first, last)
     ratings = await satisfaction_by_centre(session, first, last)
-    asked = await access_figures(session, first, last)
+    asked = await access_figures(session, first, last, scope)
     centres = []
-    for code in await session.scalars(select(Centre.code).order_by(Centre.name_fr)):
+    codes = select(Centre.code).order_by(Centre.name_fr)
+    if scope is not None:
+        codes = codes.where(Centre.id.in_(scope))
+    for code in await session.scalars(codes):
         view = await centre_view(session, code)
         sold, total = await occupancy(session, view, first, last)
         rate = sold / total if total else 0.0
@@ -238,10 +259,10 @@ async def kpis(session: AsyncSession, now: datetime, year: int | None = None) ->
     return {
         "year": year,
         "stays": int(stays or 0),
-        "benefits": await benefits(session, first, last),
+        "benefits": await benefits(session, first, last, scope),
         "access": await access_by_category(session, asked),
         "access_overall": asked.overall,
-        "satisfaction": await satisfaction(session, first, last),
+        "satisfaction": await satisfaction(session, first, last, scope),
         "centres": centres,
     }
 
@@ -278,16 +299,20 @@ def bar_chart(points: list[tuple[str, float]]) -> Chart:
     return Chart(tuple(bars), top)
 
 
-async def trends(session: AsyncSession, year: int, years: int = 5) -> dict[str, Chart]:
-    """Benefits and revenue (MAD) over the last ``years`` calendar years up to ``year``."""
+async def trends(session: AsyncSession, year: int, scope: Scope = None, years: int = 5) -> dict[str, Chart]:
+    """Benefits and revenue (MAD) over the last ``years`` calendar years up to ``year``, at the centres
+    of ``scope``."""
     taken, kept = [], []
     revenue = Booking.total_minor - func.coalesce(Booking.refund_minor, 0)
     for y in range(year - years + 1, year + 1):
         first, last = date(y, 1, 1), date(y, 12, 31)
-        taken.append((str(y), float(await benefits(session, first, last))))
+        taken.append((str(y), float(await benefits(session, first, last, scope))))
         minor = await session.scalar(
             select(func.sum(revenue)).where(
-                Booking.confirmed_at.is_not(None), Booking.arrival >= first, Booking.arrival <= last
+                Booking.confirmed_at.is_not(None),
+                Booking.arrival >= first,
+                Booking.arrival <= last,
+                in_scope(scope),
             )
         )
         kept.append((str(y), int(minor or 0) / 100))
@@ -390,35 +415,52 @@ def csv_of(figures: dict[str, Any]) -> str:
     return out.getvalue()
 
 
+async def caller_figures(
+    request: Request[Identity, Any, Any],
+    session: AsyncSession,
+    now: datetime,
+    year: int | None,
+    centre: str | None,
+) -> dict[str, Any]:
+    """The figures the caller may read: staff every centre's; a manager their centres' only (asking for
+    another centre is 403, whatever its figures)."""
+    if centre is not None and request.user.role != STAFF:
+        request.user.require_centre(centre)
+    scope = await scope_of(session, request.user)
+    return api_figures(await kpis(session, now, year, scope), centre)
+
+
 class KpiController(Controller):
-    """``GET /api/kpis?year=&centre=`` and the same as CSV, for staff."""
+    """``GET /api/kpis?year=&centre=`` and the same as CSV, for staff and (their centres) managers."""
 
     path = "/api"
-    guards = [requires_staff]
+    guards = [requires_manager_or_staff]
 
     @get("/kpis", summary="The year's figures: benefits, access rate, satisfaction, occupancy, revenue")
     async def figures(
         self,
+        request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
         year: FromQuery[int | None] = None,
         centre: FromQuery[str | None] = None,
     ) -> dict[str, Any]:
-        """Staff only: the year's benefits, stays, access rate (by member category), satisfaction,
-        occupancy rate and revenue, and the same per centre (`centre` narrows to one: 404 for an unknown
-        code)."""
-        return api_figures(await kpis(db_session, now, year), centre)
+        """Staff: the year's benefits, stays, access rate (by member category), satisfaction, occupancy
+        rate and revenue, and the same per centre (`centre` narrows to one: 404 for an unknown code).
+        A manager: the same figures counted over the centres they manage only (another centre: 403)."""
+        return await caller_figures(request, db_session, now, year, centre)
 
     @get("/kpis.csv", media_type="text/csv; charset=utf-8", summary="The year's figures as CSV")
     async def figures_csv(
         self,
+        request: Request[Identity, Any, Any],
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
         year: FromQuery[int | None] = None,
         centre: FromQuery[str | None] = None,
     ) -> Response[str]:
-        """Staff only: the same figures as GET /api/kpis, as a CSV file."""
-        figures = api_figures(await kpis(db_session, now, year), centre)
+        """The same figures as GET /api/kpis (and the same rule on who reads which), as a CSV file."""
+        figures = await caller_figures(request, db_session, now, year, centre)
         return Response(
             csv_of(figures),
             media_type="text/csv; charset=utf-8",

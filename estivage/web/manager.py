@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import ServerSentEvent, ServerSentEventMessage, Template
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -31,6 +31,7 @@ from estivage.web.common import Errors, language, page, parse_date
 from estivage.web.desk_day import HOUSEKEEPING, chosen_day, desk_day
 from estivage.web.error_words import error_text
 from estivage.web.gates import gate_lines, override_lines
+from estivage.web.kpis import kpis, trends
 from estivage.web.names import load_names
 from estivage.web.on_site import people_on_site
 from estivage.web.payment_words import PAYMENT_STATUS
@@ -271,6 +272,30 @@ def make_manager_pages(engine: AsyncEngine) -> type[Controller]:
             code: FromPath[str],
         ) -> Template:
             return await centre_page(request, db_session, now, code)
+
+        @get("/{code:str}/kpis")
+        async def centre_kpis(
+            self,
+            request: Request[Identity, Any, Any],
+            db_session: NamedDependency[AsyncSession],
+            now: NamedDependency[datetime],
+            code: FromPath[str],
+            year: FromQuery[int | None] = None,
+        ) -> Template:
+            """The year's indicators of this centre alone, for its manager (and staff)."""
+            request.user.require_centre(code)
+            centre = await centre_by_code(db_session, code)
+            scope = frozenset({centre.id})
+            figures = await kpis(db_session, now, year, scope)
+            return page(
+                request,
+                "staff_kpis.html",
+                names=await load_names(db_session, language(request)),
+                charts=await trends(db_session, figures["year"], scope),
+                kpi_action=f"/manage/{code}/kpis",
+                scope_centre=centre,
+                **figures,
+            )
 
         @get("/{code:str}/occupancy.csv")
         async def occupancy_csv(

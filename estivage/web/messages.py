@@ -20,7 +20,8 @@ from accounts.guards import requires_member, requires_staff
 from estivage.problems import status_of
 from estivage.web.common import language, page
 from estivage.web.error_words import error_text
-from kernel.errors import DomainError
+from kernel.codes import ErrorCode
+from kernel.errors import DomainError, NotFound
 from kernel.i18n import N_, translator
 from kernel.uow import UnitOfWork
 from notifications import services
@@ -56,6 +57,21 @@ def _words(lang: str) -> dict[str, dict[str, str]]:
     }
 
 
+PAGE_SIZE = 50  # messages a page shows; "Older messages" pages on by keyset
+MAX_RECIPIENT = 200  # notifications.models.OutboxMessage.recipient
+
+
+def _message_id(request: Request[Identity, Any, Any]) -> uuid.UUID | None:
+    """``?before=``: the last message of the page before (an id that is none is an unknown message)."""
+    value = request.query_params.get("before")
+    if not value:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFound(ErrorCode.MESSAGE_NOT_FOUND, "before is not a message id", "before") from None
+
+
 def _state(value: str | None) -> MessageStatus | None:
     try:
         return MessageStatus(value) if value else None
@@ -76,18 +92,28 @@ class StaffOutboxPages(Controller):
         **values: Any,
     ) -> Template:
         state = _state(request.query_params.get("status"))
-        lang = language(request)
+        recipient = str(request.query_params.get("to") or "")[:MAX_RECIPIENT]
+        # One more than shown: whether an older page exists.
+        messages = await services.outbox(session, state, PAGE_SIZE + 1, recipient, _message_id(request))
+        filters = {k: v for k, v in {"status": state or "", "to": recipient}.items() if v}
+        older = None
+        if len(messages) > PAGE_SIZE:
+            messages = messages[:PAGE_SIZE]
+            older = urlencode(filters | {"before": str(messages[-1].id)})
         return page(
             request,
             "staff_outbox.html",
             status_code=status_code,
-            messages=await services.outbox(session, state, services.MAX_PAGE),
+            messages=messages,
             counts=await services.counts(session),
             state=state or "",
+            recipient=recipient,
             states=list(MessageStatus),
             badge=BADGE,
-            words=_words(lang),
-            page_size=services.MAX_PAGE,
+            words=_words(language(request)),
+            older=older,
+            filters=urlencode(filters),
+            newest=urlencode(filters) if "before" in request.query_params else None,
             **values,
         )
 
@@ -115,6 +141,8 @@ class StaffOutboxPages(Controller):
         state = _state(request.query_params.get("status"))
         if state:
             query["status"] = state
+        if recipient := request.query_params.get("to"):
+            query["to"] = str(recipient)[:MAX_RECIPIENT]
         return Redirect(f"/staff/outbox?{urlencode(query)}", status_code=303)
 
 

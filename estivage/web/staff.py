@@ -105,7 +105,15 @@ class StaffPages(Controller):
         names = await load_names(db_session, language(request))
         figures = await kpis(db_session, now, year)
         charts = await trends(db_session, figures["year"])
-        return page(request, "staff_kpis.html", names=names, charts=charts, **figures)
+        return page(
+            request,
+            "staff_kpis.html",
+            names=names,
+            charts=charts,
+            kpi_action="/staff",
+            scope_centre=None,
+            **figures,
+        )
 
     async def _promotions_page(
         self,

@@ -132,8 +132,9 @@ ACCESS: dict[str, Route] = {
     "GET /api/me/data": Route(MEMBER_ONLY),
     "GET /api/audit": Route(STAFF_ONLY),
     # Officials' figures and the payroll report: staff.
-    "GET /api/kpis": Route(STAFF_ONLY, query={"year": "2026"}),
-    "GET /api/kpis.csv": Route(STAFF_ONLY, query={"year": "2026"}),
+    # A manager reads their own centres' figures (any manager: the scope is theirs, not the query's).
+    "GET /api/kpis": Route(CENTRE_STAFF | {"manager_elsewhere": OK}, query={"year": "2026"}),
+    "GET /api/kpis.csv": Route(CENTRE_STAFF | {"manager_elsewhere": OK}, query={"year": "2026"}),
     "GET /staff/payroll": Route(PAGE_STAFF),
     "POST /staff/payroll": Route(PAGE_STAFF, form=True),
     # Mail: the outbox is staff's; each member reads their own messages.
@@ -308,7 +309,10 @@ ACCESS: dict[str, Route] = {
     "GET /summer/{code:str}/decline": Route(PAGE_OWN, nothing_to_find=True),
     "POST /summer/{code:str}/decline": Route(PAGE_OWN, form=True, nothing_to_find=True),
     "GET /manage": Route(PAGE_MANAGERS),
+    "GET /account": Route(PAGE_MANAGERS),
+    "POST /account/password": Route(PAGE_MANAGERS, body={}, form=True),
     "GET /manage/{code:str}": Route(PAGE_CENTRE),
+    "GET /manage/{code:str}/kpis": Route(PAGE_CENTRE),
     "GET /manage/{code:str}/occupancy.csv": Route(PAGE_CENTRE),
     "GET /manage/{code:str}/on-site": Route(PAGE_CENTRE, stream=True),
     # The desk's steps from the page (before the arrival day: the allowed callers' 409 is the handler's).

@@ -13,7 +13,7 @@ from litestar.testing import AsyncTestClient
 from estivage.app import create_app
 from estivage.security import UPLOAD_MAX_BYTES
 from kernel.settings import Settings
-from tests.conftest import Clock, login
+from tests.conftest import PASSWORD, Clock, login
 from tests.e2e.test_activation import ADDRESS, BIRTH, NEW_PASSWORD, _as_imported
 from tests.e2e.test_my_data import code_in, code_mails
 from tests.e2e.test_pages import csrf_of, page_login, post_form, switch_language
@@ -282,3 +282,66 @@ async def test_the_roster_upload_needs_the_pages_token_and_is_bounded(client: As
     assert (
         await client.post("/staff/accounts", files={"file": ("big.csv", huge[:70_000])})
     ).status_code == 413
+
+
+async def test_a_manager_changes_their_password_and_language_on_their_account_page(
+    client: AsyncTestClient[Any],
+) -> None:
+    other_device = await login(client, "manager-ifrane")  # a phone signed in elsewhere
+    await page_login(client, "manager-ifrane")
+    desk = await client.get("/manage/ifrane")
+    assert 'href="/account" id="nav-account"' in desk.text
+    mine = await client.get("/account")
+    assert mine.status_code == 200
+    assert '<bdi id="me-username">manager-ifrane</bdi>' in mine.text
+    assert 'href="/manage/ifrane"' in mine.text
+
+    wrong = await post_form(
+        client,
+        "/account",
+        "/account/password",
+        {"current": "not-my-password", "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD},
+    )
+    assert wrong.status_code == 422
+    assert 'id="e-current"' in wrong.text
+    differ = await post_form(
+        client,
+        "/account",
+        "/account/password",
+        {"current": PASSWORD, "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD + "x"},
+    )
+    assert 'id="e-password_confirm"' in differ.text
+    short = await post_form(
+        client,
+        "/account",
+        "/account/password",
+        {"current": PASSWORD, "password": "short", "password_confirm": "short"},
+    )
+    assert (short.status_code, 'id="e-password"' in short.text) == (422, True)
+    assert (await client.get("/api/me", headers=other_device)).status_code == 200  # nothing changed yet
+
+    changed = await post_form(
+        client,
+        "/account",
+        "/account/password",
+        {"current": PASSWORD, "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD},
+    )
+    assert (changed.status_code, changed.headers["location"]) == (303, "/account")
+    assert (await client.get("/api/me", headers=other_device)).status_code == 401  # the other session ended
+    assert (await client.get("/account")).status_code == 200  # this browser stays signed in
+    old = await client.post("/api/auth/token", json={"username": "manager-ifrane", "password": PASSWORD})
+    assert old.status_code == 401
+    assert await login(client, "manager-ifrane", NEW_PASSWORD)
+
+    await switch_language(client, "ar", "/account")
+    assert '<html lang="ar" dir="rtl">' in (await client.get("/account")).text
+
+
+async def test_staff_have_the_account_page_and_members_keep_theirs(client: AsyncTestClient[Any]) -> None:
+    await page_login(client, "staff")
+    assert 'href="/account" id="nav-account"' in (await client.get("/staff")).text
+    assert (await client.get("/account")).status_code == 200
+    client.cookies.clear()
+    await page_login(client, "M0001")
+    assert (await client.get("/account")).status_code == 403
+    assert 'id="nav-account"' not in (await client.get("/me")).text

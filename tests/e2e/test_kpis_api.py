@@ -228,3 +228,42 @@ async def test_the_staff_page_shows_the_access_rate_and_each_centres_answers(
     row = re.search(table, shown, re.S)
     assert row
     assert re.findall(r"<td>([^<]*)</td>", row.group(1))[1:] == ["1", "4,00/5", "5,00/5", "3,00/5", "4,00/5"]
+
+
+async def test_a_manager_reads_the_figures_of_their_own_centre_only(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    at_ifrane = await paid(client, await login(client, "M0001"))
+    at_sidi_bouzid = await paid(client, await login(client, "M0002"), centre="sidi-bouzid")
+    for booking in (at_ifrane, at_sidi_bouzid):
+        await set_status(settings, booking["id"], "checked_in")
+    manager = await login(client, "manager-ifrane")
+
+    figures = await client.get("/api/kpis", params={"year": 2026}, headers=manager)
+    assert figures.status_code == 200, figures.text
+    assert [c["centre"] for c in figures.json()["by_centre"]] == ["ifrane"]
+    assert figures.json()["benefits"] == 1  # Asianda's stay is not theirs to count
+    assert figures.json()["revenue"] == at_ifrane["price"]["total"]
+    assert figures.json()["access"] == {"asked": 1, "with_stay": 1}
+    staff = (
+        await client.get("/api/kpis", params={"year": 2026}, headers=await login(client, "staff"))
+    ).json()
+    assert staff["benefits"] == 2
+    # The centre filter narrows, never widens: another centre's figures are refused, as CSV too.
+    for path in ("/api/kpis", "/api/kpis.csv"):
+        other = await client.get(path, params={"year": 2026, "centre": "sidi-bouzid"}, headers=manager)
+        assert other.status_code == 403, other.text
+    exported = await client.get("/api/kpis.csv", params={"year": 2026, "centre": "ifrane"}, headers=manager)
+    assert [row[1] for row in csv.reader(io.StringIO(exported.text))] == ["centre", "ifrane", ""]
+
+    await page_login(client, "manager-ifrane")
+    desk = (await client.get("/manage/ifrane")).text
+    assert 'href="/manage/ifrane/kpis"' in desk
+    shown = await client.get("/manage/ifrane/kpis", params={"year": 2026})
+    assert shown.status_code == 200
+    assert '<p class="big" id="kpi-benefits">1</p>' in shown.text
+    assert 'data-centre="sidi-bouzid"' not in shown.text
+    assert 'href="/api/kpis.csv?year=2026&amp;centre=ifrane"' in shown.text
+    assert "/staff/payroll" not in shown.text
+    assert (await client.get("/manage/sidi-bouzid/kpis")).status_code == 403
+    assert (await client.get("/staff")).status_code == 403  # the foundation's page stays staff's

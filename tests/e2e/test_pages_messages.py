@@ -6,12 +6,15 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
 
+from kernel.db import create_disposable_engine, session_factory
 from kernel.settings import Settings
+from notifications.models import OutboxMessage
 from tests.conftest import NOW, login
 from tests.e2e.test_pages import csrf_of, page_login, post_form, switch_language
 from tests.integration.test_mail import _confirmed
@@ -113,3 +116,65 @@ async def test_a_member_reads_their_own_messages_in_their_inbox_in_their_languag
     assert 'id="no-message"' in nobody.text
     assert all(m["id"] not in nobody.text for m in other)
     assert csrf_of(nobody.text)
+
+
+async def _many_messages(settings: Settings, count: int) -> None:
+    """``count`` messages, one a minute, every tenth to M0042's address and every seventh failed."""
+    engine = create_disposable_engine(settings.database_url)
+    async with session_factory(engine)() as session:
+        for i in range(count):
+            written = NOW - timedelta(minutes=count - i)
+            to = "m0042@members.estivage.example" if i % 10 == 0 else f"other{i}@members.estivage.example"
+            session.add(
+                OutboxMessage(
+                    key=f"test:{i}",
+                    kind="booking_confirmed",
+                    recipient=to,
+                    language="fr",
+                    subject=f"message {i}",
+                    body_text="",
+                    status="failed" if i % 7 == 0 else "sent",
+                    next_attempt_at=written,
+                    created_at=written,
+                )
+            )
+        await session.commit()
+    await engine.dispose()
+
+
+async def test_staff_page_through_every_message_and_find_one_members_mail(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    await _many_messages(settings, 130)
+    await page_login(client, "staff")
+    seen: list[str] = []
+    url = "/staff/outbox"
+    for _ in range(5):  # 50 a page: three pages, then no older link
+        shown = await client.get(url)
+        assert shown.status_code == 200
+        seen += [html.unescape(s) for s in re.findall(r"<bdi>(message \d+)</bdi>", shown.text)]
+        older = re.search(r'<a href="([^"]+)" id="older"', shown.text)
+        if older is None:
+            break
+        url = html.unescape(older.group(1))
+    assert seen == [f"message {i}" for i in reversed(range(130))]  # each once, newest first
+
+    mine = await client.get("/staff/outbox", params={"to": "M0042@Members"})  # any case, part of it
+    assert re.findall(r"<bdi>(message \d+)</bdi>", mine.text) == [f"message {i}" for i in range(120, -1, -10)]
+    assert 'value="M0042@Members"' in mine.text
+    failed = await client.get("/staff/outbox", params={"to": "m0042", "status": "failed"})
+    assert re.findall(r"<bdi>(message \d+)</bdi>", failed.text) == ["message 70", "message 0"]
+    assert 'href="/staff/outbox?status=sent&amp;to=m0042"' in failed.text  # the state keeps the recipient
+    nobody = await client.get("/staff/outbox", params={"to": "50%_"})  # wildcards are letters here
+    assert 'id="no-message"' in nobody.text
+    assert (await client.get("/staff/outbox", params={"before": "not-an-id"})).status_code == 404
+    api = await client.get(
+        "/api/outbox", params={"recipient": "m0042", "limit": 5}, headers=await login(client, "staff")
+    )
+    assert [m["subject"] for m in api.json()] == [f"message {i}" for i in range(120, 70, -10)]
+    before = await client.get(
+        "/api/outbox",
+        params={"recipient": "m0042", "limit": 5, "before": api.json()[-1]["id"]},
+        headers=await login(client, "staff"),
+    )
+    assert [m["subject"] for m in before.json()] == [f"message {i}" for i in range(70, 20, -10)]
