@@ -160,11 +160,7 @@ async def test_every_centre_manager_page_fits_and_passes_axe(browser: Browser, b
     context = await browser.new_context(viewport=PHONE, device_scale_factor=1)
     page = await context.new_page()
     await log_in(page, base_url, "manager-ifrane")
-    visits = [
-        Visit("centres", "/manage", "/manage"),
-        Visit("centre-occupancy", "/manage/{code:str}", "/manage/ifrane?from=2026-12-20&to=2026-12-27"),
-    ]
-    problems = await walk(page, base_url, "manager", visits)
+    problems = await walk(page, base_url, "manager", manager_pages())
     await context.close()
     fail_on(problems)
 
@@ -180,6 +176,16 @@ async def test_every_staff_page_fits_and_passes_axe(browser: Browser, base_url: 
     problems = await walk(page, base_url, "staff", staff_pages(booking, promotions[0]["id"]))
     await context.close()
     fail_on(problems)
+
+
+def manager_pages() -> list[Visit]:
+    """The centre manager's pages, and the profile page staff and managers share (walked once, here)."""
+    return [
+        Visit("centres", "/manage", "/manage"),
+        Visit("centre-occupancy", "/manage/{code:str}", "/manage/ifrane?from=2026-12-20&to=2026-12-27"),
+        Visit("centre-kpis", "/manage/{code:str}/kpis", "/manage/ifrane/kpis"),
+        Visit("profile", "/account", "/account"),
+    ]
 
 
 def staff_pages(booking: str, promotion: int) -> list[Visit]:
@@ -208,8 +214,7 @@ def test_every_page_route_is_walked(app: Litestar) -> None:
         *ANONYMOUS,
         *(v.route for v in member_pages("b", "b", "p")),
         *(v.route for v in staff_pages("b", 1)),
-        "/manage",
-        "/manage/{code:str}",
+        *(v.route for v in manager_pages()),
         "/summer/{code:str}/decline",  # the member's walk after the draw
     }
     pages = {
