@@ -24,6 +24,7 @@ from kernel.uow import UnitOfWork
 from payments.reports import ledger_mismatches
 from tests.support.databases import PostgresDatabases, SqliteDatabases
 from tests.support.servers import postgres_server, redis_server
+from tests.support.smtp import Inbox, smtp_server
 
 # Every test runs on this instant, so that the demo seasons and the stay rules read the same on any day
 # the suite runs. 09:00 UTC is 10:00 in Casablanca.
@@ -184,3 +185,10 @@ async def assert_ledger_balanced(settings: Settings) -> None:
         problems = await ledger_mismatches(session)
     await engine.dispose()
     assert problems == []
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server on loopback for the test: what it received, and its port."""
+    with smtp_server() as running:
+        yield running

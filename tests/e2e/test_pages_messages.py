@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from litestar.testing import AsyncTestClient
 
 from kernel.db import create_disposable_engine, session_factory
@@ -18,15 +16,7 @@ from notifications.models import OutboxMessage
 from tests.conftest import NOW, login
 from tests.e2e.test_pages import csrf_of, page_login, post_form, switch_language
 from tests.integration.test_mail import _confirmed
-from tests.support.smtp import Inbox, deliver, free_port, later, smtp_server
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    box, port = Inbox(), free_port()
-    controller = smtp_server(box, port)
-    yield box, port
-    controller.stop()
+from tests.support.smtp import Inbox, deliver, later
 
 
 def _rows(page: str) -> list[tuple[str, str]]:

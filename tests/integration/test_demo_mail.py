@@ -28,7 +28,7 @@ from estivage.app import create_app
 from kernel.settings import Settings
 from tests.conftest import Clock
 from tests.integration.test_mail import _confirmed
-from tests.support.smtp import Inbox, free_port, smtp_server
+from tests.support.smtp import free_port, smtp_server
 
 START_SECONDS = 120.0
 MAIL_SECONDS = 30.0
@@ -140,18 +140,14 @@ async def test_the_demos_server_sends_to_the_smtp_server_it_is_given_without_a_w
 ) -> None:
     """The demo's way of sending (ESTIVAGE_MAIL_IN_APP, set by `estivage demo`), in process: the app's
     own sender hands the confirmation to the SMTP server of ESTIVAGE_SMTP_URL, and writes no file."""
-    box, port = Inbox(), free_port()
-    controller = smtp_server(box, port)
-    demo_like = dataclasses.replace(settings, mail_in_app=True, smtp_url=f"smtp://127.0.0.1:{port}")
-    try:
+    with smtp_server() as (box, port):
+        demo_like = dataclasses.replace(settings, mail_in_app=True, smtp_url=f"smtp://127.0.0.1:{port}")
         async with AsyncTestClient(app=create_app(demo_like, clock=clock)) as client:
             await _confirmed(client, "M0001")
             for _tick in range(int(MAIL_SECONDS / 0.2)):  # the sender idles 2 s between rounds
                 if box.messages:
                     break
                 await asyncio.sleep(0.2)
-    finally:
-        controller.stop()
     [message] = box.messages
     _is_the_confirmation(message)
     assert not (settings.data_dir / "outbox").exists()

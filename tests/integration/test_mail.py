@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import icalendar
@@ -29,14 +28,6 @@ from notifications.models import OutboxMessage
 from notifications.transports import Outgoing
 from tests.conftest import NOW, hold, login
 from tests.support.smtp import Inbox, deliver, free_port, later, smtp_server
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    box, port = Inbox(), free_port()
-    controller = smtp_server(box, port)
-    yield box, port
-    controller.stop()
 
 
 async def _confirmed(client: AsyncTestClient[Any], username: str = "M0001") -> tuple[dict[str, str], str]:
@@ -140,13 +131,9 @@ async def test_a_server_down_for_a_while_gets_the_message_when_it_is_back(
     [row] = await _rows(settings)
     assert (row.status, row.attempts) == (MessageStatus.PENDING, 1)
     assert row.last_error
-    box = Inbox()
-    controller = smtp_server(box, port)
-    try:
+    with smtp_server(port) as (box, _port):
         assert await deliver(settings, later(NOW, seconds=2), smtp_port=port) == 0  # its back-off first
         assert await deliver(settings, later(NOW, minutes=2), smtp_port=port) == 1
-    finally:
-        controller.stop()
     assert len(box.messages) == 1
 
 

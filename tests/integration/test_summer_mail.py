@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
 from email.message import EmailMessage
 from typing import Any
 
-import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import update
 
@@ -26,19 +24,11 @@ from kernel.settings import Settings
 from tests.conftest import Clock, login
 from tests.e2e.test_campaigns import BUNGALOW, CODE, Client, apply, open_campaign
 from tests.integration.test_sms import Gateway, gateway  # noqa: F401 - the loopback SMS gateway fixture
-from tests.support.smtp import Inbox, deliver, free_port, later, smtp_server
+from tests.support.smtp import Inbox, deliver, later
 
 MEMBERS = ["M0001", "M0002", "M0003", "M0004", "M0005"]
 ADDRESS_FR = "Avenue des Cèdres, Ifrane"
 ADDRESS_AR = "شارع الأرز، إفران"
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    box, port = Inbox(), free_port()
-    controller = smtp_server(box, port)
-    yield box, port
-    controller.stop()
 
 
 async def _prepare(settings: Settings) -> None:

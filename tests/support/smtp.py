@@ -6,7 +6,8 @@ from __future__ import annotations
 import email
 import email.policy
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -52,10 +53,16 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def smtp_server(inbox: Inbox, port: int) -> Controller:
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+@contextmanager
+def smtp_server(port: int | None = None) -> Iterator[tuple[Inbox, int]]:
+    """A loopback SMTP server on ``port`` (a free one by default) until the block ends: its inbox and port."""
+    box, port = Inbox(), free_port() if port is None else port
+    controller = Controller(box, hostname="127.0.0.1", port=port)
     controller.start()
-    return controller
+    try:
+        yield box, port
+    finally:
+        controller.stop()
 
 
 async def deliver(
