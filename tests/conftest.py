@@ -192,3 +192,27 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
     """A real SMTP server on loopback for the test: what it received, and its port."""
     with smtp_server() as running:
         yield running
+
+
+async def pay_by_payroll(
+    client: AsyncTestClient[Any], headers: dict[str, str], booking_id: str, instalments: int = 2
+) -> Any:
+    """Check a held booking out by payroll, which confirms it at once: the confirmed booking."""
+    paid = await client.post(
+        f"/api/bookings/{booking_id}/checkout",
+        json={"method": "payroll", "instalments": instalments},
+        headers=headers,
+    )
+    assert paid.status_code == 200, paid.text
+    return paid.json()
+
+
+async def paid_by_payroll(
+    client: AsyncTestClient[Any], headers: dict[str, str], instalments: int = 2, **changes: Any
+) -> dict[str, Any]:
+    """The default demo stay (with `changes` to it) held, then paid by payroll: the booking as held."""
+    held = await hold(client, headers, **changes)
+    assert held.status_code == 201, held.text
+    booking = dict(held.json())
+    await pay_by_payroll(client, headers, booking["id"], instalments)
+    return booking

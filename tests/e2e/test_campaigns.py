@@ -15,7 +15,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from estivage.draw_check import main as publication
-from tests.conftest import NOW, Clock, login
+from tests.conftest import NOW, Clock, login, pay_by_payroll
 
 Client = AsyncTestClient[Litestar]
 CODE = "summer-2027"
@@ -238,12 +238,7 @@ async def test_close_commit_draw_pay_one_lapse_one_and_the_next_is_offered(
     )
     assert booking["unit_type"] == "bungalow"
     assert booking["guests"] == 4
-    paid = await client.post(
-        f"/api/bookings/{booking_id}/checkout",
-        json={"method": "payroll", "instalments": 2},
-        headers=members[payer],
-    )
-    assert paid.status_code == 200, paid.text
+    await pay_by_payroll(client, members[payer], booking_id)
 
     clock.advance(hours=49)
     settled = await client.post(f"/api/campaigns/{CODE}/settle", headers=staff)

@@ -30,7 +30,7 @@ from estivage.worker import run_once
 from kernel.db import create_disposable_engine, session_factory
 from kernel.settings import Settings
 from kernel.uow import UnitOfWork
-from tests.conftest import Clock, login
+from tests.conftest import Clock, login, pay_by_payroll
 from tests.e2e.test_campaigns import APT, BUNGALOW, CODE, Client, apply, open_campaign
 
 
@@ -384,12 +384,7 @@ async def test_a_settle_round_never_locks_a_member_after_a_unit_type_in_one_tran
         assert (await client.post(f"/api/campaigns/{code}/close", headers=staff)).status_code == 200
         assert (await client.post(f"/api/campaigns/{code}/draw", headers=staff)).status_code == 200
     offer = (await _own_in(client, second, payer))["offer"]
-    paid = await client.post(
-        f"/api/bookings/{offer['booking_id']}/checkout",
-        json={"method": "payroll", "instalments": 2},
-        headers=payer,
-    )
-    assert paid.status_code == 200, paid.text
+    await pay_by_payroll(client, payer, offer["booking_id"])
 
     engine = create_disposable_engine(settings.database_url)
     transactions: list[list[str]] = [[]]

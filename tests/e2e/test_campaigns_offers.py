@@ -15,7 +15,7 @@ from booking.campaigns.draw import applicant_of
 from booking.domain.allocation import ScoreWeights, score
 from kernel.db import create_disposable_engine, session_factory
 from kernel.settings import Settings
-from tests.conftest import Clock, login
+from tests.conftest import Clock, login, pay_by_payroll
 from tests.e2e.test_campaigns import BUNGALOW, CODE, Client, apply, open_campaign
 
 Headers = dict[str, str]
@@ -51,10 +51,7 @@ async def _own(client: Client, headers: Headers) -> dict[str, Any]:
 
 async def _pay(client: Client, headers: Headers) -> str:
     booking_id = str((await _own(client, headers))["offer"]["booking_id"])
-    paid = await client.post(
-        f"/api/bookings/{booking_id}/checkout", json={"method": "payroll", "instalments": 2}, headers=headers
-    )
-    assert paid.status_code == 200, paid.text
+    await pay_by_payroll(client, headers, booking_id)
     return booking_id
 
 

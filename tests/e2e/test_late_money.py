@@ -18,7 +18,15 @@ from sqlalchemy import select
 from kernel.db import create_disposable_engine, session_factory
 from kernel.settings import Settings
 from payments.models import Payment
-from tests.conftest import Clock, assert_ledger_balanced, available, hold, login, pause_demo_promotions
+from tests.conftest import (
+    Clock,
+    assert_ledger_balanced,
+    available,
+    hold,
+    login,
+    pause_demo_promotions,
+    pay_by_payroll,
+)
 
 LATER = {"arrival": "2027-01-10", "departure": "2027-01-14"}  # another stay: its unit stays free
 
@@ -165,9 +173,7 @@ async def test_the_reviews_attack_in_test_mode_leaves_one_stay_and_one_use_of_a_
     redirect = await _card(client, member, late["id"])
     clock.advance(minutes=16)
     again = (await hold(client, member, promo_code="ONCE", **LATER)).json()
-    payroll = {"method": "payroll", "instalments": 2}
-    paid = await client.post(f"/api/bookings/{again['id']}/checkout", json=payroll, headers=member)
-    assert paid.status_code == 200, paid.text
+    await pay_by_payroll(client, member, again["id"])
     # The second hold gave up the lapsed hold's card payment: its page can no longer be paid.
     assert (await _pay_now(client, member, redirect)).status_code == 409
     assert 'data-status="cancelled"' in (await client.get(redirect, headers=member)).text

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from kernel.db import create_disposable_engine
 from kernel.settings import Settings
-from tests.conftest import STAY, login
+from tests.conftest import STAY, login, pay_by_payroll
 from tests.e2e.test_audit_log import audit
 
 
@@ -80,12 +80,9 @@ async def test_staff_pay_by_payroll_for_the_member_but_a_card_is_the_members_own
     assert card.json()["code"] == "card_by_member_only"
     assert card.json()["params"]["page"] == f"/bookings/{booking['id']}"
 
-    paid = await client.post(
-        f"/api/bookings/{booking['id']}/checkout", headers=staff, json={"method": "payroll", "instalments": 3}
-    )
-    assert paid.status_code == 200, paid.text
-    assert paid.json()["status"] == "confirmed"
-    assert [i["number"] for i in paid.json()["instalments"]] == [1, 2, 3]
+    paid = await pay_by_payroll(client, staff, booking["id"], instalments=3)
+    assert paid["status"] == "confirmed"
+    assert [i["number"] for i in paid["instalments"]] == [1, 2, 3]
     read = (await client.get(f"/api/bookings/{booking['id']}", headers=member)).json()
     assert read["status"] == "confirmed"
     assert (await client.get(f"/api/bookings/{booking['id']}/pass", headers=member)).status_code == 200

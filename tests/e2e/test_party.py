@@ -8,7 +8,7 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 
 from access.passformat import decode_pass
-from tests.conftest import STAY, Clock, login
+from tests.conftest import STAY, Clock, login, paid_by_payroll
 from tests.e2e.test_audit_log import audit
 
 SPOUSE = {"name": "Fatima Zahra Alaoui", "relation": "spouse", "age_band": "adult"}
@@ -18,14 +18,7 @@ FLAT = {**STAY, "unit_type": "apt2"}
 
 
 async def paid(client: AsyncTestClient[Any], member: dict[str, str], **stay: Any) -> dict[str, Any]:
-    booking = (await client.post("/api/bookings", headers=member, json={**FLAT, **stay})).json()
-    checkout = await client.post(
-        f"/api/bookings/{booking['id']}/checkout",
-        headers=member,
-        json={"method": "payroll", "instalments": 1},
-    )
-    assert checkout.status_code == 200, checkout.text
-    return dict(booking)
+    return await paid_by_payroll(client, member, instalments=1, **{**FLAT, **stay})
 
 
 async def test_a_party_named_at_the_hold_is_kept_and_counts_the_guests(client: AsyncTestClient[Any]) -> None:

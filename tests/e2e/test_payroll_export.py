@@ -16,7 +16,7 @@ from kernel.db import create_disposable_engine, session_factory
 from kernel.money import MAD, Money
 from kernel.settings import Settings
 from payments.reports import PayrollTotals, payroll_export, payroll_report
-from tests.conftest import assert_ledger_balanced, hold, login
+from tests.conftest import assert_ledger_balanced, login, paid_by_payroll
 from tests.e2e.test_pages import csrf_of, page_login
 
 GOLDEN_DECEMBER = """\
@@ -39,13 +39,7 @@ async def _credit(
     client: AsyncTestClient[Any], username: str, instalments: int
 ) -> tuple[dict[str, str], str]:
     member = await login(client, username)
-    booking = (await hold(client, member)).json()
-    paid = await client.post(
-        f"/api/bookings/{booking['id']}/checkout",
-        headers=member,
-        json={"method": "payroll", "instalments": instalments},
-    )
-    assert paid.status_code == 200, paid.text
+    booking = await paid_by_payroll(client, member, instalments)
     return member, booking["id"]
 
 

@@ -16,7 +16,7 @@ from kernel.db import create_disposable_engine, session_factory
 from kernel.settings import Settings
 from payments.models import Payment
 from payments.receipts import amount_text
-from tests.conftest import hold, login
+from tests.conftest import login, paid_by_payroll
 from tests.e2e.test_gate_fleet import _stay
 from tests.e2e.test_pages import page_login, switch_language
 
@@ -38,13 +38,7 @@ async def test_a_payroll_payment_has_a_receipt_in_both_languages_with_its_schedu
     client: AsyncTestClient[Any], settings: Settings
 ) -> None:
     member = await login(client, "M0001")
-    booking = (await hold(client, member)).json()
-    paid = await client.post(
-        f"/api/bookings/{booking['id']}/checkout",
-        headers=member,
-        json={"method": "payroll", "instalments": 2},
-    )
-    assert paid.status_code == 200, paid.text
+    booking = await paid_by_payroll(client, member)
     payment_id, name = await _payment_and_name(settings)
     total = amount_text(booking["price"]["total"]["amount_minor"], "MAD").split()[0]
     for lang in ("fr", "ar"):
@@ -81,12 +75,7 @@ async def test_a_bookings_payments_list_their_receipts_and_schedule_for_those_wh
     client: AsyncTestClient[Any],
 ) -> None:
     member = await login(client, "M0001")
-    booking = (await hold(client, member)).json()
-    await client.post(
-        f"/api/bookings/{booking['id']}/checkout",
-        headers=member,
-        json={"method": "payroll", "instalments": 3},
-    )
+    booking = await paid_by_payroll(client, member, instalments=3)
     listed = await client.get(f"/api/bookings/{booking['id']}/payments", headers=member)
     assert listed.status_code == 200, listed.text
     body = listed.json()
@@ -150,12 +139,4 @@ async def test_the_booking_page_shows_the_method_the_schedule_and_links_each_rec
 
 
 async def _stay_by_payroll(client: AsyncTestClient[Any]) -> Any:
-    member = await login(client, "M0001")
-    booking = (await hold(client, member)).json()
-    paid = await client.post(
-        f"/api/bookings/{booking['id']}/checkout",
-        headers=member,
-        json={"method": "payroll", "instalments": 2},
-    )
-    assert paid.status_code == 200, paid.text
-    return booking
+    return await paid_by_payroll(client, await login(client, "M0001"))

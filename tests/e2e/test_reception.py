@@ -15,7 +15,16 @@ from inventory import housekeeping
 from kernel.db import create_disposable_engine, session_factory
 from kernel.settings import Settings
 from kernel.uow import UnitOfWork
-from tests.conftest import NOW, Clock, assert_ledger_balanced, available, confirm_booking, hold, login
+from tests.conftest import (
+    NOW,
+    Clock,
+    assert_ledger_balanced,
+    available,
+    confirm_booking,
+    hold,
+    login,
+    paid_by_payroll,
+)
 from tests.e2e.test_gate_devices import _device, _scan
 from tests.e2e.test_gate_fleet import _stay
 
@@ -122,13 +131,7 @@ async def test_staff_end_a_stay_early_and_the_unused_nights_are_refunded(
     client: AsyncTestClient[Any], settings: Settings, clock: Clock
 ) -> None:
     member = await login(client, "M0001")
-    booking = (await hold(client, member)).json()
-    paid = await client.post(
-        f"/api/bookings/{booking['id']}/checkout",
-        headers=member,
-        json={"method": "payroll", "instalments": 2},
-    )
-    assert paid.status_code == 200, paid.text
+    booking = await paid_by_payroll(client, member)
     clock.advance(**TO_ARRIVAL)
     staff = await login(client, "staff")
     assert (await client.post(f"/api/bookings/{booking['id']}/check-in", headers=staff)).status_code == 200

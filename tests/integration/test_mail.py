@@ -26,19 +26,13 @@ from kernel.uow import UnitOfWork
 from notifications.domain.delivery import LEASE, MessageStatus
 from notifications.models import OutboxMessage
 from notifications.transports import Outgoing
-from tests.conftest import NOW, hold, login
+from tests.conftest import NOW, hold, login, paid_by_payroll
 from tests.support.smtp import Inbox, deliver, free_port, later, smtp_server
 
 
 async def _confirmed(client: AsyncTestClient[Any], username: str = "M0001") -> tuple[dict[str, str], str]:
     member = await login(client, username)
-    booking = (await hold(client, member)).json()
-    paid = await client.post(
-        f"/api/bookings/{booking['id']}/checkout",
-        json={"method": "payroll", "instalments": 2},
-        headers=member,
-    )
-    assert paid.status_code == 200, paid.text
+    booking = await paid_by_payroll(client, member)
     return member, booking["id"]
 
 

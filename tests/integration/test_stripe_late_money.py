@@ -25,7 +25,7 @@ from estivage.worker import run_once
 from kernel.db import create_disposable_engine, session_factory
 from kernel.settings import Settings
 from payments.models import Payment
-from tests.conftest import Clock, assert_ledger_balanced, hold, login, pause_demo_promotions
+from tests.conftest import Clock, assert_ledger_balanced, hold, login, pause_demo_promotions, pay_by_payroll
 from tests.integration.test_stripe_payments import SECRET, deliver, event, pay, stripe_base, stripe_client
 
 __all__ = ["stripe_base", "stripe_client"]  # fixtures of the Stripe tests, used here too
@@ -57,12 +57,6 @@ async def _card(client: AsyncTestClient[Any], member: dict[str, str], booking_id
     )
     assert checkout.status_code == 200, checkout.text
     return str(checkout.json()["client_secret"]).split("_secret_")[0]
-
-
-async def _payroll(client: AsyncTestClient[Any], member: dict[str, str], booking_id: str) -> None:
-    body = {"method": "payroll", "instalments": 2}
-    paid = await client.post(f"/api/bookings/{booking_id}/checkout", json=body, headers=member)
-    assert paid.status_code == 200, paid.text
 
 
 async def _status(client: AsyncTestClient[Any], member: dict[str, str], booking_id: str) -> Any:
@@ -115,7 +109,7 @@ async def test_the_reviews_attack_a_per_member_code_twice_and_28_nights_gives_on
     again = (
         await hold(client, member, promo_code="ONCE", arrival="2027-02-01", departure="2027-02-15")
     ).json()
-    await _payroll(client, member, again["id"])
+    await pay_by_payroll(client, member, again["id"])
     await _late_money_refunded(client, stripe_client, member, late, intent)
     assert (await _status(client, member, again["id"]))["status"] == "confirmed"
     uses = (await client.get(f"/api/promotions/{promotion}", headers=staff)).json()["uses"]
@@ -129,7 +123,7 @@ async def test_late_money_cannot_pass_the_members_yearly_off_season_nights(
     member, late, intent = await _lapsed_with_a_card_intent(client, clock, **TWELVE_NIGHTS)
     pay(stripe_client, intent)
     again = (await hold(client, member, **TWELVE_MORE)).json()
-    await _payroll(client, member, again["id"])
+    await pay_by_payroll(client, member, again["id"])
     await _late_money_refunded(client, stripe_client, member, late, intent)
     await assert_ledger_balanced(with_stripe)
 

@@ -21,7 +21,7 @@ from estivage.mail import mail_config
 from inventory.models import Centre
 from kernel.db import create_disposable_engine, session_factory
 from kernel.settings import Settings
-from tests.conftest import Clock, login
+from tests.conftest import Clock, login, pay_by_payroll
 from tests.e2e.test_campaigns import BUNGALOW, CODE, Client, apply, open_campaign
 from tests.integration.test_sms import Gateway, gateway  # noqa: F401 - the loopback SMS gateway fixture
 from tests.support.smtp import Inbox, deliver, later
@@ -147,12 +147,7 @@ async def test_the_worker_reminds_an_open_offer_once_a_day_before_then_tells_its
     waiting = [name for name in MEMBERS if results[name]["result"] == "waiting"]
     payer, *unpaid = offered
     booking_id = results[payer]["offer"]["booking_id"]
-    paid = await client.post(
-        f"/api/bookings/{booking_id}/checkout",
-        json={"method": "payroll", "instalments": 2},
-        headers=who[payer],
-    )
-    assert paid.status_code == 200, paid.text
+    await pay_by_payroll(client, who[payer], booking_id)
 
     clock.advance(hours=23)  # 25 hours before the deadline: no reminder yet
     await _worker_round(settings, clock)
