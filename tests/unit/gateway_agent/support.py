@@ -1,9 +1,12 @@
 """What the agent's tests share: a signing key and passes signed with it, an enrolled state directory,
-a door that remembers, QR images, and the command line run in-process."""
+a door that remembers, QR images, the command line run in-process, and `run` watching a folder."""
 
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -77,3 +80,20 @@ def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, l
     code = cli.main(argv)
     out = capsys.readouterr().out
     return code, [json.loads(line) for line in out.splitlines()]
+
+
+def first_from_watched_folder(state: Path, folder: Path, timeout: float = 20) -> tuple[str, str]:
+    """`gateway-agent run` (its own process) watching ``folder`` until it prints its first decision: that
+    line, and what it wrote on stderr by the time it stopped."""
+    running = subprocess.Popen(
+        [sys.executable, "-m", "gateway_agent", "--state", str(state), "--now", DURING.isoformat(), "run",
+         "--no-stdin", "--watch", str(folder), "--sync-interval", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert running.stdout is not None
+        line = running.stdout.readline()
+    finally:
+        running.send_signal(signal.SIGTERM)
+        _out, err = running.communicate(timeout=timeout)
+    return line, err

@@ -4,10 +4,7 @@ count; and pictures that are not what a camera sends."""
 
 from __future__ import annotations
 
-import signal
 import struct
-import subprocess
-import sys
 import uuid
 import zlib
 from pathlib import Path
@@ -28,6 +25,7 @@ from tests.unit.gateway_agent.support import (
     DURING,
     KEY,
     enrolled_store,
+    first_from_watched_folder,
     issue,
     qr_image,
     run_cli,
@@ -270,17 +268,7 @@ def test_run_decides_the_next_image_after_a_bomb(state: Path, tmp_path: Path) ->
     decompression_bomb(inbox / "1-bomb.png")  # the older file: taken up first
     _pass_id, payload = issue()
     qr_image(payload).save(inbox / "2-pass.png")
-    running = subprocess.Popen(
-        [sys.executable, "-m", "gateway_agent", "--state", str(state), "--now", DURING.isoformat(), "run",
-         "--no-stdin", "--watch", str(inbox), "--sync-interval", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert running.stdout is not None
-        line = running.stdout.readline()  # before the fix: the folder input died, the agent ended
-    finally:
-        running.send_signal(signal.SIGTERM)
-        _out, err = running.communicate(timeout=20)
+    line, err = first_from_watched_folder(state, inbox)  # before the fix: the folder input died, no line
     assert '"decision": "granted"' in line
     assert "1-bomb.png: refused" in err
     assert "Traceback" not in err

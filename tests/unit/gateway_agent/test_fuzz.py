@@ -13,7 +13,6 @@ import io
 import json
 import os
 import random
-import signal
 import socket
 import struct
 import subprocess
@@ -48,6 +47,7 @@ from tests.unit.gateway_agent.support import (
     DURING,
     RecordingDoor,
     enrolled_store,
+    first_from_watched_folder,
     issue,
     qr_image,
     run_cli,
@@ -330,17 +330,7 @@ def test_run_watching_a_folder_goes_on_after_every_kind_of_bad_file(tmp_path: Pa
     qr_image(payload).save(inbox / "9-pass.png")
     state = tmp_path / "state"
     enrolled_store(state).close()
-    running = subprocess.Popen(
-        [sys.executable, "-m", "gateway_agent", "--state", str(state), "--now", DURING.isoformat(), "run",
-         "--no-stdin", "--watch", str(inbox), "--sync-interval", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert running.stdout is not None
-        line = running.stdout.readline()
-    finally:
-        running.send_signal(signal.SIGTERM)
-        _out, err = running.communicate(timeout=30)
+    line, err = first_from_watched_folder(state, inbox, timeout=30)
     assert '"decision": "granted"' in line
     assert "Traceback" not in err
     assert sorted(p.name for p in (inbox / "done").iterdir()) == sorted([*bad, "9-pass.png"])
