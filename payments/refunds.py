@@ -83,40 +83,36 @@ async def refund_cancelled(uow: UnitOfWork, providers: Providers, event: Booking
     """The payments side of a cancellation (a handler of ``BookingCancelled``, in its transaction): the
     policy's refund through the provider that took the money (owed, for CMI), or the remaining
     holiday-credit instalments cancelled so that the member pays exactly the price less the refund."""
-    session, refund, now = uow.session, event.refund, event.occurred_at
-    booking = await session.get(Booking, event.booking_id)
-    if booking is None:
-        return
-    payments = list(
-        await session.scalars(
-            select(Payment).where(Payment.booking_id == booking.id, Payment.status == PaymentStatus.SUCCEEDED)
-        )
-    )
-    for payment in payments:
-        if payment.provider == Provider.PAYROLL:
-            await _settle_credit(uow, booking, payment, refund, now)
-        else:
-            await refund_payment(uow, providers, payment, refund, "cancellation", now)
+    await _give_back(uow, providers, event.booking_id, event.refund, "cancellation", event.occurred_at)
 
 
 async def refund_ended_early(uow: UnitOfWork, providers: Providers, event: StayEndedEarly) -> None:
     """The payments side of a stay staff ended early (a handler of ``StayEndedEarly``, in its
     transaction): the amount their rule gives back, as a cancellation's refund is given (card: through
     the provider, CMI: owed; holiday credit: the instalments still to deduct settled)."""
-    session, refund, now = uow.session, event.refund, event.occurred_at
-    booking = await session.get(Booking, event.booking_id)
-    if booking is None or refund.amount_minor == 0:
+    if event.refund.amount_minor == 0:
+        return
+    await _give_back(uow, providers, event.booking_id, event.refund, ENDED_EARLY, event.occurred_at)
+
+
+async def _give_back(
+    uow: UnitOfWork, providers: Providers, booking_id: uuid.UUID, refund: Money, reason: str, now: datetime
+) -> None:
+    """``refund`` on each payment of the booking that took money: a card or CMI payment refunded through
+    its provider, a holiday credit's instalments still to deduct settled."""
+    booking = await uow.session.get(Booking, booking_id)
+    if booking is None:
         return
     payments = list(
-        await session.scalars(
+        await uow.session.scalars(
             select(Payment).where(Payment.booking_id == booking.id, Payment.status == PaymentStatus.SUCCEEDED)
         )
     )
     for payment in payments:
         if payment.provider == Provider.PAYROLL:
-            await _settle_credit(uow, booking, payment, refund, now, ENDED_EARLY)
+            await _settle_credit(uow, booking, payment, refund, now, reason)
         else:
-            await refund_payment(uow, providers, payment, refund, ENDED_EARLY, now)
+            await refund_payment(uow, providers, payment, refund, reason, now)
 
 
 ENDED_EARLY = "ended_early"
@@ -128,7 +124,7 @@ async def _settle_credit(
     payment: Payment,
     refund: Money,
     now: datetime,
-    reason: str = "cancellation",
+    reason: str,
 ) -> None:
     session = uow.session
     instalments = list(await session.scalars(select(Instalment).where(Instalment.booking_id == booking.id)))
