@@ -8,10 +8,11 @@ before and after) in the same transaction.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TypeVar
 from zoneinfo import available_timezones
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -27,6 +28,8 @@ from kernel.structs import MoneyIn
 from kernel.uow import use_case
 
 _TIME_ZONES = frozenset(available_timezones())
+
+RateRow = TypeVar("RateRow", Tariff, Quota)
 
 
 def _check_time_zone(name: str | None) -> None:
@@ -376,17 +379,34 @@ def _rate_key(data: s.TariffIO | s.QuotaIO) -> str:
     return f"{data.season}/{data.centre}/{data.unit_type}/{data.category}"
 
 
+async def _rate_row(session: AsyncSession, model: type[RateRow], data: s.TariffIO | s.QuotaIO) -> RateRow:
+    """The tariff or quota of (season, unit type, category), a new one added to the session if none yet."""
+    season, unit_type = await _season_and_type(session, data.season, data.centre, data.unit_type)
+    query = select(model).where(
+        model.season_id == season.id, model.unit_type_id == unit_type.id, model.category == data.category
+    )
+    row = (await session.scalars(query)).one_or_none()
+    if row is None:
+        row = model(season_id=season.id, unit_type_id=unit_type.id, category=data.category)
+        session.add(row)
+    return row
+
+
+def _rates_by_slot(model: type[RateRow]) -> Select[tuple[RateRow, str, str, str]]:
+    """Every tariff or quota with its season, centre and unit type codes, in the order the pages list them."""
+    return (
+        select(model, Season.code, Centre.code, UnitType.code)
+        .join(Season, Season.id == model.season_id)
+        .join(UnitType, UnitType.id == model.unit_type_id)
+        .join(Centre, Centre.id == UnitType.centre_id)
+        .order_by(Season.starts_on, Centre.code, UnitType.code, model.category)
+    )
+
+
 @use_case
 async def put_tariff(session: AsyncSession, actor: Identity, data: s.TariffIO, now: datetime) -> Tariff:
     """Create or replace the tariff of (season, unit type, category)."""
-    season, unit_type = await _season_and_type(session, data.season, data.centre, data.unit_type)
-    query = select(Tariff).where(
-        Tariff.season_id == season.id, Tariff.unit_type_id == unit_type.id, Tariff.category == data.category
-    )
-    tariff = (await session.scalars(query)).one_or_none()
-    if tariff is None:
-        tariff = Tariff(season_id=season.id, unit_type_id=unit_type.id, category=data.category)
-        session.add(tariff)
+    tariff = await _rate_row(session, Tariff, data)
     before = {"nightly_minor": tariff.nightly_minor, "currency": tariff.currency}
     tariff.nightly_minor = data.nightly.amount_minor
     tariff.currency = data.nightly.currency
@@ -408,14 +428,7 @@ async def put_quota(session: AsyncSession, actor: Identity, data: s.QuotaIO, now
     """Create or replace the quota of (season, unit type, category): a unit count or a share."""
     if (data.units is None) == (data.share_bp is None):
         raise RuleViolation(ErrorCode.INVALID_QUOTA, "give exactly one of units and share_bp", field="units")
-    season, unit_type = await _season_and_type(session, data.season, data.centre, data.unit_type)
-    query = select(Quota).where(
-        Quota.season_id == season.id, Quota.unit_type_id == unit_type.id, Quota.category == data.category
-    )
-    quota = (await session.scalars(query)).one_or_none()
-    if quota is None:
-        quota = Quota(season_id=season.id, unit_type_id=unit_type.id, category=data.category)
-        session.add(quota)
+    quota = await _rate_row(session, Quota, data)
     before = {"units": quota.units, "share_bp": quota.share_bp}
     quota.units, quota.share_bp = data.units, data.share_bp
     await session.flush()
@@ -432,13 +445,6 @@ async def put_quota(session: AsyncSession, actor: Identity, data: s.QuotaIO, now
 
 
 async def list_tariffs(session: AsyncSession) -> list[s.TariffIO]:
-    query = (
-        select(Tariff, Season.code, Centre.code, UnitType.code)
-        .join(Season, Season.id == Tariff.season_id)
-        .join(UnitType, UnitType.id == Tariff.unit_type_id)
-        .join(Centre, Centre.id == UnitType.centre_id)
-        .order_by(Season.starts_on, Centre.code, UnitType.code, Tariff.category)
-    )
     return [
         s.TariffIO(
             season=season,
@@ -447,18 +453,11 @@ async def list_tariffs(session: AsyncSession) -> list[s.TariffIO]:
             category=t.category,
             nightly=MoneyIn(amount_minor=t.nightly_minor, currency="MAD"),
         )
-        for t, season, centre, unit_type in await session.execute(query)
+        for t, season, centre, unit_type in await session.execute(_rates_by_slot(Tariff))
     ]
 
 
 async def list_quotas(session: AsyncSession) -> list[s.QuotaIO]:
-    query = (
-        select(Quota, Season.code, Centre.code, UnitType.code)
-        .join(Season, Season.id == Quota.season_id)
-        .join(UnitType, UnitType.id == Quota.unit_type_id)
-        .join(Centre, Centre.id == UnitType.centre_id)
-        .order_by(Season.starts_on, Centre.code, UnitType.code, Quota.category)
-    )
     return [
         s.QuotaIO(
             season=season,
@@ -468,5 +467,5 @@ async def list_quotas(session: AsyncSession) -> list[s.QuotaIO]:
             units=q.units,
             share_bp=q.share_bp,
         )
-        for q, season, centre, unit_type in await session.execute(query)
+        for q, season, centre, unit_type in await session.execute(_rates_by_slot(Quota))
     ]
