@@ -14,14 +14,15 @@ here in silence. A wrong, used or expired code and an unknown username are the s
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Literal, TypeVar
 
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from accounts.contact.models import EmailChange
 from accounts.domain import contact as rules
 from accounts.domain.sessions import Ended, new_password
 from accounts.events import AccountCodeIssued
@@ -35,6 +36,8 @@ Purpose = Literal["activation", "reset"]
 ACTIVATION: Purpose = "activation"
 RESET: Purpose = "reset"
 PENDING, USED, SUPERSEDED, EXHAUSTED = "pending", "used", "superseded", "exhausted"
+# A one-time code as stored: an account code (activation, reset) or an e-mail change's.
+CodeRow = TypeVar("CodeRow", AccountCode, EmailChange)
 INVITATION_MINUTES = 3 * 24 * 60
 
 
@@ -139,35 +142,53 @@ def _refused(code: ErrorCode, detail: str, left: int | None = None) -> rules.Cod
 async def _spend(uow: UnitOfWork, user: User | None, purpose: Purpose, code: str, now: datetime) -> User:
     """The code given for ``purpose``, counted as a try first (two guesses at once count twice); a wrong
     one is kept counted (committed) and refused; the right one is used up."""
-    session = uow.session
     if user is None:
         raise _refused(ErrorCode.INVALID_CODE, "wrong, used or expired code")
-    tried = await session.scalars(
-        update(AccountCode)
-        .where(
-            AccountCode.user_id == user.id,
-            AccountCode.purpose == purpose,
-            AccountCode.state == PENDING,
-            AccountCode.expires_at > now,
-            AccountCode.attempts < rules.MAX_ATTEMPTS,
-        )
-        .values(attempts=AccountCode.attempts + 1)
-        .returning(AccountCode.id)
-    )
-    ids = list(tried)
-    if not ids:
-        raise _refused(ErrorCode.INVALID_CODE, "wrong, used or expired code")
-    codes = list(await session.scalars(select(AccountCode).where(AccountCode.id.in_(ids))))
-    match = next((c for c in codes if rules.code_matches(c.code_salt, c.code_sha256, code)), None)
+    owned = (AccountCode.user_id == user.id, AccountCode.purpose == purpose)
+    match, tried = await try_code(uow, AccountCode, owned, code, now)
     if match is None:
-        left = max(0, rules.MAX_ATTEMPTS - max(c.attempts for c in codes))
-        for tried_code in codes:
-            if tried_code.attempts >= rules.MAX_ATTEMPTS:
-                tried_code.state = EXHAUSTED
-        await uow.commit()
-        raise _refused(ErrorCode.INVALID_CODE, "wrong, used or expired code", left)
+        raise _refused(
+            ErrorCode.INVALID_CODE, "wrong, used or expired code", tries_left(tried) if tried else None
+        )
     match.state, match.used_at = USED, now
     return user
+
+
+async def try_code(
+    uow: UnitOfWork, model: type[CodeRow], owned: tuple[ColumnElement[bool], ...], code: str, now: datetime
+) -> tuple[CodeRow | None, list[CodeRow]]:
+    """One try at ``code`` against the live codes of ``model`` that ``owned`` selects: the code it matches
+    (or None) and every code tried (none when no code is waiting). The try is counted by the first
+    statement, so two guesses at once count twice; a wrong one leaves the codes out of tries exhausted and
+    is committed before the caller refuses it."""
+    session = uow.session
+    counted = await session.scalars(
+        update(model)
+        .where(
+            *owned,
+            model.state == PENDING,
+            model.expires_at > now,
+            model.attempts < rules.MAX_ATTEMPTS,
+        )
+        .values(attempts=model.attempts + 1)
+        .returning(model.id)
+    )
+    ids = list(counted)
+    if not ids:
+        return None, []
+    tried = list(await session.scalars(select(model).where(model.id.in_(ids))))
+    match = next((c for c in tried if rules.code_matches(c.code_salt, c.code_sha256, code)), None)
+    if match is None:
+        for spent in tried:
+            if spent.attempts >= rules.MAX_ATTEMPTS:
+                spent.state = EXHAUSTED
+        await uow.commit()
+    return match, tried
+
+
+def tries_left(tried: Sequence[AccountCode | EmailChange]) -> int:
+    """The tries left on the codes just tried, after this one."""
+    return max(0, rules.MAX_ATTEMPTS - max(c.attempts for c in tried))
 
 
 async def activate(

@@ -12,6 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.codes import tries_left, try_code
 from accounts.contact.events import EmailChangeCodeIssued
 from accounts.contact.models import EmailChange
 from accounts.domain import contact as rules
@@ -154,33 +155,19 @@ async def confirm_email_change(uow: UnitOfWork, identity: Identity, code: str, n
     though the request is refused); after ``MAX_ATTEMPTS`` tries the code is dead."""
     async with uow:
         session = uow.session
-        # Counting the try is the first statement: two guesses at once count twice, never once.
-        tried = await session.scalars(
-            update(EmailChange)
-            .where(
-                EmailChange.user_id == identity.user_id,
-                EmailChange.state == PENDING,
-                EmailChange.expires_at > now,
-                EmailChange.attempts < rules.MAX_ATTEMPTS,
-            )
-            .values(attempts=EmailChange.attempts + 1)
-            .returning(EmailChange.id)
+        match, requests = await try_code(
+            uow, EmailChange, (EmailChange.user_id == identity.user_id,), code, now
         )
-        ids = list(tried)
-        if not ids:
+        if not requests:
             raise rules.CodeRefused(
                 ErrorCode.CODE_EXPIRED, "no code is waiting: ask for a new one", field="code"
             )
-        requests = list(await session.scalars(select(EmailChange).where(EmailChange.id.in_(ids))))
-        match = next((r for r in requests if rules.code_matches(r.code_salt, r.code_sha256, code)), None)
         if match is None:
-            left = max(0, rules.MAX_ATTEMPTS - max(r.attempts for r in requests))
-            for request in requests:
-                if request.attempts >= rules.MAX_ATTEMPTS:
-                    request.state = EXHAUSTED
-            await uow.commit()
             raise rules.CodeRefused(
-                ErrorCode.INVALID_CODE, "wrong code", field="code", params={"attempts_left": left}
+                ErrorCode.INVALID_CODE,
+                "wrong code",
+                field="code",
+                params={"attempts_left": tries_left(requests)},
             )
         member = await _member(session, identity)
         member.email = match.new_email
