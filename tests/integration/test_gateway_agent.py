@@ -52,6 +52,18 @@ def agent(state: Path, *argv: str, now: str | None = DURING_STAY) -> tuple[int, 
     return done.returncode, lines
 
 
+def scanning(state: Path, sync_interval: str) -> subprocess.Popen[str]:
+    """`gateway-agent run` reading a scanner's lines on its stdin, each decision a line on its stdout."""
+    running = subprocess.Popen(
+        [*AGENT, "--state", str(state), "--now", DURING_STAY, "run",
+         "--sync-interval", sync_interval, "--repeat-seconds", "0"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1,
+    )  # fmt: skip
+    assert running.stdin is not None
+    assert running.stdout is not None
+    return running
+
+
 def login(http: httpx.Client, username: str) -> dict[str, str]:
     token = http.post("/api/auth/token", json={"username": username, "password": PASSWORD}).json()
     return {"Authorization": f"Bearer {token['access_token']}"}
@@ -154,27 +166,7 @@ def test_an_agent_killed_mid_stream_loses_no_scan_it_decided(app: Litestar, tmp_
     with live_server(app) as server, httpx.Client(base_url=server, timeout=30) as http:
         enrol(http, server, state)
         payloads = [paid_pass(http, username)[1] for username in ("M0001", "M0002", "M0003")]
-    running = subprocess.Popen(
-        [
-            *AGENT,
-            "--state",
-            str(state),
-            "--now",
-            DURING_STAY,
-            "run",
-            "--sync-interval",
-            "0",
-            "--repeat-seconds",
-            "0",
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        bufsize=1,
-    )
-    assert running.stdin is not None
-    assert running.stdout is not None
+    running = scanning(state, sync_interval="0")
     stream = 5000
 
     def scanner() -> None:
@@ -219,27 +211,7 @@ def test_run_syncs_in_the_background_while_it_decides(
         enrol(http, server, state)
         booking_id, payload, member = paid_pass(http, "M0001")
         clock.now = datetime.fromisoformat(DURING_STAY)
-        running = subprocess.Popen(
-            [
-                *AGENT,
-                "--state",
-                str(state),
-                "--now",
-                DURING_STAY,
-                "run",
-                "--sync-interval",
-                "0.5",
-                "--repeat-seconds",
-                "0",
-            ],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            bufsize=1,
-        )
-        assert running.stdin is not None
-        assert running.stdout is not None
+        running = scanning(state, sync_interval="0.5")
         try:
             running.stdin.write(payload + "\n")
             running.stdin.flush()
