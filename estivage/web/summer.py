@@ -9,6 +9,7 @@ the page adds is only the labels (centre and unit type names, rotation dates) an
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -395,14 +396,30 @@ class SummerPages(Controller):
         now: NamedDependency[datetime],
         code: FromPath[str],
     ) -> Response[Any]:
+        withdrawn = services.withdraw(uow, request.user, code, now)
+        return await self._answer(request, db_session, now, code, withdrawn, "application", WITHDRAWN)
+
+    async def _answer(
+        self,
+        request: Request[Identity, Any, Any],
+        session: AsyncSession,
+        now: datetime,
+        code: str,
+        step: Awaitable[object],
+        field: str,
+        done: str,
+    ) -> Response[Any]:
+        """The member's answer to a campaign (withdraw an application, decline an offer), ``step`` awaited
+        here: the campaign's place on the summer page with ``done`` said once, or the page again with the
+        refusal at ``field`` (a 404 stays a 404)."""
         try:
-            await services.withdraw(uow, request.user, code, now)
+            await step
         except DomainError as error:
             if isinstance(error, NotFound):
                 raise
-            errors = {"application": next(iter(form_errors(request, error).values()))}
-            return await self._page(request, db_session, now, (code, {}, errors), status_of(error))
-        say(request, WITHDRAWN)
+            errors = {field: next(iter(form_errors(request, error).values()))}
+            return await self._page(request, session, now, (code, {}, errors), status_of(error))
+        say(request, done)
         return Redirect(f"/summer#campaign-{code}", status_code=303)
 
     async def _open_offer(
@@ -434,12 +451,5 @@ class SummerPages(Controller):
         now: NamedDependency[datetime],
         code: FromPath[str],
     ) -> Response[Any]:
-        try:
-            await settle.decline(uow, request.user, code, now)
-        except DomainError as error:
-            if isinstance(error, NotFound):
-                raise
-            errors = {"decline": next(iter(form_errors(request, error).values()))}
-            return await self._page(request, db_session, now, (code, {}, errors), status_of(error))
-        say(request, DECLINED)
-        return Redirect(f"/summer#campaign-{code}", status_code=303)
+        declined = settle.decline(uow, request.user, code, now)
+        return await self._answer(request, db_session, now, code, declined, "decline", DECLINED)
