@@ -46,6 +46,20 @@ async def apply(client: Client, member: dict[str, str], *choices: dict[str, str]
     )
 
 
+async def drawn(client: Client, clock: Clock, names: list[str]) -> dict[str, dict[str, str]]:
+    """A campaign without reservations drawn on these members' applications for the r1 bungalows: the
+    headers of staff (under "staff") and of each member."""
+    staff = await login(client, "staff")
+    await open_campaign(client, staff, reserved_percent={})
+    members = {name: await login(client, name) for name in names}
+    for headers in members.values():
+        assert (await apply(client, headers, BUNGALOW)).status_code == 201
+    clock.advance(days=8)
+    assert (await client.post(f"/api/campaigns/{CODE}/close", headers=staff)).status_code == 200
+    assert (await client.post(f"/api/campaigns/{CODE}/draw", headers=staff)).status_code == 200
+    return {"staff": staff, **members}
+
+
 async def test_staff_open_a_campaign_with_units_and_reservations_from_the_inventory(client: Client) -> None:
     staff = await login(client, "staff")
     campaign = await open_campaign(client, staff)

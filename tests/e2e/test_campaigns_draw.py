@@ -31,7 +31,7 @@ from kernel.db import create_disposable_engine, session_factory
 from kernel.settings import Settings
 from kernel.uow import UnitOfWork
 from tests.conftest import Clock, login, pay_by_payroll
-from tests.e2e.test_campaigns import APT, BUNGALOW, CODE, Client, apply, open_campaign
+from tests.e2e.test_campaigns import APT, BUNGALOW, CODE, Client, apply, drawn, open_campaign
 
 
 @pytest.fixture
@@ -111,15 +111,8 @@ async def test_scores_come_from_the_member_record(client: Client, clock: Clock, 
 
 
 async def test_a_declined_offer_goes_to_the_next_in_line(client: Client, clock: Clock) -> None:
-    staff = await login(client, "staff")
-    await open_campaign(client, staff, reserved_percent={})
-    names = ["M0001", "M0002", "M0003", "M0004"]
-    members = {name: await login(client, name) for name in names}
-    for headers in members.values():
-        assert (await apply(client, headers, BUNGALOW)).status_code == 201
-    clock.advance(days=8)
-    await client.post(f"/api/campaigns/{CODE}/close", headers=staff)
-    await client.post(f"/api/campaigns/{CODE}/draw", headers=staff)
+    members = await drawn(client, clock, ["M0001", "M0002", "M0003", "M0004"])
+    staff = members.pop("staff")
     results = {name: await _own(client, headers) for name, headers in members.items()}
     waiting = next(name for name, r in results.items() if r["result"] == "waiting")
     decliner = next(name for name, r in results.items() if r["result"] == "offer")
@@ -146,14 +139,8 @@ async def test_a_declined_offer_goes_to_the_next_in_line(client: Client, clock: 
 
 
 async def test_the_worker_lapses_unpaid_offers(client: Client, clock: Clock, settings: Settings) -> None:
-    staff = await login(client, "staff")
-    await open_campaign(client, staff, reserved_percent={})
-    members = {name: await login(client, name) for name in ["M0001", "M0002", "M0003", "M0004", "M0006"]}
-    for headers in members.values():
-        await apply(client, headers, BUNGALOW)
-    clock.advance(days=8)
-    await client.post(f"/api/campaigns/{CODE}/close", headers=staff)
-    await client.post(f"/api/campaigns/{CODE}/draw", headers=staff)
+    members = await drawn(client, clock, ["M0001", "M0002", "M0003", "M0004", "M0006"])
+    del members["staff"]
 
     engine = create_disposable_engine(settings.database_url)
     sessions = session_factory(engine)
@@ -233,14 +220,8 @@ def test_close_and_draw_show_their_progress_and_reach_100_percent_once_committed
 async def test_re_offers_end_at_the_arrival_and_none_is_made_once_the_rotation_began(
     client: Client, clock: Clock
 ) -> None:
-    staff = await login(client, "staff")
-    await open_campaign(client, staff, reserved_percent={})
-    members = {f"M{n:04d}": await login(client, f"M{n:04d}") for n in range(1, 8)}
-    for headers in members.values():
-        assert (await apply(client, headers, BUNGALOW)).status_code == 201
-    clock.advance(days=8)
-    await client.post(f"/api/campaigns/{CODE}/close", headers=staff)
-    await client.post(f"/api/campaigns/{CODE}/draw", headers=staff)
+    members = await drawn(client, clock, [f"M{n:04d}" for n in range(1, 8)])
+    staff = members.pop("staff")
     results = {name: await _own(client, headers) for name, headers in members.items()}
     last = max(results, key=lambda name: results[name]["position"])
     arrival = datetime(2027, 7, 1, 14, 0, tzinfo=ZoneInfo("Africa/Casablanca"))
@@ -275,14 +256,8 @@ async def test_re_offers_end_at_the_arrival_and_none_is_made_once_the_rotation_b
 async def test_the_worker_and_the_staff_settling_at_once_lapse_and_re_offer_each_unit_once(
     client: Client, clock: Clock, settings: Settings
 ) -> None:
-    staff = await login(client, "staff")
-    await open_campaign(client, staff, reserved_percent={})
-    members = {f"M{n:04d}": await login(client, f"M{n:04d}") for n in range(1, 6)}
-    for headers in members.values():
-        assert (await apply(client, headers, BUNGALOW)).status_code == 201
-    clock.advance(days=8)
-    await client.post(f"/api/campaigns/{CODE}/close", headers=staff)
-    await client.post(f"/api/campaigns/{CODE}/draw", headers=staff)
+    members = await drawn(client, clock, [f"M{n:04d}" for n in range(1, 6)])
+    staff = members.pop("staff")
     late = clock.now + timedelta(hours=49)
     engines = [create_disposable_engine(settings.database_url) for _ in range(2)]
 
@@ -313,13 +288,8 @@ async def test_the_worker_and_the_staff_settling_at_once_lapse_and_re_offer_each
 async def test_money_that_arrives_after_a_lapse_while_the_unit_is_free_makes_the_offer_paid(
     client: Client, clock: Clock
 ) -> None:
-    staff = await login(client, "staff")
-    await open_campaign(client, staff, reserved_percent={})
-    member = await login(client, "M0001")
-    assert (await apply(client, member, BUNGALOW)).status_code == 201
-    clock.advance(days=8)
-    await client.post(f"/api/campaigns/{CODE}/close", headers=staff)
-    await client.post(f"/api/campaigns/{CODE}/draw", headers=staff)
+    who = await drawn(client, clock, ["M0001"])
+    staff, member = who["staff"], who["M0001"]
     offer = (await _own(client, member))["offer"]
     checkout = await client.post(
         f"/api/bookings/{offer['booking_id']}/checkout", json={"method": "card"}, headers=member

@@ -15,8 +15,8 @@ from booking.campaigns.draw import applicant_of
 from booking.domain.allocation import ScoreWeights, score
 from kernel.db import create_disposable_engine, session_factory
 from kernel.settings import Settings
-from tests.conftest import Clock, login, pay_by_payroll
-from tests.e2e.test_campaigns import BUNGALOW, CODE, Client, apply, open_campaign
+from tests.conftest import Clock, pay_by_payroll
+from tests.e2e.test_campaigns import CODE, Client, drawn
 
 Headers = dict[str, str]
 
@@ -28,19 +28,6 @@ async def _member(settings: Settings, number: str) -> Member:
     await engine.dispose()
     assert member is not None
     return member
-
-
-async def _drawn(client: Client, clock: Clock, names: list[str]) -> dict[str, Headers]:
-    """A campaign without reservations drawn on these members' applications for the r1 bungalows."""
-    staff = await login(client, "staff")
-    await open_campaign(client, staff, reserved_percent={})
-    members = {name: await login(client, name) for name in names}
-    for headers in members.values():
-        assert (await apply(client, headers, BUNGALOW)).status_code == 201
-    clock.advance(days=8)
-    assert (await client.post(f"/api/campaigns/{CODE}/close", headers=staff)).status_code == 200
-    assert (await client.post(f"/api/campaigns/{CODE}/draw", headers=staff)).status_code == 200
-    return {"staff": staff, **members}
 
 
 async def _own(client: Client, headers: Headers) -> dict[str, Any]:
@@ -79,7 +66,7 @@ class _Paid:
 async def _one_paid_one_waiting(client: Client, clock: Clock, settings: Settings) -> _Paid:
     """Four applicants for three bungalows: one of the three offered has paid, one applicant waits."""
     names = ["M0001", "M0002", "M0003", "M0004"]
-    who = await _drawn(client, clock, names)
+    who = await drawn(client, clock, names)
     results = {name: await _own(client, who[name]) for name in names}
     payer = next(name for name in names if results[name]["result"] == "offer")
     waiting = next(name for name in names if results[name]["result"] == "waiting")
@@ -90,7 +77,7 @@ async def _one_paid_one_waiting(client: Client, clock: Clock, settings: Settings
 async def test_a_winner_who_paid_scores_lower_next_season_and_the_payment_is_logged_at_its_time(
     client: Client, clock: Clock, settings: Settings
 ) -> None:
-    who = await _drawn(client, clock, ["M0001"])
+    who = await drawn(client, clock, ["M0001"])
     before = await _member(settings, "M0001")
     assert before.last_summer_stay_year != 2027
     paid_at = clock.now
@@ -144,7 +131,7 @@ async def test_paid_and_cancelled_by_staff_between_two_settle_rounds_is_logged_b
     client: Client, clock: Clock, settings: Settings
 ) -> None:
     names = ["M0001", "M0002", "M0003", "M0004"]
-    who = await _drawn(client, clock, names)
+    who = await drawn(client, clock, names)
     results = {name: await _own(client, who[name]) for name in names}
     payer = next(name for name in names if results[name]["result"] == "offer")
     stay_before = (await _member(settings, payer)).last_summer_stay_year
@@ -165,7 +152,7 @@ async def test_paid_and_cancelled_by_staff_between_two_settle_rounds_is_logged_b
 
 
 async def test_a_freed_unit_that_nobody_waits_for_is_logged(client: Client, clock: Clock) -> None:
-    who = await _drawn(client, clock, ["M0001", "M0002"])  # two applicants, three bungalows
+    who = await drawn(client, clock, ["M0001", "M0002"])  # two applicants, three bungalows
     mine = await _own(client, who["M0001"])
     clock.advance(hours=1)
     declined = await client.post(f"/api/campaigns/{CODE}/application/decline", headers=who["M0001"])
@@ -183,7 +170,7 @@ async def test_a_freed_unit_that_nobody_waits_for_is_logged(client: Client, cloc
 
 async def test_members_see_their_live_place_on_each_waiting_list(client: Client, clock: Clock) -> None:
     names = [f"M{n:04d}" for n in range(1, 6)]  # three bungalows, five applicants: two wait
-    who = await _drawn(client, clock, names)
+    who = await drawn(client, clock, names)
     results = {name: await _own(client, who[name]) for name in names}
     first, second = sorted(
         (name for name in names if results[name]["result"] == "waiting"),

@@ -13,25 +13,15 @@ from booking.domain.allocation.publication import rows_from_csv, rows_from_json
 from kernel.db import create_disposable_engine, session_factory
 from kernel.settings import Settings
 from tests.conftest import Clock, login
-from tests.e2e.test_campaigns import BUNGALOW, CODE, Client, apply, open_campaign
+from tests.e2e.test_campaigns import CODE, Client, drawn, open_campaign
 
-
-async def _drawn(client: Client, clock: Clock, members: int) -> dict[str, str]:
-    staff = await login(client, "staff")
-    await open_campaign(client, staff, reserved_percent={})
-    for number in range(1, members + 1):
-        member = await login(client, f"M{number:04d}")
-        assert (await apply(client, member, BUNGALOW)).status_code == 201
-    clock.advance(days=8)
-    assert (await client.post(f"/api/campaigns/{CODE}/close", headers=staff)).status_code == 200
-    assert (await client.post(f"/api/campaigns/{CODE}/draw", headers=staff)).status_code == 200
-    return staff
+FIVE = [f"M{n:04d}" for n in range(1, 6)]
 
 
 async def test_results_json_is_compact_and_holds_the_rows_of_the_csv(
     client: Client, clock: Clock, settings: Settings
 ) -> None:
-    await _drawn(client, clock, 5)
+    await drawn(client, clock, FIVE)
     as_csv = (await client.get(f"/api/campaigns/{CODE}/results.csv")).text
     as_json = await client.get(f"/api/campaigns/{CODE}/results.json")
     assert as_json.status_code == 200
@@ -61,7 +51,7 @@ async def test_results_are_409_before_the_draw_and_404_for_an_unknown_campaign(c
 async def test_every_unit_freed_after_the_draw_is_published_with_whom_it_went_to(
     client: Client, clock: Clock
 ) -> None:
-    staff = await _drawn(client, clock, 5)  # three bungalows: three offers, two waiting
+    staff = (await drawn(client, clock, FIVE))["staff"]  # three bungalows: three offers, two waiting
     empty = await client.get(f"/api/campaigns/{CODE}/offers.csv")
     assert (empty.status_code, empty.text.splitlines()[1:]) == (200, [])
     results = list(csv.DictReader(io.StringIO((await client.get(f"/api/campaigns/{CODE}/results.csv")).text)))
@@ -97,14 +87,8 @@ async def test_every_unit_freed_after_the_draw_is_published_with_whom_it_went_to
 async def test_offers_csv_follows_each_freeing_even_when_an_application_frees_a_unit_twice(
     client: Client, clock: Clock
 ) -> None:
-    staff = await login(client, "staff")
-    await open_campaign(client, staff, reserved_percent={})
-    late, other = await login(client, "M0001"), await login(client, "M0002")  # three bungalows, nobody waits
-    for member in (late, other):
-        assert (await apply(client, member, BUNGALOW)).status_code == 201
-    clock.advance(days=8)
-    assert (await client.post(f"/api/campaigns/{CODE}/close", headers=staff)).status_code == 200
-    assert (await client.post(f"/api/campaigns/{CODE}/draw", headers=staff)).status_code == 200
+    who = await drawn(client, clock, ["M0001", "M0002"])  # three bungalows, nobody waits
+    staff, late, other = who["staff"], who["M0001"], who["M0002"]
     mine = {}
     for name, member in (("late", late), ("other", other)):
         mine[name] = (await client.get(f"/api/campaigns/{CODE}/application", headers=member)).json()

@@ -6,8 +6,8 @@ directly before."""
 from __future__ import annotations
 
 from tests.conftest import Clock, login
-from tests.e2e.test_campaigns import CODE, Client, open_campaign
-from tests.e2e.test_campaigns_offers import _drawn, _own, _pay, _settle
+from tests.e2e.test_campaigns import CODE, Client, drawn, open_campaign
+from tests.e2e.test_campaigns_offers import _own, _pay, _settle
 
 SUMMER_STAY = {
     "centre": "ifrane",
@@ -27,7 +27,7 @@ async def _bungalows_free(client: Client, member: dict[str, str]) -> int:
 async def test_the_units_the_draw_left_go_on_open_sale_when_staff_say_so(
     client: Client, clock: Clock
 ) -> None:
-    who = await _drawn(client, clock, ["M0001", "M0002"])  # three bungalows, two applicants
+    who = await drawn(client, clock, ["M0001", "M0002"])  # three bungalows, two applicants
     staff = who["staff"]
     buyer = await login(client, "M0006")  # an active member: the summer's quotas hold on open sale too
     direct = await client.post("/api/bookings", json={**SUMMER_STAY, "guests": 4}, headers=buyer)
@@ -88,7 +88,7 @@ async def test_a_unit_freed_after_the_open_sale_is_for_sale_not_re_offered(
     client: Client, clock: Clock
 ) -> None:
     names = ["M0001", "M0002", "M0003", "M0004"]
-    who = await _drawn(client, clock, names)  # three bungalows: three offers, one applicant waits
+    who = await drawn(client, clock, names)  # three bungalows: three offers, one applicant waits
     staff = who["staff"]
     results = {name: (await _own(client, who[name]))["result"] for name in names}
     offered = [name for name in names if results[name] == "offer"]
