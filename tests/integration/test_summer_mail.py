@@ -21,8 +21,8 @@ from estivage.mail import mail_config
 from inventory.models import Centre
 from kernel.db import create_disposable_engine, session_factory
 from kernel.settings import Settings
-from tests.conftest import Clock, login, pay_by_payroll
-from tests.e2e.test_campaigns import BUNGALOW, CODE, Client, apply, open_campaign
+from tests.conftest import Clock, pay_by_payroll
+from tests.e2e.test_campaigns import CODE, Client, drawn
 from tests.integration.test_sms import Gateway, gateway  # noqa: F401 - the loopback SMS gateway fixture
 from tests.support.smtp import Inbox, deliver, later
 
@@ -53,15 +53,7 @@ async def _prepare(settings: Settings) -> None:
 async def _drawn(client: Client, clock: Clock, settings: Settings) -> dict[str, dict[str, str]]:
     """Five applicants for the three r1 bungalows of Ifrane, drawn; offers valid 48 hours."""
     await _prepare(settings)
-    staff = await login(client, "staff")
-    await open_campaign(client, staff, reserved_percent={})
-    who = {name: await login(client, name) for name in MEMBERS}
-    for headers in who.values():
-        assert (await apply(client, headers, BUNGALOW)).status_code == 201
-    clock.advance(days=8)
-    assert (await client.post(f"/api/campaigns/{CODE}/close", headers=staff)).status_code == 200
-    assert (await client.post(f"/api/campaigns/{CODE}/draw", headers=staff)).status_code == 200
-    return {"staff": staff, **who}
+    return await drawn(client, clock, MEMBERS)
 
 
 def _address(name: str) -> str:
