@@ -15,7 +15,6 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from fpdf import FPDF
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -130,6 +129,10 @@ def receipt_pdf(receipt: Receipt, language: str) -> bytes:
     """The receipt as a one-page PDF in ``language`` (ar: right-aligned, shaped right to left)."""
     t = translator(language)
     align = "R" if language == "ar" else "L"
+    # Imported here, not with the module: fpdf2 loads fontTools, half a second of every process start
+    # (each API replica, the worker, every CLI command) for the few that ever draw a receipt.
+    from fpdf import FPDF  # noqa: PLC0415 (see above)
+
     pdf = FPDF()
     pdf.add_page()
     pdf.add_font("latin", fname=str(LATIN_FONT))
