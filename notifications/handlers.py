@@ -12,6 +12,7 @@ reset): anything with ``address``, ``code``, ``minutes``, ``language`` and, opti
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,12 +27,12 @@ from accounts.contact.events import EmailChangeCodeIssued
 from accounts.events import AccountCodeIssued
 from accounts.models import User
 from booking.campaigns.events import OfferDeadlinesNear, OffersLapsed, OffersMade, SummerDrawn
-from booking.events import BookingCancelled, BookingConfirmed
+from booking.events import BookingCancelled, BookingConfirmed, StayEndedEarly
 from booking.models import Booking
 from booking.services import BookingView
 from inventory.models import Centre, Unit, UnitType
 from kernel.events import EventHandlers
-from kernel.i18n import translator
+from kernel.i18n import Translator, translator
 from kernel.uow import UnitOfWork
 from notifications import facts, letters
 from notifications.calendar import stay_ics
@@ -50,6 +51,10 @@ class MailConfig:
     keys_path: Path
     public_url: str
     sms: bool = False
+
+
+# The words of a letter about one stay, given the member's translator, name and the stay's facts.
+Write = Callable[[Translator, str, facts.StayFacts], Letter]
 
 
 # Where each purpose's code is typed: the code pages of ``estivage.web.account_codes`` (they prefill the
@@ -152,15 +157,30 @@ class StayMail:
             uow, f"booking_confirmed:{event.booking_id}", "booking_confirmed", to, letter, event.occurred_at
         )
 
-    async def cancelled(self, uow: UnitOfWork, event: BookingCancelled) -> None:
-        to = await facts.addressee(uow.session, event.member_id)
+    async def _tell(
+        self, uow: UnitOfWork, kind: str, member_id: int, booking_id: Any, now: Any, write: Write
+    ) -> None:
+        """The member's letter about one stay (``write`` gives its words), keyed by kind and booking."""
+        to = await facts.addressee(uow.session, member_id)
         if to is None:
             return
-        stay = await facts.stay(uow.session, event.booking_id, to.language)
-        letter = letters.cancellation(translator(to.language), to.name, stay, event.refund, event.was_paid)
-        await self._send(
-            uow, f"booking_cancelled:{event.booking_id}", "booking_cancelled", to, letter, event.occurred_at
+        stay = await facts.stay(uow.session, booking_id, to.language)
+        letter = write(translator(to.language), to.name, stay)
+        await self._send(uow, f"{kind}:{booking_id}", kind, to, letter, now)
+
+    async def cancelled(self, uow: UnitOfWork, event: BookingCancelled) -> None:
+        def write(t: Translator, name: str, stay: facts.StayFacts) -> Letter:
+            return letters.cancellation(t, name, stay, event.refund, event.was_paid)
+
+        await self._tell(
+            uow, "booking_cancelled", event.member_id, event.booking_id, event.occurred_at, write
         )
+
+    async def ended_early(self, uow: UnitOfWork, event: StayEndedEarly) -> None:
+        def write(t: Translator, name: str, stay: facts.StayFacts) -> Letter:
+            return letters.ended_early(t, name, stay, event.freed_from, event.refund)
+
+        await self._tell(uow, "stay_ended_early", event.member_id, event.booking_id, event.occurred_at, write)
 
     async def hold_lost_refunded(self, uow: UnitOfWork, event: HoldLostRefunded) -> None:
         await self._hold_lost(uow, event.booking_id, event.member_id, event.amount, event.occurred_at, True)
@@ -171,12 +191,10 @@ class StayMail:
     async def _hold_lost(
         self, uow: UnitOfWork, booking_id: Any, member_id: int, amount: Any, now: Any, refunded: bool
     ) -> None:
-        to = await facts.addressee(uow.session, member_id)
-        if to is None:
-            return
-        stay = await facts.stay(uow.session, booking_id, to.language)
-        letter = letters.hold_lost(translator(to.language), to.name, stay, amount, refunded)
-        await self._send(uow, f"hold_lost:{booking_id}", "hold_lost", to, letter, now)
+        def write(t: Translator, name: str, stay: facts.StayFacts) -> Letter:
+            return letters.hold_lost(t, name, stay, amount, refunded)
+
+        await self._tell(uow, "hold_lost", member_id, booking_id, now, write)
 
     async def pass_reissued(self, uow: UnitOfWork, event: PassReissued) -> None:
         to = await facts.addressee(uow.session, event.member_id)
@@ -199,6 +217,7 @@ def subscribe(handlers: EventHandlers, config: MailConfig) -> None:
     stays = StayMail(config)
     handlers.in_transaction(BookingConfirmed, stays.confirmed)
     handlers.in_transaction(BookingCancelled, stays.cancelled)
+    handlers.in_transaction(StayEndedEarly, stays.ended_early)
     handlers.in_transaction(HoldLostRefunded, stays.hold_lost_refunded)
     handlers.in_transaction(HoldLostReleased, stays.hold_lost_released)
     handlers.in_transaction(PassReissued, stays.pass_reissued)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from kernel.i18n import Translator
@@ -161,3 +161,27 @@ def code(t: Translator, purpose: str, code_: str, minutes: int, page: str) -> Le
 
 def local(moment: datetime, zone: str) -> datetime:
     return moment.astimezone(ZoneInfo(zone))
+
+
+def ended_early(t: Translator, name: str, stay: StayFacts, ended_on: date, refund: Money) -> Letter:
+    """Staff ended the stay before its departure day: on which day, and what their rule gives back."""
+    money = (
+        t.gettext("%(amount)s will be given back to you.", amount=t.money(refund))
+        if refund.amount_minor > 0
+        else t.gettext("Under the rule staff applied, nothing is given back.")
+    )
+    return Letter(
+        language=t.locale,
+        subject=t.gettext("Your stay at %(centre)s ended early", centre=stay.centre_name),
+        greeting=greet(t, name),
+        paragraphs=(
+            t.gettext(
+                "Your stay was ended on %(day)s, before its departure day. The nights from that day on "
+                "are free again.",
+                day=t.day(ended_on),
+            ),
+            money,
+        ),
+        facts=(*stay_facts(t, stay), (t.gettext("Refund"), t.money(refund))),
+        closing=sign_off(t),
+    )

@@ -36,6 +36,7 @@ STATUS = {
 KIND = {
     "booking_confirmed": N_("Stay confirmed"),
     "booking_cancelled": N_("Stay cancelled"),
+    "stay_ended_early": N_("Stay ended early"),
     "hold_lost": N_("Hold lost"),
     "pass_reissued": N_("Pass issued again"),
     "summer_result": N_("Summer draw result"),

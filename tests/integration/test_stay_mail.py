@@ -1,0 +1,87 @@
+"""Messages about a stay after its confirmation, against the real SMTP server on loopback (aiosmtpd): a
+stay staff end early tells the day it ended and the refund (or that the rule gives nothing back), in the
+member's language."""
+
+from __future__ import annotations
+
+from datetime import date
+from email.message import EmailMessage
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+
+from kernel.i18n import translator
+from kernel.money import Money
+from kernel.settings import Settings
+from tests.conftest import Clock, login
+from tests.e2e.test_reception import checked_in_on_credit
+from tests.integration.test_mail import (
+    _speaks,
+    inbox,  # noqa: F401 - the loopback SMTP server fixture
+)
+from tests.support.smtp import Inbox, deliver, later
+
+ENDED_ON = date(2026, 12, 22)  # two days into the stay that arrives on 20 December
+
+
+def _text(message: EmailMessage) -> str:
+    body = message.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content())
+
+
+async def _ended_early(
+    client: AsyncTestClient[Any], clock: Clock, settings: Settings, username: str, rule: str
+) -> Money:
+    """``username``'s stay, confirmed and checked in, ended early by staff with ``rule``; its refund."""
+    await _speaks(settings, username, "ar" if username == "M0002" else "fr")
+    booking = await checked_in_on_credit(client, clock, username)
+    clock.advance(days=2)
+    ended = await client.post(
+        f"/api/bookings/{booking['id']}/end-early",
+        headers=await login(client, "staff"),
+        json={"refund": rule},
+    )
+    assert ended.status_code == 200, ended.text
+    return Money(ended.json()["refund"]["amount_minor"], ended.json()["refund"]["currency"])
+
+
+async def test_a_stay_ended_early_tells_the_member_the_day_and_the_refund(
+    client: AsyncTestClient[Any],
+    settings: Settings,
+    clock: Clock,
+    inbox: tuple[Inbox, int],  # noqa: F811 - the fixture imported above
+) -> None:
+    box, port = inbox
+    refund = await _ended_early(client, clock, settings, "M0001", "unused_nights")
+    assert refund.amount_minor > 0
+    # The confirmation, then the end.
+    assert await deliver(settings, later(clock.now, seconds=1), smtp_port=port) == 2
+    assert await deliver(settings, later(clock.now, minutes=30), smtp_port=port) == 0
+    _confirmation, message = box.to("m0001@members.estivage.example")
+    t = translator("fr")
+    assert str(message["Subject"]).endswith("s'est terminé plus tôt")
+    text = _text(message)
+    assert t.day(ENDED_ON) in text
+    assert t.gettext("%(amount)s will be given back to you.", amount=t.money(refund)) in text
+
+
+async def test_a_stay_ended_early_with_nothing_given_back_says_so_in_arabic(
+    client: AsyncTestClient[Any],
+    settings: Settings,
+    clock: Clock,
+    inbox: tuple[Inbox, int],  # noqa: F811 - the fixture imported above
+) -> None:
+    box, port = inbox
+    assert (await _ended_early(client, clock, settings, "M0002", "none")).amount_minor == 0
+    assert await deliver(settings, later(clock.now, seconds=1), smtp_port=port) == 2
+    _confirmation, message = box.to("m0002@members.estivage.example")
+    html = message.get_body(("html",))
+    assert html is not None
+    assert 'dir="rtl"' in html.get_content()
+    t = translator("ar")
+    nothing = t.gettext("Under the rule staff applied, nothing is given back.")
+    assert nothing != "Under the rule staff applied, nothing is given back."
+    text = _text(message)
+    assert t.day(ENDED_ON) in text
+    assert nothing in text
