@@ -28,9 +28,7 @@ from accounts.events import AccountCodeIssued
 from accounts.models import User
 from booking.campaigns.events import OfferDeadlinesNear, OffersLapsed, OffersMade, SummerDrawn
 from booking.events import BookingCancelled, BookingConfirmed, StayEndedEarly
-from booking.models import Booking
-from booking.services import BookingView
-from inventory.models import Centre, Unit, UnitType
+from booking.services import booking_view
 from kernel.events import EventHandlers
 from kernel.i18n import Translator, translator
 from kernel.uow import UnitOfWork
@@ -101,19 +99,6 @@ class CodeMail:
         )
 
 
-async def _view(uow: UnitOfWork, booking_id: Any) -> BookingView:
-    row = (
-        await uow.session.execute(
-            select(Booking, Centre.code, UnitType.code, Unit.number)
-            .join(Centre, Centre.id == Booking.centre_id)
-            .join(UnitType, UnitType.id == Booking.unit_type_id)
-            .join(Unit, Unit.id == Booking.unit_id)
-            .where(Booking.id == booking_id)
-        )
-    ).one()
-    return BookingView(*row)
-
-
 class StayMail:
     """The handlers of stay events, with what they need from the settings."""
 
@@ -141,15 +126,19 @@ class StayMail:
                 channel=Channel.SMS,
             )
 
+    async def _pass_png(self, uow: UnitOfWork, booking_id: Any, now: Any) -> bytes:
+        """The stay's live pass as the picture a gate reads (issued now when none is out)."""
+        view = await booking_view(uow.session, booking_id)
+        issued = await current_pass(uow.session, view, self.config.keys_path, now)
+        return render_png(await card_of(uow.session, view, issued))
+
     async def confirmed(self, uow: UnitOfWork, event: BookingConfirmed) -> None:
         to = await facts.addressee(uow.session, event.member_id)
         if to is None:
             return
         t = translator(to.language)
         stay = await facts.stay(uow.session, event.booking_id, to.language)
-        view = await _view(uow, event.booking_id)
-        issued = await current_pass(uow.session, view, self.config.keys_path, event.occurred_at)
-        png = render_png(await card_of(uow.session, view, issued))
+        png = await self._pass_png(uow, event.booking_id, event.occurred_at)
         summary = t.gettext("Stay at %(centre)s", centre=stay.centre_name)
         ics = stay_ics(stay, summary, event.occurred_at)
         letter = letters.confirmation(t, to.name, stay, png, ics, self._link(event.booking_id))
@@ -201,9 +190,7 @@ class StayMail:
         if to is None:
             return
         stay = await facts.stay(uow.session, event.booking_id, to.language)
-        view = await _view(uow, event.booking_id)
-        issued = await current_pass(uow.session, view, self.config.keys_path, event.occurred_at)
-        png = render_png(await card_of(uow.session, view, issued))
+        png = await self._pass_png(uow, event.booking_id, event.occurred_at)
         letter = letters.pass_reissued(
             translator(to.language), to.name, stay, png, self._link(event.booking_id)
         )

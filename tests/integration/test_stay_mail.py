@@ -1,19 +1,24 @@
 """Messages about a stay after its confirmation, against the real SMTP server on loopback (aiosmtpd): a
 stay staff end early tells the day it ended and the refund (or that the rule gives nothing back), in the
-member's language."""
+member's language; a party of another size gets a new pass at once, mailed as a PNG the gate reads."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from email.message import EmailMessage
 from typing import Any
 
+import zxingcpp
 from litestar.testing import AsyncTestClient
+from PIL import Image
 
+from access.passformat import decode_pass
 from kernel.i18n import translator
 from kernel.money import Money
 from kernel.settings import Settings
-from tests.conftest import Clock, login
+from tests.conftest import NOW, Clock, login
+from tests.e2e.test_party import BABY, CHILD, SPOUSE, paid
 from tests.e2e.test_reception import checked_in_on_credit
 from tests.integration.test_mail import (
     _speaks,
@@ -85,3 +90,35 @@ async def test_a_stay_ended_early_with_nothing_given_back_says_so_in_arabic(
     text = _text(message)
     assert t.day(ENDED_ON) in text
     assert nothing in text
+
+
+async def test_a_party_of_another_size_mails_the_new_pass_so_the_old_one_is_known_void(
+    client: AsyncTestClient[Any],
+    settings: Settings,
+    inbox: tuple[Inbox, int],  # noqa: F811 - the fixture imported above
+) -> None:
+    box, port = inbox
+    await _speaks(settings, "M0001", "fr")
+    member = await login(client, "M0001")
+    booking = await paid(client, member, guests=2)
+    first = (await client.get(f"/api/bookings/{booking['id']}/pass", headers=member)).json()
+    named = await client.put(
+        f"/api/bookings/{booking['id']}/party", headers=member, json={"party": [SPOUSE, CHILD, BABY]}
+    )
+    assert named.status_code == 200, named.text
+    # The same count again issues nothing.
+    await client.put(
+        f"/api/bookings/{booking['id']}/party", headers=member, json={"party": [SPOUSE, BABY, CHILD]}
+    )
+    now = (await client.get(f"/api/bookings/{booking['id']}/pass", headers=member)).json()
+    assert now["pass_id"] != first["pass_id"]
+    assert await deliver(settings, later(NOW, seconds=1), smtp_port=port) == 2
+    confirmation, new_pass = box.to("m0001@members.estivage.example")
+    assert "confirm" in str(confirmation["Subject"])
+    subject = translator("fr").gettext("A new pass for your stay at %(centre)s", centre="|")
+    assert str(new_pass["Subject"]).startswith(subject.split("|")[0])
+    [png] = [part.get_payload(decode=True) for part in new_pass.iter_attachments()]
+    decoded = zxingcpp.read_barcode(Image.open(io.BytesIO(png)), formats=zxingcpp.BarcodeFormat.QRCode)
+    assert decoded is not None
+    assert decoded.text == now["payload"]
+    assert decode_pass(decoded.text).claims.party_size == 4
