@@ -1,10 +1,13 @@
 """Messages about a stay after its confirmation, against the real SMTP server on loopback (aiosmtpd): a
 stay staff end early tells the day it ended and the refund (or that the rule gives nothing back), in the
-member's language; a party of another size gets a new pass at once, mailed as a PNG the gate reads."""
+member's language; a party of another size gets a new pass at once, mailed as a PNG the gate reads; with
+SMS set up, the confirmation's pass link also goes by text message to the loopback SMS gateway."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import json
 from datetime import date
 from email.message import EmailMessage
 from typing import Any
@@ -14,6 +17,7 @@ from litestar.testing import AsyncTestClient
 from PIL import Image
 
 from access.passformat import decode_pass
+from estivage.app import create_app
 from kernel.i18n import translator
 from kernel.money import Money
 from kernel.settings import Settings
@@ -24,6 +28,7 @@ from tests.integration.test_mail import (
     _speaks,
     inbox,  # noqa: F401 - the loopback SMTP server fixture
 )
+from tests.integration.test_sms import Gateway, gateway  # noqa: F401 - the loopback SMS gateway fixture
 from tests.support.smtp import Inbox, deliver, later
 
 ENDED_ON = date(2026, 12, 22)  # two days into the stay that arrives on 20 December
@@ -122,3 +127,31 @@ async def test_a_party_of_another_size_mails_the_new_pass_so_the_old_one_is_know
     assert decoded is not None
     assert decoded.text == now["payload"]
     assert decode_pass(decoded.text).claims.party_size == 4
+
+
+async def test_with_sms_set_up_the_confirmation_sends_the_pass_link_by_text_message(
+    settings: Settings,
+    clock: Clock,
+    gateway: str,  # noqa: F811 - the fixture imported above
+) -> None:
+    with_sms = dataclasses.replace(settings, sms_url=gateway + "/send", public_url="https://estivage.example")
+    await _speaks(with_sms, "M0001", "fr")
+    async with AsyncTestClient(app=create_app(with_sms, clock=clock)) as client:
+        member = await login(client, "M0001")
+        booking = await paid(client, member)
+        phone = (await client.get("/api/me/data", headers=member)).json()["member"]["phone"]
+    assert phone
+    # The mail to the .eml folder, the text message to the gateway; neither again.
+    assert await deliver(with_sms, later(clock.now, seconds=1)) == 2
+    assert await deliver(with_sms, later(clock.now, minutes=30)) == 0
+    [(path, body)] = Gateway.received
+    assert path == "/send"
+    sms = json.loads(body)
+    assert sms["to"] == phone
+    link = f"https://estivage.example/bookings/{booking['id']}"
+    assert sms["text"].endswith(link)
+    words = translator("fr").gettext(
+        "Estivage: your stay at %(centre)s is confirmed. Your pass: %(link)s", centre="|", link=link
+    )
+    assert sms["text"].startswith(words.split("|")[0])
+    assert len(list((with_sms.data_dir / "outbox").glob("*.eml"))) == 1
