@@ -12,6 +12,7 @@ reset): anything with ``address``, ``code``, ``minutes``, ``language`` and, opti
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,8 @@ from notifications.domain.delivery import Channel
 from notifications.outbox import enqueue
 from notifications.summer import SummerMail
 from payments.events import HoldLostRefunded, HoldLostReleased
+
+logger = logging.getLogger("estivage.mail")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,21 +84,29 @@ class CodeMail:
         return f"{page}?{urlencode({'username': username})}" if username else page
 
     async def issued(self, uow: UnitOfWork, event: Any) -> None:
-        """To the address the event names (and to it only)."""
+        """To the address the event names (and to it only): by SMS when the event says its address is a
+        phone number (``channel``, a member on record without e-mail) and SMS is set up; otherwise
+        nothing can carry it, and the code is left to lapse unsent."""
         purpose = str(getattr(event, "purpose", "email_change"))
         language = event.language if event.language in {"ar", "fr"} else "fr"
         user_id = getattr(event, "user_id", None) or getattr(event, "account_id", None)
+        channel = Channel(getattr(event, "channel", Channel.EMAIL))
+        if channel == Channel.SMS and not self.config.sms:
+            logger.warning("a %s code for account %s cannot go: no e-mail, SMS not set up", purpose, user_id)
+            return
         # Never the code itself in the key: the key is shown to staff.
         fingerprint = hashlib.sha256(f"{event.address}|{event.code}|{event.occurred_at}".encode()).hexdigest()
         page = await self._page(uow, purpose, getattr(event, "account_id", None))
+        write = letters.code_by_sms if channel == Channel.SMS else letters.code
         await enqueue(
             uow.session,
             key=f"code:{purpose}:{fingerprint[:24]}",
             kind=f"code_{purpose}",
             user_id=user_id,
             recipient=event.address,
-            letter=letters.code(translator(language), purpose, event.code, event.minutes, page),
+            letter=write(translator(language), purpose, event.code, event.minutes, page),
             now=event.occurred_at,
+            channel=channel,
         )
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -184,4 +185,18 @@ def ended_early(t: Translator, name: str, stay: StayFacts, ended_on: date, refun
         ),
         facts=(*stay_facts(t, stay), (t.gettext("Refund"), t.money(refund))),
         closing=sign_off(t),
+    )
+
+
+def code_by_sms(t: Translator, purpose: str, code_: str, minutes: int, page: str) -> Letter:
+    """A code for a member on record without e-mail: ``code``'s letter (the inbox shows it) with the
+    short form their phone gets."""
+    return replace(
+        code(t, purpose, code_, minutes, page),
+        short=t.ngettext(
+            "Estivage: your code %(code)s works once, for %(num)s minute.",
+            "Estivage: your code %(code)s works once, for %(num)s minutes.",
+            minutes,
+            code=code_,
+        ),
     )
