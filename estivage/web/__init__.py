@@ -39,6 +39,7 @@ from estivage.web.places import PlacePages
 from estivage.web.profile import make_profile_pages
 from estivage.web.staff import StaffPages
 from estivage.web.staff_accounts import StaffAccountPages
+from estivage.web.staff_end_early import StaffEndEarlyPages
 from estivage.web.staff_members import StaffMemberPages
 from estivage.web.staff_payroll import StaffPayrollPages
 from estivage.web.staff_roster import StaffRosterPages
@@ -116,6 +117,7 @@ def web_handlers(
             DeskPages,
             StaffPages,
             StaffMemberPages,
+            StaffEndEarlyPages,
             StaffAccountPages,
             StaffOutboxPages,
             StaffPayrollPages,

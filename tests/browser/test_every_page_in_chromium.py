@@ -198,6 +198,9 @@ def staff_pages(booking: str, promotion: int) -> list[Visit]:
         Visit("members", "/staff/members", "/staff/members?q=M000"),
         Visit("member", "/staff/members/{number:str}", "/staff/members/M0003"),
         Visit("booking", "/staff/bookings/{booking_id:uuid}", f"/staff/bookings/{booking}"),
+        Visit(
+            "end-early", "/staff/bookings/{booking_id:uuid}/end-early", f"/staff/bookings/{booking}/end-early"
+        ),
         Visit("payroll", "/staff/payroll", "/staff/payroll"),
         Visit("audit", "/staff/audit", "/staff/audit"),
         Visit("accounts", "/staff/accounts", "/staff/accounts"),

@@ -338,6 +338,9 @@ ACCESS: dict[str, Route] = {
     "GET /staff/bookings/{booking_id:uuid}": Route(PAGE_STAFF),
     "POST /staff/bookings/{booking_id:uuid}/pay": Route(PAGE_STAFF, body={}, form=True),
     "POST /staff/bookings/{booking_id:uuid}/party": Route(PAGE_STAFF, body={}, form=True),
+    # A stay ended early: staff only (the world's stay is not in progress: staff's 409 is the handler's).
+    "GET /staff/bookings/{booking_id:uuid}/end-early": Route(PAGE_STAFF),
+    "POST /staff/bookings/{booking_id:uuid}/end-early": Route(PAGE_STAFF, body={"refund": "none"}, form=True),
     # Last: they end the booking the routes above use.
     "POST /bookings/{booking_id:uuid}/cancel": Route(PAGE_OWN, form=True),
     f"POST {BOOKING}/cancel": Route(OWN_OR_STAFF),
