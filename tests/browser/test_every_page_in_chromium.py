@@ -201,6 +201,11 @@ def staff_pages(booking: str, promotion: int) -> list[Visit]:
         Visit(
             "end-early", "/staff/bookings/{booking_id:uuid}/end-early", f"/staff/bookings/{booking}/end-early"
         ),
+        Visit("campaigns", "/staff/campaigns", "/staff/campaigns"),
+        Visit("campaign", "/staff/campaigns/{code:str}", f"/staff/campaigns/{CAMPAIGN}"),
+        Visit(
+            "campaign-step", "/staff/campaigns/{code:str}/{action:str}", f"/staff/campaigns/{CAMPAIGN}/close"
+        ),
         Visit("payroll", "/staff/payroll", "/staff/payroll"),
         Visit("audit", "/staff/audit", "/staff/audit"),
         Visit("accounts", "/staff/accounts", "/staff/accounts"),
