@@ -80,6 +80,10 @@ async def test_staff_end_a_stay_early_from_its_page_and_the_unused_nights_are_re
     again = await post_form(client, page, f"{page}/end-early", {"refund": "full"})
     assert again.status_code == 409
     assert re.search(r'<p class="problem" role="alert" id="e-end-early">[^<]+</p>', again.text)
+    # Over, the page says why nothing can be done and offers no form, nor a figure to misread.
+    assert 'id="not-in-progress"' in again.text
+    assert 'id="paid"' not in again.text
+    assert 'name="refund"' not in again.text
 
 
 async def test_a_centre_manager_cannot_end_a_stay_early(client: AsyncTestClient[Any], clock: Clock) -> None:
