@@ -291,11 +291,12 @@ class StaffCampaignPages(Controller):
             day = day_of(form, "applications_close_on")
             closes = datetime.combine(day, time(23, 59), FOUNDATION_ZONE) if day else None
             retired = whole(form, "retired_percent")
+            hours = whole(form, "offer_validity_hours")
             data = msgspec.convert(
                 {
                     "season": code,
                     "applications_close_at": closes,
-                    "offer_validity_hours": whole(form, "offer_validity_hours") or 72,
+                    "offer_validity_hours": 72 if hours is None else hours,
                     "reserved_percent": {"retired": retired} if retired else {},
                 },
                 campaign_commands.CampaignIn,

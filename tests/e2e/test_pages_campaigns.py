@@ -52,6 +52,15 @@ async def test_staff_take_a_summer_from_opening_to_open_sale_from_the_page(
     bad = await post_form(client, PAGE, PAGE, {"applications_close_on": "30/11", "retired_percent": "0"})
     assert bad.status_code == 422
     assert re.search(r'<p class="problem" id="e-applications_close_on" role="alert">[^<]+</p>', bad.text)
+    no_time = {"applications_close_on": "2026-11-30", "offer_validity_hours": "0", "retired_percent": "0"}
+    zero = await post_form(client, PAGE, PAGE, no_time)
+    assert zero.status_code == 422  # an offer needs at least an hour to be paid
+    assert re.search(r'<p class="problem" id="e-offer_validity_hours" role="alert">[^<]+</p>', zero.text)
+    too_many = await post_form(
+        client, PAGE, PAGE, {**no_time, "offer_validity_hours": "48", "retired_percent": "x"}
+    )
+    assert too_many.status_code == 422
+    assert re.search(r'<p class="problem" id="e-retired_percent" role="alert">[^<]+</p>', too_many.text)
     opened = await post_form(
         client,
         PAGE,
