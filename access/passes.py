@@ -182,6 +182,9 @@ async def card_of(session: AsyncSession, view: BookingView, issued: IssuedPass) 
         centre_ar=centre.name_ar,
         holder_fr=f"{member.first_name} {member.last_name}" if member else "",
         holder_ar=f"{member.first_name_ar} {member.last_name_ar}" if member else "",
+        # Digits by hand, not Babel: the card has no one language. It says each line in French and in
+        # Arabic (one picture for the pass page, the mails in either language and the guard at the
+        # gate), and 20/12/2026 reads alike in both, where months by name would need a line for each.
         dates=f"{view.booking.arrival:%d/%m/%Y} → {view.booking.departure:%d/%m/%Y}",
         party_size=issued.party_size,
         code=booking_code(view.booking.id),

@@ -1,11 +1,12 @@
 """In-transaction handlers (``kernel.events``) that write the outbox: each runs in the transaction of the
 event it hears, so its message is committed with what it tells, or rolled back with it.
 
-``subscribe(handlers, config)`` is the wiring (``estivage.bootstrap`` calls it). ``enqueue_code`` is
-one function for any event that carries a one-time code (an e-mail change, an activation, a password
-reset): anything with ``address``, ``code``, ``minutes``, ``language`` and, optionally, ``purpose``::
+``subscribe(handlers, config)`` is the wiring (``estivage.bootstrap`` calls it). ``CodeMail.issued`` is
+one handler for any event that carries a one-time code (an e-mail change, an activation, a password
+reset): anything with ``address``, ``code``, ``minutes``, ``language`` and, optionally, ``purpose`` and
+``account_id``::
 
-    handlers.in_transaction(AccountCodeIssued, notifications.handlers.enqueue_code)
+    handlers.in_transaction(AccountCodeIssued, CodeMail(config).issued)
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import select
 
@@ -22,6 +24,7 @@ from access.passes import card_of, current_pass
 from access.render import render_png
 from accounts.contact.events import EmailChangeCodeIssued
 from accounts.events import AccountCodeIssued
+from accounts.models import User
 from booking.campaigns.events import OfferDeadlinesNear, OffersLapsed, OffersMade, SummerDrawn
 from booking.events import BookingCancelled, BookingConfirmed
 from booking.models import Booking
@@ -49,24 +52,48 @@ class MailConfig:
     sms: bool = False
 
 
-async def enqueue_code(uow: UnitOfWork, event: Any) -> None:
-    """The message of a one-time code, to the address the event names (and to it only)."""
-    purpose = str(getattr(event, "purpose", "email_change"))
-    language = event.language if event.language in {"ar", "fr"} else "fr"
-    user_id = getattr(event, "user_id", None) or getattr(event, "account_id", None)
-    # Never the code itself in the key: the key is shown to staff.
-    fingerprint = hashlib.sha256(f"{event.address}|{event.code}|{event.occurred_at}".encode()).hexdigest()[
-        :24
-    ]
-    await enqueue(
-        uow.session,
-        key=f"code:{purpose}:{fingerprint}",
-        kind=f"code_{purpose}",
-        user_id=user_id,
-        recipient=event.address,
-        letter=letters.code(translator(language), purpose, event.code, event.minutes),
-        now=event.occurred_at,
-    )
+# Where each purpose's code is typed: the code pages of ``estivage.web.account_codes`` (they prefill the
+# username from the query), and the member's own page for a new e-mail address (behind their login).
+CODE_PAGES = {
+    "activation": "/activate/code",
+    "reset": "/password-reset/code",  # accounts.codes.RESET
+    "password_reset": "/password-reset/code",
+    "email_change": "/me#email",
+}
+
+
+class CodeMail:
+    """The message of a one-time code, with a link to the page where it is typed."""
+
+    def __init__(self, config: MailConfig) -> None:
+        self.config = config
+
+    async def _page(self, uow: UnitOfWork, purpose: str, account_id: int | None) -> str:
+        """The page's address; the account's username in its query when the page takes it (the mail goes
+        to the address on record, whose owner knows it), never the code."""
+        page = f"{self.config.public_url}{CODE_PAGES.get(purpose, '/login')}"
+        if purpose == "email_change" or account_id is None:
+            return page
+        username = await uow.session.scalar(select(User.username).where(User.id == account_id))
+        return f"{page}?{urlencode({'username': username})}" if username else page
+
+    async def issued(self, uow: UnitOfWork, event: Any) -> None:
+        """To the address the event names (and to it only)."""
+        purpose = str(getattr(event, "purpose", "email_change"))
+        language = event.language if event.language in {"ar", "fr"} else "fr"
+        user_id = getattr(event, "user_id", None) or getattr(event, "account_id", None)
+        # Never the code itself in the key: the key is shown to staff.
+        fingerprint = hashlib.sha256(f"{event.address}|{event.code}|{event.occurred_at}".encode()).hexdigest()
+        page = await self._page(uow, purpose, getattr(event, "account_id", None))
+        await enqueue(
+            uow.session,
+            key=f"code:{purpose}:{fingerprint[:24]}",
+            kind=f"code_{purpose}",
+            user_id=user_id,
+            recipient=event.address,
+            letter=letters.code(translator(language), purpose, event.code, event.minutes, page),
+            now=event.occurred_at,
+        )
 
 
 async def _view(uow: UnitOfWork, booking_id: Any) -> BookingView:
@@ -175,8 +202,9 @@ def subscribe(handlers: EventHandlers, config: MailConfig) -> None:
     handlers.in_transaction(HoldLostRefunded, stays.hold_lost_refunded)
     handlers.in_transaction(HoldLostReleased, stays.hold_lost_released)
     handlers.in_transaction(PassReissued, stays.pass_reissued)
-    handlers.in_transaction(EmailChangeCodeIssued, enqueue_code)
-    handlers.in_transaction(AccountCodeIssued, enqueue_code)
+    codes = CodeMail(config)
+    handlers.in_transaction(EmailChangeCodeIssued, codes.issued)
+    handlers.in_transaction(AccountCodeIssued, codes.issued)
     summer = SummerMail(config)
     handlers.in_transaction(SummerDrawn, summer.drawn)
     handlers.in_transaction(OffersMade, summer.offers_made)

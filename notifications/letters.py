@@ -137,7 +137,8 @@ def hold_lost(t: Translator, name: str, stay: StayFacts, amount: Money, refunded
     )
 
 
-def code(t: Translator, purpose: str, code_: str, minutes: int) -> Letter:
+def code(t: Translator, purpose: str, code_: str, minutes: int, page: str) -> Letter:
+    """A one-time code, with a link to ``page``: where it is typed (the code itself is never in a link)."""
     subjects = {
         "email_change": t.gettext("Your code to confirm this e-mail address"),
         "activation": t.gettext("Your code to activate your account"),
@@ -153,6 +154,7 @@ def code(t: Translator, purpose: str, code_: str, minutes: int) -> Letter:
             t.ngettext("It works once, for %(num)s minute.", "It works once, for %(num)s minutes.", minutes),
             t.gettext("If you did not ask for it, ignore this message."),
         ),
+        link=(t.gettext("Type the code on this page"), page),
         closing=sign_off(t),
     )
 

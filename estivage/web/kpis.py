@@ -36,7 +36,7 @@ from inventory.snapshot import CentreView, centre_view
 from kernel.codes import ErrorCode
 from kernel.errors import NotFound, RuleViolation
 from kernel.http.schemas import money_out
-from kernel.money import MAD, Money
+from kernel.money import MAD, Money, decimal_text
 from kernel.structs import MoneyOut
 
 FOUNDATION_ZONE = "Africa/Casablanca"
@@ -384,7 +384,8 @@ def api_figures(figures: dict[str, Any], centre: str | None) -> dict[str, Any]:
 
 
 def mad(money: MoneyOut) -> str:
-    return f"{money.amount_minor // 100}.{money.amount_minor % 100:02d}"
+    """A CSV cell in MAD: the plain decimal a spreadsheet reads, not the pages' ``1 250,00 MAD``."""
+    return decimal_text(money.amount_minor)
 
 
 def csv_of(figures: dict[str, Any]) -> str:

@@ -16,7 +16,7 @@ from kernel.settings import Settings
 from tests.conftest import PASSWORD, Clock, login
 from tests.e2e.test_activation import ADDRESS, BIRTH, NEW_PASSWORD, _as_imported
 from tests.e2e.test_my_data import code_in, code_mails
-from tests.e2e.test_pages import csrf_of, page_login, post_form, switch_language
+from tests.e2e.test_pages import csrf_of, flashed_once, page_login, post_form, switch_language
 from tests.integration.test_roster_import import NEW, demo_member, member_row, roster, snapshot
 
 
@@ -218,22 +218,29 @@ async def test_a_member_sees_their_account_and_changes_language_and_email_on_the
     to_arabic = await post_form(client, "/me", "/me/contact", {"phone": "", "language": "ar", "back": "/me"})
     assert to_arabic.status_code == 303
     assert to_arabic.headers["location"] == "/me#contact"
-    in_arabic = await client.get("/me")
-    assert 'dir="rtl"' in in_arabic.text
-    assert re.search(r'id="me-language" lang="ar"', in_arabic.text)
+    in_arabic = await flashed_once(client, "/me", "تم حفظ هاتفك ولغتك.")  # in the language just chosen
+    assert 'dir="rtl"' in in_arabic
+    assert re.search(r'id="me-language" lang="ar"', in_arabic)
 
     asked = await post_form(client, "/me", "/me/email", {"email": "nadia@example.org", "back": "/me"})
     assert asked.headers["location"] == "/me#email"
+    await flashed_once(client, "/me", "أُرسل الرمز إلى العنوان الجديد.")
     wrong = await post_form(client, "/me", "/me/email/confirm", {"code": "000000", "back": "/me"})
     assert wrong.status_code == 422
     assert 'id="me-email"' in wrong.text  # the profile again, with the problem on the code
     assert 'id="e-code"' in wrong.text
     code = code_in((await code_mails(settings, "nadia@example.org"))[0])
     await post_form(client, "/me", "/me/email/confirm", {"code": code, "back": "/me"})
-    assert '<bdi id="me-email">nadia@example.org</bdi>' in (await client.get("/me")).text
+    confirmed = await flashed_once(client, "/me", "أصبح عنوان بريدك الإلكتروني nadia@example.org.")
+    assert '<bdi id="me-email">nadia@example.org</bdi>' in confirmed
     # A form cannot send the member elsewhere.
     elsewhere = await post_form(client, "/me", "/me/contact", {"language": "fr", "back": "//evil.example"})
     assert elsewhere.headers["location"] == "/me/data#contact"
+    await flashed_once(client, "/me/data", "Votre téléphone et votre langue sont enregistrés.")
+    new_address = {"email": "nadia@example.com", "back": "/me/data"}
+    kept = await post_form(client, "/me/data", "/me/email", new_address)
+    assert kept.headers["location"] == "/me/data#email"
+    await flashed_once(client, "/me/data", "Code envoyé à la nouvelle adresse.")
 
 
 async def test_the_profile_page_is_a_members_own(client: AsyncTestClient[Any]) -> None:
