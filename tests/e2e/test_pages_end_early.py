@@ -38,6 +38,9 @@ async def test_staff_end_a_stay_early_from_its_page_and_the_unused_nights_are_re
     page = f"/staff/bookings/{booking['id']}"
     shown = (await client.get(page)).text
     assert f'href="{page}/end-early"' in shown
+    # At the desk, the arrival day's list leads staff there too.
+    desk = (await client.get("/manage/ifrane?day=2026-12-20")).text
+    assert f'<a href="{page}/end-early" class="button" id="end-early-{booking["id"]}">' in desk
 
     confirm = await client.get(f"{page}/end-early")
     assert confirm.status_code == 200, confirm.text
@@ -93,6 +96,10 @@ async def test_a_centre_manager_cannot_end_a_stay_early(client: AsyncTestClient[
         token = csrf_of((await client.get("/account")).text)
         url = f"/staff/bookings/{booking['id']}/end-early"
         assert (await client.get(url)).status_code == 403
+        if manager == "manager-ifrane":  # their desk shows the stay, and no way to end it early
+            desk = (await client.get("/manage/ifrane?day=2026-12-20")).text
+            assert f'data-booking="{booking["id"]}"' in desk
+            assert "end-early" not in desk
         refused = await client.post(
             url, data={"_csrf_token": token, "refund": "full"}, follow_redirects=False
         )
