@@ -20,7 +20,7 @@ from accounts.domain.identity import Identity
 from accounts.models import Member
 from booking.domain import states
 from booking.events import BookingCancelled, PartyNamed, StayNoShow
-from booking.services import BookingView, own_booking
+from booking.services import BookingView, booking_view, own_booking
 from inventory.domain.calendar import Stay, stay_window
 from inventory.snapshot import centre_view
 from kernel.codes import ErrorCode
@@ -114,12 +114,27 @@ async def revoke_on_no_show(uow: UnitOfWork, event: StayNoShow) -> None:
     await revoke_booking_passes(uow.session, event.booking_id, "no_show", event.occurred_at)
 
 
-async def revoke_on_party_change(uow: UnitOfWork, event: PartyNamed) -> None:
+async def reissue_on_party_change(uow: UnitOfWork, event: PartyNamed, keys_path: Path) -> None:
     """A pass carries its party size: when the named party changes the count, the pass issued with the
-    old one is revoked, and the next request for the pass issues one with the new count (a handler of
-    ``PartyNamed``)."""
-    if event.guests != event.guests_before:
-        await revoke_booking_passes(uow.session, event.booking_id, "party_changed", event.occurred_at)
+    old one is revoked and one with the new count issued at once, told as ``PassReissued`` (the member
+    gets it by mail, so the old pass, printed or saved, is known to be void). A handler of ``PartyNamed``;
+    a stay with no pass out yet (a hold) gets its first one with the new count when paid."""
+    if event.guests == event.guests_before:
+        return
+    session, now = uow.session, event.occurred_at
+    replaced = await revoke_booking_passes(session, event.booking_id, "party_changed", now)
+    if not replaced:
+        return
+    issued = await current_pass(session, await booking_view(session, event.booking_id), keys_path, now)
+    uow.record(
+        PassReissued(
+            occurred_at=now,
+            booking_id=event.booking_id,
+            member_id=event.member_id,
+            pass_id=issued.id,
+            replaced=tuple(replaced),
+        )
+    )
 
 
 async def reissues_since(session: AsyncSession, booking_id: uuid.UUID, since: datetime) -> int:
@@ -182,6 +197,9 @@ async def card_of(session: AsyncSession, view: BookingView, issued: IssuedPass) 
         centre_ar=centre.name_ar,
         holder_fr=f"{member.first_name} {member.last_name}" if member else "",
         holder_ar=f"{member.first_name_ar} {member.last_name_ar}" if member else "",
+        # Digits by hand, not Babel: the card has no one language. It says each line in French and in
+        # Arabic (one picture for the pass page, the mails in either language and the guard at the
+        # gate), and 20/12/2026 reads alike in both, where months by name would need a line for each.
         dates=f"{view.booking.arrival:%d/%m/%Y} → {view.booking.departure:%d/%m/%Y}",
         party_size=issued.party_size,
         code=booking_code(view.booking.id),

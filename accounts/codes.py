@@ -1,4 +1,6 @@
-"""Activation and password reset by a one-time code sent to the address on record.
+"""Activation and password reset by a one-time code sent to the address on record: the e-mail address, or,
+for a member on record without one (imported from a roster that had none), by text message to their
+phone; nothing when the member has neither (the roster import counts them, so staff collect one).
 
 The code's rules are the e-mail change's (``accounts.domain.contact``): six digits, only their salted
 SHA-256 kept, one use, ``CODE_MINUTES`` of life, ``MAX_ATTEMPTS`` tries, ``MAX_CODES_PER_DAY`` codes an
@@ -55,7 +57,7 @@ async def issue_code(
     nothing sent, without an address or once the day's codes are spent. ``user`` comes with its member
     loaded (or is new)."""
     member = user.__dict__.get("member")  # a new account has none, and none to load
-    address = member.email if member is not None else user.email
+    address, channel = _address_of(user, member)
     if not address:
         return False
     session = uow.session
@@ -95,9 +97,19 @@ async def issue_code(
             code=code,
             minutes=minutes,
             language=member.preferred_language if member is not None else language,
+            channel=channel,
         )
     )
     return True
+
+
+def _address_of(user: User, member: Member | None) -> tuple[str, Literal["email", "sms"]]:
+    """Where a code goes: the e-mail address on record, else the member's phone (by SMS); "" if neither."""
+    if member is None:
+        return user.email, "email"
+    if member.email or not member.phone:
+        return member.email, "email"
+    return member.phone, "sms"
 
 
 async def _user_where(session: AsyncSession, *where: ColumnElement[bool]) -> User | None:

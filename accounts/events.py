@@ -11,7 +11,9 @@ from kernel.events import DomainEvent
 @dataclass(frozen=True, kw_only=True, slots=True)
 class AccountCodeIssued(DomainEvent):
     """A one-time code to send to the account's address on record, to activate the account or to reset
-    its password. The code travels in the event because the mail must say it; it is stored hashed only."""
+    its password. The code travels in the event because the mail must say it; it is stored hashed only.
+    ``channel`` says what ``address`` is: an e-mail address, or a phone number (``sms``) for a member on
+    record without e-mail."""
 
     account_id: int
     address: str
@@ -19,6 +21,7 @@ class AccountCodeIssued(DomainEvent):
     code: str
     minutes: int
     language: str
+    channel: Literal["email", "sms"] = "email"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

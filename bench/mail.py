@@ -53,7 +53,7 @@ async def run(url: str, messages: int) -> None:
                 kind="code_bench",
                 user_id=None,
                 recipient=f"member{n}@members.estivage.example",
-                letter=letters.code(t, "activation", f"{n:06d}", 15),
+                letter=letters.code(t, "activation", f"{n:06d}", 15, "https://bench.example/activate/code"),
                 now=NOW,
             )
         await session.commit()

@@ -260,6 +260,12 @@ async def get_booking(session: AsyncSession, identity: Identity, booking_id: uui
     return BookingView(*row)
 
 
+async def booking_view(session: AsyncSession, booking_id: uuid.UUID) -> BookingView:
+    """The booking with its codes, unchecked: for the handlers of its own events (in their transaction),
+    never for a caller's request (``get_booking`` checks who may see it)."""
+    return BookingView(*(await session.execute(_with_codes().where(Booking.id == booking_id))).one())
+
+
 async def own_booking(session: AsyncSession, identity: Identity, booking_id: uuid.UUID) -> BookingView:
     """The caller's own booking (paying it, its pass, cancelling it from the member's pages); anyone
     else's, staff's and managers' included, is 404 on this path like everywhere."""

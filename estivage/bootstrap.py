@@ -61,7 +61,11 @@ def event_handlers(
     handlers.in_transaction(StayNoShow, passes.revoke_on_no_show)
     handlers.in_transaction(HoldsLapsed, late_money.give_up_lapsed)
     handlers.after_commit(PaymentsCancelled, cancel_intents)
-    handlers.in_transaction(PartyNamed, passes.revoke_on_party_change)
+
+    async def reissue_pass(uow: UnitOfWork, event: PartyNamed) -> None:
+        await passes.reissue_on_party_change(uow, event, mail.keys_path)
+
+    handlers.in_transaction(PartyNamed, reissue_pass)
     mail_handlers.subscribe(handlers, mail)  # the outbox: a message row in the transaction of each event
     if account_states is not None:
         states = account_states

@@ -1,9 +1,10 @@
 """`estivage members import FILE [--dry-run] [--deactivate-missing]`: the foundation's roster, for operators.
 
 Exit 0 when the file is applied (or previewed with ``--dry-run``), printing ``created N, updated N,
-unchanged N, deactivated N``; exit 1 when any line is invalid, printing each bad line's number and why,
-with nothing changed; exit 2 for a file that cannot be read (CONTRACT.md). A progress bar shows on
-stderr when it is a terminal, never in a pipe or a log.
+unchanged N, deactivated N`` (then, when some listed members have neither e-mail nor phone, how many: no
+activation code can reach them, and staff must collect one); exit 1 when any line is invalid, printing
+each bad line's number and why, with nothing changed; exit 2 for a file that cannot be read
+(CONTRACT.md). A progress bar shows on stderr when it is a terminal, never in a pipe or a log.
 """
 
 from __future__ import annotations
@@ -86,7 +87,16 @@ def examples(changes: RosterPlan) -> list[str]:
         *(f"new: {e.member_number} {e.display_name} ({e.category})" for e in changes.created[:EXAMPLES]),
         *(f"changed: {u.describe()}" for u in changes.updated[:EXAMPLES]),
         *(f"deactivated: {number}" for _, number in changes.deactivated[:EXAMPLES]),
+        *(f"no e-mail, no phone: {e.member_number} {e.display_name}" for e in changes.unreachable[:EXAMPLES]),
     ]
+
+
+def unreachable_line(changes: RosterPlan) -> str:
+    """Said after the summary when some listed members have neither e-mail nor phone; "" when none."""
+    count = len(changes.unreachable)
+    if not count:
+        return ""
+    return f"{count} listed member(s) with no e-mail and no phone: no activation code can reach them"
 
 
 @click.group(help="The foundation's members: load the roster from the HR/payroll export.")
@@ -129,6 +139,8 @@ def import_command(file: Path, dry_run: bool, deactivate_missing: bool) -> None:
     changes = outcome.plan
     assert changes is not None
     click.echo(changes.summary())
+    if unreachable := unreachable_line(changes):
+        click.echo(unreachable)
     if mode is Mode.DRY_RUN:
         for line in examples(changes):
             click.echo(f"  {line}")

@@ -56,6 +56,7 @@ DOMAIN = "messages"
 # a third less time given a Locale than given its name (bench/i18n.py).
 _REGIONAL = {"fr": core.Locale.parse("fr_MA"), "ar": core.Locale.parse("ar_MA")}
 _DAY = "yMMMd"  # CLDR skeleton: "20 déc. 2026", "20 دجنبر 2026"
+_MONTH = "yMMMM"  # CLDR skeleton: "décembre 2026", "دجنبر 2026" (a payroll deduction's month)
 
 
 def N_(message: str) -> str:  # noqa: N802 - the name gettext tools look for (Babel's default keyword)
@@ -140,6 +141,11 @@ def format_date(value: date, locale: str) -> str:
     return dates.format_skeleton(_DAY, value, locale=_REGIONAL[locale])
 
 
+def format_month(value: date, locale: str) -> str:
+    """A month by its whole name and year: "décembre 2026", "دجنبر 2026" (Morocco's month names)."""
+    return dates.format_skeleton(_MONTH, value, locale=_REGIONAL[locale])
+
+
 def format_date_range(first: date, last: date, locale: str) -> str:
     """Two days as one span, sharing what they share: "20–24 déc. 2026", "28 déc. 2026 – 3 jan. 2027"."""
     return dates.format_interval(first, last, _DAY, locale=_REGIONAL[locale])
@@ -214,6 +220,9 @@ class Translator:
 
     def day(self, value: date) -> str:
         return format_date(value, self.locale)
+
+    def month(self, value: date) -> str:
+        return format_month(value, self.locale)
 
     def span(self, first: date, last: date) -> str:
         return format_date_range(first, last, self.locale)

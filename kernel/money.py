@@ -8,8 +8,17 @@ is no default currency, so an amount read from a column without one names ``MAD`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 MAD = "MAD"
+
+
+def decimal_text(hundredths: int) -> str:
+    """Hundredths (centimes, or a percentage's basis points) as the plain decimal a machine reads back:
+    125000 → ``1250.00``, -150 → ``-1.50`` (a dot, two places, no grouping, no currency). For a form
+    field's value (``estivage.web.forms.hundredths`` reads it) and a CSV cell; people read amounts
+    through ``kernel.i18n.format_money``, whose ``1 250,00 MAD`` would parse back as neither."""
+    return f"{Decimal(hundredths).scaleb(-2):.2f}"
 
 
 class CurrencyMismatchError(ValueError):

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from kernel.i18n import Translator
@@ -137,7 +138,8 @@ def hold_lost(t: Translator, name: str, stay: StayFacts, amount: Money, refunded
     )
 
 
-def code(t: Translator, purpose: str, code_: str, minutes: int) -> Letter:
+def code(t: Translator, purpose: str, code_: str, minutes: int, page: str) -> Letter:
+    """A one-time code, with a link to ``page``: where it is typed (the code itself is never in a link)."""
     subjects = {
         "email_change": t.gettext("Your code to confirm this e-mail address"),
         "activation": t.gettext("Your code to activate your account"),
@@ -153,9 +155,48 @@ def code(t: Translator, purpose: str, code_: str, minutes: int) -> Letter:
             t.ngettext("It works once, for %(num)s minute.", "It works once, for %(num)s minutes.", minutes),
             t.gettext("If you did not ask for it, ignore this message."),
         ),
+        link=(t.gettext("Type the code on this page"), page),
         closing=sign_off(t),
     )
 
 
 def local(moment: datetime, zone: str) -> datetime:
     return moment.astimezone(ZoneInfo(zone))
+
+
+def ended_early(t: Translator, name: str, stay: StayFacts, ended_on: date, refund: Money) -> Letter:
+    """Staff ended the stay before its departure day: on which day, and what their rule gives back."""
+    money = (
+        t.gettext("%(amount)s will be given back to you.", amount=t.money(refund))
+        if refund.amount_minor > 0
+        else t.gettext("Under the rule staff applied, nothing is given back.")
+    )
+    return Letter(
+        language=t.locale,
+        subject=t.gettext("Your stay at %(centre)s ended early", centre=stay.centre_name),
+        greeting=greet(t, name),
+        paragraphs=(
+            t.gettext(
+                "Your stay was ended on %(day)s, before its departure day. The nights from that day on "
+                "are free again.",
+                day=t.day(ended_on),
+            ),
+            money,
+        ),
+        facts=(*stay_facts(t, stay), (t.gettext("Refund"), t.money(refund))),
+        closing=sign_off(t),
+    )
+
+
+def code_by_sms(t: Translator, purpose: str, code_: str, minutes: int, page: str) -> Letter:
+    """A code for a member on record without e-mail: ``code``'s letter (the inbox shows it) with the
+    short form their phone gets."""
+    return replace(
+        code(t, purpose, code_, minutes, page),
+        short=t.ngettext(
+            "Estivage: your code %(code)s works once, for %(num)s minute.",
+            "Estivage: your code %(code)s works once, for %(num)s minutes.",
+            minutes,
+            code=code_,
+        ),
+    )

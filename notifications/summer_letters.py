@@ -1,7 +1,9 @@
 """The words of the summer campaign's messages, in the member's language: the draw's result (an offer, a
 place on waiting lists, or neither), an offer made later to the next in line, its reminder a day before
 the deadline, its lapse. Pure, as ``notifications.letters``: deadlines are said in Moroccan time
-(``Translator.moment``), which is the members' own."""
+(``Translator.moment``), which is the members' own. An offer and its reminder are built by one helper
+(``_offer_letter``: the stay, its price and deadline, the page to pay, the text message); a lapse and the
+draw's results without an offer by another (``_application_letter``: the link to the application)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
-from kernel.i18n import Translator, format_date_range
+from kernel.i18n import N_, Translator, format_date_range
 from notifications.compose import Letter
 from notifications.facts import StayFacts
 from notifications.letters import greet, sign_off, stay_facts
@@ -33,12 +35,60 @@ def _span(locale: str, first: date, last: date) -> str:
     return format_date_range(first, last, locale)
 
 
-def _offer_facts(t: Translator, stay: StayFacts, deadline: datetime) -> tuple[tuple[str, str], ...]:
-    return (
+def _letter(
+    t: Translator,
+    name: str,
+    subject: str,
+    paragraphs: tuple[str, ...],
+    link: tuple[str, str],
+    facts: tuple[tuple[str, str], ...] = (),
+    short: str = "",
+) -> Letter:
+    """A summer letter: to the member by name, with one link, signed by the centres' team."""
+    return Letter(
+        language=t.locale,
+        subject=subject,
+        greeting=greet(t, name),
+        paragraphs=paragraphs,
+        facts=facts,
+        link=link,
+        closing=sign_off(t),
+        short=short,
+    )
+
+
+def _offer_letter(
+    t: Translator,
+    name: str,
+    stay: StayFacts,
+    deadline: datetime,
+    pay_link: str,
+    subject: str,
+    paragraphs: tuple[str, ...],
+    short: str,
+) -> Letter:
+    """An offer waiting for its payment (made, or reminded of): the stay, its price and its deadline, and
+    the page to pay it; also as a text message, ``short`` (a message marked ``N_``) said with the centre,
+    the deadline and the link."""
+    facts = (
         *stay_facts(t, stay),
         (t.gettext("Price to pay"), t.money(stay.total)),
         (t.gettext("Pay by"), t.moment(deadline)),
     )
+    text = t.gettext(short, centre=stay.centre_name, deadline=t.moment(deadline), link=pay_link)
+    return _letter(t, name, subject, paragraphs, (t.gettext("Pay for your stay"), pay_link), facts, text)
+
+
+def _application_letter(
+    t: Translator,
+    name: str,
+    subject: str,
+    paragraphs: tuple[str, ...],
+    summer_link: str,
+    facts: tuple[tuple[str, str], ...] = (),
+) -> Letter:
+    """A letter that leads back to the member's summer application (a lapse, a draw without an offer)."""
+    return _letter(t, name, subject, paragraphs, (t.gettext("Your summer application"), summer_link), facts)
 
 
 def offer(
@@ -53,80 +103,43 @@ def offer(
             "you pay for it."
         )
     )
-    return Letter(
-        language=t.locale,
-        subject=(
-            t.gettext("Summer draw: a stay at %(centre)s is offered to you", centre=stay.centre_name)
-            if after_draw
-            else t.gettext(
-                "A place became free: a stay at %(centre)s is offered to you", centre=stay.centre_name
-            )
-        ),
-        greeting=greet(t, name),
-        paragraphs=(
-            opening,
-            t.gettext(
-                "Pay by %(deadline)s (Moroccan time), by card or from your holiday credit. Unpaid by then, "
-                "the offer lapses and goes to the next on the waiting list.",
-                deadline=t.moment(deadline),
-            ),
-        ),
-        facts=_offer_facts(t, stay, deadline),
-        link=(t.gettext("Pay for your stay"), pay_link),
-        closing=sign_off(t),
-        short=t.gettext(
-            "Estivage: a summer stay at %(centre)s is offered to you. Pay by %(deadline)s: %(link)s",
-            centre=stay.centre_name,
-            deadline=t.moment(deadline),
-            link=pay_link,
-        ),
+    subject = (
+        t.gettext("Summer draw: a stay at %(centre)s is offered to you", centre=stay.centre_name)
+        if after_draw
+        else t.gettext("A place became free: a stay at %(centre)s is offered to you", centre=stay.centre_name)
     )
+    paying = t.gettext(
+        "Pay by %(deadline)s (Moroccan time), by card or from your holiday credit. Unpaid by then, "
+        "the offer lapses and goes to the next on the waiting list.",
+        deadline=t.moment(deadline),
+    )
+    short = N_("Estivage: a summer stay at %(centre)s is offered to you. Pay by %(deadline)s: %(link)s")
+    return _offer_letter(t, name, stay, deadline, pay_link, subject, (opening, paying), short)
 
 
 def offer_reminder(t: Translator, name: str, stay: StayFacts, deadline: datetime, pay_link: str) -> Letter:
-    return Letter(
-        language=t.locale,
-        subject=t.gettext(
-            "Reminder: pay for your summer stay at %(centre)s by %(deadline)s",
-            centre=stay.centre_name,
-            deadline=t.moment(deadline),
-        ),
-        greeting=greet(t, name),
-        paragraphs=(
-            t.gettext(
-                "Your summer offer is not paid yet. It lapses at %(deadline)s (Moroccan time) and then goes "
-                "to the next on the waiting list.",
-                deadline=t.moment(deadline),
-            ),
-        ),
-        facts=_offer_facts(t, stay, deadline),
-        link=(t.gettext("Pay for your stay"), pay_link),
-        closing=sign_off(t),
-        short=t.gettext(
-            "Estivage: your summer offer at %(centre)s lapses at %(deadline)s unless paid: %(link)s",
-            centre=stay.centre_name,
-            deadline=t.moment(deadline),
-            link=pay_link,
-        ),
+    subject = t.gettext(
+        "Reminder: pay for your summer stay at %(centre)s by %(deadline)s",
+        centre=stay.centre_name,
+        deadline=t.moment(deadline),
     )
+    lapses = t.gettext(
+        "Your summer offer is not paid yet. It lapses at %(deadline)s (Moroccan time) and then goes "
+        "to the next on the waiting list.",
+        deadline=t.moment(deadline),
+    )
+    short = N_("Estivage: your summer offer at %(centre)s lapses at %(deadline)s unless paid: %(link)s")
+    return _offer_letter(t, name, stay, deadline, pay_link, subject, (lapses,), short)
 
 
 def offer_lapsed(t: Translator, name: str, stay: StayFacts, deadline: datetime, summer_link: str) -> Letter:
-    return Letter(
-        language=t.locale,
-        subject=t.gettext("Your summer offer at %(centre)s has lapsed", centre=stay.centre_name),
-        greeting=greet(t, name),
-        paragraphs=(
-            t.gettext(
-                "It was not paid by %(deadline)s (Moroccan time): the unit goes to the next on the waiting "
-                "list, and nothing is owed.",
-                deadline=t.moment(deadline),
-            ),
-        ),
-        facts=stay_facts(t, stay),
-        link=(t.gettext("Your summer application"), summer_link),
-        closing=sign_off(t),
+    lapsed = t.gettext(
+        "It was not paid by %(deadline)s (Moroccan time): the unit goes to the next on the waiting "
+        "list, and nothing is owed.",
+        deadline=t.moment(deadline),
     )
+    subject = t.gettext("Your summer offer at %(centre)s has lapsed", centre=stay.centre_name)
+    return _application_letter(t, name, subject, (lapsed,), summer_link, stay_facts(t, stay))
 
 
 def waitlisted(t: Translator, name: str, places: tuple[WaitingFacts, ...], summer_link: str) -> Letter:
@@ -138,35 +151,24 @@ def waitlisted(t: Translator, name: str, places: tuple[WaitingFacts, ...], summe
         )
         for place in places
     )
-    return Letter(
-        language=t.locale,
-        subject=t.gettext("Summer draw: you are on the waiting list"),
-        greeting=greet(t, name),
-        paragraphs=(
-            t.gettext("The summer draw gave you no stay yet; you are on the waiting list of your choices."),
-            t.gettext(
-                "When a unit becomes free it is offered to the next in line, who is told by mail and on "
-                "the site, with a deadline to pay."
-            ),
+    paragraphs = (
+        t.gettext("The summer draw gave you no stay yet; you are on the waiting list of your choices."),
+        t.gettext(
+            "When a unit becomes free it is offered to the next in line, who is told by mail and on "
+            "the site, with a deadline to pay."
         ),
-        facts=facts,
-        link=(t.gettext("Your summer application"), summer_link),
-        closing=sign_off(t),
     )
+    subject = t.gettext("Summer draw: you are on the waiting list")
+    return _application_letter(t, name, subject, paragraphs, summer_link, facts)
 
 
 def not_drawn(t: Translator, name: str, summer_link: str) -> Letter:
-    return Letter(
-        language=t.locale,
-        subject=t.gettext("Summer draw: no stay this summer"),
-        greeting=greet(t, name),
-        paragraphs=(
-            t.gettext(
-                "The summer draw gave you no stay, and you are on no waiting list: the units of your "
-                "choices all went to applicants ahead of you."
-            ),
-            t.gettext("Your next application will count the summers you went without."),
+    paragraphs = (
+        t.gettext(
+            "The summer draw gave you no stay, and you are on no waiting list: the units of your "
+            "choices all went to applicants ahead of you."
         ),
-        link=(t.gettext("Your summer application"), summer_link),
-        closing=sign_off(t),
+        t.gettext("Your next application will count the summers you went without."),
     )
+    subject = t.gettext("Summer draw: no stay this summer")
+    return _application_letter(t, name, subject, paragraphs, summer_link)

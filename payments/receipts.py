@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
-from fpdf import FPDF
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +31,9 @@ from payments.models import Instalment, Payment, PaymentRefund
 FONTS = Path("/usr/share/fonts/truetype/noto")
 LATIN_FONT, ARABIC_FONT = FONTS / "NotoSans-Regular.ttf", FONTS / "NotoNaskhArabic-Regular.ttf"
 FOUNDATION = N_("Foundation for the social works of the ministry's staff")
+# The labels, out of the f-strings where they are said: pybabel reads no call inside an f-string, so
+# "Stay" was never extracted and the receipt said it in English in both languages.
+MEMBER, STAY, AMOUNT, PAID_BY = N_("Member"), N_("Stay"), N_("Amount"), N_("Method")
 METHOD = {
     "stripe": N_("Card"),
     "cmi": N_("Card (CMI)"),
@@ -48,12 +51,12 @@ class Receipt:
     member_number: str
     centre: str
     unit: str
-    arrival: str
-    departure: str
+    arrival: date
+    departure: date
     amount_minor: int
     currency: str
     method: str
-    schedule: tuple[tuple[str, int], ...]  # (month, amount) of a payroll deduction
+    schedule: tuple[tuple[date, int], ...]  # (month, amount) of a payroll deduction
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +88,12 @@ async def money_of_booking(session: AsyncSession, identity: Identity, booking_id
 
 
 def amount_text(amount_minor: int, currency: str) -> str:
-    """Digits without a group separator, so that right-to-left lines keep the figure in one piece."""
+    """Digits without a group separator, so that right-to-left lines keep the figure in one piece.
+
+    By hand on purpose, not ``Translator.money`` as the pages: fpdf2 reorders a right-to-left line itself,
+    and ``1.250,00 د.م.`` (Arabic's money format) comes out of the PDF's text as ``.م.د 1.250,00``, the
+    symbol's letters turned round; the ISO code and a figure without separators read alike in both
+    languages."""
     return f"{amount_minor // 100},{amount_minor % 100:02d} {currency}"
 
 
@@ -105,7 +113,7 @@ async def receipt_of(
         amount, number = given.amount_minor, f"R-{given.id.hex[:12]}"
     member = (await session.scalars(select(Member).where(Member.user_id == view.booking.member_id))).one()
     schedule = tuple(
-        (i.month.strftime("%Y-%m"), i.amount_minor)
+        (i.month, i.amount_minor)
         for i in await session.scalars(
             select(Instalment).where(Instalment.booking_id == view.booking.id).order_by(Instalment.number)
         )
@@ -117,8 +125,8 @@ async def receipt_of(
         member.member_number,
         view.centre,
         view.unit,
-        view.booking.arrival.isoformat(),
-        view.booking.departure.isoformat(),
+        view.booking.arrival,
+        view.booking.departure,
         amount,
         payment.currency,
         payment.provider,
@@ -130,6 +138,10 @@ def receipt_pdf(receipt: Receipt, language: str) -> bytes:
     """The receipt as a one-page PDF in ``language`` (ar: right-aligned, shaped right to left)."""
     t = translator(language)
     align = "R" if language == "ar" else "L"
+    # Imported here, not with the module: fpdf2 loads fontTools, half a second of every process start
+    # (each API replica, the worker, every CLI command) for the few that ever draw a receipt.
+    from fpdf import FPDF  # noqa: PLC0415 (see above)
+
     pdf = FPDF()
     pdf.add_page()
     pdf.add_font("latin", fname=str(LATIN_FONT))
@@ -145,12 +157,13 @@ def receipt_pdf(receipt: Receipt, language: str) -> bytes:
     line(t.gettext(FOUNDATION), 14)
     title = N_("Payment receipt") if receipt.kind == "payment" else N_("Refund receipt")
     line(f"{t.gettext(title)} {receipt.number}", 16)
-    line(f"{t.gettext(N_('Member'))}: {receipt.member} ({receipt.member_number})")
-    line(f"{t.gettext(N_('Stay'))}: {receipt.centre} {receipt.unit}, {receipt.arrival} - {receipt.departure}")
-    line(f"{t.gettext(N_('Amount'))}: {amount_text(receipt.amount_minor, receipt.currency)}")
-    line(f"{t.gettext(N_('Method'))}: {t.gettext(METHOD.get(receipt.method, receipt.method))}")
+    line(f"{t.gettext(MEMBER)}: {receipt.member} ({receipt.member_number})")
+    days = t.span(receipt.arrival, receipt.departure)
+    line(f"{t.gettext(STAY)}: {receipt.centre} {receipt.unit}, {days}")
+    line(f"{t.gettext(AMOUNT)}: {amount_text(receipt.amount_minor, receipt.currency)}")
+    line(f"{t.gettext(PAID_BY)}: {t.gettext(METHOD.get(receipt.method, receipt.method))}")
     if receipt.schedule:
         line(t.gettext(N_("Deduction schedule")))
         for month, amount in receipt.schedule:
-            line(f"{month}: {amount_text(amount, receipt.currency)}")
+            line(f"{t.month(month)}: {amount_text(amount, receipt.currency)}")
     return bytes(pdf.output())

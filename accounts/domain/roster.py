@@ -415,6 +415,9 @@ class RosterPlan:
     updated: tuple[Update, ...]
     unchanged: int
     deactivated: tuple[tuple[int, str], ...]  # (account id, member number)
+    # The members the file lists with neither e-mail nor phone: no activation or reset code can reach
+    # them (``accounts.codes``), so staff must collect one.
+    unreachable: tuple[RosterEntry, ...] = ()
 
     @property
     def changes(self) -> int:
@@ -442,8 +445,11 @@ def plan(entries: Iterable[RosterEntry], on_file: Mapping[str, OnFile], missing:
     updated: list[Update] = []
     unchanged = 0
     listed: set[str] = set()
+    unreachable: list[RosterEntry] = []
     for entry in entries:
         listed.add(entry.member_number)
+        if not entry.email and not entry.phone:
+            unreachable.append(entry)
         held = on_file.get(entry.member_number)
         if held is None:
             created.append(entry)
@@ -463,4 +469,4 @@ def plan(entries: Iterable[RosterEntry], on_file: Mapping[str, OnFile], missing:
             for number, held in sorted(on_file.items())
             if held.active and number not in listed
         )
-    return RosterPlan(tuple(created), tuple(updated), unchanged, deactivated)
+    return RosterPlan(tuple(created), tuple(updated), unchanged, deactivated, tuple(unreachable))

@@ -39,6 +39,8 @@ from estivage.web.places import PlacePages
 from estivage.web.profile import make_profile_pages
 from estivage.web.staff import StaffPages
 from estivage.web.staff_accounts import StaffAccountPages
+from estivage.web.staff_campaigns import StaffCampaignPages
+from estivage.web.staff_end_early import StaffEndEarlyPages
 from estivage.web.staff_members import StaffMemberPages
 from estivage.web.staff_payroll import StaffPayrollPages
 from estivage.web.staff_roster import StaffRosterPages
@@ -116,6 +118,8 @@ def web_handlers(
             DeskPages,
             StaffPages,
             StaffMemberPages,
+            StaffEndEarlyPages,
+            StaffCampaignPages,
             StaffAccountPages,
             StaffOutboxPages,
             StaffPayrollPages,

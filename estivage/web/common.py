@@ -76,6 +76,9 @@ FLASHES: dict[str, str] = {
         "Roster applied: %(created)s new, %(updated)s changed, %(unchanged)s unchanged, "
         "%(deactivated)s deactivated."
     ),
+    "roster_unreachable": N_(
+        "Members with neither e-mail nor phone: %(count)s. No activation code can reach them: collect one."
+    ),
 }
 
 

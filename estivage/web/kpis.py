@@ -36,7 +36,7 @@ from inventory.snapshot import CentreView, centre_view
 from kernel.codes import ErrorCode
 from kernel.errors import NotFound, RuleViolation
 from kernel.http.schemas import money_out
-from kernel.money import MAD, Money
+from kernel.money import MAD, Money, decimal_text
 from kernel.structs import MoneyOut
 
 FOUNDATION_ZONE = "Africa/Casablanca"
@@ -71,6 +71,7 @@ class CentreKpi:
     nights_open: int = 0
     satisfaction: Satisfaction = NO_RATINGS
     access: Access = NO_ACCESS
+    benefits: int = 0
 
 
 def open_unit_nights(centre: CentreView, first: date, last: date) -> dict[date, int]:
@@ -212,6 +213,16 @@ async def benefits(session: AsyncSession, first: date, last: date, scope: Scope 
     return int(count or 0)
 
 
+async def benefits_by_centre(session: AsyncSession, first: date, last: date) -> dict[int, int]:
+    """As ``benefits``, per centre (a centre without a stay taken is absent)."""
+    rows = await session.execute(
+        select(Booking.centre_id, func.count())
+        .where(Booking.status.in_(TAKEN), Booking.arrival >= first, Booking.arrival <= last)
+        .group_by(Booking.centre_id)
+    )
+    return {centre_id: int(count) for centre_id, count in rows.tuples()}
+
+
 async def scope_of(session: AsyncSession, caller: Identity) -> Scope:
     """Every centre for staff; for a manager, the centres they manage (whatever they ask for)."""
     if caller.role == STAFF:
@@ -234,6 +245,7 @@ async def kpis(
     )
     revenue = await revenue_by_centre(session, first, last)
     ratings = await satisfaction_by_centre(session, first, last)
+    taken = await benefits_by_centre(session, first, last)
     asked = await access_figures(session, first, last, scope)
     centres = []
     codes = select(Centre.code).order_by(Centre.name_fr)
@@ -254,6 +266,7 @@ async def kpis(
                 total,
                 ratings.get(view.id, NO_RATINGS),
                 asked.by_centre.get(view.id, NO_ACCESS),
+                taken.get(view.id, 0),
             )
         )
     return {
@@ -356,6 +369,7 @@ def api_figures(figures: dict[str, Any], centre: str | None) -> dict[str, Any]:
         "by_centre": [
             {
                 "centre": c.code,
+                "benefits": c.benefits,
                 "occupancy_rate": round(c.occupancy_rate, 4),
                 "nights_sold": c.nights_sold,
                 "nights_open": c.nights_open,
@@ -370,7 +384,8 @@ def api_figures(figures: dict[str, Any], centre: str | None) -> dict[str, Any]:
 
 
 def mad(money: MoneyOut) -> str:
-    return f"{money.amount_minor // 100}.{money.amount_minor % 100:02d}"
+    """A CSV cell in MAD: the plain decimal a spreadsheet reads, not the pages' ``1 250,00 MAD``."""
+    return decimal_text(money.amount_minor)
 
 
 def csv_of(figures: dict[str, Any]) -> str:
@@ -394,7 +409,7 @@ def csv_of(figures: dict[str, Any]) -> str:
             [
                 figures["year"],
                 c["centre"],
-                "",
+                c["benefits"],
                 c["access_rate"],
                 c["occupancy_rate"],
                 mad(c["revenue"]),

@@ -33,7 +33,9 @@ from estivage.web.common import (
     parse_date,
     parse_int,
 )
+from estivage.web.flash import say
 from estivage.web.names import load_names
+from estivage.web.party_form import SAVED as PARTY_SAVED
 from estivage.web.party_form import companions as party_of_form
 from estivage.web.party_form import party_context
 from estivage.web.payment_words import INSTALMENT_STATUS, PAYMENT_STATUS
@@ -53,6 +55,7 @@ from payments.providers import CmiProvider
 
 logger = logging.getLogger("estivage.web")
 SEARCH_FIELDS = ("centre", "arrival", "departure", "guests", "promo_code")
+RATED = N_("Thank you: your rating is saved.")  # shown once on the booking page (estivage.web.flash)
 
 
 def pay_methods(providers: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -403,6 +406,7 @@ class MemberPages(Controller):
         except DomainError as error:
             errors = {"party": next(iter(form_errors(request, error).values()))}
             return await self._booking_page(request, db_session, now, booking_id, errors, 422)
+        say(request, PARTY_SAVED)
         return Redirect(f"/bookings/{booking_id}#party", status_code=303)
 
     @post("/bookings/{booking_id:uuid}/rate", status_code=303)
@@ -424,6 +428,7 @@ class MemberPages(Controller):
                 await ratings.rate_stay(
                     uow, request.user, booking_id, answers, str(form.get("comment") or ""), now
                 )
+                say(request, RATED)
                 return Redirect(f"/bookings/{booking_id}", status_code=303)
             except DomainError as error:
                 refused = status_of(error)

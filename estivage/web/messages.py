@@ -20,6 +20,7 @@ from accounts.guards import requires_member, requires_staff
 from estivage.problems import status_of
 from estivage.web.common import language, page
 from estivage.web.error_words import error_text
+from estivage.web.flash import say
 from kernel.codes import ErrorCode
 from kernel.errors import DomainError, NotFound
 from kernel.i18n import N_, translator
@@ -35,6 +36,7 @@ STATUS = {
 KIND = {
     "booking_confirmed": N_("Stay confirmed"),
     "booking_cancelled": N_("Stay cancelled"),
+    "stay_ended_early": N_("Stay ended early"),
     "hold_lost": N_("Hold lost"),
     "pass_reissued": N_("Pass issued again"),
     "summer_result": N_("Summer draw result"),
@@ -45,6 +47,7 @@ KIND = {
     "code_activation": N_("Code: activation"),
     "code_reset": N_("Code: new password"),
 }
+RESENT = N_("The message will be sent again in a moment.")  # shown once (estivage.web.flash)
 # The badge class of each state (the stylesheet's colours for a booking's states).
 BADGE = {MessageStatus.PENDING: "held", MessageStatus.SENT: "confirmed", MessageStatus.FAILED: "cancelled"}
 
@@ -121,7 +124,7 @@ class StaffOutboxPages(Controller):
     async def outbox(
         self, request: Request[Identity, Any, Any], db_session: NamedDependency[AsyncSession]
     ) -> Template:
-        return await self._list(request, db_session, resent=str(request.query_params.get("resent") or ""))
+        return await self._list(request, db_session)
 
     @post("/{message_id:uuid}/resend")
     async def resend(
@@ -137,13 +140,14 @@ class StaffOutboxPages(Controller):
         except DomainError as problem:
             error = error_text(language(request), problem)
             return await self._list(request, db_session, status_of(problem), error=error)
-        query = {"resent": str(message_id)}
+        say(request, RESENT)
+        query: dict[str, str] = {}
         state = _state(request.query_params.get("status"))
         if state:
             query["status"] = state
         if recipient := request.query_params.get("to"):
             query["to"] = str(recipient)[:MAX_RECIPIENT]
-        return Redirect(f"/staff/outbox?{urlencode(query)}", status_code=303)
+        return Redirect(f"/staff/outbox?{urlencode(query)}" if query else "/staff/outbox", status_code=303)
 
 
 class InboxPages(Controller):

@@ -20,8 +20,10 @@ from accounts.guards import requires_member
 from estivage.personal_data import everything_about
 from estivage.web.account import lang_cookie
 from estivage.web.common import Errors, form_errors, language, page, safe_next
+from estivage.web.flash import say
 from estivage.web.names import load_names
 from kernel.errors import DomainError
+from kernel.i18n import N_
 from kernel.uow import UnitOfWork
 
 # The sections of the download shown as counts on the page (the download has them whole).
@@ -31,6 +33,10 @@ COUNTED = (
 )  # fmt: skip
 # The pages that show the contact forms: where a form goes back to, and shows its problems.
 PAGES = {"/me": "me.html", "/me/data": "my_data.html"}
+# The words shown once after each save (estivage.web.flash).
+CONTACT_SAVED = N_("Your phone and language are saved.")
+CODE_SENT = N_("Code sent to the new address.")  # the page says which, until the code is back
+EMAIL_CHANGED = N_("Your e-mail address is now %(email)s.")
 
 
 def _back(form: Any) -> str:
@@ -101,6 +107,7 @@ class MyDataPages(Controller):
             values = {"phone": phone}
             return await self._page(request, db_session, now, form_errors(request, error), values, back)
         cookies = [lang_cookie(request, lang)] if lang in ("fr", "ar") else []
+        say(request, CONTACT_SAVED, lang if cookies else None)  # in the language the next page has
         return Redirect(f"{back}#contact", status_code=303, cookies=cookies)
 
     @post("/email", status_code=303)
@@ -118,6 +125,7 @@ class MyDataPages(Controller):
         except DomainError as error:
             errors = {"email": next(iter(form_errors(request, error).values()))}
             return await self._page(request, db_session, now, errors, {"email": address}, back)
+        say(request, CODE_SENT)
         return Redirect(f"{back}#email", status_code=303)
 
     @post("/email/confirm", status_code=303)
@@ -131,8 +139,9 @@ class MyDataPages(Controller):
         form = await request.form()
         code, back = str(form.get("code") or ""), _back(form)
         try:
-            await contact.confirm_email_change(uow, request.user, code, now)
+            changed = await contact.confirm_email_change(uow, request.user, code, now)
         except DomainError as error:
             errors = {"code": next(iter(form_errors(request, error).values()))}
             return await self._page(request, db_session, now, errors, back=back)
+        say(request, EMAIL_CHANGED, email=changed.email)
         return Redirect(f"{back}#email", status_code=303)

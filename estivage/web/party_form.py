@@ -13,8 +13,10 @@ from booking.domain import states
 from booking.services import BookingView
 from inventory.domain.calendar import local_today
 from inventory.snapshot import CentreView
+from kernel.i18n import N_
 
 FIELD = "party"
+SAVED = N_("The party is saved.")  # shown once after the form (estivage.web.flash)
 RELATIONS = [r.value for r in rules.Relation]
 AGE_BANDS = [a.value for a in rules.AgeBand]
 

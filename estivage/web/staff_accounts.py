@@ -20,13 +20,18 @@ from accounts.guards import requires_staff
 from accounts.staff import services
 from accounts.staff.commands import AccountChange, NewAccount
 from estivage.web.common import language, page
+from estivage.web.flash import say
 from estivage.web.forms import form_problems
 from inventory.models import Centre
 from kernel.errors import DomainError
+from kernel.i18n import N_
 from kernel.uow import UnitOfWork
 
 NEW_FIELDS = ("username", "display_name", "email", "role", "centres")
 CHANGE_FIELDS = ("role", "centres", "disabled")
+# Shown once after each save (estivage.web.flash), not by a query parameter a reload would show again.
+CREATED = N_("Account %(username)s created: its activation code has gone by mail.")
+SAVED = N_("Saved: it holds from this account's next request.")
 
 
 async def _centres(session: AsyncSession) -> list[Centre]:
@@ -54,8 +59,7 @@ class StaffAccountPages(Controller):
     async def accounts(
         self, request: Request[Identity, Any, Any], db_session: NamedDependency[AsyncSession]
     ) -> Template:
-        created = str(request.query_params.get("created") or "")
-        return await self._list(request, db_session, created=created)
+        return await self._list(request, db_session)
 
     @post("/")
     async def create(
@@ -77,7 +81,8 @@ class StaffAccountPages(Controller):
         except (ValueError, DomainError) as problem:
             errors = form_problems(problem, lang, NEW_FIELDS)
             return await self._list(request, db_session, errors=errors, form={**typed, "centres": chosen})
-        return Redirect(f"/staff/accounts?created={account.username}", status_code=303)
+        say(request, CREATED, username=account.username)
+        return Redirect("/staff/accounts", status_code=303)
 
     async def _one(
         self, request: Request[Identity, Any, Any], session: AsyncSession, username: str, **values: Any
@@ -98,8 +103,7 @@ class StaffAccountPages(Controller):
         db_session: NamedDependency[AsyncSession],
         username: FromPath[str],
     ) -> Template:
-        saved = request.query_params.get("saved") == "1"
-        return await self._one(request, db_session, username, saved=saved)
+        return await self._one(request, db_session, username)
 
     @post("/{username:str}")
     async def change(
@@ -122,4 +126,5 @@ class StaffAccountPages(Controller):
         except (ValueError, DomainError) as problem:
             errors = form_problems(problem, language(request), CHANGE_FIELDS)
             return await self._one(request, db_session, username, errors=errors)
-        return Redirect(f"/staff/accounts/{username}?saved=1", status_code=303)
+        say(request, SAVED)
+        return Redirect(f"/staff/accounts/{username}", status_code=303)

@@ -13,6 +13,7 @@ from booking import commands as c
 from estivage.web import error_words as words
 from estivage.web.forms import FieldError, codes, day_of, hundredths, whole
 from inventory.commands import SeasonIn
+from kernel.money import decimal_text
 
 # A form's values by name; a field sent several times (checkboxes) joined with commas.
 FormValues = dict[str, str]
@@ -43,7 +44,8 @@ def form_values(form: Any, fields: tuple[str, ...]) -> FormValues:
 
 
 def _decimal(minor: int | None) -> str:
-    return "" if minor is None else f"{minor // 100}.{minor % 100:02d}"
+    """A field's value as ``hundredths`` reads it back (a machine format, not the pages' money words)."""
+    return "" if minor is None else decimal_text(minor)
 
 
 def promotion_values(promotion: Any) -> FormValues:

@@ -25,8 +25,10 @@ from booking import on_behalf, party, services
 from booking.domain import states
 from estivage.web import error_words as words
 from estivage.web.common import Errors, form_errors, language, page, parse_date, parse_int
+from estivage.web.flash import say
 from estivage.web.member import SEARCH_FIELDS, centre_choices
 from estivage.web.names import load_names
+from estivage.web.party_form import SAVED as PARTY_SAVED
 from estivage.web.party_form import companions, party_context
 from inventory.domain.calendar import local_today
 from inventory.snapshot import centre_view
@@ -258,4 +260,5 @@ class StaffMemberPages(Controller):
         except DomainError as error:
             problem = _one(form_errors(request, error), "party")
             return await self._booking_page(request, db_session, now, booking_id, problem, 422)
+        say(request, PARTY_SAVED)
         return Redirect(f"/staff/bookings/{booking_id}#party", status_code=303)

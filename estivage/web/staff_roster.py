@@ -176,4 +176,6 @@ class StaffRosterPages(Controller):
             unchanged=changes.unchanged,
             deactivated=len(changes.deactivated),
         )
+        if changes.unreachable:
+            say(request, FLASHES["roster_unreachable"], count=len(changes.unreachable))
         return Redirect(PATH, status_code=303)

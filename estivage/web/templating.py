@@ -92,6 +92,12 @@ def day(context: Context, value: date | None) -> str:
 
 
 @pass_context
+def month(context: Context, value: date) -> str:
+    """A month by name: a payroll deduction's."""
+    return _of_page(context).month(value)
+
+
+@pass_context
 def span(context: Context, first: date, last: date) -> Markup:
     """A stay's or a season's days as one isolated span, so it reads whole in a right-to-left line."""
     return Markup("<bdi>{}</bdi>").format(_of_page(context).span(first, last))
@@ -148,6 +154,7 @@ def environment() -> Environment:
         number=number,
         percent=percent,
         day=day,
+        month=month,
         span=span,
         clock=clock,
         hour=hour,

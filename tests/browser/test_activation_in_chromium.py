@@ -96,6 +96,8 @@ async def test_the_profile_and_the_roster_check_fit_a_phone_in_both_languages(
         await phone.click("form[action='/me/contact'] button[type=submit]")
         await expect(phone.locator("html")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")
         await expect(phone.locator("#me-language")).to_have_attribute("lang", lang)
+        saved = {"ar": "تم حفظ هاتفك ولغتك.", "fr": "Votre téléphone et votre langue sont enregistrés."}
+        await expect(phone.locator("#flashes")).to_have_text(saved[lang])  # in the language just chosen
         await _fits(phone, f"profile-{lang}")
     await phone.click("header form[action='/logout'] button")
 

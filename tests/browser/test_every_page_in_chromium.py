@@ -198,6 +198,14 @@ def staff_pages(booking: str, promotion: int) -> list[Visit]:
         Visit("members", "/staff/members", "/staff/members?q=M000"),
         Visit("member", "/staff/members/{number:str}", "/staff/members/M0003"),
         Visit("booking", "/staff/bookings/{booking_id:uuid}", f"/staff/bookings/{booking}"),
+        Visit(
+            "end-early", "/staff/bookings/{booking_id:uuid}/end-early", f"/staff/bookings/{booking}/end-early"
+        ),
+        Visit("campaigns", "/staff/campaigns", "/staff/campaigns"),
+        Visit("campaign", "/staff/campaigns/{code:str}", f"/staff/campaigns/{CAMPAIGN}"),
+        Visit(
+            "campaign-step", "/staff/campaigns/{code:str}/{action:str}", f"/staff/campaigns/{CAMPAIGN}/close"
+        ),
         Visit("payroll", "/staff/payroll", "/staff/payroll"),
         Visit("audit", "/staff/audit", "/staff/audit"),
         Visit("accounts", "/staff/accounts", "/staff/accounts"),

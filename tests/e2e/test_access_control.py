@@ -338,6 +338,18 @@ ACCESS: dict[str, Route] = {
     "GET /staff/bookings/{booking_id:uuid}": Route(PAGE_STAFF),
     "POST /staff/bookings/{booking_id:uuid}/pay": Route(PAGE_STAFF, body={}, form=True),
     "POST /staff/bookings/{booking_id:uuid}/party": Route(PAGE_STAFF, body={}, form=True),
+    # Summer campaigns' page: staff only. The world's campaign is open: opening it again is 409 and
+    # putting it on open sale before the draw is 409, both the handler's.
+    "GET /staff/campaigns": Route(PAGE_STAFF),
+    "GET /staff/campaigns/{code:str}": Route(PAGE_STAFF),
+    "POST /staff/campaigns/{code:str}": Route(
+        PAGE_STAFF, body={"applications_close_on": "2026-12-01"}, form=True
+    ),
+    "GET /staff/campaigns/{code:str}/{action:str}": Route(PAGE_STAFF),
+    "POST /staff/campaigns/{code:str}/{action:str}": Route(PAGE_STAFF, body={}, form=True),
+    # A stay ended early: staff only (the world's stay is not in progress: staff's 409 is the handler's).
+    "GET /staff/bookings/{booking_id:uuid}/end-early": Route(PAGE_STAFF),
+    "POST /staff/bookings/{booking_id:uuid}/end-early": Route(PAGE_STAFF, body={"refund": "none"}, form=True),
     # Last: they end the booking the routes above use.
     "POST /bookings/{booking_id:uuid}/cancel": Route(PAGE_OWN, form=True),
     f"POST {BOOKING}/cancel": Route(OWN_OR_STAFF),
@@ -430,6 +442,7 @@ async def _world(client: AsyncTestClient[Any]) -> World:
     params["season_code"] = seasons[0]["code"]
     params["member_number"] = "M0001"
     params["username"] = "manager-saidia"
+    params["action"] = "open-sale"  # a campaign's step on the staff page: refused before the draw
     return World(headers, params)
 
 
@@ -437,7 +450,7 @@ def _path(template: str, params: dict[str, str]) -> str:
     path = template
     if template.startswith("/api/seasons/"):
         path = path.replace("{code:str}", params["season_code"])
-    if template.startswith(("/api/campaigns/", "/summer/")):
+    if template.startswith(("/api/campaigns/", "/summer/", "/staff/campaigns/")):
         path = path.replace("{code:str}", params["campaign_code"])
     if template.startswith("/staff/members/"):  # a member's number there, a unit's elsewhere
         path = path.replace("{number:str}", params["member_number"])

@@ -16,8 +16,16 @@ from kernel.settings import Settings
 from tests.conftest import PASSWORD, Clock, login
 from tests.e2e.test_activation import ADDRESS, BIRTH, NEW_PASSWORD, _as_imported
 from tests.e2e.test_my_data import code_in, code_mails
-from tests.e2e.test_pages import csrf_of, page_login, post_form, switch_language
-from tests.integration.test_roster_import import NEW, demo_member, member_row, roster, snapshot
+from tests.e2e.test_pages import csrf_of, flashed_once, page_login, post_form, switch_language
+from tests.integration.test_roster_import import (
+    NEW,
+    NO_CONTACT,
+    PHONE_ONLY,
+    demo_member,
+    member_row,
+    roster,
+    snapshot,
+)
 
 
 async def _submit(client: AsyncTestClient[Any], page_url: str, url: str, data: dict[str, str]) -> Any:
@@ -139,6 +147,21 @@ async def _upload(client: AsyncTestClient[Any], content: bytes, deactivate: bool
     return await client.post("/staff/roster", data=data, files=files, follow_redirects=False)
 
 
+async def _apply(client: AsyncTestClient[Any], checked: Any, missing: str) -> tuple[str, Any]:
+    """The upload the dry run kept (its page ``checked``) applied: its key, and the page the apply
+    redirects to (with its flash)."""
+    key = re.search(r'name="key" value="([^"]+)"', checked.text)
+    assert key
+    applied = await client.post(
+        "/staff/roster/apply",
+        data={"key": key.group(1), "file_name": "hr-export.csv", "missing": missing,
+              "_csrf_token": csrf_of(checked.text)},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert applied.status_code == 303, applied.text
+    return key.group(1), await client.get(applied.headers["location"])
+
+
 async def test_head_office_checks_the_roster_then_applies_it_all_at_once(
     client: AsyncTestClient[Any], settings: Settings
 ) -> None:
@@ -152,16 +175,7 @@ async def test_head_office_checks_the_roster_then_applies_it_all_at_once(
     assert 'data-member="R00001"' in checked.text
     assert "retired</bdi> → <bdi>active" in checked.text
     assert (await member_row(settings, "M0005"))["category"] == "retired"  # the dry run wrote nothing
-    key = re.search(r'name="key" value="([^"]+)"', checked.text)
-    assert key
-    applied = await client.post(
-        "/staff/roster/apply",
-        data={"key": key.group(1), "file_name": "hr-export.csv", "missing": "deactivate",
-              "_csrf_token": csrf_of(checked.text)},
-        follow_redirects=False,
-    )  # fmt: skip
-    assert applied.status_code == 303, applied.text
-    flash = await client.get(applied.headers["location"])
+    key, flash = await _apply(client, checked, "deactivate")
     assert re.search(r'class="flash success">[^<]*1[^<]*1[^<]*0[^<]*499', flash.text), flash.text
     assert (await member_row(settings, "M0005"))["category"] == "active"
     assert not (await member_row(settings, "M0006"))["active"]
@@ -169,9 +183,23 @@ async def test_head_office_checks_the_roster_then_applies_it_all_at_once(
     # The upload is spent: applying it again finds nothing to apply.
     again = await client.post(
         "/staff/roster/apply",
-        data={"key": key.group(1), "missing": "keep", "_csrf_token": csrf_of(checked.text)},
+        data={"key": key, "missing": "keep", "_csrf_token": csrf_of(checked.text)},
     )
     assert again.status_code == 409
+
+
+async def test_the_roster_page_names_the_members_no_code_can_reach_before_and_after_applying(
+    client: AsyncTestClient[Any],
+) -> None:
+    await page_login(client, "staff")
+    checked = await _upload(client, roster(NEW, PHONE_ONLY, NO_CONTACT).encode())
+    assert checked.status_code == 200, checked.text
+    assert re.search(r'id="count-unreachable">1<', checked.text)
+    listed = re.search(r'<ul class="list" id="unreachable">(.*?)</ul>', checked.text, re.S)
+    assert listed
+    assert re.findall(r'data-member="([^"]+)"', listed.group(1)) == ["R00003"]
+    _key, flash = await _apply(client, checked, "keep")
+    assert re.search(r'class="flash success">[^<]*: 1\. ', flash.text), flash.text
 
 
 async def test_a_bad_roster_names_every_bad_line_in_arabic_and_changes_nothing(
@@ -218,22 +246,29 @@ async def test_a_member_sees_their_account_and_changes_language_and_email_on_the
     to_arabic = await post_form(client, "/me", "/me/contact", {"phone": "", "language": "ar", "back": "/me"})
     assert to_arabic.status_code == 303
     assert to_arabic.headers["location"] == "/me#contact"
-    in_arabic = await client.get("/me")
-    assert 'dir="rtl"' in in_arabic.text
-    assert re.search(r'id="me-language" lang="ar"', in_arabic.text)
+    in_arabic = await flashed_once(client, "/me", "تم حفظ هاتفك ولغتك.")  # in the language just chosen
+    assert 'dir="rtl"' in in_arabic
+    assert re.search(r'id="me-language" lang="ar"', in_arabic)
 
     asked = await post_form(client, "/me", "/me/email", {"email": "nadia@example.org", "back": "/me"})
     assert asked.headers["location"] == "/me#email"
+    await flashed_once(client, "/me", "أُرسل الرمز إلى العنوان الجديد.")
     wrong = await post_form(client, "/me", "/me/email/confirm", {"code": "000000", "back": "/me"})
     assert wrong.status_code == 422
     assert 'id="me-email"' in wrong.text  # the profile again, with the problem on the code
     assert 'id="e-code"' in wrong.text
     code = code_in((await code_mails(settings, "nadia@example.org"))[0])
     await post_form(client, "/me", "/me/email/confirm", {"code": code, "back": "/me"})
-    assert '<bdi id="me-email">nadia@example.org</bdi>' in (await client.get("/me")).text
+    confirmed = await flashed_once(client, "/me", "أصبح عنوان بريدك الإلكتروني nadia@example.org.")
+    assert '<bdi id="me-email">nadia@example.org</bdi>' in confirmed
     # A form cannot send the member elsewhere.
     elsewhere = await post_form(client, "/me", "/me/contact", {"language": "fr", "back": "//evil.example"})
     assert elsewhere.headers["location"] == "/me/data#contact"
+    await flashed_once(client, "/me/data", "Votre téléphone et votre langue sont enregistrés.")
+    new_address = {"email": "nadia@example.com", "back": "/me/data"}
+    kept = await post_form(client, "/me/data", "/me/email", new_address)
+    assert kept.headers["location"] == "/me/data#email"
+    await flashed_once(client, "/me/data", "Code envoyé à la nouvelle adresse.")
 
 
 async def test_the_profile_page_is_a_members_own(client: AsyncTestClient[Any]) -> None:

@@ -97,8 +97,12 @@ async def test_a_known_year_gives_exact_figures_in_json_and_csv(
     assert figures["revenue"] == {"amount_minor": revenue, "currency": "MAD"}
     ifrane = next(c for c in figures["by_centre"] if c["centre"] == "ifrane")
     assert ifrane["nights_sold"] == 4
-    assert ifrane["nights_open"] > 0
-    assert ifrane["occupancy_rate"] == round(4 / ifrane["nights_open"], 4)
+    # Open in 2026: the off-season from 1 September (the seed's seasons begin there), 122 nights, at
+    # Ifrane's 35 units (12 studios, 20 apartments, 3 bungalows), none closed.
+    assert ifrane["nights_open"] == 122 * 35
+    assert ifrane["occupancy_rate"] == round(4 / 4270, 4)
+    assert ifrane["benefits"] == 1
+    assert [c["benefits"] for c in figures["by_centre"] if c is not ifrane] == [0, 0, 0]
     assert ifrane["revenue"] == {"amount_minor": revenue, "currency": "MAD"}
     answered = {"reception": 5.0, "cleanliness": 4.0, "value": 3.0}  # the old rating answered none
     assert ifrane["satisfaction"] == {"count": 2, "average": 2.5, "questions": answered}
@@ -109,8 +113,11 @@ async def test_a_known_year_gives_exact_figures_in_json_and_csv(
     # (M0002's was a no-show).
     assert figures["access"] == {"asked": 3, "with_stay": 1}
     assert figures["access_rate"] == round(1 / 3, 4)
-    assert sum(a["asked"] for a in figures["access_by_category"]) == 3
-    assert sum(a["with_stay"] for a in figures["access_by_category"]) == 1
+    # The seed's roster: 500 members, every fifth retired; M0001 to M0003 are active.
+    assert figures["access_by_category"] == [
+        {"category": "active", "members": 400, "asked": 3, "with_stay": 1, "rate": round(1 / 3, 4)},
+        {"category": "retired", "members": 100, "asked": 0, "with_stay": 0, "rate": 0.0},
+    ]
     assert (ifrane["access"], ifrane["access_rate"]) == ({"asked": 2, "with_stay": 1}, 0.5)
     saidia = next(c for c in figures["by_centre"] if c["centre"] == "saidia")
     assert (saidia["access"], saidia["access_rate"]) == ({"asked": 1, "with_stay": 0}, 0.0)
@@ -142,7 +149,7 @@ async def test_a_known_year_gives_exact_figures_in_json_and_csv(
     ]
     mad = f"{revenue // 100}.{revenue % 100:02d}"
     rated = ["2.5", "5.0", "4.0", "3.0"]
-    assert rows[1] == ["2026", "ifrane", "", "0.5", str(ifrane["occupancy_rate"]), mad, *rated]
+    assert rows[1] == ["2026", "ifrane", "1", "0.5", str(ifrane["occupancy_rate"]), mad, *rated]
     occupancy = str(ifrane["occupancy_rate"])
     assert rows[2] == ["2026", "", "1", str(figures["access_rate"]), occupancy, mad, *rated]
 
@@ -224,6 +231,9 @@ async def test_the_staff_page_shows_the_access_rate_and_each_centres_answers(
     await page_login(client, "staff")
     shown = (await client.get("/staff", params={"year": 2026})).text
     assert '<p class="big" id="kpi-access-rate"><bdi>100%</bdi></p>' in shown  # M0001 asked and got
+    centres = re.search(r'<table id="kpi-centres">.*?<tr data-centre="ifrane">(.*?)</tr>', shown, re.S)
+    assert centres
+    assert '<td class="benefits">1</td>' in centres.group(1)
     table = r'<table id="kpi-satisfaction-centres">.*?<tr data-centre="ifrane">(.*?)</tr>'
     row = re.search(table, shown, re.S)
     assert row
@@ -249,6 +259,8 @@ async def test_a_manager_reads_the_figures_of_their_own_centre_only(
         await client.get("/api/kpis", params={"year": 2026}, headers=await login(client, "staff"))
     ).json()
     assert staff["benefits"] == 2
+    by_centre = {c["centre"]: c["benefits"] for c in staff["by_centre"]}
+    assert by_centre == {"ifrane": 1, "sidi-bouzid": 1, "saidia": 0, "mdiq": 0}
     # The centre filter narrows, never widens: another centre's figures are refused, as CSV too.
     for path in ("/api/kpis", "/api/kpis.csv"):
         other = await client.get(path, params={"year": 2026, "centre": "sidi-bouzid"}, headers=manager)

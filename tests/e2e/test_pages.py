@@ -59,6 +59,14 @@ async def post_form(client: AsyncTestClient[Any], page_url: str, url: str, data:
     return await client.post(url, data={**data, "_csrf_token": csrf_of(page.text)}, follow_redirects=False)
 
 
+async def flashed_once(client: AsyncTestClient[Any], url: str, words: str) -> str:
+    """The page a save leads to says `words` once (the flash, estivage.web.flash): a reload no longer does."""
+    shown = await client.get(url)
+    assert f'<p class="flash success">{words}</p>' in html.unescape(shown.text), shown.text
+    assert 'class="flash' not in (await client.get(url)).text
+    return str(shown.text)
+
+
 async def switch_language(client: AsyncTestClient[Any], lang: str, where: str = "/bookings") -> None:
     """The header's language button, on a page the user may open."""
     response = await post_form(client, where, "/lang", {"lang": lang, "next": where})
@@ -270,10 +278,10 @@ async def test_rating_after_departure_shows_in_staff_kpis(client: AsyncTestClien
     assert 'id="e-cleanliness"' in missing.text
     good = await post_form(client, url, url + "/rate", {**answers, "comment": "Très calme"})
     assert good.status_code == 303
-    shown = await client.get(url)
-    assert "★★★★☆" in shown.text  # (5 + 4 + 4) / 3 = 4.33: 4 overall
-    assert '<dd id="rated-reception">5/5</dd>' in shown.text
-    assert "Très calme" in shown.text
+    shown = await flashed_once(client, good.headers["location"], "Merci : votre note est enregistrée.")
+    assert "★★★★☆" in shown  # (5 + 4 + 4) / 3 = 4.33: 4 overall
+    assert '<dd id="rated-reception">5/5</dd>' in shown
+    assert "Très calme" in shown
     again = await post_form(client, "/bookings", url + "/rate", {**answers, "value": "5"})
     assert again.status_code == 409  # rated once only
     client.cookies.clear()

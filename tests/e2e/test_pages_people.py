@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 from kernel.settings import Settings
 from tests.conftest import STAY, Clock, login
 from tests.e2e.test_my_data import code_in, code_mails
-from tests.e2e.test_pages import csrf_of, page_login, post_form, switch_language
+from tests.e2e.test_pages import csrf_of, flashed_once, page_login, post_form, switch_language
 
 
 async def test_staff_find_a_member_by_number_or_name_in_either_script(client: AsyncTestClient[Any]) -> None:
@@ -61,6 +61,12 @@ async def test_staff_hold_for_a_retiree_and_pay_by_payroll_on_the_pages(client: 
     shown = await client.get(booking_url)
     assert '<html lang="ar" dir="rtl">' in shown.text
     assert "حُجز من طرف" in shown.text
+    named = await post_form(client, booking_url, booking_url + "/party", {
+        "name_1": "Karim Benali", "relation_1": "spouse", "age_band_1": "adult",
+    })  # fmt: skip
+    assert named.status_code == 303, named.text
+    assert named.headers["location"] == booking_url + "#party"
+    assert "Karim Benali" in await flashed_once(client, booking_url, "تم حفظ المرافقين.")
 
 
 async def test_a_refused_hold_for_a_member_says_why_in_the_page_language(
@@ -179,8 +185,9 @@ async def test_the_member_names_the_party_on_the_booking_page_and_the_manager_se
         "name_3": "Lina", "relation_3": "child", "age_band_3": "infant",
     })  # fmt: skip
     assert named.status_code == 303, named.text
-    shown = await client.get(url)
-    assert re.findall(r"<li><bdi>([^<]+)</bdi>", shown.text)[:2] == ["Karim Benali", "Lina"]
+    assert named.headers["location"] == url + "#party"
+    shown = await flashed_once(client, url, "Accompagnants enregistrés.")
+    assert re.findall(r"<li><bdi>([^<]+)</bdi>", shown)[:2] == ["Karim Benali", "Lina"]
     assert (await client.get(f"/api/bookings/{booking['id']}", headers=member)).json()["guests"] == 3
 
     bad = await post_form(

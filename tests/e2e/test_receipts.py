@@ -58,6 +58,11 @@ async def test_a_payroll_payment_has_a_receipt_in_both_languages_with_its_schedu
     )
     assert "Prélèvement sur salaire" in french
     assert "Échéancier des prélèvements" in french
+    # Each deduction's month by its name, the stay's days as one span (not 2026-12, 2026-12-20).
+    assert re.findall(r"^(\w+ \d{4}): [\d,]+ MAD$", french, re.M) == ["décembre 2026", "janvier 2027"]
+    assert "Séjour: " in french
+    assert "20–24 déc. 2026" in french
+    assert not re.search(r"\d{4}-\d\d", french)
     arabic = _text(
         (
             await client.get(f"/api/payments/{payment_id}/receipt.pdf", headers=member, params={"lang": "ar"})
@@ -66,6 +71,7 @@ async def test_a_payroll_payment_has_a_receipt_in_both_languages_with_its_schedu
     # Shaped Arabic extracts as its letters again (word by word: the line's order is visual).
     assert "الأداء" in arabic
     assert "الأجر" in arabic
+    assert "دجنبر" in arabic  # December as Morocco names it
     for who, status in (("staff", 200), ("manager-ifrane", 200), ("manager-saidia", 404), ("M0002", 404)):
         got = await client.get(f"/api/payments/{payment_id}/receipt.pdf", headers=await login(client, who))
         assert got.status_code == status, who
@@ -114,6 +120,10 @@ async def test_the_booking_page_shows_the_method_the_schedule_and_links_each_rec
     schedule = re.search(r'<table id="schedule">.*?</table>', page, re.S)
     assert schedule
     assert len(re.findall(r"<td>\d/2</td>", schedule.group(0))) == 2
+    assert re.findall(r"<td><bdi>(\w+ \d{4})</bdi></td>", schedule.group(0)) == [
+        "décembre 2026",
+        "janvier 2027",
+    ]
     link = re.search(r'href="(/api/payments/[^"]+/receipt\.pdf\?lang=fr)"', lines.group(0))
     assert link
     pdf = await client.get(link.group(1).replace("&amp;", "&"))  # the page's session, as a browser

@@ -127,14 +127,21 @@ async def test_a_stay_nobody_claims_is_a_no_show_at_the_desk_or_after_the_grace(
     assert read.json()["status"] == "no_show"
 
 
-async def test_staff_end_a_stay_early_and_the_unused_nights_are_refunded(
-    client: AsyncTestClient[Any], settings: Settings, clock: Clock
-) -> None:
-    member = await login(client, "M0001")
-    booking = await paid_by_payroll(client, member)
+async def checked_in_on_credit(client: AsyncTestClient[Any], clock: Clock, member: str = "M0001") -> Any:
+    """A stay paid by holiday credit, checked in on its arrival day (the clock moved to 20 December)."""
+    headers = await login(client, member)
+    booking = await paid_by_payroll(client, headers)
     clock.advance(**TO_ARRIVAL)
     staff = await login(client, "staff")
     assert (await client.post(f"/api/bookings/{booking['id']}/check-in", headers=staff)).status_code == 200
+    return booking
+
+
+async def test_staff_end_a_stay_early_and_the_unused_nights_are_refunded(
+    client: AsyncTestClient[Any], settings: Settings, clock: Clock
+) -> None:
+    booking = await checked_in_on_credit(client, clock)
+    staff = await login(client, "staff")
     clock.advance(days=2)  # 22 December: the nights of the 22nd and 23rd are unused
     by_manager = await client.post(
         f"/api/bookings/{booking['id']}/end-early",

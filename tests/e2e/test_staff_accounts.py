@@ -11,7 +11,7 @@ from litestar.testing import AsyncTestClient
 from kernel.settings import Settings
 from tests.conftest import PASSWORD, login
 from tests.e2e.test_my_data import code_in, code_mails
-from tests.e2e.test_pages import csrf_of, page_login, post_form
+from tests.e2e.test_pages import csrf_of, flashed_once, page_login, post_form
 
 NEW_PASSWORD = "a long new password"
 OCCUPANCY = "/api/centres/{}/occupancy?from=2026-12-20&to=2026-12-21"
@@ -168,6 +168,9 @@ async def test_staff_create_and_disable_an_account_in_the_pages_in_arabic(
         follow_redirects=False,
     )
     assert created.status_code == 303, created.text
+    assert created.headers["location"] == "/staff/accounts"  # said once, not by the address
+    said = "تم إنشاء الحساب karim: أُرسل رمز تفعيله بالبريد الإلكتروني."
+    await flashed_once(client, "/staff/accounts", said)
     assert await code_mails(settings, "karim@example.org")
     one = await client.get("/staff/accounts/karim")
     assert one.status_code == 200
@@ -178,6 +181,9 @@ async def test_staff_create_and_disable_an_account_in_the_pages_in_arabic(
         {"role": "manager", "centres": "ifrane", "disabled": "on"},
     )
     assert disabled.status_code == 303
+    assert disabled.headers["location"] == "/staff/accounts/karim"
+    said = "تم الحفظ: يسري ذلك ابتداء من الطلب التالي لهذا الحساب."
+    await flashed_once(client, "/staff/accounts/karim", said)
     staff = await login(client, "staff")
     karim = (await client.get("/api/users/karim", headers=staff)).json()
     assert karim["disabled"] is True

@@ -4,6 +4,7 @@ loses nothing and sends nothing twice; a refusal is final; a rolled-back booking
 
 from __future__ import annotations
 
+import asyncio
 import io
 import uuid
 from typing import Any
@@ -23,8 +24,10 @@ from estivage.mail import mail_config
 from kernel.db import create_disposable_engine, session_factory
 from kernel.settings import Settings
 from kernel.uow import UnitOfWork
+from notifications.compose import Letter
 from notifications.domain.delivery import LEASE, MessageStatus
 from notifications.models import OutboxMessage
+from notifications.outbox import enqueue
 from notifications.transports import Outgoing
 from tests.conftest import NOW, hold, login, paid_by_payroll
 from tests.support.smtp import Inbox, deliver, free_port, later, smtp_server
@@ -217,3 +220,41 @@ async def test_staff_see_a_failed_message_and_send_it_again_and_the_member_sees_
     [sent] = (await client.get("/api/outbox?status=sent", headers=staff)).json()
     assert sent["id"] == failed["id"]
     assert len(box.messages) == 1
+
+
+async def _many(settings: Settings, count: int) -> list[str]:
+    """``count`` messages in the outbox, to as many addresses (which it returns)."""
+    addresses = [f"reader{i:02}@example.org" for i in range(count)]
+    engine = create_disposable_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            for address in addresses:
+                letter = Letter("fr", f"Message to {address}", "Bonjour,", ("Un message.",))
+                await enqueue(
+                    session, key=address, kind="test", user_id=None, recipient=address, letter=letter, now=NOW
+                )
+            await session.commit()
+    finally:
+        await engine.dispose()
+    return addresses
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+async def test_two_senders_at_once_on_postgresql_send_every_message_exactly_once(
+    settings: Settings, inbox: tuple[Inbox, int]
+) -> None:
+    box, port = inbox
+    addresses = await _many(settings, 40)
+    # Small batches, so that the two take turns claiming while the other sends.
+    sent = await asyncio.gather(
+        deliver(settings, later(NOW, seconds=1), smtp_port=port, name="one", batch=2),
+        deliver(settings, later(NOW, seconds=1), smtp_port=port, name="two", batch=2),
+    )
+    assert sum(sent) == 40
+    assert all(sent), sent  # both took part
+    assert await deliver(settings, later(NOW + LEASE, minutes=60), smtp_port=port) == 0
+    assert sorted(str(m["To"]) for m in box.messages) == addresses
+    assert len({str(m["Message-ID"]) for m in box.messages}) == 40
+    rows = await _rows(settings)
+    assert {(row.status, row.attempts) for row in rows} == {(MessageStatus.SENT, 1)}
+    assert {row.claimed_by for row in rows} == {"one", "two"}

@@ -178,6 +178,26 @@ async def test_a_dry_run_says_what_would_change_and_changes_nothing(
     assert await snapshot(settings) == before
 
 
+# Listed with a phone only (a code goes by SMS), and with neither (no code can reach them).
+PHONE_ONLY = {**NEW, "member_number": "R00002", "email": ""}
+NO_CONTACT = {**NEW, "member_number": "R00003", "first_name": "Said", "email": "", "phone": ""}
+
+
+async def test_the_dry_run_and_the_import_count_the_members_no_code_can_reach(
+    settings: Settings, tmp_path: Path
+) -> None:
+    content = roster(NEW, PHONE_ONLY, NO_CONTACT)
+    for mode in (Mode.DRY_RUN, Mode.APPLY):
+        outcome = await run(settings, tmp_path, content, mode=mode)
+        assert outcome.plan is not None
+        assert [e.member_number for e in outcome.plan.unreachable] == ["R00003"]
+    assert outcome.applied
+    # Once on file, the same file again changes nothing and still counts them.
+    again = await run(settings, tmp_path, content)
+    assert again.plan is not None
+    assert (again.plan.changes, len(again.plan.unreachable)) == (0, 1)
+
+
 async def test_the_same_file_twice_changes_nothing_the_second_time(
     settings: Settings, tmp_path: Path
 ) -> None:
@@ -287,6 +307,16 @@ async def test_the_command_says_what_it_did_and_exits_as_the_contract_says(
 
     applied = _estivage(settings, str(good))
     assert (applied.returncode, applied.stdout) == (0, "created 1, updated 0, unchanged 0, deactivated 0\n")
+
+    unreachable = tmp_path / "unreachable.csv"
+    unreachable.write_text(roster(NEW, PHONE_ONLY, NO_CONTACT), encoding="utf-8", newline="")
+    told = _estivage(settings, str(unreachable), "--dry-run")
+    assert told.returncode == 0, told.stderr
+    assert told.stdout.splitlines()[:2] == [
+        "created 2, updated 0, unchanged 1, deactivated 0",
+        "1 listed member(s) with no e-mail and no phone: no activation code can reach them",
+    ]
+    assert "no e-mail, no phone: R00003 Said El Fassi" in told.stdout
 
     bad = tmp_path / "bad.csv"
     bad.write_text(roster({**NEW, "family_size": "many"}, {**NEW, "category": "x"}), encoding="utf-8")

@@ -72,6 +72,7 @@ async def deliver(
     smtp_port: int | None = None,
     transport: Any = None,
     name: str | None = None,
+    batch: int = 50,
 ) -> int:
     """One sender's round over the test's database: to the loopback server at ``smtp_port``, to the
     given transport, or to the ``.eml`` folder; how many messages went."""
@@ -87,7 +88,7 @@ async def deliver(
             }
         else:
             chosen = transports(settings)
-        sender = Sender(session_factory(engine), chosen, clock, name=name)
+        sender = Sender(session_factory(engine), chosen, clock, name=name, batch=batch)
         try:
             return await sender.deliver_due()
         finally:

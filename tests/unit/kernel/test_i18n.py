@@ -79,6 +79,11 @@ def test_days_have_their_month_by_name_moroccan_months_in_arabic() -> None:
     assert translator("fr").join(["vendredi", "samedi"]) == "vendredi et samedi"
 
 
+def test_a_payroll_month_reads_by_its_whole_name_moroccan_in_arabic() -> None:
+    assert translator("fr").month(date(2026, 12, 1)) == "décembre 2026"
+    assert translator("ar").month(date(2027, 8, 1)) == "غشت 2027"
+
+
 def test_a_stay_reads_as_one_span_of_days() -> None:
     assert translator("fr").span(date(2026, 12, 20), date(2026, 12, 24)) == "20–24 déc. 2026"
     assert translator("ar").span(date(2027, 7, 1), date(2027, 7, 11)) == "1–11 يوليوز 2027"

@@ -3,6 +3,7 @@ centre's address and times, a waiting list's places, and Arabic laid out right t
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import UTC, date, datetime, time
 
@@ -95,3 +96,34 @@ def test_arabic_summer_letters_are_right_to_left_and_in_arabic() -> None:
     assert "القرعة الصيفية" in letter.subject
     assert "أمينة العلوي" in page
     assert "الأداء قبل" in render_text(offer(t, "", STAY, DEADLINE, PAY, after_draw=True))
+
+
+SUMMER = "https://estivage.example/summer"
+PLACES = (WaitingFacts("Al Arz", "Ifrane", "Studio", date(2027, 7, 1), date(2027, 7, 11), 3),)
+# The digest of every summer letter's fields (subject, words, facts, link, short) in both languages, as
+# written before their shared helpers (``_offer_letter``, ``_application_letter``): a change of words
+# changes it on purpose (print ``_every_letter()``'s digest and put it here), a refactoring never does.
+LETTERS_DIGEST = "3bae18f374b44233e5b3b137ba0032e4059d4e2ada219192fd0b84ef59a6989d"
+
+
+def _every_letter() -> str:
+    lines = []
+    for language in ("fr", "ar"):
+        t = translator(language)
+        for name in ("", "Amina Alaoui"):
+            lines += map(
+                repr,
+                (
+                    offer(t, name, STAY, DEADLINE, PAY, after_draw=True),
+                    offer(t, name, STAY, DEADLINE, PAY, after_draw=False),
+                    offer_reminder(t, name, STAY, DEADLINE, PAY),
+                    offer_lapsed(t, name, STAY, DEADLINE, SUMMER),
+                    waitlisted(t, name, PLACES, SUMMER),
+                    not_drawn(t, name, SUMMER),
+                ),
+            )
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def test_every_summer_letter_says_exactly_what_it_said_before_the_letters_shared_their_helpers() -> None:
+    assert _every_letter() == LETTERS_DIGEST
