@@ -21,12 +21,10 @@ from accounts.models import Member, User
 from kernel.db import create_disposable_engine, session_factory
 from kernel.settings import Settings
 from tests.conftest import NOW, login
-from tests.integration import test_mail
 from tests.support.smtp import Inbox, deliver, later
 
 PUBLIC_URL = "https://estivage.example"
 BIRTH = date(1971, 5, 2)
-inbox = test_mail.inbox  # the loopback SMTP server, as a fixture
 
 
 @pytest.fixture

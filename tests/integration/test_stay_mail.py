@@ -24,10 +24,7 @@ from kernel.settings import Settings
 from tests.conftest import NOW, Clock, login
 from tests.e2e.test_party import BABY, CHILD, SPOUSE, paid
 from tests.e2e.test_reception import checked_in_on_credit
-from tests.integration.test_mail import (
-    _speaks,
-    inbox,  # noqa: F401 - the loopback SMTP server fixture
-)
+from tests.integration.test_mail import _speaks
 from tests.integration.test_sms import Gateway, gateway  # noqa: F401 - the loopback SMS gateway fixture
 from tests.support.smtp import Inbox, deliver, later
 
@@ -60,7 +57,7 @@ async def test_a_stay_ended_early_tells_the_member_the_day_and_the_refund(
     client: AsyncTestClient[Any],
     settings: Settings,
     clock: Clock,
-    inbox: tuple[Inbox, int],  # noqa: F811 - the fixture imported above
+    inbox: tuple[Inbox, int],
 ) -> None:
     box, port = inbox
     refund = await _ended_early(client, clock, settings, "M0001", "unused_nights")
@@ -80,7 +77,7 @@ async def test_a_stay_ended_early_with_nothing_given_back_says_so_in_arabic(
     client: AsyncTestClient[Any],
     settings: Settings,
     clock: Clock,
-    inbox: tuple[Inbox, int],  # noqa: F811 - the fixture imported above
+    inbox: tuple[Inbox, int],
 ) -> None:
     box, port = inbox
     assert (await _ended_early(client, clock, settings, "M0002", "none")).amount_minor == 0
@@ -100,7 +97,7 @@ async def test_a_stay_ended_early_with_nothing_given_back_says_so_in_arabic(
 async def test_a_party_of_another_size_mails_the_new_pass_so_the_old_one_is_known_void(
     client: AsyncTestClient[Any],
     settings: Settings,
-    inbox: tuple[Inbox, int],  # noqa: F811 - the fixture imported above
+    inbox: tuple[Inbox, int],
 ) -> None:
     box, port = inbox
     await _speaks(settings, "M0001", "fr")
