@@ -9,6 +9,8 @@ from litestar.testing import AsyncTestClient
 from tests.conftest import login
 
 STAY = {"arrival": "2026-12-20", "departure": "2026-12-24", "guests": 2}
+# A tariff's or a quota's key: season, centre, unit type and member category.
+SLOT = {"season": "off-2026-2027", "centre": "ifrane", "unit_type": "studio", "category": "active"}
 
 
 async def test_staff_build_a_new_centre_that_members_can_then_book(client: AsyncTestClient[Any]) -> None:
@@ -33,13 +35,7 @@ async def test_staff_build_a_new_centre_that_members_can_then_book(client: Async
     tariff = await client.put(
         "/api/tariffs",
         headers=staff,
-        json={
-            "season": "off-2026-2027",
-            "centre": "agadir",
-            "unit_type": "studio",
-            "category": "active",
-            "nightly": {"amount_minor": 19900, "currency": "MAD"},
-        },
+        json={**SLOT, "centre": "agadir", "nightly": {"amount_minor": 19900, "currency": "MAD"}},
     )
     assert tariff.status_code == 200, tariff.text
 
@@ -87,13 +83,7 @@ async def test_a_quota_change_shows_in_availability_at_once(client: AsyncTestCli
     quota = await client.put(
         "/api/quotas",
         headers=staff,
-        json={
-            "season": "off-2026-2027",
-            "centre": "ifrane",
-            "unit_type": "studio",
-            "category": "retired",
-            "units": 2,
-        },
+        json={**SLOT, "category": "retired", "units": 2},
     )
     assert quota.status_code == 200, quota.text
     retired = await login(client, "M0005")
@@ -102,13 +92,7 @@ async def test_a_quota_change_shows_in_availability_at_once(client: AsyncTestCli
     ).json()
     assert next(o for o in offers if o["unit_type"] == "studio")["available"] == 2
     listed = (await client.get("/api/quotas", headers=staff)).json()
-    assert {
-        "season": "off-2026-2027",
-        "centre": "ifrane",
-        "unit_type": "studio",
-        "category": "retired",
-        "units": 2,
-    } in listed
+    assert {**SLOT, "category": "retired", "units": 2} in listed
 
 
 async def test_a_season_with_stay_rules_and_rotations_round_trips(client: AsyncTestClient[Any]) -> None:
@@ -185,26 +169,13 @@ async def test_bad_configuration_is_refused_with_the_field_and_changes_nothing(
     both = await client.put(
         "/api/quotas",
         headers=staff,
-        json={
-            "season": "off-2026-2027",
-            "centre": "ifrane",
-            "unit_type": "studio",
-            "category": "active",
-            "units": 2,
-            "share_bp": 100,
-        },
+        json={**SLOT, "units": 2, "share_bp": 100},
     )
     assert both.status_code == 422
     negative = await client.put(
         "/api/tariffs",
         headers=staff,
-        json={
-            "season": "off-2026-2027",
-            "centre": "ifrane",
-            "unit_type": "studio",
-            "category": "active",
-            "nightly": {"amount_minor": -1, "currency": "MAD"},
-        },
+        json={**SLOT, "nightly": {"amount_minor": -1, "currency": "MAD"}},
     )
     assert negative.status_code == 400
     centres = (await client.get("/api/centres")).json()
