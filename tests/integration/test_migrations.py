@@ -18,8 +18,7 @@ from estivage.models import Base
 from kernel.db import create_disposable_engine, session_factory
 from kernel.settings import Settings
 from tests.conftest import Clock
-from tests.e2e.test_campaigns import CODE
-from tests.e2e.test_campaigns_offers import _drawn as drawn
+from tests.e2e.test_campaigns import CODE, drawn
 from tests.e2e.test_campaigns_offers import _pay as pay
 from tests.support.databases import in_own_thread
 
