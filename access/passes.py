@@ -19,7 +19,7 @@ from access.services import add_to_feed
 from accounts.domain.identity import Identity
 from accounts.models import Member
 from booking.domain import states
-from booking.events import BookingCancelled, PartyNamed, StayNoShow
+from booking.events import BookingCancelled, PartyNamed, StayCheckedIn, StayNoShow
 from booking.services import BookingView, booking_view, own_booking
 from inventory.domain.calendar import Stay, stay_window
 from inventory.snapshot import centre_view
@@ -133,6 +133,34 @@ async def reissue_on_party_change(uow: UnitOfWork, event: PartyNamed, keys_path:
             member_id=event.member_id,
             pass_id=issued.id,
             replaced=tuple(replaced),
+        )
+    )
+
+
+async def reissue_after_no_show(uow: UnitOfWork, event: StayCheckedIn, keys_path: Path) -> None:
+    """A party recorded a no-show came after all (checked in at the desk, or let in by a gate that sent
+    its scans late): the pass the no-show revoked stays refused everywhere, and a new one is issued at
+    once, told as ``PassReissued`` so that the member gets it by mail. A handler of ``StayCheckedIn``."""
+    if not event.after_no_show:
+        return
+    session, now = uow.session, event.occurred_at
+    revoked = tuple(
+        await session.scalars(
+            select(IssuedPass.id)
+            .join(Revocation, Revocation.pass_id == IssuedPass.id)
+            .where(IssuedPass.booking_id == event.booking_id, Revocation.reason == "no_show")
+        )
+    )
+    if not revoked:  # no pass was ever out: the member's first one comes when they open the booking
+        return
+    issued = await current_pass(session, await booking_view(session, event.booking_id), keys_path, now)
+    uow.record(
+        PassReissued(
+            occurred_at=now,
+            booking_id=event.booking_id,
+            member_id=event.member_id,
+            pass_id=issued.id,
+            replaced=revoked,
         )
     )
 

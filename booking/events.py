@@ -62,11 +62,14 @@ class PartyNamed(DomainEvent):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class StayCheckedIn(DomainEvent):
-    """The stay began: at the desk (``by`` the account's role) or at the gate's first entry (``gate``)."""
+    """The stay began: at the desk (``by`` the account's role) or at the gate's first entry (``gate``).
+    ``after_no_show``: the stay had been recorded a no-show (its pass revoked) and the party came after
+    all: a new pass is due."""
 
     booking_id: uuid.UUID
     member_id: int
     by: str
+    after_no_show: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

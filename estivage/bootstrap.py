@@ -9,7 +9,14 @@ import logging
 from access import passes
 from accounts.events import AccountAccessChanged
 from accounts.tokens import AccountStates
-from booking.events import BookingCancelled, HoldsLapsed, PartyNamed, StayEndedEarly, StayNoShow
+from booking.events import (
+    BookingCancelled,
+    HoldsLapsed,
+    PartyNamed,
+    StayCheckedIn,
+    StayEndedEarly,
+    StayNoShow,
+)
 from estivage import observability
 from kernel.events import EventHandlers
 from kernel.settings import Settings
@@ -66,6 +73,11 @@ def event_handlers(
         await passes.reissue_on_party_change(uow, event, mail.keys_path)
 
     handlers.in_transaction(PartyNamed, reissue_pass)
+
+    async def pass_after_no_show(uow: UnitOfWork, event: StayCheckedIn) -> None:
+        await passes.reissue_after_no_show(uow, event, mail.keys_path)
+
+    handlers.in_transaction(StayCheckedIn, pass_after_no_show)
     mail_handlers.subscribe(handlers, mail)  # the outbox: a message row in the transaction of each event
     if account_states is not None:
         states = account_states

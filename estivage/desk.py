@@ -141,7 +141,8 @@ async def desk_lines(
     rooms = await housekeeping.states_of(session, [b.unit_id for b, _n, _m in rows])
     lines = []
     for b, number, m in rows:
-        free = await free_units_for(session, b, now) if b.status == states.CONFIRMED else ()
+        late = b.status == states.NO_SHOW  # a party that comes after its no-show is checked in too
+        free = await free_units_for(session, b, now) if b.status == states.CONFIRMED or late else ()
         party = tuple(named.get(b.id, ()))
         lines.append(DeskLine(b, number, m, party, paid.get(b.id), rooms[b.unit_id], free))
     return lines

@@ -37,8 +37,9 @@ CANCELLED, EXPIRED, NO_SHOW = BookingStatus.CANCELLED, BookingStatus.EXPIRED, Bo
 PAID = frozenset({CONFIRMED, CHECKED_IN, CHECKED_OUT, NO_SHOW})
 # A stay still to come or going on: what the desk and the gate care about.
 ACTIVE = frozenset({CONFIRMED, CHECKED_IN})
-# Nothing more happens to these.
-ENDED = frozenset({CHECKED_OUT, CANCELLED, EXPIRED, NO_SHOW})
+# Nothing more happens to these. (A no-show is not among them: its nights stay held, and a party that
+# arrives after the grace is checked in, at the desk or by the gate's entry.)
+ENDED = frozenset({CHECKED_OUT, CANCELLED, EXPIRED})
 # The stay has begun or is over at the desk: it can no longer be cancelled, only ended early by staff.
 AT_THE_DESK = frozenset({CHECKED_IN, CHECKED_OUT, NO_SHOW})
 
@@ -49,6 +50,7 @@ _TRANSITIONS: dict[tuple[str, str], BookingStatus] = {
     (CONFIRMED, "check_in"): CHECKED_IN,
     (CONFIRMED, "cancel"): CANCELLED,
     (CONFIRMED, "no_show"): NO_SHOW,
+    (NO_SHOW, "check_in"): CHECKED_IN,  # late, after the grace: the stay was paid and its nights kept
     (CHECKED_IN, "check_out"): CHECKED_OUT,
     (CHECKED_IN, "end_early"): CHECKED_OUT,
 }

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.audit import log as audit
-from accounts.domain.audit import SYSTEM, AuditKind, Subject
+from accounts.domain.audit import SYSTEM, Actor, AuditKind, Subject
 from accounts.domain.identity import MANAGER, STAFF, Identity
 from booking import repository as repo
 from booking.domain import states
@@ -62,7 +62,12 @@ async def _at_the_desk(
 
 
 def _log(
-    session: AsyncSession, actor: Identity, kind: AuditKind, booking: Booking, now: datetime, **after: object
+    session: AsyncSession,
+    actor: Identity | Actor,
+    kind: AuditKind,
+    booking: Booking,
+    now: datetime,
+    **after: object,
 ) -> None:
     audit.record(
         session,
@@ -75,26 +80,40 @@ def _log(
     )
 
 
+def _after_no_show(late: bool) -> dict[str, object]:
+    """What the audit log adds to a check-in that undoes a no-show."""
+    return {"was": states.NO_SHOW.value} if late else {}
+
+
 async def check_in(
     uow: UnitOfWork, actor: Identity, booking_id: uuid.UUID, now: datetime, unit: str | None = None
 ) -> BookingView:
     """The party arrived: from the arrival day, a confirmed stay begins; ``unit`` moves it at the desk to
-    another free unit of its type (never onto a taken night, never out of service)."""
+    another free unit of its type (never onto a taken night, never out of service). A party recorded a
+    no-show that arrives after all, on a day of its stay, is checked in too (its nights were kept) and
+    gets a new pass (``StayCheckedIn.after_no_show``)."""
     async with uow:
         session = uow.session
         view, today = await _at_the_desk(session, actor, booking_id, now)
         booking = view.booking
+        late = booking.status == states.NO_SHOW
         next_status = states.transition(booking.status, "check_in")
         check_check_in_day(booking.arrival, booking.departure, today)
         was = view.unit
         if unit is not None and unit != view.unit:
             await move_step(session, booking.id, unit, now)
-        booking.status, booking.checked_in_at = next_status, now
+        booking.status, booking.checked_in_at, booking.no_show_at = next_status, now, None
         await session.flush()
         moved = {"unit": unit} if unit is not None and unit != was else {}
-        _log(session, actor, AuditKind.BOOKING_CHECKED_IN, booking, now, **moved)
+        _log(session, actor, AuditKind.BOOKING_CHECKED_IN, booking, now, **moved, **_after_no_show(late))
         uow.record(
-            StayCheckedIn(occurred_at=now, booking_id=booking.id, member_id=booking.member_id, by=actor.role)
+            StayCheckedIn(
+                occurred_at=now,
+                booking_id=booking.id,
+                member_id=booking.member_id,
+                by=actor.role,
+                after_no_show=late,
+            )
         )
         checked_in = await get_booking(session, actor, booking_id)  # read before the commit: the new unit
         await uow.commit()
@@ -188,7 +207,12 @@ async def check_in_at_gate(
 ) -> list[uuid.UUID]:
     """A step of storing a centre's gate scans (no commit): each confirmed stay whose first granted entry
     falls on one of its days (in the centre's ``time_zone``) is checked in at that instant. ``entries``
-    are (booking id, scanned at)."""
+    are (booking id, scanned at).
+
+    A stay the worker or the desk recorded a no-show is checked in as well when a gate granted its pass
+    on a day of the stay: a gate that was offline sends its scans late, and the party it let in is on
+    site (its nights were kept); the no-show is undone in the audit log and a new pass is due, the old
+    one having been revoked with the no-show."""
     first: dict[uuid.UUID, datetime] = {}
     for booking_id, at in entries:
         if booking_id not in first or at < first[booking_id]:
@@ -197,7 +221,9 @@ async def check_in_at_gate(
         return []
     session = uow.session
     bookings = await session.scalars(
-        select(Booking).where(Booking.id.in_(first), Booking.status == states.CONFIRMED).with_for_update()
+        select(Booking)
+        .where(Booking.id.in_(first), Booking.status.in_((states.CONFIRMED, states.NO_SHOW)))
+        .with_for_update()
     )
     checked: list[uuid.UUID] = []
     for booking in bookings:
@@ -205,9 +231,19 @@ async def check_in_at_gate(
         day = local_today(at, time_zone)
         if not booking.arrival <= day < booking.departure:
             continue
-        booking.status, booking.checked_in_at = states.CHECKED_IN, at
+        late = booking.status == states.NO_SHOW
+        booking.status, booking.checked_in_at, booking.no_show_at = states.CHECKED_IN, at, None
+        if late:
+            undone = {"by": "gate", "was": states.NO_SHOW.value}
+            _log(session, SYSTEM, AuditKind.BOOKING_CHECKED_IN, booking, at, **undone)
         uow.record(
-            StayCheckedIn(occurred_at=at, booking_id=booking.id, member_id=booking.member_id, by="gate")
+            StayCheckedIn(
+                occurred_at=at,
+                booking_id=booking.id,
+                member_id=booking.member_id,
+                by="gate",
+                after_no_show=late,
+            )
         )
         checked.append(booking.id)
     await session.flush()

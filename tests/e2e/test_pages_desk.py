@@ -102,6 +102,17 @@ async def test_the_desk_checks_in_moves_marks_a_no_show_and_checks_out_from_the_
     assert (await client.get(f"/api/bookings/{second['booking_id']}", headers=staff)).json()[
         "status"
     ] == "no_show"
+    # The family comes after all, later that day: the desk checks it in (its nights were kept).
+    late_row = row(table((await client.get(DESK)).text, "arrivals"), second["booking_id"])
+    assert "Enregistrer l’arrivée : arrivé en retard" in late_row, late_row
+    assert f'id="no-show-{second["booking_id"]}"' not in late_row
+    late = await post_form(
+        client, DESK, f"/manage/ifrane/bookings/{second['booking_id']}/check-in", {"day": "2026-12-20"}
+    )
+    assert late.status_code == 303, late.text
+    assert (await client.get(f"/api/bookings/{second['booking_id']}", headers=staff)).json()[
+        "status"
+    ] == "checked_in"
 
     departures = "/manage/ifrane?day=2026-12-24"
     leaving = row(table((await client.get(departures)).text, "departures"), first["booking_id"])

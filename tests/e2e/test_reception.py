@@ -4,7 +4,7 @@ the worker's no-shows after the grace, and an out-of-service unit never sold."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from litestar.testing import AsyncTestClient
@@ -110,7 +110,7 @@ async def test_a_stay_nobody_claims_is_a_no_show_at_the_desk_or_after_the_grace(
     marked = await client.post(f"/api/bookings/{at_desk['id']}/no-show", headers=desk)
     assert marked.status_code == 200, marked.text
     assert marked.json()["status"] == "no_show"
-    assert (await client.post(f"/api/bookings/{at_desk['id']}/check-in", headers=desk)).status_code == 409
+    assert (await client.post(f"/api/bookings/{at_desk['id']}/no-show", headers=desk)).status_code == 409
 
     engine = create_disposable_engine(settings.database_url)
     sessions = session_factory(engine)
@@ -272,3 +272,68 @@ async def test_a_no_show_stays_pass_goes_on_the_gates_revocation_feed(
     feed = (await client.get("/api/access/revocations", headers=gate)).json()["revoked"]
     assert sorted(feed) == sorted([at_desk["pass_id"], by_worker["pass_id"]])
     assert kept["pass_id"] not in feed
+
+
+async def _worker_no_shows(client: AsyncTestClient[Any], settings: Settings, now: datetime) -> int:
+    """The worker's round of no-shows at ``now``, with the app's own handlers (estivage.bootstrap)."""
+    engine = create_disposable_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            return await record_due_no_shows(UnitOfWork(session, client.app.state.event_handlers), now)
+    finally:
+        await engine.dispose()
+
+
+async def _new_pass_after_no_show(client: AsyncTestClient[Any], stay: dict[str, Any], gate: Any) -> None:
+    """The stay is checked in, its old pass stays refused at the gates, a new one is out and mailed."""
+    staff = await login(client, "staff")
+    read = (await client.get(f"/api/bookings/{stay['booking_id']}", headers=staff)).json()
+    assert read["status"] == "checked_in", read
+    new = await client.get(f"/api/bookings/{stay['booking_id']}/pass", headers=stay["member"])
+    assert new.status_code == 200, new.text
+    assert new.json()["pass_id"] != stay["pass_id"]
+    feed = (await client.get("/api/access/revocations", headers=gate)).json()["revoked"]
+    assert stay["pass_id"] in feed
+    assert new.json()["pass_id"] not in feed
+    mailed = (await client.get("/api/outbox", headers=staff)).json()
+    reissued = [m for m in mailed if m["kind"] == "pass_reissued"]
+    assert len(reissued) == 1, mailed
+
+
+async def test_a_party_that_comes_after_its_no_show_is_checked_in_at_the_desk_with_a_new_pass(
+    client: AsyncTestClient[Any], settings: Settings, clock: Clock
+) -> None:
+    """The worker recorded the no-show after the grace (22 December); the family arrives that day, within
+    its stay (20–24 December): its nights were kept, the desk checks it in, and a new pass is mailed."""
+    stay = await _stay(client, "M0001")
+    _device_id, gate = await _device(client)
+    clock.advance(days=TO_ARRIVAL["days"] + 2)
+    assert await _worker_no_shows(client, settings, clock.now) == 1
+    desk = await login(client, "manager-ifrane")
+    checked = await client.post(f"/api/bookings/{stay['booking_id']}/check-in", headers=desk)
+    assert checked.status_code == 200, checked.text
+    await _new_pass_after_no_show(client, stay, gate)
+    clock.advance(days=2)  # 24 December: the departure day, no longer a day of the stay
+    late = await _stay(client, "M0002", arrival="2026-12-27", departure="2026-12-29")
+    clock.advance(days=5)
+    assert await _worker_no_shows(client, settings, clock.now) == 1
+    refused = await client.post(f"/api/bookings/{late['booking_id']}/check-in", headers=desk)
+    assert refused.status_code == 409, refused.text
+
+
+async def test_a_gate_that_sends_its_scans_after_the_no_show_checks_the_party_in_with_a_new_pass(
+    client: AsyncTestClient[Any], settings: Settings, clock: Clock
+) -> None:
+    """A gate offline since the family's entry on 20 December sends its scans on the 22nd, after the
+    worker's no-show: the party the gate let in is on site, the stay is checked in at the entry."""
+    stay = await _stay(client, "M0001")
+    _device_id, gate = await _device(client)
+    clock.advance(days=TO_ARRIVAL["days"] + 2)
+    assert await _worker_no_shows(client, settings, clock.now) == 1
+    entered = {**_scan(stay["pass_id"], "in"), "scanned_at": "2026-12-20T15:05:00+01:00"}
+    stored = await client.post("/api/access/scans", headers=gate, json={"events": [entered]})
+    assert stored.status_code == 200, stored.text
+    staff = await login(client, "staff")
+    read = (await client.get(f"/api/bookings/{stay['booking_id']}", headers=staff)).json()
+    assert read["checked_in_at"].startswith("2026-12-20T14:05:00"), read
+    await _new_pass_after_no_show(client, stay, gate)
