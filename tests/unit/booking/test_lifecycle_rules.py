@@ -25,6 +25,7 @@ NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
         ("confirmed", "cancel", "cancelled"),
         ("confirmed", "no_show", "no_show"),
         ("checked_in", "check_out", "checked_out"),
+        ("no_show", "check_in", "checked_in"),
     ],
 )
 def test_the_allowed_transitions(state: str, event: str, after: str) -> None:
@@ -40,7 +41,7 @@ def test_the_allowed_transitions(state: str, event: str, after: str) -> None:
         ("checked_in", "cancel"),
         ("checked_out", "cancel"),
         ("held", "check_in"),
-        ("no_show", "check_in"),
+        ("no_show", "cancel"),
         ("cancelled", "cancel"),
     ],
 )
