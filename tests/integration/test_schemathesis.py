@@ -8,7 +8,6 @@ Bounded so that CI stays fast: a fixed number of examples per operation, no shri
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections import Counter
 from collections.abc import Iterator
@@ -23,10 +22,9 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
-from estivage.app import create_app
 from kernel.settings import Settings
 from tests.conftest import PASSWORD, Clock, login
-from tests.support.live import live_server
+from tests.support.live import fuzzed_app, live_server
 
 # CI's budget; ESTIVAGE_FUZZ_SCALE=N multiplies it for a wider local sweep (docs/security.md).
 _SCALE = max(1, int(os.environ.get("ESTIVAGE_FUZZ_SCALE", "1")))
@@ -45,8 +43,7 @@ def backend() -> str:
 
 @pytest.fixture
 def base_url(settings: Settings, clock: Clock) -> Iterator[str]:
-    app = create_app(dataclasses.replace(settings, login_attempts_per_minute=100_000), clock=clock)
-    with live_server(app) as url:
+    with live_server(fuzzed_app(settings, clock)) as url:
         yield url
 
 

@@ -28,11 +28,10 @@ from hypothesis import HealthCheck, Phase, seed, settings
 from hypothesis.errors import Flaky
 from schemathesis import GenerationMode
 
-from estivage.app import create_app
 from kernel.settings import Settings
 from tests.conftest import Clock
 from tests.integration.test_schemathesis import _SCALE, CHECKS, _token
-from tests.support.live import live_server
+from tests.support.live import fuzzed_app, live_server
 
 SCENARIOS = 25 * _SCALE
 STEPS = 10
@@ -124,8 +123,7 @@ def backend() -> str:
 
 @pytest.fixture
 def base_url(settings: Settings, clock: Clock) -> Iterator[str]:
-    app = create_app(dataclasses.replace(settings, login_attempts_per_minute=100_000), clock=clock)
-    with live_server(app) as url:
+    with live_server(fuzzed_app(settings, clock)) as url:
         yield url
 
 

@@ -195,6 +195,28 @@ def _stay() -> dict[str, Any]:
     }
 
 
+def _enrolled_gate(base: str, token: str, state: Path) -> list[str]:
+    """A gate agent enrolled on ``base`` with a device token: its command line, to run its commands."""
+    agent = [sys.executable, "-m", "gateway_agent", "--state", str(state)]
+    enrolled = subprocess.run(
+        [*agent, "enroll", "--server", base, "--token", token],
+        capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert enrolled.returncode == 0, enrolled.stderr
+    return agent
+
+
+def _scan_during_the_stay(agent: list[str], payload: str) -> str:
+    """The gate's decision on a pass scanned the day after the stay's arrival."""
+    during = datetime.fromisoformat(_stay()["arrival"] + "T10:00:00+01:00") + timedelta(days=1)
+    scanned = subprocess.run(
+        [*agent, "--now", during.isoformat(), "scan", payload],
+        capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert scanned.returncode == 0, (scanned.stdout, scanned.stderr)
+    return str(json.loads(scanned.stdout)["decision"])
+
+
 def _login(http: httpx.Client, username: str) -> dict[str, str]:
     answer = http.post("/api/auth/token", json={"username": username, "password": PASSWORD})
     assert answer.status_code == 200, answer.text
@@ -223,19 +245,8 @@ def test_the_whole_path_through_nginx_two_replicas_and_the_worker(topology: Topo
         staff = _login(http, "staff")
         device = http.post("/api/access/devices", json={"centre": "ifrane", "name": "Entrée"}, headers=staff)
         assert device.status_code == 201, device.text
-        state = tmp_path / "gate"
-        agent = [sys.executable, "-m", "gateway_agent", "--state", str(state)]
-        enrolled = subprocess.run(
-            [*agent, "enroll", "--server", topology.base, "--token", device.json()["token"]],
-            capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
-        )  # fmt: skip
-        assert enrolled.returncode == 0, enrolled.stderr
-        during = datetime.fromisoformat(_stay()["arrival"] + "T10:00:00+01:00") + timedelta(days=1)
-        scanned = subprocess.run(
-            [*agent, "--now", during.isoformat(), "scan", issued.json()["payload"]],
-            capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
-        )  # fmt: skip
-        assert json.loads(scanned.stdout)["decision"] == "granted", scanned.stdout
+        agent = _enrolled_gate(topology.base, device.json()["token"], tmp_path / "gate")
+        assert _scan_during_the_stay(agent, issued.json()["payload"]) == "granted"
         synced = subprocess.run([*agent, "sync"], capture_output=True, text=True, timeout=60, check=False)
         assert synced.returncode == 0
         assert json.loads(synced.stdout.splitlines()[-1])["synced"] is True
@@ -312,18 +323,8 @@ def test_a_card_payment_through_localstripe_confirms_by_its_webhook_through_ngin
         staff = _login(http, "staff")
         device = http.post("/api/access/devices", json={"centre": "ifrane", "name": "Entrée"}, headers=staff)
         assert device.status_code == 201, device.text
-    agent = [sys.executable, "-m", "gateway_agent", "--state", str(tmp_path / "gate")]
-    enrolled = subprocess.run(
-        [*agent, "enroll", "--server", topology.base, "--token", device.json()["token"]],
-        capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
-    )  # fmt: skip
-    assert enrolled.returncode == 0, enrolled.stderr
-    during = datetime.fromisoformat(_stay()["arrival"] + "T10:00:00+01:00") + timedelta(days=1)
-    scanned = subprocess.run(
-        [*agent, "--now", during.isoformat(), "scan", issued.json()["payload"]],
-        capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
-    )  # fmt: skip
-    assert (scanned.returncode, json.loads(scanned.stdout)["decision"]) == (0, "granted"), scanned.stdout
+    agent = _enrolled_gate(topology.base, device.json()["token"], tmp_path / "gate")
+    assert _scan_during_the_stay(agent, issued.json()["payload"]) == "granted"
     # The webhook came in through nginx, and was answered 200.
     access_log = (tmp_path / "access.log").read_text()
     webhooks = re.findall(r'"POST /api/payments/stripe/webhook HTTP/1.1" (\d+)', access_log)
@@ -446,19 +447,8 @@ def test_a_dump_restored_into_a_fresh_database_serves_the_same_bookings_and_pass
                 device = http.post(
                     "/api/access/devices", json={"centre": "ifrane", "name": "Entrée"}, headers=staff
                 ).json()
-                agent = [sys.executable, "-m", "gateway_agent", "--state", str(tmp_path / "gate")]
-                base = f"http://127.0.0.1:{port}"
-                enrolled = subprocess.run(
-                    [*agent, "enroll", "--server", base, "--token", device["token"]],
-                    capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
-                )  # fmt: skip
-                assert enrolled.returncode == 0, enrolled.stderr
-                during = datetime.fromisoformat(_stay()["arrival"] + "T10:00:00+01:00") + timedelta(days=1)
-                scanned = subprocess.run(
-                    [*agent, "--now", during.isoformat(), "scan", issued["payload"]],
-                    capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
-                )  # fmt: skip
-                assert json.loads(scanned.stdout)["decision"] == "granted", scanned.stdout
+                agent = _enrolled_gate(f"http://127.0.0.1:{port}", device["token"], tmp_path / "gate")
+                assert _scan_during_the_stay(agent, issued["payload"]) == "granted"
         finally:
             _kill(server)
     finally:

@@ -7,6 +7,7 @@ Running the server in-process keeps test-only switches (such as the allocation l
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import socket
 import threading
 import time
@@ -14,6 +15,10 @@ from collections.abc import Iterator
 
 import uvicorn
 from litestar import Litestar
+
+from estivage.app import create_app
+from kernel.clock import Clock
+from kernel.settings import Settings
 
 
 @contextlib.contextmanager
@@ -42,3 +47,9 @@ def live_server(app: Litestar, port: int | None = None) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=20)
         sock.close()
+
+
+def fuzzed_app(settings: Settings, clock: Clock) -> Litestar:
+    """The app the schemathesis tests send thousands of requests to, each example logging in: the login
+    limit per address lifted (the suite's own tests of that limit keep it)."""
+    return create_app(dataclasses.replace(settings, login_attempts_per_minute=100_000), clock=clock)
