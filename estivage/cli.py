@@ -61,7 +61,7 @@ def _serve(host: str, port: int, workers: int, graceful_seconds: int = 25) -> No
     configure_logging(settings.log_format)
     prepare_multiprocess_metrics(workers)  # before the workers start: they inherit the directory
     uvicorn.run(
-        "estivage.app:create_app",
+        "estivage.app:serve_app",
         factory=True,
         host=host,
         port=port,
