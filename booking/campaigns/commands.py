@@ -34,13 +34,17 @@ class WeightsIn(msgspec.Struct, forbid_unknown_fields=True):
     reference_salary_scale: Weight | None = None
 
 
+# How long a summer offer stays open when staff do not say (the API's and the staff page's default).
+OFFER_VALIDITY_HOURS = 72
+
+
 class CampaignIn(msgspec.Struct, forbid_unknown_fields=True):
     """A new summer campaign for a season: the applications deadline, how long an offer stays open, quotas
     per category, score weights and centres."""
 
     season: Annotated[str, msgspec.Meta(min_length=1, max_length=48)]
     applications_close_at: Instant
-    offer_validity_hours: Annotated[int, msgspec.Meta(ge=1, le=24 * 60)] = 72
+    offer_validity_hours: Annotated[int, msgspec.Meta(ge=1, le=24 * 60)] = OFFER_VALIDITY_HOURS
     reserved_percent: dict[Category, Percent] = msgspec.field(default_factory=dict)
     weights: WeightsIn | None = None
     centres: Centres | None = None

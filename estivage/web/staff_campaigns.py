@@ -253,7 +253,10 @@ class StaffCampaignPages(Controller):
     ) -> Template:
         line = await campaign_line(session, code)
         close_on = line.season.starts_on - timedelta(days=60)
-        defaults = {"applications_close_on": close_on.isoformat(), "offer_validity_hours": "72"}
+        defaults = {
+            "applications_close_on": close_on.isoformat(),
+            "offer_validity_hours": str(campaign_commands.OFFER_VALIDITY_HOURS),
+        }
         return page(
             request,
             "staff_campaign.html",
@@ -296,7 +299,9 @@ class StaffCampaignPages(Controller):
                 {
                     "season": code,
                     "applications_close_at": closes,
-                    "offer_validity_hours": 72 if hours is None else hours,
+                    "offer_validity_hours": campaign_commands.OFFER_VALIDITY_HOURS
+                    if hours is None
+                    else hours,
                     "reserved_percent": {"retired": retired} if retired else {},
                 },
                 campaign_commands.CampaignIn,
