@@ -51,6 +51,7 @@ from estivage.stores import store_registry, store_state
 from estivage.web import csrf_middleware, template_config, web_handlers
 from estivage.web.flash import flash_plugin, flash_session
 from estivage.web.kpis import KpiController
+from inventory import changes
 from inventory.controllers import CentreController, SeasonController
 from kernel.clock import Clock, utc_now
 from kernel.db import create_engine, session_factory, without_transaction
@@ -185,7 +186,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         ],
         template_config=templates,
         on_app_init=[jwt.on_app_init],
-        lifespan=[in_app_sender(settings, engine)] if settings.mail_in_app else [],
+        lifespan=[
+            lambda _app: changes.listening(engine),  # inventory changes heard from PostgreSQL
+            *([in_app_sender(settings, engine)] if settings.mail_in_app else []),
+        ],
         stores=stores,
         state=State(
             {

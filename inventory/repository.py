@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Table, and_, bindparam, or_, select
@@ -63,6 +64,7 @@ _VERSION_AND_TAKEN_NIGHTS = (
         _STAY_NIGHTS.c.unit_id,
         _STAY_NIGHTS.c.night,
         _STAY_NIGHTS.c.category,
+        _STAY_NIGHTS.c.hold_expires_at,
     )
     .select_from(
         _VERSIONS.outerjoin(
@@ -82,21 +84,33 @@ _VERSION_AND_TAKEN_NIGHTS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class TakenWithVersion:
+    """``taken_nights`` with the inventory version read by the same statement (None: no version row)
+    and the first moment one of the holds read lapses (None: none will)."""
+
+    version: int | None
+    taken: dict[int, list[TakenNight]]
+    first_lapse: datetime | None
+
+
 async def taken_nights_with_version(
     session: AsyncSession, unit_type_ids: Sequence[int], first: date, end: date, now: datetime
-) -> tuple[int | None, dict[int, list[TakenNight]]]:
-    """``taken_nights`` and the inventory version read by the same statement, for a caller that holds
-    a configuration snapshot and must know it is still current (None: no version row)."""
+) -> TakenWithVersion:
+    """For a caller that holds a configuration snapshot and must know it is still current."""
     taken: dict[int, list[TakenNight]] = defaultdict(list)
     version: int | None = None
+    first_lapse: datetime | None = None
     parameters = {"unit_type_ids": list(unit_type_ids), "first": first, "end": end, "now": now}
-    for row_version, unit_type_id, unit_id, night, category in await session.execute(
+    for row_version, unit_type_id, unit_id, night, category, lapses in await session.execute(
         _VERSION_AND_TAKEN_NIGHTS, parameters
     ):
         version = row_version
         if unit_type_id is not None:
             taken[unit_type_id].append(TakenNight(unit_id, night, category))
-    return version, taken
+        if lapses is not None and (first_lapse is None or lapses < first_lapse):
+            first_lapse = lapses
+    return TakenWithVersion(version, dict(taken), first_lapse)
 
 
 async def taken_nights(

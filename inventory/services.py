@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inventory import changes
 from inventory import repository as repo
 from inventory.domain.availability import TakenNight, free_units
 from inventory.domain.calendar import SeasonRule, Stay, check_dates, direct_booking_seasons, local_today
@@ -71,12 +72,25 @@ async def search_stay(
     if last is not None:
         with contextlib.suppress(DomainError):  # judged again below on the current configuration
             stay, season_of_night, fitting = _fitting(last, request)
-            version, taken = await repo.taken_nights_with_version(
-                session, [t.id for t in fitting], stay.arrival, stay.departure, now
-            )
-            if version == last.version:
-                return _offers(last, request, stay, season_of_night, fitting, taken)
+            read = await _taken_now(session, [t.id for t in fitting], stay, now)
+            if read.version == last.version:
+                return _offers(last, request, stay, season_of_night, fitting, read.taken)
     return await _search(session, await centre_view(session, centre_code), request)
+
+
+async def _taken_now(
+    session: AsyncSession, type_ids: list[int], stay: Stay, now: datetime
+) -> repo.TakenWithVersion | changes.Kept:
+    """The nights taken of these types for the stay, with the inventory version: as read a moment ago
+    while nothing has changed since (``inventory.changes``), else from the database."""
+    heard = changes.heard(session.get_bind())
+    key = (tuple(type_ids), stay.arrival, stay.departure)
+    if (kept := heard.recall(key, now)) is not None:
+        return kept
+    stamp = heard.stamp(key)
+    read = await repo.taken_nights_with_version(session, type_ids, stay.arrival, stay.departure, now)
+    heard.keep(key, stamp, read.version, read.taken, now, read.first_lapse)
+    return read
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,158 @@
+"""The nights taken are kept in memory between changes (inventory/changes.py), on PostgreSQL: a search
+asked again does not read them again, and whatever frees a unit — a cancellation on another replica, a
+hold running out, a write the listener could not hear — is offered again at once.
+
+Three bungalows at Ifrane: M0001, M0002 and M0003 take them; M0004 is then refused (409 sold out), and
+that refusal is the kept read the tests then try to make stale.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
+
+import asyncpg
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import Engine, event
+
+from estivage.app import create_app
+from kernel.settings import Settings
+from tests.conftest import Clock, available, hold, login
+
+pytestmark = pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+
+BUNGALOW = {"unit_type": "bungalow", "guests": 4}
+
+
+@contextmanager
+def reads_of_taken_nights() -> Iterator[list[str]]:
+    """The statements of this process that read the nights taken."""
+    seen: list[str] = []
+
+    def look(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.startswith("SELECT") and "stay_nights" in statement:
+            seen.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", look)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", look)
+
+
+async def sell_out(client: AsyncTestClient[Litestar]) -> list[str]:
+    """The three bungalows held by M0001..M0003; their bookings' ids."""
+    ids = []
+    for username in ("M0001", "M0002", "M0003"):
+        response = await hold(client, await login(client, username), **BUNGALOW)
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["id"])
+    return ids
+
+
+async def refused(client: AsyncTestClient[Litestar], headers: dict[str, str]) -> bool:
+    response = await hold(client, headers, **BUNGALOW)
+    assert response.status_code in (201, 409), response.text
+    return response.status_code == 409
+
+
+async def held_within(client: AsyncTestClient[Litestar], headers: dict[str, str], seconds: float) -> bool:
+    """Whether M0004's hold succeeds within `seconds` (a notification crosses processes in milliseconds;
+    the kept read would otherwise stand for half a minute)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while await refused(client, headers):
+        if loop.time() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+@asynccontextmanager
+async def replica(settings: Settings, clock: Clock) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=create_app(settings, clock=clock)) as client:
+        yield client
+
+
+async def test_a_search_asked_again_reads_the_nights_taken_once(client: AsyncTestClient[Litestar]) -> None:
+    member = await login(client, "M0001")
+    assert await available(client, member, **BUNGALOW) == 3  # the centre's configuration is loaded
+    with reads_of_taken_nights() as reads:
+        assert [await available(client, member, **BUNGALOW) for _ in range(4)] == [3, 3, 3, 3]
+    assert len(reads) == 1, reads
+    # A hold here changes it: the next search reads again and shows one fewer.
+    assert (await hold(client, await login(client, "M0002"), **BUNGALOW)).status_code == 201
+    assert await available(client, member, **BUNGALOW) == 2
+
+
+async def test_a_cancellation_on_another_replica_is_offered_at_once(settings: Settings, clock: Clock) -> None:
+    async with replica(settings, clock) as first, replica(settings, clock) as second:
+        held = await sell_out(first)
+        latecomer = await login(second, "M0004")
+        assert await refused(second, latecomer)
+        assert await refused(second, latecomer)  # the kept refusal
+        cancelled = await first.post(f"/api/bookings/{held[0]}/cancel", headers=await login(first, "M0001"))
+        assert cancelled.status_code == 200, cancelled.text
+        assert await held_within(second, latecomer, seconds=2)
+
+
+async def test_a_hold_that_runs_out_frees_its_unit_at_once(
+    client: AsyncTestClient[Litestar], clock: Clock
+) -> None:
+    await sell_out(client)
+    latecomer = await login(client, "M0004")
+    assert await refused(client, latecomer)
+    clock.advance(minutes=15)  # the demo policy's hold time: the three holds lapse this very instant
+    assert (await hold(client, latecomer, **BUNGALOW)).status_code == 201
+
+
+def plain_connection(settings: Settings) -> Any:
+    """A connection of no SQLAlchemy engine of this process: what another program writes through it,
+    only the database's notification can tell the server."""
+    return asyncpg.connect(settings.database_url.replace("postgresql+asyncpg://", "postgresql://"))
+
+
+async def give_back(settings: Settings, booking_id: str) -> None:
+    """Another program gives a bungalow back."""
+    other = await plain_connection(settings)
+    try:
+        async with other.transaction():
+            await other.execute("UPDATE bookings SET status = 'cancelled' WHERE id = $1::uuid", booking_id)
+            await other.execute("DELETE FROM stay_nights WHERE booking_id = $1::uuid", booking_id)
+    finally:
+        await other.close()
+
+
+async def test_a_unit_another_program_gives_back_is_offered_at_once(
+    client: AsyncTestClient[Litestar], settings: Settings
+) -> None:
+    held = await sell_out(client)
+    latecomer = await login(client, "M0004")
+    assert await refused(client, latecomer)
+    await give_back(settings, held[0])
+    assert await held_within(client, latecomer, seconds=2)
+
+
+async def test_nothing_kept_is_trusted_while_the_listener_is_lost(
+    client: AsyncTestClient[Litestar], settings: Settings
+) -> None:
+    held = await sell_out(client)
+    latecomer = await login(client, "M0004")
+    other = await plain_connection(settings)
+    try:
+        cut = await other.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+        )
+    finally:
+        await other.close()
+    assert cut >= 1
+    await asyncio.sleep(0.2)  # the server sees its listening connection close (it opens another in 1 s)
+    # Refused while deaf: read from the database, and not kept, since nothing would say when it changes.
+    assert await refused(client, latecomer)
+    await give_back(settings, held[0])
+    assert (await hold(client, latecomer, **BUNGALOW)).status_code == 201
