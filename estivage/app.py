@@ -35,6 +35,7 @@ from booking.controllers import (
 from booking.reception.controllers import ReceptionController
 from booking.searches import SearchLog
 from estivage import bootstrap, observability
+from estivage.account_feed import account_feed
 from estivage.admission import admission
 from estivage.desk import DeskController
 from estivage.mail import in_app_sender, mail_config
@@ -134,8 +135,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
     )
     auth_controller = make_auth_controller(jwt, settings)
     stores = store_registry(settings)
+    feed = account_feed(settings)  # with Redis: accounts' states kept in this process's memory too
     account_states = AccountStates(
-        session_factory(without_transaction(engine)), stores.get("accounts"), clock, settings.token_minutes
+        session_factory(without_transaction(engine)),
+        stores.get("accounts"),
+        clock,
+        settings.token_minutes,
+        feed,
     )
     handlers: list[Any] = [
         ready,
@@ -189,6 +195,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         lifespan=[
             lambda _app: changes.listening(engine),  # inventory changes heard from PostgreSQL
             *([in_app_sender(settings, engine)] if settings.mail_in_app else []),
+            *([feed.listening] if feed is not None else []),
         ],
         stores=stores,
         state=State(

@@ -47,7 +47,7 @@ STORE_DEGRADED = Gauge(
 
 logger = structlog.get_logger("estivage.stores")
 
-_FAILURES = (RedisError, OSError, TimeoutError)
+FAILURES = (RedisError, OSError, TimeoutError)
 
 
 class StoreHealth:
@@ -101,7 +101,7 @@ class DegradingStore(NamespacedStore):
         if self.health.usable():
             try:
                 await self.inner.set(key, value, expires_in)
-            except _FAILURES as error:
+            except FAILURES as error:
                 self.health.failed("set", error)
             else:
                 self.health.succeeded()
@@ -111,7 +111,7 @@ class DegradingStore(NamespacedStore):
             return None
         try:
             value = await self.inner.get(key, renew_for)
-        except _FAILURES as error:
+        except FAILURES as error:
             self.health.failed("get", error)
             return None
         self.health.succeeded()
@@ -121,14 +121,14 @@ class DegradingStore(NamespacedStore):
         if self.health.usable():
             try:
                 await self.inner.delete(key)
-            except _FAILURES as error:
+            except FAILURES as error:
                 self.health.failed("delete", error)
 
     async def delete_all(self) -> None:
         if self.health.usable():
             try:
                 await self.inner.delete_all()
-            except _FAILURES as error:
+            except FAILURES as error:
                 self.health.failed("delete_all", error)
 
     async def exists(self, key: str) -> bool:
@@ -136,7 +136,7 @@ class DegradingStore(NamespacedStore):
             return False
         try:
             return await self.inner.exists(key)
-        except _FAILURES as error:
+        except FAILURES as error:
             self.health.failed("exists", error)
             return False
 
@@ -145,7 +145,7 @@ class DegradingStore(NamespacedStore):
             return None
         try:
             return await self.inner.expires_in(key)
-        except _FAILURES as error:
+        except FAILURES as error:
             self.health.failed("expires_in", error)
             return None
 
@@ -153,21 +153,25 @@ class DegradingStore(NamespacedStore):
         """Reach the real store now, whatever the skip window says (readiness asks this)."""
         try:
             await self.inner.exists("readiness-probe")
-        except _FAILURES as error:
+        except FAILURES as error:
             self.health.failed("probe", error)
             return False
         self.health.succeeded()
         return True
 
 
-def redis_store(url: str, namespace: str) -> RedisStore:
-    client = Redis.from_url(
+def redis_client(url: str) -> Redis:
+    client: Redis = Redis.from_url(
         url,
         socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
         socket_timeout=SOCKET_TIMEOUT_SECONDS,
         decode_responses=False,
     )
-    return RedisStore(client, namespace=namespace, handle_client_shutdown=True)
+    return client
+
+
+def redis_store(url: str, namespace: str) -> RedisStore:
+    return RedisStore(redis_client(url), namespace=namespace, handle_client_shutdown=True)
 
 
 def store_registry(settings: Settings) -> StoreRegistry:

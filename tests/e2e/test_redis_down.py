@@ -24,6 +24,7 @@ from litestar.testing import AsyncTestClient
 from estivage.app import create_app
 from kernel.settings import Settings
 from tests.conftest import Clock, hold, login
+from tests.e2e.test_replicas import me, replicas, wait_until
 from tests.support.servers import closed_port, free_port
 
 
@@ -175,6 +176,33 @@ async def test_redis_stopping_mid_run_degrades_and_recovers_without_a_5xx(
             client, {**member, "Idempotency-Key": "k-2"}, arrival="2027-01-10", departure="2027-01-13"
         )
         assert replayed.headers.get("idempotent-replayed") == "true"
+
+
+async def test_with_redis_stopping_a_logout_holds_on_every_replica_through_the_database(
+    settings: Settings, clock: Clock, redis_process: RedisProcess
+) -> None:
+    """The replicas keep accounts in memory only while they hear Redis (issue 21): when it stops, they
+    read the database again, so a logout that could not be published still holds everywhere."""
+    async with replicas(dataclasses.replace(settings, redis_url=redis_process.url), clock) as (one, other):
+        phone, tablet = await login(one, "M0001"), await login(one, "M0001")
+        for replica in (one, other):
+            assert await me(replica, phone) == 200  # now kept in each replica's memory
+
+        redis_process.kill()
+        started = time.monotonic()
+        wait_until(False, one, other)
+        assert time.monotonic() - started < 1.0  # a closed connection is seen at once, not after pings
+        assert await me(other, phone) == 200  # from the database
+        assert (await one.post("/api/auth/logout", headers=phone)).status_code == 204  # nothing published
+        assert await me(other, phone) == 401
+        assert await me(one, phone) == 401
+        assert await me(other, tablet) == 200
+
+        redis_process.start()
+        wait_until(True, one, other)  # subscribed again (memory cleared: messages may have been missed)
+        assert await me(other, tablet) == 200
+        assert (await one.post("/api/auth/logout", headers=tablet)).status_code == 204
+        assert await me(other, tablet) == 401
 
 
 @contextlib.contextmanager
