@@ -37,6 +37,7 @@ from booking.searches import SearchLog
 from estivage import bootstrap, observability
 from estivage.account_feed import account_feed
 from estivage.admission import admission
+from estivage.dependencies import resolve_dependencies_in_turn
 from estivage.desk import DeskController
 from estivage.mail import in_app_sender, mail_config
 from estivage.openapi import DescribedSchemas, OfflineSwaggerPlugin, ProblemAwareJsonPlugin
@@ -119,6 +120,7 @@ def provide_uow(db_session: NamedDependency[AsyncSession], state: State) -> Unit
 
 def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> Litestar:
     settings = settings or Settings.from_env()
+    resolve_dependencies_in_turn()
     observability.configure_logging(settings.log_format)
     providers = bootstrap.payment_providers(settings)
     # As many connections kept as requests admitted at once (estivage.admission): none opened per request.
