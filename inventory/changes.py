@@ -136,10 +136,12 @@ class Heard:
     def moved(self, payload: str) -> None:
         """A notification: one unit type's nights, or the configuration, changed."""
         if payload.isdigit():
-            type_id = int(payload)
-            self.types[type_id] = self.types.get(type_id, 0) + 1
+            self.type_moved(int(payload))
         else:
             self.configuration += 1
+
+    def type_moved(self, type_id: int) -> None:
+        self.types[type_id] = self.types.get(type_id, 0) + 1
 
     def everything_moved(self) -> None:
         self.epoch += 1
@@ -160,10 +162,11 @@ def heard(engine: AsyncEngine | Any) -> Heard:
 
 
 def _commit_of_this_process_moves_everything() -> None:
-    """Move the epoch of a database when a connection of this process that wrote its watched tables
-    goes back to the pool, which is after its COMMIT (or ROLLBACK: a needless move then, and a cheap
-    one). Registered on every engine and pool of the process, the ones commands and tests open beside
-    the server's included."""
+    """Move the generations of the unit types a connection of this process wrote when it goes back to
+    the pool, which is after its COMMIT (or ROLLBACK: a needless move then, and a cheap one); the epoch,
+    when what it wrote names no unit type (a cancellation deletes a booking's nights by its id).
+    Registered on every engine and pool of the process, the ones commands and tests open beside the
+    server's included."""
 
     @event.listens_for(Engine, "after_cursor_execute")
     def _wrote(conn: Any, cursor: Any, statement: str, _parameters: Any, context: Any, _many: bool) -> None:
@@ -174,13 +177,22 @@ def _commit_of_this_process_moves_everything() -> None:
             and cursor.rowcount != 0
             and any(t in statement for t in _WATCHED_TABLES)
         ):
-            conn.info[_CHANGED] = str(conn.engine.url)
+            _url, type_ids = conn.info.setdefault(_CHANGED, (str(conn.engine.url), set()))
+            if "inventory_version" in statement:
+                type_ids.add(None)
+            else:
+                type_ids.update(p.get("unit_type_id") for p in context.compiled_parameters or ({},))
 
     @event.listens_for(Pool, "checkin")
     def _returned(_dbapi_connection: Any, record: Any) -> None:
-        url = record.info.pop(_CHANGED, None) if record is not None else None
-        if url is not None and (state := _heard.get(url)) is not None:
+        url, type_ids = record.info.pop(_CHANGED, (None, ())) if record is not None else (None, ())
+        if url is None or (state := _heard.get(url)) is None:
+            return
+        if None in type_ids:
             state.everything_moved()
+        else:
+            for type_id in type_ids:
+                state.type_moved(type_id)
 
 
 _commit_of_this_process_moves_everything()
