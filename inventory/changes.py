@@ -177,11 +177,12 @@ def _commit_of_this_process_moves_everything() -> None:
             and cursor.rowcount != 0
             and any(t in statement for t in _WATCHED_TABLES)
         ):
-            _url, type_ids = conn.info.setdefault(_CHANGED, (str(conn.engine.url), set()))
+            type_ids: set[int | None] = conn.info.setdefault(_CHANGED, (str(conn.engine.url), set()))[1]
             if "inventory_version" in statement:
                 type_ids.add(None)
             else:
-                type_ids.update(p.get("unit_type_id") for p in context.compiled_parameters or ({},))
+                parameters: list[dict[str, Any]] = context.compiled_parameters or [{}]
+                type_ids.update(p.get("unit_type_id") for p in parameters)
 
     @event.listens_for(Pool, "checkin")
     def _returned(_dbapi_connection: Any, record: Any) -> None:
