@@ -50,6 +50,7 @@ CONFIGURATION = "config"
 KEPT_SECONDS = 30
 KEPT_READS = 4096  # distinct stays (unit types × dates) kept per database; all dropped when full
 RECONNECT_SECONDS = 1.0
+HEARTBEAT_SECONDS = 1.0  # how often the listening connection is asked whether it is still there
 IN_FLIGHT = timedelta(seconds=5)  # how long before a read a request may have begun
 # Statements that write what a kept read depends on (SQLAlchemy's `after_cursor_execute` sees them all,
 # ORM flushes and Core statements alike).
@@ -178,11 +179,13 @@ def _commit_of_this_process_moves_everything() -> None:
             and any(t in statement for t in _WATCHED_TABLES)
         ):
             type_ids: set[int | None] = conn.info.setdefault(_CHANGED, (str(conn.engine.url), set()))[1]
-            if "inventory_version" in statement:
-                type_ids.add(None)
-            else:
+            if context.isinsert and "inventory_version" not in statement:
+                # New nights name their type (a hold's); an update or a delete may take nights from
+                # a type its parameters do not name (by booking id): everything moves for those.
                 parameters: list[dict[str, Any]] = context.compiled_parameters or [{}]
                 type_ids.update(p.get("unit_type_id") for p in parameters)
+            else:
+                type_ids.add(None)
 
     @event.listens_for(Pool, "checkin")
     def _returned(_dbapi_connection: Any, record: Any) -> None:
@@ -220,32 +223,39 @@ async def listening(engine: AsyncEngine) -> AsyncIterator[None]:
 
 
 async def _listen(dsn: str, state: Heard) -> None:
-    """One connection, LISTENing; opened again whenever it is lost."""
+    """One connection, LISTENing; opened again whenever it is lost, whatever it failed with (the task
+    must outlive any error: without it, nothing is kept, silently, for the life of the process)."""
     while True:
         try:
             await _listen_once(dsn, state)
-            logger.warning("inventory change listener lost its connection; reconnecting")
-        except (OSError, asyncpg.PostgresError) as error:
-            logger.warning("inventory change listener cannot connect (%s); retrying", error)
+        except Exception as error:  # logged, and listening starts again
+            logger.warning("inventory change listener lost (%r); listening again in a second", error)
         await asyncio.sleep(RECONNECT_SECONDS)
 
 
 async def _listen_once(dsn: str, state: Heard) -> None:
-    """Listen on one connection until it is lost."""
+    """Listen on one connection until it fails: closed, or silent (a connection a network device
+    dropped without a word never says it is lost: it is asked something every second)."""
     lost = asyncio.Event()
-    connection = await asyncpg.connect(dsn)
+    connection = await asyncpg.connect(dsn, timeout=HEARTBEAT_SECONDS * 5)
     try:
         connection.add_termination_listener(lambda _c: lost.set())
         await connection.add_listener(CHANNEL, lambda _c, _pid, _channel, payload: state.moved(payload))
         state.listeners += 1
         state.everything_moved()  # what was kept before this listened may have missed a change
         try:
-            await lost.wait()
+            while not lost.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(lost.wait(), timeout=HEARTBEAT_SECONDS)
+                if not lost.is_set():
+                    await connection.fetchval("SELECT 1", timeout=HEARTBEAT_SECONDS)
+            raise ConnectionError("the listening connection was closed")
         finally:
             state.listeners -= 1
             state.everything_moved()
     finally:
-        if not connection.is_closed():
+        try:
             # Shielded: the server stopping cancels this task, and the connection must still close.
-            with contextlib.suppress(Exception):
-                await asyncio.shield(connection.close(timeout=2))
+            await asyncio.shield(connection.close(timeout=HEARTBEAT_SECONDS * 2))
+        except Exception:  # a connection that stopped answering does not close politely
+            connection.terminate()

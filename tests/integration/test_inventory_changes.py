@@ -9,17 +9,19 @@ that refusal is the kept read the tests then try to make stale.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from datetime import date
 from typing import Any
 
 import asyncpg
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, make_url
 
 from estivage.app import create_app
+from inventory import changes
 from kernel.settings import Settings
 from tests.conftest import Clock, available, hold, login
 
@@ -70,6 +72,14 @@ async def held_within(client: AsyncTestClient[Litestar], headers: dict[str, str]
             return False
         await asyncio.sleep(0.05)
     return True
+
+
+async def soon(condition: Callable[[], bool], seconds: float) -> bool:
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return True
+        await asyncio.sleep(0.05)
+    return condition()
 
 
 @asynccontextmanager
@@ -156,3 +166,41 @@ async def test_nothing_kept_is_trusted_while_the_listener_is_lost(
     assert await refused(client, latecomer)
     await give_back(settings, held[0])
     assert (await hold(client, latecomer, **BUNGALOW)).status_code == 201
+
+
+async def test_a_listener_that_went_silent_is_noticed_and_nothing_kept_is_trusted(settings: Settings) -> None:
+    """A network device that drops the listening connection without a word (no FIN, no RST): the server
+    would never hear of it but for its heartbeat. Here a loopback relay stops passing bytes."""
+    target = make_url(settings.database_url)
+    silent = asyncio.Event()
+
+    async def relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while data := await reader.read(65536):
+            if not silent.is_set():
+                writer.write(data)
+                await writer.drain()
+
+    async def connect(client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        server_reader, server_writer = await asyncio.open_connection(target.host, target.port)
+        await asyncio.gather(
+            relay(client_reader, server_writer), relay(server_reader, client_writer), return_exceptions=True
+        )
+
+    relay_server = await asyncio.start_server(connect, "127.0.0.1", 0)
+    port = relay_server.sockets[0].getsockname()[1]
+    dsn = target.set(drivername="postgresql", host="127.0.0.1", port=port).render_as_string(
+        hide_password=False
+    )
+    state = changes.Heard()
+    listening = asyncio.create_task(changes._listen(dsn, state))
+    try:
+        assert await soon(lambda: state.listeners > 0, seconds=10)
+        key = ((1,), date(2026, 12, 20), date(2026, 12, 24))
+        before = state.stamp(key)
+        silent.set()
+        # A heartbeat a second, each given a second to answer.
+        assert await soon(lambda: state.stamp(key) != before, seconds=5)
+        assert state.stamp(key) is None  # not listening: a read made now is not kept
+    finally:
+        listening.cancel()
+        relay_server.close()
