@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
@@ -19,6 +20,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal,
     null,
     or_,
     select,
@@ -33,7 +35,7 @@ from booking.domain import states
 from booking.domain.limits import MemberLimits, MemberUsage
 from booking.models import Booking, BookingPolicy
 from inventory.domain.availability import TakenNight
-from inventory.models import Season, StayNight
+from inventory.models import InventoryVersion, Season, StayNight
 from inventory.snapshot import versioned
 from kernel.codes import ErrorCode
 from kernel.errors import NotFound
@@ -47,6 +49,7 @@ BOOKINGS: Table = Booking.__table__  # type: ignore[assignment]
 STAY_NIGHTS: Table = StayNight.__table__  # type: ignore[assignment]
 _MEMBERS: Table = Member.__table__  # type: ignore[assignment]
 _SEASONS: Table = Season.__table__  # type: ignore[assignment]
+_VERSIONS: Table = InventoryVersion.__table__  # type: ignore[assignment]
 
 
 def live_booking(now: datetime) -> ColumnElement[bool]:
@@ -164,6 +167,7 @@ def _usage(bookings: Iterable[tuple[str, date, date, str]], year: int) -> Member
 
 # The nights taken (as ``inventory.repository.taken_nights``) and the member's live bookings (as
 # ``member_usage``) in one round trip: one union, a booking's row told apart by its status.
+_VERSION_ROW = "version"  # the status column of the union's version row
 _TAKEN_AND_USAGE = union_all(
     select(
         STAY_NIGHTS.c.unit_type_id,
@@ -190,7 +194,28 @@ _TAKEN_AND_USAGE = union_all(
     )
     .select_from(BOOKINGS.join(_SEASONS, _SEASONS.c.id == BOOKINGS.c.season_id))
     .where(BOOKINGS.c.member_id == bindparam("member_id"), live_booking_row(bindparam("now"))),
+    # The configuration's version, read under the locks too: the snapshot the hold decides on must be
+    # the current one, whatever the lock-free look before it relied on (inventory.changes).
+    select(
+        cast(null(), Integer),
+        _VERSIONS.c.version,
+        cast(null(), Date),
+        cast(null(), String),
+        literal(_VERSION_ROW, String),
+        cast(null(), Date),
+        cast(null(), String),
+    ).where(_VERSIONS.c.id == 1),
 )
+
+
+@dataclass(frozen=True, slots=True)
+class LockedRead:
+    """What a locked hold reads in one statement: the nights taken of its types, the member's usage for
+    the year of its arrival, and the configuration's version (None: no version row)."""
+
+    taken: dict[int, list[TakenNight]]
+    usage: MemberUsage
+    version: int | None
 
 
 async def taken_nights_and_usage(
@@ -200,9 +225,8 @@ async def taken_nights_and_usage(
     end: date,
     now: datetime,
     user_id: int,
-) -> tuple[dict[int, list[TakenNight]], MemberUsage]:
-    """What a locked hold reads: the nights taken of its types and the member's usage for the year of
-    `first`, in one statement (both locks are held, so both are current)."""
+) -> LockedRead:
+    """Both locks are held, so all of it is current."""
     parameters = {
         "unit_type_ids": list(unit_type_ids),
         "first": first,
@@ -212,14 +236,17 @@ async def taken_nights_and_usage(
     }
     taken: dict[int, list[TakenNight]] = defaultdict(list)
     bookings: list[tuple[str, date, date, str]] = []
+    version: int | None = None
     for unit_type_id, unit_id, night, category, status, departure, kind in await session.execute(
         _TAKEN_AND_USAGE, parameters
     ):
         if status is None:
             taken[unit_type_id].append(TakenNight(unit_id, night, category))
+        elif status == _VERSION_ROW:
+            version = unit_id
         else:
             bookings.append((status, night, departure, kind))
-    return taken, _usage(bookings, first.year)
+    return LockedRead(taken, _usage(bookings, first.year), version)
 
 
 _CLEAR_EXPIRED_NIGHTS = delete(STAY_NIGHTS).where(

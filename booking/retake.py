@@ -66,9 +66,10 @@ async def _as_a_new_hold(session: AsyncSession, booking: Booking, now: datetime)
     ).one()
     category = await repo.member_category_for_update(session, booking.member_id)
     centre = await centre_view(session, centre_code)
-    taken, usage = await repo.taken_nights_and_usage(
+    locked = await repo.taken_nights_and_usage(
         session, [booking.unit_type_id], booking.arrival, booking.departure, now, booking.member_id
     )
+    taken, usage = locked.taken, locked.usage
     found = await search_stay(
         session,
         centre_code=centre_code,

@@ -148,16 +148,20 @@ async def place_hold(
             field="member",
         )
     category = locks.category
-    # The configuration read a few milliseconds ago is reused; the nights taken are read again, locked,
-    # with the member's bookings.
+    # The nights taken are read again, locked, with the member's bookings and the configuration's
+    # version: the snapshot the look used is reused while that version is still current (the look may
+    # have relied on a read kept in memory, inventory.changes), and loaded again when it is not.
     type_ids = [looked.centre.unit_type(request.unit_type).id]
-    taken, usage = await repo.taken_nights_and_usage(
+    locked = await repo.taken_nights_and_usage(
         session, type_ids, request.arrival, request.departure, now, member.user_id
     )
-    result, offer = await _offer(session, request, category, now, looked.centre, taken)
+    centre = looked.centre
+    if locked.version != centre.version:
+        centre = await centre_view(session, request.centre)
+    result, offer = await _offer(session, request, category, now, centre, locked.taken)
     unit_type = offer.unit_type
     policy = await repo.policy(session, result.centre.version)
-    check_member_limits(repo.limits_of(policy), usage, result.stay.night_count)
+    check_member_limits(repo.limits_of(policy), locked.usage, result.stay.night_count)
     quote = await pricing_service.quote_for_hold(
         session, result, offer, category, member.user_id, request.promo_code, now
     )

@@ -204,3 +204,31 @@ async def test_a_listener_that_went_silent_is_noticed_and_nothing_kept_is_truste
     finally:
         listening.cancel()
         relay_server.close()
+
+
+async def test_a_hold_is_priced_on_the_configuration_of_the_moment_even_if_a_kept_read_is_older(
+    client: AsyncTestClient[Litestar], settings: Settings
+) -> None:
+    """Another program doubles the bungalows' tariffs with the triggers switched off (no notification):
+    the kept read says nothing of it, but a hold reads the configuration's version under its lock."""
+    first = await hold(client, await login(client, "M0001"), **BUNGALOW)
+    assert first.status_code == 201, first.text
+    nightly = [n["amount_minor"] for n in first.json()["price"]["nightly"]]
+    # M0001's second hold is refused for their open one, after its look at the bungalows: that read is kept.
+    assert (await hold(client, await login(client, "M0001"), **BUNGALOW)).status_code == 422
+    other = await plain_connection(settings)
+    try:
+        async with other.transaction():
+            await other.execute("SET LOCAL session_replication_role = replica")  # no trigger fires
+            await other.execute(
+                "UPDATE tariffs SET nightly_minor = nightly_minor * 2 WHERE unit_type_id = "
+                "(SELECT t.id FROM unit_types t JOIN centres c ON c.id = t.centre_id "
+                "WHERE c.code = 'ifrane' AND t.code = 'bungalow')"
+            )
+            await other.execute("UPDATE inventory_version SET version = version + 1")
+    finally:
+        await other.close()
+    second = await hold(client, await login(client, "M0002"), **BUNGALOW)
+    assert second.status_code == 201, second.text
+    doubled = [n["amount_minor"] for n in second.json()["price"]["nightly"]]
+    assert doubled == [2 * n for n in nightly]
