@@ -44,7 +44,6 @@ from inventory.domain.availability import TakenNight
 logger = logging.getLogger(__name__)
 
 CHANNEL = "estivage_inventory"
-CONFIGURATION = "config"
 # How long a read is kept at most, even with nothing heard: a bound on any change no notification
 # announced (a write with the triggers disabled), not what keeps it correct.
 KEPT_SECONDS = 30
@@ -67,7 +66,6 @@ class _Stamp:
     """The generations a read was made at."""
 
     epoch: int
-    configuration: int
     types: tuple[int, ...]
 
 
@@ -88,10 +86,9 @@ class Heard:
     """One database's generations in this process, and the reads kept against them."""
 
     listeners: int = 0
-    # Moves whenever listening starts or stops, and on every commit of this process that wrote the
-    # watched tables (which unit types it wrote is not known here).
+    # Moves whenever listening starts or stops, and on every change that is not one unit type's alone
+    # (the configuration, a write of nights that names no type).
     epoch: int = 0
-    configuration: int = 0
     types: dict[int, int] = field(default_factory=dict)
     kept: dict[StayKey, Kept] = field(default_factory=dict)
 
@@ -99,7 +96,7 @@ class Heard:
         """The generations now, taken before a read (None: nothing may be kept, nobody is listening)."""
         if self.listeners <= 0:
             return None
-        return _Stamp(self.epoch, self.configuration, tuple(self.types.get(t, 0) for t in key[0]))
+        return _Stamp(self.epoch, tuple(self.types.get(t, 0) for t in key[0]))
 
     def recall(self, key: StayKey, now: datetime) -> Kept | None:
         kept = self.kept.get(key)
@@ -135,11 +132,11 @@ class Heard:
         self.kept[key] = Kept(version, taken, stamp, read_at, good_until)
 
     def moved(self, payload: str) -> None:
-        """A notification: one unit type's nights, or the configuration, changed."""
+        """A notification: one unit type's nights changed (its id), or anything else ("config")."""
         if payload.isdigit():
             self.type_moved(int(payload))
         else:
-            self.configuration += 1
+            self.everything_moved()
 
     def type_moved(self, type_id: int) -> None:
         self.types[type_id] = self.types.get(type_id, 0) + 1

@@ -17,8 +17,8 @@ down_revision: str | None = "0029"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# The channel and the words are inventory.changes' CHANNEL and CONFIGURATION (a migration does not
-# import the app: it must stay what it was when written).
+# The channel is inventory.changes' CHANNEL; its payloads are a unit type's id or 'config' (a migration
+# does not import the app: it must stay what it was when written).
 UPGRADE = [
     """
     CREATE FUNCTION estivage_nights_changed() RETURNS trigger LANGUAGE plpgsql AS $$
