@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
+from advanced_alchemy.extensions.litestar._utils import delete_aa_scope_state, get_aa_scope_state
+from advanced_alchemy.extensions.litestar.plugins.init.config.common import SESSION_TERMINUS_ASGI_EVENTS
 from litestar import Litestar, Request, Response, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.problem_details import ProblemDetailsPlugin
+from litestar.types import Message, Scope
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -118,6 +121,26 @@ def provide_uow(db_session: NamedDependency[AsyncSession], state: State) -> Unit
     return UnitOfWork(db_session, state.event_handlers)
 
 
+def close_request_session(key: str) -> Callable[[Message, Scope], Awaitable[None]]:
+    """advanced-alchemy's handler, which closes the request's session (kept in the scope under `key`,
+    the configuration's own) as the response starts, except that a session holding no transaction is
+    let go without closing: it holds no connection, and closing it (a greenlet switch, the identity
+    map emptied) was ~6% of a refused hold's CPU in the opening-day rush (bench/rush.py, issue 21),
+    where most requests are answered from memory and never reach the database. One that began a
+    transaction is closed (rolled back) as before."""
+
+    async def handler(message: Message, scope: Scope) -> None:
+        if message["type"] not in SESSION_TERMINUS_ASGI_EVENTS:
+            return
+        session: AsyncSession | None = get_aa_scope_state(scope, key)
+        if session is not None:
+            delete_aa_scope_state(scope, key)
+            if session.in_transaction():
+                await session.close()
+
+    return handler
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> Litestar:
     settings = settings or Settings.from_env()
     resolve_dependencies_in_turn()
@@ -135,6 +158,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         # that did not commit is rolled back when it closes.
         set_default_exception_handler=False,
     )
+    # Made after the configuration, which picks its scope key (unique per app in a process).
+    db_config.before_send_handler = close_request_session(db_config.session_scope_key)
     auth_controller = make_auth_controller(jwt, settings)
     stores = store_registry(settings)
     feed = account_feed(settings)  # with Redis: accounts' states kept in this process's memory too
