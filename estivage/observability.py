@@ -27,7 +27,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import structlog
@@ -36,7 +36,7 @@ from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController, PrometheusMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import Counter, make_wsgi_app, start_http_server
 
@@ -92,13 +92,61 @@ def _renderer(log_format: str) -> Any:
     return structlog.processors.JSONRenderer()
 
 
+_RENDERED = "estivage_rendered"
+
+
+class _Formatter(structlog.stdlib.ProcessorFormatter):
+    """structlog's formatter, which lets an access line through as it was rendered (``AccessLog``)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        rendered = getattr(record, _RENDERED, None)
+        return rendered if isinstance(rendered, str) else super().format(record)
+
+
+class AccessLog:
+    """The one line per request, written with the same fields, renderer and handlers as any other line
+    but without structlog's processor chain run twice (bound logger, then formatter): the rush writes
+    thousands a second, and the chain cost ~20 µs a line against ~5 here (bench/rush.py, issue 21).
+    Written by hand because the fields are fixed and few; the record still goes through the standard
+    library's logger, so its level, handlers and the tests' captures apply as to any other line."""
+
+    def __init__(self) -> None:
+        self.logger = logging.getLogger("estivage.observability")
+        self.render: Callable[[Any, str, dict[str, Any]], Any] | None = None
+        self.stamp = structlog.processors.TimeStamper(fmt="iso", utc=True)
+
+    def write(self, request_id: str, scope: Scope, status: int, duration_ms: float) -> None:
+        if not self.logger.isEnabledFor(logging.INFO):
+            return
+        fields = {
+            "method": scope.get("method"),
+            "path": scope.get("path"),
+            "route": scope.get("path_template"),
+            "status": status,
+            "duration_ms": duration_ms,
+        }
+        if self.render is None:  # logging not configured by us: structlog's defaults
+            logger.info("request", request_id=request_id, **fields)
+            return
+        event = {"request_id": request_id, "event": "request", **fields}
+        event.update(level="info", logger=self.logger.name)
+        record = self.logger.makeRecord(self.logger.name, logging.INFO, __file__, 0, "request", (), None)
+        record.__dict__.update(fields, request_id=request_id)
+        stamped = self.stamp(None, "info", event)
+        setattr(record, _RENDERED, self.render(None, "info", cast("dict[str, Any]", stamped)))
+        self.logger.handle(record)
+
+
+ACCESS_LOG = AccessLog()
+
+
 def configure_logging(log_format: str = "auto", level: int | str = logging.INFO) -> None:
     """structlog for our own lines and the standard library's, one renderer for both."""
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        ACCESS_LOG.stamp,
     ]
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
@@ -107,7 +155,8 @@ def configure_logging(log_format: str = "auto", level: int | str = logging.INFO)
         cache_logger_on_first_use=True,
     )
     renderer = _renderer(log_format)
-    formatter = structlog.stdlib.ProcessorFormatter(
+    ACCESS_LOG.render = renderer
+    formatter = _Formatter(
         foreign_pre_chain=shared,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
@@ -173,14 +222,7 @@ def request_context(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send_with_id)
         finally:
             if scope.get("path") not in _QUIET_PATHS:
-                logger.info(
-                    "request",
-                    method=scope.get("method"),
-                    path=scope.get("path"),
-                    route=scope.get("path_template"),
-                    status=status,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
-                )
+                ACCESS_LOG.write(request_id, scope, status, round((time.perf_counter() - started) * 1000, 2))
             structlog.contextvars.clear_contextvars()
 
     return middleware
@@ -195,6 +237,72 @@ def instrument(app: Litestar) -> Litestar:
 # --- metrics endpoint -----------------------------------------------------------------------------
 
 
+class RouteMetrics(PrometheusMiddleware):
+    """Litestar's Prometheus middleware, the same metrics and labels, with each route's labelled series
+    looked up once and kept: upstream builds a Request, a label dict and four ``labels()`` lookups (each
+    formats and locks) on every request, ~4% of a refused hold's CPU in the opening-day rush
+    (bench/rush.py, issue 21). The series of a label set never changes once made (nothing here removes
+    one), so keeping it is exact. Written here because upstream has no such option; a configuration
+    with extra labels or exemplars, which this does not need, goes through upstream's code."""
+
+    _SeriesOf = tuple[Any, Any, Any, Any]  # in progress, count, duration, errors
+
+    def __init__(self, app: ASGIApp, config: PrometheusConfig) -> None:
+        super().__init__(app, config)
+        self._series: dict[tuple[str, str, int], RouteMetrics._SeriesOf] = {}
+        self._plain = not (config.labels or config.exemplars or config.excluded_http_methods)
+
+    def _series_of(self, method: str, path: str, status: int) -> RouteMetrics._SeriesOf:
+        key = (method, path, status)
+        series = self._series.get(key)
+        if series is None:
+            app_name = self._config.app_name
+            labels: dict[str, str | int | float] = {
+                "method": method,
+                "path": path,
+                "status_code": status,
+                "app_name": app_name,
+            }
+            progress = {**labels, "status_code": 200}  # upstream's gauge is always labelled 200
+            series = (
+                self.requests_in_progress(progress).labels(method, path, 200, app_name),
+                self.request_count(labels).labels(method, path, status, app_name),
+                self.request_time(labels).labels(method, path, status, app_name),
+                self.requests_error_count(labels).labels(method, path, status, app_name),
+            )
+            self._series[key] = series
+        return series
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self._plain:
+            await super().__call__(scope, receive, send)
+            return
+        method = scope["method"] if scope["type"] == ScopeType.HTTP else scope["type"]
+        path = scope["path_template"] if self._config.group_path else scope["path"]
+        started = time.perf_counter()
+        status, duration = 200, 0.0
+
+        async def timed_send(message: Message) -> None:
+            nonlocal status, duration
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                duration = time.perf_counter() - started
+            await send(message)
+
+        in_progress = self._series_of(method, path, 200)[0]
+        in_progress.inc()
+        try:
+            await self.app(scope, receive, timed_send)
+        finally:
+            in_progress.dec()
+            _, count, latency, errors = self._series_of(method, path, status)
+            if status >= 500:
+                errors.inc()
+            count.inc()
+            latency.observe(duration)
+
+
 def prometheus_config() -> PrometheusConfig:
     """Latency histograms labelled by route template (bounded cardinality), not by raw path."""
     return PrometheusConfig(
@@ -202,6 +310,7 @@ def prometheus_config() -> PrometheusConfig:
         prefix="estivage_http",
         group_path=True,
         exclude=["/metrics", "/health"],
+        middleware_class=RouteMetrics,
     )
 
 

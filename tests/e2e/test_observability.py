@@ -113,6 +113,36 @@ async def test_latencies_are_labelled_by_route_template_not_by_raw_path(client: 
     assert not any(booking["id"] in line for line in durations)
 
 
+def _series(samples: Metrics, name: str, **labels: str) -> float:
+    """The sum of the samples of `name` that carry these labels (0 when none yet)."""
+    wanted = [f'{k}="{v}"' for k, v in labels.items()]
+    return sum(
+        value
+        for key, value in samples.items()
+        if key.split("{")[0] == name and all(label in key for label in wanted)
+    )
+
+
+async def test_requests_are_counted_and_timed_by_route_and_status(client: AsyncTestClient[Any]) -> None:
+    member = await login(client, "M0001")
+    before = await scrape(client)
+    assert (await hold(client, member)).status_code == 201
+    assert (await hold(client, member)).status_code == 422  # the member's one open hold
+    assert (await hold(client, member)).status_code == 422
+    after = await scrape(client)
+    route = {"method": "POST", "path": "/api/bookings"}
+
+    def grew(name: str, **labels: str) -> float:
+        return _series(after, name, **route, **labels) - _series(before, name, **route, **labels)
+
+    assert grew("estivage_http_requests_total", status_code="201") == 1
+    assert grew("estivage_http_requests_total", status_code="422") == 2
+    assert grew("estivage_http_request_duration_seconds_count", status_code="422") == 2
+    assert grew("estivage_http_request_duration_seconds_sum", status_code="422") > 0
+    assert grew("estivage_http_requests_error_total") == 0
+    assert _series(after, "estivage_http_requests_in_progress", **route) == 0
+
+
 async def test_business_events_are_counted_once_committed(
     client: AsyncTestClient[Any], settings: Settings, clock: Clock
 ) -> None:
