@@ -71,11 +71,70 @@ async def search_stay(
     last = last_centre_view(session, centre_code)
     if last is not None:
         with contextlib.suppress(DomainError):  # judged again below on the current configuration
-            stay, season_of_night, fitting = _fitting(last, request)
-            read = await _taken_now(session, [t.id for t in fitting], stay, now)
+            answer = _ANSWERS.of(last, request)
+            read = await _taken_now(session, answer.type_ids, answer.stay, now)
             if read.version == last.version:
-                return _offers(last, request, stay, season_of_night, fitting, read.taken)
+                return answer.given(read)
     return await _search(session, await centre_view(session, centre_code), request)
+
+
+@dataclass(slots=True)
+class _Answer:
+    """A stay asked of one snapshot of a centre on one day: its nights and fitting types, and the
+    offers last computed from a kept read of their nights (``inventory.changes``)."""
+
+    centre: CentreView
+    request: _StayRequest
+    stay: Stay
+    season_of_night: dict[date, SeasonRule]
+    fitting: list[UnitTypeView]
+    type_ids: list[int]
+    read: changes.Kept | None = None
+    search: StaySearch | None = None
+
+    def given(self, read: repo.TakenWithVersion | changes.Kept) -> StaySearch:
+        """The offers for these nights taken: computed once per kept read, since the same kept read of
+        the same snapshot gives the same offers (a read from the database is used once)."""
+        if self.search is not None and read is self.read:
+            return self.search
+        search = _offers(self.centre, self.request, self.stay, self.season_of_night, self.fitting, read.taken)
+        if isinstance(read, changes.Kept):
+            self.read, self.search = read, search
+        return search
+
+
+class _Answers:
+    """The answers of the stays asked lately, kept by snapshot (its identity: a reloaded snapshot is
+    another key), stay and local day. In a rush the same few stays are asked again and again: their
+    nights, seasons and offers were most of a refused hold's and a search's own CPU (bench/rush.py,
+    issue 21). Written by hand: the key holds the snapshot's identity, which functools' caches cannot
+    check, and an entry is bounded like the kept reads (all dropped when full)."""
+
+    def __init__(self) -> None:
+        self._answers: dict[tuple[object, ...], _Answer] = {}
+
+    def of(self, centre: CentreView, request: _StayRequest) -> _Answer:
+        today = local_today(request.now, centre.time_zone)
+        key = (
+            id(centre),
+            today,
+            request.arrival,
+            request.departure,
+            request.guests,
+            request.category,
+            request.unit_type_code,
+        )
+        answer = self._answers.get(key)
+        if answer is None or answer.centre is not centre:
+            stay, season_of_night, fitting = _fitting(centre, request, today)
+            answer = _Answer(centre, request, stay, season_of_night, fitting, [t.id for t in fitting])
+            if len(self._answers) >= changes.KEPT_READS:
+                self._answers.clear()
+            self._answers[key] = answer
+        return answer
+
+
+_ANSWERS = _Answers()
 
 
 async def _taken_now(
@@ -105,12 +164,11 @@ class _StayRequest:
 
 
 def _fitting(
-    centre: CentreView, request: _StayRequest
+    centre: CentreView, request: _StayRequest, today: date | None = None
 ) -> tuple[Stay, dict[date, SeasonRule], list[UnitTypeView]]:
     """The stay checked against the centre's rules, the season of each night and the types that fit."""
-    stay = check_dates(
-        request.arrival, request.departure, request.guests, local_today(request.now, centre.time_zone)
-    )
+    today = today or local_today(request.now, centre.time_zone)
+    stay = check_dates(request.arrival, request.departure, request.guests, today)
     season_of_night = dict(zip(stay.nights, direct_booking_seasons(stay, centre.seasons), strict=True))
     fitting = [t for t in centre.unit_types if t.capacity >= request.guests]
     if request.unit_type_code is not None:

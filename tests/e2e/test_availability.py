@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import login
+from tests.conftest import Clock, login
 
 
 async def _search(client: AsyncTestClient[Any], headers: dict[str, str], **params: Any) -> Any:
@@ -143,3 +143,20 @@ async def test_only_members_search_availability(client: AsyncTestClient[Any]) ->
     staff = await login(client, "staff")
     for_nobody = await client.get("/api/availability", params=params, headers=staff)
     assert (for_nobody.status_code, for_nobody.json()["code"]) == (422, "member_required")  # staff name one
+
+
+async def test_a_stay_asked_again_the_day_after_its_arrival_is_refused(
+    client: AsyncTestClient[Any], clock: Clock
+) -> None:
+    """The same stay asked again on the same configuration is answered from what was worked out for
+    it (inventory.services): that answer belongs to the day it was asked."""
+    headers = await login(client, "M0001")
+    stay = {"centre": "ifrane", "arrival": "2026-11-24", "departure": "2026-11-27", "guests": 2}
+    for _ in range(2):
+        first = await _search(client, headers, **stay)
+        assert first.status_code == 200, first.text
+        assert first.json()
+    clock.advance(days=2)
+    again = await _search(client, headers, **stay)
+    assert again.status_code == 422, again.text
+    assert again.json()["code"] == "arrival_in_past"
