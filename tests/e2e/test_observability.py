@@ -141,6 +141,10 @@ async def test_requests_are_counted_and_timed_by_route_and_status(client: AsyncT
     assert grew("estivage_http_request_duration_seconds_sum", status_code="422") > 0
     assert grew("estivage_http_requests_error_total") == 0
     assert _series(after, "estivage_http_requests_in_progress", **route) == 0
+    # As upstream: a series for the statuses answered only, an error series for a 5xx only.
+    made = [key for key in after if 'method="POST"' in key and 'path="/api/bookings"' in key]
+    assert not [key for key in made if 'status_code="200"' in key and "in_progress" not in key], made
+    assert not [key for key in made if key.startswith("estivage_http_requests_error_total")], made
 
 
 async def test_business_events_are_counted_once_committed(
