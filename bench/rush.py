@@ -357,10 +357,14 @@ def goals(rows: list[tuple[str, RushRow]], health: wrk.Run, search: wrk.Run, yea
                 f"{mark(h.p99_ms < 250 and r.ratio >= 0.25)} {label}: p99 {h.p99_ms:.0f} ms (< 250), "
                 f"ratio {r.ratio:.2f} (>= 0.25)"
             )
-        else:
+        else:  # every request of the phase, the /health around the holds too (connections opened anew)
+            runs = (r.health_before, h, r.health_after)
+            longest = max(run.max_ms for run in runs)
+            failures = sum(run.failures for run in runs)
             lines.append(
-                f"{mark(h.max_ms <= 2000 and h.failures == 0)} {label}: longest wait {h.max_ms:.0f} ms "
-                f"(<= 2000), failures {h.failures} (0)"
+                f"{mark(longest <= 2000 and failures == 0)} {label}: longest wait {longest:.0f} ms "
+                f"(<= 2000; holds {h.max_ms:.0f}, /health {r.health_before.max_ms:.0f} before and "
+                f"{r.health_after.max_ms:.0f} after), failures {failures} (0)"
             )
         lines.append(f"{mark(r.oversold == 0)} {label}: oversold {r.oversold} (0)")
     ratio = search.rate / health.rate if health.rate else 0.0

@@ -28,6 +28,7 @@ from estivage.app import create_app
 from kernel.settings import Settings
 from tests.conftest import Clock
 from tests.integration.test_mail import _confirmed
+from tests.support.servers import stop
 from tests.support.smtp import free_port, smtp_server
 
 START_SECONDS = 120.0
@@ -56,12 +57,7 @@ def _demo(data_dir: Path, **env: str) -> Iterator[str]:
         _wait(lambda: _answers(base), START_SECONDS, "the demo to answer")
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, 20)
         log.close()
 
 

@@ -16,6 +16,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 
 def _port_open(host: str, port: int) -> bool:
@@ -40,6 +41,16 @@ def closed_port() -> Iterator[int]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         yield sock.getsockname()[1]
+
+
+def stop(process: subprocess.Popen[Any], seconds: float = 30) -> None:
+    """SIGTERM, as an orchestrator stops a server; SIGKILL if it has not exited after ``seconds``."""
+    process.terminate()
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _postgres_bin() -> Path:
