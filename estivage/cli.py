@@ -55,6 +55,7 @@ def seed_demo_command() -> None:
 def _serve(host: str, port: int, workers: int, graceful_seconds: int = 25) -> None:
     import uvicorn
 
+    from estivage import serving
     from estivage.observability import configure_logging, prepare_multiprocess_metrics
 
     settings = Settings.from_env()
@@ -73,14 +74,9 @@ def _serve(host: str, port: int, workers: int, graceful_seconds: int = 25) -> No
         access_log=False,  # one structured line per request comes from the app, with its request id
         # On SIGTERM: stop accepting, let requests in flight finish for up to this long, then stop.
         timeout_graceful_shutdown=graceful_seconds,
-        # The standard library's event loop, not uvloop (which uvicorn's "auto" picks when installed).
-        # libuv, since 1.45 (libuv/libuv#3696), accepts one connection per turn of the loop; a busy turn
-        # takes ~20 ms, so connections opened while the server works (phones at an opening, nginx opening
-        # upstream connections under load) wait in the kernel's queue, let in at ~50 a second: 512 of them
-        # waited up to 10 s. asyncio accepts every queued connection at each turn. Measured in
-        # bench/rush.py (/health at 512 connections after a rush) and pinned by
-        # tests/integration/test_connection_burst.py.
-        loop="asyncio",
+        # asyncio's loop, not uvloop, and Nagle off on every connection: estivage/serving.py says why.
+        loop=serving.LOOP,
+        http=serving.NoDelayHttpToolsProtocol,
     )
 
 

@@ -1,14 +1,15 @@
-"""Phones arriving while the server is busy are let in at once (issue 21, the rush at 512 connections).
+"""How `estivage serve` takes connections (issue 21, the rush; ``estivage/serving.py``).
 
-At an opening, hundreds of members connect while the server is answering others; nginx too opens
-upstream connections on demand under load. uvloop (libuv ≥ 1.45) accepts one connection per turn of the
-event loop, and a busy turn is long: the new connections waited in the kernel's queue, let in at ~50 a
-second (10 s for the last of 512). `estivage serve` runs on asyncio's loop, which accepts every queued
-connection at each turn (``estivage/cli.py``).
+Phones arriving while the server is busy are let in at once: at an opening, hundreds of members connect
+while the server answers others, and nginx opens upstream connections on demand under load. uvloop
+(libuv ≥ 1.45) accepted one connection per turn of the event loop, and a busy turn is long: the new
+connections waited in the kernel's queue, let in at ~50 a second (10 s for the last of 512). Counted, not
+timed: the test waits until the busy connections have had a few hundred more answers (with one
+connection accepted per turn, most of the burst would still be queued), then reads the listening
+socket's accept queue from ``/proc/net/tcp``.
 
-Counted, not timed: the test waits until the busy connections have had a few hundred more answers (a
-few hundred turns of work for the server: with one connection accepted per turn, most of the burst would
-still be queued), then reads the listening socket's accept queue from ``/proc/net/tcp``."""
+And no answer waits for Nagle's algorithm: with several workers uvicorn binds the socket itself, and
+asyncio left Nagle on for the connections accepted from it (a 40 ms stall on every request)."""
 
 from __future__ import annotations
 
@@ -22,10 +23,14 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import uvicorn
+from uvicorn.config import Config
 
+from estivage import serving
 from tests.support.databases import SqliteDatabases
 from tests.support.servers import free_port, stop
 
@@ -134,3 +139,50 @@ def test_a_burst_of_connections_to_a_busy_server_is_let_in_at_once(server: int) 
         for sock in burst:  # and each of them is answered
             sock.settimeout(30)
             assert answer(sock).startswith(b"HTTP/1.1 200 ")
+
+
+async def _ok(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    assert scope["type"] == "http"
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+def test_every_connection_has_nagle_off_on_the_socket_uvicorns_workers_share() -> None:
+    """The socket bound as `estivage serve --workers N` binds it (uvicorn's ``Config.bind_socket``, which
+    a one-worker server does not use), served with serve's loop and protocol; every connection taken
+    from it must have TCP_NODELAY set, or each response's body waits for the client's delayed ACK."""
+    config = Config(
+        _ok,
+        host="127.0.0.1",
+        port=0,
+        loop=serving.LOOP,
+        http=serving.NoDelayHttpToolsProtocol,
+        lifespan="off",
+        log_config=None,
+        access_log=False,
+    )
+    listening = config.bind_socket()
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[listening])), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert thread.is_alive(), "the server stopped"
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.01)
+        port = listening.getsockname()[1]
+        with contextlib.ExitStack() as stack:
+            clients = [stack.enter_context(socket.create_connection(("127.0.0.1", port))) for _ in range(3)]
+            for client in clients:
+                client.settimeout(30)
+                assert answer(client).startswith(b"HTTP/1.1 200 ")
+            connections = list(server.server_state.connections)
+            assert len(connections) == len(clients)
+            for connection in connections:
+                sock = connection.transport.get_extra_info("socket")  # type: ignore[attr-defined]
+                assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), "Nagle is on"
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        listening.close()
