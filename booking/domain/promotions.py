@@ -126,50 +126,34 @@ class Refusal:
 
 
 def why_not(promotion: Promotion, stay: StayFacts) -> Refusal | None:
-    """Why a promotion's conditions exclude this stay, or None when they admit it."""
+    """Why a promotion's conditions exclude this stay (the first that does, in this order), or None when
+    they admit it. Each refusal is made only when its condition fails: this runs for every promotion and
+    unit type of every availability search (a table of all ten refusals built per call was a tenth of a
+    search's CPU in bench/rush.py)."""
     p = promotion
+    if p.paused:
+        return Refusal("paused", "this promotion is paused")
+    if p.centres and stay.centre not in p.centres:
+        return Refusal("centre", "not valid at this centre")
+    if p.unit_types and stay.unit_type not in p.unit_types:
+        return Refusal("unit_type", "not valid for this unit type")
+    if p.categories and stay.category not in p.categories:
+        return Refusal("category", "not valid for your category")
+    if stay.nights < p.min_nights:
+        words = f"valid for stays of at least {p.min_nights} nights"
+        return Refusal("min_nights", words, (("min_nights", p.min_nights),))
+    if p.arrival_weekdays and stay.arrival.isoweekday() not in p.arrival_weekdays:
+        return Refusal("arrival_weekday", "not valid for this arrival day")
     last_night = date.fromordinal(stay.departure.toordinal() - 1)
-    checks = [
-        (p.paused, Refusal("paused", "this promotion is paused")),
-        (bool(p.centres) and stay.centre not in p.centres, Refusal("centre", "not valid at this centre")),
-        (
-            bool(p.unit_types) and stay.unit_type not in p.unit_types,
-            Refusal("unit_type", "not valid for this unit type"),
-        ),
-        (
-            bool(p.categories) and stay.category not in p.categories,
-            Refusal("category", "not valid for your category"),
-        ),
-        (
-            stay.nights < p.min_nights,
-            Refusal(
-                "min_nights",
-                f"valid for stays of at least {p.min_nights} nights",
-                (("min_nights", p.min_nights),),
-            ),
-        ),
-        (
-            bool(p.arrival_weekdays) and stay.arrival.isoweekday() not in p.arrival_weekdays,
-            Refusal("arrival_weekday", "not valid for this arrival day"),
-        ),
-        (
-            p.stay_from is not None and stay.arrival < p.stay_from,
-            Refusal("dates", "not valid for these dates"),
-        ),
-        (
-            p.stay_until is not None and last_night > p.stay_until,
-            Refusal("dates", "not valid for these dates"),
-        ),
-        (
-            p.book_from is not None and stay.booked_on < p.book_from,
-            Refusal("not_open_yet", "not yet open for booking"),
-        ),
-        (
-            p.book_until is not None and stay.booked_on > p.book_until,
-            Refusal("closed", "no longer open for booking"),
-        ),
-    ]
-    return next((refusal for failed, refusal in checks if failed), None)
+    if (p.stay_from is not None and stay.arrival < p.stay_from) or (
+        p.stay_until is not None and last_night > p.stay_until
+    ):
+        return Refusal("dates", "not valid for these dates")
+    if p.book_from is not None and stay.booked_on < p.book_from:
+        return Refusal("not_open_yet", "not yet open for booking")
+    if p.book_until is not None and stay.booked_on > p.book_until:
+        return Refusal("closed", "no longer open for booking")
+    return None
 
 
 def raw_discount(promotion: Promotion, nightly: Sequence[Money]) -> Money:

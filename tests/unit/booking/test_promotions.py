@@ -17,6 +17,7 @@ from booking.domain.promotions import (
     allowed_discount,
     quote,
     raw_discount,
+    why_not,
 )
 from kernel.errors import RuleViolation
 from kernel.money import MAD, Money
@@ -95,6 +96,48 @@ def test_a_code_that_cannot_apply_is_refused_with_its_reason(fields: dict[str, A
     assert refused.value.code == "promo_not_applicable"
     assert refused.value.field == "promo_code"
     assert reason in refused.value.detail
+
+
+def test_a_promotion_that_excludes_a_stay_on_several_counts_gives_the_first_in_a_fixed_order() -> None:
+    """What the member reads is one reason: paused, then centre, unit type, category, length, arrival
+    day, dates, and whether it is open for booking; each shows once those before it are met."""
+    failing: dict[str, Any] = {
+        "paused": True,
+        "centres": frozenset({"saidia"}),
+        "unit_types": frozenset({"apt2"}),
+        "categories": frozenset({"retired"}),
+        "min_nights": 8,
+        "arrival_weekdays": frozenset({5}),
+        "stay_until": date(2027, 1, 12),
+        "book_from": date(2026, 12, 1),
+    }
+    met: dict[str, Any] = {
+        "paused": False,
+        "centres": frozenset({"ifrane"}),
+        "unit_types": frozenset({"studio"}),
+        "categories": frozenset({"active"}),
+        "min_nights": 7,
+        "arrival_weekdays": frozenset({STAY.arrival.isoweekday()}),
+        "stay_until": date(2027, 1, 16),
+        "book_from": date(2026, 11, 23),
+    }
+    reasons = []
+    for name in failing:
+        refusal = why_not(promo(**failing), STAY)
+        reasons.append(refusal.reason if refusal else None)
+        failing[name] = met[name]
+    assert reasons == [
+        "paused",
+        "centre",
+        "unit_type",
+        "category",
+        "min_nights",
+        "arrival_weekday",
+        "dates",
+        "not_open_yet",
+    ]
+    assert why_not(promo(**failing), STAY) is None
+    assert why_not(promo(**failing, book_until=date(2026, 11, 22)), STAY) is not None
 
 
 def test_an_unknown_code_is_refused() -> None:
